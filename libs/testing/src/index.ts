@@ -1,0 +1,2 @@
+export * from './wait/wait-for';
+export * from './names/random-names';
