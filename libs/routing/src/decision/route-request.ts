@@ -1,0 +1,140 @@
+import { type Lane, type Operation, type RoutingPolicy, operationPolicyFor } from '../policy/routing-policy';
+
+export type RequestedMode = 'auto' | Lane;
+
+export interface RouteInput {
+  tenant: string;
+  provider: string;
+  model: string;
+  operation: Operation;
+  mode: RequestedMode;
+  stream: boolean;
+  /** Absolute deadline (epoch ms) when the request gave one, or receivedAt + maxLatencyMs. */
+  deadlineMs?: number;
+  /** Earliest start (epoch ms): work may not begin before it. */
+  notBeforeMs?: number;
+  /** When the request entered Sluice; a default deadline counts from here, not from routing time. */
+  receivedAtMs: number;
+}
+
+/** What the request would cost in each lane the model supports (null: the model has no such lane). */
+export interface LaneCosts {
+  realtime: number;
+  async: number | null;
+  batch: number | null;
+}
+
+export interface RouteContext {
+  nowMs: number;
+  policy: RoutingPolicy;
+  /** Planning estimate of completion time for a lane of this provider and model. */
+  estimateMs: (lane: Lane) => number;
+  costs: LaneCosts;
+  /** The tenant's booked spend today, for the budget cap. */
+  spentTodayUsd: number;
+}
+
+export type RouteReason =
+  | 'explicit-mode'
+  | 'stream-needs-realtime'
+  | 'slack-allows-batch'
+  | 'slack-allows-async'
+  | 'slack-needs-realtime'
+  | 'deadline-already-passed'
+  | 'budget-pushed-to-cheaper-lane';
+
+export interface RouteDecision {
+  ok: true;
+  lane: Lane;
+  reason: RouteReason;
+  /** Why an explicit mode was not obeyed, when it was not. */
+  note?: string;
+  deadlineMs: number;
+  slackMs: number;
+  estimatedCostUsd: number;
+  realtimeCostUsd: number;
+}
+
+export interface RouteRejection {
+  ok: false;
+  code: 'BUDGET_EXCEEDED' | 'LANE_NOT_ALLOWED';
+  message: string;
+  field?: string;
+}
+
+function laneCost(costs: LaneCosts, lane: Lane): number | null {
+  return costs[lane];
+}
+
+/**
+ * Picks the cheapest lane that still meets the deadline. Pure: the same input always gives the
+ * same decision, which is what makes routing unit-testable and replayable in the cost benchmark.
+ */
+export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecision | RouteRejection {
+  const opPolicy = operationPolicyFor(ctx.policy, input.tenant, input.operation);
+  const usable = (lane: Lane): boolean => opPolicy.allowedLanes.includes(lane) && laneCost(ctx.costs, lane) !== null;
+
+  const deadlineMs = input.deadlineMs ?? input.receivedAtMs + opPolicy.defaultDeadlineMs;
+  // Work held back by notBefore cannot start earlier, so its slack counts from then.
+  const startMs = Math.max(ctx.nowMs, input.notBeforeMs ?? ctx.nowMs);
+  const slackMs = deadlineMs - startMs;
+  const realtimeCostUsd = ctx.costs.realtime;
+
+  const decide = (lane: Lane, reason: RouteReason, note?: string): RouteDecision => ({
+    ok: true,
+    lane,
+    reason,
+    ...(note ? { note } : {}),
+    deadlineMs,
+    slackMs,
+    estimatedCostUsd: laneCost(ctx.costs, lane) ?? realtimeCostUsd,
+    realtimeCostUsd,
+  });
+
+  let choice: RouteDecision;
+  if (input.stream) {
+    if (!usable('realtime')) {
+      return { ok: false, code: 'LANE_NOT_ALLOWED', message: 'streaming needs the realtime lane, which policy does not allow', field: 'stream' };
+    }
+    choice = decide('realtime', 'stream-needs-realtime');
+  } else if (input.mode !== 'auto' && usable(input.mode)) {
+    choice = decide(input.mode, 'explicit-mode');
+  } else {
+    const note = input.mode !== 'auto' ? `mode ${input.mode} is not allowed for this tenant, operation or model; routed by deadline` : undefined;
+    const bySlackChoice = bySlack(slackMs, usable, ctx, decide, note);
+    if (!bySlackChoice) {
+      return { ok: false, code: 'LANE_NOT_ALLOWED', message: 'no lane allowed by policy is supported by this model', field: 'mode' };
+    }
+    choice = bySlackChoice;
+  }
+
+  const budget = ctx.policy.tenants[input.tenant]?.dailyBudgetUsd;
+  if (budget === undefined || ctx.spentTodayUsd + choice.estimatedCostUsd <= budget) return choice;
+
+  // Over budget: the only lever is a cheaper lane that still meets the deadline; otherwise refuse.
+  const cheaper = (['batch', 'async'] as const).find(
+    (lane) => usable(lane) && (laneCost(ctx.costs, lane) ?? Infinity) < choice.estimatedCostUsd && slackMs > ctx.estimateMs(lane) &&
+      ctx.spentTodayUsd + (laneCost(ctx.costs, lane) ?? Infinity) <= budget,
+  );
+  if (cheaper && !input.stream) return decide(cheaper, 'budget-pushed-to-cheaper-lane');
+  return {
+    ok: false,
+    code: 'BUDGET_EXCEEDED',
+    message: `tenant ${input.tenant} has spent ${ctx.spentTodayUsd.toFixed(4)} USD of its ${budget} USD daily budget; this request would cost ${choice.estimatedCostUsd.toFixed(4)} USD`,
+  };
+}
+
+function bySlack(
+  slackMs: number,
+  usable: (lane: Lane) => boolean,
+  ctx: RouteContext,
+  decide: (lane: Lane, reason: RouteReason, note?: string) => RouteDecision,
+  note: string | undefined,
+): RouteDecision | null {
+  if (usable('batch') && slackMs > ctx.estimateMs('batch')) return decide('batch', 'slack-allows-batch', note);
+  if (usable('async') && slackMs > ctx.estimateMs('async')) return decide('async', 'slack-allows-async', note);
+  if (usable('realtime')) return decide('realtime', slackMs <= 0 ? 'deadline-already-passed' : 'slack-needs-realtime', note);
+  // Realtime is not allowed: the fastest lane left is the best chance at the deadline.
+  const fallback = (['async', 'batch'] as const).find(usable);
+  return fallback ? decide(fallback, 'slack-needs-realtime', note ?? 'realtime is not allowed; fastest allowed lane') : null;
+}

@@ -1,0 +1,4 @@
+export * from './policy/routing-policy';
+export * from './estimates/lane-estimates';
+export * from './decision/route-request';
+export * from './cache-key/cache-key';
