@@ -1,0 +1,16 @@
+export * from './topics/topics.registry';
+export * from './common/values';
+export * from './common/patterns';
+export * from './errors/error-code.enum';
+export * from './headers/dlq.headers';
+export * from './headers/correlation.headers';
+export * from './validation/validate-message';
+export * from './validation/decode-json';
+export * from './validation/canonical-json';
+export { ConstraintNames, isAllowedWebhookUrl, isInstant } from './validation/message.decorators';
+export * from './request/inference-request.v1';
+export * from './accepted/accepted-request.v1';
+export * from './accepted/lane-request.v1';
+export * from './result/inference-result.v1';
+export * from './event/lifecycle-event.v1';
+export * from './stream/stream-chunk.v1';

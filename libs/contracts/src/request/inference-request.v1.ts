@@ -1,0 +1,124 @@
+import { IsBoolean, IsIn, IsInt, IsNotIn, IsObject, IsPositive, IsString, Matches, Max } from 'class-validator';
+import {
+  MAX_LATENCY_MS_LIMIT,
+  METADATA_KEY_PATTERN,
+  METADATA_LIMITS,
+  REQUEST_ID_PATTERN,
+  TENANT_PATTERN,
+  TOPIC_NAME_PATTERN,
+} from '../common/patterns';
+import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode } from '../common/values';
+import { ALL_TOPICS } from '../topics/topics.registry';
+import {
+  HasStringProperty,
+  InstantBefore,
+  IsInstant,
+  IsStringMap,
+  IsWebhookUrl,
+  Nested,
+  NotTogetherWith,
+  Optional,
+  PassThrough,
+} from '../validation/message.decorators';
+
+export const METADATA_MAP_LIMITS = {
+  maxEntries: METADATA_LIMITS.maxEntries,
+  keyPattern: METADATA_KEY_PATTERN,
+  maxValueLength: METADATA_LIMITS.maxValueLength,
+};
+
+/** The provider's own request body (OpenAI chat.completions/embeddings params, Anthropic messages params). */
+export type ProviderRequestBody = { model: string } & Record<string, unknown>;
+
+export class WebhookTargetV1 {
+  @IsString()
+  @IsWebhookUrl()
+  url!: string;
+}
+
+/**
+ * Every field of a request except its id, shared by the request as produced (id optional) and as
+ * accepted (id assigned). Not a message on its own.
+ */
+export abstract class InferenceRequestFieldsV1 {
+  @IsString()
+  @Matches(TENANT_PATTERN, { message: 'tenant must be lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters' })
+  tenant!: string;
+
+  @IsIn(PROVIDERS)
+  provider!: Provider;
+
+  @IsIn(OPERATIONS)
+  operation!: Operation;
+
+  /** Passed to the provider as is; Sluice reads only `model`. */
+  @IsObject()
+  @HasStringProperty('model')
+  @PassThrough()
+  body!: ProviderRequestBody;
+
+  @Optional()
+  @IsIn(REQUEST_MODES)
+  mode: RequestMode = 'auto';
+
+  @Optional()
+  @IsInstant()
+  deadline?: string;
+
+  /** A deadline relative to when Sluice received the request; resolved to `deadline` on acceptance. */
+  @Optional()
+  @IsInt()
+  @IsPositive()
+  @Max(MAX_LATENCY_MS_LIMIT)
+  @NotTogetherWith('deadline')
+  maxLatencyMs?: number;
+
+  /** Off-peak work: not sent to a provider before this instant. */
+  @Optional()
+  @IsInstant()
+  @InstantBefore('deadline')
+  notBefore?: string;
+
+  /** Token chunks on `sluice.stream.v1` while a chat completion runs on a synchronous lane. */
+  @Optional()
+  @IsBoolean()
+  stream = false;
+
+  /** Whether an identical earlier answer (same tenant, provider, operation and body) may be reused. */
+  @Optional()
+  @IsBoolean()
+  cache = true;
+
+  /** A topic of the caller's that receives this request's result as well; never one of Sluice's own. */
+  @Optional()
+  @IsString()
+  @Matches(TOPIC_NAME_PATTERN, { message: 'replyTo must be a Kafka topic name' })
+  @IsNotIn(ALL_TOPICS, { message: "replyTo must not be one of Sluice's own topics" })
+  replyTo?: string;
+
+  @Optional()
+  @Nested(() => WebhookTargetV1)
+  webhook?: WebhookTargetV1;
+
+  /** Free string pairs carried through to the result and events. */
+  @Optional()
+  @IsStringMap(METADATA_MAP_LIMITS)
+  @PassThrough()
+  metadata?: Record<string, string>;
+}
+
+/** A request as producers send it on `sluice.requests.v1` or POST to `/v1/requests`. */
+export class InferenceRequestV1 extends InferenceRequestFieldsV1 {
+  /** Idempotency key, unique per tenant; generated on acceptance when absent. */
+  @Optional()
+  @IsString()
+  @Matches(REQUEST_ID_PATTERN, { message: 'id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' })
+  id?: string;
+}
+
+/** The absolute deadline a request asks for, if any: its `deadline`, or `maxLatencyMs` after receipt. */
+export function resolveDeadline(request: Pick<InferenceRequestFieldsV1, 'deadline' | 'maxLatencyMs'>, receivedAt: Date): string | undefined {
+  if (request.deadline !== undefined) return new Date(request.deadline).toISOString();
+  if (request.maxLatencyMs !== undefined) return new Date(receivedAt.getTime() + request.maxLatencyMs).toISOString();
+  return undefined;
+}

@@ -1,0 +1,220 @@
+// class-transformer's @Type reads reflected metadata; every message class imports this module first.
+import 'reflect-metadata';
+import { ClassConstructor, Transform, Type } from 'class-transformer';
+import { IsDefined, isISO8601, IsObject, registerDecorator, ValidateIf, ValidateNested, ValidationArguments } from 'class-validator';
+import { INSTANT_PATTERN, LOOPBACK_HOSTS, WEBHOOK_URL_MAX_LENGTH } from '../common/patterns';
+
+/**
+ * Names of our own constraints. The schema generator reads them from the validation metadata, so
+ * a rule declared once on a class shows up in the JSON Schema too.
+ */
+export const ConstraintNames = {
+  IsInstant: 'isInstant',
+  HasStringProperty: 'hasStringProperty',
+  IsWebhookUrl: 'isWebhookUrl',
+  IsStringMap: 'isStringMap',
+  NotTogetherWith: 'notTogetherWith',
+  RequiredWhen: 'requiredWhen',
+  InstantBefore: 'instantBefore',
+} as const;
+
+type PropertyDecoratorFn = (target: object, propertyName: string) => void;
+
+function compose(...decorators: PropertyDecoratorFn[]): PropertyDecoratorFn {
+  return (target, propertyName) => decorators.forEach((decorate) => decorate(target, propertyName));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Optional, but `null` is not absent: validators run on it and reject it. class-validator's
+ * `@IsOptional` would let `null` through, which the JSON Schema (and every consumer's types) forbid.
+ */
+export function Optional(): PropertyDecoratorFn {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+/**
+ * Optional in general, required when `field` holds one of `values` (e.g. `error` when a result failed).
+ * The marker constraint records the rule for the schema generator; the ValidateIf enforces it.
+ */
+export function RequiredWhen(field: string, values: readonly string[]): PropertyDecoratorFn {
+  return compose(
+    ValidateIf((object: object, value: unknown) => value !== undefined || values.includes(String((object as Record<string, unknown>)[field]))),
+    // Nested validation alone accepts a missing object; this makes "required" mean required.
+    IsDefined(),
+    (target, propertyName) =>
+      registerDecorator({
+        name: ConstraintNames.RequiredWhen,
+        target: target.constructor,
+        propertyName,
+        constraints: [field, values],
+        validator: { validate: () => true },
+      }),
+  );
+}
+
+export function isInstant(value: unknown): value is string {
+  return typeof value === 'string' && INSTANT_PATTERN.test(value) && isISO8601(value, { strict: true, strictSeparator: true });
+}
+
+/**
+ * A nested message object. ValidateNested alone would also accept an array of such objects, and
+ * @Type is explicit because bundlers that drop decorator metadata (esbuild, tsx) leave nothing to infer.
+ */
+export function Nested(type: () => ClassConstructor<object>): PropertyDecoratorFn {
+  return compose(IsObject(), ValidateNested(), Type(type));
+}
+
+/** An instant with an explicit offset (see INSTANT_PATTERN) that is also a real calendar date-time. */
+export function IsInstant(): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.IsInstant,
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: isInstant,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an ISO-8601 date-time with an offset, e.g. 2030-01-01T00:00:00Z`,
+      },
+    });
+}
+
+/**
+ * Keeps free-form objects (provider bodies and responses, metadata) as the very object that was
+ * parsed, instead of class-transformer's rebuilt copy: fields we do not own reach the provider and
+ * the caller exactly as they were sent.
+ */
+export function PassThrough(): PropertyDecoratorFn {
+  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key]);
+}
+
+/**
+ * The object has a non-empty string `property`. Errors are reported on `<field>.<property>` (via the
+ * `subfield` context), so a caller learns that `body.model` is missing rather than that `body` is wrong.
+ */
+export function HasStringProperty(property: string, maxLength = 256): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.HasStringProperty,
+      target: target.constructor,
+      propertyName,
+      constraints: [property, maxLength],
+      options: { context: { subfield: property } },
+      validator: {
+        // Non-objects are reported by @IsObject; one reason per field is enough.
+        validate: (value: unknown) =>
+          !isPlainObject(value) ||
+          (typeof value[property] === 'string' && (value[property] as string).length > 0 && (value[property] as string).length <= maxLength),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property}.${property} must be a non-empty string of at most ${maxLength} characters`,
+      },
+    });
+}
+
+export function isAllowedWebhookUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > WEBHOOK_URL_MAX_LENGTH) return false;
+  // Checked on the raw text, not the parsed URL, so the JSON Schema pattern can say exactly the same.
+  const https = value.startsWith('https://');
+  if (!https && !value.startsWith('http://')) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '') return false;
+  return https || LOOPBACK_HOSTS.includes(url.hostname);
+}
+
+/**
+ * https only; plain http is accepted for loopback hosts so local receivers work in development and
+ * tests without certificates. Credentials in the URL are refused: they would be logged and stored.
+ */
+export function IsWebhookUrl(): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.IsWebhookUrl,
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: isAllowedWebhookUrl,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an https URL without credentials (http only for ${LOOPBACK_HOSTS.join(', ')}), at most ${WEBHOOK_URL_MAX_LENGTH} characters`,
+      },
+    });
+}
+
+export interface StringMapLimits {
+  maxEntries: number;
+  keyPattern: RegExp;
+  maxValueLength: number;
+}
+
+function stringMapProblem(value: unknown, limits: StringMapLimits): string | undefined {
+  if (!isPlainObject(value)) return 'must be an object of string values';
+  const entries = Object.entries(value);
+  if (entries.length > limits.maxEntries) return `must have at most ${limits.maxEntries} entries`;
+  for (const [key, entry] of entries) {
+    if (!limits.keyPattern.test(key)) return `key "${key.slice(0, 80)}" must match ${limits.keyPattern.source}`;
+    if (typeof entry !== 'string') return `.${key} must be a string`;
+    if (entry.length > limits.maxValueLength) return `.${key} must be at most ${limits.maxValueLength} characters`;
+  }
+  return undefined;
+}
+
+/** A flat string→string map with bounded size, so carried-through metadata cannot bloat every message. */
+export function IsStringMap(limits: StringMapLimits): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.IsStringMap,
+      target: target.constructor,
+      propertyName,
+      constraints: [limits],
+      validator: {
+        validate: (value: unknown) => stringMapProblem(value, limits) === undefined,
+        defaultMessage: (args: ValidationArguments) => {
+          const problem = stringMapProblem(args.value, limits) ?? '';
+          return problem.startsWith('.') ? `${args.property}${problem}` : `${args.property} ${problem}`;
+        },
+      },
+    });
+}
+
+/** This property and `other` exclude each other: the message must give at most one of them. */
+export function NotTogetherWith(other: string): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.NotTogetherWith,
+      target: target.constructor,
+      propertyName,
+      constraints: [other],
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) => (args.object as Record<string, unknown>)[other] === undefined,
+        defaultMessage: (args: ValidationArguments) => `${args.property} and ${other} are mutually exclusive; give one of them`,
+      },
+    });
+}
+
+/** This instant lies strictly before the instant in `other` (when both are present and valid). */
+export function InstantBefore(other: string): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.InstantBefore,
+      target: target.constructor,
+      propertyName,
+      constraints: [other],
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => {
+          const later = (args.object as Record<string, unknown>)[other];
+          if (typeof value !== 'string' || typeof later !== 'string') return true;
+          const [a, b] = [Date.parse(value), Date.parse(later)];
+          return Number.isNaN(a) || Number.isNaN(b) || a < b;
+        },
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be before ${other}`,
+      },
+    });
+}

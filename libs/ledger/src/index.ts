@@ -1,0 +1,14 @@
+export * from './client/database.pool';
+export * from './client/database.admin';
+export * from './migrations/migration';
+export * from './migrations/migration.runner';
+export { MIGRATIONS } from './migrations/migrations.registry';
+export * from './hashing/ledger.hashing';
+export * from './repositories/requests.repository';
+export * from './repositories/completions.repository';
+export * from './repositories/batches.repository';
+export * from './repositories/cache.repository';
+export * from './repositories/webhook-deliveries.repository';
+export * from './repositories/tenants.repository';
+export * from './repositories/api-keys.repository';
+export * from './repositories/ledger.repositories';

@@ -1,0 +1,5 @@
+import { Migration } from './migration';
+import { initialMigration } from './sql/001_initial.migration';
+
+/** Every migration, in the order it is applied. Append only. */
+export const MIGRATIONS: readonly Migration[] = [initialMigration];

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { randomTenant } from '@sluice/testing';
+import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { BatchesRepository, NewBatch, NewBatchItem } from './batches.repository';
+
+function batchId(): string {
+  return `b-${randomBytes(6).toString('hex')}`;
+}
+
+function newBatch(id: string): NewBatch {
+  return { id, provider: 'openai', operation: 'embedding', model: 'text-embedding-3-small', bytes: 1234, earliestDeadline: '2030-01-02T00:00:00Z' };
+}
+
+function items(tenant: string, count: number, deadline: string | null = null): NewBatchItem[] {
+  return Array.from({ length: count }, (_, i) => ({ customId: `c-${String(i).padStart(6, '0')}`, tenant, requestId: `r-${i}`, deadline }));
+}
+
+describe('BatchesRepository', () => {
+  let db: TestDatabase;
+  let batches: BatchesRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    batches = new BatchesRepository(db.pool);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('records a batch of 10,000 items in one transaction', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    expect(await batches.create(newBatch(id), items(tenant, 10_000))).toBe(true);
+    expect(await batches.get(id)).toMatchObject({ id, status: 'pending', requestCount: 10_000, bytes: 1234, providerBatchId: null });
+    expect(await batches.countItemsByStatus(id)).toEqual({ pending: 10_000 });
+    const page = await batches.listItems(id, { afterCustomId: 'c-009997' });
+    expect(page.map((i) => [i.customId, i.requestId, i.tenant])).toEqual([
+      ['c-009998', 'r-9998', tenant],
+      ['c-009999', 'r-9999', tenant],
+    ]);
+  });
+
+  it('records nothing when a batch id is reused, and nothing at all when an item is invalid', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 3));
+    expect(await batches.create(newBatch(id), items(tenant, 5))).toBe(false);
+    expect(await batches.countItemsByStatus(id)).toEqual({ pending: 3 });
+
+    const broken = batchId();
+    const duplicateCustomIds = [...items(tenant, 6_000), { customId: 'c-000001', tenant, requestId: 'again' }];
+    await expect(batches.create(newBatch(broken), duplicateCustomIds)).rejects.toThrow(/duplicate key/);
+    expect(await batches.get(broken)).toBeUndefined();
+    expect(await batches.countItemsByStatus(broken)).toEqual({});
+  });
+
+  it('moves a batch through submission and polling, and keeps terminal batches terminal', async () => {
+    const id = batchId();
+    await batches.create(newBatch(id), items(randomTenant(), 2));
+    expect(await batches.markSubmitted(id, `batch_${id}`, 'file-1')).toBe(true);
+    expect(await batches.markSubmitted(id, 'batch_other')).toBe(false);
+    expect(await batches.getByProviderBatchId(`batch_${id}`)).toMatchObject({ id, status: 'submitted', inputFileId: 'file-1' });
+    expect((await batches.listOpen()).map((b) => b.id)).toContain(id);
+
+    expect(await batches.recordProgress(id, { status: 'in_progress', succeededCount: 1 })).toBe(true);
+    expect(await batches.recordProgress(id, { status: 'completed', succeededCount: 2, outputFileId: 'file-out' })).toBe(true);
+    const done = await batches.get(id);
+    expect(done).toMatchObject({ status: 'completed', succeededCount: 2, outputFileId: 'file-out' });
+    expect(done?.completedAt).toBeInstanceOf(Date);
+    expect(await batches.recordProgress(id, { status: 'in_progress' })).toBe(false);
+    expect((await batches.listOpen()).map((b) => b.id)).not.toContain(id);
+  });
+
+  it('records item outcomes in bulk, once', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 10_000));
+    const outcomes = Array.from({ length: 10_000 }, (_, i) => ({
+      customId: `c-${String(i).padStart(6, '0')}`,
+      status: i % 10 === 0 ? ('failed' as const) : ('succeeded' as const),
+      resultId: `${tenant}.r-${i}.batch.1`,
+      errorCode: i % 10 === 0 ? 'PROVIDER_ERROR' : null,
+    }));
+    expect(await batches.recordItemOutcomes(id, outcomes)).toBe(10_000);
+    expect(await batches.countItemsByStatus(id)).toEqual({ succeeded: 9_000, failed: 1_000 });
+    expect(await batches.recordItemOutcomes(id, outcomes.slice(0, 10))).toBe(0);
+    const [first] = await batches.itemsByCustomId(id, ['c-000000']);
+    expect(first).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_ERROR', resultId: `${tenant}.r-0.batch.1` });
+  });
+
+  it('finds requests already waiting in an open batch, and items due for escalation', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 3, '2030-01-01T00:00:00Z'));
+    await batches.recordItemOutcomes(id, [{ customId: 'c-000000', status: 'escalated' }]);
+    expect([...(await batches.pendingRequestIds(tenant, ['r-0', 'r-1', 'r-9']))]).toEqual(['r-1']);
+
+    const due = (await batches.pendingItemsDueBefore(new Date('2030-01-01T00:00:01Z'))).filter((i) => i.batchId === id);
+    expect(due.map((i) => i.requestId).sort()).toEqual(['r-1', 'r-2']);
+    expect(await batches.pendingItemsDueBefore(new Date('2029-12-31T23:59:59Z'))).not.toEqual(expect.arrayContaining([expect.objectContaining({ batchId: id })]));
+  });
+});

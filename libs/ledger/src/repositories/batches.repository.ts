@@ -1,0 +1,317 @@
+import { Pool, PoolClient } from 'pg';
+import { Operation, Provider } from '@sluice/contracts';
+import { withTransaction } from '../client/database.pool';
+import { chunks, toInstant, toNumber } from './row.mapping';
+
+export const BATCH_STATUSES = ['pending', 'submitted', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelled'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+export const OPEN_BATCH_STATUSES: readonly BatchStatus[] = ['pending', 'submitted', 'in_progress', 'finalizing'];
+
+export const BATCH_ITEM_STATUSES = ['pending', 'succeeded', 'failed', 'expired', 'cancelled', 'escalated'] as const;
+export type BatchItemStatus = (typeof BATCH_ITEM_STATUSES)[number];
+
+export interface NewBatch {
+  /** Sluice's id, chosen before submission so a crash between recording and submitting is recoverable. */
+  id: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  bytes: number;
+  earliestDeadline?: Date | string | null;
+}
+
+export interface NewBatchItem {
+  customId: string;
+  tenant: string;
+  requestId: string;
+  deadline?: Date | string | null;
+}
+
+export interface BatchRecord {
+  id: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  providerBatchId: string | null;
+  inputFileId: string | null;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  status: BatchStatus;
+  requestCount: number;
+  succeededCount: number;
+  failedCount: number;
+  expiredCount: number;
+  bytes: number;
+  earliestDeadline: Date | null;
+  createdAt: Date;
+  submittedAt: Date | null;
+  lastPolledAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+}
+
+export interface BatchItemRecord {
+  batchId: string;
+  customId: string;
+  tenant: string;
+  requestId: string;
+  status: BatchItemStatus;
+  deadline: Date | null;
+  resultId: string | null;
+  errorCode: string | null;
+}
+
+export interface BatchProgress {
+  status: BatchStatus;
+  succeededCount?: number;
+  failedCount?: number;
+  expiredCount?: number;
+  outputFileId?: string | null;
+  errorFileId?: string | null;
+  error?: string | null;
+}
+
+export interface ItemOutcome {
+  customId: string;
+  status: Exclude<BatchItemStatus, 'pending'>;
+  resultId?: string | null;
+  errorCode?: string | null;
+}
+
+interface BatchRow {
+  id: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  provider_batch_id: string | null;
+  input_file_id: string | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  status: BatchStatus;
+  request_count: number;
+  succeeded_count: number;
+  failed_count: number;
+  expired_count: number;
+  bytes: string;
+  earliest_deadline: Date | null;
+  created_at: Date;
+  submitted_at: Date | null;
+  last_polled_at: Date | null;
+  completed_at: Date | null;
+  error: string | null;
+}
+
+interface BatchItemRow {
+  batch_id: string;
+  custom_id: string;
+  tenant: string;
+  request_id: string;
+  status: BatchItemStatus;
+  deadline: Date | null;
+  result_id: string | null;
+  error_code: string | null;
+}
+
+function toBatch(row: BatchRow): BatchRecord {
+  return {
+    id: row.id,
+    provider: row.provider,
+    operation: row.operation,
+    model: row.model,
+    providerBatchId: row.provider_batch_id,
+    inputFileId: row.input_file_id,
+    outputFileId: row.output_file_id,
+    errorFileId: row.error_file_id,
+    status: row.status,
+    requestCount: row.request_count,
+    succeededCount: row.succeeded_count,
+    failedCount: row.failed_count,
+    expiredCount: row.expired_count,
+    bytes: toNumber(row.bytes) ?? 0,
+    earliestDeadline: row.earliest_deadline,
+    createdAt: row.created_at,
+    submittedAt: row.submitted_at,
+    lastPolledAt: row.last_polled_at,
+    completedAt: row.completed_at,
+    error: row.error,
+  };
+}
+
+function toItem(row: BatchItemRow): BatchItemRecord {
+  return {
+    batchId: row.batch_id,
+    customId: row.custom_id,
+    tenant: row.tenant,
+    requestId: row.request_id,
+    status: row.status,
+    deadline: row.deadline,
+    resultId: row.result_id,
+    errorCode: row.error_code,
+  };
+}
+
+/**
+ * Rows per bulk statement. Items travel as one array parameter per column (unnest), so the 65,535
+ * bind-parameter limit never applies; the chunk only bounds the size of a single statement.
+ */
+export const BULK_CHUNK_SIZE = 5_000;
+
+const OPEN = `('pending', 'submitted', 'in_progress', 'finalizing')`;
+
+export class BatchesRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Records a batch and all its items atomically, before anything is sent to the provider. Returns
+   * false (and writes nothing) when a batch with this id was already recorded, so a retried window
+   * flush is harmless.
+   */
+  async create(batch: NewBatch, items: readonly NewBatchItem[]): Promise<boolean> {
+    if (items.length === 0) throw new Error(`batch ${batch.id} has no items`);
+    return withTransaction(this.pool, async (client) => {
+      const inserted = await client.query(
+        `insert into batches (id, provider, operation, model, request_count, bytes, earliest_deadline)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (id) do nothing`,
+        [batch.id, batch.provider, batch.operation, batch.model, items.length, batch.bytes, toInstant(batch.earliestDeadline)],
+      );
+      if (inserted.rowCount !== 1) return false;
+      for (const chunk of chunks(items, BULK_CHUNK_SIZE)) await insertItems(client, batch.id, chunk);
+      return true;
+    });
+  }
+
+  /** The provider accepted the batch. Only a pending batch moves, so a repeated call cannot rewrite ids. */
+  async markSubmitted(id: string, providerBatchId: string, inputFileId: string | null = null): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update batches set status = 'submitted', provider_batch_id = $2, input_file_id = $3, submitted_at = now()
+        where id = $1 and status = 'pending'`,
+      [id, providerBatchId, inputFileId],
+    );
+    return rowCount === 1;
+  }
+
+  /** What the latest poll said. Terminal batches stay terminal. */
+  async recordProgress(id: string, progress: BatchProgress): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update batches
+          set status = $2,
+              succeeded_count = coalesce($3, succeeded_count),
+              failed_count = coalesce($4, failed_count),
+              expired_count = coalesce($5, expired_count),
+              output_file_id = coalesce($6, output_file_id),
+              error_file_id = coalesce($7, error_file_id),
+              error = coalesce($8, error),
+              last_polled_at = now(),
+              completed_at = case when $2 in ${OPEN} then null else coalesce(completed_at, now()) end
+        where id = $1 and status in ${OPEN}`,
+      [
+        id,
+        progress.status,
+        progress.succeededCount ?? null,
+        progress.failedCount ?? null,
+        progress.expiredCount ?? null,
+        progress.outputFileId ?? null,
+        progress.errorFileId ?? null,
+        progress.error ?? null,
+      ],
+    );
+    return rowCount === 1;
+  }
+
+  async get(id: string): Promise<BatchRecord | undefined> {
+    const { rows } = await this.pool.query<BatchRow>('select * from batches where id = $1', [id]);
+    return rows[0] === undefined ? undefined : toBatch(rows[0]);
+  }
+
+  async getByProviderBatchId(providerBatchId: string): Promise<BatchRecord | undefined> {
+    const { rows } = await this.pool.query<BatchRow>('select * from batches where provider_batch_id = $1', [providerBatchId]);
+    return rows[0] === undefined ? undefined : toBatch(rows[0]);
+  }
+
+  /** Batches not yet finished, oldest first: what an aggregator resumes after a restart. */
+  async listOpen(): Promise<BatchRecord[]> {
+    const { rows } = await this.pool.query<BatchRow>(`select * from batches where status in ${OPEN} order by created_at, id`);
+    return rows.map(toBatch);
+  }
+
+  /**
+   * Records per-item outcomes as provider results land. Only pending items change: an item that was
+   * escalated, or already resolved by an earlier pass over the same results file, keeps its outcome.
+   * Returns how many items changed.
+   */
+  async recordItemOutcomes(batchId: string, outcomes: readonly ItemOutcome[]): Promise<number> {
+    let changed = 0;
+    for (const chunk of chunks(outcomes, BULK_CHUNK_SIZE)) {
+      const { rowCount } = await this.pool.query(
+        `update batch_items b
+            set status = u.status, result_id = u.result_id, error_code = u.error_code, updated_at = now()
+           from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as u(custom_id, status, result_id, error_code)
+          where b.batch_id = $1 and b.custom_id = u.custom_id and b.status = 'pending'`,
+        [batchId, chunk.map((o) => o.customId), chunk.map((o) => o.status), chunk.map((o) => o.resultId ?? null), chunk.map((o) => o.errorCode ?? null)],
+      );
+      changed += rowCount ?? 0;
+    }
+    return changed;
+  }
+
+  /** The items behind the given custom ids, to fan provider results out to their requests. */
+  async itemsByCustomId(batchId: string, customIds: readonly string[]): Promise<BatchItemRecord[]> {
+    const { rows } = await this.pool.query<BatchItemRow>(
+      'select * from batch_items where batch_id = $1 and custom_id = any($2::text[])',
+      [batchId, customIds],
+    );
+    return rows.map(toItem);
+  }
+
+  /** A page of a batch's items in custom id order (pass the last custom id seen to continue). */
+  async listItems(batchId: string, options: { afterCustomId?: string; limit?: number; status?: BatchItemStatus } = {}): Promise<BatchItemRecord[]> {
+    const { rows } = await this.pool.query<BatchItemRow>(
+      `select * from batch_items
+        where batch_id = $1 and custom_id > $2 and ($3::text is null or status = $3)
+        order by custom_id limit $4`,
+      [batchId, options.afterCustomId ?? '', options.status ?? null, options.limit ?? 1000],
+    );
+    return rows.map(toItem);
+  }
+
+  async countItemsByStatus(batchId: string): Promise<Partial<Record<BatchItemStatus, number>>> {
+    const { rows } = await this.pool.query<{ status: BatchItemStatus; n: string }>(
+      'select status, count(*) as n from batch_items where batch_id = $1 group by status',
+      [batchId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /**
+   * Requests of the given tenant already waiting in an unfinished batch. A window re-formed after a
+   * crash skips them instead of submitting them a second time.
+   */
+  async pendingRequestIds(tenant: string, requestIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ request_id: string }>(
+      `select distinct i.request_id
+         from batch_items i join batches b on b.id = i.batch_id
+        where i.tenant = $1 and i.request_id = any($2::text[]) and i.status = 'pending' and b.status in ${OPEN}`,
+      [tenant, requestIds],
+    );
+    return new Set(rows.map((r) => r.request_id));
+  }
+
+  /** Pending items whose deadline falls before `before`, earliest first: candidates for escalation. */
+  async pendingItemsDueBefore(before: Date, limit = 1000): Promise<BatchItemRecord[]> {
+    const { rows } = await this.pool.query<BatchItemRow>(
+      `select * from batch_items where status = 'pending' and deadline is not null and deadline < $1
+        order by deadline limit $2`,
+      [before, limit],
+    );
+    return rows.map(toItem);
+  }
+}
+
+async function insertItems(client: PoolClient, batchId: string, items: readonly NewBatchItem[]): Promise<void> {
+  await client.query(
+    `insert into batch_items (batch_id, custom_id, tenant, request_id, deadline)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])`,
+    [batchId, items.map((i) => i.customId), items.map((i) => i.tenant), items.map((i) => i.requestId), items.map((i) => toInstant(i.deadline))],
+  );
+}

@@ -1,0 +1,81 @@
+import { Pool } from 'pg';
+import { Provider } from '@sluice/contracts';
+
+export interface NewCacheEntry {
+  tenant: string;
+  contentHash: string;
+  provider: Provider;
+  model: string;
+  /** What a hit replays: typically the provider response and usage of the original result. */
+  result: Record<string, unknown>;
+  sourceRequestId: string;
+  expiresAt: Date | string;
+}
+
+export interface CacheEntry extends NewCacheEntry {
+  hits: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+interface CacheRow {
+  tenant: string;
+  content_hash: string;
+  provider: Provider;
+  model: string;
+  result: Record<string, unknown>;
+  source_request_id: string;
+  hits: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+function toEntry(row: CacheRow): CacheEntry {
+  return {
+    tenant: row.tenant,
+    contentHash: row.content_hash,
+    provider: row.provider,
+    model: row.model,
+    result: row.result,
+    sourceRequestId: row.source_request_id,
+    hits: Number(row.hits),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export class CacheRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** A live entry, counting the hit in the same statement; expired entries are misses. */
+  async hit(tenant: string, contentHash: string, now: Date = new Date()): Promise<CacheEntry | undefined> {
+    const { rows } = await this.pool.query<CacheRow>(
+      `update cache_entries set hits = hits + 1
+        where tenant = $1 and content_hash = $2 and expires_at > $3
+        returning *`,
+      [tenant, contentHash, now],
+    );
+    return rows[0] === undefined ? undefined : toEntry(rows[0]);
+  }
+
+  /** Stores (or refreshes) an answer; the latest answer for the same content wins. */
+  async put(entry: NewCacheEntry): Promise<void> {
+    await this.pool.query(
+      `insert into cache_entries (tenant, content_hash, provider, model, result, source_request_id, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (tenant, content_hash) do update
+         set result = excluded.result, source_request_id = excluded.source_request_id, model = excluded.model,
+             expires_at = excluded.expires_at, created_at = now(), hits = 0`,
+      [entry.tenant, entry.contentHash, entry.provider, entry.model, JSON.stringify(entry.result), entry.sourceRequestId, new Date(entry.expiresAt)],
+    );
+  }
+
+  /** Deletes up to `limit` expired entries; call repeatedly until it returns less than the limit. */
+  async deleteExpired(now: Date = new Date(), limit = 10_000): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `delete from cache_entries where ctid in (select ctid from cache_entries where expires_at <= $1 limit $2)`,
+      [now, limit],
+    );
+    return rowCount ?? 0;
+  }
+}

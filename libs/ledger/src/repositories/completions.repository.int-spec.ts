@@ -1,0 +1,117 @@
+import { AcceptedRequestV1, InferenceResultV1, Lane, resultIdFor, validateMessage } from '@sluice/contracts';
+import { sampleAccepted, sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
+import { randomTenant } from '@sluice/testing';
+import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { CompletionsRepository } from './completions.repository';
+import { requestRecordFromAccepted, RequestsRepository } from './requests.repository';
+
+function result(tenant: string, requestId: string, lane: Lane, attempt = 1, overrides: Record<string, unknown> = {}): InferenceResultV1 {
+  const outcome = validateMessage(
+    InferenceResultV1,
+    sampleResult({ tenant, id: requestId, lane, resultId: resultIdFor(tenant, requestId, lane, attempt), ...overrides }),
+  );
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+  return outcome.value;
+}
+
+describe('CompletionsRepository', () => {
+  let db: TestDatabase;
+  let completions: CompletionsRepository;
+  let requests: RequestsRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    completions = new CompletionsRepository(db.pool);
+    requests = new RequestsRepository(db.pool);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  async function recordRequest(tenant: string, id: string): Promise<void> {
+    const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: sampleRequest({ tenant, id }) }));
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+    await requests.insert(requestRecordFromAccepted(outcome.value));
+  }
+
+  it('books a result and completes its request', async () => {
+    const tenant = randomTenant();
+    await recordRequest(tenant, 'r1');
+    expect(await completions.book(result(tenant, 'r1', 'batch'))).toEqual({ outcome: 'booked', resultId: `${tenant}.r1.batch.1` });
+    expect(await requests.get(tenant, 'r1')).toMatchObject({
+      status: 'succeeded',
+      lane: 'batch',
+      costUsd: 0.00005,
+      realtimeCostUsd: 0.0001,
+      savedUsd: 0.00005,
+      deadlineMet: true,
+      resultId: `${tenant}.r1.batch.1`,
+    });
+    expect(await completions.get(tenant, 'r1')).toMatchObject({ resultId: `${tenant}.r1.batch.1`, status: 'succeeded', costUsd: 0.00005 });
+  });
+
+  it('recognises a redelivery of the booked result', async () => {
+    const tenant = randomTenant();
+    await recordRequest(tenant, 'r1');
+    await completions.book(result(tenant, 'r1', 'realtime'));
+    expect(await completions.book(result(tenant, 'r1', 'realtime'))).toEqual({ outcome: 'already-booked', resultId: `${tenant}.r1.realtime.1` });
+  });
+
+  it('books exactly one of many results racing for one request, and records all of them', async () => {
+    const tenant = randomTenant();
+    await recordRequest(tenant, 'race');
+    const contenders = [
+      ...Array.from({ length: 8 }, (_, i) => result(tenant, 'race', 'realtime', i + 1)),
+      ...Array.from({ length: 8 }, (_, i) => result(tenant, 'race', 'batch', i + 1)),
+    ];
+    // Each result is also delivered twice, as an at-least-once consumer may.
+    const outcomes = await Promise.all([...contenders, ...contenders].map((r) => completions.book(r)));
+
+    const booked = outcomes.filter((o) => o.outcome === 'booked');
+    expect(booked).toHaveLength(1);
+    const winner = booked[0].resultId;
+    expect(outcomes.filter((o) => o.outcome === 'already-booked')).toEqual([{ outcome: 'already-booked', resultId: winner }]);
+    expect(outcomes.filter((o) => o.outcome === 'superseded').every((o) => o.outcome === 'superseded' && o.winnerResultId === winner)).toBe(true);
+
+    expect((await requests.get(tenant, 'race'))?.resultId).toBe(winner);
+    expect((await completions.resultIdsOf(tenant, 'race')).sort()).toEqual(contenders.map((r) => r.resultId).sort());
+    const { rows } = await db.pool.query('select count(*)::int as n from completions where tenant = $1', [tenant]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('books a failure with its error code', async () => {
+    const tenant = randomTenant();
+    await recordRequest(tenant, 'r1');
+    const failed = result(tenant, 'r1', 'realtime', 1, {
+      status: 'failed',
+      response: undefined,
+      error: { code: 'PROVIDER_INVALID_REQUEST', message: 'bad', retryable: false, providerRequestId: 'req_1' },
+      cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+    });
+    expect((await completions.book(failed)).outcome).toBe('booked');
+    expect(await requests.get(tenant, 'r1')).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_INVALID_REQUEST' });
+  });
+
+  it('learns latency percentiles and sums spend from booked completions', async () => {
+    const tenant = randomTenant();
+    const model = `m-${tenant}`;
+    for (let i = 1; i <= 20; i++) {
+      await recordRequest(tenant, `p${i}`);
+      await completions.book(
+        result(tenant, `p${i}`, 'async', 1, {
+          model,
+          timings: { receivedAt: '2030-01-01T00:00:00Z', completedAt: new Date(Date.parse('2030-01-01T00:00:00Z') + i * 1000).toISOString() },
+        }),
+      );
+    }
+    const p95 = await completions.latencyPercentileMs('openai', model, 'async', new Date('2029-01-01T00:00:00Z'));
+    expect(p95).toBeCloseTo(19_050, 0);
+    expect(await completions.latencyPercentileMs('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toBeUndefined();
+
+    const spend = await completions.spendSince(tenant, new Date('2029-01-01T00:00:00Z'));
+    expect(spend.requests).toBe(20);
+    expect(spend.costUsd).toBeCloseTo(0.001, 10);
+    expect(spend.savedUsd).toBeCloseTo(0.001, 10);
+  });
+});

@@ -1,0 +1,210 @@
+import { Pool } from 'pg';
+import { InferenceResultV1, Lane, Provider } from '@sluice/contracts';
+import { withTransaction } from '../client/database.pool';
+import { toNumber } from './row.mapping';
+
+/**
+ * `booked`: this result is the request's completion, deliver it. `already-booked`: this very result
+ * was booked before (a redelivery). `superseded`: another result of the request won; this one is
+ * recorded and billed, but must not be delivered.
+ */
+export type BookingOutcome =
+  | { outcome: 'booked'; resultId: string }
+  | { outcome: 'already-booked'; resultId: string }
+  | { outcome: 'superseded'; resultId: string; winnerResultId: string };
+
+export interface CompletionRecord {
+  tenant: string;
+  requestId: string;
+  resultId: string;
+  status: 'succeeded' | 'failed';
+  lane: Lane;
+  provider: Provider;
+  model: string;
+  costUsd: number;
+  realtimeCostUsd: number;
+  savedUsd: number;
+  receivedAt: Date;
+  completedAt: Date;
+  deadline: Date | null;
+  deadlineMet: boolean | null;
+  bookedAt: Date;
+}
+
+interface CompletionRow {
+  tenant: string;
+  request_id: string;
+  result_id: string;
+  status: 'succeeded' | 'failed';
+  lane: Lane;
+  provider: Provider;
+  model: string;
+  cost_usd: string;
+  realtime_cost_usd: string;
+  saved_usd: string;
+  received_at: Date;
+  completed_at: Date;
+  deadline: Date | null;
+  deadline_met: boolean | null;
+  booked_at: Date;
+}
+
+function toRecord(row: CompletionRow): CompletionRecord {
+  return {
+    tenant: row.tenant,
+    requestId: row.request_id,
+    resultId: row.result_id,
+    status: row.status,
+    lane: row.lane,
+    provider: row.provider,
+    model: row.model,
+    costUsd: toNumber(row.cost_usd) ?? 0,
+    realtimeCostUsd: toNumber(row.realtime_cost_usd) ?? 0,
+    savedUsd: toNumber(row.saved_usd) ?? 0,
+    receivedAt: row.received_at,
+    completedAt: row.completed_at,
+    deadline: row.deadline,
+    deadlineMet: row.deadline_met,
+    bookedAt: row.booked_at,
+  };
+}
+
+export interface SpendSummary {
+  requests: number;
+  costUsd: number;
+  realtimeCostUsd: number;
+  savedUsd: number;
+}
+
+export class CompletionsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Books a result exactly once per request, in one transaction: the result is recorded (every
+   * result is, for billing), the first one to claim the request's completion row wins, and only the
+   * winner updates the request. Safe under any number of concurrent and repeated calls.
+   */
+  async book(result: InferenceResultV1): Promise<BookingOutcome> {
+    return withTransaction(this.pool, async (client) => {
+      await client.query(
+        `insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
+                                      output_tokens, cached_input_tokens, cost_usd, error_code, provider_request_id, completed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         on conflict (result_id) do nothing`,
+        [
+          result.resultId,
+          result.tenant,
+          result.id,
+          result.status,
+          result.lane,
+          result.provider,
+          result.model,
+          result.usage.inputTokens,
+          result.usage.outputTokens,
+          result.usage.cachedInputTokens ?? 0,
+          result.cost.usd,
+          result.error?.code ?? null,
+          result.error?.providerRequestId ?? null,
+          result.timings.completedAt,
+        ],
+      );
+      const claimed = await client.query(
+        `insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
+                                  saved_usd, received_at, completed_at, deadline, deadline_met)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         on conflict (tenant, request_id) do nothing
+         returning result_id`,
+        [
+          result.tenant,
+          result.id,
+          result.resultId,
+          result.status,
+          result.lane,
+          result.provider,
+          result.model,
+          result.cost.usd,
+          result.cost.realtimeUsd,
+          result.cost.savedUsd,
+          result.timings.receivedAt,
+          result.timings.completedAt,
+          result.deadline ?? null,
+          result.deadlineMet ?? null,
+        ],
+      );
+      if (claimed.rows.length === 0) {
+        const { rows } = await client.query<{ result_id: string }>(
+          'select result_id from completions where tenant = $1 and request_id = $2',
+          [result.tenant, result.id],
+        );
+        const winner = rows[0].result_id;
+        return winner === result.resultId
+          ? { outcome: 'already-booked', resultId: winner }
+          : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner };
+      }
+      await client.query(
+        `update requests
+            set status = $3, lane = $4, cost_usd = $5, realtime_cost_usd = $6, saved_usd = $7, completed_at = $8,
+                deadline_met = $9, result_id = $10, error_code = $11, updated_at = now()
+          where tenant = $1 and id = $2`,
+        [
+          result.tenant,
+          result.id,
+          result.status,
+          result.lane,
+          result.cost.usd,
+          result.cost.realtimeUsd,
+          result.cost.savedUsd,
+          result.timings.completedAt,
+          result.deadlineMet ?? null,
+          result.resultId,
+          result.error?.code ?? null,
+        ],
+      );
+      return { outcome: 'booked', resultId: result.resultId };
+    });
+  }
+
+  async get(tenant: string, requestId: string): Promise<CompletionRecord | undefined> {
+    const { rows } = await this.pool.query<CompletionRow>('select * from completions where tenant = $1 and request_id = $2', [tenant, requestId]);
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /** All results recorded for a request (the delivered one and any that lost the race), for billing. */
+  async resultIdsOf(tenant: string, requestId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ result_id: string }>(
+      'select result_id from request_results where tenant = $1 and request_id = $2 order by recorded_at, result_id',
+      [tenant, requestId],
+    );
+    return rows.map((r) => r.result_id);
+  }
+
+  /**
+   * The given percentile of receipt-to-completion latency, in milliseconds, of successful completions
+   * since `since`: what the router learns its lane estimates from. Undefined without observations.
+   */
+  async latencyPercentileMs(provider: Provider, model: string, lane: Lane, since: Date, percentile = 0.95): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ ms: number | null }>(
+      `select percentile_cont($5::float8) within group (order by extract(epoch from completed_at - received_at) * 1000) as ms
+         from completions
+        where provider = $1 and model = $2 and lane = $3 and completed_at >= $4 and status = 'succeeded'`,
+      [provider, model, lane, since, percentile],
+    );
+    return rows[0]?.ms ?? undefined;
+  }
+
+  /** Spend of delivered completions for a tenant since an instant: the "cost saved" report and budget caps. */
+  async spendSince(tenant: string, since: Date): Promise<SpendSummary> {
+    const { rows } = await this.pool.query<{ requests: string; cost: string | null; realtime: string | null; saved: string | null }>(
+      `select count(*) as requests, sum(cost_usd) as cost, sum(realtime_cost_usd) as realtime, sum(saved_usd) as saved
+         from completions where tenant = $1 and completed_at >= $2`,
+      [tenant, since],
+    );
+    const row = rows[0];
+    return {
+      requests: Number(row.requests),
+      costUsd: toNumber(row.cost) ?? 0,
+      realtimeCostUsd: toNumber(row.realtime) ?? 0,
+      savedUsd: toNumber(row.saved) ?? 0,
+    };
+  }
+}

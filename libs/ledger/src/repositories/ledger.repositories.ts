@@ -1,0 +1,31 @@
+import { Pool } from 'pg';
+import { ApiKeysRepository } from './api-keys.repository';
+import { BatchesRepository } from './batches.repository';
+import { CacheRepository } from './cache.repository';
+import { CompletionsRepository } from './completions.repository';
+import { RequestsRepository } from './requests.repository';
+import { TenantsRepository } from './tenants.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+
+export interface LedgerRepositories {
+  requests: RequestsRepository;
+  completions: CompletionsRepository;
+  batches: BatchesRepository;
+  cache: CacheRepository;
+  webhookDeliveries: WebhookDeliveriesRepository;
+  tenants: TenantsRepository;
+  apiKeys: ApiKeysRepository;
+}
+
+/** Every repository over one pool, for a composition root to hand out. */
+export function createRepositories(pool: Pool): LedgerRepositories {
+  return {
+    requests: new RequestsRepository(pool),
+    completions: new CompletionsRepository(pool),
+    batches: new BatchesRepository(pool),
+    cache: new CacheRepository(pool),
+    webhookDeliveries: new WebhookDeliveriesRepository(pool),
+    tenants: new TenantsRepository(pool),
+    apiKeys: new ApiKeysRepository(pool),
+  };
+}

@@ -1,0 +1,104 @@
+import { AcceptedRequestV1, validateMessage } from '@sluice/contracts';
+import { sampleAccepted, sampleRequest } from '@sluice/contracts/testing/message.samples';
+import { randomTenant } from '@sluice/testing';
+import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { requestRecordFromAccepted, RequestsRepository } from './requests.repository';
+
+function accepted(overrides: Record<string, unknown> = {}, tenant = 'acme'): AcceptedRequestV1 {
+  const request = sampleRequest({ tenant, ...overrides });
+  const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request, deadline: request.deadline }));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+  return outcome.value;
+}
+
+describe('RequestsRepository', () => {
+  let db: TestDatabase;
+  let requests: RequestsRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    requests = new RequestsRepository(db.pool);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('records a request and reads it back', async () => {
+    const tenant = randomTenant();
+    const { outcome, request } = await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1' }, tenant)));
+    expect(outcome).toBe('created');
+    expect(request).toMatchObject({
+      tenant,
+      id: 'r1',
+      provider: 'openai',
+      operation: 'chat',
+      model: 'gpt-4o-mini',
+      mode: 'auto',
+      status: 'accepted',
+      lane: null,
+      replyTo: 'acme.replies',
+      webhookUrl: 'https://hooks.example.com/sluice',
+      metadata: { job: 'nightly-digest', 'trace.parent': 'abc' },
+    });
+    expect(request.deadline?.toISOString()).toBe('2030-01-01T12:00:00.000Z');
+    expect(await requests.get(tenant, 'r1')).toEqual(request);
+  });
+
+  it('treats the same id with the same content as a duplicate, in any key order', async () => {
+    const tenant = randomTenant();
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1' }, tenant)));
+    const reordered = accepted({ id: 'r1', body: { temperature: 0, messages: [{ content: 'Hello', role: 'user' }], model: 'gpt-4o-mini' } }, tenant);
+    const again = await requests.insert(requestRecordFromAccepted(reordered));
+    expect(again.outcome).toBe('duplicate');
+  });
+
+  it('reports a conflict when the id is reused for different content, keeping the original', async () => {
+    const tenant = randomTenant();
+    const first = await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1' }, tenant)));
+    const other = await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1', body: { model: 'gpt-4o' } }, tenant)));
+    expect(other.outcome).toBe('conflict');
+    expect(other.request.bodyHash).toBe(first.request.bodyHash);
+    expect(other.request.model).toBe('gpt-4o-mini');
+  });
+
+  it('scopes ids per tenant', async () => {
+    const [a, b] = [randomTenant(), randomTenant()];
+    expect((await requests.insert(requestRecordFromAccepted(accepted({ id: 'same' }, a)))).outcome).toBe('created');
+    expect((await requests.insert(requestRecordFromAccepted(accepted({ id: 'same', body: { model: 'x' } }, b)))).outcome).toBe('created');
+  });
+
+  it('creates exactly one row when the same request arrives concurrently', async () => {
+    const tenant = randomTenant();
+    const record = requestRecordFromAccepted(accepted({ id: 'race' }, tenant));
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => requests.insert(record)));
+    expect(outcomes.filter((o) => o.outcome === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(11);
+  });
+
+  it('records routing and later steps, but never reopens a finished request', async () => {
+    const tenant = randomTenant();
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1' }, tenant)));
+    const routed = await requests.recordRouting(
+      tenant,
+      'r1',
+      { lane: 'batch', reason: 'slack', estimatedCostUsd: 0.5, realtimeCostUsd: 1, routedAt: '2029-12-31T12:00:01Z' },
+      'batched',
+    );
+    expect(routed).toBe(true);
+    expect(await requests.get(tenant, 'r1')).toMatchObject({ status: 'batched', lane: 'batch', decisionReason: 'slack', estimatedCostUsd: 0.5, realtimeCostUsd: 1 });
+    expect(await requests.setStatus(tenant, 'r1', 'submitted')).toBe(true);
+
+    await db.pool.query("update requests set status = 'succeeded' where tenant = $1 and id = 'r1'", [tenant]);
+    expect(await requests.setStatus(tenant, 'r1', 'escalated', 'realtime')).toBe(false);
+    expect((await requests.get(tenant, 'r1'))?.status).toBe('succeeded');
+  });
+
+  it('lists open requests whose deadline is near, earliest first', async () => {
+    const tenant = randomTenant();
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'late', deadline: '2031-06-01T00:00:00Z', notBefore: undefined }, tenant)));
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'soon', deadline: '2031-01-01T00:00:00Z', notBefore: undefined }, tenant)));
+    const due = (await requests.openWithDeadlineBefore(new Date('2031-12-31T00:00:00Z'))).filter((r) => r.tenant === tenant);
+    expect(due.map((r) => r.id)).toEqual(['soon', 'late']);
+  });
+});

@@ -1,0 +1,225 @@
+import { Pool } from 'pg';
+import { AcceptedRequestV1, Lane, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
+import { requestFingerprint } from '../hashing/ledger.hashing';
+import { toInstant, toNumber } from './row.mapping';
+
+export const REQUEST_STATUSES = ['accepted', 'routed', 'queued', 'batched', 'submitted', 'escalated', 'succeeded', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface NewRequestRecord {
+  tenant: string;
+  id: string;
+  bodyHash: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  mode: RequestMode;
+  receivedAt: Date | string;
+  deadline?: Date | string | null;
+  notBefore?: Date | string | null;
+  replyTo?: string | null;
+  webhookUrl?: string | null;
+  metadata?: Record<string, string>;
+}
+
+export interface RequestRecord {
+  tenant: string;
+  id: string;
+  bodyHash: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  mode: RequestMode;
+  status: RequestStatus;
+  lane: Lane | null;
+  decisionReason: string | null;
+  estimatedCostUsd: number | null;
+  realtimeCostUsd: number | null;
+  costUsd: number | null;
+  savedUsd: number | null;
+  deadline: Date | null;
+  notBefore: Date | null;
+  receivedAt: Date;
+  routedAt: Date | null;
+  completedAt: Date | null;
+  deadlineMet: boolean | null;
+  resultId: string | null;
+  errorCode: string | null;
+  replyTo: string | null;
+  webhookUrl: string | null;
+  metadata: Record<string, string>;
+  updatedAt: Date;
+}
+
+/** `created`: first time; `duplicate`: same id and same content again; `conflict`: same id, different content. */
+export type InsertRequestOutcome = { outcome: 'created' | 'duplicate' | 'conflict'; request: RequestRecord };
+
+export interface RoutingRecord {
+  lane: Lane;
+  reason: string;
+  estimatedCostUsd: number;
+  realtimeCostUsd: number;
+  routedAt: Date | string;
+  /** The effective deadline after policy defaults, when it differs from what the request asked for. */
+  deadline?: Date | string | null;
+}
+
+interface RequestRow {
+  tenant: string;
+  id: string;
+  body_hash: string;
+  provider: Provider;
+  operation: Operation;
+  model: string;
+  mode: RequestMode;
+  status: RequestStatus;
+  lane: Lane | null;
+  decision_reason: string | null;
+  estimated_cost_usd: string | null;
+  realtime_cost_usd: string | null;
+  cost_usd: string | null;
+  saved_usd: string | null;
+  deadline: Date | null;
+  not_before: Date | null;
+  received_at: Date;
+  routed_at: Date | null;
+  completed_at: Date | null;
+  deadline_met: boolean | null;
+  result_id: string | null;
+  error_code: string | null;
+  reply_to: string | null;
+  webhook_url: string | null;
+  metadata: Record<string, string>;
+  updated_at: Date;
+}
+
+function toRecord(row: RequestRow): RequestRecord {
+  return {
+    tenant: row.tenant,
+    id: row.id,
+    bodyHash: row.body_hash,
+    provider: row.provider,
+    operation: row.operation,
+    model: row.model,
+    mode: row.mode,
+    status: row.status,
+    lane: row.lane,
+    decisionReason: row.decision_reason,
+    estimatedCostUsd: toNumber(row.estimated_cost_usd),
+    realtimeCostUsd: toNumber(row.realtime_cost_usd),
+    costUsd: toNumber(row.cost_usd),
+    savedUsd: toNumber(row.saved_usd),
+    deadline: row.deadline,
+    notBefore: row.not_before,
+    receivedAt: row.received_at,
+    routedAt: row.routed_at,
+    completedAt: row.completed_at,
+    deadlineMet: row.deadline_met,
+    resultId: row.result_id,
+    errorCode: row.error_code,
+    replyTo: row.reply_to,
+    webhookUrl: row.webhook_url,
+    metadata: row.metadata,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The ledger row for an accepted request, fingerprinted for idempotency. */
+export function requestRecordFromAccepted(accepted: AcceptedRequestV1): NewRequestRecord {
+  const { request } = accepted;
+  return {
+    tenant: request.tenant,
+    id: request.id,
+    bodyHash: requestFingerprint(request),
+    provider: request.provider,
+    operation: request.operation,
+    model: request.body.model,
+    mode: request.mode,
+    receivedAt: accepted.receivedAt,
+    deadline: accepted.deadline ?? null,
+    notBefore: request.notBefore ?? null,
+    replyTo: request.replyTo ?? null,
+    webhookUrl: request.webhook?.url ?? null,
+    metadata: request.metadata ?? {},
+  };
+}
+
+const TERMINAL = "('succeeded', 'failed')";
+
+export class RequestsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Records a request once per (tenant, id). Concurrent inserts of one id are safe: the loser waits
+   * for the winner's commit, inserts nothing, and then compares fingerprints with the winner's row.
+   */
+  async insert(request: NewRequestRecord): Promise<InsertRequestOutcome> {
+    const inserted = await this.pool.query<RequestRow>(
+      `insert into requests (tenant, id, body_hash, provider, operation, model, mode, received_at, deadline, not_before,
+                             reply_to, webhook_url, metadata)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       on conflict (tenant, id) do nothing
+       returning *`,
+      [
+        request.tenant,
+        request.id,
+        request.bodyHash,
+        request.provider,
+        request.operation,
+        request.model,
+        request.mode,
+        toInstant(request.receivedAt),
+        toInstant(request.deadline),
+        toInstant(request.notBefore),
+        request.replyTo ?? null,
+        request.webhookUrl ?? null,
+        JSON.stringify(request.metadata ?? {}),
+      ],
+    );
+    if (inserted.rows.length > 0) return { outcome: 'created', request: toRecord(inserted.rows[0]) };
+    const existing = await this.get(request.tenant, request.id);
+    if (existing === undefined) throw new Error(`request ${request.tenant}/${request.id} conflicted but cannot be read`);
+    return { outcome: existing.bodyHash === request.bodyHash ? 'duplicate' : 'conflict', request: existing };
+  }
+
+  async get(tenant: string, id: string): Promise<RequestRecord | undefined> {
+    const { rows } = await this.pool.query<RequestRow>('select * from requests where tenant = $1 and id = $2', [tenant, id]);
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /** Records the routing decision; a request already completed keeps its final state. Returns whether it applied. */
+  async recordRouting(tenant: string, id: string, routing: RoutingRecord, status: RequestStatus = 'routed'): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update requests
+          set status = $3, lane = $4, decision_reason = $5, estimated_cost_usd = $6, realtime_cost_usd = $7,
+              routed_at = $8, deadline = coalesce($9, deadline), updated_at = now()
+        where tenant = $1 and id = $2 and status not in ${TERMINAL}`,
+      [tenant, id, status, routing.lane, routing.reason, routing.estimatedCostUsd, routing.realtimeCostUsd, toInstant(routing.routedAt), toInstant(routing.deadline)],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Moves a request to a non-terminal status (batched, submitted, escalated…). Terminal statuses are
+   * set only by booking a completion, and never overwritten: steps can arrive after the result.
+   */
+  async setStatus(tenant: string, id: string, status: Exclude<RequestStatus, ResultStatus>, lane?: Lane): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update requests set status = $3, lane = coalesce($4, lane), updated_at = now()
+        where tenant = $1 and id = $2 and status not in ${TERMINAL}`,
+      [tenant, id, status, lane ?? null],
+    );
+    return rowCount === 1;
+  }
+
+  /** Open requests whose deadline falls before `before`, earliest first: input for the deadline guard. */
+  async openWithDeadlineBefore(before: Date, limit = 1000): Promise<RequestRecord[]> {
+    const { rows } = await this.pool.query<RequestRow>(
+      `select * from requests
+        where status not in ${TERMINAL} and deadline is not null and deadline < $1
+        order by deadline limit $2`,
+      [before, limit],
+    );
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { randomTenant } from '@sluice/testing';
+import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+
+describe('WebhookDeliveriesRepository', () => {
+  let db: TestDatabase;
+  let webhooks: WebhookDeliveriesRepository;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    webhooks = new WebhookDeliveriesRepository(db.pool);
+  });
+
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  function delivery(eventId: string, notBefore = new Date('2030-01-01T00:00:00Z')) {
+    return { eventId, tenant: randomTenant(), requestId: 'r1', url: 'https://hooks.example.com', payload: { eventId }, notBefore };
+  }
+
+  it('queues an event once', async () => {
+    expect(await webhooks.enqueue(delivery('e1'))).toBe(true);
+    expect(await webhooks.enqueue(delivery('e1'))).toBe(false);
+    expect(await webhooks.get('e1')).toMatchObject({ status: 'pending', attempts: 0, payload: { eventId: 'e1' } });
+  });
+
+  it('hands each due delivery to exactly one of several concurrent claimers', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `e-${i}-${randomBytes(3).toString('hex')}`);
+    for (const id of ids) await webhooks.enqueue(delivery(id));
+    const now = new Date('2030-01-01T00:00:01Z');
+    const claims = await Promise.all(Array.from({ length: 5 }, () => webhooks.claimDue(15, 60_000, now)));
+    const claimed = claims.flat().map((d) => d.eventId);
+    expect(claimed.sort()).toEqual([...ids].sort());
+    expect(claims.flat().every((d) => d.attempts === 1 && d.nextAttemptAt.getTime() === now.getTime() + 60_000)).toBe(true);
+    // Leased: nothing is due again until the lease runs out.
+    expect(await webhooks.claimDue(100, 60_000, now)).toEqual([]);
+    expect(await webhooks.claimDue(100, 60_000, new Date(now.getTime() + 60_001))).toHaveLength(40);
+  });
+
+  it('does not hand out deliveries before they are due', async () => {
+    await webhooks.enqueue(delivery('later', new Date('2030-01-01T01:00:00Z')));
+    expect(await webhooks.claimDue(10, 1_000, new Date('2030-01-01T00:59:59Z'))).toEqual([]);
+  });
+
+  it('records delivery, retry and giving up', async () => {
+    await webhooks.enqueue(delivery('ok'));
+    await webhooks.enqueue(delivery('flaky'));
+    await webhooks.claimDue(10, 1_000, new Date('2030-01-01T00:00:00Z'));
+
+    await webhooks.markDelivered('ok', 204);
+    expect(await webhooks.get('ok')).toMatchObject({ status: 'delivered', lastStatusCode: 204 });
+
+    const retryAt = new Date('2030-01-01T00:05:00Z');
+    await webhooks.markFailed('flaky', { statusCode: 503, error: 'unavailable', retryAt });
+    expect(await webhooks.get('flaky')).toMatchObject({ status: 'pending', lastStatusCode: 503, lastError: 'unavailable', nextAttemptAt: retryAt });
+    await webhooks.markFailed('flaky', { error: 'connection refused' });
+    expect(await webhooks.get('flaky')).toMatchObject({ status: 'dead', lastStatusCode: null, lastError: 'connection refused' });
+    expect(await webhooks.claimDue(10, 1_000, new Date('2031-01-01T00:00:00Z'))).toEqual([]);
+  });
+});

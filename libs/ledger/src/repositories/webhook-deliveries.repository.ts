@@ -1,0 +1,120 @@
+import { Pool } from 'pg';
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface NewWebhookDelivery {
+  /** The lifecycle event id: stable, so a re-emitted event never becomes a second delivery. */
+  eventId: string;
+  tenant: string;
+  requestId: string;
+  url: string;
+  payload: Record<string, unknown>;
+  notBefore?: Date;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  tenant: string;
+  requestId: string;
+  url: string;
+  payload: Record<string, unknown>;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+interface WebhookRow {
+  event_id: string;
+  tenant: string;
+  request_id: string;
+  url: string;
+  payload: Record<string, unknown>;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+function toDelivery(row: WebhookRow): WebhookDelivery {
+  return {
+    eventId: row.event_id,
+    tenant: row.tenant,
+    requestId: row.request_id,
+    url: row.url,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+export class WebhookDeliveriesRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Queues a delivery once per event id. Returns false when that event was already queued. */
+  async enqueue(delivery: NewWebhookDelivery): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `insert into webhook_deliveries (event_id, tenant, request_id, url, payload, next_attempt_at)
+       values ($1, $2, $3, $4, $5, coalesce($6, now()))
+       on conflict (event_id) do nothing`,
+      [delivery.eventId, delivery.tenant, delivery.requestId, delivery.url, JSON.stringify(delivery.payload), delivery.notBefore ?? null],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries for one attempt each. The claim pushes their next attempt a
+   * lease into the future, so other notifier replicas skip them, and a replica that dies mid-attempt
+   * only delays them by the lease. SKIP LOCKED keeps concurrent claimers from waiting on each other.
+   */
+  async claimDue(limit: number, leaseMs: number, now: Date = new Date()): Promise<WebhookDelivery[]> {
+    const { rows } = await this.pool.query<WebhookRow>(
+      `update webhook_deliveries
+          set attempts = attempts + 1, next_attempt_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000)
+        where event_id in (
+          select event_id from webhook_deliveries
+           where status = 'pending' and next_attempt_at <= $2
+           order by next_attempt_at
+           limit $1
+           for update skip locked)
+        returning *`,
+      [limit, now, leaseMs],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.eventId.localeCompare(b.eventId));
+  }
+
+  async markDelivered(eventId: string, statusCode: number): Promise<void> {
+    await this.pool.query(
+      `update webhook_deliveries set status = 'delivered', last_status_code = $2, last_error = null, delivered_at = now()
+        where event_id = $1 and status = 'pending'`,
+      [eventId, statusCode],
+    );
+  }
+
+  /** A failed attempt: retried at `retryAt`, or given up on (`dead`) when there is none. */
+  async markFailed(eventId: string, failure: { statusCode?: number | null; error: string; retryAt?: Date | null }): Promise<void> {
+    await this.pool.query(
+      `update webhook_deliveries
+          set status = case when $4::timestamptz is null then 'dead' else 'pending' end,
+              next_attempt_at = coalesce($4, next_attempt_at), last_status_code = $2, last_error = $3
+        where event_id = $1 and status = 'pending'`,
+      [eventId, failure.statusCode ?? null, failure.error.slice(0, 4096), failure.retryAt ?? null],
+    );
+  }
+
+  async get(eventId: string): Promise<WebhookDelivery | undefined> {
+    const { rows } = await this.pool.query<WebhookRow>('select * from webhook_deliveries where event_id = $1', [eventId]);
+    return rows[0] === undefined ? undefined : toDelivery(rows[0]);
+  }
+}
