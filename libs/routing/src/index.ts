@@ -1,4 +1,3 @@
 export * from './policy/routing-policy';
 export * from './estimates/lane-estimates';
 export * from './decision/route-request';
-export * from './cache-key/cache-key';
