@@ -8,6 +8,7 @@ export * from './repositories/requests.repository';
 export * from './repositories/completions.repository';
 export * from './repositories/batches.repository';
 export * from './repositories/cache.repository';
+export * from './repositories/coalescing.repository';
 export * from './repositories/webhook-deliveries.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';

@@ -1,5 +1,6 @@
 import { Migration } from './migration';
 import { initialMigration } from './sql/001_initial.migration';
+import { coalescingMigration } from './sql/002_coalescing.migration';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration];

@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { ApiKeysRepository } from './api-keys.repository';
 import { BatchesRepository } from './batches.repository';
 import { CacheRepository } from './cache.repository';
+import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
 import { RequestsRepository } from './requests.repository';
 import { TenantsRepository } from './tenants.repository';
@@ -12,6 +13,7 @@ export interface LedgerRepositories {
   completions: CompletionsRepository;
   batches: BatchesRepository;
   cache: CacheRepository;
+  coalescing: CoalescingRepository;
   webhookDeliveries: WebhookDeliveriesRepository;
   tenants: TenantsRepository;
   apiKeys: ApiKeysRepository;
@@ -24,6 +26,7 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     completions: new CompletionsRepository(pool),
     batches: new BatchesRepository(pool),
     cache: new CacheRepository(pool),
+    coalescing: new CoalescingRepository(pool),
     webhookDeliveries: new WebhookDeliveriesRepository(pool),
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),

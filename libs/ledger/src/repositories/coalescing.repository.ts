@@ -1,0 +1,98 @@
+import { Pool } from 'pg';
+import { withTransaction } from '../client/database.pool';
+
+export interface CoalescingKey {
+  /** The tenant, or '*' when the tenant's policy shares the cache. */
+  scope: string;
+  contentHash: string;
+}
+
+export interface RequestRef {
+  tenant: string;
+  requestId: string;
+}
+
+export type ClaimOutcome =
+  | { role: 'leader' }
+  | { role: 'follower'; leader: RequestRef }
+  | { role: 'cached'; result: Record<string, unknown>; sourceRequestId: string };
+
+interface InflightRow {
+  leader_tenant: string;
+  leader_request_id: string;
+  stale: boolean;
+}
+
+export class CoalescingRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Decides, atomically, whether a request answers from the cache, waits on an identical request in
+   * flight, or leads and goes to a provider. A leader silent for `staleAfterMs` (crashed, lost) is
+   * replaced, so followers are never stranded behind it.
+   */
+  async claimOrJoin(key: CoalescingKey, request: RequestRef, staleAfterMs: number, now: Date = new Date()): Promise<ClaimOutcome> {
+    // Two attempts: when a concurrent request inserts the leader row between our look and our insert,
+    // the second look finds it locked and joins it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = await withTransaction(this.pool, async (client): Promise<ClaimOutcome | undefined> => {
+        const inflight = await client.query<InflightRow>(
+          `select leader_tenant, leader_request_id, started_at < $3::timestamptz - make_interval(secs => $4::double precision / 1000) as stale
+             from inflight_requests where scope = $1 and content_hash = $2 for update`,
+          [key.scope, key.contentHash, now, staleAfterMs],
+        );
+        const leader = inflight.rows[0];
+        if (leader === undefined) {
+          const cached = await client.query<{ result: Record<string, unknown>; source_request_id: string }>(
+            `update cache_entries set hits = hits + 1 where tenant = $1 and content_hash = $2 and expires_at > $3
+             returning result, source_request_id`,
+            [key.scope, key.contentHash, now],
+          );
+          if (cached.rows[0]) return { role: 'cached', result: cached.rows[0].result, sourceRequestId: cached.rows[0].source_request_id };
+          const inserted = await client.query(
+            `insert into inflight_requests (scope, content_hash, leader_tenant, leader_request_id, started_at) values ($1, $2, $3, $4, $5)
+             on conflict (scope, content_hash) do nothing`,
+            [key.scope, key.contentHash, request.tenant, request.requestId, now],
+          );
+          return (inserted.rowCount ?? 0) === 1 ? { role: 'leader' } : undefined;
+        }
+        const isSelf = leader.leader_tenant === request.tenant && leader.leader_request_id === request.requestId;
+        if (isSelf) return { role: 'leader' };
+        if (leader.stale) {
+          await client.query(
+            `update inflight_requests set leader_tenant = $3, leader_request_id = $4, started_at = $5 where scope = $1 and content_hash = $2`,
+            [key.scope, key.contentHash, request.tenant, request.requestId, now],
+          );
+          return { role: 'leader' };
+        }
+        await client.query(
+          `insert into coalesced_requests (tenant, request_id, scope, content_hash) values ($1, $2, $3, $4)
+           on conflict (tenant, request_id) do nothing`,
+          [request.tenant, request.requestId, key.scope, key.contentHash],
+        );
+        return { role: 'follower', leader: { tenant: leader.leader_tenant, requestId: leader.leader_request_id } };
+      });
+      if (outcome) return outcome;
+    }
+    throw new Error(`could not claim or join in-flight request ${key.scope}/${key.contentHash}`);
+  }
+
+  /**
+   * Ends a leader's flight once its result is booked (and cached), returning the followers to answer
+   * with it. Only the current leader releases: a replaced stale leader finishing late releases nothing.
+   */
+  async release(key: CoalescingKey, leader: RequestRef): Promise<RequestRef[]> {
+    return withTransaction(this.pool, async (client) => {
+      const deleted = await client.query(
+        `delete from inflight_requests where scope = $1 and content_hash = $2 and leader_tenant = $3 and leader_request_id = $4`,
+        [key.scope, key.contentHash, leader.tenant, leader.requestId],
+      );
+      if ((deleted.rowCount ?? 0) === 0) return [];
+      const followers = await client.query<{ tenant: string; request_id: string }>(
+        `delete from coalesced_requests where scope = $1 and content_hash = $2 returning tenant, request_id`,
+        [key.scope, key.contentHash],
+      );
+      return followers.rows.map((row) => ({ tenant: row.tenant, requestId: row.request_id }));
+    });
+  }
+}
