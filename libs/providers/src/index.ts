@@ -1,0 +1,14 @@
+export * from './pricing/pricing';
+export * from './errors/provider-error';
+export * from './realtime.interface';
+export * from './batch.interface';
+export * from './provider-adapters.factory';
+export { OpenAIRealtimeAdapter } from './openai/openai.realtime';
+export { OpenAIBatchAdapter, OPENAI_BATCH_LIMITS } from './openai/openai.batch';
+export { mapOpenAIError } from './openai/openai.errors';
+export { openAIUsage } from './openai/openai.usage';
+export { AnthropicRealtimeAdapter } from './anthropic/anthropic.realtime';
+export { AnthropicBatchAdapter, ANTHROPIC_BATCH_LIMITS } from './anthropic/anthropic.batch';
+export { mapAnthropicError } from './anthropic/anthropic.errors';
+export { anthropicUsage } from './anthropic/anthropic.usage';
+export { REMOVED_SAMPLING_PARAMS } from './anthropic/anthropic.body';
