@@ -226,12 +226,10 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
 
       const results = await collect(adapter.results(submitted.batchId));
       expect(results.map((result) => result.customId).sort()).toEqual([...ids].sort());
-      // A line or two may have run before the cancel landed; the rest never ran.
-      const cancelled = results.filter((result) => !result.ok);
-      for (const result of cancelled) {
-        expect(result).toMatchObject({ error: { code: 'batch_cancelled', kind: 'retryable' } });
+      // The slow model's turnaround is far longer than submit-then-cancel, so no line ran.
+      for (const result of results) {
+        expect(result).toMatchObject({ ok: false, error: { code: 'batch_cancelled', kind: 'retryable' } });
       }
-      expect(cancelled.length).toBeGreaterThan(ids.length / 2);
     });
 
     it('refuses results before the batch has ended', async () => {

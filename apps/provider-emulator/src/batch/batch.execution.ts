@@ -44,7 +44,8 @@ export async function executeLines(
     if (pace.expireAfterLines !== null && processed >= pace.expireAfterLines) return 'expired';
     if (now >= pace.deadlineAt) return 'expired';
     const elapsed = now - pace.startedAt;
-    let target = pace.turnaroundMs <= 0 ? pace.total : Math.min(pace.total, Math.ceil((pace.total * elapsed) / pace.turnaroundMs));
+    // Line k runs once k/total of the turnaround has passed, never earlier, so a slow batch can be cancelled before any line ran.
+    let target = pace.turnaroundMs <= 0 ? pace.total : Math.min(pace.total, Math.floor((pace.total * elapsed) / pace.turnaroundMs));
     if (pace.expireAfterLines !== null) target = Math.min(target, pace.expireAfterLines);
     const sliceEnd = now + SLICE_MS;
     while (processed < target) {
