@@ -1,0 +1,6 @@
+export * from './schema/sluice.config';
+export * from './schema/env-var.decorators';
+export * from './load/config.loader';
+export * from './describe/config.describer';
+export * from './redact/url-password.redactor';
+export * from './nest/sluice-config.module';

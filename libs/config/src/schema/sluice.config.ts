@@ -1,0 +1,57 @@
+import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl } from './env-var.decorators';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Kafka's own limit for client and group ids (the legal topic-name characters, 249 at most).
+const KAFKA_ID = /^[A-Za-z0-9._-]{1,249}$/;
+const KAFKA_ID_RULE = "must be 1 to 249 letters, digits, '.', '_' or '-'";
+
+/**
+ * What every Sluice service reads from its environment. A service extends it with its own variables and
+ * overrides defaults by re-declaring the field (`override PORT = 3001`); the initialiser is the default,
+ * so the default lives in one place and `describeConfig` reports it.
+ */
+export class SluiceConfig {
+  @EnvList({
+    description: 'Kafka bootstrap brokers, comma-separated host:port pairs.',
+    itemPattern: /^[^\s:,]+:\d{1,5}$/,
+    itemRule: 'host:port pairs',
+  })
+  KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
+
+  @EnvString({
+    description: "Kafka client id, shown in the broker's logs and quotas.",
+    pattern: KAFKA_ID,
+    rule: KAFKA_ID_RULE,
+  })
+  KAFKA_CLIENT_ID = 'sluice';
+
+  @EnvString({
+    description: 'Kafka consumer group id. Each consuming service has its own default; override it to run a separate copy.',
+    pattern: KAFKA_ID,
+    rule: KAFKA_ID_RULE,
+    optional: true,
+  })
+  KAFKA_GROUP_ID?: string;
+
+  @EnvUrl({
+    description: 'PostgreSQL connection URL of the ledger. Its password is never logged.',
+    protocols: ['postgres:', 'postgresql:'],
+  })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sluice';
+
+  @EnvEnum({ description: 'Minimum level of the JSON log lines written to stdout.', values: LOG_LEVELS })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
+  PORT = 3000;
+
+  @EnvInt({
+    description:
+      'How long a graceful shutdown (stop consuming, finish in-flight work, commit, close producer and database) may take before the process is forced to exit non-zero.',
+    min: 100,
+    max: 600_000,
+  })
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}

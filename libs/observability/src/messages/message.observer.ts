@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { CorrelationHeaders } from '@sluice/contracts';
+import type { SluiceKafkaContext } from '@sluice/kafka';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { MessageLogger } from '../logging/message.logger';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+
+/** Whom a consumed message is about, as far as its handler knows. */
+export interface MessageSubject {
+  requestId?: string;
+  tenant?: string;
+}
+
+/**
+ * What every Kafka handler does first: count the message under one series shared by all services
+ * (`sluice_messages_consumed_total{topic}`) and get a logger bound to the message's topic, partition,
+ * offset, request and tenant.
+ */
+@Injectable()
+export class MessageObserver {
+  private readonly consumedTotal: Counter<'topic'>;
+
+  constructor(
+    private readonly logger: MessageLogger,
+    metrics: MetricsRegistry,
+  ) {
+    this.consumedTotal = metrics.counter({
+      name: 'sluice_messages_consumed_total',
+      help: 'Valid messages handed to a handler, by topic.',
+      labelNames: ['topic'],
+    });
+  }
+
+  /** The request id falls back to the message's `x-request-id` header when the payload has none yet. */
+  received(context: SluiceKafkaContext, subject: MessageSubject): Logger {
+    const topic = context.getTopic();
+    this.consumedTotal.inc({ topic });
+    return this.logger.forMessage({
+      topic,
+      partition: context.getPartition(),
+      offset: context.getOffset(),
+      requestId: subject.requestId ?? context.getHeaders()[CorrelationHeaders.RequestId],
+      tenant: subject.tenant,
+    });
+  }
+}

@@ -1,0 +1,178 @@
+import { Topics } from '@sluice/contracts';
+import { randomGroupId, waitFor } from '@sluice/testing';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface AppUnderTest {
+  name: string;
+  consumes: readonly string[];
+}
+
+const APPS: readonly AppUnderTest[] = [
+  { name: 'ingestion', consumes: [Topics.Requests] },
+  { name: 'router', consumes: [Topics.Accepted] },
+  { name: 'realtime-worker', consumes: [Topics.LaneRealtime, Topics.LaneAsync] },
+  { name: 'batch-aggregator', consumes: [Topics.LaneBatch] },
+  { name: 'result-notifier', consumes: [Topics.Results] },
+];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the app's bundle when it is missing or older than its sources, so the spec never tests stale code. */
+function ensureBuilt(app: string): string {
+  const bundle = join(ROOT, 'dist', 'apps', app, 'main.js');
+  const sources = Math.max(newestMtime(join(ROOT, 'apps', app, 'src')), newestMtime(join(ROOT, 'libs')));
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
+    execFileSync('npx', ['nest', 'build', app], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+    // webpack leaves an unchanged bundle untouched; mark it as built from the current sources.
+    const now = new Date();
+    utimesSync(bundle, now, now);
+  }
+  return bundle;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface RunningApp {
+  child: ChildProcess;
+  port: number;
+  stdout: string[];
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: () => boolean;
+}
+
+function launch(bundle: string, env: Record<string, string>): RunningApp {
+  const child = spawn(process.execPath, [bundle], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const chunks: string[] = [];
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    chunks.push(chunk);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    stdout.push(...lines.filter((line) => line !== ''));
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => chunks.push(chunk));
+  let done = false;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    }),
+  );
+  return { child, port: Number(env.PORT), stdout, output: () => chunks.join(''), exit, exited: () => done };
+}
+
+/** Adds the app's output to a failure, which is where the reason a service did not start is written. */
+async function withOutput<T>(app: RunningApp, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- service output ---\n${app.output()}`);
+  }
+}
+
+async function get(port: number, path: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, text: await response.text() };
+}
+
+describe('apps boot', () => {
+  const started: RunningApp[] = [];
+
+  afterAll(() => {
+    for (const app of started) if (!app.exited()) app.child.kill('SIGKILL');
+  });
+
+  describe.each(APPS)('$name', ({ name, consumes }) => {
+    let bundle: string;
+
+    beforeAll(() => {
+      bundle = ensureBuilt(name);
+    }, 300_000);
+
+    it('serves health and metrics, consumes its topics, logs JSON and stops cleanly on SIGTERM', async () => {
+      const port = await freePort();
+      const groupId = randomGroupId(name);
+      const app = launch(bundle, { PORT: String(port), KAFKA_GROUP_ID: groupId, LOG_LEVEL: 'info' });
+      started.push(app);
+
+      const ready = await withOutput(
+        app,
+        waitFor(
+          async () => {
+            if (app.exited()) throw new Error(`${name} exited before it was ready`);
+            const response = await get(port, '/health/ready');
+            return response.status === 200 ? response : null;
+          },
+          { timeoutMs: 60_000, description: `${name} to be ready on port ${port}` },
+        ),
+      );
+      expect(JSON.parse(ready.text)).toMatchObject({
+        status: 'ok',
+        details: { lifecycle: { status: 'up' }, database: { status: 'up' }, kafka: { status: 'up', consumers: [groupId] } },
+      });
+      expect((await get(port, '/health/live')).status).toBe(200);
+
+      const metrics = await get(port, '/metrics');
+      expect(metrics.status).toBe(200);
+      for (const metric of [
+        'sluice_messages_consumed_total counter',
+        'sluice_http_request_duration_seconds histogram',
+        'process_cpu_seconds_total counter',
+        'process_resident_memory_bytes gauge',
+      ]) {
+        expect(metrics.text).toContain(`# TYPE ${metric}`);
+      }
+
+      app.child.kill('SIGTERM');
+      const { code } = await withOutput(
+        app,
+        waitFor(async () => (app.exited() ? app.exit : null), { timeoutMs: 10_000, description: `${name} to exit after SIGTERM` }),
+      );
+      expect(code).toBe(0);
+
+      const lines = app.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const line of lines) expect(line).toMatchObject({ service: name, level: expect.any(String), time: expect.any(String) });
+      expect(lines.find((line) => line.msg === 'service started')).toMatchObject({ port, consumes });
+      expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    }, 120_000);
+
+    it('refuses to start with an invalid PORT, naming the variable', async () => {
+      const app = launch(bundle, { PORT: 'abc' });
+      started.push(app);
+      const { code } = await waitFor(async () => (app.exited() ? app.exit : null), {
+        timeoutMs: 30_000,
+        description: `${name} to exit on a bad environment`,
+      });
+      expect(code).not.toBe(0);
+      expect(app.output()).toContain('PORT must be an integer between 1 and 65535 (got \\"abc\\")');
+    });
+  });
+});
