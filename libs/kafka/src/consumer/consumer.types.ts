@@ -1,0 +1,74 @@
+import type { ConsumedMessage, MessageHeaders } from '../port/message.types';
+
+/** What a handler knows about the message it is handling. */
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** The record key as UTF-8, or null. */
+  key: string | null;
+  headers: MessageHeaders;
+  timestamp: string;
+  /** 1 on the first try in this process, then 2, 3, ... on retries. */
+  attempt: number;
+  /** Aborted when the runner gives up waiting for in-flight work (shutdown deadline, crash). */
+  signal: AbortSignal;
+  /** Handlers may beat explicitly; the runner also keeps beating while they run. */
+  heartbeat(): Promise<void>;
+}
+
+/** A handler's return value is ignored; throwing decides retry or dead-letter (see errors/). */
+export type MessageHandler<T> = (value: T, context: MessageContext) => unknown;
+
+export interface InboundMessage<T> {
+  value: T;
+  context: MessageContext;
+}
+
+export type MessageOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * Handles the validated messages of one batch at once. Returning nothing means all succeeded;
+ * otherwise one outcome per message, in order. Throwing fails every message with that error.
+ */
+export type BatchHandler<T> = (messages: ReadonlyArray<InboundMessage<T>>) => unknown;
+
+/** The shape @sluice/contracts' validateMessage returns. */
+export interface ValidationIssue {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: readonly ValidationIssue[] };
+
+export type Validate<T> = (plain: unknown, message: ConsumedMessage) => ValidationResult<T>;
+
+export interface InvalidMessage {
+  /** The decoded JSON that failed validation. */
+  plain: unknown;
+  errors: readonly ValidationIssue[];
+  context: MessageContext;
+}
+
+/**
+ * Replaces dead-lettering for messages that fail validation (e.g. ingestion emits a `rejected`
+ * event). It is retried like a handler; throwing a NonRetryableError dead-letters the message.
+ */
+export type InvalidMessageHandler = (invalid: InvalidMessage) => unknown;
+
+export interface ConsumerHealth {
+  ready: boolean;
+  reason?: string;
+}
+
+export interface ConsumerRunnerStats {
+  inFlight: number;
+  maxInFlight: number;
+  pauses: number;
+  resumes: number;
+  handled: number;
+  deadLettered: number;
+  invalid: number;
+  retries: number;
+}

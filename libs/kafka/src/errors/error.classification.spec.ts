@@ -1,0 +1,37 @@
+import { classifyError, errorMessage } from './error.classification';
+import { NonRetryableError } from './non-retryable.error';
+import { RetryableError } from './retryable.error';
+
+describe('classifyError', () => {
+  it('keeps the code of a non-retryable error', () => {
+    expect(classifyError(new NonRetryableError('NO_TENANT', 'tenant missing'))).toEqual({
+      kind: 'non-retryable',
+      code: 'NO_TENANT',
+    });
+  });
+
+  it('carries retry-after and code of a retryable error', () => {
+    expect(classifyError(new RetryableError('429', { retryAfterMs: 1500, code: 'RATE_LIMITED' }))).toEqual({
+      kind: 'retryable',
+      code: 'RATE_LIMITED',
+      retryAfterMs: 1500,
+    });
+  });
+
+  it('names exhausted retries when a retryable error has no code', () => {
+    expect(classifyError(new RetryableError('flaky'))).toMatchObject({ kind: 'retryable', code: 'RETRIES_EXHAUSTED' });
+  });
+
+  it('treats anything else as unexpected', () => {
+    expect(classifyError(new TypeError('x is undefined'))).toEqual({ kind: 'unexpected', code: 'UNEXPECTED_ERROR' });
+    expect(classifyError('a string')).toEqual({ kind: 'unexpected', code: 'UNEXPECTED_ERROR' });
+  });
+});
+
+describe('errorMessage', () => {
+  it('reads errors, strings and plain objects', () => {
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+    expect(errorMessage('plain')).toBe('plain');
+    expect(errorMessage({ status: 'error' })).toBe('{"status":"error"}');
+  });
+});

@@ -1,0 +1,27 @@
+export type * from './port';
+export * from './config/kafka-client.config';
+export { createKafkaJsDriver } from './drivers/kafkajs/kafkajs.driver';
+export * from './errors/retryable.error';
+export * from './errors/non-retryable.error';
+export * from './errors/failure.codes';
+export { classifyError, type ErrorClass } from './errors/error.classification';
+export * from './consumer/consumer.types';
+export * from './consumer/consumer-runner.options';
+export { ConsumerRunner } from './consumer/consumer.runner';
+export { resolveRetryPolicy, type RetryPolicy, DEFAULT_RETRY_POLICY } from './consumer/retry.policy';
+export type { Watermarks } from './consumer/in-flight.gate';
+export { exitOnFatal } from './consumer/fatal.handler';
+export {
+  DeadLetterHeader,
+  DEFAULT_DEAD_LETTER_TOPIC,
+  buildDeadLetterHeaders,
+  type DeadLetterFailure,
+} from './dead-letter/dead-letter.headers';
+export { DeadLetterPublishError } from './dead-letter/dead-letter.publisher';
+export * from './producer/kafka.producer';
+export * from './producer/producer.message';
+export * from './admin/kafka.admin';
+export * from './nest/sluice-kafka.transport';
+export * from './nest/sluice-kafka.context';
+export * from './nest/sluice-kafka.module';
+export { SluiceKafkaErrorInterceptor } from './nest/handler-error.interceptor';

@@ -1,0 +1,3 @@
+export type * from './driver.port';
+export type * from './logger.port';
+export type * from './message.types';
