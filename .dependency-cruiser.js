@@ -38,6 +38,13 @@ module.exports = {
       to: { path: '^(apps|scripts|test|bench)/' },
     },
     {
+      name: 'kafkajs-behind-the-port',
+      comment: 'Only the kafkajs driver of libs/kafka talks to kafkajs; everything else uses our port, so the driver can change.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '^libs/kafka/src/drivers/kafkajs/' },
+      to: { path: '^node_modules/kafkajs/' },
+    },
+    {
       name: 'pure-libs-no-framework',
       comment: 'contracts and routing are plain TypeScript: no NestJS, so any runtime (CLI, bench, tests) can use them.',
       severity: 'error',
