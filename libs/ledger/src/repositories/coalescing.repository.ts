@@ -80,8 +80,11 @@ export class CoalescingRepository {
   /**
    * Ends a leader's flight once its result is booked (and cached), returning the followers to answer
    * with it. Only the current leader releases: a replaced stale leader finishing late releases nothing.
+   * `answer`, when given, runs inside the release with the followers it is about to forget, before it
+   * commits: if it throws (or the process dies), nothing is released and the next try finds the same
+   * followers, so a follower is never dropped between "released" and "answered".
    */
-  async release(key: CoalescingKey, leader: RequestRef): Promise<RequestRef[]> {
+  async release(key: CoalescingKey, leader: RequestRef, answer?: (followers: RequestRef[]) => Promise<void>): Promise<RequestRef[]> {
     return withTransaction(this.pool, async (client) => {
       const deleted = await client.query(
         `delete from inflight_requests where scope = $1 and content_hash = $2 and leader_tenant = $3 and leader_request_id = $4`,
@@ -92,7 +95,9 @@ export class CoalescingRepository {
         `delete from coalesced_requests where scope = $1 and content_hash = $2 returning tenant, request_id`,
         [key.scope, key.contentHash],
       );
-      return followers.rows.map((row) => ({ tenant: row.tenant, requestId: row.request_id }));
+      const released = followers.rows.map((row) => ({ tenant: row.tenant, requestId: row.request_id }));
+      if (answer !== undefined && released.length > 0) await answer(released);
+      return released;
     });
   }
 }

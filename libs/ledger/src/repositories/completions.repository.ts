@@ -29,6 +29,8 @@ export interface CompletionRecord {
   deadline: Date | null;
   deadlineMet: boolean | null;
   bookedAt: Date;
+  /** When the completion's event, replyTo copy and webhook were handed off; null until then. */
+  publishedAt: Date | null;
 }
 
 interface CompletionRow {
@@ -47,6 +49,7 @@ interface CompletionRow {
   deadline: Date | null;
   deadline_met: boolean | null;
   booked_at: Date;
+  published_at: Date | null;
 }
 
 function toRecord(row: CompletionRow): CompletionRecord {
@@ -66,6 +69,7 @@ function toRecord(row: CompletionRow): CompletionRecord {
     deadline: row.deadline,
     deadlineMet: row.deadline_met,
     bookedAt: row.booked_at,
+    publishedAt: row.published_at,
   };
 }
 
@@ -162,6 +166,17 @@ export class CompletionsRepository {
       );
       return { outcome: 'booked', resultId: result.resultId };
     });
+  }
+
+  /**
+   * Records that the booked completion was published. The first call's time stays: a repeat after a
+   * crash between publishing and this call publishes the same ids again and changes nothing here.
+   */
+  async markPublished(tenant: string, requestId: string): Promise<void> {
+    await this.pool.query('update completions set published_at = coalesce(published_at, now()) where tenant = $1 and request_id = $2', [
+      tenant,
+      requestId,
+    ]);
   }
 
   async get(tenant: string, requestId: string): Promise<CompletionRecord | undefined> {

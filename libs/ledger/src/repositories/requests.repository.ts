@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { AcceptedRequestV1, Lane, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
 import { requestFingerprint } from '../hashing/ledger.hashing';
+import type { CoalescingKey } from './coalescing.repository';
 import { toInstant, toNumber } from './row.mapping';
 
 export const REQUEST_STATUSES = ['accepted', 'routed', 'queued', 'batched', 'submitted', 'escalated', 'succeeded', 'failed'] as const;
@@ -48,6 +49,8 @@ export interface RequestRecord {
   replyTo: string | null;
   webhookUrl: string | null;
   metadata: Record<string, string>;
+  /** The key the router claimed the request under when it may use the cache; null when it may not. */
+  cacheKey: CoalescingKey | null;
   updatedAt: Date;
 }
 
@@ -62,6 +65,11 @@ export interface RoutingRecord {
   routedAt: Date | string;
   /** The effective deadline after policy defaults, when it differs from what the request asked for. */
   deadline?: Date | string | null;
+  /**
+   * The key `coalescing.claimOrJoin` was called with, for a request that may use the cache: the
+   * notifier stores the answer and releases the waiting followers under it.
+   */
+  cacheKey?: CoalescingKey | null;
 }
 
 interface RequestRow {
@@ -90,6 +98,8 @@ interface RequestRow {
   reply_to: string | null;
   webhook_url: string | null;
   metadata: Record<string, string>;
+  cache_scope: string | null;
+  cache_content_hash: string | null;
   updated_at: Date;
 }
 
@@ -120,6 +130,7 @@ function toRecord(row: RequestRow): RequestRecord {
     replyTo: row.reply_to,
     webhookUrl: row.webhook_url,
     metadata: row.metadata,
+    cacheKey: row.cache_scope === null || row.cache_content_hash === null ? null : { scope: row.cache_scope, contentHash: row.cache_content_hash },
     updatedAt: row.updated_at,
   };
 }
@@ -192,9 +203,22 @@ export class RequestsRepository {
     const { rowCount } = await this.pool.query(
       `update requests
           set status = $3, lane = $4, decision_reason = $5, estimated_cost_usd = $6, realtime_cost_usd = $7,
-              routed_at = $8, deadline = coalesce($9, deadline), updated_at = now()
+              routed_at = $8, deadline = coalesce($9, deadline), cache_scope = coalesce($10, cache_scope),
+              cache_content_hash = coalesce($11, cache_content_hash), updated_at = now()
         where tenant = $1 and id = $2 and status not in ${TERMINAL}`,
-      [tenant, id, status, routing.lane, routing.reason, routing.estimatedCostUsd, routing.realtimeCostUsd, toInstant(routing.routedAt), toInstant(routing.deadline)],
+      [
+        tenant,
+        id,
+        status,
+        routing.lane,
+        routing.reason,
+        routing.estimatedCostUsd,
+        routing.realtimeCostUsd,
+        toInstant(routing.routedAt),
+        toInstant(routing.deadline),
+        routing.cacheKey?.scope ?? null,
+        routing.cacheKey?.contentHash ?? null,
+      ],
     );
     return rowCount === 1;
   }
