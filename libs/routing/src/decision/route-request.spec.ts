@@ -83,6 +83,15 @@ describe('routeRequest', () => {
     expect(within).toMatchObject({ lane: 'realtime' });
   });
 
+  it('names the spend and the cost in a budget refusal, however small they are', () => {
+    const p = policy({ tenants: { acme: { dailyBudgetUsd: 0.00001 } } });
+    const refused = routeRequest(input({ deadlineMs: NOW + 30_000 }), context({ policy: p, costs: { realtime: 0.0000375, async: null, batch: null } }));
+    expect(refused).toMatchObject({
+      ok: false,
+      message: 'tenant acme has spent 0 USD of its 0.00001 USD daily budget; this request would cost 0.0000375 USD',
+    });
+  });
+
   it('falls back to the fastest allowed lane when realtime is not allowed', () => {
     const p = policy({ operations: { chat: { allowedLanes: ['async', 'batch'] } } });
     expect(routeRequest(input({ deadlineMs: NOW + 1_000 }), context({ policy: p }))).toMatchObject({ lane: 'async' });

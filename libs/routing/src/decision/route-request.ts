@@ -1,4 +1,5 @@
 import { type Lane, type Operation, type RoutingPolicy, operationPolicyFor } from '../policy/routing-policy';
+import { effectiveDeadlineMs } from './effective-deadline';
 
 export type RequestedMode = 'auto' | Lane;
 
@@ -62,6 +63,11 @@ export interface RouteRejection {
   field?: string;
 }
 
+/** Four significant digits: per-request costs are fractions of a cent, which fixed decimals would print as 0. */
+function usd(amount: number): string {
+  return String(Number(amount.toPrecision(4)));
+}
+
 function laneCost(costs: LaneCosts, lane: Lane): number | null {
   return costs[lane];
 }
@@ -74,7 +80,7 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
   const opPolicy = operationPolicyFor(ctx.policy, input.tenant, input.operation);
   const usable = (lane: Lane): boolean => opPolicy.allowedLanes.includes(lane) && laneCost(ctx.costs, lane) !== null;
 
-  const deadlineMs = input.deadlineMs ?? input.receivedAtMs + opPolicy.defaultDeadlineMs;
+  const deadlineMs = effectiveDeadlineMs(ctx.policy, input);
   // Work held back by notBefore cannot start earlier, so its slack counts from then.
   const startMs = Math.max(ctx.nowMs, input.notBeforeMs ?? ctx.nowMs);
   const slackMs = deadlineMs - startMs;
@@ -120,7 +126,7 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
   return {
     ok: false,
     code: 'BUDGET_EXCEEDED',
-    message: `tenant ${input.tenant} has spent ${ctx.spentTodayUsd.toFixed(4)} USD of its ${budget} USD daily budget; this request would cost ${choice.estimatedCostUsd.toFixed(4)} USD`,
+    message: `tenant ${input.tenant} has spent ${usd(ctx.spentTodayUsd)} USD of its ${budget} USD daily budget; this request would cost ${usd(choice.estimatedCostUsd)} USD`,
   };
 }
 

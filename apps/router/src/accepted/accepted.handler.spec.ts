@@ -1,0 +1,545 @@
+import {
+  AcceptedRequestV1,
+  ErrorCode,
+  InferenceResultV1,
+  LaneRequestV1,
+  LifecycleEventV1,
+  validateMessage,
+} from '@sluice/contracts';
+import { sampleAccepted, sampleRequest } from '@sluice/contracts/testing/message.samples';
+import { NonRetryableError } from '@sluice/kafka';
+import {
+  type CacheEntry,
+  type ClaimOutcome,
+  type CoalescingKey,
+  type RequestRecord,
+  type RequestRef,
+  type RequestStatus,
+  type RoutingRecord,
+  requestRecordFromAccepted,
+} from '@sluice/ledger';
+import { costUsd, findModelPrice } from '@sluice/providers';
+import { estimateUsage, type EstimateKey, laneCosts, parsePolicy, type RoutingPolicy } from '@sluice/routing';
+import { AcceptedHandler, type RoutingOutcome, readCachedAnswer } from './accepted.handler';
+import type {
+  CacheLedger,
+  Correlation,
+  Destination,
+  EstimateSource,
+  FlightLedger,
+  OutboundMessage,
+  RequestLedger,
+  RouterPublisher,
+  SpendSource,
+} from './routing.ports';
+
+const NOW = new Date('2030-01-01T12:00:00.000Z');
+const HOUR = 3_600_000;
+const MODEL = 'gpt-4o-mini';
+const BODY = { model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(400) }], max_tokens: 100 };
+
+class FakeRequests implements RequestLedger {
+  readonly rows = new Map<string, RequestRecord>();
+  readonly recorded: Array<{ id: string; routing: RoutingRecord; status: RequestStatus | undefined }> = [];
+
+  add(accepted: AcceptedRequestV1, overrides: Partial<RequestRecord> = {}): void {
+    const created = requestRecordFromAccepted(accepted);
+    this.rows.set(`${created.tenant}/${created.id}`, {
+      ...created,
+      status: 'accepted',
+      lane: null,
+      decisionReason: null,
+      estimatedCostUsd: null,
+      realtimeCostUsd: null,
+      costUsd: null,
+      savedUsd: null,
+      deadline: created.deadline ? new Date(created.deadline) : null,
+      notBefore: created.notBefore ? new Date(created.notBefore) : null,
+      receivedAt: new Date(created.receivedAt),
+      routedAt: null,
+      completedAt: null,
+      deadlineMet: null,
+      resultId: null,
+      errorCode: null,
+      replyTo: created.replyTo ?? null,
+      webhookUrl: created.webhookUrl ?? null,
+      metadata: created.metadata ?? {},
+      cacheKey: null,
+      updatedAt: NOW,
+      ...overrides,
+    });
+  }
+
+  async get(tenant: string, id: string): Promise<RequestRecord | undefined> {
+    return this.rows.get(`${tenant}/${id}`);
+  }
+
+  async recordRouting(tenant: string, id: string, routing: RoutingRecord, status?: RequestStatus): Promise<boolean> {
+    this.recorded.push({ id, routing, status });
+    const row = this.rows.get(`${tenant}/${id}`);
+    if (!row || row.status === 'succeeded' || row.status === 'failed') return false;
+    this.rows.set(`${tenant}/${id}`, {
+      ...row,
+      status: status ?? 'routed',
+      lane: routing.lane,
+      decisionReason: routing.reason,
+      estimatedCostUsd: routing.estimatedCostUsd,
+      realtimeCostUsd: routing.realtimeCostUsd,
+      routedAt: new Date(routing.routedAt),
+      deadline: routing.deadline ? new Date(routing.deadline) : row.deadline,
+      cacheKey: routing.cacheKey ?? row.cacheKey,
+    });
+    return true;
+  }
+}
+
+class FakeFlights implements FlightLedger {
+  outcome: ClaimOutcome = { role: 'leader' };
+  readonly claims: Array<{ key: CoalescingKey; request: RequestRef; staleAfterMs: number }> = [];
+
+  async claimOrJoin(key: CoalescingKey, request: RequestRef, staleAfterMs: number): Promise<ClaimOutcome> {
+    this.claims.push({ key, request, staleAfterMs });
+    return this.outcome;
+  }
+}
+
+class FakeCache implements CacheLedger {
+  entry: CacheEntry | undefined;
+  readonly lookups: string[] = [];
+
+  async hit(tenant: string, contentHash: string): Promise<CacheEntry | undefined> {
+    this.lookups.push(`${tenant}/${contentHash}`);
+    return this.entry;
+  }
+}
+
+class FakeSpend implements SpendSource {
+  usd = 0;
+  readonly asked: string[] = [];
+
+  async spentTodayUsd(tenant: string): Promise<number> {
+    this.asked.push(tenant);
+    return this.usd;
+  }
+}
+
+class FixedEstimates implements EstimateSource {
+  readonly ms = { realtime: 5_000, async: 5 * 60_000, batch: 6 * HOUR };
+
+  estimateMs(key: EstimateKey): number {
+    return this.ms[key.lane];
+  }
+}
+
+class FakePublisher implements RouterPublisher {
+  readonly published: Array<{ messages: readonly OutboundMessage[]; correlation: Correlation }> = [];
+
+  async publish(messages: readonly OutboundMessage[], correlation: Correlation): Promise<void> {
+    this.published.push({ messages, correlation });
+  }
+
+  get messages(): OutboundMessage[] {
+    return this.published.flatMap((p) => p.messages);
+  }
+
+  on(to: Destination): Array<Record<string, unknown>> {
+    return this.messages.filter((m) => m.to === to).map((m) => m.value as Record<string, unknown>);
+  }
+}
+
+function policy(plain: unknown = {}): RoutingPolicy {
+  const parsed = parsePolicy(plain);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.policy;
+}
+
+function accepted(request: Record<string, unknown> = {}, outer: Record<string, unknown> = {}): AcceptedRequestV1 {
+  const { deadline: _deadline, notBefore: _notBefore, replyTo: _replyTo, webhook: _webhook, ...base } = sampleRequest({ body: BODY });
+  const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: { ...base, ...request }, receivedAt: NOW.toISOString(), deadline: undefined, ...outer }));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+  return outcome.value;
+}
+
+function withDeadline(ms: number, request: Record<string, unknown> = {}): AcceptedRequestV1 {
+  return accepted(request, { deadline: new Date(NOW.getTime() + ms).toISOString() });
+}
+
+function valid<T extends object>(cls: new () => T, plain: unknown): T {
+  const outcome = validateMessage(cls, plain);
+  if (!outcome.ok) throw new Error(`not a valid ${cls.name}: ${JSON.stringify(outcome.errors)}`);
+  return outcome.value;
+}
+
+const PRICE = findModelPrice('openai', MODEL);
+if (!PRICE) throw new Error(`${MODEL} left the pricing catalog`);
+const COSTS = laneCosts(PRICE, estimateUsage('chat', BODY));
+
+function harness(options: { policy?: RoutingPolicy } = {}) {
+  const requests = new FakeRequests();
+  const flights = new FakeFlights();
+  const cache = new FakeCache();
+  const spend = new FakeSpend();
+  const publisher = new FakePublisher();
+  const handler = new AcceptedHandler(
+    { requests, flights, cache, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
+    { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
+  );
+  const route = (message: AcceptedRequestV1): Promise<RoutingOutcome> => handler.handle(message, { requestId: message.request.id, correlationId: 'corr-1' });
+  return { requests, flights, cache, spend, publisher, route };
+}
+
+describe('AcceptedHandler', () => {
+  describe('lane decisions', () => {
+    it('sends a request with a day of slack to the batch lane with its decision, and says so in a routed event', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR);
+      h.requests.add(message);
+
+      const outcome = await h.route(message);
+
+      expect(outcome).toEqual({ kind: 'routed', lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: COSTS.batch, realtimeCostUsd: COSTS.realtime });
+      expect(h.publisher.published).toHaveLength(1);
+      expect(h.publisher.published[0].correlation).toEqual({ requestId: 'req-1', correlationId: 'corr-1' });
+      expect(h.publisher.messages.map((m) => [m.to, m.key])).toEqual([
+        ['batch', 'req-1'],
+        ['events', 'req-1'],
+      ]);
+      const lane = valid(LaneRequestV1, h.publisher.on('batch')[0]);
+      expect(lane.request).toEqual(message.request);
+      expect(lane.receivedAt).toBe(message.receivedAt);
+      expect(lane.routing).toEqual({
+        lane: 'batch',
+        reason: 'slack-allows-batch',
+        estimatedCostUsd: COSTS.batch,
+        realtimeCostUsd: COSTS.realtime,
+        routedAt: NOW.toISOString(),
+        deadline: '2030-01-02T12:00:00.000Z',
+        attempt: 1,
+      });
+      const event = valid(LifecycleEventV1, h.publisher.on('events')[0]);
+      expect(event).toMatchObject({
+        eventId: 'acme.req-1.routed',
+        type: 'routed',
+        requestId: 'req-1',
+        tenant: 'acme',
+        at: NOW.toISOString(),
+        lane: 'batch',
+        reason: 'slack-allows-batch',
+        provider: 'openai',
+        model: MODEL,
+        operation: 'chat',
+        estimatedCostUsd: COSTS.batch,
+        realtimeCostUsd: COSTS.realtime,
+        deadline: '2030-01-02T12:00:00.000Z',
+        metadata: message.request.metadata,
+      });
+      expect(h.requests.recorded).toEqual([
+        {
+          id: 'req-1',
+          status: undefined,
+          routing: expect.objectContaining({
+            lane: 'batch',
+            reason: 'slack-allows-batch',
+            estimatedCostUsd: COSTS.batch,
+            realtimeCostUsd: COSTS.realtime,
+            routedAt: NOW,
+            deadline: new Date('2030-01-02T12:00:00.000Z'),
+          }),
+        },
+      ]);
+    });
+
+    it('sends a request with seconds of slack to the realtime lane', async () => {
+      const h = harness();
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'routed', lane: 'realtime', reason: 'slack-needs-realtime' });
+      expect(h.publisher.on('realtime')).toHaveLength(1);
+    });
+
+    it('gives a request without a deadline the policy default, counted from receipt', async () => {
+      const h = harness({ policy: policy({ operations: { chat: { defaultDeadlineMs: 12 * HOUR } } }) });
+      const message = accepted();
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'routed', lane: 'batch' });
+      expect(valid(LaneRequestV1, h.publisher.on('batch')[0]).routing.deadline).toBe('2030-01-02T00:00:00.000Z');
+    });
+
+    it('asks for the spend of tenants with a budget only', async () => {
+      const h = harness({ policy: policy({ tenants: { capped: { dailyBudgetUsd: 100 } } }) });
+      const free = withDeadline(20_000);
+      const capped = withDeadline(20_000, { tenant: 'capped' });
+      h.requests.add(free);
+      h.requests.add(capped);
+      await h.route(free);
+      await h.route(capped);
+      expect(h.spend.asked).toEqual(['capped']);
+    });
+  });
+
+  describe('refusals end in a failed result', () => {
+    it('refuses a model the pricing catalog does not know, without claiming a flight', async () => {
+      const h = harness();
+      const message = withDeadline(20_000, { body: { ...BODY, model: 'gpt-nonexistent' } });
+      h.requests.add(message);
+
+      expect(await h.route(message)).toMatchObject({ kind: 'refused', code: ErrorCode.MODEL_UNKNOWN });
+      const result = valid(InferenceResultV1, h.publisher.on('results')[0]);
+      expect(result).toMatchObject({
+        id: 'req-1',
+        tenant: 'acme',
+        resultId: 'acme.req-1.cache.1',
+        status: 'failed',
+        lane: 'cache',
+        model: 'gpt-nonexistent',
+        error: { code: ErrorCode.MODEL_UNKNOWN, retryable: false },
+        usage: { inputTokens: 0, outputTokens: 0 },
+        cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+        timings: { receivedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
+        deadline: new Date(NOW.getTime() + 20_000).toISOString(),
+      });
+      expect(result.error?.message).toMatch(/gpt-nonexistent is not in the pricing catalog/);
+      expect(h.publisher.messages).toHaveLength(1);
+      expect(h.flights.claims).toEqual([]);
+      expect(h.requests.recorded).toEqual([]);
+    });
+
+    it('refuses realtime work over the daily budget as retryable, and leads no flight', async () => {
+      const h = harness({ policy: policy({ tenants: { acme: { dailyBudgetUsd: 1 } } }) });
+      h.spend.usd = 1;
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+
+      expect(await h.route(message)).toMatchObject({ kind: 'refused', code: ErrorCode.BUDGET_EXCEEDED });
+      const result = valid(InferenceResultV1, h.publisher.on('results')[0]);
+      expect(result).toMatchObject({ status: 'failed', lane: 'cache', error: { code: ErrorCode.BUDGET_EXCEEDED, retryable: true } });
+      expect(h.flights.claims).toEqual([]);
+      expect(h.cache.lookups).toHaveLength(1);
+    });
+
+    it('still answers a refused request from the cache, which costs nothing', async () => {
+      const h = harness({ policy: policy({ tenants: { acme: { dailyBudgetUsd: 1 } } }) });
+      h.spend.usd = 1;
+      h.cache.entry = {
+        tenant: 'acme',
+        contentHash: 'h',
+        provider: 'openai',
+        model: MODEL,
+        result: { response: { id: 'chatcmpl-9' }, usage: { inputTokens: 10, outputTokens: 2 } },
+        sourceRequestId: 'earlier',
+        expiresAt: new Date('2030-01-02T00:00:00Z'),
+        hits: 1,
+        createdAt: NOW,
+      };
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'cache-hit', sourceRequestId: 'earlier' });
+      expect(valid(InferenceResultV1, h.publisher.on('results')[0]).status).toBe('succeeded');
+    });
+
+    it('refuses a stream when policy forbids the realtime lane', async () => {
+      const h = harness({ policy: policy({ tenants: { acme: { operations: { chat: { allowedLanes: ['batch'] } } } } }) });
+      const message = withDeadline(20_000, { stream: true });
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'refused', code: ErrorCode.LANE_NOT_ALLOWED });
+      expect(valid(InferenceResultV1, h.publisher.on('results')[0]).error).toMatchObject({ code: ErrorCode.LANE_NOT_ALLOWED, retryable: false });
+    });
+  });
+
+  describe('cache and coalescing', () => {
+    it('claims the flight under the tenant scope and content hash, and routes the leader', async () => {
+      const h = harness();
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      await h.route(message);
+      expect(h.flights.claims).toEqual([
+        { key: { scope: 'acme', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) }, request: { tenant: 'acme', requestId: 'req-1' }, staleAfterMs: 600_000 },
+      ]);
+      // The notifier caches the answer and releases the followers under the key the flight was claimed with.
+      expect(h.requests.recorded[0].routing.cacheKey).toEqual(h.flights.claims[0].key);
+      expect(h.publisher.on('realtime')).toHaveLength(1);
+    });
+
+    it('uses the shared scope for tenants that share the cache', async () => {
+      const h = harness({ policy: policy({ tenants: { acme: { shareCache: true } } }) });
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      await h.route(message);
+      expect(h.flights.claims[0].key.scope).toBe('*');
+    });
+
+    it('answers a cache hit itself: a free result on the results topic, priced at what realtime would have cost', async () => {
+      const h = harness();
+      const usage = { inputTokens: 1_000, outputTokens: 200, cachedInputTokens: 0 };
+      h.flights.outcome = { role: 'cached', result: { response: { id: 'chatcmpl-7', choices: [] }, usage, model: 'gpt-4o-mini-2024-07-18' }, sourceRequestId: 'first' };
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+
+      const realtimeUsd = costUsd(PRICE, usage, 'standard');
+      expect(await h.route(message)).toEqual({ kind: 'cache-hit', realtimeCostUsd: realtimeUsd, sourceRequestId: 'first' });
+      expect(h.publisher.published).toHaveLength(1);
+      expect(h.publisher.messages.map((m) => m.to)).toEqual(['results', 'events']);
+      const result = valid(InferenceResultV1, h.publisher.on('results')[0]);
+      expect(result).toMatchObject({
+        id: 'req-1',
+        tenant: 'acme',
+        resultId: 'acme.req-1.cache.1',
+        status: 'succeeded',
+        lane: 'cache',
+        provider: 'openai',
+        model: 'gpt-4o-mini-2024-07-18',
+        response: { id: 'chatcmpl-7', choices: [] },
+        usage,
+        cost: { usd: 0, realtimeUsd, savedUsd: realtimeUsd },
+        timings: { receivedAt: NOW.toISOString(), routedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
+        deadlineMet: true,
+        metadata: message.request.metadata,
+      });
+      expect(valid(LifecycleEventV1, h.publisher.on('events')[0])).toMatchObject({ type: 'routed', lane: 'cache', reason: 'cache-hit', estimatedCostUsd: 0, savedUsd: realtimeUsd });
+      expect(h.requests.recorded[0]).toMatchObject({ routing: { lane: 'cache', reason: 'cache-hit', estimatedCostUsd: 0, realtimeCostUsd: realtimeUsd } });
+    });
+
+    it('routes as usual when the cache entry is not a replayable answer', async () => {
+      const h = harness();
+      h.flights.outcome = { role: 'cached', result: { answer: 42 }, sourceRequestId: 'odd' };
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      const outcome = await h.route(message);
+      expect(outcome).toMatchObject({ kind: 'routed', lane: 'realtime' });
+      expect(outcome.kind === 'routed' && outcome.note).toMatch(/cache entry of odd is not a replayable answer/);
+    });
+
+    it('queues a follower behind a leader due no later, without a lane message', async () => {
+      const h = harness();
+      const leader = withDeadline(20_000, { id: 'leader' });
+      const follower = withDeadline(20_000, { id: 'follower' });
+      h.requests.add(leader);
+      h.requests.add(follower);
+      h.flights.outcome = { role: 'follower', leader: { tenant: 'acme', requestId: 'leader' } };
+
+      expect(await h.route(follower)).toEqual({ kind: 'coalesced', leader: { tenant: 'acme', requestId: 'leader' }, realtimeCostUsd: COSTS.realtime });
+      expect(h.publisher.messages.map((m) => m.to)).toEqual(['events']);
+      expect(valid(LifecycleEventV1, h.publisher.on('events')[0])).toMatchObject({
+        eventId: 'acme.follower.queued.coalesced',
+        type: 'queued',
+        requestId: 'follower',
+        lane: 'cache',
+        reason: 'coalesced:leader',
+      });
+      expect(h.requests.recorded).toEqual([
+        {
+          id: 'follower',
+          status: 'queued',
+          routing: expect.objectContaining({ lane: 'cache', reason: 'coalesced:leader', estimatedCostUsd: 0, cacheKey: h.flights.claims[0].key }),
+        },
+      ]);
+    });
+
+    it("does not name another tenant's leader", async () => {
+      const h = harness({ policy: policy({ tenants: { acme: { shareCache: true }, other: { shareCache: true } } }) });
+      const leader = withDeadline(20_000, { id: 'secret-id', tenant: 'other' });
+      const follower = withDeadline(20_000, { id: 'follower' });
+      h.requests.add(leader);
+      h.requests.add(follower);
+      h.flights.outcome = { role: 'follower', leader: { tenant: 'other', requestId: 'secret-id' } };
+      await h.route(follower);
+      expect(h.publisher.on('events')[0].reason).toBe('coalesced:shared');
+    });
+
+    it('routes a follower on its own too when the leader is due later than it', async () => {
+      const h = harness();
+      const leader = withDeadline(24 * HOUR, { id: 'leader' });
+      const follower = withDeadline(20_000, { id: 'follower' });
+      h.requests.add(leader);
+      h.requests.add(follower);
+      h.flights.outcome = { role: 'follower', leader: { tenant: 'acme', requestId: 'leader' } };
+
+      const outcome = await h.route(follower);
+      expect(outcome).toMatchObject({ kind: 'routed', lane: 'realtime' });
+      expect(outcome.kind === 'routed' && outcome.note).toMatch(/also waiting on identical request leader/);
+      expect(h.publisher.on('realtime')).toHaveLength(1);
+    });
+
+    it('skips the cache and coalescing for streams and for requests that opt out', async () => {
+      const h = harness();
+      const stream = withDeadline(24 * HOUR, { id: 'stream', stream: true });
+      const uncached = withDeadline(20_000, { id: 'uncached', cache: false });
+      h.requests.add(stream);
+      h.requests.add(uncached);
+      expect(await h.route(stream)).toMatchObject({ kind: 'routed', lane: 'realtime', reason: 'stream-needs-realtime' });
+      expect(await h.route(uncached)).toMatchObject({ kind: 'routed', lane: 'realtime' });
+      expect(h.flights.claims).toEqual([]);
+      expect(h.requests.recorded.map((r) => r.routing.cacheKey)).toEqual([undefined, undefined]);
+    });
+  });
+
+  describe('redelivery', () => {
+    it('sends a recorded lane decision again unchanged instead of deciding anew', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR);
+      h.requests.add(message);
+      await h.route(message);
+      const first = h.publisher.published[0].messages;
+
+      expect(await h.route(message)).toEqual({ kind: 'republished', lane: 'batch', reason: 'slack-allows-batch' });
+      expect(h.publisher.published[1].messages).toEqual(first);
+      expect(h.flights.claims).toHaveLength(1);
+      expect(h.requests.recorded).toHaveLength(1);
+    });
+
+    it('emits the queued event again, unchanged, for a recorded follower', async () => {
+      const h = harness();
+      const leader = withDeadline(20_000, { id: 'leader' });
+      const follower = withDeadline(20_000, { id: 'follower' });
+      h.requests.add(leader);
+      h.requests.add(follower);
+      h.flights.outcome = { role: 'follower', leader: { tenant: 'acme', requestId: 'leader' } };
+      await h.route(follower);
+      expect(await h.route(follower)).toEqual({ kind: 'republished', lane: 'cache', reason: 'coalesced:leader' });
+      expect(h.publisher.published[1].messages).toEqual(h.publisher.published[0].messages);
+    });
+
+    it('does nothing for a request that has already been answered or moved on', async () => {
+      const h = harness();
+      const done = withDeadline(20_000, { id: 'done' });
+      const batched = withDeadline(20_000, { id: 'batched' });
+      h.requests.add(done, { status: 'succeeded', lane: 'realtime' });
+      h.requests.add(batched, { status: 'batched', lane: 'batch' });
+      expect(await h.route(done)).toEqual({ kind: 'skipped', status: 'succeeded' });
+      expect(await h.route(batched)).toEqual({ kind: 'skipped', status: 'batched' });
+      expect(h.publisher.published).toEqual([]);
+    });
+
+    it('publishes nothing when the request was answered between the look and the record', async () => {
+      const h = harness();
+      const message = withDeadline(20_000);
+      h.requests.add(message);
+      h.requests.recordRouting = async () => false;
+      expect(await h.route(message)).toEqual({ kind: 'skipped', status: 'completed' });
+      expect(h.publisher.published).toEqual([]);
+    });
+
+    it('refuses to route a request missing from the ledger, as a message it can never handle', async () => {
+      const h = harness();
+      const outcome = h.route(withDeadline(20_000));
+      await expect(outcome).rejects.toBeInstanceOf(NonRetryableError);
+      await expect(outcome).rejects.toMatchObject({ code: 'REQUEST_NOT_IN_LEDGER' });
+    });
+  });
+});
+
+describe('readCachedAnswer', () => {
+  it('takes the response and the counted usage fields, and falls back to the requested model', () => {
+    expect(readCachedAnswer({ response: { a: 1 }, usage: { inputTokens: 3, outputTokens: 4, reasoningTokens: 9 } }, 'm')).toEqual({
+      response: { a: 1 },
+      usage: { inputTokens: 3, outputTokens: 4 },
+      model: 'm',
+    });
+  });
+
+  it('refuses entries without a response object or with bad usage', () => {
+    expect(readCachedAnswer({ response: 'text', usage: { inputTokens: 1, outputTokens: 1 } }, 'm')).toBeUndefined();
+    expect(readCachedAnswer({ response: {}, usage: { inputTokens: -1, outputTokens: 1 } }, 'm')).toBeUndefined();
+    expect(readCachedAnswer({ response: {} }, 'm')).toBeUndefined();
+  });
+});

@@ -1,0 +1,162 @@
+import {
+  AcceptedRequestV1,
+  ErrorCode,
+  InferenceResultV1,
+  Lane,
+  LifecycleEventV1,
+  lifecycleEventId,
+  messageKey,
+  resultIdFor,
+  RoutingDecisionV1,
+  UsageV1,
+} from '@sluice/contracts';
+import type { Destination, OutboundMessage } from './routing.ports';
+
+/** The lane of results the router makes itself (cache hits, refusals): no provider lane was taken. */
+export const ROUTER_ANSWER_LANE: Lane = 'cache';
+
+export type ProviderLane = Exclude<Lane, 'cache'>;
+
+const PROVIDER_LANES: readonly string[] = ['realtime', 'async', 'batch'] satisfies ProviderLane[];
+
+export function isProviderLane(lane: string | null): lane is ProviderLane {
+  return lane !== null && PROVIDER_LANES.includes(lane);
+}
+
+/** What every event about the request repeats, so a notification consumer needs no lookup. */
+function eventSubject(accepted: AcceptedRequestV1): Pick<LifecycleEventV1, 'requestId' | 'tenant' | 'provider' | 'model' | 'operation' | 'metadata'> {
+  const { request } = accepted;
+  return {
+    requestId: request.id,
+    tenant: request.tenant,
+    provider: request.provider,
+    model: request.body.model,
+    operation: request.operation,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+  };
+}
+
+function message(to: Destination, accepted: AcceptedRequestV1, value: object): OutboundMessage {
+  return { to, key: messageKey(accepted.request.id), value };
+}
+
+/** The accepted request as it came, plus the decision, for the lane's topic. */
+export function laneRequestMessage(accepted: AcceptedRequestV1, routing: RoutingDecisionV1 & { lane: ProviderLane }): OutboundMessage {
+  return message(routing.lane, accepted, { ...accepted, routing });
+}
+
+export interface RoutedStep {
+  lane: Lane;
+  reason: string;
+  estimatedCostUsd: number;
+  realtimeCostUsd: number;
+  routedAt: string;
+  deadline?: string;
+  /** Only for a cache hit, where the saving is known rather than estimated. */
+  savedUsd?: number;
+}
+
+/** `routed`, stamped with the decision time so a re-emission after a crash is the same event. */
+export function routedEvent(accepted: AcceptedRequestV1, step: RoutedStep): OutboundMessage {
+  const event: LifecycleEventV1 = {
+    eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'routed'),
+    type: 'routed',
+    at: step.routedAt,
+    ...eventSubject(accepted),
+    lane: step.lane,
+    reason: step.reason,
+    estimatedCostUsd: step.estimatedCostUsd,
+    realtimeCostUsd: step.realtimeCostUsd,
+    ...(step.savedUsd === undefined ? {} : { savedUsd: step.savedUsd }),
+    ...(step.deadline === undefined ? {} : { deadline: step.deadline }),
+  };
+  return message('events', accepted, event);
+}
+
+export interface QueuedStep {
+  reason: string;
+  at: string;
+  deadline?: string;
+  realtimeCostUsd: number;
+}
+
+/** `queued` behind an identical request in flight; the result-notifier answers it with the leader's result. */
+export function queuedEvent(accepted: AcceptedRequestV1, step: QueuedStep): OutboundMessage {
+  const event: LifecycleEventV1 = {
+    eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'queued', 'coalesced'),
+    type: 'queued',
+    at: step.at,
+    ...eventSubject(accepted),
+    lane: 'cache',
+    reason: step.reason,
+    estimatedCostUsd: 0,
+    realtimeCostUsd: step.realtimeCostUsd,
+    ...(step.deadline === undefined ? {} : { deadline: step.deadline }),
+  };
+  return message('events', accepted, event);
+}
+
+export interface CachedAnswer {
+  response: Record<string, unknown>;
+  usage: UsageV1;
+  model: string;
+}
+
+export interface CacheHitStep {
+  answer: CachedAnswer;
+  /** What the same usage costs at list price: all of it is saved. */
+  realtimeUsd: number;
+  at: Date;
+  deadlineMs: number;
+}
+
+export function cacheHitResult(accepted: AcceptedRequestV1, step: CacheHitStep): OutboundMessage {
+  const { request } = accepted;
+  const at = step.at.toISOString();
+  const result: InferenceResultV1 = {
+    id: request.id,
+    tenant: request.tenant,
+    resultId: resultIdFor(request.tenant, request.id, ROUTER_ANSWER_LANE),
+    status: 'succeeded',
+    lane: ROUTER_ANSWER_LANE,
+    provider: request.provider,
+    model: step.answer.model,
+    response: step.answer.response,
+    usage: step.answer.usage,
+    cost: { usd: 0, realtimeUsd: step.realtimeUsd, savedUsd: step.realtimeUsd },
+    timings: { receivedAt: accepted.receivedAt, routedAt: at, completedAt: at },
+    deadline: new Date(step.deadlineMs).toISOString(),
+    deadlineMet: step.at.getTime() <= step.deadlineMs,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+  };
+  return message('results', accepted, result);
+}
+
+export interface RefusalStep {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  at: Date;
+  deadlineMs: number;
+}
+
+/** The router's own failure as a result, so the request ends like any other: booked, delivered, notified. */
+export function refusalResult(accepted: AcceptedRequestV1, step: RefusalStep): OutboundMessage {
+  const { request } = accepted;
+  const result: InferenceResultV1 = {
+    id: request.id,
+    tenant: request.tenant,
+    resultId: resultIdFor(request.tenant, request.id, ROUTER_ANSWER_LANE),
+    status: 'failed',
+    lane: ROUTER_ANSWER_LANE,
+    provider: request.provider,
+    model: request.body.model,
+    error: { code: step.code, message: step.message, retryable: step.retryable },
+    usage: { inputTokens: 0, outputTokens: 0 },
+    cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+    timings: { receivedAt: accepted.receivedAt, completedAt: step.at.toISOString() },
+    deadline: new Date(step.deadlineMs).toISOString(),
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+  };
+  return message('results', accepted, result);
+}

@@ -1,0 +1,66 @@
+import type { MetricsRegistry } from '@sluice/observability';
+import type { Counter } from 'prom-client';
+import { CACHE_HIT_REASON, COALESCED_REASON, type RoutingOutcome } from '../accepted/accepted.handler';
+
+/** What the router counts: its decisions, what they are expected to save, and what it answered itself. */
+export class RouterMetrics {
+  private readonly decisions: Counter<'lane' | 'reason'>;
+  private readonly savings: Counter;
+  private readonly cacheHits: Counter;
+  private readonly coalesced: Counter;
+  private readonly refusals: Counter<'code'>;
+  private readonly republished: Counter;
+
+  constructor(metrics: MetricsRegistry) {
+    this.decisions = metrics.counter({
+      name: 'sluice_router_decisions_total',
+      help: 'Routing decisions by lane (cache included) and reason.',
+      labelNames: ['lane', 'reason'],
+    });
+    this.savings = metrics.counter({
+      name: 'sluice_router_estimated_savings_usd_total',
+      help: 'Estimated USD saved against the realtime list price, at decision time (cache hits: the exact saving).',
+    });
+    this.cacheHits = metrics.counter({ name: 'sluice_router_cache_hits_total', help: 'Requests answered from the result cache.' });
+    this.coalesced = metrics.counter({
+      name: 'sluice_router_coalesced_total',
+      help: 'Requests queued behind an identical request in flight, to be answered with its result.',
+    });
+    this.refusals = metrics.counter({
+      name: 'sluice_router_refusals_total',
+      help: 'Requests the router answered with a failed result (unknown model, budget, lane not allowed), by error code.',
+      labelNames: ['code'],
+    });
+    this.republished = metrics.counter({
+      name: 'sluice_router_republished_total',
+      help: 'Redelivered requests whose recorded decision was sent again rather than made anew.',
+    });
+  }
+
+  record(outcome: RoutingOutcome): void {
+    switch (outcome.kind) {
+      case 'routed':
+        this.decisions.inc({ lane: outcome.lane, reason: outcome.reason });
+        this.savings.inc(Math.max(0, outcome.realtimeCostUsd - outcome.estimatedCostUsd));
+        return;
+      case 'cache-hit':
+        this.decisions.inc({ lane: 'cache', reason: CACHE_HIT_REASON });
+        this.cacheHits.inc();
+        this.savings.inc(outcome.realtimeCostUsd);
+        return;
+      case 'coalesced':
+        this.decisions.inc({ lane: 'cache', reason: COALESCED_REASON });
+        this.coalesced.inc();
+        this.savings.inc(outcome.realtimeCostUsd);
+        return;
+      case 'refused':
+        this.refusals.inc({ code: outcome.code });
+        return;
+      case 'republished':
+        this.republished.inc();
+        return;
+      case 'skipped':
+        return;
+    }
+  }
+}

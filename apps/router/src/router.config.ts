@@ -1,0 +1,49 @@
+import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+export class RouterConfig extends SluiceConfig {
+  override PORT = 3001;
+  override KAFKA_CLIENT_ID = 'sluice-router';
+  override KAFKA_GROUP_ID = 'sluice-router';
+
+  @EnvString({
+    description:
+      'Path of the routing policy JSON file (per-operation deadlines and lanes, estimate defaults, per-tenant budgets and cache sharing); relative paths resolve against the working directory. A missing or invalid file fails the boot.',
+    pattern: /\S/,
+    rule: 'must be a file path',
+  })
+  ROUTING_POLICY_FILE = 'deploy/policy/routing-policy.json';
+
+  @EnvInt({
+    description:
+      'How long an identical request in flight may lead before a newer identical request replaces it as leader (its followers move along), so a lost leader never strands them.',
+    min: 1_000,
+    max: 24 * HOUR_MS,
+  })
+  ROUTER_COALESCE_STALE_MS = 10 * MINUTE_MS;
+
+  @EnvInt({
+    description: 'How often learned lane estimates (p95 completion time per provider, model and lane) are re-read from the ledger.',
+    min: 1_000,
+    max: HOUR_MS,
+  })
+  ROUTER_ESTIMATES_REFRESH_MS = 30_000;
+
+  @EnvInt({
+    description:
+      'Completions younger than this feed the learned estimates; with none in the window, a lane falls back to the policy default.',
+    min: MINUTE_MS,
+    max: 7 * 24 * HOUR_MS,
+  })
+  ROUTER_ESTIMATES_WINDOW_MS = 6 * HOUR_MS;
+
+  @EnvInt({
+    description:
+      "How long a tenant's spend today (for its daily budget) is reused before the ledger is asked again; only tenants with a budget are looked up.",
+    min: 0,
+    max: 10 * MINUTE_MS,
+  })
+  ROUTER_SPEND_CACHE_MS = 5_000;
+}

@@ -1,0 +1,63 @@
+import { Module } from '@nestjs/common';
+import { KafkaProducer } from '@sluice/kafka';
+import { createRepositories, type LedgerRepositories } from '@sluice/ledger';
+import { MetricsRegistry, PG_POOL } from '@sluice/observability';
+import type { RoutingPolicy } from '@sluice/routing';
+import type { Pool } from 'pg';
+import { AcceptedConsumer } from './accepted/accepted.consumer';
+import { AcceptedHandler } from './accepted/accepted.handler';
+import { LearnedEstimates } from './estimates/learned-estimates';
+import { EstimatesRefresher } from './estimates/estimates.refresher';
+import { RouterMetrics } from './metrics/router.metrics';
+import { loadRoutingPolicy } from './policy/routing-policy.loader';
+import { KafkaRouterPublisher } from './publishing/kafka-router.publisher';
+import { DEFAULT_ROUTER_TOPICS, ROUTER_TOPICS, type RouterTopics } from './publishing/router.topics';
+import { RouterConfig } from './router.config';
+import { DailySpendTracker } from './spend/daily-spend.tracker';
+
+const ROUTING_POLICY = Symbol('sluice.routing-policy');
+const LEDGER = Symbol('sluice.router-ledger');
+
+/** The router's composition root; the shared service parts come from bootstrapService. */
+@Module({
+  controllers: [AcceptedConsumer],
+  providers: [
+    // Read while the module is built: a bad policy file fails the boot before anything is consumed.
+    { provide: ROUTING_POLICY, inject: [RouterConfig], useFactory: (config: RouterConfig) => loadRoutingPolicy(config.ROUTING_POLICY_FILE) },
+    { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
+    { provide: ROUTER_TOPICS, useValue: DEFAULT_ROUTER_TOPICS },
+    {
+      provide: LearnedEstimates,
+      inject: [LEDGER, ROUTING_POLICY, RouterConfig],
+      useFactory: (ledger: LedgerRepositories, policy: RoutingPolicy, config: RouterConfig) =>
+        new LearnedEstimates(ledger.completions, { defaultsMs: policy.defaultEstimatesMs, windowMs: config.ROUTER_ESTIMATES_WINDOW_MS }),
+    },
+    EstimatesRefresher,
+    { provide: RouterMetrics, inject: [MetricsRegistry], useFactory: (metrics: MetricsRegistry) => new RouterMetrics(metrics) },
+    {
+      provide: AcceptedHandler,
+      inject: [LEDGER, LearnedEstimates, KafkaProducer, ROUTER_TOPICS, ROUTING_POLICY, RouterConfig],
+      useFactory: (
+        ledger: LedgerRepositories,
+        estimates: LearnedEstimates,
+        producer: KafkaProducer,
+        topics: RouterTopics,
+        policy: RoutingPolicy,
+        config: RouterConfig,
+      ) =>
+        new AcceptedHandler(
+          {
+            requests: ledger.requests,
+            flights: ledger.coalescing,
+            cache: ledger.cache,
+            spend: new DailySpendTracker(ledger.completions, config.ROUTER_SPEND_CACHE_MS),
+            estimates,
+            publisher: new KafkaRouterPublisher(producer, topics),
+            clock: () => new Date(),
+          },
+          { policy, coalesceStaleMs: config.ROUTER_COALESCE_STALE_MS },
+        ),
+    },
+  ],
+})
+export class RouterModule {}

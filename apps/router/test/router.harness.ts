@@ -1,0 +1,160 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AcceptedRequestV1, validateMessage } from '@sluice/contracts';
+import { ConsumerRunner, type KafkaDriver, KafkaProducer, SluiceKafkaContext } from '@sluice/kafka';
+import { collectMessages, createRandomTopic, deleteTopics, fastSession, type MessageCollector, testKafka } from '@sluice/kafka/testing';
+import { createRepositories, type LedgerRepositories, requestRecordFromAccepted } from '@sluice/ledger';
+import { createTestDatabase, type TestDatabase } from '@sluice/ledger/testing/test-database';
+import { MetricsRegistry, SluiceServiceModule } from '@sluice/observability';
+import { randomGroupId } from '@sluice/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AcceptedConsumer } from '../src/accepted/accepted.consumer';
+import type { Destination } from '../src/accepted/routing.ports';
+import { ROUTER_TOPICS, type RouterTopics } from '../src/publishing/router.topics';
+import { RouterConfig } from '../src/router.config';
+import { RouterModule } from '../src/router.module';
+
+/** Builds the router's module as bootstrapService would, with the environment given for the duration of the build. */
+export async function buildRouterApp(env: Record<string, string>, topics?: RouterTopics): Promise<INestApplication> {
+  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env);
+  try {
+    let builder = Test.createTestingModule({
+      imports: [{ module: RouterModule, imports: [SluiceServiceModule.forRoot({ name: 'router', config: RouterConfig })] }],
+    });
+    if (topics) builder = builder.overrideProvider(ROUTER_TOPICS).useValue(topics);
+    const moduleRef = await builder.compile();
+    return moduleRef.createNestApplication({ logger: false });
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+export function writePolicyFile(policy: unknown): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-router-policy-'));
+  const path = join(dir, 'routing-policy.json');
+  writeFileSync(path, typeof policy === 'string' ? policy : JSON.stringify(policy));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Decoded {
+  key: string | undefined;
+  headers: Record<string, string>;
+  value: Record<string, unknown>;
+}
+
+function decode(collector: MessageCollector): Decoded[] {
+  return collector.messages.map((message) => ({
+    key: message.key?.toString(),
+    headers: message.headers,
+    value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>,
+  }));
+}
+
+/** The tenant of a lane request, result or event. */
+function tenantOf(value: Record<string, unknown>): unknown {
+  return (value.request as Record<string, unknown> | undefined)?.tenant ?? value.tenant;
+}
+
+/**
+ * The router's module in this process on the real broker and a fresh database: accepted requests are
+ * produced to a topic of the test's own, consumed by a ConsumerRunner that hands them to the router's
+ * consumer, and everything the router sends lands on topics of the test's own as well.
+ */
+export class RouterHarness {
+  private constructor(
+    readonly app: INestApplication,
+    readonly kafka: KafkaDriver,
+    readonly db: TestDatabase,
+    readonly ledger: LedgerRepositories,
+    private readonly runner: ConsumerRunner<AcceptedRequestV1>,
+    private readonly producer: KafkaProducer,
+    readonly acceptedTopic: string,
+    readonly topics: RouterTopics & { deadLetter: string },
+    private readonly collectors: Record<Destination | 'deadLetter', MessageCollector>,
+    private readonly cleanup: () => void,
+  ) {}
+
+  static async start(policy: unknown): Promise<RouterHarness> {
+    const kafka = testKafka();
+    const db = await createTestDatabase();
+    const policyFile = writePolicyFile(policy);
+    const random = (prefix: string, partitions = 1): Promise<string> => createRandomTopic(kafka, { prefix: `router-${prefix}`, partitions });
+    const [acceptedTopic, realtime, async, batch, results, events, deadLetter] = await Promise.all([
+      random('accepted', 3),
+      random('realtime'),
+      random('async'),
+      random('batch'),
+      random('results'),
+      random('events'),
+      random('dlq'),
+    ]);
+    const topics = { realtime, async, batch, results, events, deadLetter };
+    const app = await buildRouterApp(
+      { DATABASE_URL: db.url, ROUTING_POLICY_FILE: policyFile.path, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', LOG_LEVEL: 'warn' },
+      topics,
+    );
+    await app.init();
+    const consumer = app.get(AcceptedConsumer);
+    const runner = new ConsumerRunner<AcceptedRequestV1>({
+      kafka,
+      groupId: randomGroupId('router'),
+      topics: [acceptedTopic],
+      validate: (plain) => validateMessage(AcceptedRequestV1, plain),
+      handle: (accepted, context) => consumer.onAccepted(accepted, new SluiceKafkaContext(context)),
+      deadLetter: { topic: deadLetter },
+      partitionsConsumedConcurrently: 3,
+      session: fastSession,
+      onFatal: () => undefined,
+    });
+    await runner.start();
+    const producer = new KafkaProducer(kafka);
+    await producer.connect();
+    const collectors = {
+      realtime: await collectMessages(kafka, realtime),
+      async: await collectMessages(kafka, async),
+      batch: await collectMessages(kafka, batch),
+      results: await collectMessages(kafka, results),
+      events: await collectMessages(kafka, events),
+      deadLetter: await collectMessages(kafka, deadLetter),
+    };
+    return new RouterHarness(app, kafka, db, createRepositories(db.pool), runner, producer, acceptedTopic, topics, collectors, policyFile.remove);
+  }
+
+  /** Records the request in the ledger, as ingestion does, then produces it; `record: false` skips the ledger. */
+  async submit(accepted: Record<string, unknown>, options: { record?: boolean } = {}): Promise<AcceptedRequestV1> {
+    const checked = validateMessage(AcceptedRequestV1, accepted);
+    if (!checked.ok) throw new Error(`test request is invalid: ${JSON.stringify(checked.errors)}`);
+    if (options.record !== false) await this.ledger.requests.insert(requestRecordFromAccepted(checked.value));
+    await this.producer.send(this.acceptedTopic, [{ key: checked.value.request.id, value: accepted }]);
+    return checked.value;
+  }
+
+  /** Everything sent to a destination about one tenant's requests. */
+  on(destination: Destination | 'deadLetter', tenant: string): Decoded[] {
+    return decode(this.collectors[destination]).filter((message) => tenantOf(message.value) === tenant);
+  }
+
+  deadLetters(): Decoded[] {
+    return decode(this.collectors.deadLetter);
+  }
+
+  metrics(): Promise<string> {
+    return this.app.get(MetricsRegistry).metrics();
+  }
+
+  async close(): Promise<void> {
+    await this.runner.stop();
+    await this.producer.disconnect();
+    await Promise.all(Object.values(this.collectors).map((collector) => collector.stop()));
+    await this.app.close();
+    await deleteTopics(this.kafka, [this.acceptedTopic, ...Object.values(this.topics)]);
+    await this.db.drop();
+    this.cleanup();
+  }
+}
