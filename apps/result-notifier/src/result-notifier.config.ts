@@ -1,0 +1,71 @@
+import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
+
+/**
+ * A development secret so the stack runs without setup; the notifier warns at boot while it is in use.
+ * Standard Webhooks format: `whsec_` and the base64 of the key bytes.
+ */
+export const DEVELOPMENT_WEBHOOK_SECRET = `whsec_${Buffer.from('sluice-development-webhook-secret-0001').toString('base64')}`;
+
+export class ResultNotifierConfig extends SluiceConfig {
+  override PORT = 3004;
+  override KAFKA_CLIENT_ID = 'sluice-result-notifier';
+  override KAFKA_GROUP_ID = 'sluice-result-notifier';
+
+  @EnvInt({
+    description: 'How long a successful answer stays in the result cache for identical requests (milliseconds).',
+    min: 1_000,
+    max: 30 * 24 * 60 * 60 * 1000,
+  })
+  NOTIFIER_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+
+  @EnvString({
+    description:
+      'Key that signs webhook deliveries (Standard Webhooks, HMAC-SHA256), shared by all tenants until tenants have their own: `whsec_` followed by the base64 of 24 to 64 random bytes. Defaults to a development key, with a warning at boot.',
+    pattern: /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/,
+    rule: 'must be whsec_ followed by the base64 of 24 to 64 bytes',
+    secret: true,
+  })
+  NOTIFIER_WEBHOOK_SECRET = DEVELOPMENT_WEBHOOK_SECRET;
+
+  @EnvInt({
+    description: 'Attempts per webhook delivery, the first included, before it is marked dead.',
+    min: 1,
+    max: 50,
+  })
+  NOTIFIER_WEBHOOK_MAX_ATTEMPTS = 6;
+
+  @EnvInt({
+    description: 'Wait after the first failed webhook attempt (milliseconds); each later wait doubles, up to NOTIFIER_WEBHOOK_MAX_DELAY_MS.',
+    min: 1,
+    max: 24 * 60 * 60 * 1000,
+  })
+  NOTIFIER_WEBHOOK_BASE_DELAY_MS = 30_000;
+
+  @EnvInt({
+    description: 'Longest wait between two webhook attempts (milliseconds), also the cap on a receiver\'s Retry-After.',
+    min: 1,
+    max: 7 * 24 * 60 * 60 * 1000,
+  })
+  NOTIFIER_WEBHOOK_MAX_DELAY_MS = 60 * 60 * 1000;
+
+  @EnvInt({
+    description: 'How long one webhook attempt may take, connection to response (milliseconds), before it counts as failed.',
+    min: 100,
+    max: 120_000,
+  })
+  NOTIFIER_WEBHOOK_TIMEOUT_MS = 10_000;
+
+  @EnvInt({
+    description: 'How often the webhook loop looks for due deliveries when it has nothing to do (milliseconds).',
+    min: 10,
+    max: 60_000,
+  })
+  NOTIFIER_WEBHOOK_POLL_MS = 1_000;
+
+  @EnvInt({
+    description: 'Webhook deliveries attempted at once by one notifier.',
+    min: 1,
+    max: 256,
+  })
+  NOTIFIER_WEBHOOK_CONCURRENCY = 16;
+}

@@ -1,0 +1,403 @@
+import { InferenceResultV1, lifecycleEventId, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
+import { sampleFailedResult, sampleResult } from '@sluice/contracts/testing/message.samples';
+import type { ProducerBatch } from '@sluice/kafka';
+import type {
+  BookingOutcome,
+  CoalescingKey,
+  CompletionRecord,
+  NewCacheEntry,
+  NewWebhookDelivery,
+  RequestRecord,
+  RequestRef,
+} from '@sluice/ledger';
+import { MetricsRegistry } from '@sluice/observability';
+import pino from 'pino';
+import { ResultHandler, ResultHandling } from './result.handler';
+import { ResultMetrics } from './result.metrics';
+
+const NOW = new Date('2029-12-31T18:00:01.000Z');
+const KEY: CoalescingKey = { scope: 'acme', contentHash: 'a'.repeat(64) };
+const silent = pino({ level: 'silent' });
+
+function result(overrides: Record<string, unknown> = {}, failed = false): InferenceResultV1 {
+  const plain = failed ? sampleFailedResult(overrides) : sampleResult(overrides);
+  const outcome = validateMessage(InferenceResultV1, plain);
+  if (!outcome.ok) throw new Error(`bad sample: ${JSON.stringify(outcome.errors)}`);
+  return outcome.value;
+}
+
+function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    tenant: 'acme',
+    id: 'req-1',
+    bodyHash: 'b'.repeat(64),
+    provider: 'openai',
+    operation: 'chat',
+    model: 'gpt-4o-mini',
+    mode: 'auto',
+    status: 'routed',
+    lane: 'batch',
+    decisionReason: 'deadline-slack>batch-estimate',
+    estimatedCostUsd: 0.00005,
+    realtimeCostUsd: 0.0001,
+    costUsd: null,
+    savedUsd: null,
+    deadline: new Date('2030-01-01T12:00:00Z'),
+    notBefore: null,
+    receivedAt: new Date('2029-12-31T12:00:00.123Z'),
+    routedAt: new Date('2029-12-31T12:00:00.200Z'),
+    completedAt: null,
+    deadlineMet: null,
+    resultId: null,
+    errorCode: null,
+    replyTo: 'acme.replies',
+    webhookUrl: 'https://hooks.example.com/sluice',
+    metadata: { job: 'nightly-digest' },
+    cacheKey: null,
+    updatedAt: NOW,
+    ...overrides,
+  };
+}
+
+/** The ledger as the handler sees it, in memory: booking follows the repository's rules. */
+class FakeLedger {
+  readonly requestRows = new Map<string, RequestRecord>();
+  readonly booked = new Map<string, { resultId: string; publishedAt: Date | null }>();
+  readonly cacheEntries: NewCacheEntry[] = [];
+  readonly webhookRows = new Map<string, NewWebhookDelivery>();
+  waiting: RequestRef[] = [];
+  releases = 0;
+
+  add(record: RequestRecord): void {
+    this.requestRows.set(`${record.tenant}/${record.id}`, record);
+  }
+
+  readonly requests = { get: async (tenant: string, id: string) => this.requestRows.get(`${tenant}/${id}`) };
+
+  readonly completions = {
+    book: async (r: InferenceResultV1): Promise<BookingOutcome> => {
+      const existing = this.booked.get(`${r.tenant}/${r.id}`);
+      if (existing === undefined) {
+        this.booked.set(`${r.tenant}/${r.id}`, { resultId: r.resultId, publishedAt: null });
+        return { outcome: 'booked', resultId: r.resultId };
+      }
+      return existing.resultId === r.resultId
+        ? { outcome: 'already-booked', resultId: r.resultId }
+        : { outcome: 'superseded', resultId: r.resultId, winnerResultId: existing.resultId };
+    },
+    get: async (tenant: string, requestId: string) => {
+      const row = this.booked.get(`${tenant}/${requestId}`);
+      return row === undefined ? undefined : ({ resultId: row.resultId, publishedAt: row.publishedAt } as CompletionRecord);
+    },
+    markPublished: async (tenant: string, requestId: string) => {
+      const row = this.booked.get(`${tenant}/${requestId}`);
+      if (row) row.publishedAt ??= NOW;
+    },
+  };
+
+  readonly cache = { put: async (entry: NewCacheEntry) => void this.cacheEntries.push(entry) };
+
+  readonly coalescing = {
+    release: async (_key: CoalescingKey, _leader: RequestRef, answer?: (followers: RequestRef[]) => Promise<void>) => {
+      this.releases += 1;
+      const followers = this.waiting;
+      if (answer && followers.length > 0) await answer(followers);
+      // Like the repository's transaction: the followers are forgotten only once answered.
+      this.waiting = [];
+      return followers;
+    },
+  };
+
+  readonly webhookDeliveries = {
+    enqueue: async (delivery: NewWebhookDelivery) => {
+      if (this.webhookRows.has(delivery.eventId)) return false;
+      this.webhookRows.set(delivery.eventId, delivery);
+      return true;
+    },
+  };
+}
+
+class FakeProducer {
+  readonly sent: ProducerBatch[] = [];
+  failures = 0;
+
+  async sendBatch(batches: readonly ProducerBatch[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('broker unavailable');
+    }
+    this.sent.push(...batches);
+  }
+
+  values(topic: string): unknown[] {
+    return this.sent.filter((batch) => batch.topic === topic).flatMap((batch) => batch.messages.map((message) => message.value));
+  }
+}
+
+interface Harness {
+  handler: ResultHandler;
+  ledger: FakeLedger;
+  producer: FakeProducer;
+  registry: MetricsRegistry;
+  wakes: () => number;
+  existingTopics: Set<string>;
+}
+
+function harness(): Harness {
+  const ledger = new FakeLedger();
+  const producer = new FakeProducer();
+  const registry = new MetricsRegistry('result-notifier-test');
+  const existingTopics = new Set(['acme.replies']);
+  let wakes = 0;
+  const handler = new ResultHandler(
+    {
+      requests: ledger.requests,
+      completions: ledger.completions,
+      cache: ledger.cache,
+      coalescing: ledger.coalescing,
+      webhookDeliveries: ledger.webhookDeliveries,
+      producer,
+      replyTopics: { exists: async (topic) => existingTopics.has(topic) },
+      webhooks: { wake: () => void (wakes += 1) },
+      metrics: new ResultMetrics(registry),
+      clock: () => NOW,
+    },
+    { cacheTtlMs: 60_000 },
+  );
+  return { handler, ledger, producer, registry, wakes: () => wakes, existingTopics };
+}
+
+async function metricValue(registry: MetricsRegistry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
+  const match = values.find((v) => Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value));
+  return match?.value ?? 0;
+}
+
+function expectValid<T extends object>(cls: new () => T, value: unknown): T {
+  const outcome = validateMessage(cls, JSON.parse(JSON.stringify(value)));
+  if (!outcome.ok) throw new Error(`invalid ${cls.name}: ${JSON.stringify(outcome.errors)}`);
+  return outcome.value;
+}
+
+describe('ResultHandler', () => {
+  it('delivers a first booking: a valid completed event, the replyTo copy and one queued webhook', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord());
+    const leader = result();
+
+    const handled = await h.handler.handle(leader, { correlationId: 'corr-1' }, silent);
+
+    expect(handled).toMatchObject({ outcome: 'booked', reply: 'published', webhookQueued: true, followers: 0 });
+    const [event] = h.producer.values(Topics.Events);
+    expect(expectValid(LifecycleEventV1, event)).toMatchObject({
+      eventId: lifecycleEventId('acme', 'req-1', 'completed'),
+      type: 'completed',
+      requestId: 'req-1',
+      lane: 'batch',
+      resultId: leader.resultId,
+      costUsd: 0.00005,
+      savedUsd: 0.00005,
+      deadlineMet: true,
+    });
+    const eventMessage = h.producer.sent.find((batch) => batch.topic === Topics.Events)?.messages[0];
+    expect(eventMessage).toMatchObject({ key: 'req-1', requestId: 'req-1', correlationId: 'corr-1' });
+    expect(h.producer.values('acme.replies')).toEqual([leader]);
+    const webhook = h.ledger.webhookRows.get(lifecycleEventId('acme', 'req-1', 'completed'));
+    expect(webhook).toMatchObject({ tenant: 'acme', requestId: 'req-1', url: 'https://hooks.example.com/sluice' });
+    expect(webhook?.payload).toMatchObject({ type: 'request.completed', timestamp: leader.timings.completedAt, data: { event, result: leader } });
+    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toEqual(NOW);
+    expect(h.wakes()).toBe(1);
+  });
+
+  it('accounts a booked completion by lane: booked, cost, saving and deadline attainment', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord());
+    await h.handler.handle(result(), {}, silent);
+
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
+    expect(await metricValue(h.registry, 'sluice_saved_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
+    expect(await metricValue(h.registry, 'sluice_deadline_met_total', { lane: 'batch', met: 'true' })).toBe(1);
+  });
+
+  it('emits a failed event carrying the error for a failed result', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ webhookUrl: null, replyTo: null }));
+    await h.handler.handle(result({}, true), {}, silent);
+
+    expect(h.producer.sent.map((batch) => batch.topic)).toEqual([Topics.Events]);
+    expect(expectValid(LifecycleEventV1, h.producer.values(Topics.Events)[0])).toMatchObject({
+      eventId: lifecycleEventId('acme', 'req-1', 'failed'),
+      type: 'failed',
+      error: { code: 'PROVIDER_INVALID_REQUEST', message: 'model not found' },
+    });
+  });
+
+  it('publishes nothing for a duplicate of a published completion', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord());
+    await h.handler.handle(result(), {}, silent);
+    const sentBefore = h.producer.sent.length;
+
+    const again = await h.handler.handle(result(), {}, silent);
+
+    expect(again).toMatchObject({ outcome: 'already-booked', plan: { deliver: false } });
+    expect(h.producer.sent).toHaveLength(sentBefore);
+    expect(h.ledger.webhookRows.size).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'batch', reason: 'duplicate' })).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+  });
+
+  it('publishes again, with the same ids, when the first try failed after booking', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord());
+    h.producer.failures = 1;
+    await expect(h.handler.handle(result(), {}, silent)).rejects.toThrow('broker unavailable');
+    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toBeNull();
+
+    const retried = await h.handler.handle(result(), {}, silent);
+
+    expect(retried).toMatchObject({ outcome: 'already-booked', plan: { deliver: true } });
+    expect((h.producer.values(Topics.Events)[0] as LifecycleEventV1).eventId).toBe(lifecycleEventId('acme', 'req-1', 'completed'));
+    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toEqual(NOW);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+  });
+
+  it('bills a superseded result and delivers nothing', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY }));
+    await h.handler.handle(result(), {}, silent);
+    const sentBefore = h.producer.sent.length;
+    const releasesBefore = h.ledger.releases;
+
+    const loser = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.2', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
+    const handled = await h.handler.handle(loser, {}, silent);
+
+    expect(handled).toMatchObject({ outcome: 'superseded', followers: 0, reply: 'none', webhookQueued: false });
+    expect(h.producer.sent).toHaveLength(sentBefore);
+    expect(h.ledger.cacheEntries).toHaveLength(1);
+    expect(h.ledger.releases).toBe(releasesBefore);
+    expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'realtime' })).toBeCloseTo(0.0001, 10);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'realtime', reason: 'superseded' })).toBe(1);
+  });
+
+  it('neither books nor delivers a result for a request the ledger does not know', async () => {
+    const h = harness();
+    const handled = await h.handler.handle(result(), {}, silent);
+
+    expect(handled).toEqual<ResultHandling>({ outcome: 'unknown-request' });
+    expect(h.ledger.booked.size).toBe(0);
+    expect(h.producer.sent).toEqual([]);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'batch', reason: 'unknown-request' })).toBe(1);
+  });
+
+  it('still publishes the event when the replyTo topic does not exist', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ replyTo: 'acme.missing' }));
+    const handled = await h.handler.handle(result(), {}, silent);
+
+    expect(handled).toMatchObject({ outcome: 'booked', reply: 'missing-topic' });
+    expect(h.producer.sent.map((batch) => batch.topic)).toEqual([Topics.Events]);
+    expect(await metricValue(h.registry, 'sluice_reply_topic_missing_total', {})).toBe(1);
+  });
+
+  it('caches a succeeded answer under the request\'s key for the configured time', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY }));
+    const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1' });
+    await h.handler.handle(leader, {}, silent);
+
+    expect(h.ledger.cacheEntries).toEqual([
+      {
+        tenant: 'acme',
+        contentHash: KEY.contentHash,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        result: { resultId: leader.resultId, response: leader.response, usage: leader.usage, model: 'gpt-4o-mini' },
+        sourceRequestId: 'req-1',
+        expiresAt: new Date(NOW.getTime() + 60_000),
+      },
+    ]);
+  });
+
+  it('answers each coalesced follower with its own valid cache-lane result on the results topic', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY }));
+    h.ledger.add(
+      requestRecord({ id: 'req-2', cacheKey: KEY, deadline: null, metadata: {}, receivedAt: new Date('2029-12-31T13:00:00Z'), routedAt: null }),
+    );
+    h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
+    const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
+
+    const handled = await h.handler.handle(leader, {}, silent);
+
+    expect(handled).toMatchObject({ outcome: 'booked', followers: 1 });
+    const answers = h.producer.sent.filter((batch) => batch.topic === Topics.Results).flatMap((batch) => batch.messages);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ key: 'req-2', requestId: 'req-2' });
+    expect(expectValid(InferenceResultV1, answers[0].value)).toEqual({
+      id: 'req-2',
+      tenant: 'acme',
+      resultId: 'acme.req-2.cache.1',
+      status: 'succeeded',
+      lane: 'cache',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      response: leader.response,
+      usage: leader.usage,
+      cost: { usd: 0, realtimeUsd: 0.0001, savedUsd: 0.0001 },
+      timings: { receivedAt: '2029-12-31T13:00:00.000Z', completedAt: NOW.toISOString() },
+    });
+  });
+
+  it('answers followers of a failed leader with the failure, and caches nothing', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY }));
+    h.ledger.add(requestRecord({ id: 'req-2', cacheKey: KEY }));
+    h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
+
+    await h.handler.handle(result({}, true), {}, silent);
+
+    expect(h.ledger.cacheEntries).toEqual([]);
+    const [answer] = h.producer.values(Topics.Results);
+    expect(expectValid(InferenceResultV1, answer)).toMatchObject({
+      id: 'req-2',
+      status: 'failed',
+      lane: 'cache',
+      error: { code: 'PROVIDER_INVALID_REQUEST', retryable: false },
+      usage: { inputTokens: 0, outputTokens: 0 },
+      cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+      deadline: '2030-01-01T12:00:00.000Z',
+      deadlineMet: true,
+      metadata: { job: 'nightly-digest' },
+    });
+  });
+
+  it('keeps followers waiting when answering them fails, and answers them on the next try', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY, replyTo: null, webhookUrl: null }));
+    h.ledger.add(requestRecord({ id: 'req-2', cacheKey: KEY }));
+    h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
+    h.producer.failures = 1;
+
+    await expect(h.handler.handle(result(), {}, silent)).rejects.toThrow('broker unavailable');
+    expect(h.ledger.waiting).toHaveLength(1);
+    expect(h.producer.sent).toEqual([]);
+
+    await h.handler.handle(result(), {}, silent);
+    expect(h.ledger.waiting).toEqual([]);
+    expect(h.producer.values(Topics.Results)).toHaveLength(1);
+    expect(h.producer.values(Topics.Events)).toHaveLength(1);
+  });
+
+  it('never caches or releases for a result of the cache lane', async () => {
+    const h = harness();
+    h.ledger.add(requestRecord({ cacheKey: KEY }));
+    await h.handler.handle(result({ lane: 'cache', resultId: 'acme.req-1.cache.1', cost: { usd: 0, realtimeUsd: 0.0001, savedUsd: 0.0001 } }), {}, silent);
+
+    expect(h.ledger.cacheEntries).toEqual([]);
+    expect(h.ledger.releases).toBe(0);
+    expect(h.producer.values(Topics.Events)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,55 @@
+import { planResult, ResultFacts } from './result.plan';
+
+const providerAnswer: ResultFacts = { published: false, cacheable: true, lane: 'realtime', status: 'succeeded' };
+
+describe('planResult', () => {
+  it('delivers, caches, answers followers and accounts a first booking from a provider lane', () => {
+    expect(planResult('booked', providerAnswer)).toEqual({ deliver: true, cache: true, answerFollowers: true, account: 'completion' });
+  });
+
+  it('does not cache a failure, but still answers the followers with it', () => {
+    expect(planResult('booked', { ...providerAnswer, status: 'failed' })).toEqual({
+      deliver: true,
+      cache: false,
+      answerFollowers: true,
+      account: 'completion',
+    });
+  });
+
+  it('neither caches nor releases for a request that may not use the cache', () => {
+    expect(planResult('booked', { ...providerAnswer, cacheable: false })).toEqual({
+      deliver: true,
+      cache: false,
+      answerFollowers: false,
+      account: 'completion',
+    });
+  });
+
+  it('treats an answer from the cache lane as nobody\'s leader and caches it no further', () => {
+    expect(planResult('booked', { ...providerAnswer, lane: 'cache' })).toEqual({
+      deliver: true,
+      cache: false,
+      answerFollowers: false,
+      account: 'completion',
+    });
+  });
+
+  it('finishes an unpublished earlier booking (a crash after booking) without accounting it twice', () => {
+    expect(planResult('already-booked', providerAnswer)).toEqual({ deliver: true, cache: true, answerFollowers: true, account: 'none' });
+  });
+
+  it('does nothing for a result already booked and published (a duplicate)', () => {
+    expect(planResult('already-booked', { ...providerAnswer, published: true })).toEqual({
+      deliver: false,
+      cache: false,
+      answerFollowers: false,
+      account: 'none',
+    });
+  });
+
+  it('only bills a superseded result: no delivery, no cache, no followers', () => {
+    for (const facts of [providerAnswer, { ...providerAnswer, published: true }, { ...providerAnswer, status: 'failed' as const }]) {
+      expect(planResult('superseded', facts)).toEqual({ deliver: false, cache: false, answerFollowers: false, account: 'bill' });
+    }
+  });
+});

@@ -1,0 +1,155 @@
+import type { WebhookDelivery } from '@sluice/ledger';
+import { MetricsRegistry } from '@sluice/observability';
+import { waitFor } from '@sluice/testing';
+import pino from 'pino';
+import { verifyStandardWebhook } from '../../test/standard-webhooks.reference';
+import { WebhookDeliveryLoop } from './webhook-delivery.loop';
+import { SharedWebhookKey } from './webhook.keys';
+import { WebhookMetrics } from './webhook.metrics';
+import { AttemptResult } from './webhook.retry-policy';
+import { WebhookPost } from './webhook.sender';
+
+const SECRET = `whsec_${Buffer.from('a-test-key-of-more-than-24-bytes!').toString('base64')}`;
+const NOW = new Date('2030-01-01T00:00:00Z');
+
+function delivery(overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  return {
+    eventId: 'acme.req-1.completed',
+    tenant: 'acme',
+    requestId: 'req-1',
+    url: 'https://hooks.example.com/sluice',
+    payload: { type: 'request.completed', data: { n: 1 } },
+    status: 'pending',
+    attempts: 1,
+    nextAttemptAt: NOW,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: NOW,
+    deliveredAt: null,
+    ...overrides,
+  };
+}
+
+/** Due deliveries handed out once each, and what the loop recorded about them. */
+class FakeDeliveries {
+  due: WebhookDelivery[] = [];
+  claims = 0;
+  readonly delivered: Array<{ eventId: string; statusCode: number }> = [];
+  readonly failed: Array<{ eventId: string; statusCode?: number | null; error: string; retryAt?: Date | null }> = [];
+
+  async claimDue(limit: number): Promise<WebhookDelivery[]> {
+    this.claims += 1;
+    return this.due.splice(0, limit);
+  }
+
+  async markDelivered(eventId: string, statusCode: number): Promise<void> {
+    this.delivered.push({ eventId, statusCode });
+  }
+
+  async markFailed(eventId: string, failure: { statusCode?: number | null; error: string; retryAt?: Date | null }): Promise<void> {
+    this.failed.push({ eventId, ...failure });
+  }
+}
+
+function loopWith(deliveries: FakeDeliveries, post: (request: WebhookPost) => Promise<AttemptResult>): WebhookDeliveryLoop {
+  return new WebhookDeliveryLoop(
+    { policy: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 }, concurrency: 4, pollMs: 60_000, timeoutMs: 1_000 },
+    {
+      deliveries,
+      keys: new SharedWebhookKey(SECRET),
+      post,
+      metrics: new WebhookMetrics(new MetricsRegistry('webhook-loop-test')),
+      logger: pino({ level: 'silent' }),
+      clock: () => NOW,
+    },
+  );
+}
+
+describe('WebhookDeliveryLoop', () => {
+  let loop: WebhookDeliveryLoop | undefined;
+
+  afterEach(async () => {
+    await loop?.stop();
+  });
+
+  it('POSTs the stored payload, signed, and records a 2xx as delivered', async () => {
+    const deliveries = new FakeDeliveries();
+    deliveries.due = [delivery()];
+    const posts: WebhookPost[] = [];
+    loop = loopWith(deliveries, async (request) => {
+      posts.push(request);
+      return { kind: 'response', status: 204 };
+    });
+    loop.start();
+
+    await waitFor(() => deliveries.delivered.length === 1, { timeoutMs: 5_000, description: 'the delivery to be recorded' });
+    expect(deliveries.delivered).toEqual([{ eventId: 'acme.req-1.completed', statusCode: 204 }]);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].url).toBe('https://hooks.example.com/sluice');
+    expect(JSON.parse(posts[0].body)).toEqual({ type: 'request.completed', data: { n: 1 } });
+    expect(() => verifyStandardWebhook(SECRET, posts[0].headers, posts[0].body, NOW)).not.toThrow();
+  });
+
+  it('records a failed attempt with the next attempt time from the policy', async () => {
+    const deliveries = new FakeDeliveries();
+    deliveries.due = [delivery({ attempts: 2 })];
+    loop = loopWith(deliveries, async () => ({ kind: 'response', status: 502 }));
+    loop.start();
+
+    await waitFor(() => deliveries.failed.length === 1, { timeoutMs: 5_000, description: 'the failed attempt to be recorded' });
+    expect(deliveries.failed).toEqual([
+      { eventId: 'acme.req-1.completed', statusCode: 502, error: 'HTTP 502', retryAt: new Date(NOW.getTime() + 2_000) },
+    ]);
+  });
+
+  it('marks a delivery to a URL that is not allowed dead without sending anything', async () => {
+    const deliveries = new FakeDeliveries();
+    deliveries.due = [delivery({ url: 'http://hooks.example.com/plain-http' })];
+    let posts = 0;
+    loop = loopWith(deliveries, async () => {
+      posts += 1;
+      return { kind: 'response', status: 200 };
+    });
+    loop.start();
+
+    await waitFor(() => deliveries.failed.length === 1, { timeoutMs: 5_000, description: 'the delivery to be given up' });
+    expect(deliveries.failed[0]).toMatchObject({ statusCode: null, retryAt: null, error: expect.stringContaining('not allowed') });
+    expect(posts).toBe(0);
+  });
+
+  it('looks for due deliveries as soon as it is woken, not at the next poll', async () => {
+    const deliveries = new FakeDeliveries();
+    loop = loopWith(deliveries, async () => ({ kind: 'response', status: 200 }));
+    loop.start();
+    // Its first look found nothing; the next poll is a minute away.
+    await waitFor(() => deliveries.claims === 1, { timeoutMs: 5_000, description: 'the loop to look once' });
+
+    deliveries.due = [delivery()];
+    loop.wake();
+
+    await waitFor(() => deliveries.delivered.length === 1, { timeoutMs: 5_000, description: 'the woken loop to deliver' });
+  });
+
+  it('finishes the attempt in flight before it stops', async () => {
+    const deliveries = new FakeDeliveries();
+    deliveries.due = [delivery()];
+    let answer: (result: AttemptResult) => void = () => undefined;
+    let posted = false;
+    loop = loopWith(
+      deliveries,
+      () =>
+        new Promise<AttemptResult>((resolve) => {
+          posted = true;
+          answer = resolve;
+        }),
+    );
+    loop.start();
+    await waitFor(() => posted, { timeoutMs: 5_000, description: 'the attempt to start' });
+
+    const stopped = loop.stop();
+    answer({ kind: 'response', status: 200 });
+    await stopped;
+
+    expect(deliveries.delivered).toEqual([{ eventId: 'acme.req-1.completed', statusCode: 200 }]);
+  });
+});

@@ -1,0 +1,177 @@
+import { lifecycleEventId } from '@sluice/contracts';
+import type { WebhookDelivery } from '@sluice/ledger';
+import { createTestDatabase } from '@sluice/ledger/testing/test-database';
+import { randomTenant, waitFor } from '@sluice/testing';
+import { NotifierHarness, requestRow, resultOf, startNotifier, TEST_WEBHOOK_SECRET } from './notifier.harness';
+import { verifyStandardWebhook } from './standard-webhooks.reference';
+import { ReceivedWebhook, WebhookReceiver } from './webhook.receiver';
+
+function expectVerified(hook: ReceivedWebhook): void {
+  expect(() => verifyStandardWebhook(TEST_WEBHOOK_SECRET, hook.headers, hook.body)).not.toThrow();
+}
+
+async function settled(h: NotifierHarness, eventId: string): Promise<WebhookDelivery> {
+  return waitFor(
+    async () => {
+      const delivery = await h.ledger.webhookDeliveries.get(eventId);
+      return delivery !== undefined && delivery.status !== 'pending' ? delivery : null;
+    },
+    { timeoutMs: 30_000, description: `webhook ${eventId} to be delivered or given up` },
+  );
+}
+
+async function counted(h: NotifierHarness, name: string, label: string, value: string): Promise<number> {
+  const metric = (await h.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
+  return values.filter((v) => v.labels[label] === value).reduce((sum, v) => sum + v.value, 0);
+}
+
+function deliveriesCounted(h: NotifierHarness, outcome: string): Promise<number> {
+  return counted(h, 'sluice_webhook_deliveries_total', 'outcome', outcome);
+}
+
+describe('result-notifier webhooks, to a receiver on 127.0.0.1', () => {
+  let h: NotifierHarness;
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    h = await startNotifier();
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await receiver.stop();
+  });
+
+  it('delivers a completion once, signed so a Standard Webhooks receiver verifies it, though the result came twice', async () => {
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: receiver.url(path) }));
+    const result = resultOf(tenant, 'req-1');
+    const eventId = lifecycleEventId(tenant, 'req-1', 'completed');
+    const duplicatesBefore = await counted(h, 'sluice_results_skipped_total', 'reason', 'duplicate');
+
+    await h.produceResults([result, result]);
+
+    expect(await settled(h, eventId)).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
+    await waitFor(async () => (await counted(h, 'sluice_results_skipped_total', 'reason', 'duplicate')) > duplicatesBefore, {
+      timeoutMs: 30_000,
+      description: 'the second copy to be handled',
+    });
+    await waitFor(() => h.eventsOf(tenant, 'req-1').length > 0, { timeoutMs: 30_000, description: 'the completed event' });
+    expect(h.eventsOf(tenant, 'req-1')).toHaveLength(1);
+    const hooks = receiver.at(path);
+    expect(hooks).toHaveLength(1);
+    expectVerified(hooks[0]);
+    expect(hooks[0].headers['webhook-id']).toBe(eventId);
+    expect(hooks[0].headers['content-type']).toBe('application/json');
+    const body = JSON.parse(hooks[0].body) as { type: string; timestamp: string; data: { event: { eventId: string }; result: unknown } };
+    expect(body).toMatchObject({ type: 'request.completed', timestamp: result.timings.completedAt, data: { event: { eventId, type: 'completed' } } });
+    expect(body.data.result).toEqual(JSON.parse(JSON.stringify(result)));
+  });
+
+  it('sends a failed event for a failed result', async () => {
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: receiver.url(path) }));
+    const failed = resultOf(tenant, 'req-1', {
+      status: 'failed',
+      response: undefined,
+      error: { code: 'PROVIDER_INVALID_REQUEST', message: 'model not found', retryable: false },
+      usage: { inputTokens: 0, outputTokens: 0 },
+      cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+    });
+
+    await h.produceResults([failed]);
+
+    expect(await settled(h, lifecycleEventId(tenant, 'req-1', 'failed'))).toMatchObject({ status: 'delivered' });
+    const [hook] = receiver.at(path);
+    expectVerified(hook);
+    expect(JSON.parse(hook.body)).toMatchObject({ type: 'request.failed', data: { event: { type: 'failed', error: { code: 'PROVIDER_INVALID_REQUEST' } } } });
+  });
+
+  it('retries a failing endpoint (500) with backoff, then marks the delivery dead with the last status', async () => {
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: receiver.url(path, () => 500) }));
+    const eventId = lifecycleEventId(tenant, 'req-1', 'completed');
+    const retriesBefore = await deliveriesCounted(h, 'retry');
+    const deadBefore = await deliveriesCounted(h, 'dead');
+
+    await h.produceResults([resultOf(tenant, 'req-1')]);
+
+    const dead = await settled(h, eventId);
+    expect(dead).toMatchObject({ status: 'dead', attempts: 3, lastStatusCode: 500, deliveredAt: null });
+    expect(dead.lastError).toMatch(/^HTTP 500: refused by the test receiver \(500\) \(attempt 3 of 3\)$/);
+    const hooks = receiver.at(path);
+    expect(hooks).toHaveLength(3);
+    for (const hook of hooks) {
+      expectVerified(hook);
+      expect(hook.headers['webhook-id']).toBe(eventId);
+    }
+    expect(new Set(hooks.map((hook) => hook.body)).size).toBe(1);
+    expect(await deliveriesCounted(h, 'retry')).toBe(retriesBefore + 2);
+    expect(await deliveriesCounted(h, 'dead')).toBe(deadBefore + 1);
+  });
+
+  it('retries a transient failure and delivers on the next attempt', async () => {
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: receiver.url(path, (n) => (n === 1 ? 503 : 200)) }));
+
+    await h.produceResults([resultOf(tenant, 'req-1')]);
+
+    expect(await settled(h, lifecycleEventId(tenant, 'req-1', 'completed'))).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      lastStatusCode: 200,
+      lastError: null,
+    });
+    expect(receiver.at(path)).toHaveLength(2);
+  });
+
+  it('gives up at once when the receiver refuses the request (404)', async () => {
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: receiver.url(path, () => 404) }));
+
+    await h.produceResults([resultOf(tenant, 'req-1')]);
+
+    const dead = await settled(h, lifecycleEventId(tenant, 'req-1', 'completed'));
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastStatusCode: 404 });
+    expect(dead.lastError).toContain('(not retried)');
+    expect(receiver.at(path)).toHaveLength(1);
+  });
+});
+
+describe('result-notifier webhooks across a restart', () => {
+  const receiver = new WebhookReceiver();
+  let h: NotifierHarness | undefined;
+
+  beforeAll(() => receiver.start());
+
+  afterAll(async () => {
+    await h?.close();
+    await receiver.stop();
+  });
+
+  it('delivers what an earlier notifier queued in the ledger and did not get to send', async () => {
+    const db = await createTestDatabase();
+    const tenant = randomTenant();
+    const path = `/hooks/${tenant}`;
+    const eventId = lifecycleEventId(tenant, 'req-1', 'completed');
+    await db.pool.query(
+      `insert into webhook_deliveries (event_id, tenant, request_id, url, payload, attempts, last_status_code, last_error)
+       values ($1, $2, 'req-1', $3, $4, 1, 503, 'HTTP 503')`,
+      [eventId, tenant, receiver.url(path), JSON.stringify({ type: 'request.completed', data: { left: 'behind' } })],
+    );
+
+    h = await startNotifier({ database: db });
+
+    expect(await settled(h, eventId)).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
+    const [hook] = receiver.at(path);
+    expectVerified(hook);
+    expect(JSON.parse(hook.body)).toEqual({ type: 'request.completed', data: { left: 'behind' } });
+  });
+});
