@@ -1,0 +1,144 @@
+import {
+  AcceptedRequestV1,
+  ErrorCode,
+  FieldError,
+  InferenceRequestV1,
+  RequestSource,
+  resolveDeadline,
+} from '@sluice/contracts';
+import { RequestRecord, requestRecordFromAccepted } from '@sluice/ledger';
+import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger, Trace } from './accept.ports';
+import { acceptedMessages, Rejection, rejectedMessage } from './intake.messages';
+
+/** A valid request on its way in. */
+export interface Submission {
+  request: InferenceRequestV1;
+  source: RequestSource;
+  /** The id for a request that came without one; a fresh one is generated when this is absent too. */
+  assignedId?: string;
+  trace: Trace;
+}
+
+/** A request that failed validation; its tenant is known (requests without one never get this far). */
+export interface InvalidSubmission {
+  tenant: string;
+  requestId: string;
+  errors: readonly [FieldError, ...FieldError[]];
+  /** A hash of what was sent, telling this refusal apart from other refusals under the same id. */
+  attempt: string;
+  trace: Trace;
+}
+
+/**
+ * `accepted`: the request is in the ledger and on its way (`duplicate` when it was already, under the
+ * same id and with the same content). `conflict`: the id is taken by different content.
+ */
+export type Acceptance =
+  | { kind: 'accepted'; record: RequestRecord; duplicate: boolean }
+  | { kind: 'conflict'; tenant: string; requestId: string; error: FieldError };
+
+export interface AcceptPorts {
+  ledger: RequestLedger;
+  publisher: IntakePublisher;
+  counters: IntakeCounters;
+  clock: () => Date;
+  newId: (now: Date) => string;
+}
+
+// Each insert is one round trip; a bulk submission keeps a few in flight without taking the whole pool.
+const LEDGER_CONCURRENCY = 4;
+
+async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The one way a request enters Sluice, for Kafka and HTTP alike: record it in the ledger once per
+ * (tenant, id), then publish it to the router with its `accepted` event. Everything one call decides
+ * is published in one producer call, so a bulk submission costs one round trip to Kafka.
+ */
+export class AcceptRequestsHandler {
+  constructor(private readonly ports: AcceptPorts) {}
+
+  async accept(submissions: readonly Submission[]): Promise<Acceptance[]> {
+    const now = this.ports.clock();
+    const acceptances: Acceptance[] = new Array<Acceptance>(submissions.length);
+    const messages: OutboundMessage[] = [];
+    const created = new Map<RequestSource, number>();
+    let conflicts = 0;
+    await forEachBounded(submissions, LEDGER_CONCURRENCY, async (submission, index) => {
+      const accepted = this.acceptedFrom(submission, now);
+      const record = requestRecordFromAccepted(accepted);
+      const { outcome, request: existing } = await this.ports.ledger.insert(record);
+      if (outcome === 'conflict') {
+        const error: FieldError = {
+          code: ErrorCode.DUPLICATE_ID_CONFLICT,
+          message: `request id ${existing.id} is already taken by a different request`,
+          field: 'id',
+        };
+        const rejection: Rejection = { tenant: existing.tenant, requestId: existing.id, errors: [error], attempt: record.bodyHash.slice(0, 16), at: now };
+        messages.push(rejectedMessage(rejection, submission.trace));
+        conflicts += 1;
+        acceptances[index] = { kind: 'conflict', tenant: existing.tenant, requestId: existing.id, error };
+        return;
+      }
+      if (outcome === 'created') {
+        messages.push(...acceptedMessages(accepted, submission.trace));
+        created.set(submission.source, (created.get(submission.source) ?? 0) + 1);
+      } else if (existing.status === 'accepted') {
+        // Recorded but not routed yet: the first publication may have been lost to a crash between the
+        // ledger write and the send. Publishing the original again is harmless (same ids; the router
+        // sees a duplicate), leaving it out could strand the request.
+        messages.push(...acceptedMessages(republication(accepted, existing), submission.trace));
+      }
+      acceptances[index] = { kind: 'accepted', record: existing, duplicate: outcome === 'duplicate' };
+    });
+    if (messages.length > 0) await this.ports.publisher.publish(messages);
+    for (const [source, count] of created) this.ports.counters.accepted(source, count);
+    if (conflicts > 0) this.ports.counters.rejected(ErrorCode.DUPLICATE_ID_CONFLICT, conflicts);
+    return acceptances;
+  }
+
+  /** Publishes a `rejected` event for each invalid request, naming the offending field. */
+  async reject(invalid: readonly InvalidSubmission[]): Promise<void> {
+    if (invalid.length === 0) return;
+    const at = this.ports.clock();
+    await this.ports.publisher.publish(
+      invalid.map((submission) =>
+        rejectedMessage(
+          { tenant: submission.tenant, requestId: submission.requestId, errors: submission.errors, attempt: submission.attempt, at },
+          submission.trace,
+        ),
+      ),
+    );
+    for (const submission of invalid) this.ports.counters.rejected(submission.errors[0].code);
+  }
+
+  private acceptedFrom(submission: Submission, now: Date): AcceptedRequestV1 {
+    const { request } = submission;
+    const id = request.id ?? submission.assignedId ?? this.ports.newId(now);
+    return {
+      request: { ...request, id },
+      receivedAt: now.toISOString(),
+      deadline: resolveDeadline(request, now),
+      source: submission.source,
+    };
+  }
+}
+
+/** The message first published for a recorded request: its receipt time and resolved deadline are the ledger's. */
+function republication(accepted: AcceptedRequestV1, recorded: RequestRecord): AcceptedRequestV1 {
+  return {
+    ...accepted,
+    receivedAt: recorded.receivedAt.toISOString(),
+    deadline: recorded.deadline?.toISOString(),
+  };
+}

@@ -1,0 +1,233 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ALL_ERROR_CODES, LANES, OPERATIONS, PROVIDERS, REQUEST_MODES } from '@sluice/contracts';
+import { REQUEST_STATUSES } from '@sluice/ledger';
+
+// OpenAPI descriptions of the HTTP API's bodies. The rules themselves live in @sluice/contracts
+// (InferenceRequestV1) and are enforced there; these classes only document them for /openapi.json.
+
+const ERROR_CODES = [...ALL_ERROR_CODES, 'NOT_FOUND'];
+
+export class FieldErrorDoc {
+  @ApiProperty({ enum: ALL_ERROR_CODES, example: 'MISSING_FIELD' })
+  code!: string;
+
+  @ApiProperty({ example: 'body.model is required' })
+  message!: string;
+
+  @ApiProperty({ description: 'Dotted path of the field; in a bulk body prefixed with `requests.<index>`.', example: 'body.model' })
+  field!: string;
+}
+
+export class ApiErrorDetailDoc {
+  @ApiProperty({ enum: ERROR_CODES, example: 'UNAUTHENTICATED' })
+  code!: string;
+
+  @ApiProperty({ example: 'send an API key: Authorization: Bearer slc_...' })
+  message!: string;
+
+  @ApiPropertyOptional({ example: 'id' })
+  field?: string;
+}
+
+export class ApiErrorDoc {
+  @ApiProperty({ type: ApiErrorDetailDoc })
+  error!: ApiErrorDetailDoc;
+
+  @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'Every problem of a refused submission, one per field.' })
+  errors?: FieldErrorDoc[];
+}
+
+export class WebhookTargetDoc {
+  @ApiProperty({ description: 'https URL (http only for localhost), without credentials.', example: 'https://hooks.example.com/sluice' })
+  url!: string;
+}
+
+export class InferenceRequestDoc {
+  @ApiPropertyOptional({ description: 'Idempotency key, unique per tenant; generated when absent.', pattern: '^[A-Za-z0-9_-]{1,64}$' })
+  id?: string;
+
+  @ApiPropertyOptional({ description: "The API key's tenant; may be left out, must not name another.", example: 'acme' })
+  tenant?: string;
+
+  @ApiProperty({ enum: PROVIDERS })
+  provider!: string;
+
+  @ApiProperty({ enum: OPERATIONS })
+  operation!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "The provider's own request body (OpenAI chat.completions or embeddings params, Anthropic messages params); `model` is required.",
+    example: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] },
+  })
+  body!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ enum: REQUEST_MODES, default: 'auto' })
+  mode?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'ISO-8601 instant with an offset; exclusive with maxLatencyMs.' })
+  deadline?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'A deadline relative to receipt, in milliseconds.' })
+  maxLatencyMs?: number;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Not sent to a provider before this instant.' })
+  notBefore?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Token chunks as `chunk` events while a chat completion runs.' })
+  stream?: boolean;
+
+  @ApiPropertyOptional({ default: true, description: 'Whether an identical earlier answer may be reused.' })
+  cache?: boolean;
+
+  @ApiPropertyOptional({ description: "A Kafka topic of the caller's that receives the result as well." })
+  replyTo?: string;
+
+  @ApiPropertyOptional({ type: WebhookTargetDoc })
+  webhook?: WebhookTargetDoc;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'String pairs carried through to the result and events.' })
+  metadata?: Record<string, string>;
+}
+
+export class BulkSubmissionDoc {
+  @ApiProperty({ type: [InferenceRequestDoc], minItems: 1 })
+  requests!: InferenceRequestDoc[];
+}
+
+export class RequestLinksDoc {
+  @ApiProperty({ example: '/v1/requests/req_01J...' })
+  self!: string;
+
+  @ApiProperty({ example: '/v1/requests/req_01J.../events' })
+  events!: string;
+}
+
+export class RequestReceiptDoc {
+  @ApiProperty({ example: 'req_01JD3M8Z4V0000000000000000' })
+  id!: string;
+
+  @ApiProperty({ enum: REQUEST_STATUSES })
+  status!: string;
+
+  @ApiProperty({ description: 'True when this id was already accepted with the same content: nothing new was created.' })
+  duplicate!: boolean;
+
+  @ApiProperty({ type: RequestLinksDoc })
+  links!: RequestLinksDoc;
+}
+
+export class RefusedItemDoc {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ type: FieldErrorDoc, description: 'DUPLICATE_ID_CONFLICT: the id is taken by different content.' })
+  error!: FieldErrorDoc;
+}
+
+export class BulkReceiptDoc {
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ $ref: getSchemaPath(RequestReceiptDoc) }, { $ref: getSchemaPath(RefusedItemDoc) }] },
+    description: 'One entry per submitted request, in order.',
+  })
+  requests!: Array<RequestReceiptDoc | RefusedItemDoc>;
+}
+
+export class DecisionDoc {
+  @ApiProperty({ example: 'deadline-slack>batch-estimate' })
+  reason!: string;
+
+  @ApiProperty({ type: 'number', nullable: true })
+  estimatedCostUsd!: number | null;
+
+  @ApiProperty({ type: 'number', nullable: true })
+  realtimeCostUsd!: number | null;
+}
+
+export class TimingsDoc {
+  @ApiProperty({ format: 'date-time' })
+  receivedAt!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  routedAt!: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  completedAt!: string | null;
+}
+
+export class CostDoc {
+  @ApiProperty()
+  usd!: number;
+
+  @ApiProperty({ type: 'number', nullable: true })
+  realtimeUsd!: number | null;
+
+  @ApiProperty({ type: 'number', nullable: true })
+  savedUsd!: number | null;
+}
+
+export class ResultSummaryDoc {
+  @ApiProperty({ description: 'The delivered result id (see sluice.results.v1).' })
+  id!: string;
+
+  @ApiProperty({ enum: ['succeeded', 'failed'] })
+  status!: string;
+
+  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'string' } } })
+  error!: { code: string } | null;
+}
+
+export class RequestViewDoc {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty()
+  tenant!: string;
+
+  @ApiProperty({ enum: REQUEST_STATUSES })
+  status!: string;
+
+  @ApiProperty({ enum: PROVIDERS })
+  provider!: string;
+
+  @ApiProperty({ enum: OPERATIONS })
+  operation!: string;
+
+  @ApiProperty()
+  model!: string;
+
+  @ApiProperty({ enum: REQUEST_MODES })
+  mode!: string;
+
+  @ApiProperty({ enum: LANES, nullable: true })
+  lane!: string | null;
+
+  @ApiProperty({ type: DecisionDoc, nullable: true })
+  decision!: DecisionDoc | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  deadline!: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  notBefore!: string | null;
+
+  @ApiProperty({ type: 'boolean', nullable: true })
+  deadlineMet!: boolean | null;
+
+  @ApiProperty({ type: TimingsDoc })
+  timings!: TimingsDoc;
+
+  @ApiProperty({ type: CostDoc, nullable: true })
+  cost!: CostDoc | null;
+
+  @ApiProperty({ type: ResultSummaryDoc, nullable: true })
+  result!: ResultSummaryDoc | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  metadata!: Record<string, string>;
+
+  @ApiProperty({ type: RequestLinksDoc })
+  links!: RequestLinksDoc;
+}

@@ -1,0 +1,82 @@
+import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+import { ApiErrorDoc } from '../docs/api.schemas';
+import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
+import { ApiError } from '../http/errors/api.error';
+import { isTerminal } from '../http/status/request-status.view';
+import { RequestStatusQuery } from '../http/status/request-status.query';
+import { IngestionConfig } from '../ingestion.config';
+import { RequestEventsHub } from './request-events.hub';
+import { RequestStream, StreamSink } from './request.stream';
+
+// A client this far behind is not reading; it is cut off and may reconnect (the ledger catches it up).
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+function responseSink(response: ServerResponse, onEnd: () => void): StreamSink {
+  return {
+    write: (text) => {
+      response.write(text);
+      if (response.writableLength > MAX_BUFFERED_BYTES) response.destroy();
+    },
+    end: () => {
+      onEnd();
+      response.end();
+    },
+  };
+}
+
+@ApiTags('requests')
+@ApiBearerAuth()
+@Controller('v1/requests')
+@UseGuards(ApiKeyGuard)
+export class RequestEventsController {
+  constructor(
+    private readonly hub: RequestEventsHub,
+    private readonly status: RequestStatusQuery,
+    private readonly config: IngestionConfig,
+  ) {}
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: "A request's lifecycle as Server-Sent Events",
+    description:
+      'First `status` (what the ledger knows, as GET /v1/requests/:id), then the lifecycle events as they happen ' +
+      '(event name = type: accepted, routed, queued, batched, submitted, progress, escalated, completed, failed), token ' +
+      '`chunk`s of a streamed completion, the delivered `result`, and `end`; then the stream closes. A request that is ' +
+      'already complete gets `status` and `end` at once.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'The event stream.' })
+  @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
+  @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such request for the API key's tenant." })
+  async events(@Param('id') id: string, @Tenant() tenant: string, @Res() response: ServerResponse): Promise<void> {
+    let unsubscribe = (): void => undefined;
+    const stream = new RequestStream(tenant, id, responseSink(response, () => unsubscribe()), {
+      resultWaitMs: this.config.INGESTION_SSE_RESULT_WAIT_MS,
+    });
+    // Subscribed before the ledger is read, so nothing published between the two is lost.
+    unsubscribe = this.hub.open(stream);
+    let view;
+    try {
+      view = await this.status.find(tenant, id);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    if (view === undefined) {
+      unsubscribe();
+      throw ApiError.notFound(`request ${id}`);
+    }
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Reverse proxies (nginx) would otherwise buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    // The response's close, not the request's: a request without a body "closes" as soon as it is read.
+    response.once('close', () => stream.close());
+    stream.start({ terminal: isTerminal(view.status), view });
+  }
+}

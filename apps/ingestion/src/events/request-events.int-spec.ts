@@ -1,0 +1,112 @@
+import { InferenceResultV1, Topics, validateMessage } from '@sluice/contracts';
+import { sampleRequest } from '@sluice/contracts/testing/message.samples';
+import { produceFixtures, testKafka } from '@sluice/kafka/testing';
+import type { TestDatabase } from '@sluice/ledger/testing/test-database';
+import { waitFor } from '@sluice/testing';
+import { EventStreamClient, openEventStream } from '../../test/event-stream.client';
+import { apiClient, createTestDatabase, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
+import { completedEvent, inferenceResult, lifecycleEvent, streamChunk } from '../../test/stream.fixtures';
+import { RequestEventsRelay } from './request-events.relay';
+
+function request(id: string): Record<string, unknown> {
+  const { tenant: _tenant, deadline: _deadline, notBefore: _notBefore, replyTo: _replyTo, webhook: _webhook, ...rest } = sampleRequest({ id, stream: true });
+  return rest;
+}
+
+describe('request event streams (real broker and database)', () => {
+  const kafka = testKafka();
+  let database: TestDatabase;
+  let ingestion: RunningIngestion;
+  const streams: EventStreamClient[] = [];
+
+  async function stream(id: string, key: string): Promise<EventStreamClient> {
+    const client = await openEventStream(`${ingestion.baseUrl}/v1/requests/${id}/events`, key);
+    streams.push(client);
+    return client;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    ingestion = await startIngestion({ database, env: { INGESTION_SSE_RESULT_WAIT_MS: '10000' } });
+    const relay = ingestion.app.get(RequestEventsRelay);
+    await waitFor(() => relay.ready, { timeoutMs: 30_000, description: 'the events relay to join its group' });
+  });
+
+  afterAll(async () => {
+    await Promise.all(streams.map((client) => client.close()));
+    await ingestion?.close();
+    await database?.drop();
+  });
+
+  /**
+   * A group that starts from the latest offsets fixes "latest" shortly after it joins: until a message
+   * produced now has come through, a message produced now could be before its starting point.
+   */
+  async function relayCaughtUp(tenant: string, key: string): Promise<void> {
+    await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('probe'));
+    const probe = await stream('probe', key);
+    let sent = 0;
+    await waitFor(
+      async () => {
+        if (probe.events().some((event) => event.event === 'progress')) return true;
+        sent += 1;
+        await produceFixtures(kafka, Topics.Events, [
+          { key: 'probe', value: lifecycleEvent(tenant, 'probe', 'progress', { eventId: `${tenant}.probe.progress.${sent}`, progress: { done: sent, total: 1_000 } }) },
+        ]);
+        return false;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: 'a probe event to come through the relay' },
+    );
+  }
+
+  it('streams the status, lifecycle events, chunks in order and the result of a request, then ends', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger, 'sse');
+    await relayCaughtUp(tenant, key);
+    expect((await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('sse-1'))).status).toBe(202);
+
+    const client = await stream('sse-1', key);
+    expect(client.status).toBe(200);
+    await waitFor(() => client.events().length > 0, { timeoutMs: 10_000, description: 'the status event' });
+    expect(client.events()[0]).toMatchObject({ event: 'status', data: { id: 'sse-1', status: 'accepted' } });
+
+    await produceFixtures(kafka, Topics.Events, [
+      // Same request id, other tenant: never shown to this one.
+      { key: 'sse-1', value: lifecycleEvent('someone-else', 'sse-1', 'routed', { lane: 'batch', reason: 'not yours' }) },
+      { key: 'sse-1', value: lifecycleEvent(tenant, 'sse-1', 'routed', { lane: 'realtime', reason: 'deadline-slack<async-estimate' }) },
+    ]);
+    await produceFixtures(kafka, Topics.Stream, [0, 1, 2].map((seq) => ({ key: 'sse-1', value: streamChunk(tenant, 'sse-1', seq, `part-${seq} `, seq === 2) })));
+    await produceFixtures(kafka, Topics.Results, [{ key: 'sse-1', value: inferenceResult(tenant, 'sse-1') }]);
+    await produceFixtures(kafka, Topics.Events, [{ key: 'sse-1', value: completedEvent(tenant, 'sse-1') }]);
+
+    await waitFor(() => client.ended(), { timeoutMs: 30_000, description: 'the stream to end' });
+    const events = client.events();
+    expect(events.map((event) => event.event)).toEqual(['status', 'routed', 'chunk', 'chunk', 'chunk', 'completed', 'result', 'end']);
+    expect(events[1]).toMatchObject({ id: `${tenant}.sse-1.routed`, data: { tenant, lane: 'realtime' } });
+    expect(events.filter((event) => event.event === 'chunk').map((event) => (event.data as { delta: string }).delta).join('')).toBe('part-0 part-1 part-2 ');
+    const result = events.find((event) => event.event === 'result')!.data;
+    expect(validateMessage(InferenceResultV1, result).ok).toBe(true);
+    expect(result).toMatchObject({ id: 'sse-1', tenant, status: 'succeeded', response: { object: 'chat.completion' } });
+  });
+
+  it('tells a client that connects after completion how it ended, and ends at once', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger, 'late');
+    await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('late-1'));
+    const result = validateMessage(InferenceResultV1, inferenceResult(tenant, 'late-1'));
+    if (!result.ok) throw new Error(`the fixture result is invalid: ${JSON.stringify(result.errors)}`);
+    expect(await ingestion.ledger.completions.book(result.value)).toMatchObject({ outcome: 'booked' });
+
+    const client = await stream('late-1', key);
+    await waitFor(() => client.ended(), { timeoutMs: 10_000, description: 'the stream of a completed request to end' });
+    expect(client.events().map((event) => event.event)).toEqual(['status', 'end']);
+    expect(client.events()[0].data).toMatchObject({ status: 'succeeded', result: { id: `${tenant}.late-1.realtime.1`, status: 'succeeded' } });
+  });
+
+  it("refuses another tenant's request as not found", async () => {
+    const owner = await tenantWithKey(ingestion.ledger, 'own');
+    const other = await tenantWithKey(ingestion.ledger, 'oth');
+    await apiClient(ingestion.baseUrl, owner.key).post('/v1/requests', request('private-1'));
+
+    const client = await stream('private-1', other.key);
+    expect(client.status).toBe(404);
+  });
+});

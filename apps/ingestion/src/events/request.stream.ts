@@ -1,0 +1,144 @@
+import type { InferenceResultV1, LifecycleEventV1 } from '@sluice/contracts';
+import { sseComment, sseFrame } from './sse.frames';
+import type { StreamItem } from './stream.items';
+
+/** Where a stream writes; `end` is called once. */
+export interface StreamSink {
+  write(text: string): void;
+  end(): void;
+}
+
+/** What the ledger knows when the stream opens. */
+export interface StreamSnapshot {
+  /** Completed or failed: nothing more will happen, the snapshot is the end of the story. */
+  terminal: boolean;
+  /** Sent as the `status` event. */
+  view: object;
+}
+
+export interface RequestStreamOptions {
+  /** How long to wait, after `completed`, for the result message it names. */
+  resultWaitMs: number;
+  /** setTimeout, replaceable in tests. */
+  schedule?: (run: () => void, ms: number) => () => void;
+}
+
+// A few results at most per request (a realtime answer racing a batch one); more would be a loop upstream.
+const MAX_HELD_RESULTS = 8;
+
+function defaultSchedule(run: () => void, ms: number): () => void {
+  const timer = setTimeout(run, ms);
+  return () => clearTimeout(timer);
+}
+
+/**
+ * One client's view of one request over Server-Sent Events. It is opened before the ledger is read,
+ * so nothing published in between is missed: messages are held until `start` has sent the ledger's
+ * snapshot. Then it relays lifecycle events (`accepted`, `routed`, …, by their type), token chunks
+ * (`chunk`, in order, without repeats) and finally the delivered result (`result`), and ends with
+ * `end`. The result travels on another topic than the `completed` event that names it, so either may
+ * come first; results are held until `completed` says which one was delivered.
+ */
+export class RequestStream {
+  private started = false;
+  private ended = false;
+  private readonly held: StreamItem[] = [];
+  private readonly results = new Map<string, InferenceResultV1>();
+  private readonly seenEvents = new Set<string>();
+  private lastChunk = -1;
+  private awaitedResultId?: string;
+  private cancelWait?: () => void;
+  private readonly schedule: (run: () => void, ms: number) => () => void;
+
+  constructor(
+    readonly tenant: string,
+    readonly requestId: string,
+    private readonly sink: StreamSink,
+    private readonly options: RequestStreamOptions,
+  ) {
+    this.schedule = options.schedule ?? defaultSchedule;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  start(snapshot: StreamSnapshot): void {
+    if (this.started || this.ended) return;
+    this.started = true;
+    this.sink.write(sseFrame({ event: 'status', data: snapshot.view }));
+    if (snapshot.terminal) {
+      this.finish();
+      return;
+    }
+    for (const item of this.held.splice(0)) this.relay(item);
+  }
+
+  receive(item: StreamItem): void {
+    if (this.ended) return;
+    if (!this.started) {
+      this.held.push(item);
+      return;
+    }
+    this.relay(item);
+  }
+
+  keepAlive(): void {
+    if (!this.ended) this.sink.write(sseComment('keep-alive'));
+  }
+
+  /** Ends the stream early (client gone, service stopping); a reconnecting client starts from the ledger again. */
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.cancelWait?.();
+    this.sink.end();
+  }
+
+  private relay(item: StreamItem): void {
+    switch (item.kind) {
+      case 'event':
+        this.relayEvent(item.event);
+        return;
+      case 'chunk':
+        // Chunks of one request share a partition, so they arrive in order; a lower seq is a re-send.
+        if (item.chunk.seq <= this.lastChunk) return;
+        this.lastChunk = item.chunk.seq;
+        this.sink.write(sseFrame({ event: 'chunk', id: `${this.requestId}.chunk.${item.chunk.seq}`, data: item.chunk }));
+        return;
+      case 'result':
+        if (this.results.size < MAX_HELD_RESULTS) this.results.set(item.result.resultId, item.result);
+        if (item.result.resultId === this.awaitedResultId) this.deliver(item.result);
+        return;
+    }
+  }
+
+  private relayEvent(event: LifecycleEventV1): void {
+    // A step re-emitted after a crash keeps its event id: the client sees it once.
+    if (this.seenEvents.has(event.eventId)) return;
+    this.seenEvents.add(event.eventId);
+    this.sink.write(sseFrame({ event: event.type, id: event.eventId, data: event }));
+    if (event.type === 'failed') {
+      this.finish();
+    } else if (event.type === 'completed' && event.resultId !== undefined) {
+      const result = this.results.get(event.resultId);
+      if (result) {
+        this.deliver(result);
+      } else {
+        this.awaitedResultId = event.resultId;
+        this.cancelWait = this.schedule(() => this.finish(), this.options.resultWaitMs);
+      }
+    }
+  }
+
+  private deliver(result: InferenceResultV1): void {
+    this.sink.write(sseFrame({ event: 'result', id: result.resultId, data: result }));
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.sink.write(sseFrame({ event: 'end', data: { requestId: this.requestId } }));
+    this.close();
+  }
+}

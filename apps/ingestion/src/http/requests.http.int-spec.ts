@@ -1,0 +1,184 @@
+import { AcceptedRequestV1, LifecycleEventV1, Topics } from '@sluice/contracts';
+import { sampleRequest } from '@sluice/contracts/testing/message.samples';
+import { collectMessages, MessageCollector, testKafka } from '@sluice/kafka/testing';
+import type { TestDatabase } from '@sluice/ledger/testing/test-database';
+import { waitFor } from '@sluice/testing';
+import { apiClient, createTestDatabase, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
+
+const SINGLE_LIMIT = 4_096;
+const BULK_LIMIT = 64 * 1024;
+
+function request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const { tenant: _tenant, deadline: _deadline, notBefore: _notBefore, replyTo: _replyTo, webhook: _webhook, ...rest } = sampleRequest(overrides);
+  return { ...rest, maxLatencyMs: 60_000, ...overrides };
+}
+
+function decoded<T>(collector: MessageCollector): T[] {
+  return collector.messages.map((message) => JSON.parse(message.value?.toString('utf8') ?? 'null') as T);
+}
+
+describe('ingestion HTTP API (real broker and database)', () => {
+  const kafka = testKafka();
+  let database: TestDatabase;
+  let ingestion: RunningIngestion;
+  let accepted: MessageCollector;
+  let events: MessageCollector;
+
+  const acceptedFor = (tenant: string) => decoded<AcceptedRequestV1>(accepted).filter((message) => message.request?.tenant === tenant);
+  const eventsFor = (tenant: string) => decoded<LifecycleEventV1>(events).filter((event) => event.tenant === tenant);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    ingestion = await startIngestion({
+      database,
+      env: { INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT), INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT), INGESTION_BULK_MAX_REQUESTS: '5' },
+    });
+    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted), collectMessages(kafka, Topics.Events)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([accepted?.stop(), events?.stop()]);
+    await ingestion?.close();
+    await database?.drop();
+  });
+
+  it('accepts a request with an API key: 202, then the accepted message and event for the key’s tenant', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    const reply = await apiClient(ingestion.baseUrl, key).post('/v1/requests', request({ id: 'http-1' }), { 'x-correlation-id': 'corr-http-1' });
+
+    expect(reply.status).toBe(202);
+    expect(reply.body).toEqual({
+      id: 'http-1',
+      status: 'accepted',
+      duplicate: false,
+      links: { self: '/v1/requests/http-1', events: '/v1/requests/http-1/events' },
+    });
+    await waitFor(() => acceptedFor(tenant).length === 1 && eventsFor(tenant).length === 1, {
+      timeoutMs: 20_000,
+      description: 'the accepted message and event',
+    });
+    expect(acceptedFor(tenant)[0]).toMatchObject({ request: { id: 'http-1', tenant, provider: 'openai' }, source: 'http' });
+    expect(eventsFor(tenant)[0]).toMatchObject({ type: 'accepted', requestId: 'http-1', eventId: `${tenant}.http-1.accepted` });
+    const message = accepted.messages.find((candidate) => candidate.key?.toString() === 'http-1' && candidate.value?.toString().includes(tenant));
+    expect(message?.headers).toMatchObject({ 'x-correlation-id': 'corr-http-1', 'x-request-id': 'http-1' });
+    expect(await ingestion.ledger.requests.get(tenant, 'http-1')).toMatchObject({ status: 'accepted', mode: 'auto' });
+  });
+
+  it('refuses a request without a key, with a malformed one, and with a revoked one: 401', async () => {
+    const { key, prefix } = await tenantWithKey(ingestion.ledger);
+    await ingestion.ledger.apiKeys.revoke(prefix);
+
+    for (const client of [apiClient(ingestion.baseUrl), apiClient(ingestion.baseUrl, 'slc_nope'), apiClient(ingestion.baseUrl, key)]) {
+      const reply = await client.post('/v1/requests', request());
+      expect(reply.status).toBe(401);
+      expect(reply.body).toMatchObject({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
+      expect(reply.headers.get('www-authenticate')).toContain('Bearer');
+    }
+  });
+
+  it('accepts a bulk body, one receipt per request, and publishes each', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    const reply = await apiClient(ingestion.baseUrl, key).post('/v1/requests', {
+      requests: [request({ id: 'bulk-a' }), request({ id: 'bulk-b', operation: 'embedding', body: { model: 'text-embedding-3-small', input: 'x' } }), request({ id: undefined })],
+    });
+
+    expect(reply.status).toBe(202);
+    const receipts = (reply.body as { requests: Array<{ id: string; status: string }> }).requests;
+    expect(receipts.map((receipt) => receipt.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(receipts[2].id).toMatch(/^req_[0-9A-Z]{26}$/);
+    await waitFor(() => acceptedFor(tenant).length === 3, { timeoutMs: 20_000, description: 'three accepted messages' });
+    expect(acceptedFor(tenant).map((message) => message.request.id).sort()).toEqual([...receipts.map((receipt) => receipt.id)].sort());
+  });
+
+  it('is idempotent by id: the same body answers the same request, another body 409', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    const client = apiClient(ingestion.baseUrl, key);
+    const first = await client.post('/v1/requests', request({ id: 'idem-1' }));
+    const again = await client.post('/v1/requests', request({ id: 'idem-1' }));
+    const conflict = await client.post('/v1/requests', request({ id: 'idem-1', body: { model: 'gpt-4o', messages: [] } }));
+
+    expect(first.status).toBe(202);
+    expect(again).toMatchObject({ status: 200, body: { id: 'idem-1', duplicate: true } });
+    expect(conflict).toMatchObject({ status: 409, body: { error: { code: 'DUPLICATE_ID_CONFLICT', field: 'id' } } });
+    await waitFor(() => eventsFor(tenant).some((event) => event.type === 'rejected'), { timeoutMs: 20_000, description: 'the conflict rejection' });
+    expect(eventsFor(tenant).find((event) => event.type === 'rejected')).toMatchObject({
+      requestId: 'idem-1',
+      error: { code: 'DUPLICATE_ID_CONFLICT', field: 'id' },
+    });
+  });
+
+  it('refuses an invalid request 400 naming each field, with a rejected event', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    const reply = await apiClient(ingestion.baseUrl, key).post('/v1/requests', request({ id: 'bad-1', body: { messages: [] }, mode: 'whenever' }));
+
+    expect(reply.status).toBe(400);
+    const fields = (reply.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field).sort();
+    expect(fields).toEqual(['body.model', 'mode']);
+    await waitFor(() => eventsFor(tenant).length === 1, { timeoutMs: 20_000, description: 'the rejected event' });
+    expect(eventsFor(tenant)[0]).toMatchObject({ type: 'rejected', requestId: 'bad-1', error: { field: expect.stringMatching(/^(body\.model|mode)$/) } });
+    expect(await ingestion.ledger.requests.get(tenant, 'bad-1')).toBeUndefined();
+  });
+
+  it('refuses bodies that are too large, not JSON, or for another tenant', async () => {
+    const { key } = await tenantWithKey(ingestion.ledger);
+    const client = apiClient(ingestion.baseUrl, key);
+    const padding = { metadata: { note: 'x'.repeat(1_000) } };
+
+    const single = await client.post('/v1/requests', request({ ...padding, body: { model: 'm', input: 'y'.repeat(SINGLE_LIMIT) } }));
+    expect(single).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    const bulk = await client.post('/v1/requests', { requests: [request({ body: { model: 'm', input: 'z'.repeat(BULK_LIMIT) } })] });
+    expect(bulk).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    const many = await client.post('/v1/requests', { requests: Array.from({ length: 6 }, (_, index) => request({ id: `many-${index}` })) });
+    expect(many).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    const broken = await client.post('/v1/requests', '{"provider": "openai",');
+    expect(broken).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } });
+    const text = await client.post('/v1/requests', 'hello', { 'content-type': 'text/plain' });
+    expect(text).toMatchObject({ status: 415, body: { error: { code: 'INVALID_JSON' } } });
+    const foreign = await client.post('/v1/requests', { ...request(), tenant: 'someone-else' });
+    expect(foreign).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+  });
+
+  it("shows a tenant its own request, and another tenant's as not found", async () => {
+    const owner = await tenantWithKey(ingestion.ledger, 'own');
+    const other = await tenantWithKey(ingestion.ledger, 'oth');
+    await apiClient(ingestion.baseUrl, owner.key).post('/v1/requests', request({ id: 'mine-1' }));
+
+    const mine = await apiClient(ingestion.baseUrl, owner.key).get('/v1/requests/mine-1');
+    expect(mine).toMatchObject({
+      status: 200,
+      body: { id: 'mine-1', tenant: owner.tenant, status: 'accepted', lane: null, result: null, timings: { routedAt: null } },
+    });
+    const theirs = await apiClient(ingestion.baseUrl, other.key).get('/v1/requests/mine-1');
+    const missing = await apiClient(ingestion.baseUrl, other.key).get('/v1/requests/never-was');
+    // Exactly what a request that never existed gets: nothing tells the other tenant it is there.
+    expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'request mine-1 not found' } } });
+    expect(missing).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'request never-was not found' } } });
+    const stream = await apiClient(ingestion.baseUrl, other.key).get('/v1/requests/mine-1/events');
+    expect(stream).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+  });
+
+  it('counts accepted requests by source and refusals by code', async () => {
+    const { key } = await tenantWithKey(ingestion.ledger);
+    const client = apiClient(ingestion.baseUrl, key);
+    await client.post('/v1/requests', request({ id: 'counted-1' }));
+    await client.post('/v1/requests', request({ id: 'counted-1', body: { model: 'other' } }));
+    await client.post('/v1/requests', request({ body: { model: 'm', input: 'y'.repeat(SINGLE_LIMIT) } }));
+
+    const metrics = String((await apiClient(ingestion.baseUrl).get('/metrics')).body);
+    expect(metrics).toMatch(/^sluice_requests_accepted_total\{[^}]*source="http"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^sluice_requests_rejected_total\{[^}]*code="DUPLICATE_ID_CONFLICT"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^sluice_requests_rejected_total\{[^}]*code="PAYLOAD_TOO_LARGE"[^}]*\} [1-9]/m);
+  });
+
+  it('serves the OpenAPI document and Swagger UI', async () => {
+    const client = apiClient(ingestion.baseUrl);
+    const openapi = await client.get('/openapi.json');
+    expect(openapi.status).toBe(200);
+    const paths = Object.keys((openapi.body as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(expect.arrayContaining(['/v1/requests', '/v1/requests/{id}', '/v1/requests/{id}/events']));
+    const docs = await client.get('/docs');
+    expect(docs.status).toBe(200);
+    expect(String(docs.body)).toContain('swagger-ui');
+    expect((await fetch(`${ingestion.baseUrl}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,43 @@
+import { EnvInt, SluiceConfig } from '@sluice/config';
+
+const MIB = 1024 * 1024;
+
+export class IngestionConfig extends SluiceConfig {
+  override PORT = 3000;
+  override KAFKA_CLIENT_ID = 'sluice-ingestion';
+  override KAFKA_GROUP_ID = 'sluice-ingestion';
+
+  @EnvInt({
+    description: 'Largest body of a POST /v1/requests carrying one request (bytes); larger ones are answered 413 PAYLOAD_TOO_LARGE.',
+    min: 1_024,
+    max: 64 * MIB,
+  })
+  INGESTION_BODY_LIMIT_BYTES = MIB;
+
+  @EnvInt({
+    description:
+      'Largest body of a bulk POST /v1/requests (`{ "requests": [...] }`, bytes); larger ones are answered 413 PAYLOAD_TOO_LARGE. Also the most the JSON parser reads for any request.',
+    min: 1_024,
+    max: 256 * MIB,
+  })
+  INGESTION_BULK_BODY_LIMIT_BYTES = 10 * MIB;
+
+  @EnvInt({ description: 'Most requests one bulk POST /v1/requests may carry.', min: 1, max: 100_000 })
+  INGESTION_BULK_MAX_REQUESTS = 1_000;
+
+  @EnvInt({
+    description:
+      'How often an open GET /v1/requests/:id/events stream gets a keep-alive comment (milliseconds), so proxies do not close an idle stream.',
+    min: 1_000,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_SSE_KEEPALIVE_MS = 15_000;
+
+  @EnvInt({
+    description:
+      'How long an events stream that saw its `completed` event waits for the result message itself before it ends without it (milliseconds); the two travel on different topics.',
+    min: 0,
+    max: 60_000,
+  })
+  INGESTION_SSE_RESULT_WAIT_MS = 5_000;
+}

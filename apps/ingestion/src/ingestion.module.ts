@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { IntakeModule } from './intake.module';
+import { RequestsConsumer } from './requests/requests.consumer';
+
+/** The ingestion's composition root; the shared service parts come from bootstrapService. */
+@Module({ imports: [IntakeModule], controllers: [RequestsConsumer] })
+export class IngestionModule {}

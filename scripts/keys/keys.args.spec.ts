@@ -1,0 +1,36 @@
+import { parseKeysArgs, UsageError } from './keys.args';
+
+describe('parseKeysArgs', () => {
+  it('reads create with a tenant and an optional label', () => {
+    expect(parseKeysArgs(['create', '--tenant', 'acme'])).toEqual({ command: 'create', tenant: 'acme', label: null });
+    expect(parseKeysArgs(['create', '--label', 'ci runner', '--tenant', 'acme'])).toEqual({ command: 'create', tenant: 'acme', label: 'ci runner' });
+  });
+
+  it('reads revoke with a prefix, with or without the slc_ of the key', () => {
+    expect(parseKeysArgs(['revoke', '0123456789ab'])).toEqual({ command: 'revoke', prefix: '0123456789ab' });
+    expect(parseKeysArgs(['revoke', 'slc_0123456789ab'])).toEqual({ command: 'revoke', prefix: '0123456789ab' });
+  });
+
+  it('reads list with a tenant', () => {
+    expect(parseKeysArgs(['list', '--tenant', 'acme'])).toEqual({ command: 'list', tenant: 'acme' });
+  });
+
+  it('answers help for nothing, help, --help and -h', () => {
+    for (const argv of [[], ['help'], ['--help'], ['-h']]) expect(parseKeysArgs(argv)).toEqual({ command: 'help' });
+  });
+
+  it.each([
+    [['create'], 'needs --tenant'],
+    [['create', '--tenant'], '--tenant needs a value'],
+    [['create', '--tenant', 'Acme Corp'], 'is not a tenant id'],
+    [['create', '--tenant', 'acme', 'extra'], 'unexpected argument'],
+    [['create', '--tenant', 'acme', '--owner', 'me'], 'unknown option --owner'],
+    [['revoke'], 'exactly one key prefix'],
+    [['revoke', 'slc_0123456789ab_secretpart'], 'is not a key prefix'],
+    [['list'], 'needs --tenant'],
+    [['rotate'], 'unknown command "rotate"'],
+  ])('refuses %j: %s', (argv, message) => {
+    expect(() => parseKeysArgs(argv)).toThrow(UsageError);
+    expect(() => parseKeysArgs(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,83 @@
+import { TENANT_PATTERN } from '@sluice/contracts';
+
+export type KeysCommand =
+  | { command: 'create'; tenant: string; label: string | null }
+  | { command: 'revoke'; prefix: string }
+  | { command: 'list'; tenant: string }
+  | { command: 'help' };
+
+export const USAGE = `usage: npm run keys -- <command>
+
+commands:
+  create --tenant <tenant> [--label <text>]
+                      issue an API key for the tenant (created when it does not exist yet);
+                      the key is printed once, on stdout: store it now, only its hash is kept
+  revoke <prefix>     revoke the key with this prefix (the 12 hex characters after "slc_")
+  list --tenant <tenant>
+                      the tenant's keys: prefix, label, created, last used, revoked (never the keys)
+
+environment:
+  DATABASE_URL        the ledger; default postgres://postgres@127.0.0.1:5432/sluice
+`;
+
+export class UsageError extends Error {}
+
+const PREFIX = /^[0-9a-f]{12}$/;
+
+/** `--name value` options; anything else is a positional argument. */
+function options(args: readonly string[], known: readonly string[]): { values: Map<string, string>; positional: string[] } {
+  const values = new Map<string, string>();
+  const positional: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    if (!known.includes(arg)) throw new UsageError(`unknown option ${arg}`);
+    const value = args[index + 1];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+    values.set(arg, value);
+    index += 1;
+  }
+  return { values, positional };
+}
+
+function tenantOf(values: Map<string, string>, command: string): string {
+  const tenant = values.get('--tenant');
+  if (tenant === undefined) throw new UsageError(`${command} needs --tenant <tenant>`);
+  if (!TENANT_PATTERN.test(tenant)) {
+    throw new UsageError(`"${tenant}" is not a tenant id: lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters`);
+  }
+  return tenant;
+}
+
+export function parseKeysArgs(argv: readonly string[]): KeysCommand {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'create': {
+      const { values, positional } = options(rest, ['--tenant', '--label']);
+      if (positional.length > 0) throw new UsageError(`unexpected argument for create: ${positional.join(' ')}`);
+      return { command: 'create', tenant: tenantOf(values, 'create'), label: values.get('--label') ?? null };
+    }
+    case 'revoke': {
+      const { positional } = options(rest, []);
+      if (positional.length !== 1) throw new UsageError('revoke takes exactly one key prefix');
+      const prefix = positional[0].replace(/^slc_/, '');
+      if (!PREFIX.test(prefix)) throw new UsageError(`"${positional[0]}" is not a key prefix (12 hex characters, as "list" shows them)`);
+      return { command: 'revoke', prefix };
+    }
+    case 'list': {
+      const { values, positional } = options(rest, ['--tenant']);
+      if (positional.length > 0) throw new UsageError(`unexpected argument for list: ${positional.join(' ')}`);
+      return { command: 'list', tenant: tenantOf(values, 'list') };
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return { command: 'help' };
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
