@@ -10,12 +10,16 @@ const ROOT = join(__dirname, '..', '..');
 interface AppUnderTest {
   name: string;
   consumes: readonly string[];
+  /** The consumer groups /health/ready reports, when not just KAFKA_GROUP_ID itself. */
+  groups?: (groupId: string) => string[];
 }
 
 const APPS: readonly AppUnderTest[] = [
   { name: 'ingestion', consumes: [Topics.Requests] },
   { name: 'router', consumes: [Topics.Accepted] },
-  { name: 'realtime-worker', consumes: [Topics.LaneRealtime, Topics.LaneAsync] },
+  // The worker runs one batch-mode runner per lane (concurrent provider calls within a partition), outside
+  // the Nest transport, each in its own group named after KAFKA_GROUP_ID.
+  { name: 'realtime-worker', consumes: [], groups: (groupId: string) => [`${groupId}.realtime`, `${groupId}.async`] },
   { name: 'batch-aggregator', consumes: [Topics.LaneBatch] },
   { name: 'result-notifier', consumes: [Topics.Results] },
 ];
@@ -110,7 +114,7 @@ describe('apps boot', () => {
     for (const app of started) if (!app.exited()) app.child.kill('SIGKILL');
   });
 
-  describe.each(APPS)('$name', ({ name, consumes }) => {
+  describe.each(APPS)('$name', ({ name, consumes, groups }) => {
     let bundle: string;
 
     beforeAll(() => {
@@ -136,7 +140,7 @@ describe('apps boot', () => {
       );
       expect(JSON.parse(ready.text)).toMatchObject({
         status: 'ok',
-        details: { lifecycle: { status: 'up' }, database: { status: 'up' }, kafka: { status: 'up', consumers: [groupId] } },
+        details: { lifecycle: { status: 'up' }, database: { status: 'up' }, kafka: { status: 'up', consumers: groups ? groups(groupId) : [groupId] } },
       });
       expect((await get(port, '/health/live')).status).toBe(200);
 

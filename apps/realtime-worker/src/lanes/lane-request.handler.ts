@@ -1,0 +1,96 @@
+import type { InferenceResultV1, LaneRequestV1, StreamChunkV1 } from '@sluice/contracts';
+import type { Logger } from 'pino';
+import { ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
+import type { WorkerLane } from '../limiter/concurrency.limiter';
+import { failedResult, laneDeadline, succeededResult } from '../result/result.builder';
+import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
+import { ProviderTarget, targetKey } from '../targets/provider.target';
+import type { FallbackMap } from '../targets/target.maps';
+
+/** Correlation headers a lane message came with, forwarded on everything published about it. */
+export interface Correlation {
+  requestId: string;
+  correlationId?: string;
+  traceparent?: string;
+}
+
+/** Where the worker's answers go: `sluice.results.v1` and `sluice.stream.v1`, keyed by request id. */
+export interface LaneOutput {
+  publishResult(result: InferenceResultV1, correlation: Correlation): Promise<void>;
+  publishChunks(chunks: readonly StreamChunkV1[], correlation: Correlation): Promise<void>;
+}
+
+export interface ResultObserver {
+  result(result: InferenceResultV1): void;
+}
+
+export interface LaneMessage {
+  /** Fires when the consumer stops waiting for this message (shutdown deadline). */
+  signal: AbortSignal;
+  correlation: Correlation;
+  log: Logger;
+}
+
+export interface LaneRequestHandlerDeps {
+  caller: ProviderCaller;
+  output: LaneOutput;
+  fallbacks: FallbackMap;
+  observer: ResultObserver;
+  clock?: () => Date;
+}
+
+/**
+ * One lane message in, one result out: call the provider (streaming the deltas when asked), then
+ * publish the result, keyed by request id. The result is published before the message is committed;
+ * a redelivery calls the provider again and publishes a result with the same resultId, which the
+ * notifier books once. Nothing is kept between messages.
+ */
+export class LaneRequestHandler {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: LaneRequestHandlerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async handle(laneRequest: LaneRequestV1, lane: WorkerLane, message: LaneMessage): Promise<InferenceResultV1> {
+    const { request } = laneRequest;
+    const primary: ProviderTarget = { provider: request.provider, model: request.body.model };
+    const fallback = this.deps.fallbacks.get(targetKey(primary));
+    const deadline = laneDeadline(laneRequest);
+    const stream =
+      request.stream && request.operation === 'chat'
+        ? new StreamChunkPublisher(
+            { requestId: request.id, tenant: request.tenant },
+            (chunks) => this.deps.output.publishChunks(chunks, message.correlation),
+            this.clock,
+          )
+        : undefined;
+
+    const outcome = await this.deps.caller.call({
+      lane,
+      operation: request.operation,
+      body: request.body,
+      targets: fallback ? [primary, fallback] : [primary],
+      deadline: deadline === undefined ? undefined : Date.parse(deadline),
+      signal: message.signal,
+      stream,
+    });
+    const completedAt = this.clock();
+    const result = outcome.ok
+      ? succeededResult(laneRequest, lane, outcome.served, completedAt)
+      : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
+    // A stream reader waits for a final chunk, success or not; it goes out before the result.
+    await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
+    if (message.signal.aborted) throw new ShutdownAbortError();
+    await this.deps.output.publishResult(result, message.correlation);
+    this.deps.observer.result(result);
+
+    const fields = { resultId: result.resultId, provider: result.provider, model: result.model, attempts: outcome.attempts, fellBack: outcome.fellBack };
+    if (result.status === 'succeeded') {
+      message.log.debug({ ...fields, usage: result.usage, costUsd: result.cost.usd, deadlineMet: result.deadlineMet }, 'result published');
+    } else {
+      message.log.warn({ ...fields, error: result.error }, 'failed result published');
+    }
+    return result;
+  }
+}

@@ -1,0 +1,108 @@
+import { EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { ValidateBy } from 'class-validator';
+import { Parsed, parseConcurrencyMap, parseFallbackMap } from './targets/target.maps';
+
+const API_KEY = /^\S+$/;
+const JSON_TEXT = /^[\s\S]+$/;
+const FRACTION = /^(0(\.\d+)?|\.\d+)$/;
+
+/** A JSON setting checked at boot by the same parser the worker uses, so its problems name the variable. */
+function ValidJson(parse: (raw: string) => Parsed<unknown>): PropertyDecorator {
+  return ValidateBy({
+    name: 'workerJsonSetting',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || parse(value).ok,
+      defaultMessage: (args?: { value: unknown }) => {
+        const parsed = parse(String(args?.value));
+        return parsed.ok ? 'is invalid' : parsed.problems.join('; ');
+      },
+    },
+  });
+}
+
+export class RealtimeWorkerConfig extends SluiceConfig {
+  override PORT = 3002;
+  override KAFKA_CLIENT_ID = 'sluice-realtime-worker';
+  /** Each lane has its own consumer group, `<this>.realtime` and `<this>.async` (see LanesConsumer). */
+  override KAFKA_GROUP_ID = 'sluice-realtime-worker';
+
+  @EnvUrl({ description: 'OpenAI API base URL, up to and including /v1 (the provider emulator by default).', protocols: ['http:', 'https:'] })
+  OPENAI_BASE_URL = 'http://127.0.0.1:4010/v1';
+
+  @EnvString({ description: 'OpenAI API key.', pattern: API_KEY, rule: 'must be a key without spaces', secret: true })
+  OPENAI_API_KEY = 'sk-emulator';
+
+  @EnvUrl({ description: 'Anthropic API base URL, the host only (the provider emulator by default).', protocols: ['http:', 'https:'] })
+  ANTHROPIC_BASE_URL = 'http://127.0.0.1:4010';
+
+  @EnvString({ description: 'Anthropic API key.', pattern: API_KEY, rule: 'must be a key without spaces', secret: true })
+  ANTHROPIC_API_KEY = 'sk-ant-emulator';
+
+  @EnvString({
+    description:
+      'Routing policy file; the worker reads its reservedRealtimeShare when WORKER_REALTIME_RESERVED_SHARE is unset. A missing file means the built-in policy.',
+    pattern: /^\S(.*\S)?$/,
+    rule: 'must be a file path',
+  })
+  ROUTING_POLICY_FILE = 'deploy/policy/routing-policy.json';
+
+  @EnvInt({ description: 'Provider calls at once per provider and model (realtime and async together).', min: 1, max: 10_000 })
+  WORKER_MAX_CONCURRENCY = 32;
+
+  @EnvString({
+    description: 'Per provider and model overrides of WORKER_MAX_CONCURRENCY, as JSON: {"openai:gpt-4o": 64}.',
+    pattern: JSON_TEXT,
+    rule: 'must be a JSON object',
+  })
+  @ValidJson(parseConcurrencyMap)
+  WORKER_MODEL_CONCURRENCY = '{}';
+
+  @EnvString({
+    description:
+      "Fraction of each provider model's concurrency that async work may never take (realtime may use all of it). Unset: the routing policy's reservedRealtimeShare (0.3 by default).",
+    pattern: FRACTION,
+    rule: 'must be a decimal fraction from 0 up to, not including, 1 (e.g. 0.3)',
+    optional: true,
+  })
+  WORKER_REALTIME_RESERVED_SHARE?: string;
+
+  @EnvInt({ description: 'Provider calls per request and model, the first included, on retryable failures (all within the deadline).', min: 1, max: 50 })
+  WORKER_MAX_ATTEMPTS = 5;
+
+  @EnvInt({ description: 'Backoff before the second call after a transient provider failure; it doubles each time, with jitter.', min: 0, max: 60_000 })
+  WORKER_RETRY_BASE_DELAY_MS = 250;
+
+  @EnvInt({ description: "Cap of that backoff (a provider's retry-after is honoured in full, bounded by the deadline).", min: 1, max: 600_000 })
+  WORKER_RETRY_MAX_DELAY_MS = 8_000;
+
+  @EnvString({
+    description:
+      'Fallback model once the retries of retryable failures are spent (or the next retry would miss the deadline), as JSON: {"openai:gpt-4o": "openai:gpt-4o-mini"}. Same provider only.',
+    pattern: JSON_TEXT,
+    rule: 'must be a JSON object',
+  })
+  @ValidJson(parseFallbackMap)
+  WORKER_FALLBACKS = '{}';
+
+  @EnvInt({
+    description: 'Lane messages of one partition handled at once; they are committed together once all are answered.',
+    min: 1,
+    max: 1_000,
+  })
+  WORKER_PARTITION_BATCH_SIZE = 64;
+
+  @EnvInt({
+    description: 'Partitions (per lane) whose messages are handled at the same time.',
+    min: 1,
+    max: 1_000,
+  })
+  WORKER_PARTITIONS_CONCURRENCY = 16;
+
+  @EnvInt({
+    description:
+      'Lane messages held per lane (running or waiting for a provider slot) before fetching pauses; it resumes under half of it.',
+    min: 2,
+    max: 100_000,
+  })
+  WORKER_MAX_IN_FLIGHT = 512;
+}

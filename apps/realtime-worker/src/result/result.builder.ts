@@ -1,0 +1,91 @@
+import { CostV1, InferenceResultV1, LaneRequestV1, resultIdFor } from '@sluice/contracts';
+import { costUsd, findModelPrice, ProviderUsage, RealtimeTier } from '@sluice/providers';
+import type { WorkerLane } from '../limiter/concurrency.limiter';
+import type { ProviderTarget } from '../targets/provider.target';
+import type { WorkerFailure } from './failure.mapping';
+
+/** A call the provider answered, with what it answered. */
+export interface ServedCall {
+  target: ProviderTarget;
+  tier: RealtimeTier;
+  /** The provider's own response body. */
+  response: unknown;
+  usage: ProviderUsage;
+}
+
+export interface PricedCost {
+  cost: CostV1;
+  /** False when the catalog has no price for the model: the cost is reported as 0, not guessed. */
+  priced: boolean;
+}
+
+const FREE: CostV1 = { usd: 0, realtimeUsd: 0, savedUsd: 0 };
+
+/** The deadline this lane had to meet: the router's (the request's own, or the policy default). */
+export function laneDeadline(laneRequest: LaneRequestV1): string | undefined {
+  return laneRequest.routing.deadline ?? laneRequest.deadline;
+}
+
+/** usd at the tier the call was made at, realtimeUsd at standard, savedUsd the difference. */
+export function costOf(target: ProviderTarget, usage: ProviderUsage, tier: RealtimeTier): PricedCost {
+  const price = findModelPrice(target.provider, target.model);
+  if (!price) return { cost: FREE, priced: false };
+  const usd = costUsd(price, usage, tier);
+  const realtimeUsd = costUsd(price, usage, 'standard');
+  return { cost: { usd, realtimeUsd, savedUsd: realtimeUsd - usd }, priced: true };
+}
+
+export function succeededResult(laneRequest: LaneRequestV1, lane: WorkerLane, served: ServedCall, completedAt: Date): InferenceResultV1 {
+  return {
+    ...common(laneRequest, lane, served.target, completedAt),
+    status: 'succeeded',
+    response: served.response as Record<string, unknown>,
+    usage: { ...served.usage },
+    cost: costOf(served.target, served.usage, served.tier).cost,
+  };
+}
+
+/** Nothing was billed for a failure the worker reports (failed and rate-limited calls are not charged). */
+export function failedResult(
+  laneRequest: LaneRequestV1,
+  lane: WorkerLane,
+  target: ProviderTarget,
+  failure: WorkerFailure,
+  completedAt: Date,
+): InferenceResultV1 {
+  return {
+    ...common(laneRequest, lane, target, completedAt),
+    status: 'failed',
+    error: { ...failure },
+    usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+    cost: { ...FREE },
+  };
+}
+
+type CommonFields = Omit<InferenceResultV1, 'status' | 'response' | 'error' | 'usage' | 'cost'>;
+
+/**
+ * The result id depends only on the lane message (tenant, request id, lane, routing attempt), so a
+ * redelivered message yields a result with the same id and the notifier books it once. The model is
+ * the one asked for (or its fallback), not the dated snapshot that served it, so completions and
+ * learned estimates group under the name the router routes by; the response body names the snapshot.
+ */
+function common(laneRequest: LaneRequestV1, lane: WorkerLane, target: ProviderTarget, completedAt: Date): CommonFields {
+  const { request, routing } = laneRequest;
+  const deadline = laneDeadline(laneRequest);
+  return {
+    id: request.id,
+    tenant: request.tenant,
+    resultId: resultIdFor(request.tenant, request.id, lane, routing.attempt),
+    lane,
+    provider: target.provider,
+    model: target.model,
+    timings: {
+      receivedAt: laneRequest.receivedAt,
+      routedAt: routing.routedAt,
+      completedAt: completedAt.toISOString(),
+    },
+    ...(deadline !== undefined && { deadline, deadlineMet: completedAt.getTime() <= Date.parse(deadline) }),
+    ...(request.metadata && { metadata: { ...request.metadata } }),
+  };
+}

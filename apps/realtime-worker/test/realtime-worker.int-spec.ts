@@ -1,0 +1,422 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ErrorCode, InferenceResultV1, StreamChunkV1, validateMessage } from '@sluice/contracts';
+import { KafkaDriver, KafkaProducer, withAdmin } from '@sluice/kafka';
+import { collectMessages, deleteTopics, MessageCollector, testKafka } from '@sluice/kafka/testing';
+import { MetricsRegistry, SluiceServiceModule } from '@sluice/observability';
+import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
+import { randomUUID } from 'node:crypto';
+import { EmulatorHandle, startEmulator } from '../../../libs/providers/test/emulator.harness';
+import { LanesConsumer } from '../src/lanes/lanes.consumer';
+import { WORKER_TOPICS, WorkerTopics } from '../src/lanes/worker.topics';
+import { ConcurrencyLimiter } from '../src/limiter/concurrency.limiter';
+import { RealtimeWorkerConfig } from '../src/realtime-worker.config';
+import { RealtimeWorkerModule } from '../src/realtime-worker.module';
+
+const WAIT = { timeoutMs: 60_000 };
+// Injected 429s ask for a short wait, so a storm is absorbed in well under a second per retry.
+const RETRY_AFTER_MS = 100;
+const STORM_MODEL = 'gpt-4.1-mini';
+const SLOW_MODEL = 'gpt-4.1';
+const HELD_MODEL = 'o4-mini';
+
+interface Worker {
+  app: INestApplication;
+  /** Closes the application once; later calls wait for the same close. */
+  close(): Promise<void>;
+}
+
+/** Boots the worker's module in this process, as bootstrapService would, against the given topics and environment. */
+async function startWorker(topics: WorkerTopics, env: Record<string, string>): Promise<Worker> {
+  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env);
+  let app: INestApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({
+      imports: [{ module: RealtimeWorkerModule, imports: [SluiceServiceModule.forRoot({ name: 'realtime-worker', config: RealtimeWorkerConfig })] }],
+    })
+      .overrideProvider(WORKER_TOPICS)
+      .useValue(topics)
+      .compile();
+    app = moduleRef.createNestApplication({ logger: false });
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  // init() starts both lanes' consumers and returns once they have joined their groups.
+  await app.init();
+  let closing: Promise<void> | undefined;
+  return { app, close: () => (closing ??= app.close()) };
+}
+
+async function createTopics(kafka: KafkaDriver): Promise<WorkerTopics> {
+  const topics: WorkerTopics = {
+    lanes: { realtime: randomTopicName('worker-realtime'), async: randomTopicName('worker-async') },
+    results: randomTopicName('worker-results'),
+    stream: randomTopicName('worker-stream'),
+    deadLetter: randomTopicName('worker-dlq'),
+  };
+  // One admin request for all of them: concurrent creations from separate clients race on metadata.
+  await withAdmin(kafka, (admin) => admin.ensureTopics(topicNames(topics).map((name) => ({ name, partitions: 3 }))));
+  createdTopics.push(...topicNames(topics));
+  return topics;
+}
+
+function topicNames(topics: WorkerTopics): string[] {
+  return [topics.lanes.realtime, topics.lanes.async, topics.results, topics.stream, topics.deadLetter];
+}
+
+interface LaneMessageOptions {
+  tenant: string;
+  lane?: 'realtime' | 'async';
+  provider?: 'openai' | 'anthropic';
+  body?: Record<string, unknown>;
+  stream?: boolean;
+  deadlineMs?: number;
+}
+
+function laneMessage({ tenant, lane = 'realtime', provider = 'openai', body, stream = false, deadlineMs = 60_000 }: LaneMessageOptions) {
+  const id = `req-${randomUUID()}`;
+  const now = new Date();
+  const deadline = new Date(now.getTime() + deadlineMs).toISOString();
+  const value = {
+    request: {
+      id,
+      tenant,
+      provider,
+      operation: 'chat',
+      body: body ?? { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Say hello to ${id}` }] },
+      mode: lane,
+      stream,
+      cache: true,
+      metadata: { suite: 'realtime-worker' },
+    },
+    receivedAt: now.toISOString(),
+    deadline,
+    source: 'kafka',
+    routing: { lane, reason: `mode=${lane}`, estimatedCostUsd: 0, realtimeCostUsd: 0, routedAt: now.toISOString(), deadline, attempt: 1 },
+  };
+  return { id, value };
+}
+
+async function billedCalls(apiKey: string, model: string): Promise<number> {
+  const billing = (await emulator.admin('GET', `billing?apiKey=${encodeURIComponent(apiKey)}`)) as {
+    byModel: Array<{ model: string; requests: number }>;
+  };
+  return billing.byModel.filter((line) => line.model === model).reduce((total, line) => total + line.requests, 0);
+}
+
+function decode<T>(collector: MessageCollector, predicate: (value: T) => boolean): T[] {
+  return collector.messages.map((message) => JSON.parse(message.value!.toString('utf8')) as T).filter(predicate);
+}
+
+function resultsOf(collector: MessageCollector, tenant: string): InferenceResultV1[] {
+  return decode<InferenceResultV1>(collector, (result) => result.tenant === tenant);
+}
+
+function chunksOf(collector: MessageCollector, requestId: string): StreamChunkV1[] {
+  return decode<StreamChunkV1>(collector, (chunk) => chunk.requestId === requestId);
+}
+
+function chatText(result: InferenceResultV1): string {
+  return (result.response as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+}
+
+let kafka: KafkaDriver;
+let emulator: EmulatorHandle;
+let producer: KafkaProducer;
+// Deleted only once the producer is gone: kafkajs refreshes the metadata of every topic a producer
+// has written to, and a deleted one fails its later sends.
+const createdTopics: string[] = [];
+
+beforeAll(async () => {
+  kafka = testKafka();
+  emulator = await startEmulator();
+  await emulator.admin('PUT', `profiles/${STORM_MODEL}`, { faults: { retryAfterMs: RETRY_AFTER_MS } });
+  await emulator.admin('PUT', `profiles/${SLOW_MODEL}`, { latency: { ttftMs: 400 } });
+  producer = new KafkaProducer(kafka);
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await emulator?.close();
+  if (createdTopics.length > 0) await deleteTopics(kafka, createdTopics);
+});
+
+function workerEnv(apiKey: string, groupId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    KAFKA_GROUP_ID: groupId,
+    OPENAI_BASE_URL: `${emulator.baseUrl}/v1`,
+    ANTHROPIC_BASE_URL: emulator.baseUrl,
+    OPENAI_API_KEY: apiKey,
+    ANTHROPIC_API_KEY: apiKey,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
+}
+
+describe('realtime worker against the broker and the provider emulator', () => {
+  const apiKey = `sk-worker-${randomUUID()}`;
+  let topics: WorkerTopics;
+  let worker: Worker;
+  let results: MessageCollector;
+  let chunks: MessageCollector;
+
+  beforeAll(async () => {
+    topics = await createTopics(kafka);
+    // Each of the storm's requests can be refused at most STORM_FAULTS times in all, so more
+    // attempts than that guarantee that every one of them gets through.
+    worker = await startWorker(topics, workerEnv(apiKey, randomGroupId('worker'), { WORKER_MAX_ATTEMPTS: '15' }));
+    results = await collectMessages(kafka, topics.results);
+    chunks = await collectMessages(kafka, topics.stream);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await results?.stop();
+    await chunks?.stop();
+  });
+
+  it('answers a realtime lane message with one succeeded result carrying usage and cost', async () => {
+    const tenant = randomTenant('rt');
+    const { id, value } = laneMessage({ tenant });
+    await producer.send(topics.lanes.realtime, [{ key: id, value, correlationId: 'corr-rt-1' }]);
+
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the realtime result',
+    });
+    expect(validateMessage(InferenceResultV1, result)).toMatchObject({ ok: true });
+    expect(result).toMatchObject({
+      id,
+      resultId: `${tenant}.${id}.realtime.1`,
+      status: 'succeeded',
+      lane: 'realtime',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      deadlineMet: true,
+      metadata: { suite: 'realtime-worker' },
+    });
+    expect(result!.usage.inputTokens).toBeGreaterThan(0);
+    expect(result!.usage.outputTokens).toBeGreaterThan(0);
+    expect(result!.cost.usd).toBeGreaterThan(0);
+    expect(result!.cost).toMatchObject({ realtimeUsd: result!.cost.usd, savedUsd: 0 });
+    expect(chatText(result!).length).toBeGreaterThan(0);
+
+    const message = results.messages.find((record) => record.key?.toString() === id)!;
+    expect(message.headers).toMatchObject({ 'x-request-id': id, 'x-correlation-id': 'corr-rt-1' });
+  });
+
+  it('answers an Anthropic request on the realtime lane', async () => {
+    const tenant = randomTenant('anth');
+    const { id, value } = laneMessage({
+      tenant,
+      provider: 'anthropic',
+      body: { model: 'claude-haiku-4-5', max_tokens: 64, temperature: 0.2, messages: [{ role: 'user', content: 'Hello there' }] },
+    });
+    await producer.send(topics.lanes.realtime, [{ key: id, value }]);
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the anthropic result',
+    });
+    expect(result).toMatchObject({ status: 'succeeded', provider: 'anthropic', model: 'claude-haiku-4-5', response: { type: 'message' } });
+    expect(result!.cost.usd).toBeGreaterThan(0);
+  });
+
+  it('streams a chat completion as ordered chunks that reassemble to the final text', async () => {
+    const tenant = randomTenant('stream');
+    const { id, value } = laneMessage({
+      tenant,
+      stream: true,
+      body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tell me a story [emulator:output_tokens=120]' }] },
+    });
+    await producer.send(topics.lanes.realtime, [{ key: id, value }]);
+
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the streamed result',
+    });
+    const streamed = await waitFor(() => {
+      const found = chunksOf(chunks, id);
+      return found.some((chunk) => chunk.final) ? found : undefined;
+    }, { ...WAIT, description: 'the final stream chunk' });
+
+    expect(result).toMatchObject({ status: 'succeeded', usage: { outputTokens: 120 } });
+    expect(streamed.map((chunk) => chunk.seq)).toEqual(streamed.map((_chunk, index) => index));
+    expect(streamed.filter((chunk) => chunk.final)).toEqual([streamed[streamed.length - 1]]);
+    expect(streamed[streamed.length - 1]).toMatchObject({ tenant, finishReason: 'stop' });
+    expect(streamed.map((chunk) => chunk.delta).join('')).toBe(chatText(result!));
+    for (const chunk of streamed) expect(validateMessage(StreamChunkV1, chunk)).toMatchObject({ ok: true });
+    // Every chunk of the request is keyed by its id, so all of them sit on one partition, in order.
+    const partitions = new Set(chunks.messages.filter((record) => record.key?.toString() === id).map((record) => record.partition));
+    expect(partitions.size).toBe(1);
+  });
+
+  it('absorbs a storm of 429s: every request gets a succeeded result', async () => {
+    const tenant = randomTenant('storm');
+    const STORM_FAULTS = 12;
+    await emulator.admin('POST', `faults/${STORM_MODEL}`, { kind: '429', count: STORM_FAULTS });
+    const messages = Array.from({ length: 6 }, () =>
+      laneMessage({ tenant, body: { model: STORM_MODEL, messages: [{ role: 'user', content: `storm ${randomUUID()}` }] } }),
+    );
+    await producer.send(topics.lanes.realtime, messages.map(({ id, value }) => ({ key: id, value })));
+
+    const stormResults = await waitFor(() => (resultsOf(results, tenant).length === messages.length ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'a result for every request of the storm',
+    });
+    expect(stormResults.map((result) => result.status)).toEqual(messages.map(() => 'succeeded'));
+    expect(new Set(stormResults.map((result) => result.id))).toEqual(new Set(messages.map(({ id }) => id)));
+    const faults = (await emulator.admin('GET', 'faults')) as { injected: Record<string, Record<string, number>> };
+    expect(faults.injected[STORM_MODEL]?.['429']).toBe(STORM_FAULTS);
+    const metrics = await worker.app.get(MetricsRegistry).metrics();
+    expect(metrics).toContain(`sluice_provider_retries_total{provider="openai",model="${STORM_MODEL}",lane="realtime",kind="rate_limited",service="realtime-worker"} ${STORM_FAULTS}`);
+  });
+
+  it('calls a flex model on the async lane at the flex tier, billed at flex by the provider', async () => {
+    const tenant = randomTenant('flex');
+    const { id, value } = laneMessage({
+      tenant,
+      lane: 'async',
+      deadlineMs: 10 * 60_000,
+      body: { model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Summarise this document' }] },
+    });
+    await producer.send(topics.lanes.async, [{ key: id, value }]);
+
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the async result',
+    });
+    expect(result).toMatchObject({ status: 'succeeded', lane: 'async', resultId: `${tenant}.${id}.async.1`, response: { service_tier: 'flex' } });
+    expect(result!.cost.usd).toBeCloseTo(result!.cost.realtimeUsd / 2, 12);
+    expect(result!.cost.savedUsd).toBeGreaterThan(0);
+
+    const billing = (await emulator.admin('GET', `billing?apiKey=${encodeURIComponent(apiKey)}`)) as {
+      byModel: Array<{ model: string; tier: string; kind: string; requests: number; costUsd: number }>;
+    };
+    const lines = billing.byModel.filter((line) => line.model.startsWith('gpt-5-mini'));
+    expect(lines).toEqual([expect.objectContaining({ tier: 'flex', kind: 'call', requests: 1 })]);
+    expect(lines[0]!.costUsd).toBeCloseTo(result!.cost.usd, 12);
+  });
+
+  it('fails a request for a model the provider does not serve, at once, with its code and request id', async () => {
+    const tenant = randomTenant('unknown');
+    const { id, value } = laneMessage({ tenant, body: { model: 'gpt-nope', messages: [{ role: 'user', content: 'hi' }] } });
+    await producer.send(topics.lanes.realtime, [{ key: id, value }]);
+
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the failed result',
+    });
+    expect(validateMessage(InferenceResultV1, result)).toMatchObject({ ok: true });
+    expect(result).toMatchObject({
+      id,
+      status: 'failed',
+      model: 'gpt-nope',
+      error: { code: ErrorCode.MODEL_UNKNOWN, retryable: false, providerCode: 'model_not_found' },
+      usage: { inputTokens: 0, outputTokens: 0 },
+      cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+    });
+    expect(result!.error!.providerRequestId).toEqual(expect.any(String));
+    expect(result).not.toHaveProperty('response');
+  });
+
+  it('handles the messages of one partition concurrently, not one after another', async () => {
+    const tenant = randomTenant('conc');
+    const messages = Array.from({ length: 16 }, () =>
+      laneMessage({ tenant, body: { model: SLOW_MODEL, messages: [{ role: 'user', content: `slow ${randomUUID()}` }] } }),
+    );
+    // No earlier test had this many messages in flight at once, so the peak below is this test's.
+    expect(worker.app.get(LanesConsumer).stats().realtime!.maxInFlight).toBeLessThan(messages.length);
+    // One produce request to one partition: the consumer fetches them together.
+    await producer.send(topics.lanes.realtime, messages.map(({ id, value }) => ({ key: id, value, partition: 0 })));
+
+    await waitFor(() => resultsOf(results, tenant).length === messages.length, { ...WAIT, description: 'all sixteen results' });
+    expect(resultsOf(results, tenant).every((result) => result.status === 'succeeded')).toBe(true);
+    expect(worker.app.get(LanesConsumer).stats().realtime!.maxInFlight).toBe(messages.length);
+  });
+});
+
+describe('realtime worker shutdown', () => {
+  let apiKey: string;
+  let topics: WorkerTopics;
+  let results: MessageCollector;
+  const started: Worker[] = [];
+
+  async function start(groupId: string, env: Record<string, string> = {}): Promise<Worker> {
+    const worker = await startWorker(topics, workerEnv(apiKey, groupId, env));
+    started.push(worker);
+    return worker;
+  }
+
+  // Fresh topics per test: a new consumer group reads its lane from the beginning, and must not
+  // find the other test's messages there.
+  beforeEach(async () => {
+    apiKey = `sk-worker-${randomUUID()}`;
+    topics = await createTopics(kafka);
+    results = await collectMessages(kafka, topics.results);
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((worker) => worker.close()));
+    await results?.stop();
+  });
+
+  afterAll(async () => {
+    await emulator.admin('DELETE', `profiles/${HELD_MODEL}`);
+  });
+
+  async function whenCalling(worker: Worker, model: string): Promise<void> {
+    await waitFor(() => worker.app.get(ConcurrencyLimiter).usage(`openai:${model}`).inUse.realtime === 1, {
+      ...WAIT,
+      description: `a ${model} call in flight`,
+    });
+  }
+
+  it('lets an in-flight call finish and publishes its result before stopping', async () => {
+    await emulator.admin('PUT', `profiles/${HELD_MODEL}`, { latency: { ttftMs: 1_500 } });
+    const worker = await start(randomGroupId('worker-drain'), { SHUTDOWN_TIMEOUT_MS: '20000' });
+    const tenant = randomTenant('drain');
+    const { id, value } = laneMessage({ tenant, body: { model: HELD_MODEL, messages: [{ role: 'user', content: 'finish me' }] } });
+    await producer.send(topics.lanes.realtime, [{ key: id, value }]);
+    await whenCalling(worker, HELD_MODEL);
+
+    await worker.close();
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the drained result',
+    });
+    expect(result).toMatchObject({ id, status: 'succeeded' });
+  });
+
+  it('aborts a call still running at the shutdown deadline without publishing or committing it, so a new worker answers it under the same result id', async () => {
+    // Far longer than the worker's 500 ms drain below, and short enough that the emulator's own
+    // wait (it does not notice the client leaving) is over before the suite ends.
+    await emulator.admin('PUT', `profiles/${HELD_MODEL}`, { latency: { ttftMs: 4_000 } });
+    const groupId = randomGroupId('worker-abort');
+    const first = await start(groupId, { SHUTDOWN_TIMEOUT_MS: '1000' });
+    const tenant = randomTenant('abort');
+    const { id, value } = laneMessage({ tenant, deadlineMs: 120_000, body: { model: HELD_MODEL, messages: [{ role: 'user', content: 'too slow' }] } });
+    await producer.send(topics.lanes.realtime, [{ key: id, value }]);
+    await whenCalling(first, HELD_MODEL);
+
+    await first.close();
+    expect(await first.app.get(MetricsRegistry).metrics()).not.toMatch(/^sluice_worker_results_total\{/m);
+    await emulator.admin('PUT', `profiles/${HELD_MODEL}`, { latency: { ttftMs: 0 } });
+    const second = await start(groupId);
+    const [result] = await waitFor(() => (resultsOf(results, tenant).length > 0 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the redelivered request answered by the second worker',
+    });
+    expect(result).toMatchObject({ id, status: 'succeeded', resultId: `${tenant}.${id}.realtime.1` });
+    expect(resultsOf(results, tenant)).toHaveLength(1);
+    expect(await second.app.get(MetricsRegistry).metrics()).toMatch(/^sluice_worker_results_total\{lane="realtime",status="succeeded",code="none",service="realtime-worker"\} 1$/m);
+    // The provider does not know the first worker gave up: that call runs to its end and is billed,
+    // so a redelivered request costs a second call.
+    await waitFor(async () => (await billedCalls(apiKey, HELD_MODEL)) === 2, { ...WAIT, description: 'both calls billed by the provider' });
+  });
+});
