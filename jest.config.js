@@ -13,6 +13,9 @@ const shared = {
 };
 
 module.exports = {
+  // Worker processes even on two cores: each suite gets a process of its own, apart from the global
+  // setup (which loads the ledger and contracts), and a suite that leaks a handle cannot hang the run.
+  maxWorkers: 2,
   // Integration tests wait on real brokers with their own deadlines (waitFor); this only backs them up.
   testTimeout: 120000,
   projects: [
