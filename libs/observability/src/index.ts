@@ -13,4 +13,5 @@ export * from './database/database.tokens';
 export * from './database/database.module';
 export * from './bootstrap/service-name.token';
 export * from './bootstrap/service.module';
+export * from './bootstrap/consumed.topics';
 export * from './bootstrap/service.bootstrap';

@@ -1,9 +1,8 @@
-import { INestApplication, Type } from '@nestjs/common';
+import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigClass, ConfigValidationError, SluiceConfig } from '@sluice/config';
-import { validateMessage } from '@sluice/contracts';
-import { SluiceKafkaTransport, TopicContract } from '@sluice/kafka';
-import type { ClassConstructor } from 'class-transformer';
+import { SluiceKafkaTransport } from '@sluice/kafka';
 import type { Server } from 'node:http';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -11,11 +10,9 @@ import { ConsumerHealthRegistry } from '../health/consumer-health.registry';
 import { ReadinessState } from '../health/readiness.state';
 import { createRootLogger } from '../logging/logger.options';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
+import { ConsumedTopics, topicContracts } from './consumed.topics';
 import { runShutdown, ShutdownStep } from './shutdown.sequence';
 import { SluiceServiceModule } from './service.module';
-
-/** Topic → the contract class its messages are validated against before they reach the handler. */
-export type ConsumedTopics = Readonly<Record<string, ClassConstructor<object>>>;
 
 export interface ServiceDefinition<C extends SluiceConfig> {
   /** Short service name (`router`): the `service` field of logs and the `service` label of metrics. */
@@ -25,18 +22,32 @@ export interface ServiceDefinition<C extends SluiceConfig> {
   config: ConfigClass<C>;
   /** What the service consumes; each topic needs an `@EventPattern` handler. Empty for an HTTP-only service. */
   consumes: ConsumedTopics;
+  /**
+   * Body handling of the HTTP application, as Nest's options name it: `bodyParser: false` leaves out
+   * Nest's default JSON and urlencoded parsers (a service adds its own in `configure`), `rawBody: true`
+   * keeps each parsed body's bytes as `req.rawBody`.
+   */
+  http?: Pick<NestApplicationOptions, 'bodyParser' | 'rawBody'>;
+  /**
+   * Setup only the application object offers (body parsers, Swagger, global enhancers), run once the
+   * application is created, before the consumer starts and before it listens. Not later: Nest adds
+   * its default body parsers, the routes and the catch-all 404 when the application initialises (on
+   * listen), so a parser added after that would see bodies already parsed with the defaults, and a
+   * route would sit behind the 404.
+   */
+  configure?(app: NestExpressApplication): void | Promise<void>;
 }
 
 /**
  * Starts a Sluice service: validates its environment (exit 1 naming each wrong variable), builds the
  * Nest application with JSON logging, metrics, health, the database pool and the Kafka producer,
- * connects the Kafka transport when the service consumes topics, and listens on PORT. On SIGTERM or
- * SIGINT it shuts down in dependency order within SHUTDOWN_TIMEOUT_MS: stop taking work, stop
+ * runs the service's `configure`, connects the Kafka transport when the service consumes topics, and
+ * listens on PORT. On SIGTERM or SIGINT it shuts down in dependency order within SHUTDOWN_TIMEOUT_MS: stop taking work, stop
  * consuming (in-flight messages finish and are committed), stop serving HTTP, then Nest's hooks close
  * the producer and finally the database. It exits 0 when all of that finished in time, 1 otherwise.
  */
 export async function bootstrapService<C extends SluiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  const { name, module, config: configClass, consumes } = definition;
+  const { name, module, config: configClass, consumes, http, configure } = definition;
   let serviceModule;
   try {
     serviceModule = SluiceServiceModule.forRoot({ name, config: configClass });
@@ -51,10 +62,14 @@ export async function bootstrapService<C extends SluiceConfig>(definition: Servi
   let log: Logger | undefined;
   try {
     // The application's own module, extended with the shared service module, is the root.
-    const app = await NestFactory.create({ module, imports: [serviceModule] }, { bufferLogs: true, abortOnError: false });
+    const app = await NestFactory.create<NestExpressApplication>(
+      { module, imports: [serviceModule] },
+      { ...http, bufferLogs: true, abortOnError: false },
+    );
     app.useLogger(app.get(NestPinoLogger));
     log = app.get<Logger>(ROOT_LOGGER);
     const config = app.get(SluiceConfig);
+    await configure?.(app);
     const consumer = Object.keys(consumes).length > 0 ? connectConsumer(app, config, consumes, log) : undefined;
     watchSignals(app, consumer, config.SHUTDOWN_TIMEOUT_MS, log);
     await app.startAllMicroservices();
@@ -69,14 +84,10 @@ export async function bootstrapService<C extends SluiceConfig>(definition: Servi
 function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: ConsumedTopics, log: Logger): SluiceKafkaTransport {
   const groupId = config.KAFKA_GROUP_ID;
   if (groupId === undefined) throw new ConfigValidationError(['KAFKA_GROUP_ID is required by a service that consumes (not set)']);
-  const contracts: Record<string, TopicContract> = {};
-  for (const [topic, contract] of Object.entries(consumes)) {
-    contracts[topic] = { validate: (plain) => validateMessage(contract, plain) };
-  }
   const transport = new SluiceKafkaTransport({
     client: { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log },
     groupId,
-    contracts,
+    contracts: topicContracts(consumes),
     // In-flight handlers get half the shutdown budget; the rest is for HTTP, the producer and the database.
     consumer: { shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2) },
   });
