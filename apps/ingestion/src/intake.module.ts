@@ -7,13 +7,11 @@ import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
 import { newRequestId } from './accept/request-id.generator';
-import { ApiDocs } from './docs/api-docs.setup';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
 import { RequestEventsController } from './events/request-events.controller';
 import { RequestEventsHub } from './events/request-events.hub';
 import { RequestEventsRelay } from './events/request-events.relay';
 import { API_KEYS, ApiKeyGuard } from './http/auth/api-key.guard';
-import { requestBodyParserProvider } from './http/body/request-body.parser';
 import { RequestsController } from './http/requests.controller';
 import { RequestStatusQuery } from './http/status/request-status.query';
 import { SubmitRequestsHandler } from './http/submissions/submit-requests.handler';
@@ -51,11 +49,9 @@ const providers: Provider[] = [
   },
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests) },
   ApiKeyGuard,
-  requestBodyParserProvider,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,
   EventStreamsKeeper,
-  ApiDocs,
 ];
 
 /**

@@ -1,11 +1,13 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { createTestDatabase, TestDatabase } from '@sluice/ledger/testing/test-database';
 import { SluiceServiceModule } from '@sluice/observability';
 import { randomTenant } from '@sluice/testing';
 import type { AddressInfo } from 'node:net';
 import { IngestionConfig } from '../src/ingestion.config';
+import { configureIngestion, ingestionService } from '../src/ingestion.definition';
 import { IntakeModule } from '../src/intake.module';
 
 export interface RunningIngestion {
@@ -17,8 +19,9 @@ export interface RunningIngestion {
 
 /**
  * Ingestion in this process the way bootstrapService builds it (the shared service module plus the
- * app's modules, created by NestFactory), against a fresh database and the dev broker. `configure`
- * runs before listening, e.g. to connect a Kafka transport.
+ * app's modules, created by NestFactory with ingestion's HTTP options and set up by its own
+ * configureIngestion), against a fresh database and the dev broker. `configure` runs after that and
+ * before listening, e.g. to connect a Kafka transport.
  */
 export async function startIngestion(
   options: { database: TestDatabase; controllers?: Type<unknown>[]; configure?: (app: INestApplication) => void } & { env?: Record<string, string> },
@@ -26,10 +29,11 @@ export async function startIngestion(
   Object.assign(process.env, { DATABASE_URL: options.database.url, LOG_LEVEL: 'error' }, options.env);
   const service = SluiceServiceModule.forRoot({ name: 'ingestion', config: IngestionConfig });
   class IngestionUnderTest {}
-  const app = await NestFactory.create(
+  const app = await NestFactory.create<NestExpressApplication>(
     { module: IngestionUnderTest, imports: [service, IntakeModule], controllers: options.controllers ?? [] },
-    { logger: false },
+    { ...ingestionService.http, logger: false },
   );
+  configureIngestion(app);
   options.configure?.(app);
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');

@@ -134,6 +134,8 @@ describe('ingestion HTTP API (real broker and database)', () => {
     expect(broken).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } });
     const text = await client.post('/v1/requests', 'hello', { 'content-type': 'text/plain' });
     expect(text).toMatchObject({ status: 415, body: { error: { code: 'INVALID_JSON' } } });
+    const form = await client.post('/v1/requests', 'tenant=acme&provider=openai', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form).toMatchObject({ status: 415, body: { error: { code: 'INVALID_JSON' } } });
     const foreign = await client.post('/v1/requests', { ...request(), tenant: 'someone-else' });
     expect(foreign).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
   });

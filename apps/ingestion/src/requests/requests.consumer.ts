@@ -3,10 +3,9 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@sluice/contracts';
 import { SluiceKafkaContext } from '@sluice/kafka';
 import { MessageObserver } from '@sluice/observability';
-import { RawRequestMessage } from './raw-request.message';
 import { ConsumedRequest, RequestsHandler, requestIdOf } from './requests.handler';
 
-/** Requests produced straight to Kafka; RequestsHandler validates them (see RawRequestMessage). */
+/** Requests produced straight to Kafka, as JSON objects: RequestsHandler validates them (see `consumes` in ingestion.definition.ts). */
 @Controller()
 export class RequestsConsumer {
   constructor(
@@ -15,8 +14,7 @@ export class RequestsConsumer {
   ) {}
 
   @EventPattern(Topics.Requests)
-  async onRequest(@Payload() message: RawRequestMessage, @Ctx() context: SluiceKafkaContext): Promise<void> {
-    const { value } = message;
+  async onRequest(@Payload() value: Record<string, unknown>, @Ctx() context: SluiceKafkaContext): Promise<void> {
     const consumed: ConsumedRequest = {
       topic: context.getTopic(),
       partition: context.getPartition(),

@@ -4,9 +4,10 @@ import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { parseBrokerList, SluiceKafkaContext, SluiceKafkaTransport, withAdmin } from '@sluice/kafka';
 import { collectMessages, deleteTopics, fastSession, memoryLogger, MessageCollector, produceFixtures, testKafka } from '@sluice/kafka/testing';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
+import { topicContracts } from '@sluice/observability';
 import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
 import { createTestDatabase, RunningIngestion, startIngestion } from '../../test/ingestion.harness';
-import { RawRequestMessage } from './raw-request.message';
+import { ingestionService } from '../ingestion.definition';
 import { RequestsConsumer } from './requests.consumer';
 
 // The production consumer, moved to a topic of this test's own: the shared sluice.requests.v1 holds
@@ -15,8 +16,8 @@ const requestsTopic = randomTopicName('ingestion-requests');
 
 class TestTopicRequestsConsumer extends RequestsConsumer {
   @EventPattern(requestsTopic)
-  override onRequest(@Payload() message: RawRequestMessage, @Ctx() context: SluiceKafkaContext): Promise<void> {
-    return super.onRequest(message, context);
+  override onRequest(@Payload() value: Record<string, unknown>, @Ctx() context: SluiceKafkaContext): Promise<void> {
+    return super.onRequest(value, context);
   }
 }
 
@@ -44,8 +45,8 @@ describe('ingestion consuming requests (real broker and database)', () => {
     transport = new SluiceKafkaTransport({
       client: { brokers: parseBrokerList(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'), clientId: 'ingestion-test', logger: memoryLogger() },
       groupId: randomGroupId('ingestion'),
-      // As bootstrapService builds it from `consumes`.
-      contracts: { [requestsTopic]: { validate: (plain) => validateMessage(RawRequestMessage, plain) } },
+      // As bootstrapService builds it from ingestion's `consumes`.
+      contracts: topicContracts({ [requestsTopic]: ingestionService.consumes[Topics.Requests]! }),
       consumer: { session: fastSession, retry: { maxRetries: 1, initialDelayMs: 10, maxDelayMs: 20 } },
       onFatal: (error) => {
         throw error;
@@ -103,19 +104,21 @@ describe('ingestion consuming requests (real broker and database)', () => {
     expect(await ingestion.ledger.requests.get(tenant, 'k-bad')).toBeUndefined();
   });
 
-  it('dead-letters what is not JSON, and what names no usable tenant, with the reason in headers', async () => {
+  it('dead-letters what is not a JSON object, and what names no usable tenant, with the reason in headers', async () => {
     await produceFixtures(kafka, requestsTopic, [
       { key: 'k-garbage', value: Buffer.from('{"tenant": "acme", oops') },
+      { key: 'k-array', value: Buffer.from('[{"tenant": "acme"}]') },
       { key: 'k-no-tenant', value: sampleRequest({ tenant: undefined, id: 'k-no-tenant' }) },
       { key: 'k-bad-tenant', value: sampleRequest({ tenant: 'Not Valid', id: 'k-bad-tenant' }) },
       { key: 'k-last', value: sampleRequest({ tenant, id: 'k-last' }) },
     ]);
 
-    await waitFor(() => deadLettered().length === 3, { timeoutMs: 30_000, description: 'three dead-lettered messages' });
+    await waitFor(() => deadLettered().length === 4, { timeoutMs: 30_000, description: 'four dead-lettered messages' });
     const reasons = new Map(deadLettered().map((message) => [message.key?.toString(), message.headers['x-sluice-error-code']]));
     expect(reasons).toEqual(
       new Map([
         ['k-garbage', 'INVALID_JSON'],
+        ['k-array', 'VALIDATION_FAILED'],
         ['k-no-tenant', 'MISSING_TENANT'],
         ['k-bad-tenant', 'INVALID_TENANT'],
       ]),

@@ -1,9 +1,7 @@
-import { createParamDecorator, ExecutionContext, Provider } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { ExpressAdapter } from '@nestjs/platform-express';
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCode } from '@sluice/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IngestionConfig } from '../../ingestion.config';
 
 /** What the parser made of a request body: the JSON and its size, or why there is none. */
 export type ReceivedBody =
@@ -47,29 +45,16 @@ function recordParserFailure(error: unknown, req: IncomingMessage, _res: ServerR
   next();
 }
 
-const REQUEST_BODY_PARSER = Symbol('ingestion.request-body-parser');
-
 /**
- * Raises the JSON body limit to the bulk limit. bootstrapService owns NestFactory.create, so there is no
- * `app.useBodyParser` call to make; this does the same through the adapter while the module is being
- * built, before Nest registers its 100 kB default (which it skips once a JSON parser is in place).
- * The raw body is kept to measure the size of one-request bodies against their own, smaller limit.
+ * The only body parser of the application, which is created without Nest's defaults (`bodyParser:
+ * false`): JSON up to the bulk limit, a failure kept for the route to answer. The application keeps raw
+ * bodies (`rawBody: true`): their size is checked against the smaller one-request limit, and a body
+ * without one was not JSON (415).
  */
-export const requestBodyParserProvider: Provider = {
-  provide: REQUEST_BODY_PARSER,
-  inject: [HttpAdapterHost, IngestionConfig],
-  useFactory: (host: HttpAdapterHost, config: IngestionConfig): true => {
-    const adapter = host.httpAdapter as ExpressAdapter | undefined;
-    if (adapter === undefined) {
-      // @nestjs/testing attaches the adapter only after building the module; NestFactory.create, as
-      // bootstrapService and the integration specs use it, attaches it first.
-      throw new Error('the ingestion module must be created with NestFactory.create: its HTTP adapter is needed while the module is built');
-    }
-    adapter.useBodyParser('json', true, { limit: config.INGESTION_BULK_BODY_LIMIT_BYTES });
-    adapter.use(recordParserFailure);
-    return true;
-  },
-};
+export function useRequestBodyParser(app: NestExpressApplication, limitBytes: number): void {
+  app.useBodyParser('json', { limit: limitBytes });
+  app.use(recordParserFailure);
+}
 
 /** The request's body as ReceivedBody: a controller parameter. */
 export const Received = createParamDecorator((_data: unknown, context: ExecutionContext): ReceivedBody => {

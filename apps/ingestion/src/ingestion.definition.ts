@@ -1,0 +1,25 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Topics } from '@sluice/contracts';
+import type { ServiceDefinition } from '@sluice/observability';
+import { setUpApiDocs } from './docs/api-docs.setup';
+import { useRequestBodyParser } from './http/body/request-body.parser';
+import { IngestionConfig } from './ingestion.config';
+import { IngestionModule } from './ingestion.module';
+
+/** Ingestion's own application setup: its JSON body parser and the API docs. */
+export function configureIngestion(app: NestExpressApplication): void {
+  useRequestBodyParser(app, app.get(IngestionConfig).INGESTION_BULK_BODY_LIMIT_BYTES);
+  setUpApiDocs(app);
+}
+
+/** Ingestion as bootstrapService runs it; the integration harness builds the application from the same parts. */
+export const ingestionService: ServiceDefinition<IngestionConfig> = {
+  name: 'ingestion',
+  module: IngestionModule,
+  config: IngestionConfig,
+  // Not InferenceRequestV1: RequestsHandler validates requests itself, to answer an invalid one from a
+  // usable tenant with a `rejected` event naming its field rather than dead-lettering it.
+  consumes: { [Topics.Requests]: 'json-object' },
+  http: { bodyParser: false, rawBody: true },
+  configure: configureIngestion,
+};
