@@ -2,6 +2,7 @@ import { Migration } from './migration';
 import { initialMigration } from './sql/001_initial.migration';
 import { coalescingMigration } from './sql/002_coalescing.migration';
 import { resultDeliveryMigration } from './sql/003_result_delivery.migration';
+import { deliveredResultMigration } from './sql/004_delivered_result.migration';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration, resultDeliveryMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration, resultDeliveryMigration, deliveredResultMigration];

@@ -75,9 +75,36 @@ describe('CompletionsRepository', () => {
     expect(outcomes.filter((o) => o.outcome === 'superseded').every((o) => o.outcome === 'superseded' && o.winnerResultId === winner)).toBe(true);
 
     expect((await requests.get(tenant, 'race'))?.resultId).toBe(winner);
+    expect((await completions.deliveredResult(tenant, 'race'))?.resultId).toBe(winner);
     expect((await completions.resultIdsOf(tenant, 'race')).sort()).toEqual(contenders.map((r) => r.resultId).sort());
     const { rows } = await db.pool.query('select count(*)::int as n from completions where tenant = $1', [tenant]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('stores the booked result as the delivered one, readable by its tenant only', async () => {
+    const tenant = randomTenant();
+    const other = randomTenant();
+    await recordRequest(tenant, 'r1');
+    const delivered = result(tenant, 'r1', 'realtime', 1, { metadata: { order: '42' } });
+    expect((await completions.book(delivered)).outcome).toBe('booked');
+
+    const stored = await completions.deliveredResult(tenant, 'r1');
+    expect(stored).toEqual(JSON.parse(JSON.stringify(delivered)));
+    expect(validateMessage(InferenceResultV1, stored).ok).toBe(true);
+    expect(await completions.deliveredResult(other, 'r1')).toBeUndefined();
+    expect(await completions.deliveredResult(tenant, 'nope')).toBeUndefined();
+  });
+
+  it('keeps the winner as the delivered result when a later result is superseded', async () => {
+    const tenant = randomTenant();
+    await recordRequest(tenant, 'r1');
+    const winner = result(tenant, 'r1', 'realtime');
+    const loser = result(tenant, 'r1', 'batch', 1, { cost: { usd: 0.00001, realtimeUsd: 0.0001, savedUsd: 0.00009 } });
+    await completions.book(winner);
+    expect(await completions.book(loser)).toEqual({ outcome: 'superseded', resultId: loser.resultId, winnerResultId: winner.resultId });
+    expect(await completions.book(winner)).toEqual({ outcome: 'already-booked', resultId: winner.resultId });
+
+    expect(await completions.deliveredResult(tenant, 'r1')).toMatchObject({ resultId: winner.resultId, lane: 'realtime', cost: winner.cost });
   });
 
   it('books a failure with its error code', async () => {

@@ -86,7 +86,8 @@ export class CompletionsRepository {
   /**
    * Books a result exactly once per request, in one transaction: the result is recorded (every
    * result is, for billing), the first one to claim the request's completion row wins, and only the
-   * winner updates the request. Safe under any number of concurrent and repeated calls.
+   * winner updates the request and has its result stored as the delivered one. Safe under any number
+   * of concurrent and repeated calls.
    */
   async book(result: InferenceResultV1): Promise<BookingOutcome> {
     return withTransaction(this.pool, async (client) => {
@@ -114,8 +115,8 @@ export class CompletionsRepository {
       );
       const claimed = await client.query(
         `insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
-                                  saved_usd, received_at, completed_at, deadline, deadline_met)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                  saved_usd, received_at, completed_at, deadline, deadline_met, result)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)
          on conflict (tenant, request_id) do nothing
          returning result_id`,
         [
@@ -133,6 +134,7 @@ export class CompletionsRepository {
           result.timings.completedAt,
           result.deadline ?? null,
           result.deadlineMet ?? null,
+          JSON.stringify(result),
         ],
       );
       if (claimed.rows.length === 0) {
@@ -182,6 +184,19 @@ export class CompletionsRepository {
   async get(tenant: string, requestId: string): Promise<CompletionRecord | undefined> {
     const { rows } = await this.pool.query<CompletionRow>('select * from completions where tenant = $1 and request_id = $2', [tenant, requestId]);
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /**
+   * The result delivered for a tenant's request, as it was booked (and published): what the tenant may
+   * read back. Undefined until the request is complete, for another tenant's request, and for
+   * completions booked before results were stored.
+   */
+  async deliveredResult(tenant: string, requestId: string): Promise<InferenceResultV1 | undefined> {
+    const { rows } = await this.pool.query<{ result: InferenceResultV1 | null }>(
+      'select result from completions where tenant = $1 and request_id = $2',
+      [tenant, requestId],
+    );
+    return rows[0]?.result ?? undefined;
   }
 
   /** All results recorded for a request (the delivered one and any that lost the race), for billing. */
