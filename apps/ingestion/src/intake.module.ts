@@ -47,7 +47,7 @@ const providers: Provider[] = [
         () => newRequestId(new Date()),
       ),
   },
-  { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests) },
+  { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
   ApiKeyGuard,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,

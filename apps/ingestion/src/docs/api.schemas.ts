@@ -168,17 +168,6 @@ export class CostDoc {
   savedUsd!: number | null;
 }
 
-export class ResultSummaryDoc {
-  @ApiProperty({ description: 'The delivered result id (see sluice.results.v1).' })
-  id!: string;
-
-  @ApiProperty({ enum: ['succeeded', 'failed'] })
-  status!: string;
-
-  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'string' } } })
-  error!: { code: string } | null;
-}
-
 export class RequestViewDoc {
   @ApiProperty()
   id!: string;
@@ -222,8 +211,15 @@ export class RequestViewDoc {
   @ApiProperty({ type: CostDoc, nullable: true })
   cost!: CostDoc | null;
 
-  @ApiProperty({ type: ResultSummaryDoc, nullable: true })
-  result!: ResultSummaryDoc | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'Once the request is complete: the delivered result, an InferenceResultV1 exactly as published on sluice.results.v1 ' +
+      '(id, tenant, resultId, status, lane, provider, model, response or error, usage, cost, timings, metadata).',
+  })
+  result!: Record<string, unknown> | null;
 
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   metadata!: Record<string, string>;

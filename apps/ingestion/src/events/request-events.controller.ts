@@ -44,7 +44,7 @@ export class RequestEventsController {
       'First `status` (what the ledger knows, as GET /v1/requests/:id), then the lifecycle events as they happen ' +
       '(event name = type: accepted, routed, queued, batched, submitted, progress, escalated, completed, failed), token ' +
       '`chunk`s of a streamed completion, the delivered `result`, and `end`; then the stream closes. A request that is ' +
-      'already complete gets `status` and `end` at once.',
+      'already complete gets `status`, its stored `result` and `end` at once.',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'The event stream.' })
@@ -77,6 +77,6 @@ export class RequestEventsController {
     });
     // The response's close, not the request's: a request without a body "closes" as soon as it is read.
     response.once('close', () => stream.close());
-    stream.start({ terminal: isTerminal(view.status), view });
+    stream.start({ terminal: isTerminal(view.status), view, result: view.result ?? undefined });
   }
 }

@@ -88,17 +88,24 @@ describe('request event streams (real broker and database)', () => {
     expect(result).toMatchObject({ id: 'sse-1', tenant, status: 'succeeded', response: { object: 'chat.completion' } });
   });
 
-  it('tells a client that connects after completion how it ended, and ends at once', async () => {
+  it('gives a client that connects after completion the stored result, framed as live, and ends at once', async () => {
     const { tenant, key } = await tenantWithKey(ingestion.ledger, 'late');
+    const other = await tenantWithKey(ingestion.ledger, 'oth');
     await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('late-1'));
-    const result = validateMessage(InferenceResultV1, inferenceResult(tenant, 'late-1'));
+    const published = inferenceResult(tenant, 'late-1');
+    const result = validateMessage(InferenceResultV1, published);
     if (!result.ok) throw new Error(`the fixture result is invalid: ${JSON.stringify(result.errors)}`);
     expect(await ingestion.ledger.completions.book(result.value)).toMatchObject({ outcome: 'booked' });
 
     const client = await stream('late-1', key);
     await waitFor(() => client.ended(), { timeoutMs: 10_000, description: 'the stream of a completed request to end' });
-    expect(client.events().map((event) => event.event)).toEqual(['status', 'end']);
-    expect(client.events()[0].data).toMatchObject({ status: 'succeeded', result: { id: `${tenant}.late-1.realtime.1`, status: 'succeeded' } });
+    const events = client.events();
+    expect(events.map((event) => event.event)).toEqual(['status', 'result', 'end']);
+    expect(events[0].data).toMatchObject({ status: 'succeeded', result: { resultId: `${tenant}.late-1.realtime.1` } });
+    expect(events[1]).toEqual({ event: 'result', id: `${tenant}.late-1.realtime.1`, data: published });
+    expect(validateMessage(InferenceResultV1, events[1].data).ok).toBe(true);
+
+    expect((await stream('late-1', other.key)).status).toBe(404);
   });
 
   it("refuses another tenant's request as not found", async () => {

@@ -1,3 +1,4 @@
+import type { InferenceResultV1 } from '@sluice/contracts';
 import { completedEvent, inferenceResult, lifecycleEvent, parseSse, relayed, streamChunk } from '../../test/stream.fixtures';
 import { RequestEventsHub } from './request-events.hub';
 import { RequestStream } from './request.stream';
@@ -54,6 +55,17 @@ describe('RequestStream', () => {
     stream.start({ terminal: true, view: { status: 'succeeded' } });
 
     expect(names()).toEqual(['status', 'end']);
+    expect(ended()).toBe(1);
+  });
+
+  it('sends the stored result of a request the ledger already has complete, framed as a live one, then ends', () => {
+    const { stream, send, events, names, ended } = setUp();
+    const stored = inferenceResult('acme', 'r-1') as unknown as InferenceResultV1;
+    stream.start({ terminal: true, view: { status: 'succeeded' }, result: stored });
+    send(relayed.results, inferenceResult('acme', 'r-1'));
+
+    expect(names()).toEqual(['status', 'result', 'end']);
+    expect(events()[1]).toEqual({ event: 'result', id: 'acme.r-1.realtime.1', data: stored });
     expect(ended()).toBe(1);
   });
 

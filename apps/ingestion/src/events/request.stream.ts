@@ -14,6 +14,12 @@ export interface StreamSnapshot {
   terminal: boolean;
   /** Sent as the `status` event. */
   view: object;
+  /**
+   * The result the ledger holds as delivered. With a terminal snapshot it is sent as the `result`
+   * event, as a live client got it: a client that connects after the result went by has no other way
+   * to receive it, since the relay starts at the latest offsets.
+   */
+  result?: InferenceResultV1;
 }
 
 export interface RequestStreamOptions {
@@ -36,7 +42,8 @@ function defaultSchedule(run: () => void, ms: number): () => void {
  * so nothing published in between is missed: messages are held until `start` has sent the ledger's
  * snapshot. Then it relays lifecycle events (`accepted`, `routed`, …, by their type), token chunks
  * (`chunk`, in order, without repeats) and finally the delivered result (`result`), and ends with
- * `end`. The result travels on another topic than the `completed` event that names it, so either may
+ * `end`. A request already complete when the stream opens gets its stored result, if any, and `end`
+ * at once. The result travels on another topic than the `completed` event that names it, so either may
  * come first; results are held until `completed` says which one was delivered.
  */
 export class RequestStream {
@@ -68,7 +75,8 @@ export class RequestStream {
     this.started = true;
     this.sink.write(sseFrame({ event: 'status', data: snapshot.view }));
     if (snapshot.terminal) {
-      this.finish();
+      if (snapshot.result !== undefined) this.deliver(snapshot.result);
+      else this.finish();
       return;
     }
     for (const item of this.held.splice(0)) this.relay(item);

@@ -1,5 +1,5 @@
-import { AcceptedRequestV1, LifecycleEventV1, Topics } from '@sluice/contracts';
-import { sampleRequest } from '@sluice/contracts/testing/message.samples';
+import { AcceptedRequestV1, InferenceResultV1, LifecycleEventV1, resultIdFor, Topics, validateMessage } from '@sluice/contracts';
+import { sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
 import { collectMessages, MessageCollector, testKafka } from '@sluice/kafka/testing';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
 import { waitFor } from '@sluice/testing';
@@ -157,6 +157,24 @@ describe('ingestion HTTP API (real broker and database)', () => {
     expect(missing).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'request never-was not found' } } });
     const stream = await apiClient(ingestion.baseUrl, other.key).get('/v1/requests/mine-1/events');
     expect(stream).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+  });
+
+  it('shows a completed request with its delivered result to its tenant only', async () => {
+    const owner = await tenantWithKey(ingestion.ledger, 'own');
+    const other = await tenantWithKey(ingestion.ledger, 'oth');
+    expect((await apiClient(ingestion.baseUrl, owner.key).post('/v1/requests', request({ id: 'done-1' }))).status).toBe(202);
+    const published = sampleResult({ id: 'done-1', tenant: owner.tenant, lane: 'realtime', resultId: resultIdFor(owner.tenant, 'done-1', 'realtime', 1) });
+    const result = validateMessage(InferenceResultV1, published);
+    if (!result.ok) throw new Error(`the fixture result is invalid: ${JSON.stringify(result.errors)}`);
+    expect(await ingestion.ledger.completions.book(result.value)).toMatchObject({ outcome: 'booked' });
+
+    const mine = await apiClient(ingestion.baseUrl, owner.key).get('/v1/requests/done-1');
+    expect(mine).toMatchObject({ status: 200, body: { id: 'done-1', tenant: owner.tenant, status: 'succeeded', lane: 'realtime' } });
+    expect((mine.body as { result: unknown }).result).toEqual(published);
+    expect(validateMessage(InferenceResultV1, (mine.body as { result: unknown }).result).ok).toBe(true);
+
+    const theirs = await apiClient(ingestion.baseUrl, other.key).get('/v1/requests/done-1');
+    expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'request done-1 not found' } } });
   });
 
   it('counts accepted requests by source and refusals by code', async () => {

@@ -1,3 +1,5 @@
+import type { InferenceResultV1 } from '@sluice/contracts';
+import { sampleFailedResult } from '@sluice/contracts/testing/message.samples';
 import { recordOf } from '../../../test/intake.fakes';
 import { requestView } from './request-status.view';
 
@@ -33,11 +35,14 @@ describe('requestView', () => {
     expect(requestView(routed)).toMatchObject({ decision: { reason: 'deadline-slack>batch-estimate', estimatedCostUsd: 0.5 }, result: null });
 
     const failed = { ...routed, status: 'failed' as const, resultId: 'acme.r-1.batch.1', errorCode: 'BATCH_EXPIRED', costUsd: 0, savedUsd: 1, completedAt: new Date('2030-01-01T00:30:00Z'), deadlineMet: true };
-    expect(requestView(failed)).toMatchObject({
+    const delivered = sampleFailedResult({ id: 'r-1', lane: 'batch', resultId: 'acme.r-1.batch.1' }) as unknown as InferenceResultV1;
+    expect(requestView(failed, delivered)).toMatchObject({
       cost: { usd: 0, realtimeUsd: 1, savedUsd: 1 },
       deadlineMet: true,
-      result: { id: 'acme.r-1.batch.1', status: 'failed', error: { code: 'BATCH_EXPIRED' } },
       timings: { completedAt: '2030-01-01T00:30:00.000Z' },
     });
+    expect(requestView(failed, delivered).result).toBe(delivered);
+    // A result offered for a request the ledger does not have complete is not shown.
+    expect(requestView(routed, delivered).result).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { Lane, Operation, Provider, RequestMode } from '@sluice/contracts';
+import type { InferenceResultV1, Lane, Operation, Provider, RequestMode } from '@sluice/contracts';
 import type { RequestRecord, RequestStatus } from '@sluice/ledger';
 import { RequestLinks, requestLinks } from './request.links';
 
@@ -19,8 +19,11 @@ export interface RequestView {
   deadlineMet: boolean | null;
   timings: { receivedAt: string; routedAt: string | null; completedAt: string | null };
   cost: { usd: number; realtimeUsd: number | null; savedUsd: number | null } | null;
-  /** The delivered result, once the request is complete. */
-  result: { id: string; status: 'succeeded' | 'failed'; error: { code: string } | null } | null;
+  /**
+   * The delivered result as published on sluice.results.v1, once the request is complete (null for
+   * completions booked before the ledger stored results).
+   */
+  result: InferenceResultV1 | null;
   metadata: Record<string, string>;
   links: RequestLinks;
 }
@@ -35,7 +38,7 @@ function instant(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
 
-export function requestView(record: RequestRecord): RequestView {
+export function requestView(record: RequestRecord, delivered?: InferenceResultV1): RequestView {
   const { status } = record;
   return {
     id: record.id,
@@ -55,10 +58,7 @@ export function requestView(record: RequestRecord): RequestView {
     deadlineMet: record.deadlineMet,
     timings: { receivedAt: record.receivedAt.toISOString(), routedAt: instant(record.routedAt), completedAt: instant(record.completedAt) },
     cost: record.costUsd === null ? null : { usd: record.costUsd, realtimeUsd: record.realtimeCostUsd, savedUsd: record.savedUsd },
-    result:
-      isTerminal(status) && record.resultId !== null
-        ? { id: record.resultId, status, error: record.errorCode === null ? null : { code: record.errorCode } }
-        : null,
+    result: isTerminal(status) && delivered !== undefined ? delivered : null,
     metadata: record.metadata,
     links: requestLinks(record.id),
   };
