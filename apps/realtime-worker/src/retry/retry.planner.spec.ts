@@ -54,6 +54,13 @@ describe('planRetry', () => {
     expect(planRetry(failure({ attempt: 1 }), { ...POLICY, maxAttempts: 1 }, middle)).toEqual({ action: 'stop', reason: 'attempts-exhausted' });
   });
 
+  it('waits out rate limits past the attempt count while the deadline allows, but not without a deadline', () => {
+    const limited = failure({ kind: 'rate_limited', retryAfterMs: 1_000, attempt: 12, deadline: NOW + 60_000 });
+    expect(planRetry(limited, POLICY, middle)).toEqual({ action: 'retry', delayMs: 1_025 });
+    expect(planRetry({ ...limited, deadline: NOW + 1_100 }, POLICY, middle)).toEqual({ action: 'stop', reason: 'deadline' });
+    expect(planRetry({ ...limited, deadline: undefined }, POLICY, middle)).toEqual({ action: 'stop', reason: 'attempts-exhausted' });
+  });
+
   it('does not plan a retry that could not start in time to finish before the deadline', () => {
     // A 1 s retry-after with 1.1 s left leaves less than minAttemptMs for the call itself.
     const tooLate = failure({ kind: 'rate_limited', retryAfterMs: 1_000, deadline: NOW + 1_100 });

@@ -1,7 +1,7 @@
 import type { ProviderErrorKind } from '@sluice/providers';
 
 export interface ProviderRetryPolicy {
-  /** Provider calls per target (the first one included) before giving up on it. */
+  /** Provider calls per target (the first one included) before giving up on it; rate limits under a deadline are bounded by the deadline instead. */
   maxAttempts: number;
   /** Backoff before the second call; doubles with every further one. */
   baseDelayMs: number;
@@ -52,7 +52,10 @@ export function planRetry(
   random: () => number = Math.random,
 ): RetryPlan {
   if (!RETRYABLE.has(failure.kind)) return { action: 'stop', reason: 'not-retryable' };
-  if (failure.attempt >= policy.maxAttempts) return { action: 'stop', reason: 'attempts-exhausted' };
+  // A rate limit says when to come back, so while a deadline bounds the wait it is not a failure to
+  // count: a 429 storm is waited out for as long as the request's deadline allows.
+  const boundedByDeadline = failure.kind === 'rate_limited' && failure.deadline !== undefined;
+  if (failure.attempt >= policy.maxAttempts && !boundedByDeadline) return { action: 'stop', reason: 'attempts-exhausted' };
   const delayMs = Math.round(
     failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
       ? failure.retryAfterMs + policy.jitter * policy.baseDelayMs * random()
