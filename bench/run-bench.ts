@@ -1,0 +1,53 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark; without a name, lists them. Each writes
+ * its figures, its baseline from the same run, the ratio and the environment to bench/results/<name>.json.
+ */
+interface Bench {
+  description: string;
+  /** Undefined while the benchmark is not written yet. */
+  run?: (argv: readonly string[]) => Promise<void>;
+}
+
+const BENCHES: Record<string, Bench> = {
+  realtime: {
+    description: 'realtime overhead (request -> result, minus provider time) p50/p99 against a raw kafkajs chain of the same hops; streaming vs blocking time to last token',
+    run: async (argv) => (await import('./realtime/realtime.bench')).runRealtimeBench(argv),
+  },
+  batch: { description: 'one million embedding requests into the fewest provider batches, memory bounded (not written yet)' },
+  cost: { description: 'cost at SLO on a replayed trace against all-realtime and naive all-batch (not written yet)' },
+};
+
+function list(): string {
+  return [
+    'usage: npm run bench -- <name> [options]   (npm run bench -- <name> --help for its options)',
+    '',
+    ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(10)} ${bench.run ? '' : '[planned] '}${bench.description}`),
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === 'list') {
+    console.log(list());
+    return 0;
+  }
+  const bench = BENCHES[name];
+  if (bench === undefined) {
+    console.error(`unknown benchmark "${name}"\n\n${list()}`);
+    return 2;
+  }
+  if (bench.run === undefined) {
+    console.error(`benchmark "${name}" is not written yet\n\n${list()}`);
+    return 2;
+  }
+  await bench.run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

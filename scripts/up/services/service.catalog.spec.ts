@@ -1,0 +1,47 @@
+import { EMULATOR, SERVICES, serviceEnv } from './service.catalog';
+
+const inputs = {
+  kafkaBrokers: '127.0.0.1:9092',
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/sluice',
+  emulatorUrl: 'http://127.0.0.1:4010',
+  port: 3001,
+};
+
+describe('serviceEnv', () => {
+  it('gives an app its port, the broker, the ledger and the emulator as both providers', () => {
+    expect(serviceEnv('router', inputs, {})).toEqual({
+      PORT: '3001',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/sluice',
+      OPENAI_BASE_URL: 'http://127.0.0.1:4010/v1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:4010',
+    });
+  });
+
+  it('keeps per-service variables of the parent out, and provider URLs the parent chose in', () => {
+    const env = serviceEnv('ingestion', { ...inputs, groupId: 'g-1', logLevel: 'debug' }, {
+      PATH: '/bin',
+      PORT: '9999',
+      KAFKA_GROUP_ID: 'everyone',
+      KAFKA_CLIENT_ID: 'everyone',
+      OPENAI_BASE_URL: 'https://api.openai.com/v1',
+    });
+    expect(env).toMatchObject({ PATH: '/bin', PORT: '3001', KAFKA_GROUP_ID: 'g-1', LOG_LEVEL: 'debug', OPENAI_BASE_URL: 'https://api.openai.com/v1' });
+    expect(env.KAFKA_CLIENT_ID).toBeUndefined();
+  });
+
+  it('gives the emulator its own port variable and a loopback address only', () => {
+    expect(serviceEnv(EMULATOR, { ...inputs, port: 4010 }, { PORT: '1' })).toEqual({ EMULATOR_PORT: '4010', EMULATOR_HOST: '127.0.0.1' });
+  });
+
+  it('lists the five apps and the emulator on the agreed ports', () => {
+    expect(SERVICES.map((s) => [s.name, s.defaultPort])).toEqual([
+      ['ingestion', 3000],
+      ['router', 3001],
+      ['realtime-worker', 3002],
+      ['batch-aggregator', 3003],
+      ['result-notifier', 3004],
+      ['provider-emulator', 4010],
+    ]);
+  });
+});

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+
+export const SLUICE_APPS = ['ingestion', 'router', 'realtime-worker', 'batch-aggregator', 'result-notifier'] as const;
+export type SluiceApp = (typeof SLUICE_APPS)[number];
+export const EMULATOR = 'provider-emulator';
+export type ServiceName = SluiceApp | typeof EMULATOR;
+
+export interface ServiceSpec {
+  name: ServiceName;
+  /** The port `npm run up` gives it: the defaults every engineer and doc assumes. */
+  defaultPort: number;
+}
+
+/**
+ * Every process of a full local Sluice, in pipeline order (which is also the order `down` stops
+ * them in: the entry first, so nothing new comes in while the rest drains; the emulator last, so
+ * in-flight provider calls can still finish).
+ */
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'ingestion', defaultPort: 3000 },
+  { name: 'router', defaultPort: 3001 },
+  { name: 'realtime-worker', defaultPort: 3002 },
+  { name: 'batch-aggregator', defaultPort: 3003 },
+  { name: 'result-notifier', defaultPort: 3004 },
+  { name: EMULATOR, defaultPort: 4010 },
+];
+
+/** The webpack bundle `npm run build` leaves for an app (nest-cli.json: entry file main). */
+export function bundlePath(repoRoot: string, service: ServiceName): string {
+  return join(repoRoot, 'dist', 'apps', service, 'main.js');
+}
+
+/** What a service's command line contains: how a pid is confirmed to still be the process we started. */
+export function processMarker(service: ServiceName): string {
+  return join('dist', 'apps', service, 'main.js');
+}
+
+export interface ServiceEnvInputs {
+  kafkaBrokers: string;
+  databaseUrl: string;
+  /** Base URL of the provider emulator, e.g. http://127.0.0.1:4010. */
+  emulatorUrl: string;
+  port: number;
+  logLevel?: string;
+  /** Consumer group id; unset keeps the app's own default (`sluice-<app>`). */
+  groupId?: string;
+}
+
+/**
+ * Variables a parent's environment must not leak into a service: one exported KAFKA_GROUP_ID or
+ * PORT would otherwise give all five apps the same group or port.
+ */
+const PER_SERVICE_VARIABLES = ['PORT', 'EMULATOR_PORT', 'KAFKA_GROUP_ID', 'KAFKA_CLIENT_ID'];
+
+/**
+ * The environment a service runs with: the caller's, minus per-service variables, plus where the
+ * broker, the ledger and the providers are. Provider base URLs point at the emulator unless the
+ * caller set them (real providers then, with the caller's keys).
+ */
+export function serviceEnv(service: ServiceName, inputs: ServiceEnvInputs, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of PER_SERVICE_VARIABLES) delete env[name];
+  if (inputs.logLevel !== undefined) env.LOG_LEVEL = inputs.logLevel;
+  if (service === EMULATOR) {
+    return { ...env, EMULATOR_PORT: String(inputs.port), EMULATOR_HOST: '127.0.0.1' };
+  }
+  return {
+    ...env,
+    PORT: String(inputs.port),
+    KAFKA_BROKERS: inputs.kafkaBrokers,
+    DATABASE_URL: inputs.databaseUrl,
+    OPENAI_BASE_URL: base.OPENAI_BASE_URL || `${inputs.emulatorUrl}/v1`,
+    ANTHROPIC_BASE_URL: base.ANTHROPIC_BASE_URL || inputs.emulatorUrl,
+    ...(inputs.groupId !== undefined ? { KAFKA_GROUP_ID: inputs.groupId } : {}),
+  };
+}

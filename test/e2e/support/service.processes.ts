@@ -1,0 +1,110 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isOurProcess, isRunning, pollUntil, tailOf } from '../../../scripts/stack/process/process.control';
+import { ServiceName, bundlePath, processMarker } from '../../../scripts/up/services/service.catalog';
+import { isReady } from '../../../scripts/up/services/service.health';
+
+export interface ServiceProcess {
+  name: ServiceName;
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  pid: number;
+  logFile: string;
+  exited(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts a bundle as a child of the test process with stdout and stderr in `logFile`. */
+export function launchService(repoRoot: string, name: ServiceName, port: number, env: NodeJS.ProcessEnv, logFile: string): ServiceProcess {
+  const log = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [bundlePath(repoRoot, name)], { cwd: repoRoot, env, stdio: ['ignore', log, log] });
+  } finally {
+    closeSync(log);
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${name}`);
+  let gone = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      gone = true;
+      resolve();
+    }),
+  );
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    logFile,
+    exited: () => gone,
+    stop: async (graceMs = 15_000) => {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function awaitReady(service: ServiceProcess, deadline: number): Promise<void> {
+  const ready = await pollUntil(() => isReady(service.port), {
+    timeoutMs: Math.max(0, deadline - Date.now()),
+    intervalMs: 200,
+    failFast: () => (service.exited() ? `${service.name} exited before it was ready` : undefined),
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- ${service.logFile} ---\n${tailOf(service.logFile, 60)}`);
+  });
+  if (!ready) throw new Error(`${service.name} was not ready on port ${service.port} in time\n--- ${service.logFile} ---\n${tailOf(service.logFile, 60)}`);
+}
+
+interface PidFile {
+  owner: number;
+  children: Array<{ name: ServiceName; pid: number }>;
+}
+
+export function writePidFile(runDir: string, services: readonly ServiceProcess[]): void {
+  const content: PidFile = { owner: process.pid, children: services.map(({ name, pid }) => ({ name, pid })) };
+  writeFileSync(join(runDir, 'pids.json'), JSON.stringify(content));
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Kills the services of earlier runs whose test process died without stopping them (a killed Jest
+ * worker): left running, they would keep consuming the shared topics and answer this run's requests
+ * twice. Log folders older than a day are removed.
+ */
+export function reapEarlierRuns(runsDir: string): string[] {
+  if (!existsSync(runsDir)) return [];
+  const reaped: string[] = [];
+  for (const entry of readdirSync(runsDir)) {
+    const dir = join(runsDir, entry);
+    const pidFile = join(dir, 'pids.json');
+    if (existsSync(pidFile)) {
+      const { owner, children } = JSON.parse(readFileSync(pidFile, 'utf8')) as PidFile;
+      if (!isRunning(owner)) {
+        for (const { name, pid } of children) {
+          if (isOurProcess(pid, processMarker(name))) {
+            process.kill(pid, 'SIGKILL');
+            reaped.push(`${name} (pid ${pid}) of ${entry}`);
+          }
+        }
+        rmSync(pidFile, { force: true });
+      }
+    }
+    if (Date.now() - statSync(dir).mtimeMs > DAY_MS) rmSync(dir, { recursive: true, force: true });
+  }
+  return reaped;
+}
+
+export function makeRunDir(runsDir: string, name: string): string {
+  const dir = join(runsDir, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
