@@ -1,7 +1,17 @@
-import { setTimeout as delay } from 'node:timers/promises';
-
 /** Waits `ms`; resolves false at once if `signal` fires first (the caller then stops what it was doing). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<boolean>;
 
-// The timer rejects only with an AbortError, which is the "stopped early" answer.
-export const abortableSleep: Sleep = (ms, signal) => delay(ms, true, { signal }).catch(() => false);
+export const abortableSleep: Sleep = (ms, signal) => {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+};

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULT_DEAD_LETTER_TOPIC, type DeadLetterFailure } from '../dead-letter/dead-letter.headers';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { classifyError, errorMessage, type ErrorClass } from '../errors/error.classification';
@@ -552,8 +551,19 @@ export class ConsumerRunner<T = unknown> {
 
   /** Waits between retries; false if stopping began meanwhile (the message is then left for redelivery). */
   private pauseFor(ms: number): Promise<boolean> {
-    // The timer rejects only with an AbortError, which is the "stopping began" answer.
-    return delay(ms, true, { signal: this.winding.signal }).catch(() => false);
+    const signal = this.winding.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private contextFor(message: ConsumedMessage, batch: BatchContext, attempt: number): MessageContext {

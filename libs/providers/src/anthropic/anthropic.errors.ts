@@ -6,14 +6,12 @@ import {
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
 import {
-  clientRefusal,
+  isUnreachable,
   kindForStatus,
   ProviderError,
   ProviderErrorKind,
   ProviderFailure,
   retryAfterMsFrom,
-  stringOrNull,
-  transportFailure,
 } from '../errors/provider-error';
 
 /** Anthropic's error envelope: `{type: "error", error: {type, message, details?}, request_id}`. */
@@ -75,18 +73,43 @@ function kindForAnthropic(
 
 /** The one place where errors thrown by `@anthropic-ai/sdk` become ProviderErrors. */
 export function mapAnthropicError(error: AnthropicError): ProviderError {
-  const transport = transportFailure('anthropic', error, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError });
-  if (transport) return transport;
   const cause = { cause: error };
+  if (error instanceof APIUserAbortError) {
+    return new ProviderError(
+      { kind: 'aborted', provider: 'anthropic', message: error.message, code: null, providerRequestId: null },
+      cause,
+    );
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return new ProviderError(
+      { kind: 'retryable', provider: 'anthropic', message: error.message, code: 'timeout', providerRequestId: null },
+      cause,
+    );
+  }
+  if (error instanceof APIConnectionError) {
+    const kind = isUnreachable(error) ? 'provider_down' : 'retryable';
+    return new ProviderError(
+      { kind, provider: 'anthropic', message: error.message, code: 'connection_error', providerRequestId: null },
+      cause,
+    );
+  }
   if (error instanceof APIError) {
     const envelope = (error.error ?? undefined) as AnthropicErrorEnvelope | undefined;
     return new ProviderError(anthropicFailure(error.status, envelope, error.requestID ?? null, error.headers), cause);
   }
-  return clientRefusal('anthropic', error);
+  // The SDK refused the call before sending it (bad arguments, the non-streaming duration guard).
+  return new ProviderError(
+    { kind: 'invalid_request', provider: 'anthropic', message: error.message, code: null, providerRequestId: null },
+    cause,
+  );
 }
 
 /** Rethrows SDK errors as ProviderErrors; anything else is our own bug and propagates untouched. */
 export function rethrowAnthropic(error: unknown): never {
   if (error instanceof AnthropicError) throw mapAnthropicError(error);
   throw error;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
 }

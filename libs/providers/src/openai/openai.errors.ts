@@ -6,14 +6,12 @@ import {
   OpenAIError,
 } from 'openai';
 import {
-  clientRefusal,
+  isUnreachable,
   kindForStatus,
   ProviderError,
   ProviderErrorKind,
   ProviderFailure,
   retryAfterMsFrom,
-  stringOrNull,
-  transportFailure,
 } from '../errors/provider-error';
 
 interface OpenAIErrorBody {
@@ -55,9 +53,26 @@ function kindForOpenAI(status: number, body: OpenAIErrorBody | null | undefined,
 
 /** The one place where errors thrown by the `openai` SDK become ProviderErrors. */
 export function mapOpenAIError(error: OpenAIError): ProviderError {
-  const transport = transportFailure('openai', error, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError });
-  if (transport) return transport;
   const cause = { cause: error };
+  if (error instanceof APIUserAbortError) {
+    return new ProviderError(
+      { kind: 'aborted', provider: 'openai', message: error.message, code: null, providerRequestId: null },
+      cause,
+    );
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return new ProviderError(
+      { kind: 'retryable', provider: 'openai', message: error.message, code: 'timeout', providerRequestId: null },
+      cause,
+    );
+  }
+  if (error instanceof APIConnectionError) {
+    const kind = isUnreachable(error) ? 'provider_down' : 'retryable';
+    return new ProviderError(
+      { kind, provider: 'openai', message: error.message, code: 'connection_error', providerRequestId: null },
+      cause,
+    );
+  }
   if (error instanceof APIError) {
     const body = (error.error ?? undefined) as OpenAIErrorBody | undefined;
     const requestId = error.requestID ?? null;
@@ -72,11 +87,19 @@ export function mapOpenAIError(error: OpenAIError): ProviderError {
       cause,
     );
   }
-  return clientRefusal('openai', error);
+  // The SDK refused the call before sending it (bad arguments, unparseable response).
+  return new ProviderError(
+    { kind: 'invalid_request', provider: 'openai', message: error.message, code: null, providerRequestId: null },
+    cause,
+  );
 }
 
 /** Rethrows SDK errors as ProviderErrors; anything else is our own bug and propagates untouched. */
 export function rethrowOpenAI(error: unknown): never {
   if (error instanceof OpenAIError) throw mapOpenAIError(error);
   throw error;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
 }
