@@ -1,9 +1,14 @@
-import { Topics } from '@sluice/contracts';
+import { ALL_TOPICS, Topics } from '@sluice/contracts';
 import { randomGroupId, waitFor } from '@sluice/testing';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { resolveStackConfig } from '../../scripts/stack/stack.config';
+import { ensureBundles } from '../../scripts/up/build/app.bundles';
+import type { ServiceName } from '../../scripts/up/services/service.catalog';
+import { positionAtEnd } from './support/consumer.groups';
+import { HeldLock, holdHarnessLock } from './support/harness.lock';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -23,29 +28,6 @@ const APPS: readonly AppUnderTest[] = [
   { name: 'batch-aggregator', consumes: [Topics.LaneBatch] },
   { name: 'result-notifier', consumes: [Topics.Results] },
 ];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the app's bundle when it is missing or older than its sources, so the spec never tests stale code. */
-function ensureBuilt(app: string): string {
-  const bundle = join(ROOT, 'dist', 'apps', app, 'main.js');
-  const sources = Math.max(newestMtime(join(ROOT, 'apps', app, 'src')), newestMtime(join(ROOT, 'libs')));
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
-    execFileSync('npx', ['nest', 'build', app], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
-    // webpack leaves an unchanged bundle untouched; mark it as built from the current sources.
-    const now = new Date();
-    utimesSync(bundle, now, now);
-  }
-  return bundle;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -109,21 +91,35 @@ async function get(port: number, path: string): Promise<{ status: number; text: 
 
 describe('apps boot', () => {
   const started: RunningApp[] = [];
+  const stack = resolveStackConfig(process.env, ROOT);
+  const kafka = new Kafka({ clientId: 'sluice-apps-boot', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.ERROR });
+  let lock: HeldLock;
 
-  afterAll(() => {
+  // These apps consume Sluice's shared topics; the e2e harness lock keeps them from handling another
+  // e2e file's requests (and answering them from a provider that is not there).
+  beforeAll(async () => {
+    lock = await holdHarnessLock(stack.stateDir, 20 * 60_000);
+    let buildOutput = '';
+    await ensureBundles(ROOT, stack.stateDir, APPS.map((app) => app.name as ServiceName), { output: (chunk) => (buildOutput += chunk) }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${buildOutput}`);
+      },
+    );
+  }, 25 * 60_000);
+
+  afterAll(async () => {
     for (const app of started) if (!app.exited()) app.child.kill('SIGKILL');
+    await lock?.release();
   });
 
   describe.each(APPS)('$name', ({ name, consumes, groups }) => {
-    let bundle: string;
-
-    beforeAll(() => {
-      bundle = ensureBuilt(name);
-    }, 300_000);
+    const bundle = join(ROOT, 'dist', 'apps', name, 'main.js');
 
     it('serves health and metrics, consumes its topics, logs JSON and stops cleanly on SIGTERM', async () => {
       const port = await freePort();
       const groupId = randomGroupId(name);
+      // Fresh groups start at the end of the shared topics instead of replaying what earlier runs left there.
+      await positionAtEnd(kafka, groups ? groups(groupId) : [groupId], ALL_TOPICS);
       const app = launch(bundle, { PORT: String(port), KAFKA_GROUP_ID: groupId, LOG_LEVEL: 'info' });
       started.push(app);
 
