@@ -5,11 +5,13 @@ import { FailureCode } from '../errors/failure.codes';
 import type { BatchContext, ConsumerDriver, CrashEvent, GroupJoinEvent } from '../port/driver.port';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
+import { HeldOffsets } from './held-offsets';
 import { KafkaProducer } from '../producer/kafka.producer';
 import { RUNNER_DEFAULTS, type ConsumerRunnerOptions } from './consumer-runner.options';
 import type {
   ConsumerHealth,
   ConsumerRunnerStats,
+  HoldOutcome,
   InboundMessage,
   MessageContext,
   MessageOutcome,
@@ -36,6 +38,23 @@ interface BatchControl {
   /** A heartbeat failed (rebalance, lost membership): finish what runs, start nothing new. */
   lost: boolean;
 }
+
+interface Held {
+  message: ConsumedMessage;
+  held: Promise<HoldOutcome>;
+}
+
+/** One partition's commit position in the current group generation. */
+interface PartitionCommits {
+  offsets: HeldOffsets;
+  /** The latest fetched batch of the partition: its commit reaches the coordinator at any time. */
+  batch: BatchContext;
+  committing?: Promise<boolean>;
+  again: boolean;
+}
+
+/** What processing a group came to: messages whose offsets wait for held work are listed. */
+type GroupSettled = { settled: 'abandoned' } | { settled: 'done'; held: Held[] };
 
 function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();
@@ -79,6 +98,14 @@ export class ConsumerRunner<T = unknown> {
   private startPromise?: Promise<void>;
   private stopPromise?: Promise<void>;
   private readonly counters = { handled: 0, deadLettered: 0, invalid: 0, retries: 0 };
+  /**
+   * Commit positions of batch-mode partitions, reset on every group join: a rejoin fetches from the
+   * committed offsets again, so held messages of the old generation come back and must not be
+   * committed for by work that settles later.
+   */
+  private commits = new Map<string, PartitionCommits>();
+  private outstandingHolds = 0;
+  private holdsSettled?: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     if (options.topics.length === 0) throw new Error('ConsumerRunner needs at least one topic');
@@ -193,7 +220,12 @@ export class ConsumerRunner<T = unknown> {
     this.gate.close();
     this.winding.abort();
     const timeoutMs = this.options.shutdownTimeoutMs ?? RUNNER_DEFAULTS.shutdownTimeoutMs;
-    const drained = await this.withinDeadline(this.consumer.stop(), timeoutMs);
+    const began = Date.now();
+    // Held work commits through the group it joined: it must settle before the consumer leaves.
+    if (!crashed && !(await this.holdsDrained(timeoutMs))) {
+      this.logger.warn({ groupId: this.groupId, held: this.outstandingHolds }, 'held messages did not settle in time; they stay uncommitted and will be redelivered');
+    }
+    const drained = await this.withinDeadline(this.consumer.stop(), Math.max(0, timeoutMs - (Date.now() - began)));
     if (!drained) {
       this.abandon.abort();
       this.logger.warn(
@@ -248,6 +280,7 @@ export class ConsumerRunner<T = unknown> {
 
   private onGroupJoin(event: GroupJoinEvent): void {
     this.joined = true;
+    this.commits = new Map();
     // A restarted driver starts with nothing paused: carry an active pause over.
     if (this.gate.paused) this.pauseFetching();
     this.logger.info(
@@ -363,14 +396,109 @@ export class ConsumerRunner<T = unknown> {
       if (!this.canContinue(batch, control)) return;
       const group = batch.messages.slice(start, start + this.maxBatchSize);
       if (!(await this.gate.acquire(group.length))) return;
-      let settled: Settled;
+      let outcome: GroupSettled;
       try {
-        settled = await this.processGroup(group, batch);
-      } finally {
+        outcome = await this.processGroup(group, batch);
+      } catch (error) {
         this.gate.release(group.length);
+        throw error;
       }
-      if (settled === 'abandoned' || !(await this.commit(batch, group[group.length - 1]!))) return;
+      // A held message keeps its place in the gate until its work is durable: what is held is in memory.
+      const held = outcome.settled === 'done' ? outcome.held : [];
+      this.gate.release(group.length - held.length);
+      if (outcome.settled === 'abandoned') return;
+      const partition = this.partitionCommits(batch);
+      for (const entry of held) this.track(partition, entry);
+      partition.offsets.processed(group[group.length - 1]!.offset);
+      // Resolving lets the next fetch start after the group, held messages or not; the commit does not pass them.
+      batch.resolveOffset(group[group.length - 1]!.offset);
+      if (!(await this.commitPartition(partition))) return;
     }
+  }
+
+  private partitionCommits(batch: BatchContext): PartitionCommits {
+    const key = `${batch.topic}\u0000${batch.partition}`;
+    const existing = this.commits.get(key);
+    if (existing) {
+      existing.batch = batch;
+      return existing;
+    }
+    const created: PartitionCommits = { offsets: new HeldOffsets(), batch, again: false };
+    this.commits.set(key, created);
+    return created;
+  }
+
+  private track(partition: PartitionCommits, { message, held }: Held): void {
+    partition.offsets.hold(message.offset);
+    this.outstandingHolds += 1;
+    const settle = async (): Promise<void> => {
+      let outcome: HoldOutcome;
+      try {
+        outcome = await held;
+      } catch (error) {
+        const failure = classifyError(error);
+        await this.deadLetter(message, this.failureOf(failure, error, 1));
+        outcome = 'durable';
+      }
+      // A rejoin since the hold began replaced this partition's commits: the message comes back anyway.
+      if (outcome === 'durable' && this.commits.get(`${message.topic}\u0000${message.partition}`) === partition) {
+        partition.offsets.release(message.offset);
+        await this.commitPartition(partition);
+      }
+    };
+    void settle()
+      .catch((error: unknown) => this.fail(toError(error)))
+      .finally(() => {
+        this.gate.release(1);
+        this.outstandingHolds -= 1;
+        if (this.outstandingHolds === 0) this.holdsSettled?.resolve();
+      });
+  }
+
+  /**
+   * Commits as far as the partition's held messages allow. One commit runs per partition at a time;
+   * settlements arriving meanwhile are folded into one more commit after it. False when a commit failed.
+   */
+  private commitPartition(partition: PartitionCommits): Promise<boolean> {
+    if (partition.committing) {
+      partition.again = true;
+      return partition.committing;
+    }
+    const committing = this.commitWhileAdvancing(partition).finally(() => {
+      if (partition.committing === committing) partition.committing = undefined;
+    });
+    partition.committing = committing;
+    return committing;
+  }
+
+  private async commitWhileAdvancing(partition: PartitionCommits): Promise<boolean> {
+    do {
+      partition.again = false;
+      const next = partition.offsets.committable();
+      if (next === undefined) continue;
+      try {
+        await partition.batch.commit(next);
+        partition.offsets.committedTo(next);
+      } catch (error) {
+        this.logger.warn(
+          { groupId: this.groupId, topic: partition.batch.topic, partition: partition.batch.partition, offset: next, err: toError(error) },
+          'offset commit failed; the uncommitted messages of this partition will be redelivered',
+        );
+        return false;
+      }
+    } while (partition.again);
+    return true;
+  }
+
+  /** Resolves once no held work is outstanding (or the deadline passed): what stopping waits for first. */
+  private async holdsDrained(timeoutMs: number): Promise<boolean> {
+    if (this.outstandingHolds === 0) return true;
+    if (!this.holdsSettled) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.holdsSettled = { promise, resolve };
+    }
+    return this.withinDeadline(this.holdsSettled.promise, timeoutMs);
   }
 
   private prepare(message: ConsumedMessage): Prepared<T> {
@@ -453,7 +581,7 @@ export class ConsumerRunner<T = unknown> {
     }
   }
 
-  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<Settled> {
+  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<GroupSettled> {
     let pending: Array<{ message: ConsumedMessage; value: T }> = [];
     for (const message of group) {
       const prepared = this.prepare(message);
@@ -461,8 +589,9 @@ export class ConsumerRunner<T = unknown> {
       if (prepared.kind === 'valid') pending.push({ message, value: prepared.value });
       else if (prepared.kind === 'invalid') settled = await this.handleInvalid(message, batch, prepared);
       else settled = await this.deadLetter(message, prepared.failure);
-      if (settled === 'abandoned') return 'abandoned';
+      if (settled === 'abandoned') return { settled: 'abandoned' };
     }
+    const held: Held[] = [];
     const handleBatch = this.options.handleBatch!;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       const inbound: Array<InboundMessage<T>> = pending.map(({ message, value }) => ({
@@ -470,13 +599,14 @@ export class ConsumerRunner<T = unknown> {
         context: this.contextFor(message, batch, attempt),
       }));
       const outcomes = await this.runBatchHandler(handleBatch, inbound);
-      if (this.abandon.signal.aborted) return 'abandoned';
+      if (this.abandon.signal.aborted) return { settled: 'abandoned' };
       const retry: typeof pending = [];
       let delayMs = 0;
       for (const [index, entry] of pending.entries()) {
         const outcome = outcomes[index]!;
         if (outcome.ok) {
           this.counters.handled += 1;
+          if (outcome.held) held.push({ message: entry.message, held: outcome.held });
           continue;
         }
         const failure = classifyError(outcome.error);
@@ -495,10 +625,10 @@ export class ConsumerRunner<T = unknown> {
           { groupId: this.groupId, topic: batch.topic, partition: batch.partition, attempt, failed: pending.length, delayMs },
           'batch handler failed for some messages; retrying them',
         );
-        if (!(await this.pauseFor(delayMs))) return 'abandoned';
+        if (!(await this.pauseFor(delayMs))) return { settled: 'abandoned' };
       }
     }
-    return 'done';
+    return { settled: 'done', held };
   }
 
   private async runBatchHandler(

@@ -25,7 +25,18 @@ export interface InboundMessage<T> {
   context: MessageContext;
 }
 
-export type MessageOutcome = { ok: true } | { ok: false; error: unknown };
+/**
+ * How held work ended: `durable` lets the offset be committed; `handed-back` leaves it uncommitted
+ * (the message is redelivered, to this consumer after a restart or to another after a rebalance).
+ */
+export type HoldOutcome = 'durable' | 'handed-back';
+
+/**
+ * `held`: the message was taken in, but only becomes durable later (a batch window that is submitted
+ * minutes from now). The runner moves on to the following messages at once and commits past this one
+ * only when `held` resolves `durable`; a rejected `held` sends the message to the dead-letter topic.
+ */
+export type MessageOutcome = { ok: true; held?: Promise<HoldOutcome> } | { ok: false; error: unknown };
 
 /**
  * Handles the validated messages of one batch at once. Returning nothing means all succeeded;
