@@ -3,6 +3,7 @@ import { initialMigration } from './sql/001_initial.migration';
 import { coalescingMigration } from './sql/002_coalescing.migration';
 import { resultDeliveryMigration } from './sql/003_result_delivery.migration';
 import { deliveredResultMigration } from './sql/004_delivered_result.migration';
+import { batchLaneMigration } from './sql/005_batch_lane.migration';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration, resultDeliveryMigration, deliveredResultMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration, resultDeliveryMigration, deliveredResultMigration, batchLaneMigration];

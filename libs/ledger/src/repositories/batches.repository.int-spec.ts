@@ -12,7 +12,13 @@ function newBatch(id: string): NewBatch {
 }
 
 function items(tenant: string, count: number, deadline: string | null = null): NewBatchItem[] {
-  return Array.from({ length: count }, (_, i) => ({ customId: `c-${String(i).padStart(6, '0')}`, tenant, requestId: `r-${i}`, deadline }));
+  return Array.from({ length: count }, (_, i) => ({
+    customId: `c-${String(i).padStart(6, '0')}`,
+    tenant,
+    requestId: `r-${i}`,
+    deadline,
+    payload: { request: { id: `r-${i}` }, n: i },
+  }));
 }
 
 describe('BatchesRepository', () => {
@@ -31,7 +37,7 @@ describe('BatchesRepository', () => {
   it('records a batch of 10,000 items in one transaction', async () => {
     const tenant = randomTenant();
     const id = batchId();
-    expect(await batches.create(newBatch(id), items(tenant, 10_000))).toBe(true);
+    expect((await batches.create(newBatch(id), items(tenant, 10_000)))?.requestCount).toBe(10_000);
     expect(await batches.get(id)).toMatchObject({ id, status: 'pending', requestCount: 10_000, bytes: 1234, providerBatchId: null });
     expect(await batches.countItemsByStatus(id)).toEqual({ pending: 10_000 });
     const page = await batches.listItems(id, { afterCustomId: 'c-009997' });
@@ -45,11 +51,11 @@ describe('BatchesRepository', () => {
     const tenant = randomTenant();
     const id = batchId();
     await batches.create(newBatch(id), items(tenant, 3));
-    expect(await batches.create(newBatch(id), items(tenant, 5))).toBe(false);
+    expect(await batches.create(newBatch(id), items(tenant, 5))).toBeUndefined();
     expect(await batches.countItemsByStatus(id)).toEqual({ pending: 3 });
 
     const broken = batchId();
-    const duplicateCustomIds = [...items(tenant, 6_000), { customId: 'c-000001', tenant, requestId: 'again' }];
+    const duplicateCustomIds = [...items(randomTenant(), 6_000), { customId: 'c-000001', tenant, requestId: 'again' }];
     await expect(batches.create(newBatch(broken), duplicateCustomIds)).rejects.toThrow(/duplicate key/);
     expect(await batches.get(broken)).toBeUndefined();
     expect(await batches.countItemsByStatus(broken)).toEqual({});
@@ -99,5 +105,73 @@ describe('BatchesRepository', () => {
     const due = (await batches.pendingItemsDueBefore(new Date('2030-01-01T00:00:01Z'))).filter((i) => i.batchId === id);
     expect(due.map((i) => i.requestId).sort()).toEqual(['r-1', 'r-2']);
     expect(await batches.pendingItemsDueBefore(new Date('2029-12-31T23:59:59Z'))).not.toEqual(expect.arrayContaining([expect.objectContaining({ batchId: id })]));
+  });
+
+  it('leaves out lane messages already in a batch, so a redelivered window submits only what is new', async () => {
+    const tenant = randomTenant();
+    const first = batchId();
+    await batches.create(newBatch(first), items(tenant, 3));
+    const again = batchId();
+    const redelivered = [...items(tenant, 3), { customId: 'c-new', tenant, requestId: 'r-new', payload: { n: 'new' } }];
+    const recorded = await batches.create(newBatch(again), redelivered);
+    expect(recorded).toMatchObject({ id: again, requestCount: 1 });
+    expect([...recorded!.customIds]).toEqual(['c-new']);
+    expect(await batches.get(again)).toMatchObject({ requestCount: 1 });
+
+    // Nothing new at all: no batch.
+    const empty = batchId();
+    expect(await batches.create(newBatch(empty), items(tenant, 2))).toBeUndefined();
+    expect(await batches.get(empty)).toBeUndefined();
+  });
+
+  it('keeps the lane message while an item is pending and clears it once the item is resolved', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 2));
+    const [pending] = await batches.itemsByCustomId(id, ['c-000001']);
+    expect(pending).toMatchObject({ status: 'pending', attempt: 1, payload: { request: { id: 'r-1' }, n: 1 } });
+    await batches.recordItemOutcomes(id, [{ customId: 'c-000001', status: 'succeeded', resultId: 'res-1' }]);
+    const [resolved] = await batches.itemsByCustomId(id, ['c-000001']);
+    expect(resolved).toMatchObject({ status: 'succeeded', resultId: 'res-1', payload: null });
+  });
+
+  it('escalates pending items once, and gives an escalated item the id of its late batch result only', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 3));
+    expect(await batches.escalateItems(id, ['c-000000', 'c-000001'])).toEqual(expect.arrayContaining(['c-000000', 'c-000001']));
+    expect(await batches.escalateItems(id, ['c-000000'])).toEqual([]);
+    expect(await batches.recordItemOutcomes(id, [{ customId: 'c-000000', status: 'succeeded', resultId: 'late-0' }])).toBe(1);
+    expect(await batches.recordItemOutcomes(id, [{ customId: 'c-000000', status: 'succeeded', resultId: 'late-again' }])).toBe(0);
+    const [escalated] = await batches.itemsByCustomId(id, ['c-000000']);
+    expect(escalated).toMatchObject({ status: 'escalated', resultId: 'late-0' });
+    expect(await batches.countItemsByStatus(id)).toEqual({ escalated: 2, pending: 1 });
+  });
+
+  it('moves what did not come back into a new batch with the next attempt, once', async () => {
+    const tenant = randomTenant();
+    const id = batchId();
+    await batches.create(newBatch(id), items(tenant, 4));
+    await batches.recordItemOutcomes(id, [{ customId: 'c-000000', status: 'succeeded', resultId: 'r0' }]);
+    const retry = batchId();
+    const missing = items(tenant, 4).map((item) => ({ ...item, attempt: 2 }));
+    const moved = await batches.resubmit({ batchId: id, customIds: missing.map((i) => i.customId), status: 'expired' }, newBatch(retry), missing);
+    expect(moved).toMatchObject({ id: retry, requestCount: 3 });
+    expect(await batches.countItemsByStatus(id)).toEqual({ succeeded: 1, expired: 3 });
+    const [again] = await batches.itemsByCustomId(retry, ['c-000002']);
+    expect(again).toMatchObject({ status: 'pending', attempt: 2, payload: { n: 2 } });
+    expect(await batches.resubmit({ batchId: id, customIds: missing.map((i) => i.customId), status: 'expired' }, newBatch(batchId()), missing)).toBeUndefined();
+  });
+
+  it('lists batches until they are resolved, ended or not', async () => {
+    const id = batchId();
+    await batches.create(newBatch(id), items(randomTenant(), 1));
+    await batches.markSubmitStarted(id);
+    expect((await batches.get(id))?.submitStartedAt).toBeInstanceOf(Date);
+    await batches.markSubmitted(id, `batch_${id}`);
+    await batches.recordProgress(id, { status: 'completed' });
+    expect((await batches.listUnresolved()).map((b) => b.id)).toContain(id);
+    await batches.markResolved(id);
+    expect((await batches.listUnresolved()).map((b) => b.id)).not.toContain(id);
   });
 });

@@ -24,7 +24,18 @@ export interface NewBatchItem {
   customId: string;
   tenant: string;
   requestId: string;
+  /** The lane message's routing attempt (1 from the lane topic), counted up for resubmissions. */
+  attempt?: number;
   deadline?: Date | string | null;
+  /** The lane message, kept while the batch is open (see 005_batch_lane). */
+  payload?: unknown;
+}
+
+/** What `create` recorded: the items of the window that were not already in a batch. */
+export interface RecordedBatch {
+  id: string;
+  requestCount: number;
+  customIds: ReadonlySet<string>;
 }
 
 export interface BatchRecord {
@@ -44,9 +55,11 @@ export interface BatchRecord {
   bytes: number;
   earliestDeadline: Date | null;
   createdAt: Date;
+  submitStartedAt: Date | null;
   submittedAt: Date | null;
   lastPolledAt: Date | null;
   completedAt: Date | null;
+  resolvedAt: Date | null;
   error: string | null;
 }
 
@@ -56,9 +69,12 @@ export interface BatchItemRecord {
   tenant: string;
   requestId: string;
   status: BatchItemStatus;
+  attempt: number;
   deadline: Date | null;
   resultId: string | null;
   errorCode: string | null;
+  /** The lane message while the item is pending; null once it is resolved. */
+  payload: unknown;
 }
 
 export interface BatchProgress {
@@ -95,9 +111,11 @@ interface BatchRow {
   bytes: string;
   earliest_deadline: Date | null;
   created_at: Date;
+  submit_started_at: Date | null;
   submitted_at: Date | null;
   last_polled_at: Date | null;
   completed_at: Date | null;
+  resolved_at: Date | null;
   error: string | null;
 }
 
@@ -107,9 +125,11 @@ interface BatchItemRow {
   tenant: string;
   request_id: string;
   status: BatchItemStatus;
+  attempt: number;
   deadline: Date | null;
   result_id: string | null;
   error_code: string | null;
+  payload: unknown;
 }
 
 function toBatch(row: BatchRow): BatchRecord {
@@ -130,9 +150,11 @@ function toBatch(row: BatchRow): BatchRecord {
     bytes: toNumber(row.bytes) ?? 0,
     earliestDeadline: row.earliest_deadline,
     createdAt: row.created_at,
+    submitStartedAt: row.submit_started_at,
     submittedAt: row.submitted_at,
     lastPolledAt: row.last_polled_at,
     completedAt: row.completed_at,
+    resolvedAt: row.resolved_at,
     error: row.error,
   };
 }
@@ -144,9 +166,11 @@ function toItem(row: BatchItemRow): BatchItemRecord {
     tenant: row.tenant,
     requestId: row.request_id,
     status: row.status,
+    attempt: row.attempt,
     deadline: row.deadline,
     resultId: row.result_id,
     errorCode: row.error_code,
+    payload: row.payload,
   };
 }
 
@@ -162,23 +186,19 @@ export class BatchesRepository {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * Records a batch and all its items atomically, before anything is sent to the provider. Returns
-   * false (and writes nothing) when a batch with this id was already recorded, so a retried window
-   * flush is harmless.
+   * Records a batch and its items atomically, before anything is sent to the provider. Items whose
+   * lane message (tenant, request id, attempt) is already in a batch are left out: a redelivered
+   * message is never submitted twice. Undefined (and nothing written) when the batch id was recorded
+   * before, so a retried flush is harmless, or when every item was already recorded.
    */
-  async create(batch: NewBatch, items: readonly NewBatchItem[]): Promise<boolean> {
+  async create(batch: NewBatch, items: readonly NewBatchItem[]): Promise<RecordedBatch | undefined> {
     if (items.length === 0) throw new Error(`batch ${batch.id} has no items`);
-    return withTransaction(this.pool, async (client) => {
-      const inserted = await client.query(
-        `insert into batches (id, provider, operation, model, request_count, bytes, earliest_deadline)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (id) do nothing`,
-        [batch.id, batch.provider, batch.operation, batch.model, items.length, batch.bytes, toInstant(batch.earliestDeadline)],
-      );
-      if (inserted.rowCount !== 1) return false;
-      for (const chunk of chunks(items, BULK_CHUNK_SIZE)) await insertItems(client, batch.id, chunk);
-      return true;
-    });
+    return withTransaction(this.pool, (client) => insertBatch(client, batch, items));
+  }
+
+  /** The provider is being asked to create the batch now: recovery looks for it from this instant on. */
+  async markSubmitStarted(id: string): Promise<void> {
+    await this.pool.query(`update batches set submit_started_at = now() where id = $1 and status = 'pending'`, [id]);
   }
 
   /** The provider accepted the batch. Only a pending batch moves, so a repeated call cannot rewrite ids. */
@@ -229,30 +249,79 @@ export class BatchesRepository {
     return rows[0] === undefined ? undefined : toBatch(rows[0]);
   }
 
-  /** Batches not yet finished, oldest first: what an aggregator resumes after a restart. */
+  /** Batches not yet finished, oldest first. */
   async listOpen(): Promise<BatchRecord[]> {
     const { rows } = await this.pool.query<BatchRow>(`select * from batches where status in ${OPEN} order by created_at, id`);
     return rows.map(toBatch);
   }
 
+  /** Batches whose items are not all resolved yet, open or ended: what an aggregator resumes after a restart. */
+  async listUnresolved(): Promise<BatchRecord[]> {
+    const { rows } = await this.pool.query<BatchRow>('select * from batches where resolved_at is null order by created_at, id');
+    return rows.map(toBatch);
+  }
+
+  /** Every item of the batch has its result published, or was resubmitted or escalated. */
+  async markResolved(id: string): Promise<void> {
+    await this.pool.query('update batches set resolved_at = coalesce(resolved_at, now()) where id = $1', [id]);
+  }
+
   /**
-   * Records per-item outcomes as provider results land. Only pending items change: an item that was
-   * escalated, or already resolved by an earlier pass over the same results file, keeps its outcome.
-   * Returns how many items changed.
+   * Records per-item outcomes as provider results land, clearing the payload. Only pending items
+   * change: an item resolved by an earlier pass over the same results keeps its outcome. An escalated
+   * item only gets the id of its (late, billed, undelivered) batch result. Returns how many items changed.
    */
   async recordItemOutcomes(batchId: string, outcomes: readonly ItemOutcome[]): Promise<number> {
     let changed = 0;
     for (const chunk of chunks(outcomes, BULK_CHUNK_SIZE)) {
       const { rowCount } = await this.pool.query(
         `update batch_items b
-            set status = u.status, result_id = u.result_id, error_code = u.error_code, updated_at = now()
+            set status = case when b.status = 'pending' then u.status else b.status end,
+                result_id = coalesce(b.result_id, u.result_id),
+                error_code = case when b.status = 'pending' then u.error_code else b.error_code end,
+                payload = null, updated_at = now()
            from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as u(custom_id, status, result_id, error_code)
-          where b.batch_id = $1 and b.custom_id = u.custom_id and b.status = 'pending'`,
+          where b.batch_id = $1 and b.custom_id = u.custom_id
+            and (b.status = 'pending' or (b.status = 'escalated' and b.result_id is null and u.result_id is not null))`,
         [batchId, chunk.map((o) => o.customId), chunk.map((o) => o.status), chunk.map((o) => o.resultId ?? null), chunk.map((o) => o.errorCode ?? null)],
       );
       changed += rowCount ?? 0;
     }
     return changed;
+  }
+
+  /** Marks pending items escalated (their lane message was re-issued on the realtime lane); returns those that changed. */
+  async escalateItems(batchId: string, customIds: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ custom_id: string }>(
+      `update batch_items set status = 'escalated', updated_at = now()
+        where batch_id = $1 and custom_id = any($2::text[]) and status = 'pending'
+        returning custom_id`,
+      [batchId, customIds],
+    );
+    return rows.map((r) => r.custom_id);
+  }
+
+  /**
+   * Moves items that did not come back (expired, cancelled, failed retryably) into a new batch, in
+   * one transaction: the old items get `status`, the new batch gets the ones that were still pending,
+   * each with the next attempt. Repeating the call after a crash finds them moved and records nothing.
+   */
+  async resubmit(
+    from: { batchId: string; customIds: readonly string[]; status: 'expired' | 'cancelled' | 'failed' },
+    batch: NewBatch,
+    items: readonly NewBatchItem[],
+  ): Promise<RecordedBatch | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ custom_id: string }>(
+        `update batch_items set status = $3, payload = null, error_code = coalesce(error_code, $4), updated_at = now()
+          where batch_id = $1 and custom_id = any($2::text[]) and status = 'pending'
+          returning custom_id`,
+        [from.batchId, from.customIds, from.status, `batch_${from.status}`],
+      );
+      const moved = new Set(rows.map((r) => r.custom_id));
+      const still = items.filter((item) => moved.has(item.customId));
+      return still.length === 0 ? undefined : insertBatch(client, batch, still);
+    });
   }
 
   /** The items behind the given custom ids, to fan provider results out to their requests. */
@@ -308,10 +377,44 @@ export class BatchesRepository {
   }
 }
 
-async function insertItems(client: PoolClient, batchId: string, items: readonly NewBatchItem[]): Promise<void> {
-  await client.query(
-    `insert into batch_items (batch_id, custom_id, tenant, request_id, deadline)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])`,
-    [batchId, items.map((i) => i.customId), items.map((i) => i.tenant), items.map((i) => i.requestId), items.map((i) => toInstant(i.deadline))],
+async function insertBatch(client: PoolClient, batch: NewBatch, items: readonly NewBatchItem[]): Promise<RecordedBatch | undefined> {
+  const inserted = await client.query(
+    `insert into batches (id, provider, operation, model, request_count, bytes, earliest_deadline)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (id) do nothing`,
+    [batch.id, batch.provider, batch.operation, batch.model, items.length, batch.bytes, toInstant(batch.earliestDeadline)],
   );
+  if (inserted.rowCount !== 1) return undefined;
+  const customIds = new Set<string>();
+  for (const chunk of chunks(items, BULK_CHUNK_SIZE)) {
+    for (const id of await insertItems(client, batch.id, chunk)) customIds.add(id);
+  }
+  if (customIds.size === 0) {
+    await client.query('delete from batches where id = $1', [batch.id]);
+    return undefined;
+  }
+  if (customIds.size < items.length) {
+    await client.query('update batches set request_count = $2 where id = $1', [batch.id, customIds.size]);
+  }
+  return { id: batch.id, requestCount: customIds.size, customIds };
+}
+
+/** Inserts the items that are not in a batch yet and returns their custom ids. */
+async function insertItems(client: PoolClient, batchId: string, items: readonly NewBatchItem[]): Promise<string[]> {
+  const { rows } = await client.query<{ custom_id: string }>(
+    `insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
+     on conflict (tenant, request_id, attempt) do nothing
+     returning custom_id`,
+    [
+      batchId,
+      items.map((i) => i.customId),
+      items.map((i) => i.tenant),
+      items.map((i) => i.requestId),
+      items.map((i) => i.attempt ?? 1),
+      items.map((i) => toInstant(i.deadline)),
+      items.map((i) => (i.payload === undefined ? null : JSON.stringify(i.payload))),
+    ],
+  );
+  return rows.map((r) => r.custom_id);
 }

@@ -94,6 +94,16 @@ describe('RequestsRepository', () => {
     expect((await requests.get(tenant, 'r1'))?.status).toBe('succeeded');
   });
 
+  it('moves many requests to a step at once, leaving finished ones alone', async () => {
+    const tenant = randomTenant();
+    for (const id of ['m1', 'm2', 'm3']) await requests.insert(requestRecordFromAccepted(accepted({ id }, tenant)));
+    await db.pool.query("update requests set status = 'succeeded' where tenant = $1 and id = 'm3'", [tenant]);
+    const refs = ['m1', 'm2', 'm3', 'unknown'].map((id) => ({ tenant, id }));
+    expect(await requests.setStatuses(refs, 'submitted', 'batch')).toBe(2);
+    expect(await requests.get(tenant, 'm1')).toMatchObject({ status: 'submitted', lane: 'batch' });
+    expect((await requests.get(tenant, 'm3'))?.status).toBe('succeeded');
+  });
+
   it('lists open requests whose deadline is near, earliest first', async () => {
     const tenant = randomTenant();
     await requests.insert(requestRecordFromAccepted(accepted({ id: 'late', deadline: '2031-06-01T00:00:00Z', notBefore: undefined }, tenant)));
