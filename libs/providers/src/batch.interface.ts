@@ -63,6 +63,17 @@ export interface BatchState {
   raw: unknown;
 }
 
+/** A batch as the provider lists it. */
+export interface ProviderBatchSummary {
+  batchId: string;
+  createdAt: Date;
+  status: BatchStatus;
+  /** 0 while OpenAI is still validating the input file. */
+  requestCount: number;
+  /** What the batch was created with; always null for Anthropic, whose batches carry none. */
+  metadata: Record<string, string> | null;
+}
+
 export type BatchResult =
   | { customId: string; ok: true; response: unknown; usage: ProviderUsage; providerRequestId: string | null }
   | { customId: string; ok: false; error: ProviderFailure };
@@ -81,4 +92,9 @@ export interface BatchAdapter {
    */
   results(batchId: string): AsyncIterable<BatchResult>;
   cancel(batchId: string): Promise<BatchState>;
+  /**
+   * The provider's batches created at or after `since`, newest first, read page by page: how a batch
+   * whose creation was answered just before a crash (so Sluice never recorded its id) is found again.
+   */
+  recent(since: Date): AsyncIterable<ProviderBatchSummary>;
 }

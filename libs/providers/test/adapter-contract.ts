@@ -241,6 +241,34 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
       await adapter.cancel(submitted.batchId);
     });
 
+    it('lists the batches created since an instant, newest first, so a batch submitted just before a crash is found', async () => {
+      const adapter = context().batch();
+      const since = new Date(Date.now() - 1_000);
+      const tag = randomUUID();
+      const submit = (id: string): Promise<{ batchId: string }> =>
+        adapter.submit([adapter.buildLine(id, fixture.chatBody(prompt(id), fixture.slowBatchModel), 'chat')], {
+          operation: 'chat',
+          model: fixture.slowBatchModel,
+          metadata: { sluice_batch_id: tag },
+        });
+      const older = await submit('recent-a');
+      const newer = await submit('recent-b');
+
+      const listed = await collect(adapter.recent(since));
+      const ours = listed.filter((batch) => batch.batchId === older.batchId || batch.batchId === newer.batchId);
+      expect(ours.map((batch) => batch.batchId)).toEqual([newer.batchId, older.batchId]);
+      for (const batch of ours) {
+        expect(batch.status).toMatch(/validating|in_progress/);
+        // OpenAI counts a batch's requests only once it has validated the input file.
+        expect(batch.requestCount).toBe(fixture.provider === 'anthropic' || batch.status !== 'validating' ? 1 : 0);
+        expect(batch.createdAt.getTime()).toBeGreaterThanOrEqual(Math.floor(since.getTime() / 1000) * 1000);
+        // OpenAI gives back what the batch was created with; Anthropic batches carry no metadata.
+        expect(batch.metadata).toEqual(fixture.provider === 'openai' ? { sluice_batch_id: tag } : null);
+      }
+      expect(listed.every((batch) => batch.createdAt.getTime() >= Math.floor(since.getTime() / 1000) * 1000)).toBe(true);
+      await Promise.all([older, newer].map((batch) => adapter.cancel(batch.batchId)));
+    });
+
     it('maps an unknown batch id to a provider error with the request id', async () => {
       const error = await expectProviderError(context().batch().poll(`batch_${randomUUID()}`));
       expect(error).toMatchObject({ status: 404, kind: 'invalid_request', providerRequestId: expect.any(String) });

@@ -14,6 +14,7 @@ import type {
   BatchState,
   BatchStatus,
   BatchSubmitOptions,
+  ProviderBatchSummary,
   SubmittedBatch,
 } from '../batch.interface';
 import { BatchInputMeter } from '../batch/batch-input.meter';
@@ -88,6 +89,19 @@ export class AnthropicBatchAdapter implements BatchAdapter {
   async cancel(batchId: string): Promise<BatchState> {
     const batch = await this.client.messages.batches.cancel(batchId).catch(rethrowAnthropic);
     return anthropicBatchState(batch);
+  }
+
+  async *recent(since: Date): AsyncGenerator<ProviderBatchSummary> {
+    try {
+      for await (const batch of this.client.messages.batches.list({ limit: 100 })) {
+        const createdAt = new Date(batch.created_at);
+        if (createdAt < since) return;
+        const state = anthropicBatchState(batch);
+        yield { batchId: batch.id, createdAt, status: state.status, requestCount: state.counts.total, metadata: null };
+      }
+    } catch (error) {
+      rethrowAnthropic(error);
+    }
   }
 
   async *results(batchId: string): AsyncGenerator<BatchResult> {

@@ -13,6 +13,7 @@ import {
   BatchState,
   BatchStatus,
   BatchSubmitOptions,
+  ProviderBatchSummary,
   SubmittedBatch,
   TERMINAL_BATCH_STATUSES,
 } from '../batch.interface';
@@ -105,6 +106,26 @@ export class OpenAIBatchAdapter implements BatchAdapter {
   async cancel(batchId: string): Promise<BatchState> {
     const batch = await this.client.batches.cancel(batchId).catch(rethrowOpenAI);
     return openAIBatchState(batch);
+  }
+
+  async *recent(since: Date): AsyncGenerator<ProviderBatchSummary> {
+    const sinceSeconds = Math.floor(since.getTime() / 1000);
+    try {
+      for await (const batch of this.client.batches.list({ limit: 100 })) {
+        if (batch.created_at < sinceSeconds) return;
+        const state = openAIBatchState(batch);
+        yield {
+          batchId: batch.id,
+          createdAt: new Date(batch.created_at * 1000),
+          status: state.status,
+          requestCount: state.counts.total,
+          metadata: (batch.metadata as Record<string, string> | null | undefined) ?? null,
+        };
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      rethrowOpenAI(error);
+    }
   }
 
   async *results(batchId: string): AsyncGenerator<BatchResult> {
