@@ -1,8 +1,7 @@
-import { EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { EnvInt, EnvString, ProviderClientsConfig } from '@sluice/config';
 import { ValidateBy } from 'class-validator';
 import { Parsed, parseConcurrencyMap, parseFallbackMap } from './targets/target.maps';
 
-const API_KEY = /^\S+$/;
 const JSON_TEXT = /^[\s\S]+$/;
 const FRACTION = /^(0(\.\d+)?|\.\d+)$/;
 
@@ -20,23 +19,11 @@ function ValidJson(parse: (raw: string) => Parsed<unknown>): PropertyDecorator {
   });
 }
 
-export class RealtimeWorkerConfig extends SluiceConfig {
+export class RealtimeWorkerConfig extends ProviderClientsConfig {
   override PORT = 3002;
   override KAFKA_CLIENT_ID = 'sluice-realtime-worker';
   /** Each lane has its own consumer group, `<this>.realtime` and `<this>.async` (see LanesConsumer). */
   override KAFKA_GROUP_ID = 'sluice-realtime-worker';
-
-  @EnvUrl({ description: 'OpenAI API base URL, up to and including /v1 (the provider emulator by default).', protocols: ['http:', 'https:'] })
-  OPENAI_BASE_URL = 'http://127.0.0.1:4010/v1';
-
-  @EnvString({ description: 'OpenAI API key.', pattern: API_KEY, rule: 'must be a key without spaces', secret: true })
-  OPENAI_API_KEY = 'sk-emulator';
-
-  @EnvUrl({ description: 'Anthropic API base URL, the host only (the provider emulator by default).', protocols: ['http:', 'https:'] })
-  ANTHROPIC_BASE_URL = 'http://127.0.0.1:4010';
-
-  @EnvString({ description: 'Anthropic API key.', pattern: API_KEY, rule: 'must be a key without spaces', secret: true })
-  ANTHROPIC_API_KEY = 'sk-ant-emulator';
 
   @EnvString({
     description:

@@ -1,4 +1,6 @@
 export * from './pricing/pricing';
+export * from './pricing/usage-cost';
+export * from './errors/result-error';
 export * from './errors/provider-error';
 export * from './realtime.interface';
 export * from './batch.interface';

@@ -1,8 +1,8 @@
 import { ErrorCode, InferenceResultV1, LaneRequestV1, validateMessage } from '@sluice/contracts';
 import { sampleLaneRequest } from '@sluice/contracts/testing/message.samples';
-import { costUsd, findModelPrice, ProviderError } from '@sluice/providers';
+import { ProviderError } from '@sluice/providers';
 import { deadlineFailure, providerFailure } from './failure.mapping';
-import { costOf, failedResult, laneDeadline, succeededResult } from './result.builder';
+import { failedResult, laneDeadline, succeededResult } from './result.builder';
 
 function laneRequest(overrides: Record<string, unknown> = {}, routing: Record<string, unknown> = {}): LaneRequestV1 {
   const plain = sampleLaneRequest(overrides);
@@ -18,41 +18,6 @@ function expectValid(result: InferenceResultV1): void {
   const outcome = validateMessage(InferenceResultV1, JSON.parse(JSON.stringify(result)));
   expect(outcome).toMatchObject({ ok: true });
 }
-
-describe('costOf', () => {
-  it('prices the standard tier at list price, saving nothing', () => {
-    // gpt-4o-mini: $0.15 in, $0.60 out per million tokens.
-    expect(costOf({ provider: 'openai', model: 'gpt-4o-mini' }, USAGE, 'standard')).toEqual({
-      cost: { usd: 0.45, realtimeUsd: 0.45, savedUsd: 0 },
-      priced: true,
-    });
-  });
-
-  it('prices the flex tier at its discount and reports the saving against standard', () => {
-    const { cost } = costOf({ provider: 'openai', model: 'gpt-5-mini' }, USAGE, 'flex');
-    const price = findModelPrice('openai', 'gpt-5-mini')!;
-    expect(cost.realtimeUsd).toBeCloseTo(costUsd(price, USAGE, 'standard'), 12);
-    expect(cost.usd).toBeCloseTo(cost.realtimeUsd * (1 - price.flexDiscount!), 12);
-    expect(cost.savedUsd).toBeCloseTo(cost.realtimeUsd - cost.usd, 12);
-    expect(cost.savedUsd).toBeGreaterThan(0);
-  });
-
-  it('bills cached input at the cached rate', () => {
-    const { cost } = costOf({ provider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 1_000_000 }, 'standard');
-    expect(cost.usd).toBeCloseTo(0.075, 12);
-  });
-
-  it('prices a dated snapshot like its alias', () => {
-    expect(costOf({ provider: 'openai', model: 'gpt-4o-mini-2024-07-18' }, USAGE, 'standard').cost.usd).toBeCloseTo(0.45, 12);
-  });
-
-  it('reports an unpriced model as free rather than guessing', () => {
-    expect(costOf({ provider: 'openai', model: 'gpt-unknown' }, USAGE, 'standard')).toEqual({
-      cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
-      priced: false,
-    });
-  });
-});
 
 describe('succeededResult', () => {
   it('carries the response, usage, cost, timings, deadline and metadata', () => {

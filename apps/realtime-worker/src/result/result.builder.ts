@@ -1,5 +1,5 @@
-import { CostV1, InferenceResultV1, LaneRequestV1, resultIdFor } from '@sluice/contracts';
-import { costUsd, findModelPrice, ProviderUsage, RealtimeTier } from '@sluice/providers';
+import { InferenceResultV1, LaneRequestV1, resultIdFor } from '@sluice/contracts';
+import { costOf, ProviderUsage, RealtimeTier } from '@sluice/providers';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import type { ProviderTarget } from '../targets/provider.target';
 import type { WorkerFailure } from './failure.mapping';
@@ -13,26 +13,9 @@ export interface ServedCall {
   usage: ProviderUsage;
 }
 
-export interface PricedCost {
-  cost: CostV1;
-  /** False when the catalog has no price for the model: the cost is reported as 0, not guessed. */
-  priced: boolean;
-}
-
-const FREE: CostV1 = { usd: 0, realtimeUsd: 0, savedUsd: 0 };
-
 /** The deadline this lane had to meet: the router's (the request's own, or the policy default). */
 export function laneDeadline(laneRequest: LaneRequestV1): string | undefined {
   return laneRequest.routing.deadline ?? laneRequest.deadline;
-}
-
-/** usd at the tier the call was made at, realtimeUsd at standard, savedUsd the difference. */
-export function costOf(target: ProviderTarget, usage: ProviderUsage, tier: RealtimeTier): PricedCost {
-  const price = findModelPrice(target.provider, target.model);
-  if (!price) return { cost: FREE, priced: false };
-  const usd = costUsd(price, usage, tier);
-  const realtimeUsd = costUsd(price, usage, 'standard');
-  return { cost: { usd, realtimeUsd, savedUsd: realtimeUsd - usd }, priced: true };
 }
 
 export function succeededResult(laneRequest: LaneRequestV1, lane: WorkerLane, served: ServedCall, completedAt: Date): InferenceResultV1 {
@@ -58,7 +41,7 @@ export function failedResult(
     status: 'failed',
     error: { ...failure },
     usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
-    cost: { ...FREE },
+    cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
   };
 }
 
