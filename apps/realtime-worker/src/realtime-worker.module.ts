@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
-import { MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
+import { abortableSleep, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { abortableSleep } from './calls/abortable.sleep';
+
 import { ProviderCaller } from './calls/provider.caller';
 import { KafkaLaneOutput } from './lanes/lane-output.publisher';
 import { LaneRequestHandler } from './lanes/lane-request.handler';

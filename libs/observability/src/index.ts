@@ -15,3 +15,4 @@ export * from './bootstrap/service-name.token';
 export * from './bootstrap/service.module';
 export * from './bootstrap/consumed.topics';
 export * from './bootstrap/service.bootstrap';
+export * from './lifecycle/abortable.sleep';

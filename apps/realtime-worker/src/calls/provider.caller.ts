@@ -15,7 +15,7 @@ import { planRetry, ProviderRetryPolicy } from '../retry/retry.planner';
 import type { StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { tierFor } from '../targets/lane.tier';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
-import type { Sleep } from './abortable.sleep';
+import type { Sleep } from '@sluice/observability';
 
 /** How a provider call ended, for the call-latency histogram: `success`, a ProviderError kind, or `error` (a bug). */
 export type CallOutcomeLabel = 'success' | ProviderErrorKind | 'error';
