@@ -14,6 +14,9 @@ export interface BillingRecord {
   tier: string;
   kind: string;
   requestId?: string;
+  /** Set for batch lines: the provider batch, and the line's custom_id. */
+  batchId?: string | null;
+  customId?: string | null;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;

@@ -5,3 +5,4 @@ export * from './sluice.http';
 export * from './webhook.receiver';
 export * from './request.factory';
 export * from './ledger.access';
+export * from './batch.checks';

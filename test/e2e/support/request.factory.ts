@@ -43,3 +43,18 @@ export function completionText(response: unknown): string | undefined {
   const content = choices?.[0]?.message?.content;
   return typeof content === 'string' ? content : undefined;
 }
+
+export const EMBEDDING_MODEL = 'text-embedding-3-small';
+
+/** An OpenAI embeddings request for the batch lane, with a deadline `deadlineMs` from now. */
+export function embeddingRequest(tenant: string, deadlineMs: number, options: { id?: string; input?: string } = {}): Record<string, unknown> & { id: string; tenant: string } {
+  return {
+    id: options.id ?? newRequestId('e'),
+    tenant,
+    provider: 'openai',
+    operation: 'embedding',
+    mode: 'batch',
+    deadline: new Date(Date.now() + deadlineMs).toISOString(),
+    body: { model: EMBEDDING_MODEL, input: options.input ?? `passage ${randomBytes(6).toString('hex')}` },
+  };
+}

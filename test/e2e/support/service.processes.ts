@@ -15,6 +15,8 @@ export interface ServiceProcess {
   exited(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL: no shutdown hook runs, nothing is committed or flushed; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts a bundle as a child of the test process with stdout and stderr in `logFile`. */
@@ -48,6 +50,11 @@ export function launchService(repoRoot: string, name: ServiceName, port: number,
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exit;
       clearTimeout(timer);
+    },
+    kill: async () => {
+      if (gone) return;
+      child.kill('SIGKILL');
+      await exit;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ALL_TOPICS, Topics } from '@sluice/contracts';
+import { createTestDatabase, type TestDatabase } from '@sluice/ledger/testing/test-database';
 import { randomGroupId, randomTopicName, waitFor } from '@sluice/testing';
 import { Admin, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   readyTimeoutMs?: number;
   /** How long to wait for another harness (another e2e file, a benchmark) to finish. */
   lockTimeoutMs?: number;
+  /** Start only these services (a benchmark of one service); all of them by default. */
+  only?: readonly ServiceName[];
 }
 
 export interface RawMessage {
@@ -47,8 +50,10 @@ interface HarnessParts {
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
-  services: ReadonlyMap<ServiceName, ServiceProcess>;
+  services: Map<ServiceName, ServiceProcess>;
+  envs: ReadonlyMap<ServiceName, NodeJS.ProcessEnv>;
   ledger: LedgerAccess;
+  database: TestDatabase;
   tapped: TopicTap | undefined;
   lock: HeldLock;
   webhookSecret: string;
@@ -67,7 +72,6 @@ const GROUP_SUFFIXES = ['', '.realtime', '.async'];
  * hangs off the returned harness; `stop()` ends it all.
  */
 export class SluiceHarness {
-  readonly http: SluiceHttp;
   readonly emulator: EmulatorAdmin;
   /** Provider API keys the apps use: the emulator bills per key, so billing of this run is its own. */
   readonly providerKeys: { openai: string; anthropic: string };
@@ -76,7 +80,8 @@ export class SluiceHarness {
   readonly runDir: string;
   readonly kafka: Kafka;
   readonly producer: Producer;
-  readonly services: ReadonlyMap<ServiceName, ServiceProcess>;
+  private readonly running: Map<ServiceName, ServiceProcess>;
+  private readonly envs: ReadonlyMap<ServiceName, NodeJS.ProcessEnv>;
   readonly ledger: LedgerAccess;
   /** The key the result-notifier signs webhooks with: a test verifies signatures with it. */
   readonly webhookSecret: string;
@@ -84,6 +89,7 @@ export class SluiceHarness {
   /** Every Sluice topic from this run's start, when the tap is on. */
   private readonly tapped: TopicTap | undefined;
   private readonly lock: HeldLock;
+  private readonly database: TestDatabase;
   private readonly createdTopics: string[] = [];
   private readonly collectors: TopicTap[] = [];
 
@@ -94,12 +100,13 @@ export class SluiceHarness {
     this.kafka = parts.kafka;
     this.admin = parts.admin;
     this.producer = parts.producer;
-    this.services = parts.services;
+    this.running = parts.services;
+    this.envs = parts.envs;
     this.ledger = parts.ledger;
     this.tapped = parts.tapped;
     this.lock = parts.lock;
+    this.database = parts.database;
     this.webhookSecret = parts.webhookSecret;
-    this.http = new SluiceHttp(this.service('ingestion').url);
     this.emulator = new EmulatorAdmin(this.service(EMULATOR).url);
     this.providerKeys = providerKeysFor(parts.runId);
   }
@@ -113,14 +120,19 @@ export class SluiceHarness {
       reapEarlierRuns(runsDir);
       const runId = `${options.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
       const runDir = makeRunDir(runsDir, runId);
-      const names = SERVICES.map((spec) => spec.name);
+      const names = SERVICES.map((spec) => spec.name).filter((name) => options.only === undefined || options.only.includes(name));
 
       let buildOutput = '';
       await ensureBundles(REPO_ROOT, stack.stateDir, names, { output: (chunk) => (buildOutput += chunk) }).catch((error: Error) => {
         throw new Error(`${error.message}\n${buildOutput.slice(-6000)}`);
       });
 
-      const { brokers, databaseUrl } = await stackAddresses(stack);
+      const { brokers, databaseUrl: serverUrl } = await stackAddresses(stack);
+      // A database of this run only: what one run leaves in the ledger (a batch still open at the
+      // provider of its own emulator) is never taken up by the next run's services.
+      const database = await createTestDatabase({ serverUrl });
+      cleanup.push(() => database.drop());
+      const databaseUrl = database.url;
       const kafka = new Kafka({ clientId: `sluice-e2e-${runId}`, brokers: brokers.split(','), logLevel: logLevel.ERROR });
       const admin = kafka.admin();
       await admin.connect();
@@ -158,6 +170,7 @@ export class SluiceHarness {
       };
 
       const services = new Map<ServiceName, ServiceProcess>();
+      const envs = new Map<ServiceName, NodeJS.ProcessEnv>();
       for (const name of names) {
         const port = ports.get(name) ?? 0;
         const env = {
@@ -172,6 +185,7 @@ export class SluiceHarness {
           ...own[name],
           ...options.env?.[name],
         };
+        envs.set(name, env);
         services.set(name, launchService(REPO_ROOT, name, port, env, join(runDir, `${name}.log`)));
       }
       writePidFile(runDir, [...services.values()]);
@@ -183,11 +197,35 @@ export class SluiceHarness {
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       const ledger = new LedgerAccess(databaseUrl);
-      return new SluiceHarness({ runId, groupPrefix, runDir, kafka, admin, producer, services, ledger, tapped, lock, webhookSecret });
+      return new SluiceHarness({ runId, groupPrefix, runDir, kafka, admin, producer, services, envs, ledger, database, tapped, lock, webhookSecret });
     } catch (error) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** The HTTP API of the ingestion service. */
+  get http(): SluiceHttp {
+    return new SluiceHttp(this.service('ingestion').url);
+  }
+
+  /** The services as they run now (a restarted one is its new process). */
+  get services(): ReadonlyMap<ServiceName, ServiceProcess> {
+    return this.running;
+  }
+
+  /**
+   * Kills a service with SIGKILL (a crash: no shutdown hook, no commit, no flush) and starts it again
+   * with the same environment, port and log file; resolves once the new process is ready.
+   */
+  async crashAndRestart(name: ServiceName, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
+    const old = this.service(name);
+    await old.kill();
+    const restarted = launchService(REPO_ROOT, name, old.port, this.envs.get(name) ?? {}, old.logFile);
+    this.running.set(name, restarted);
+    writePidFile(this.runDir, [...this.running.values()]);
+    await awaitReady(restarted, Date.now() + readyTimeoutMs);
+    return restarted;
   }
 
   service(name: ServiceName): ServiceProcess {
@@ -312,6 +350,7 @@ export class SluiceHarness {
       async () => (this.createdTopics.length > 0 ? this.admin.deleteTopics({ topics: this.createdTopics }) : undefined),
       () => this.admin.disconnect(),
       () => this.ledger.close(),
+      () => this.database.drop(),
       async () => rmSync(join(this.runDir, 'pids.json'), { force: true }),
     ];
     const failures: unknown[] = [];

@@ -17,9 +17,9 @@ const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/sluice';
  * A fresh, uniquely named database on the server of DATABASE_URL, migrated unless asked not to:
  * integration specs never see each other's rows or the developer's `sluice` database.
  */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrate?: boolean; serverUrl?: string } = {}): Promise<TestDatabase> {
   const name = `sluice_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const url = withDatabaseName(process.env.DATABASE_URL ?? DEFAULT_URL, name);
+  const url = withDatabaseName(options.serverUrl ?? process.env.DATABASE_URL ?? DEFAULT_URL, name);
   await ensureDatabase(url);
   const pool = createPool(url, { max: 20, applicationName: 'sluice-test' });
   try {
