@@ -25,7 +25,8 @@ const APPS: readonly AppUnderTest[] = [
   // The worker runs one batch-mode runner per lane (concurrent provider calls within a partition), outside
   // the Nest transport, each in its own group named after KAFKA_GROUP_ID.
   { name: 'realtime-worker', consumes: [], groups: (groupId: string) => [`${groupId}.realtime`, `${groupId}.async`] },
-  { name: 'batch-aggregator', consumes: [Topics.LaneBatch] },
+  // Its batch lane runner holds messages until their window is submitted, outside the Nest transport.
+  { name: 'batch-aggregator', consumes: [], groups: (groupId: string) => [groupId] },
   { name: 'result-notifier', consumes: [Topics.Results] },
 ];
 

@@ -1,7 +1,72 @@
-import { SluiceConfig } from '@sluice/config';
+import { EnvInt, ProviderClientsConfig } from '@sluice/config';
 
-export class BatchAggregatorConfig extends SluiceConfig {
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+export class BatchAggregatorConfig extends ProviderClientsConfig {
   override PORT = 3003;
   override KAFKA_CLIENT_ID = 'sluice-batch-aggregator';
   override KAFKA_GROUP_ID = 'sluice-batch-aggregator';
+
+  @EnvInt({
+    description:
+      'Longest a window waits for more requests before it is submitted. Longer windows make fewer, larger batches; a window also closes when it reaches the provider limits or its earliest deadline less BATCH_COMPLETION_ESTIMATE_MS.',
+    min: 100,
+    max: 24 * HOUR_MS,
+  })
+  BATCH_WINDOW_MAX_AGE_MS = MINUTE_MS;
+
+  @EnvInt({
+    description: "Most requests in one provider batch; the provider's own limit (OpenAI 50,000, Anthropic 100,000) applies when it is lower.",
+    min: 1,
+    max: 100_000,
+  })
+  BATCH_WINDOW_MAX_REQUESTS = 100_000;
+
+  @EnvInt({
+    description:
+      'The batch lane turnaround planned for: a window is submitted no later than its earliest deadline less this, and a request that did not come back is resubmitted only while this much time (plus the escalation lead) is left.',
+    min: SECOND_MS,
+    max: 48 * HOUR_MS,
+  })
+  BATCH_COMPLETION_ESTIMATE_MS = 6 * HOUR_MS;
+
+  @EnvInt({
+    description:
+      'How long before its deadline a request still waiting for its batch is re-issued on the realtime lane (the deadline guard); it must cover the realtime lane’s own completion time.',
+    min: SECOND_MS,
+    max: 24 * HOUR_MS,
+  })
+  BATCH_ESCALATION_LEAD_MS = MINUTE_MS;
+
+  @EnvInt({ description: 'How often the deadline guard looks for batched requests to escalate.', min: 100, max: 10 * MINUTE_MS })
+  BATCH_GUARD_INTERVAL_MS = 5 * SECOND_MS;
+
+  @EnvInt({ description: 'Shortest wait between two polls of a provider batch (after it moved); the wait doubles while it does not.', min: 100, max: HOUR_MS })
+  BATCH_POLL_MIN_MS = 2 * SECOND_MS;
+
+  @EnvInt({ description: 'Longest wait between two polls of a provider batch.', min: 100, max: HOUR_MS })
+  BATCH_POLL_MAX_MS = MINUTE_MS;
+
+  @EnvInt({ description: 'Provider polls and batch resolutions at once.', min: 1, max: 1_000 })
+  BATCH_POLL_CONCURRENCY = 8;
+
+  @EnvInt({
+    description: "Least time between two `progress` events of a batch's requests (one per request per report); 0 reports only when the batch ends.",
+    min: 0,
+    max: 24 * HOUR_MS,
+  })
+  BATCH_PROGRESS_INTERVAL_MS = 30 * SECOND_MS;
+
+  @EnvInt({ description: 'Batch submissions per request (the first included) before what does not come back goes to the realtime lane.', min: 1, max: 20 })
+  BATCH_MAX_ATTEMPTS = 3;
+
+  @EnvInt({
+    description:
+      'Lane messages held in open windows and submissions at most; fetching pauses beyond it. It bounds the memory of the windows and must exceed the batch size aimed for.',
+    min: 100,
+    max: 2_000_000,
+  })
+  BATCH_MAX_HELD = 250_000;
 }

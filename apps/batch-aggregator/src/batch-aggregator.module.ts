@@ -1,6 +1,160 @@
 import { Module } from '@nestjs/common';
-import { BatchLaneConsumer } from './batch-lane/batch-lane.consumer';
+import { KafkaProducer } from '@sluice/kafka';
+import { createRepositories, LedgerRepositories } from '@sluice/ledger';
+import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
+import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { BatchAggregatorConfig } from './batch-aggregator.config';
+import { DeadlineGuard } from './escalation/deadline.guard';
+import { Escalator } from './escalation/escalator';
+import { AggregatorPublisher } from './events/aggregator.publisher';
+import { BatchIntake } from './lane/batch.intake';
+import { AGGREGATOR_BATCHES, BatchLaneConsumer } from './lane/batch-lane.consumer';
+import { AggregatorMetrics } from './metrics/aggregator.metrics';
+import { BatchResolver } from './results/batch.resolver';
+import { BatchSubmitter } from './submit/batch.submitter';
+import { BatchTracker } from './tracking/batch.tracker';
+import type { WindowKey, WindowLimits } from './windows/batch-window';
+import { WindowFlusher } from './windows/window.flusher';
+
+const LEDGER = Symbol('batch-aggregator.ledger');
+const ADAPTERS = Symbol('batch-aggregator.provider-adapters');
+const clock = (): Date => new Date();
 
 /** The batch-aggregator's composition root; the shared service parts come from bootstrapService. */
-@Module({ controllers: [BatchLaneConsumer] })
+@Module({
+  providers: [
+    { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
+    { provide: AGGREGATOR_BATCHES, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.batches },
+    {
+      provide: ADAPTERS,
+      inject: [BatchAggregatorConfig],
+      useFactory: (config: BatchAggregatorConfig): ProviderAdapters =>
+        createProviderAdapters({
+          openai: { baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY },
+          anthropic: { baseURL: config.ANTHROPIC_BASE_URL, apiKey: config.ANTHROPIC_API_KEY },
+        }),
+    },
+    { provide: AggregatorMetrics, inject: [MetricsRegistry], useFactory: (registry: MetricsRegistry) => new AggregatorMetrics(registry) },
+    { provide: AggregatorPublisher, inject: [KafkaProducer], useFactory: (producer: KafkaProducer) => new AggregatorPublisher(producer) },
+    {
+      provide: Escalator,
+      inject: [LEDGER, AggregatorPublisher, AggregatorMetrics],
+      useFactory: (ledger: LedgerRepositories, publisher: AggregatorPublisher, metrics: AggregatorMetrics) =>
+        new Escalator({ publisher, batches: ledger.batches, requests: ledger.requests, metrics, clock }),
+    },
+    {
+      provide: BatchSubmitter,
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (config: BatchAggregatorConfig, adapters: ProviderAdapters, ledger: LedgerRepositories, publisher: AggregatorPublisher, metrics: AggregatorMetrics, logger: Logger) =>
+        new BatchSubmitter({
+          adapters,
+          batches: ledger.batches,
+          requests: ledger.requests,
+          publisher,
+          metrics,
+          sleep: abortableSleep,
+          clock,
+          logger: logger.child({ component: 'submitter' }),
+          retry: { baseDelayMs: config.BATCH_POLL_MIN_MS, maxDelayMs: config.BATCH_POLL_MAX_MS },
+        }),
+    },
+    {
+      provide: BatchResolver,
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (
+        config: BatchAggregatorConfig,
+        adapters: ProviderAdapters,
+        ledger: LedgerRepositories,
+        publisher: AggregatorPublisher,
+        escalator: Escalator,
+        metrics: AggregatorMetrics,
+        logger: Logger,
+      ) =>
+        new BatchResolver(
+          { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }) },
+          { maxAttempts: config.BATCH_MAX_ATTEMPTS, completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS, escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS },
+        ),
+    },
+    {
+      provide: BatchTracker,
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, BatchSubmitter, BatchResolver, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (
+        config: BatchAggregatorConfig,
+        adapters: ProviderAdapters,
+        ledger: LedgerRepositories,
+        publisher: AggregatorPublisher,
+        submitter: BatchSubmitter,
+        resolver: BatchResolver,
+        metrics: AggregatorMetrics,
+        logger: Logger,
+      ) =>
+        new BatchTracker(
+          { adapters, batches: ledger.batches, publisher, submitter, resolver, metrics, sleep: abortableSleep, clock, logger: logger.child({ component: 'tracker' }) },
+          {
+            poll: { baseDelayMs: config.BATCH_POLL_MIN_MS, maxDelayMs: Math.max(config.BATCH_POLL_MIN_MS, config.BATCH_POLL_MAX_MS) },
+            progressIntervalMs: config.BATCH_PROGRESS_INTERVAL_MS,
+            concurrency: config.BATCH_POLL_CONCURRENCY,
+          },
+        ),
+    },
+    {
+      provide: DeadlineGuard,
+      inject: [BatchAggregatorConfig, LEDGER, Escalator, ROOT_LOGGER],
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, escalator: Escalator, logger: Logger) =>
+        new DeadlineGuard(
+          { batches: ledger.batches, escalator, clock, logger: logger.child({ component: 'deadline-guard' }) },
+          { leadMs: config.BATCH_ESCALATION_LEAD_MS, intervalMs: config.BATCH_GUARD_INTERVAL_MS },
+        ),
+    },
+    {
+      provide: WindowFlusher,
+      inject: [BatchAggregatorConfig, LEDGER, AggregatorPublisher, BatchSubmitter, BatchTracker, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (
+        config: BatchAggregatorConfig,
+        ledger: LedgerRepositories,
+        publisher: AggregatorPublisher,
+        submitter: BatchSubmitter,
+        tracker: BatchTracker,
+        metrics: AggregatorMetrics,
+        logger: Logger,
+      ) =>
+        new WindowFlusher({
+          batches: ledger.batches,
+          requests: ledger.requests,
+          publisher,
+          submitter,
+          tracker,
+          metrics,
+          sleep: abortableSleep,
+          clock,
+          logger: logger.child({ component: 'flusher' }),
+          retry: { baseDelayMs: config.BATCH_POLL_MIN_MS, maxDelayMs: config.BATCH_POLL_MAX_MS },
+        }),
+    },
+    {
+      provide: BatchIntake,
+      inject: [BatchAggregatorConfig, ADAPTERS, WindowFlusher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (config: BatchAggregatorConfig, adapters: ProviderAdapters, flusher: WindowFlusher, escalator: Escalator, metrics: AggregatorMetrics, logger: Logger) =>
+        new BatchIntake(
+          { adapters, flusher, escalator, metrics, clock, logger: logger.child({ component: 'intake' }) },
+          {
+            limitsFor: (key: WindowKey): WindowLimits => {
+              const limits = adapters.batch(key.provider).limits();
+              return {
+                maxRequests: Math.min(limits.maxRequests, config.BATCH_WINDOW_MAX_REQUESTS),
+                maxBytes: limits.maxBytes,
+                maxInputs: key.operation === 'embedding' ? limits.maxEmbeddingInputs : null,
+                maxAgeMs: config.BATCH_WINDOW_MAX_AGE_MS,
+                completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
+              };
+            },
+            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+          },
+        ),
+    },
+    BatchLaneConsumer,
+  ],
+})
 export class BatchAggregatorModule {}

@@ -1,4 +1,3 @@
-import { LaneRequestV1, Topics } from '@sluice/contracts';
 import { bootstrapService } from '@sluice/observability';
 import { BatchAggregatorConfig } from './batch-aggregator.config';
 import { BatchAggregatorModule } from './batch-aggregator.module';
@@ -7,5 +6,7 @@ void bootstrapService({
   name: 'batch-aggregator',
   module: BatchAggregatorModule,
   config: BatchAggregatorConfig,
-  consumes: { [Topics.LaneBatch]: LaneRequestV1 },
+  // The batch lane is consumed by BatchLaneConsumer's own runner (held messages, committed once their
+  // window is submitted), not by the Kafka transport.
+  consumes: {},
 });

@@ -157,3 +157,22 @@ export function lifecycleEventId(tenant: string, requestId: string, type: Lifecy
   const base = `${tenant}.${requestId}.${type}`;
   return discriminator === undefined ? base : `${base}.${String(discriminator)}`;
 }
+
+/** What every event about a request repeats, so a notification consumer needs no lookup. */
+export function eventSubjectOf(request: {
+  id: string;
+  tenant: string;
+  provider: Provider;
+  operation: Operation;
+  body: { model: string };
+  metadata?: Record<string, string>;
+}): Pick<LifecycleEventV1, 'requestId' | 'tenant' | 'provider' | 'model' | 'operation' | 'metadata'> {
+  return {
+    requestId: request.id,
+    tenant: request.tenant,
+    provider: request.provider,
+    model: request.body.model,
+    operation: request.operation,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+  };
+}

@@ -1,0 +1,71 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
+import { ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer } from '@sluice/kafka';
+import type { BatchesRepository } from '@sluice/ledger';
+import { ConsumerHealthRegistry, ROOT_LOGGER } from '@sluice/observability';
+import type { Logger } from 'pino';
+import { BatchAggregatorConfig } from '../batch-aggregator.config';
+import { DeadlineGuard } from '../escalation/deadline.guard';
+import { BatchTracker } from '../tracking/batch.tracker';
+import { BatchIntake } from './batch.intake';
+
+export const AGGREGATOR_BATCHES = Symbol('batch-aggregator.batches');
+
+// Lane messages handed to the intake at once; each is held until its window is submitted.
+const GROUP_SIZE = 1_000;
+
+/**
+ * The batch lane on a ConsumerRunner of its own, in batch mode with held messages, rather than on
+ * the service's Kafka transport: a lane message is committed only once the window it waits in has
+ * been submitted, minutes after it was read, while the partition goes on being read behind it.
+ * Before consuming, every batch the ledger has unresolved is taken up again (submitted, polled or
+ * resolved); stopping hands back what waits in open windows and lets submissions under way finish.
+ */
+@Injectable()
+export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private runner?: ConsumerRunner<LaneRequestV1>;
+
+  constructor(
+    @Inject(KAFKA_DRIVER) private readonly kafka: KafkaDriver,
+    @Inject(KafkaProducer) private readonly producer: KafkaProducer,
+    @Inject(BatchAggregatorConfig) private readonly config: BatchAggregatorConfig,
+    @Inject(BatchIntake) private readonly intake: BatchIntake,
+    @Inject(BatchTracker) private readonly tracker: BatchTracker,
+    @Inject(DeadlineGuard) private readonly guard: DeadlineGuard,
+    @Inject(AGGREGATOR_BATCHES) private readonly batches: Pick<BatchesRepository, 'listUnresolved'>,
+    @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const unresolved = await this.batches.listUnresolved();
+    for (const batch of unresolved) this.tracker.adopt(batch);
+    if (unresolved.length > 0) this.logger.info({ batches: unresolved.length }, 'resuming the batches the ledger has unresolved');
+    this.tracker.start();
+    this.guard.start();
+
+    const { config } = this;
+    const runner = new ConsumerRunner<LaneRequestV1>({
+      kafka: this.kafka,
+      groupId: config.KAFKA_GROUP_ID,
+      topics: [Topics.LaneBatch],
+      validate: (plain) => validateMessage(LaneRequestV1, plain),
+      handleBatch: (messages) => this.intake.take(messages.map(({ value }) => value)),
+      maxBatchSize: GROUP_SIZE,
+      backpressure: { highWaterMark: config.BATCH_MAX_HELD, lowWaterMark: Math.floor(config.BATCH_MAX_HELD / 2) },
+      deadLetter: { producer: this.producer },
+      shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+    });
+    this.health.register(runner.groupId, { consumerHealth: () => runner.health() });
+    this.runner = runner;
+    await runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.runner?.pause();
+    await this.intake.stop();
+    await this.runner?.stop();
+    await this.guard.stop();
+    await this.tracker.stop();
+  }
+}

@@ -1,0 +1,143 @@
+import { LaneRequestV1, LifecycleEventV1 } from '@sluice/contracts';
+import type { BatchesRepository, BatchRecord, RequestsRepository } from '@sluice/ledger';
+import { type BatchAdapter, ProviderError, type ProviderAdapters, type ProviderFailure } from '@sluice/providers';
+import type { Logger } from 'pino';
+import { submittedEvent } from '../events/batch-events';
+import type { AggregatorPublisher } from '../events/aggregator.publisher';
+import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
+import { backoffMs, type Backoff } from '../tracking/poll.schedule';
+import type { Sleep } from '@sluice/observability';
+
+export type SubmitOutcome =
+  | { kind: 'submitted'; providerBatchId: string }
+  /** The provider refused the batch itself (not a transient failure): its items must go another way. */
+  | { kind: 'refused'; failure: ProviderFailure }
+  /** Stopping began before the batch could be submitted; it stays pending in the ledger and is submitted after a restart. */
+  | { kind: 'interrupted' };
+
+export interface SubmitterDeps {
+  adapters: Pick<ProviderAdapters, 'batch'>;
+  batches: Pick<BatchesRepository, 'markSubmitStarted' | 'markSubmitted' | 'listItems' | 'getByProviderBatchId' | 'recordProgress'>;
+  requests: Pick<RequestsRepository, 'setStatuses'>;
+  publisher: Pick<AggregatorPublisher, 'events'>;
+  metrics: Pick<AggregatorMetrics, 'submitTook' | 'submitted'>;
+  sleep: Sleep;
+  clock: () => Date;
+  logger: Logger;
+  retry: Backoff;
+}
+
+/** The metadata key that names Sluice's batch id on the provider's batch (OpenAI keeps it; Anthropic has none). */
+export const BATCH_ID_METADATA = 'sluice_batch_id';
+
+/** How far before the recorded submit start a provider's clock may put the batch's creation. */
+const CLOCK_SKEW_MS = 60_000;
+const PAGE = 1_000;
+
+/**
+ * Submits a batch recorded in the ledger: builds the provider input from the items' lane messages
+ * (page by page, so no more than the provider's limit is ever assembled), creates the provider batch,
+ * records its id, and tells every request. Transient failures are retried with backoff for as long
+ * as the aggregator runs. A batch whose creation may have reached the provider before a crash (or a
+ * timeout) is looked up there first, so it is never created twice.
+ */
+export class BatchSubmitter {
+  constructor(private readonly deps: SubmitterDeps) {}
+
+  async submit(batch: BatchRecord, signal: AbortSignal): Promise<SubmitOutcome> {
+    const adapter = this.deps.adapters.batch(batch.provider);
+    let startedBefore = batch.submitStartedAt !== null;
+    for (let attempt = 1; ; attempt += 1) {
+      if (signal.aborted) return { kind: 'interrupted' };
+      const began = Date.now();
+      try {
+        const existing = startedBefore ? await this.findAtProvider(adapter, batch) : undefined;
+        if (existing) {
+          this.deps.logger.warn({ batchId: batch.id, providerBatchId: existing }, 'batch was already created at the provider; adopting it instead of submitting again');
+          await this.recordSubmitted(batch, existing, null);
+          return { kind: 'submitted', providerBatchId: existing };
+        }
+        await this.deps.batches.markSubmitStarted(batch.id);
+        startedBefore = true;
+        const events: LifecycleEventV1[] = [];
+        const submitted = await adapter.submit(this.input(adapter, batch, events), {
+          operation: batch.operation,
+          model: batch.model,
+          metadata: { [BATCH_ID_METADATA]: batch.id },
+        });
+        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, events);
+        this.deps.logger.info({ batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt }, 'batch submitted');
+        this.deps.metrics.submitTook(batch.provider, 'submitted', (Date.now() - began) / 1000);
+        this.deps.metrics.submitted(batch, submitted.requestCount);
+        return { kind: 'submitted', providerBatchId: submitted.batchId };
+      } catch (error) {
+        if (error instanceof ProviderError && !error.retryable) {
+          this.deps.metrics.submitTook(batch.provider, 'failed', (Date.now() - began) / 1000);
+          await this.deps.batches.recordProgress(batch.id, { status: 'failed', error: `${error.code ?? error.kind}: ${error.message}`.slice(0, 4000) });
+          this.deps.logger.error({ batchId: batch.id, err: error }, 'the provider refused the batch; its requests go another way');
+          return { kind: 'refused', failure: error.toFailure() };
+        }
+        this.deps.metrics.submitTook(batch.provider, 'retry', (Date.now() - began) / 1000);
+        const delayMs = error instanceof ProviderError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(attempt, this.deps.retry);
+        this.deps.logger.warn({ batchId: batch.id, attempt, delayMs, err: error }, 'submitting the batch failed; retrying');
+        if (!(await this.deps.sleep(delayMs, signal))) return { kind: 'interrupted' };
+      }
+    }
+  }
+
+  /** The batch input, built from the ledger; `events` collects each request's `submitted` event on the way. */
+  private async *input(adapter: BatchAdapter, batch: BatchRecord, events: LifecycleEventV1[]): AsyncGenerator<Buffer> {
+    events.length = 0;
+    let after = '';
+    for (;;) {
+      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: PAGE, status: 'pending' });
+      for (const item of page) {
+        const laneRequest = item.payload as LaneRequestV1;
+        events.push(submittedEvent(laneRequest, { id: batch.id }, this.deps.clock()));
+        yield adapter.buildLine(item.customId, laneRequest.request.body, batch.operation);
+      }
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]!.customId;
+    }
+  }
+
+  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null, events?: LifecycleEventV1[]): Promise<void> {
+    await this.deps.batches.markSubmitted(batch.id, providerBatchId, inputFileId);
+    const submitted = events ?? (await this.submittedEvents(batch));
+    const stamped = submitted.map((event) => ({ ...event, providerBatchId }));
+    await this.deps.requests.setStatuses(stamped.map((event) => ({ tenant: event.tenant, id: event.requestId })), 'submitted', 'batch');
+    await this.deps.publisher.events(stamped);
+  }
+
+  private async submittedEvents(batch: BatchRecord): Promise<LifecycleEventV1[]> {
+    const events: LifecycleEventV1[] = [];
+    let after = '';
+    for (;;) {
+      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: PAGE, status: 'pending' });
+      for (const item of page) events.push(submittedEvent(item.payload as LaneRequestV1, { id: batch.id }, this.deps.clock()));
+      if (page.length < PAGE) return events;
+      after = page[page.length - 1]!.customId;
+    }
+  }
+
+  /**
+   * The provider batch created for this batch before a crash, if any. OpenAI batches carry Sluice's id
+   * in their metadata. Anthropic batches carry none: the match is a batch created since the submit
+   * began with as many requests, not known to the ledger yet (the earliest such, if several).
+   */
+  private async findAtProvider(adapter: BatchAdapter, batch: BatchRecord): Promise<string | undefined> {
+    const since = new Date((batch.submitStartedAt ?? batch.createdAt).getTime() - CLOCK_SKEW_MS);
+    let candidate: string | undefined;
+    for await (const summary of adapter.recent(since)) {
+      if (summary.metadata !== null) {
+        if (summary.metadata[BATCH_ID_METADATA] === batch.id) return summary.batchId;
+        continue;
+      }
+      if (summary.requestCount !== batch.requestCount) continue;
+      if (await this.deps.batches.getByProviderBatchId(summary.batchId)) continue;
+      // Newest first: the last match seen is the earliest.
+      candidate = summary.batchId;
+    }
+    return adapter.provider === 'anthropic' ? candidate : undefined;
+  }
+}
