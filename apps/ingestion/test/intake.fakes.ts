@@ -51,6 +51,7 @@ export function recordOf(request: NewRequestRecord, overrides: Partial<RequestRe
     webhookUrl: request.webhookUrl ?? null,
     metadata: request.metadata ?? {},
     cacheKey: null,
+    ...(request.job && { job: request.job }),
     updatedAt: new Date(request.receivedAt),
     ...overrides,
   };
