@@ -7,6 +7,7 @@ import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
 import { newJobId, newRequestId } from './accept/request-id.generator';
+import { COST_LEDGER, CostsController } from './costs/costs.controller';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
 import { RequestEventsController } from './events/request-events.controller';
 import { RequestEventsHub } from './events/request-events.hub';
@@ -71,6 +72,7 @@ const providers: Provider[] = [
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
+  { provide: COST_LEDGER, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.completions },
   ApiKeyGuard,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,
@@ -82,7 +84,7 @@ const providers: Provider[] = [
  * and their relay. Tests compose it with a consumer of a topic of their own.
  */
 @Module({
-  controllers: [RequestsController, RequestEventsController, JobsController],
+  controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
   providers,
   exports: [RequestsHandler],
 })
