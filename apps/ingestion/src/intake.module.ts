@@ -29,6 +29,8 @@ const LEDGER = Symbol('ingestion.ledger');
 // the broker's default 1 MB per partition even if every message of a chunk lands on one partition.
 const JOB_CHUNK_LINES = 500;
 const JOB_CHUNK_BYTES = 256 * 1024;
+// While one chunk is written to the ledger and another to the broker, the next is read and validated.
+const JOB_CHUNKS_IN_FLIGHT = 3;
 
 const providers: Provider[] = [
   { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool): LedgerRepositories => createRepositories(pool) },
@@ -68,7 +70,7 @@ const providers: Provider[] = [
         counters,
         clock: () => new Date(),
         newJobId,
-        limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, maxLines: config.INGESTION_JOB_MAX_LINES },
+        limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },

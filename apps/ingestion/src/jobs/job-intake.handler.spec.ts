@@ -44,6 +44,12 @@ function requestLine(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...rest, ...overrides });
 }
 
+/** Lets pending promise callbacks run until the condition holds; the fakes never wait on timers. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1_000 && !condition(); turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error('the condition never held');
+}
+
 async function* linesOf(text: string): AsyncGenerator<JsonlLine> {
   yield* jsonlLines([Buffer.from(text)], 4_096);
 }
@@ -61,7 +67,7 @@ function setUp(limits: Partial<JobIntakeLimits> = {}) {
     counters,
     clock: () => NOW,
     newJobId: () => `job_generated_${(ids += 1)}`,
-    limits: { chunkLines: 500, chunkBytes: 1_000_000, maxLines: 1_000, ...limits },
+    limits: { chunkLines: 500, chunkBytes: 1_000_000, chunksInFlight: 2, maxLines: 1_000, ...limits },
   });
   const receive = (text: string, query: Record<string, unknown> = {}, contentType = NDJSON) =>
     handler.receive('acme', query, contentType, linesOf(text), { correlationId: 'corr-job' });
@@ -125,13 +131,34 @@ describe('JobIntakeHandler', () => {
   });
 
   it('records and publishes in chunks, keeping the job counts current between them', async () => {
-    const { ledger, publisher, jobs, receive } = setUp({ chunkLines: 2 });
+    const { ledger, publisher, jobs, receive } = setUp({ chunkLines: 2, chunksInFlight: 1 });
     const lines = Array.from({ length: 5 }, (_, index) => requestLine({ metadata: { n: String(index) } }));
     await receive(lines.join('\n'), { id: 'chunked' });
 
     expect(ledger.insertCalls).toEqual([2, 2, 1]);
     expect(publisher.calls).toHaveLength(3);
     expect(jobs.intakes.map((intake) => `${intake.status}:${intake.lines}`)).toEqual(['receiving:2', 'receiving:4', 'receiving:5', 'received:5']);
+  });
+
+  it('reads and records the next chunk while an earlier one is still being published', async () => {
+    const { ledger, publisher, handler } = setUp({ chunkLines: 1, chunksInFlight: 2 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const publish = publisher.publish.bind(publisher);
+    let first = true;
+    publisher.publish = async (messages) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      return publish(messages);
+    };
+    const receiving = handler.receive('acme', { id: 'overlap' }, NDJSON, linesOf([requestLine(), requestLine(), requestLine()].join('\n')), {});
+    // The first chunk is still being published; the others went past it.
+    await waitUntil(() => ledger.insertCalls.length === 3 && publisher.calls.length === 2);
+    release();
+    expect(await receiving).toMatchObject({ status: 202, body: { lines: 3, accepted: 3 } });
+    expect(publisher.calls).toHaveLength(3);
   });
 
   it('cuts a chunk at its byte budget too', async () => {

@@ -16,6 +16,8 @@ export interface JobIntakeLimits {
   chunkLines: number;
   /** ... or fewer, once their bytes reach this: the produce request for a chunk stays well under the broker's limits. */
   chunkBytes: number;
+  /** Chunks recorded and published at the same time, while the next lines are read and checked. */
+  chunksInFlight: number;
   /** Most non-blank lines one upload may carry. */
   maxLines: number;
 }
@@ -157,28 +159,55 @@ export class JobIntakeHandler {
     };
   }
 
-  /** Reads the lines chunk by chunk; true when it stopped at the line limit with lines left. */
+  /**
+   * Reads the lines chunk by chunk, keeping up to `chunksInFlight` chunks being recorded and published
+   * while it reads on: the ledger, the broker and validation then work at the same time instead of in
+   * turn. True when it stopped at the line limit with lines left.
+   */
   private async read(upload: Upload, lines: AsyncIterable<JsonlLine>): Promise<boolean> {
-    const { chunkLines, chunkBytes, maxLines } = this.ports.limits;
+    const { chunkLines, chunkBytes, chunksInFlight, maxLines } = this.ports.limits;
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const start = (chunk: ParsedJobLine[]): void => {
+      const flushing: Promise<void> = this.flush(upload, chunk)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(flushing));
+      inFlight.add(flushing);
+    };
+    const settle = async (): Promise<void> => {
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
+    };
     let chunk: ParsedJobLine[] = [];
     let bytes = 0;
-    for await (const line of lines) {
-      if (isBlank(line)) continue;
-      if (upload.lines === maxLines) {
-        await this.flush(upload, chunk);
-        return true;
+    let tooMany = false;
+    try {
+      for await (const line of lines) {
+        if (failure) break;
+        if (isBlank(line)) continue;
+        if (upload.lines === maxLines) {
+          tooMany = true;
+          break;
+        }
+        upload.lines += 1;
+        chunk.push(parseJobLine(line, upload.context));
+        bytes += line.bytes;
+        if (chunk.length >= chunkLines || bytes >= chunkBytes) {
+          start(chunk);
+          chunk = [];
+          bytes = 0;
+          if (inFlight.size >= chunksInFlight) await Promise.race(inFlight);
+        }
       }
-      upload.lines += 1;
-      chunk.push(parseJobLine(line, upload.context));
-      bytes += line.bytes;
-      if (chunk.length >= chunkLines || bytes >= chunkBytes) {
-        await this.flush(upload, chunk);
-        chunk = [];
-        bytes = 0;
-      }
+    } catch (error) {
+      // The upload broke off: what was read is still recorded before the failure goes up.
+      failure ??= { error };
     }
-    await this.flush(upload, chunk);
-    return false;
+    if (!failure && chunk.length > 0) start(chunk);
+    await settle();
+    return tooMany;
   }
 
   private async flush(upload: Upload, chunk: readonly ParsedJobLine[]): Promise<void> {
@@ -214,7 +243,10 @@ export class JobIntakeHandler {
     problems.sort((a, b) => a.line - b.line);
     await this.ports.jobs.recordLineErrors(tenant, jobId, problems);
     upload.invalidLines += new Set(problems.map((problem) => problem.line)).size;
-    for (const { requestId, ...problem } of problems.slice(0, LISTED_ERRORS - upload.listed.length)) upload.listed.push({ ...problem, id: requestId });
+    // Chunks finish in any order; the receipt lists the first problems by line.
+    upload.listed.push(...problems.slice(0, LISTED_ERRORS).map(({ requestId, ...problem }) => ({ ...problem, id: requestId })));
+    upload.listed.sort((a, b) => a.line - b.line);
+    upload.listed.length = Math.min(upload.listed.length, LISTED_ERRORS);
     await this.recordIntake(upload, 'receiving');
   }
 

@@ -141,10 +141,13 @@ export class JobsRepository {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
-  /** Records how far the upload has been read, and its status once it ended. */
+  /**
+   * Records how far the upload has been read, and its status once it ended. Counts only grow within
+   * an upload (open() resets them), so an update that arrives after a later one changes nothing.
+   */
   async recordIntake(tenant: string, id: string, counts: { lines: number; invalidLines: number }, status: JobStatus = 'receiving'): Promise<void> {
     await this.pool.query(
-      `update jobs set lines = $3, invalid_lines = $4, status = $5,
+      `update jobs set lines = greatest(lines, $3), invalid_lines = greatest(invalid_lines, $4), status = $5,
                        received_at = case when $5 = 'received' then now() else received_at end, updated_at = now()
         where tenant = $1 and id = $2`,
       [tenant, id, counts.lines, counts.invalidLines, status],
