@@ -92,6 +92,7 @@ describe('GET /v1/costs (real database)', () => {
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/v1/costs', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/results', '/v1/jobs/{id}/errors']),
     );
+    expect(Object.keys(openapi.components.schemas)).toEqual(expect.arrayContaining(['JobReceiptDoc', 'JobViewDoc', 'RequestCountsDoc', 'CostReportDoc']));
     const figures = openapi.components.schemas.CostFiguresDoc.properties;
     expect(figures.costUsd.description).toContain('superseded');
     expect(figures.savedUsd.description).toContain('realtimeCostUsd - costUsd');
