@@ -40,4 +40,20 @@ export class IngestionConfig extends SluiceConfig {
     max: 60_000,
   })
   INGESTION_SSE_RESULT_WAIT_MS = 5_000;
+
+  @EnvInt({
+    description:
+      'Most non-blank lines one POST /v1/jobs upload may carry; the lines up to it are taken and the answer is 413 PAYLOAD_TOO_LARGE. Each line is at most INGESTION_BODY_LIMIT_BYTES.',
+    min: 1,
+    max: 100_000_000,
+  })
+  INGESTION_JOB_MAX_LINES = 10_000_000;
+
+  @EnvInt({
+    description:
+      'How long a client may take to send one whole request (milliseconds), after which the connection is closed: a bulk job is one request, read as it arrives, and a million lines take minutes. At least the 60 s Node allows for the headers alone.',
+    min: 60_000,
+    max: 24 * 60 * 60 * 1000,
+  })
+  INGESTION_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
 }

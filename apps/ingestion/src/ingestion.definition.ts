@@ -1,14 +1,18 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Topics } from '@sluice/contracts';
 import type { ServiceDefinition } from '@sluice/observability';
+import type { Server } from 'node:http';
 import { setUpApiDocs } from './docs/api-docs.setup';
 import { useRequestBodyParser } from './http/body/request-body.parser';
 import { IngestionConfig } from './ingestion.config';
 import { IngestionModule } from './ingestion.module';
 
-/** Ingestion's own application setup: its JSON body parser and the API docs. */
+/** Ingestion's own application setup: its JSON body parser, how long a request may take to arrive, and the API docs. */
 export function configureIngestion(app: NestExpressApplication): void {
-  useRequestBodyParser(app, app.get(IngestionConfig).INGESTION_BULK_BODY_LIMIT_BYTES);
+  const config = app.get(IngestionConfig);
+  useRequestBodyParser(app, config.INGESTION_BULK_BODY_LIMIT_BYTES);
+  // Node's default (5 minutes to receive a whole request) would cut a large job upload off mid-way.
+  (app.getHttpServer() as Server).requestTimeout = config.INGESTION_REQUEST_TIMEOUT_MS;
   setUpApiDocs(app);
 }
 

@@ -6,7 +6,8 @@ import type { IntakeCounters, IntakePublisher } from './accept/accept.ports';
 import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
-import { newRequestId } from './accept/request-id.generator';
+import { newJobId, newRequestId } from './accept/request-id.generator';
+import { COST_LEDGER, CostsController } from './costs/costs.controller';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
 import { RequestEventsController } from './events/request-events.controller';
 import { RequestEventsHub } from './events/request-events.hub';
@@ -16,9 +17,20 @@ import { RequestsController } from './http/requests.controller';
 import { RequestStatusQuery } from './http/status/request-status.query';
 import { SubmitRequestsHandler } from './http/submissions/submit-requests.handler';
 import { IngestionConfig } from './ingestion.config';
+import { JobIntakeHandler } from './jobs/job-intake.handler';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsQuery } from './jobs/jobs.query';
 import { RequestsHandler } from './requests/requests.handler';
 
 const LEDGER = Symbol('ingestion.ledger');
+
+// A job's lines are recorded and published in chunks of this many, or of this many bytes of lines,
+// whichever comes first: one multi-row insert and one produce request each, the latter far below
+// the broker's default 1 MB per partition even if every message of a chunk lands on one partition.
+const JOB_CHUNK_LINES = 500;
+const JOB_CHUNK_BYTES = 256 * 1024;
+// While one chunk is written to the ledger and another to the broker, the next is read and validated.
+const JOB_CHUNKS_IN_FLIGHT = 3;
 
 const providers: Provider[] = [
   { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool): LedgerRepositories => createRepositories(pool) },
@@ -48,6 +60,21 @@ const providers: Provider[] = [
       ),
   },
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
+  {
+    provide: JobIntakeHandler,
+    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig],
+    useFactory: (ledger: LedgerRepositories, intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig) =>
+      new JobIntakeHandler({
+        jobs: ledger.jobs,
+        intake,
+        counters,
+        clock: () => new Date(),
+        newJobId,
+        limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
+      }),
+  },
+  { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
+  { provide: COST_LEDGER, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.completions },
   ApiKeyGuard,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,
@@ -59,7 +86,7 @@ const providers: Provider[] = [
  * and their relay. Tests compose it with a consumer of a topic of their own.
  */
 @Module({
-  controllers: [RequestsController, RequestEventsController],
+  controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
   providers,
   exports: [RequestsHandler],
 })

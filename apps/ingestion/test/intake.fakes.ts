@@ -6,7 +6,15 @@ import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger } 
 export class MemoryLedger implements RequestLedger {
   readonly rows = new Map<string, RequestRecord>();
 
-  async insert(request: NewRequestRecord): Promise<InsertRequestOutcome> {
+  /** One call records its requests in order, as one multi-row insert would. */
+  readonly insertCalls: number[] = [];
+
+  async insertMany(requests: readonly NewRequestRecord[]): Promise<InsertRequestOutcome[]> {
+    this.insertCalls.push(requests.length);
+    return requests.map((request) => this.insert(request));
+  }
+
+  insert(request: NewRequestRecord): InsertRequestOutcome {
     const key = `${request.tenant}/${request.id}`;
     const existing = this.rows.get(key);
     if (existing) return { outcome: existing.bodyHash === request.bodyHash ? 'duplicate' : 'conflict', request: existing };
@@ -51,6 +59,7 @@ export function recordOf(request: NewRequestRecord, overrides: Partial<RequestRe
     webhookUrl: request.webhookUrl ?? null,
     metadata: request.metadata ?? {},
     cacheKey: null,
+    ...(request.job && { job: request.job }),
     updatedAt: new Date(request.receivedAt),
     ...overrides,
   };

@@ -1,6 +1,7 @@
 export * from './topics/topics.registry';
 export * from './common/values';
 export * from './common/patterns';
+export * from './common/durations';
 export * from './errors/error-code.enum';
 export * from './headers/dlq.headers';
 export * from './headers/correlation.headers';

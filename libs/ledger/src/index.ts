@@ -12,4 +12,5 @@ export * from './repositories/coalescing.repository';
 export * from './repositories/webhook-deliveries.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
+export * from './repositories/jobs.repository';
 export * from './repositories/ledger.repositories';

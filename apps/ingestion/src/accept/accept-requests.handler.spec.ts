@@ -59,6 +59,14 @@ describe('AcceptRequestsHandler', () => {
     expect(generated).toMatchObject({ kind: 'accepted', record: { id: 'req_generated_1' } });
   });
 
+  it('records the job and line a request came from', async () => {
+    const { ledger, handler } = setUp();
+    const [fromJob, alone] = await handler.accept([submission({ id: 'j-1' }, { job: { id: 'j', line: 1 } }), submission({ id: 'single' })]);
+    expect(fromJob).toMatchObject({ kind: 'accepted', record: { id: 'j-1', job: { id: 'j', line: 1 } } });
+    expect(alone).toMatchObject({ kind: 'accepted', record: { id: 'single' } });
+    expect(ledger.rows.get('acme/single')).not.toHaveProperty('job');
+  });
+
   it('resolves maxLatencyMs against the receipt time', async () => {
     const { publisher, handler } = setUp();
     await handler.accept([submission({ deadline: undefined, notBefore: undefined, maxLatencyMs: 1_500 })]);
@@ -107,8 +115,8 @@ describe('AcceptRequestsHandler', () => {
     expect(counters.rejectedByCode.get(ErrorCode.DUPLICATE_ID_CONFLICT)).toBe(1);
   });
 
-  it('accepts many in one producer call, each outcome in submission order', async () => {
-    const { publisher, counters, handler } = setUp();
+  it('accepts many in one ledger call and one producer call, each outcome in submission order', async () => {
+    const { ledger, publisher, counters, handler } = setUp();
     await handler.accept([submission({ id: 'taken' })]);
     const outcomes = await handler.accept([
       submission({ id: 'a' }),
@@ -121,6 +129,7 @@ describe('AcceptRequestsHandler', () => {
       'conflict:taken',
       'b',
     ]);
+    expect(ledger.insertCalls).toEqual([1, 3]);
     expect(publisher.calls).toHaveLength(2);
     expect(publisher.calls[1].map((message) => `${message.topic}:${message.key}`).sort()).toEqual(
       [`${Topics.Accepted}:a`, `${Topics.Events}:a`, `${Topics.Events}:taken`, `${Topics.Accepted}:b`, `${Topics.Events}:b`].sort(),

@@ -6,7 +6,7 @@ import {
   RequestSource,
   resolveDeadline,
 } from '@sluice/contracts';
-import { RequestRecord, requestRecordFromAccepted } from '@sluice/ledger';
+import { JobLine, RequestRecord, requestRecordFromAccepted } from '@sluice/ledger';
 import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger, Trace } from './accept.ports';
 import { acceptedMessages, Rejection, rejectedMessage } from './intake.messages';
 
@@ -16,6 +16,8 @@ export interface Submission {
   source: RequestSource;
   /** The id for a request that came without one; a fresh one is generated when this is absent too. */
   assignedId?: string;
+  /** The bulk job and line it came from, recorded with the request. */
+  job?: JobLine;
   trace: Trace;
 }
 
@@ -45,39 +47,30 @@ export interface AcceptPorts {
   newId: (now: Date) => string;
 }
 
-// Each insert is one round trip; a bulk submission keeps a few in flight without taking the whole pool.
-const LEDGER_CONCURRENCY = 4;
-
-async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /**
- * The one way a request enters Sluice, for Kafka and HTTP alike: record it in the ledger once per
- * (tenant, id), then publish it to the router with its `accepted` event. Everything one call decides
- * is published in one producer call, so a bulk submission costs one round trip to Kafka.
+ * The one way a request enters Sluice, for Kafka, HTTP and bulk jobs alike: record it in the ledger
+ * once per (tenant, id), then publish it to the router with its `accepted` event. One call records
+ * its requests in multi-row inserts and publishes everything it decided in one producer call, so a
+ * bulk submission costs a few round trips, not one per request.
  */
 export class AcceptRequestsHandler {
   constructor(private readonly ports: AcceptPorts) {}
 
   async accept(submissions: readonly Submission[]): Promise<Acceptance[]> {
     const now = this.ports.clock();
-    const acceptances: Acceptance[] = new Array<Acceptance>(submissions.length);
     const messages: OutboundMessage[] = [];
     const created = new Map<RequestSource, number>();
     let conflicts = 0;
-    await forEachBounded(submissions, LEDGER_CONCURRENCY, async (submission, index) => {
-      const accepted = this.acceptedFrom(submission, now);
-      const record = requestRecordFromAccepted(accepted);
-      const { outcome, request: existing } = await this.ports.ledger.insert(record);
+    const acceptedRequests = submissions.map((submission) => this.acceptedFrom(submission, now));
+    const records = acceptedRequests.map((accepted, index) => {
+      const { job } = submissions[index];
+      return { ...requestRecordFromAccepted(accepted), ...(job && { job }) };
+    });
+    const inserted = records.length === 0 ? [] : await this.ports.ledger.insertMany(records);
+    const acceptances = inserted.map(({ outcome, request: existing }, index): Acceptance => {
+      const submission = submissions[index];
+      const accepted = acceptedRequests[index];
+      const record = records[index];
       if (outcome === 'conflict') {
         const error: FieldError = {
           code: ErrorCode.DUPLICATE_ID_CONFLICT,
@@ -87,8 +80,7 @@ export class AcceptRequestsHandler {
         const rejection: Rejection = { tenant: existing.tenant, requestId: existing.id, errors: [error], attempt: record.bodyHash.slice(0, 16), at: now };
         messages.push(rejectedMessage(rejection, submission.trace));
         conflicts += 1;
-        acceptances[index] = { kind: 'conflict', tenant: existing.tenant, requestId: existing.id, error };
-        return;
+        return { kind: 'conflict', tenant: existing.tenant, requestId: existing.id, error };
       }
       if (outcome === 'created') {
         messages.push(...acceptedMessages(accepted, submission.trace));
@@ -99,7 +91,7 @@ export class AcceptRequestsHandler {
         // sees a duplicate), leaving it out could strand the request.
         messages.push(...acceptedMessages(republication(accepted, existing), submission.trace));
       }
-      acceptances[index] = { kind: 'accepted', record: existing, duplicate: outcome === 'duplicate' };
+      return { kind: 'accepted', record: existing, duplicate: outcome === 'duplicate' };
     });
     if (messages.length > 0) await this.ports.publisher.publish(messages);
     for (const [source, count] of created) this.ports.counters.accepted(source, count);

@@ -20,7 +20,7 @@ export interface IntakePublisher {
   publish(messages: readonly OutboundMessage[]): Promise<void>;
 }
 
-export type RequestLedger = Pick<RequestsRepository, 'insert'>;
+export type RequestLedger = Pick<RequestsRepository, 'insertMany'>;
 
 /** What ingestion counts: requests taken in by where they came from, and refusals by reason. */
 export interface IntakeCounters {

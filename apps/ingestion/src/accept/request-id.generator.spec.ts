@@ -1,5 +1,5 @@
-import { REQUEST_ID_PATTERN } from '@sluice/contracts';
-import { newRequestId, requestIdForMessage } from './request-id.generator';
+import { JOB_ID_PATTERN, REQUEST_ID_PATTERN } from '@sluice/contracts';
+import { newJobId, newRequestId, requestIdForMessage } from './request-id.generator';
 
 describe('request ids', () => {
   it('are req_ and a ULID: 26 Crockford base32 characters, time first', () => {
@@ -7,6 +7,13 @@ describe('request ids', () => {
     expect(id).toMatch(/^req_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(id).toMatch(REQUEST_ID_PATTERN);
     expect(id.endsWith('0'.repeat(16))).toBe(true);
+  });
+
+  it('name jobs job_ and a ULID, short enough to derive request ids from', () => {
+    const id = newJobId(new Date('2030-01-01T00:00:00Z'));
+    expect(id).toMatch(/^job_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(id).toMatch(JOB_ID_PATTERN);
+    expect(`${id}-2147483647`).toMatch(REQUEST_ID_PATTERN);
   });
 
   it('sort by the time they were made', () => {

@@ -37,7 +37,16 @@ function encodeBytes(bytes: Uint8Array): string {
  * bits. Well inside the request-id pattern (30 characters of [A-Za-z0-9_]).
  */
 export function newRequestId(now: Date, entropy: Uint8Array = randomBytes(ENTROPY_BYTES)): string {
-  return `req_${encodeTime(now.getTime())}${encodeBytes(entropy.subarray(0, ENTROPY_BYTES))}`;
+  return `req_${ulid(now, entropy)}`;
+}
+
+/** `job_` and a ULID, for a bulk job whose client did not name it. */
+export function newJobId(now: Date, entropy: Uint8Array = randomBytes(ENTROPY_BYTES)): string {
+  return `job_${ulid(now, entropy)}`;
+}
+
+function ulid(now: Date, entropy: Uint8Array): string {
+  return `${encodeTime(now.getTime())}${encodeBytes(entropy.subarray(0, ENTROPY_BYTES))}`;
 }
 
 /** Where a Kafka message sits; the same message read again has the same coordinates. */

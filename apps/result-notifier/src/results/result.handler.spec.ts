@@ -210,13 +210,14 @@ describe('ResultHandler', () => {
     expect(h.wakes()).toBe(1);
   });
 
-  it('accounts a booked completion by lane: booked, cost, saving and deadline attainment', async () => {
+  it('accounts a booked completion by lane: booked, cost, realtime cost, saving and deadline attainment', async () => {
     const h = harness();
     h.ledger.add(requestRecord());
     await h.handler.handle(result(), {}, silent);
 
     expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
     expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
+    expect(await metricValue(h.registry, 'sluice_realtime_cost_usd_total', { lane: 'batch' })).toBeCloseTo(0.0001, 10);
     expect(await metricValue(h.registry, 'sluice_saved_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
     expect(await metricValue(h.registry, 'sluice_deadline_met_total', { lane: 'batch', met: 'true' })).toBe(1);
   });
@@ -279,6 +280,8 @@ describe('ResultHandler', () => {
     expect(h.ledger.cacheEntries).toHaveLength(1);
     expect(h.ledger.releases).toBe(releasesBefore);
     expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'realtime' })).toBeCloseTo(0.0001, 10);
+    // Billed, but it did not answer the request: the realtime price it stands for is the winner's, counted once.
+    expect(await metricValue(h.registry, 'sluice_realtime_cost_usd_total', { lane: 'realtime' })).toBe(0);
     expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'realtime', reason: 'superseded' })).toBe(1);
   });
 

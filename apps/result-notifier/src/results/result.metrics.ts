@@ -7,6 +7,7 @@ export type SkipReason = 'superseded' | 'duplicate' | 'unknown-request';
 export class ResultMetrics {
   private readonly booked: Counter<'lane' | 'status'>;
   private readonly costUsd: Counter<'lane'>;
+  private readonly realtimeCostUsd: Counter<'lane'>;
   private readonly savedUsd: Counter<'lane'>;
   private readonly deadlineMet: Counter<'lane' | 'met'>;
   private readonly skippedResults: Counter<'lane' | 'reason'>;
@@ -23,9 +24,17 @@ export class ResultMetrics {
       help: 'What providers billed for booked results, delivered or superseded, by lane (USD).',
       labelNames: ['lane'],
     });
+    this.realtimeCostUsd = registry.counter({
+      name: 'sluice_realtime_cost_usd_total',
+      help:
+        'What delivered completions would have cost on the realtime lane at list price, by the lane that answered (USD). ' +
+        'The honest saving against all-realtime is this minus sluice_cost_usd_total, which also holds superseded results.',
+      labelNames: ['lane'],
+    });
     this.savedUsd = registry.counter({
       name: 'sluice_saved_usd_total',
-      help: 'Realtime price minus what delivered completions cost, by the lane that answered (USD).',
+      help:
+        "Realtime price minus what delivered completions cost, by the lane that answered (USD); superseded results' cost is not taken off (see sluice_realtime_cost_usd_total).",
       labelNames: ['lane'],
     });
     this.deadlineMet = registry.counter({
@@ -48,6 +57,7 @@ export class ResultMetrics {
     const { lane } = result;
     this.booked.inc({ lane, status: result.status });
     this.bill(lane, result.cost.usd);
+    if (result.cost.realtimeUsd > 0) this.realtimeCostUsd.inc({ lane }, result.cost.realtimeUsd);
     // A counter cannot go down; no lane is dearer than realtime in the pricing catalog.
     if (result.cost.savedUsd > 0) this.savedUsd.inc({ lane }, result.cost.savedUsd);
     if (result.deadlineMet !== undefined) this.deadlineMet.inc({ lane, met: String(result.deadlineMet) });

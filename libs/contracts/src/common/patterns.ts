@@ -7,6 +7,13 @@ export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Caller-chosen idempotency keys: URL- and header-safe, short enough to index. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * Bulk job ids, chosen by the client (to post the same job again without duplicates) or generated.
+ * Shorter than request ids: a job's line without an id gets `<job id>-<line number>`, which must
+ * still be a request id.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,48}$/;
+
 /** Ids Sluice derives (event ids, result ids, batch ids): request-id characters plus separators. */
 export const DERIVED_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,256}$/;
 

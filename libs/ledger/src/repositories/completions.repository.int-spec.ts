@@ -141,4 +141,30 @@ describe('CompletionsRepository', () => {
     expect(spend.costUsd).toBeCloseTo(0.001, 10);
     expect(spend.savedUsd).toBeCloseTo(0.001, 10);
   });
+
+  it('reports daily costs per lane: every billed result as spent, realtime cost once per request, the saving net of both', async () => {
+    const tenant = randomTenant();
+    const day1 = (time: string) => ({ receivedAt: '2030-03-01T00:00:00Z', completedAt: `2030-03-01T${time}Z` });
+    for (const id of ['b1', 'b2', 'race', 'c1', 'late']) await recordRequest(tenant, id);
+    await completions.book(result(tenant, 'b1', 'batch', 1, { timings: day1('01:00:00'), cost: { usd: 0.000005, realtimeUsd: 0.00001, savedUsd: 0.000005 } }));
+    await completions.book(result(tenant, 'b2', 'batch', 1, { timings: day1('23:59:59.999'), cost: { usd: 0.0000216, realtimeUsd: 0.0000432, savedUsd: 0.0000216 } }));
+    // The deadline guard escalated `race`: realtime answered first, the batch result came later and lost.
+    await completions.book(result(tenant, 'race', 'realtime', 2, { timings: day1('02:00:00'), cost: { usd: 0.00002, realtimeUsd: 0.00002, savedUsd: 0 } }));
+    await completions.book(result(tenant, 'race', 'batch', 1, { timings: day1('03:00:00'), cost: { usd: 0.00001, realtimeUsd: 0.00002, savedUsd: 0.00001 } }));
+    await completions.book(result(tenant, 'c1', 'cache', 1, { timings: day1('04:00:00'), cost: { usd: 0, realtimeUsd: 0.00003, savedUsd: 0.00003 } }));
+    await completions.book(result(tenant, 'late', 'batch', 1, { timings: { receivedAt: '2030-03-01T00:00:00Z', completedAt: '2030-03-02T00:00:00Z' } }));
+    await recordRequest(randomTenant(), 'b1');
+
+    const rows = await completions.dailyCosts(tenant, new Date('2030-03-01T00:00:00Z'), new Date('2030-03-02T00:00:00Z'));
+    expect(rows).toEqual([
+      { day: '2030-03-01', lane: 'batch', requests: 2, results: 3, costUsd: 0.0000366, supersededCostUsd: 0.00001, realtimeCostUsd: 0.0000532, savedUsd: 0.0000166 },
+      { day: '2030-03-01', lane: 'cache', requests: 1, results: 1, costUsd: 0, supersededCostUsd: 0, realtimeCostUsd: 0.00003, savedUsd: 0.00003 },
+      { day: '2030-03-01', lane: 'realtime', requests: 1, results: 1, costUsd: 0.00002, supersededCostUsd: 0, realtimeCostUsd: 0.00002, savedUsd: 0 },
+    ]);
+    const next = await completions.dailyCosts(tenant, new Date('2030-03-02T00:00:00Z'), new Date('2030-03-03T00:00:00Z'));
+    expect(next).toEqual([
+      { day: '2030-03-02', lane: 'batch', requests: 1, results: 1, costUsd: 0.00005, supersededCostUsd: 0, realtimeCostUsd: 0.0001, savedUsd: 0.00005 },
+    ]);
+    expect(await completions.dailyCosts(randomTenant(), new Date('2030-03-01T00:00:00Z'), new Date('2030-03-03T00:00:00Z'))).toEqual([]);
+  });
 });

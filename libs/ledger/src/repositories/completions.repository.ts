@@ -73,6 +73,19 @@ function toRecord(row: CompletionRow): CompletionRecord {
   };
 }
 
+/** What one tenant spent on one UTC day in one lane; see dailyCosts for what each figure counts. */
+export interface DailyLaneCost {
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  lane: Lane;
+  requests: number;
+  results: number;
+  costUsd: number;
+  supersededCostUsd: number;
+  realtimeCostUsd: number;
+  savedUsd: number;
+}
+
 export interface SpendSummary {
   requests: number;
   costUsd: number;
@@ -220,6 +233,62 @@ export class CompletionsRepository {
       [provider, model, lane, since, percentile],
     );
     return rows[0]?.ms ?? undefined;
+  }
+
+  /**
+   * A tenant's spending per UTC day and lane, for completions in [from, to):
+   * - `requests`: requests completed (their delivered result, in the lane that delivered it);
+   * - `results`, `costUsd`: every result providers produced and billed, delivered or superseded,
+   *   in the lane that produced it: what was really spent;
+   * - `supersededCostUsd`: the part of `costUsd` spent on results that lost a race and were never delivered;
+   * - `realtimeCostUsd`: what the completed requests would have cost on the realtime lane at list price,
+   *   counted once per request, with the lane that delivered;
+   * - `savedUsd`: realtimeCostUsd - costUsd, which can be negative in a lane whose results were
+   *   all superseded. Summed over lanes it is the honest saving against sending everything realtime.
+   * Sums are the ledger's exact `numeric`, converted once.
+   */
+  async dailyCosts(tenant: string, from: Date, to: Date): Promise<DailyLaneCost[]> {
+    const { rows } = await this.pool.query<{
+      day: string;
+      lane: Lane;
+      requests: string;
+      results: string;
+      cost: string;
+      superseded: string;
+      realtime: string;
+      saved: string;
+    }>(
+      `with billed as (
+         select to_char(rr.completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, rr.lane, count(*) as results,
+                sum(rr.cost_usd) as cost, sum(rr.cost_usd) filter (where c.result_id is null) as superseded
+           from request_results rr
+           left join completions c on c.tenant = rr.tenant and c.request_id = rr.request_id and c.result_id = rr.result_id
+          where rr.tenant = $1 and rr.completed_at >= $2 and rr.completed_at < $3
+          group by 1, 2),
+       delivered as (
+         select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, lane, count(*) as requests,
+                sum(realtime_cost_usd) as realtime
+           from completions
+          where tenant = $1 and completed_at >= $2 and completed_at < $3
+          group by 1, 2)
+       select coalesce(b.day, d.day) as day, coalesce(b.lane, d.lane) as lane,
+              coalesce(d.requests, 0) as requests, coalesce(b.results, 0) as results,
+              coalesce(b.cost, 0) as cost, coalesce(b.superseded, 0) as superseded, coalesce(d.realtime, 0) as realtime,
+              coalesce(d.realtime, 0) - coalesce(b.cost, 0) as saved
+         from billed b full join delivered d on d.day = b.day and d.lane = b.lane
+        order by 1, 2`,
+      [tenant, from, to],
+    );
+    return rows.map((row) => ({
+      day: row.day,
+      lane: row.lane,
+      requests: Number(row.requests),
+      results: Number(row.results),
+      costUsd: Number(row.cost),
+      supersededCostUsd: Number(row.superseded),
+      realtimeCostUsd: Number(row.realtime),
+      savedUsd: Number(row.saved),
+    }));
   }
 
   /** Spend of delivered completions for a tenant since an instant: the "cost saved" report and budget caps. */

@@ -4,6 +4,7 @@ import { BatchesRepository } from './batches.repository';
 import { CacheRepository } from './cache.repository';
 import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
+import { JobsRepository } from './jobs.repository';
 import { RequestsRepository } from './requests.repository';
 import { TenantsRepository } from './tenants.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -17,6 +18,7 @@ export interface LedgerRepositories {
   webhookDeliveries: WebhookDeliveriesRepository;
   tenants: TenantsRepository;
   apiKeys: ApiKeysRepository;
+  jobs: JobsRepository;
 }
 
 /** Every repository over one pool, for a composition root to hand out. */
@@ -30,5 +32,6 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     webhookDeliveries: new WebhookDeliveriesRepository(pool),
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
+    jobs: new JobsRepository(pool),
   };
 }

@@ -76,6 +76,55 @@ describe('RequestsRepository', () => {
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(11);
   });
 
+  it('records many in one call: created, duplicate and conflict in input order, with their job lines', async () => {
+    const tenant = randomTenant();
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'old-same' }, tenant)));
+    await requests.insert(requestRecordFromAccepted(accepted({ id: 'old-other' }, tenant)));
+    const record = (id: string, line: number, overrides: Record<string, unknown> = {}) => ({
+      ...requestRecordFromAccepted(accepted({ id, ...overrides }, tenant)),
+      job: { id: 'job-1', line },
+    });
+    const outcomes = await requests.insertMany([
+      record('z-new', 1),
+      record('old-same', 2),
+      record('old-other', 3, { body: { model: 'gpt-4o' } }),
+      record('a-new', 4, { metadata: { quote: 'say "hi", {x}' } }),
+      record('twice', 5),
+      record('twice', 6),
+      record('twice', 7, { body: { model: 'gpt-4o' } }),
+    ]);
+
+    expect(outcomes.map((o) => `${o.request.id}:${o.outcome}`)).toEqual([
+      'z-new:created',
+      'old-same:duplicate',
+      'old-other:conflict',
+      'a-new:created',
+      'twice:created',
+      'twice:duplicate',
+      'twice:conflict',
+    ]);
+    expect(outcomes[0].request).toMatchObject({ job: { id: 'job-1', line: 1 }, status: 'accepted', model: 'gpt-4o-mini' });
+    expect(outcomes[1].request.job).toBeUndefined();
+    expect(outcomes[5].request.job).toEqual({ id: 'job-1', line: 5 });
+    expect(await requests.get(tenant, 'a-new')).toMatchObject({ metadata: { quote: 'say "hi", {x}' }, job: { id: 'job-1', line: 4 } });
+    expect(await requests.get(tenant, 'old-same')).not.toHaveProperty('job');
+  });
+
+  it('records more rows than one statement carries, and concurrent overlapping calls without deadlock', async () => {
+    const tenant = randomTenant();
+    // Without deadlines: these must not crowd the deadline scan of the test below.
+    const records = Array.from({ length: 2_500 }, (_, index) =>
+      requestRecordFromAccepted(accepted({ id: `bulk-${index}`, deadline: undefined, notBefore: undefined }, tenant)),
+    );
+    const [forward, backward] = await Promise.all([requests.insertMany(records), requests.insertMany([...records].reverse())]);
+
+    const created = [...forward, ...backward].filter((o) => o.outcome === 'created').map((o) => o.request.id);
+    expect(created.sort()).toEqual(records.map((r) => r.id).sort());
+    expect([...forward, ...backward].every((o) => o.outcome !== 'conflict')).toBe(true);
+    const { rows } = await db.pool.query('select count(*)::int as n from requests where tenant = $1', [tenant]);
+    expect(rows[0].n).toBe(2_500);
+  });
+
   it('records routing and later steps, but never reopens a finished request', async () => {
     const tenant = randomTenant();
     await requests.insert(requestRecordFromAccepted(accepted({ id: 'r1' }, tenant)));

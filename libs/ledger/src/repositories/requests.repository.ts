@@ -21,6 +21,14 @@ export interface NewRequestRecord {
   replyTo?: string | null;
   webhookUrl?: string | null;
   metadata?: Record<string, string>;
+  /** The bulk job and line the request came from, for requests posted as a job. */
+  job?: JobLine;
+}
+
+/** Where in a bulk job a request came from: the job's id and the request's 1-based line in the upload. */
+export interface JobLine {
+  id: string;
+  line: number;
 }
 
 export interface RequestRecord {
@@ -51,6 +59,8 @@ export interface RequestRecord {
   metadata: Record<string, string>;
   /** The key the router claimed the request under when it may use the cache; null when it may not. */
   cacheKey: CoalescingKey | null;
+  /** Absent for requests that were not posted as part of a job. */
+  job?: JobLine;
   updatedAt: Date;
 }
 
@@ -100,6 +110,8 @@ interface RequestRow {
   metadata: Record<string, string>;
   cache_scope: string | null;
   cache_content_hash: string | null;
+  job_id: string | null;
+  job_line: number | null;
   updated_at: Date;
 }
 
@@ -131,6 +143,7 @@ function toRecord(row: RequestRow): RequestRecord {
     webhookUrl: row.webhook_url,
     metadata: row.metadata,
     cacheKey: row.cache_scope === null || row.cache_content_hash === null ? null : { scope: row.cache_scope, contentHash: row.cache_content_hash },
+    ...(row.job_id !== null && row.job_line !== null && { job: { id: row.job_id, line: row.job_line } }),
     updatedAt: row.updated_at,
   };
 }
@@ -157,6 +170,19 @@ export function requestRecordFromAccepted(accepted: AcceptedRequestV1): NewReque
 
 const TERMINAL = "('succeeded', 'failed')";
 
+// Rows per multi-row insert: the statement takes one array per column, so its size is bounded by
+// memory and the time one statement holds its locks, not by the parameter limit.
+const INSERT_CHUNK = 1_000;
+
+function keyOf(tenant: string, id: string): string {
+  return `${tenant}\u0000${id}`;
+}
+
+function compareKeys(a: NewRequestRecord, b: NewRequestRecord): number {
+  if (a.tenant !== b.tenant) return a.tenant < b.tenant ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 export class RequestsRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -167,8 +193,8 @@ export class RequestsRepository {
   async insert(request: NewRequestRecord): Promise<InsertRequestOutcome> {
     const inserted = await this.pool.query<RequestRow>(
       `insert into requests (tenant, id, body_hash, provider, operation, model, mode, received_at, deadline, not_before,
-                             reply_to, webhook_url, metadata)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                             reply_to, webhook_url, metadata, job_id, job_line)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        on conflict (tenant, id) do nothing
        returning *`,
       [
@@ -185,12 +211,80 @@ export class RequestsRepository {
         request.replyTo ?? null,
         request.webhookUrl ?? null,
         JSON.stringify(request.metadata ?? {}),
+        request.job?.id ?? null,
+        request.job?.line ?? null,
       ],
     );
     if (inserted.rows.length > 0) return { outcome: 'created', request: toRecord(inserted.rows[0]) };
     const existing = await this.get(request.tenant, request.id);
     if (existing === undefined) throw new Error(`request ${request.tenant}/${request.id} conflicted but cannot be read`);
     return { outcome: existing.bodyHash === request.bodyHash ? 'duplicate' : 'conflict', request: existing };
+  }
+
+  /**
+   * Records many requests, each once per (tenant, id), in multi-row statements of up to INSERT_CHUNK
+   * rows; outcomes come back in input order, with the same meaning as insert's. Rows are written in
+   * key order, so two concurrent calls with overlapping ids wait on each other instead of deadlocking.
+   * The same id twice in one call: the first with the winning content is `created`, the others
+   * `duplicate` or `conflict` against it.
+   */
+  async insertMany(requests: readonly NewRequestRecord[]): Promise<InsertRequestOutcome[]> {
+    const outcomes: InsertRequestOutcome[] = [];
+    for (const chunk of chunks(requests, INSERT_CHUNK)) outcomes.push(...(await this.insertChunk(chunk)));
+    return outcomes;
+  }
+
+  private async insertChunk(requests: readonly NewRequestRecord[]): Promise<InsertRequestOutcome[]> {
+    const sorted = [...requests].sort(compareKeys);
+    const column = <T>(pick: (request: NewRequestRecord) => T): T[] => sorted.map(pick);
+    const inserted = await this.pool.query<RequestRow>(
+      `insert into requests (tenant, id, body_hash, provider, operation, model, mode, received_at, deadline, not_before,
+                             reply_to, webhook_url, metadata, job_id, job_line)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::jsonb[],
+                            $14::text[], $15::integer[])
+       on conflict (tenant, id) do nothing
+       returning *`,
+      [
+        column((r) => r.tenant),
+        column((r) => r.id),
+        column((r) => r.bodyHash),
+        column((r) => r.provider),
+        column((r) => r.operation),
+        column((r) => r.model),
+        column((r) => r.mode),
+        column((r) => toInstant(r.receivedAt)),
+        column((r) => toInstant(r.deadline)),
+        column((r) => toInstant(r.notBefore)),
+        column((r) => r.replyTo ?? null),
+        column((r) => r.webhookUrl ?? null),
+        column((r) => JSON.stringify(r.metadata ?? {})),
+        column((r) => r.job?.id ?? null),
+        column((r) => r.job?.line ?? null),
+      ],
+    );
+    const created = new Map(inserted.rows.map((row) => [keyOf(row.tenant, row.id), toRecord(row)]));
+    const missing = requests.filter((r) => !created.has(keyOf(r.tenant, r.id)));
+    const existing = new Map<string, RequestRecord>();
+    if (missing.length > 0) {
+      const { rows } = await this.pool.query<RequestRow>(
+        'select r.* from requests r join unnest($1::text[], $2::text[]) as k(tenant, id) on r.tenant = k.tenant and r.id = k.id',
+        [missing.map((r) => r.tenant), missing.map((r) => r.id)],
+      );
+      for (const row of rows) existing.set(keyOf(row.tenant, row.id), toRecord(row));
+    }
+    const claimed = new Set<string>();
+    return requests.map((request) => {
+      const key = keyOf(request.tenant, request.id);
+      const mine = created.get(key);
+      if (mine !== undefined && !claimed.has(key) && mine.bodyHash === request.bodyHash) {
+        claimed.add(key);
+        return { outcome: 'created', request: mine };
+      }
+      const winner = mine ?? existing.get(key);
+      if (winner === undefined) throw new Error(`request ${request.tenant}/${request.id} conflicted but cannot be read`);
+      return { outcome: winner.bodyHash === request.bodyHash ? 'duplicate' : 'conflict', request: winner };
+    });
   }
 
   async get(tenant: string, id: string): Promise<RequestRecord | undefined> {

@@ -1,4 +1,4 @@
-import { costUsd, findModelPrice, listModelPrices, ModelPrice, PRICING_SOURCE } from './pricing';
+import { costUsd, findModelPrice, listModelPrices, ModelPrice, PRICING_SOURCE, roundUsd, savedUsd } from './pricing';
 
 function price(overrides: Partial<ModelPrice> = {}): ModelPrice {
   return {
@@ -91,5 +91,38 @@ describe('costUsd', () => {
       (1_000 * 0.15 + 1_000 * 0.6) / 1_000_000 / 2,
       12,
     );
+  });
+});
+
+describe('USD amounts', () => {
+  const gpt4oMini = findModelPrice('openai', 'gpt-4o-mini')!;
+
+  it('come out as the exact decimal price, without binary floating-point noise', () => {
+    // 144 × 0.15 / 1e6 is 0.000021599999999999996 in plain double arithmetic.
+    expect(String(costUsd(gpt4oMini, { inputTokens: 144, outputTokens: 0 }, 'standard'))).toBe('0.0000216');
+    expect(String(costUsd(gpt4oMini, { inputTokens: 144, outputTokens: 16 }, 'batch'))).toBe('0.0000156');
+    expect(String(costUsd(gpt4oMini, { inputTokens: 9, outputTokens: 2 }, 'batch'))).toBe('0.000001275');
+  });
+
+  it('keep every digit the catalog prices can produce (they have far fewer than 12 decimals)', () => {
+    // 7 × 0.275 / 1e6 × 0.5 = 0.0000009625: the smallest rates and the discount still fit.
+    const o4Mini = findModelPrice('openai', 'o4-mini')!;
+    expect(costUsd(o4Mini, { inputTokens: 7, outputTokens: 0, cachedInputTokens: 7 }, 'flex')).toBe(0.0000009625);
+    expect(costUsd(gpt4oMini, { inputTokens: 1, outputTokens: 0 }, 'batch')).toBe(0.000000075);
+  });
+
+  it('round to 12 decimal places', () => {
+    expect(roundUsd(0.000021599999999999996)).toBe(0.0000216);
+    expect(roundUsd(1.2345678901236)).toBe(1.234567890124);
+    expect(roundUsd(1.2345678901234)).toBe(1.234567890123);
+    expect(roundUsd(0)).toBe(0);
+    expect(roundUsd(12_345.678)).toBe(12_345.678);
+  });
+
+  it('give the saving as a rounded difference', () => {
+    // 0.00007 - 0.00003 is 0.000039999999999999996 in plain double arithmetic.
+    expect(savedUsd(0.00007, 0.00003)).toBe(0.00004);
+    expect(savedUsd(0.000024, 0.0000012)).toBe(0.0000228);
+    expect(savedUsd(0.0001, 0.0001)).toBe(0);
   });
 });

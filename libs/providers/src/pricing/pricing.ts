@@ -75,10 +75,29 @@ export function findModelPrice(provider: ProviderName, model: string): ModelPric
   return alias === model ? undefined : MODEL_PRICES.find((p) => p.provider === provider && p.model === alias);
 }
 
+/** Decimal places of every USD amount Sluice computes: a picodollar, far below any price step. */
+export const USD_DECIMALS = 12;
+
 /**
- * USD cost of one request. Cached input tokens are billed at the cached rate and the rest of the
- * input at the full rate. Asking for the flex tier of a model that has none throws: the provider
- * would have refused the request, so a cost for it would be a bookkeeping bug.
+ * A USD amount to USD_DECIMALS places. Prices per million tokens times token counts are not exact in
+ * binary floating point (0.000021599999999999996 for 0.0000216); rounding where amounts are made keeps
+ * results, events and the ledger's numeric columns free of that noise, and makes two services that
+ * price the same usage (a worker and the emulator's billing) agree to the digit.
+ */
+export function roundUsd(usd: number): number {
+  // toFixed rounds the exact decimal value of the double; the result reads back as the nearest double.
+  return Number(usd.toFixed(USD_DECIMALS));
+}
+
+/** What a cheaper lane saved against the realtime price, rounded like the amounts it is made of. */
+export function savedUsd(realtimeUsd: number, usd: number): number {
+  return roundUsd(realtimeUsd - usd);
+}
+
+/**
+ * USD cost of one request, rounded to USD_DECIMALS places. Cached input tokens are billed at the
+ * cached rate and the rest of the input at the full rate. Asking for the flex tier of a model that has
+ * none throws: the provider would have refused the request, so a cost for it would be a bookkeeping bug.
  */
 export function costUsd(price: ModelPrice, usage: TokenUsage, tier: PriceTier): number {
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
@@ -86,7 +105,7 @@ export function costUsd(price: ModelPrice, usage: TokenUsage, tier: PriceTier): 
     (usage.inputTokens - cached) * price.inputPerMTok +
     cached * price.cachedInputPerMTok +
     usage.outputTokens * price.outputPerMTok;
-  return (full / 1_000_000) * (1 - tierDiscount(price, tier));
+  return roundUsd((full / 1_000_000) * (1 - tierDiscount(price, tier)));
 }
 
 function tierDiscount(price: ModelPrice, tier: PriceTier): number {

@@ -21,6 +21,12 @@ describe('costOf', () => {
     expect(cost.savedUsd).toBeGreaterThan(0);
   });
 
+  it('reports amounts without floating-point noise', () => {
+    // 144 × 0.15 / 1e6 + 16 × 0.6 / 1e6 is 0.00003119999999999999 in plain double arithmetic.
+    const { cost } = costOf({ provider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 144, outputTokens: 16, cachedInputTokens: 0 }, 'standard');
+    expect(cost).toEqual({ usd: 0.0000312, realtimeUsd: 0.0000312, savedUsd: 0 });
+  });
+
   it('bills cached input at the cached rate', () => {
     const { cost } = costOf({ provider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 1_000_000 }, 'standard');
     expect(cost.usd).toBeCloseTo(0.075, 12);

@@ -1,5 +1,5 @@
 import type { CostV1 } from '@sluice/contracts';
-import { costUsd, findModelPrice, type PriceTier, type ProviderName, type TokenUsage } from './pricing';
+import { costUsd, findModelPrice, type PriceTier, type ProviderName, savedUsd, type TokenUsage } from './pricing';
 
 export interface PricedCost {
   cost: CostV1;
@@ -18,5 +18,5 @@ export function costOf(target: { provider: ProviderName; model: string }, usage:
   if (!price) return { cost: { ...FREE }, priced: false };
   const usd = costUsd(price, usage, tier);
   const realtimeUsd = costUsd(price, usage, 'standard');
-  return { cost: { usd, realtimeUsd, savedUsd: realtimeUsd - usd }, priced: true };
+  return { cost: { usd, realtimeUsd, savedUsd: savedUsd(realtimeUsd, usd) }, priced: true };
 }

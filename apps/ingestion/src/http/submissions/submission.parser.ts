@@ -26,7 +26,11 @@ function refusal(status: 400 | 403 | 413, code: ErrorCode, message: string): Par
   return { ok: false, status, code, message };
 }
 
-function validateItem(item: unknown, tenant: string, newId: () => string): SubmittedItem {
+/**
+ * One request of a submission, validated for the caller's tenant (which it may leave out; that it
+ * names no other is the caller's check). `newId` names an invalid request that brings no usable id.
+ */
+export function validateSubmittedItem(item: unknown, tenant: string, newId: () => string): SubmittedItem {
   if (!isObject(item)) {
     const error: FieldError = { code: ErrorCode.VALIDATION_FAILED, message: 'a request must be a JSON object', field: '' };
     return { ok: false, requestId: newId(), errors: [error], attempt: sha256Hex(canonicalJson(item)).slice(0, 16) };
@@ -77,6 +81,6 @@ export function parseSubmission(json: unknown, bytes: number, tenant: string, li
   return {
     ok: true,
     bulk,
-    items: items.map((item) => validateItem(item, tenant, newId)),
+    items: items.map((item) => validateSubmittedItem(item, tenant, newId)),
   };
 }
