@@ -33,11 +33,19 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      'Completions younger than this feed the learned estimates; with none in the window, a lane falls back to the policy default.',
+      'Completions younger than this feed the learned estimates; with fewer than ROUTER_ESTIMATES_MIN_SAMPLES in the window, a lane falls back to the policy default.',
     min: MINUTE_MS,
     max: 7 * 24 * HOUR_MS,
   })
   ROUTER_ESTIMATES_WINDOW_MS = 6 * HOUR_MS;
+
+  @EnvInt({
+    description:
+      'Successful completions of a provider, model and lane the window must hold before their p95 replaces the policy default estimate; with fewer, the default stays.',
+    min: 1,
+    max: 100_000,
+  })
+  ROUTER_ESTIMATES_MIN_SAMPLES = 20;
 
   @EnvInt({
     description:

@@ -30,7 +30,11 @@ const LEDGER = Symbol('sluice.router-ledger');
       provide: LearnedEstimates,
       inject: [LEDGER, ROUTING_POLICY, RouterConfig],
       useFactory: (ledger: LedgerRepositories, policy: RoutingPolicy, config: RouterConfig) =>
-        new LearnedEstimates(ledger.completions, { defaultsMs: policy.defaultEstimatesMs, windowMs: config.ROUTER_ESTIMATES_WINDOW_MS }),
+        new LearnedEstimates(ledger.completions, {
+          defaultsMs: policy.defaultEstimatesMs,
+          windowMs: config.ROUTER_ESTIMATES_WINDOW_MS,
+          minSamples: config.ROUTER_ESTIMATES_MIN_SAMPLES,
+        }),
     },
     EstimatesRefresher,
     { provide: RouterMetrics, inject: [MetricsRegistry], useFactory: (metrics: MetricsRegistry) => new RouterMetrics(metrics) },
