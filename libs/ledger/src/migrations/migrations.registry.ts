@@ -3,6 +3,13 @@ import { initialMigration } from './sql/001_initial.migration';
 import { coalescingMigration } from './sql/002_coalescing.migration';
 import { resultDeliveryMigration } from './sql/003_result_delivery.migration';
 import { deliveredResultMigration } from './sql/004_delivered_result.migration';
+import { scheduledRequestsMigration } from './sql/006_scheduled_requests.migration';
 
 /** Every migration, in the order it is applied. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, coalescingMigration, resultDeliveryMigration, deliveredResultMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  initialMigration,
+  coalescingMigration,
+  resultDeliveryMigration,
+  deliveredResultMigration,
+  scheduledRequestsMigration,
+];

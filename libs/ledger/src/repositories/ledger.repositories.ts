@@ -5,6 +5,7 @@ import { CacheRepository } from './cache.repository';
 import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
 import { RequestsRepository } from './requests.repository';
+import { ScheduledLaneMessagesRepository } from './scheduled-lane-messages.repository';
 import { TenantsRepository } from './tenants.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
@@ -15,6 +16,7 @@ export interface LedgerRepositories {
   cache: CacheRepository;
   coalescing: CoalescingRepository;
   webhookDeliveries: WebhookDeliveriesRepository;
+  scheduledLaneMessages: ScheduledLaneMessagesRepository;
   tenants: TenantsRepository;
   apiKeys: ApiKeysRepository;
 }
@@ -28,6 +30,7 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     cache: new CacheRepository(pool),
     coalescing: new CoalescingRepository(pool),
     webhookDeliveries: new WebhookDeliveriesRepository(pool),
+    scheduledLaneMessages: new ScheduledLaneMessagesRepository(pool),
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
   };
