@@ -49,6 +49,22 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
+      'How often the ledger is asked for held lane messages (requests waiting for their notBefore) that are due; a request goes to its lane at most this long after its notBefore.',
+    min: 100,
+    max: MINUTE_MS,
+  })
+  ROUTER_OFFPEAK_POLL_MS = 1_000;
+
+  @EnvInt({
+    description:
+      'Held lane messages released per ledger transaction at most (each is read with its provider body); while claims come back full the next one follows at once.',
+    min: 1,
+    max: 10_000,
+  })
+  ROUTER_OFFPEAK_BATCH_SIZE = 100;
+
+  @EnvInt({
+    description:
       "How long a tenant's spend today (for its daily budget) is reused before the ledger is asked again; only tenants with a budget are looked up.",
     min: 0,
     max: 10 * MINUTE_MS,

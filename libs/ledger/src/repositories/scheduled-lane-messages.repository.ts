@@ -12,14 +12,15 @@ export interface HeldLaneMessage {
   requestId: string;
   lane: HeldLane;
   releaseAt: Date;
-  /** The lane message as it is to be published (a LaneRequestV1, provider body included). */
-  message: Record<string, unknown>;
+  /** The lane message as it is to be published (a LaneRequestV1, provider body included), stored as JSON. */
+  message: object;
   correlationId?: string;
   traceparent?: string;
 }
 
 /** A held message whose time has come, claimed for release. */
 export interface DueLaneMessage extends HeldLaneMessage {
+  message: Record<string, unknown>;
   /** Release attempts before this one. */
   attempts: number;
   /** The request's status now: one answered while it waited needs no lane. Null when the ledger has no such request. */
