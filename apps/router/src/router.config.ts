@@ -33,11 +33,35 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      'Completions younger than this feed the learned estimates; with none in the window, a lane falls back to the policy default.',
+      'Completions younger than this feed the learned estimates; with fewer than ROUTER_ESTIMATES_MIN_SAMPLES in the window, a lane falls back to the policy default.',
     min: MINUTE_MS,
     max: 7 * 24 * HOUR_MS,
   })
   ROUTER_ESTIMATES_WINDOW_MS = 6 * HOUR_MS;
+
+  @EnvInt({
+    description:
+      'Successful completions of a provider, model and lane the window must hold before their p95 replaces the policy default estimate; with fewer, the default stays.',
+    min: 1,
+    max: 100_000,
+  })
+  ROUTER_ESTIMATES_MIN_SAMPLES = 20;
+
+  @EnvInt({
+    description:
+      'How often the ledger is asked for held lane messages (requests waiting for their notBefore) that are due; a request goes to its lane at most this long after its notBefore.',
+    min: 100,
+    max: MINUTE_MS,
+  })
+  ROUTER_OFFPEAK_POLL_MS = 1_000;
+
+  @EnvInt({
+    description:
+      'Held lane messages released per ledger transaction at most (each is read with its provider body); while claims come back full the next one follows at once.',
+    min: 1,
+    max: 10_000,
+  })
+  ROUTER_OFFPEAK_BATCH_SIZE = 100;
 
   @EnvInt({
     description:

@@ -8,6 +8,8 @@ import { AcceptedConsumer } from './accepted/accepted.consumer';
 import { AcceptedHandler } from './accepted/accepted.handler';
 import { LearnedEstimates } from './estimates/learned-estimates';
 import { EstimatesRefresher } from './estimates/estimates.refresher';
+import { HeldLaneReleaser } from './off-peak/held-lane.releaser';
+import { OffPeakScheduler } from './off-peak/off-peak.scheduler';
 import { RouterMetrics } from './metrics/router.metrics';
 import { loadRoutingPolicy } from './policy/routing-policy.loader';
 import { KafkaRouterPublisher } from './publishing/kafka-router.publisher';
@@ -17,6 +19,7 @@ import { DailySpendTracker } from './spend/daily-spend.tracker';
 
 const ROUTING_POLICY = Symbol('sluice.routing-policy');
 const LEDGER = Symbol('sluice.router-ledger');
+const PUBLISHER = Symbol('sluice.router-publisher');
 
 /** The router's composition root; the shared service parts come from bootstrapService. */
 @Module({
@@ -27,32 +30,42 @@ const LEDGER = Symbol('sluice.router-ledger');
     { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
     { provide: ROUTER_TOPICS, useValue: DEFAULT_ROUTER_TOPICS },
     {
+      provide: PUBLISHER,
+      inject: [KafkaProducer, ROUTER_TOPICS],
+      useFactory: (producer: KafkaProducer, topics: RouterTopics) => new KafkaRouterPublisher(producer, topics),
+    },
+    {
       provide: LearnedEstimates,
       inject: [LEDGER, ROUTING_POLICY, RouterConfig],
       useFactory: (ledger: LedgerRepositories, policy: RoutingPolicy, config: RouterConfig) =>
-        new LearnedEstimates(ledger.completions, { defaultsMs: policy.defaultEstimatesMs, windowMs: config.ROUTER_ESTIMATES_WINDOW_MS }),
+        new LearnedEstimates(ledger.completions, {
+          defaultsMs: policy.defaultEstimatesMs,
+          windowMs: config.ROUTER_ESTIMATES_WINDOW_MS,
+          minSamples: config.ROUTER_ESTIMATES_MIN_SAMPLES,
+        }),
     },
     EstimatesRefresher,
     { provide: RouterMetrics, inject: [MetricsRegistry], useFactory: (metrics: MetricsRegistry) => new RouterMetrics(metrics) },
     {
+      provide: HeldLaneReleaser,
+      inject: [LEDGER, PUBLISHER, RouterConfig],
+      useFactory: (ledger: LedgerRepositories, publisher: KafkaRouterPublisher, config: RouterConfig) =>
+        new HeldLaneReleaser({ holds: ledger.scheduledLaneMessages, publisher, clock: () => new Date() }, config.ROUTER_OFFPEAK_BATCH_SIZE),
+    },
+    OffPeakScheduler,
+    {
       provide: AcceptedHandler,
-      inject: [LEDGER, LearnedEstimates, KafkaProducer, ROUTER_TOPICS, ROUTING_POLICY, RouterConfig],
-      useFactory: (
-        ledger: LedgerRepositories,
-        estimates: LearnedEstimates,
-        producer: KafkaProducer,
-        topics: RouterTopics,
-        policy: RoutingPolicy,
-        config: RouterConfig,
-      ) =>
+      inject: [LEDGER, LearnedEstimates, PUBLISHER, ROUTING_POLICY, RouterConfig],
+      useFactory: (ledger: LedgerRepositories, estimates: LearnedEstimates, publisher: KafkaRouterPublisher, policy: RoutingPolicy, config: RouterConfig) =>
         new AcceptedHandler(
           {
             requests: ledger.requests,
             flights: ledger.coalescing,
             cache: ledger.cache,
+            holds: ledger.scheduledLaneMessages,
             spend: new DailySpendTracker(ledger.completions, config.ROUTER_SPEND_CACHE_MS),
             estimates,
-            publisher: new KafkaRouterPublisher(producer, topics),
+            publisher,
             clock: () => new Date(),
           },
           { policy, coalesceStaleMs: config.ROUTER_COALESCE_STALE_MS },

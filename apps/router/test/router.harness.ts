@@ -44,6 +44,8 @@ export function writePolicyFile(policy: unknown): { path: string; remove(): void
 
 export interface Decoded {
   key: string | undefined;
+  /** The record's timestamp (ms since the epoch, as a string): the producer's clock when it sent it. */
+  timestamp: string;
   headers: Record<string, string>;
   value: Record<string, unknown>;
 }
@@ -51,6 +53,7 @@ export interface Decoded {
 function decode(collector: MessageCollector): Decoded[] {
   return collector.messages.map((message) => ({
     key: message.key?.toString(),
+    timestamp: message.timestamp,
     headers: message.headers,
     value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>,
   }));
@@ -61,6 +64,45 @@ function tenantOf(value: Record<string, unknown>): unknown {
   return (value.request as Record<string, unknown> | undefined)?.tenant ?? value.tenant;
 }
 
+interface RouterWiring {
+  acceptedTopic: string;
+  topics: RouterTopics & { deadLetter: string };
+  groupId: string;
+}
+
+interface RunningRouter {
+  app: INestApplication;
+  wiring: RouterWiring;
+  stop(): Promise<void>;
+}
+
+/** One router instance: its module (scheduler included) and a ConsumerRunner feeding its consumer, as bootstrapService runs them. */
+async function startRouter(kafka: KafkaDriver, env: Record<string, string>, wiring: RouterWiring): Promise<RunningRouter> {
+  const app = await buildRouterApp(env, wiring.topics);
+  await app.init();
+  const consumer = app.get(AcceptedConsumer);
+  const runner = new ConsumerRunner<AcceptedRequestV1>({
+    kafka,
+    groupId: wiring.groupId,
+    topics: [wiring.acceptedTopic],
+    validate: (plain) => validateMessage(AcceptedRequestV1, plain),
+    handle: (accepted, context) => consumer.onAccepted(accepted, new SluiceKafkaContext(context)),
+    deadLetter: { topic: wiring.topics.deadLetter },
+    partitionsConsumedConcurrently: 3,
+    session: fastSession,
+    onFatal: () => undefined,
+  });
+  await runner.start();
+  return {
+    app,
+    wiring,
+    stop: async () => {
+      await runner.stop();
+      await app.close();
+    },
+  };
+}
+
 /**
  * The router's module in this process on the real broker and a fresh database: accepted requests are
  * produced to a topic of the test's own, consumed by a ConsumerRunner that hands them to the router's
@@ -68,11 +110,11 @@ function tenantOf(value: Record<string, unknown>): unknown {
  */
 export class RouterHarness {
   private constructor(
-    readonly app: INestApplication,
+    private router: RunningRouter,
+    private readonly routerEnv: Record<string, string>,
     readonly kafka: KafkaDriver,
     readonly db: TestDatabase,
     readonly ledger: LedgerRepositories,
-    private readonly runner: ConsumerRunner<AcceptedRequestV1>,
     private readonly producer: KafkaProducer,
     readonly acceptedTopic: string,
     readonly topics: RouterTopics & { deadLetter: string },
@@ -80,7 +122,8 @@ export class RouterHarness {
     private readonly cleanup: () => void,
   ) {}
 
-  static async start(policy: unknown): Promise<RouterHarness> {
+  /** `env` adds router settings (ROUTER_OFFPEAK_POLL_MS, ...) to the ones the harness sets. */
+  static async start(policy: unknown, env: Record<string, string> = {}): Promise<RouterHarness> {
     const kafka = testKafka();
     const db = await createTestDatabase();
     const policyFile = writePolicyFile(policy);
@@ -95,24 +138,14 @@ export class RouterHarness {
       random('dlq'),
     ]);
     const topics = { realtime, async, batch, results, events, deadLetter };
-    const app = await buildRouterApp(
-      { DATABASE_URL: db.url, ROUTING_POLICY_FILE: policyFile.path, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', LOG_LEVEL: 'warn' },
-      topics,
-    );
-    await app.init();
-    const consumer = app.get(AcceptedConsumer);
-    const runner = new ConsumerRunner<AcceptedRequestV1>({
-      kafka,
-      groupId: randomGroupId('router'),
-      topics: [acceptedTopic],
-      validate: (plain) => validateMessage(AcceptedRequestV1, plain),
-      handle: (accepted, context) => consumer.onAccepted(accepted, new SluiceKafkaContext(context)),
-      deadLetter: { topic: deadLetter },
-      partitionsConsumedConcurrently: 3,
-      session: fastSession,
-      onFatal: () => undefined,
-    });
-    await runner.start();
+    const routerEnv = {
+      DATABASE_URL: db.url,
+      ROUTING_POLICY_FILE: policyFile.path,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      LOG_LEVEL: 'warn',
+      ...env,
+    };
+    const router = await startRouter(kafka, routerEnv, { acceptedTopic, topics, groupId: randomGroupId('router') });
     const producer = new KafkaProducer(kafka);
     await producer.connect();
     const collectors = {
@@ -123,7 +156,20 @@ export class RouterHarness {
       events: await collectMessages(kafka, events),
       deadLetter: await collectMessages(kafka, deadLetter),
     };
-    return new RouterHarness(app, kafka, db, createRepositories(db.pool), runner, producer, acceptedTopic, topics, collectors, policyFile.remove);
+    return new RouterHarness(router, routerEnv, kafka, db, createRepositories(db.pool), producer, acceptedTopic, topics, collectors, policyFile.remove);
+  }
+
+  get app(): INestApplication {
+    return this.router.app;
+  }
+
+  /**
+   * Stops this router instance and starts a new one on the same database, topics and consumer group,
+   * as a redeployed or crashed-and-restarted router would: whatever the old one held in memory is gone.
+   */
+  async restartRouter(): Promise<void> {
+    await this.router.stop();
+    this.router = await startRouter(this.kafka, this.routerEnv, this.router.wiring);
   }
 
   /** Records the request in the ledger, as ingestion does, then produces it; `record: false` skips the ledger. */
@@ -149,10 +195,9 @@ export class RouterHarness {
   }
 
   async close(): Promise<void> {
-    await this.runner.stop();
+    await this.router.stop();
     await this.producer.disconnect();
     await Promise.all(Object.values(this.collectors).map((collector) => collector.stop()));
-    await this.app.close();
     await deleteTopics(this.kafka, [this.acceptedTopic, ...Object.values(this.topics)]);
     await this.db.drop();
     this.cleanup();

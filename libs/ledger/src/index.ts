@@ -10,6 +10,7 @@ export * from './repositories/batches.repository';
 export * from './repositories/cache.repository';
 export * from './repositories/coalescing.repository';
 export * from './repositories/webhook-deliveries.repository';
+export * from './repositories/scheduled-lane-messages.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/jobs.repository';

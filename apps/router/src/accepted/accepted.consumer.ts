@@ -27,6 +27,7 @@ export class AcceptedConsumer {
     });
     this.metrics.record(outcome);
     if (outcome.kind === 'refused') log.warn({ outcome }, 'request refused');
+    else if (outcome.kind === 'held') log.info({ outcome }, 'request routed; its lane message waits for notBefore');
     else log.info({ outcome }, 'request routed');
   }
 }

@@ -12,6 +12,7 @@ import {
   type CacheEntry,
   type ClaimOutcome,
   type CoalescingKey,
+  type HeldLaneMessage,
   type RequestRecord,
   type RequestRef,
   type RequestStatus,
@@ -27,6 +28,7 @@ import type {
   Destination,
   EstimateSource,
   FlightLedger,
+  HoldLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
@@ -113,6 +115,24 @@ class FakeCache implements CacheLedger {
   }
 }
 
+class FakeHolds implements HoldLedger {
+  readonly rows = new Map<string, HeldLaneMessage>();
+  readonly calls: HeldLaneMessage[] = [];
+  failNext = false;
+
+  async hold(held: HeldLaneMessage): Promise<boolean> {
+    this.calls.push(held);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('connection terminated');
+    }
+    const key = `${held.tenant}/${held.requestId}`;
+    if (this.rows.has(key)) return false;
+    this.rows.set(key, held);
+    return true;
+  }
+}
+
 class FakeSpend implements SpendSource {
   usd = 0;
   readonly asked: string[] = [];
@@ -179,13 +199,14 @@ function harness(options: { policy?: RoutingPolicy } = {}) {
   const flights = new FakeFlights();
   const cache = new FakeCache();
   const spend = new FakeSpend();
+  const holds = new FakeHolds();
   const publisher = new FakePublisher();
   const handler = new AcceptedHandler(
-    { requests, flights, cache, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
+    { requests, flights, cache, holds, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
     { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
   );
   const route = (message: AcceptedRequestV1): Promise<RoutingOutcome> => handler.handle(message, { requestId: message.request.id, correlationId: 'corr-1' });
-  return { requests, flights, cache, spend, publisher, route };
+  return { requests, flights, cache, holds, spend, publisher, route };
 }
 
 describe('AcceptedHandler', () => {
@@ -236,7 +257,7 @@ describe('AcceptedHandler', () => {
       expect(h.requests.recorded).toEqual([
         {
           id: 'req-1',
-          status: undefined,
+          status: 'routed',
           routing: expect.objectContaining({
             lane: 'batch',
             reason: 'slack-allows-batch',
@@ -473,6 +494,117 @@ describe('AcceptedHandler', () => {
     });
   });
 
+  describe('off-peak: a request whose notBefore is ahead', () => {
+    const inTwoHours = new Date(NOW.getTime() + 2 * HOUR).toISOString();
+
+    it('is routed and recorded as queued on its lane, its lane message held until notBefore, and says so: routed, then queued', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message);
+
+      const outcome = await h.route(message);
+
+      expect(outcome).toEqual({
+        kind: 'held',
+        lane: 'batch',
+        reason: 'slack-allows-batch',
+        estimatedCostUsd: COSTS.batch,
+        realtimeCostUsd: COSTS.realtime,
+        releaseAt: inTwoHours,
+      });
+      expect(h.requests.recorded).toEqual([{ id: 'req-1', status: 'queued', routing: expect.objectContaining({ lane: 'batch', reason: 'slack-allows-batch' }) }]);
+      expect(h.holds.calls).toHaveLength(1);
+      const held = h.holds.calls[0];
+      expect(held).toMatchObject({ tenant: 'acme', requestId: 'req-1', lane: 'batch', releaseAt: new Date(inTwoHours), correlationId: 'corr-1' });
+      const lane = valid(LaneRequestV1, held.message);
+      expect(lane.request).toEqual(message.request);
+      expect(lane.routing).toMatchObject({ lane: 'batch', reason: 'slack-allows-batch', routedAt: NOW.toISOString(), attempt: 1 });
+
+      expect(h.publisher.messages.map((m) => m.to)).toEqual(['events', 'events']);
+      const [routed, queued] = h.publisher.on('events').map((event) => valid(LifecycleEventV1, event));
+      expect(routed).toMatchObject({ eventId: 'acme.req-1.routed', type: 'routed', lane: 'batch', reason: 'slack-allows-batch' });
+      expect(queued).toEqual({
+        eventId: 'acme.req-1.queued.not-before',
+        type: 'queued',
+        at: NOW.toISOString(),
+        requestId: 'req-1',
+        tenant: 'acme',
+        provider: 'openai',
+        model: MODEL,
+        operation: 'chat',
+        metadata: message.request.metadata,
+        lane: 'batch',
+        reason: `not-before:${inTwoHours}`,
+        estimatedCostUsd: COSTS.batch,
+        realtimeCostUsd: COSTS.realtime,
+        deadline: '2030-01-02T12:00:00.000Z',
+      });
+    });
+
+    it('counts its slack from notBefore, and holds it on whichever lane that leaves', async () => {
+      const h = harness();
+      // Four hours of slack from notBefore: under the batch estimate (6 h), over the async one.
+      const message = withDeadline(6 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'async', reason: 'slack-allows-async' });
+      expect(h.holds.calls[0].lane).toBe('async');
+      expect(h.publisher.on('async')).toEqual([]);
+    });
+
+    it('is sent at once when its notBefore has already passed', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR, { notBefore: new Date(NOW.getTime() - 60_000).toISOString() });
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'routed', lane: 'batch' });
+      expect(h.holds.calls).toEqual([]);
+      expect(h.publisher.on('batch')).toHaveLength(1);
+      expect(h.requests.recorded[0].status).toBe('routed');
+    });
+
+    it('is still answered from the cache at once: no provider work waits for a window', async () => {
+      const h = harness();
+      h.flights.outcome = {
+        role: 'cached',
+        result: { response: { id: 'chatcmpl-cached' }, usage: { inputTokens: 100, outputTokens: 20 }, model: MODEL },
+        sourceRequestId: 'earlier',
+      };
+      const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'cache-hit' });
+      expect(h.holds.calls).toEqual([]);
+    });
+
+    it('on redelivery is held again, unchanged (the first hold stays), with the same two events', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message);
+      await h.route(message);
+
+      expect(await h.route(message)).toEqual({ kind: 'republished', lane: 'batch', reason: 'slack-allows-batch' });
+      expect(h.holds.calls).toHaveLength(2);
+      expect(JSON.parse(JSON.stringify(h.holds.calls[1]))).toEqual(JSON.parse(JSON.stringify(h.holds.calls[0])));
+      expect(h.holds.rows.size).toBe(1);
+      expect(h.publisher.published[1].messages).toEqual(h.publisher.published[0].messages);
+      expect(h.publisher.on('batch')).toEqual([]);
+      expect(h.requests.recorded).toHaveLength(1);
+      expect(h.flights.claims).toHaveLength(1);
+    });
+
+    it('is held on redelivery when a crash came between recording the decision and holding the message', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message);
+      h.holds.failNext = true;
+      // The handler fails, so the offset is not committed and the message comes again.
+      await expect(h.route(message)).rejects.toThrow('connection terminated');
+      expect(h.publisher.published).toEqual([]);
+
+      expect(await h.route(message)).toMatchObject({ kind: 'republished', lane: 'batch' });
+      expect(h.holds.rows.get('acme/req-1')).toMatchObject({ lane: 'batch', releaseAt: new Date(inTwoHours) });
+      expect(h.publisher.on('events').map((e) => e.eventId)).toEqual(['acme.req-1.routed', 'acme.req-1.queued.not-before']);
+    });
+  });
+
   describe('redelivery', () => {
     it('sends a recorded lane decision again unchanged instead of deciding anew', async () => {
       const h = harness();
@@ -497,6 +629,7 @@ describe('AcceptedHandler', () => {
       await h.route(follower);
       expect(await h.route(follower)).toEqual({ kind: 'republished', lane: 'cache', reason: 'coalesced:leader' });
       expect(h.publisher.published[1].messages).toEqual(h.publisher.published[0].messages);
+      expect(h.holds.calls).toEqual([]);
     });
 
     it('does nothing for a request that has already been answered or moved on', async () => {

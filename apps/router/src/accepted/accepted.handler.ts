@@ -14,9 +14,11 @@ import {
   routeRequest,
   type RoutingPolicy,
 } from '@sluice/routing';
+import { releaseAtFor } from '../off-peak/off-peak.plan';
 import {
   type CachedAnswer,
   cacheHitResult,
+  heldEvent,
   isProviderLane,
   laneRequestMessage,
   type ProviderLane,
@@ -24,7 +26,7 @@ import {
   refusalResult,
   routedEvent,
 } from './routing.messages';
-import type { CacheLedger, Correlation, EstimateSource, FlightLedger, RequestLedger, RouterPublisher, SpendSource } from './routing.ports';
+import type { CacheLedger, Correlation, EstimateSource, FlightLedger, HoldLedger, RequestLedger, RouterPublisher, SpendSource } from './routing.ports';
 
 export const CACHE_HIT_REASON = 'cache-hit';
 export const COALESCED_REASON = 'coalesced';
@@ -32,6 +34,8 @@ export const COALESCED_REASON = 'coalesced';
 /** What routing one accepted message came to; the consumer logs it and counts it. */
 export type RoutingOutcome =
   | { kind: 'routed'; lane: ProviderLane; reason: string; estimatedCostUsd: number; realtimeCostUsd: number; note?: string }
+  /** Routed, with its lane message held in the ledger until `releaseAt` (its notBefore). */
+  | { kind: 'held'; lane: ProviderLane; reason: string; estimatedCostUsd: number; realtimeCostUsd: number; releaseAt: string; note?: string }
   | { kind: 'republished'; lane: ProviderLane | 'cache'; reason: string }
   | { kind: 'cache-hit'; realtimeCostUsd: number; sourceRequestId: string }
   | { kind: 'coalesced'; leader: RequestRef; realtimeCostUsd: number }
@@ -43,6 +47,7 @@ export interface AcceptedHandlerPorts {
   requests: RequestLedger;
   flights: FlightLedger;
   cache: CacheLedger;
+  holds: HoldLedger;
   spend: SpendSource;
   estimates: EstimateSource;
   publisher: RouterPublisher;
@@ -86,6 +91,19 @@ function refusalOf(rejection: RouteRejection): Refusal {
   };
 }
 
+/** The lane decision as the ledger recorded it, so a re-sent lane message is the one first built. */
+function recordedRouting(record: RequestRecord & { lane: ProviderLane }): RoutingDecisionV1 & { lane: ProviderLane } {
+  return {
+    lane: record.lane,
+    reason: record.decisionReason ?? 'unrecorded',
+    estimatedCostUsd: record.estimatedCostUsd ?? 0,
+    realtimeCostUsd: record.realtimeCostUsd ?? 0,
+    routedAt: (record.routedAt ?? record.updatedAt).toISOString(),
+    ...(record.deadline ? { deadline: record.deadline.toISOString() } : {}),
+    attempt: 1,
+  };
+}
+
 /** A cache entry replays the original result's response and usage; anything else is not an answer. */
 export function readCachedAnswer(entry: Record<string, unknown>, fallbackModel: string): CachedAnswer | undefined {
   const { response, usage, model } = entry;
@@ -105,7 +123,9 @@ export function readCachedAnswer(entry: Record<string, unknown>, fallbackModel: 
 /**
  * Routes one accepted request: answers it from the cache, queues it behind an identical request in
  * flight, or sends it down the lane its deadline allows; a request the policy refuses gets a failed
- * result. Every path ends in a message, so every request reaches a result.
+ * result. Every path ends in a message, so every request reaches a result. A request whose
+ * notBefore is still ahead is routed all the same, but its lane message is held in the ledger until
+ * then (the off-peak scheduler sends it); the ledger row, not the Kafka offset, is what keeps it.
  *
  * Redelivery is safe: the ledger says what was decided before, and that decision is sent again with
  * the same ids (which lanes and the notifier deduplicate on) instead of being made anew.
@@ -124,6 +144,8 @@ export class AcceptedHandler {
       throw new NonRetryableError('REQUEST_NOT_IN_LEDGER', `request ${request.tenant}/${request.id} is not in the ledger`);
     }
     if (record.status === 'routed' && isProviderLane(record.lane)) return this.republishRouted(accepted, { ...record, lane: record.lane }, correlation);
+    // Queued with a provider lane: routed and held for notBefore; with the cache lane: behind an identical request.
+    if (record.status === 'queued' && isProviderLane(record.lane)) return this.republishHeld(accepted, { ...record, lane: record.lane }, correlation);
     if (record.status === 'queued') return this.republishQueued(accepted, record, correlation);
     // 'routed' to the cache lane (a hit recorded before a crash) is looked up again below.
     if (record.status !== 'accepted' && record.status !== 'routed') return { kind: 'skipped', status: record.status };
@@ -231,18 +253,47 @@ export class AcceptedHandler {
       deadline: deadline.toISOString(),
       attempt: 1,
     };
-    const recorded = await this.ports.requests.recordRouting(request.tenant, request.id, { ...routing, routedAt: now, deadline, cacheKey: job.cacheKey });
+    const releaseAt = releaseAtFor(request.notBefore, now);
+    const recorded = await this.ports.requests.recordRouting(
+      request.tenant,
+      request.id,
+      { ...routing, routedAt: now, deadline, cacheKey: job.cacheKey },
+      releaseAt === undefined ? 'routed' : 'queued',
+    );
     if (!recorded) return { kind: 'skipped', status: 'completed' };
-    await this.ports.publisher.publish([laneRequestMessage(accepted, routing), routedEvent(accepted, routing)], job.correlation);
     const notes = [decision.note, note].filter((text): text is string => text !== undefined);
-    return {
-      kind: 'routed',
+    const routed = {
       lane: decision.lane,
       reason: decision.reason,
       estimatedCostUsd: decision.estimatedCostUsd,
       realtimeCostUsd: decision.realtimeCostUsd,
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     };
+    if (releaseAt !== undefined) {
+      await this.hold(accepted, routing, releaseAt, job.correlation);
+      return { kind: 'held', ...routed, releaseAt: releaseAt.toISOString() };
+    }
+    await this.ports.publisher.publish([laneRequestMessage(accepted, routing), routedEvent(accepted, routing)], job.correlation);
+    return { kind: 'routed', ...routed };
+  }
+
+  /**
+   * Stores the lane message until notBefore instead of sending it, then says so: `routed` (the
+   * decision) and `queued` (the wait). Once this returns the offset may be committed: the ledger row
+   * is the durable copy. Holding is idempotent, so a redelivery keeps the first row.
+   */
+  private async hold(accepted: AcceptedRequestV1, routing: RoutingDecisionV1 & { lane: ProviderLane }, releaseAt: Date, correlation: Correlation): Promise<void> {
+    const { request } = accepted;
+    await this.ports.holds.hold({
+      tenant: request.tenant,
+      requestId: request.id,
+      lane: routing.lane,
+      releaseAt,
+      message: laneRequestMessage(accepted, routing).value,
+      ...(correlation.correlationId === undefined ? {} : { correlationId: correlation.correlationId }),
+      ...(correlation.traceparent === undefined ? {} : { traceparent: correlation.traceparent }),
+    });
+    await this.ports.publisher.publish([routedEvent(accepted, routing), heldEvent(accepted, routing, releaseAt)], correlation);
   }
 
   private async answerRefused(job: Job, key: CoalescingKey, refusal: Refusal): Promise<RoutingOutcome> {
@@ -299,7 +350,17 @@ export class AcceptedHandler {
     // The leader was answered, and this follower with it, before the queueing could be recorded.
     if (!recorded) return { kind: 'skipped', status: 'completed' };
     await this.ports.publisher.publish(
-      [queuedEvent(accepted, { reason, at: now.toISOString(), deadline: deadline.toISOString(), realtimeCostUsd: job.costs.realtime })],
+      [
+        queuedEvent(accepted, {
+          waitsFor: 'coalesced',
+          lane: 'cache',
+          reason,
+          at: now.toISOString(),
+          deadline: deadline.toISOString(),
+          estimatedCostUsd: 0,
+          realtimeCostUsd: job.costs.realtime,
+        }),
+      ],
       job.correlation,
     );
     return { kind: 'coalesced', leader, realtimeCostUsd: job.costs.realtime };
@@ -312,16 +373,21 @@ export class AcceptedHandler {
 
   /** The decision recorded before a crash or redelivery, sent again as it was: same ids, same content. */
   private async republishRouted(accepted: AcceptedRequestV1, record: RequestRecord & { lane: ProviderLane }, correlation: Correlation): Promise<RoutingOutcome> {
-    const routing: RoutingDecisionV1 & { lane: ProviderLane } = {
-      lane: record.lane,
-      reason: record.decisionReason ?? 'unrecorded',
-      estimatedCostUsd: record.estimatedCostUsd ?? 0,
-      realtimeCostUsd: record.realtimeCostUsd ?? 0,
-      routedAt: (record.routedAt ?? record.updatedAt).toISOString(),
-      ...(record.deadline ? { deadline: record.deadline.toISOString() } : {}),
-      attempt: 1,
-    };
+    const routing = recordedRouting(record);
     await this.ports.publisher.publish([laneRequestMessage(accepted, routing), routedEvent(accepted, routing)], correlation);
+    return { kind: 'republished', lane: record.lane, reason: routing.reason };
+  }
+
+  /**
+   * A request routed and held for its notBefore: holds it again (a no-op when the first hold was
+   * written, the whole hold after a crash between recording and holding) and emits its two events again.
+   * However late the redelivery, it is held rather than sent: the scheduler releases a due hold within a poll.
+   */
+  private async republishHeld(accepted: AcceptedRequestV1, record: RequestRecord & { lane: ProviderLane }, correlation: Correlation): Promise<RoutingOutcome> {
+    const routing = recordedRouting(record);
+    // Only a request with a notBefore is ever held; without one, there is nothing to wait for.
+    const releaseAt = new Date(accepted.request.notBefore ?? routing.routedAt);
+    await this.hold(accepted, routing, releaseAt, correlation);
     return { kind: 'republished', lane: record.lane, reason: routing.reason };
   }
 
@@ -330,9 +396,12 @@ export class AcceptedHandler {
     await this.ports.publisher.publish(
       [
         queuedEvent(accepted, {
+          waitsFor: 'coalesced',
+          lane: 'cache',
           reason,
           at: (record.routedAt ?? record.updatedAt).toISOString(),
           ...(record.deadline ? { deadline: record.deadline.toISOString() } : {}),
+          estimatedCostUsd: 0,
           realtimeCostUsd: record.realtimeCostUsd ?? 0,
         }),
       ],

@@ -74,26 +74,52 @@ export function routedEvent(accepted: AcceptedRequestV1, step: RoutedStep): Outb
 }
 
 export interface QueuedStep {
+  /** What the request waits for; it tells the two `queued` events a request can have apart. */
+  waitsFor: 'coalesced' | 'not-before';
+  /** `cache` behind an identical request in flight; the decided lane while waiting for notBefore. */
+  lane: Lane;
   reason: string;
   at: string;
   deadline?: string;
+  estimatedCostUsd: number;
   realtimeCostUsd: number;
 }
 
-/** `queued` behind an identical request in flight; the result-notifier answers it with the leader's result. */
+/**
+ * `queued`: behind an identical request in flight (the result-notifier answers it with the leader's
+ * result), or routed and waiting for its notBefore (the off-peak scheduler sends it to its lane then).
+ */
 export function queuedEvent(accepted: AcceptedRequestV1, step: QueuedStep): OutboundMessage {
   const event: LifecycleEventV1 = {
-    eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'queued', 'coalesced'),
+    eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'queued', step.waitsFor),
     type: 'queued',
     at: step.at,
     ...eventSubject(accepted),
-    lane: 'cache',
+    lane: step.lane,
     reason: step.reason,
-    estimatedCostUsd: 0,
+    estimatedCostUsd: step.estimatedCostUsd,
     realtimeCostUsd: step.realtimeCostUsd,
     ...(step.deadline === undefined ? {} : { deadline: step.deadline }),
   };
   return message('events', accepted, event);
+}
+
+/** `not-before:<instant>`, like `coalesced:<leader>`: grouped by its prefix, and it says until when. */
+export function notBeforeReason(releaseAt: Date): string {
+  return `not-before:${releaseAt.toISOString()}`;
+}
+
+/** `queued` for a request routed to `routing.lane` whose lane message waits until `releaseAt`. */
+export function heldEvent(accepted: AcceptedRequestV1, routing: RoutingDecisionV1 & { lane: ProviderLane }, releaseAt: Date): OutboundMessage {
+  return queuedEvent(accepted, {
+    waitsFor: 'not-before',
+    lane: routing.lane,
+    reason: notBeforeReason(releaseAt),
+    at: routing.routedAt,
+    ...(routing.deadline === undefined ? {} : { deadline: routing.deadline }),
+    estimatedCostUsd: routing.estimatedCostUsd,
+    realtimeCostUsd: routing.realtimeCostUsd,
+  });
 }
 
 export interface CachedAnswer {

@@ -1,4 +1,4 @@
-import type { CacheRepository, CoalescingRepository, RequestsRepository } from '@sluice/ledger';
+import type { CacheRepository, CoalescingRepository, RequestsRepository, ScheduledLaneMessagesRepository } from '@sluice/ledger';
 import type { EstimateKey } from '@sluice/routing';
 
 /** Where the router's messages go: a provider lane, the results, or the lifecycle events. */
@@ -23,7 +23,24 @@ export interface RouterPublisher {
   publish(messages: readonly OutboundMessage[], correlation: Correlation): Promise<void>;
 }
 
+/** One message with the correlation headers of the request it belongs to. */
+export interface CorrelatedMessage {
+  message: OutboundMessage;
+  correlation: Correlation;
+}
+
+/**
+ * Sends held lane messages as they are released, each on its own, so the broker refusing one holds up
+ * none of the others. Settles once every message was written or refused, in the order given.
+ */
+export interface ReleasePublisher {
+  publishEach(messages: readonly CorrelatedMessage[]): Promise<Array<PromiseSettledResult<void>>>;
+}
+
 export type RequestLedger = Pick<RequestsRepository, 'get' | 'recordRouting'>;
+
+/** Where a lane message waits for its request's notBefore. */
+export type HoldLedger = Pick<ScheduledLaneMessagesRepository, 'hold'>;
 
 export type FlightLedger = Pick<CoalescingRepository, 'claimOrJoin'>;
 

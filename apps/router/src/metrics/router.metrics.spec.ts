@@ -27,4 +27,19 @@ describe('RouterMetrics', () => {
     expect(await valueOf(registry, 'sluice_router_refusals_total', { code: 'BUDGET_EXCEEDED' })).toBe(1);
     expect(await valueOf(registry, 'sluice_router_republished_total')).toBe(1);
   });
+
+  it('counts held requests as decisions too, and what became of released ones', async () => {
+    const registry = new MetricsRegistry('router-test');
+    const metrics = new RouterMetrics(registry);
+    metrics.record({ kind: 'held', lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: 0.25, realtimeCostUsd: 1, releaseAt: '2030-01-01T02:00:00.000Z' });
+    metrics.released({ published: 3, answered: 1, failures: [{ tenant: 't', requestId: 'r9', error: 'MESSAGE_TOO_LARGE' }], more: false });
+    metrics.released({ published: 2, answered: 0, failures: [], more: false });
+
+    expect(await valueOf(registry, 'sluice_router_decisions_total', { lane: 'batch', reason: 'slack-allows-batch' })).toBe(1);
+    expect(await valueOf(registry, 'sluice_router_estimated_savings_usd_total')).toBe(0.75);
+    expect(await valueOf(registry, 'sluice_router_held_total')).toBe(1);
+    expect(await valueOf(registry, 'sluice_router_released_total', { outcome: 'published' })).toBe(5);
+    expect(await valueOf(registry, 'sluice_router_released_total', { outcome: 'answered' })).toBe(1);
+    expect(await valueOf(registry, 'sluice_router_released_total', { outcome: 'retried' })).toBe(1);
+  });
 });

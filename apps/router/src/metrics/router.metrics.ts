@@ -1,6 +1,7 @@
 import type { MetricsRegistry } from '@sluice/observability';
 import type { Counter } from 'prom-client';
 import { CACHE_HIT_REASON, COALESCED_REASON, type RoutingOutcome } from '../accepted/accepted.handler';
+import type { ReleaseOutcome } from '../off-peak/held-lane.releaser';
 
 /** What the router counts: its decisions, what they are expected to save, and what it answered itself. */
 export class RouterMetrics {
@@ -10,6 +11,8 @@ export class RouterMetrics {
   private readonly coalesced: Counter;
   private readonly refusals: Counter<'code'>;
   private readonly republished: Counter;
+  private readonly held: Counter;
+  private readonly releases: Counter<'outcome'>;
 
   constructor(metrics: MetricsRegistry) {
     this.decisions = metrics.counter({
@@ -35,13 +38,24 @@ export class RouterMetrics {
       name: 'sluice_router_republished_total',
       help: 'Redelivered requests whose recorded decision was sent again rather than made anew.',
     });
+    this.held = metrics.counter({
+      name: 'sluice_router_held_total',
+      help: 'Requests routed whose lane message waits in the ledger for their notBefore.',
+    });
+    this.releases = metrics.counter({
+      name: 'sluice_router_released_total',
+      help: 'Held lane messages released: published to their lane, answered meanwhile (no lane message), or refused by the broker and held for a retry.',
+      labelNames: ['outcome'],
+    });
   }
 
   record(outcome: RoutingOutcome): void {
     switch (outcome.kind) {
       case 'routed':
+      case 'held':
         this.decisions.inc({ lane: outcome.lane, reason: outcome.reason });
         this.savings.inc(Math.max(0, outcome.realtimeCostUsd - outcome.estimatedCostUsd));
+        if (outcome.kind === 'held') this.held.inc();
         return;
       case 'cache-hit':
         this.decisions.inc({ lane: 'cache', reason: CACHE_HIT_REASON });
@@ -62,5 +76,11 @@ export class RouterMetrics {
       case 'skipped':
         return;
     }
+  }
+
+  released(outcome: ReleaseOutcome): void {
+    if (outcome.published > 0) this.releases.inc({ outcome: 'published' }, outcome.published);
+    if (outcome.answered > 0) this.releases.inc({ outcome: 'answered' }, outcome.answered);
+    if (outcome.failures.length > 0) this.releases.inc({ outcome: 'retried' }, outcome.failures.length);
   }
 }

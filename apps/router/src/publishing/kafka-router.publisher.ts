@@ -1,5 +1,5 @@
 import type { KafkaProducer, ProducerBatch, ProducerMessage } from '@sluice/kafka';
-import type { Correlation, OutboundMessage, RouterPublisher } from '../accepted/routing.ports';
+import type { CorrelatedMessage, Correlation, OutboundMessage, ReleasePublisher, RouterPublisher } from '../accepted/routing.ports';
 import type { RouterTopics } from './router.topics';
 
 /** Groups one step's messages by topic, keeping their order within each, for one produce request. */
@@ -17,9 +17,10 @@ export function toProducerBatches(messages: readonly OutboundMessage[], topics: 
 /**
  * One awaited sendBatch per routing step: the lane request and its `routed` event (or a result and
  * its event) reach the broker in one request, and the handler returns, so the offset is committed,
- * only once both are written.
+ * only once both are written. Released lane messages go one sendBatch each, concurrently: one the
+ * broker refuses (too large for the topic, say) fails alone.
  */
-export class KafkaRouterPublisher implements RouterPublisher {
+export class KafkaRouterPublisher implements RouterPublisher, ReleasePublisher {
   constructor(
     private readonly producer: Pick<KafkaProducer, 'sendBatch'>,
     private readonly topics: RouterTopics,
@@ -27,5 +28,9 @@ export class KafkaRouterPublisher implements RouterPublisher {
 
   async publish(messages: readonly OutboundMessage[], correlation: Correlation): Promise<void> {
     await this.producer.sendBatch(toProducerBatches(messages, this.topics, correlation));
+  }
+
+  publishEach(messages: readonly CorrelatedMessage[]): Promise<Array<PromiseSettledResult<void>>> {
+    return Promise.allSettled(messages.map(({ message, correlation }) => this.publish([message], correlation)));
   }
 }

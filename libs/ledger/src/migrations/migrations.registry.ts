@@ -4,6 +4,7 @@ import { coalescingMigration } from './sql/002_coalescing.migration';
 import { resultDeliveryMigration } from './sql/003_result_delivery.migration';
 import { deliveredResultMigration } from './sql/004_delivered_result.migration';
 import { batchLaneMigration } from './sql/005_batch_lane.migration';
+import { scheduledRequestsMigration } from './sql/006_scheduled_requests.migration';
 import { jobsMigration } from './sql/007_jobs.migration';
 
 /** Every migration, in the order it is applied. Append only. */
@@ -13,5 +14,6 @@ export const MIGRATIONS: readonly Migration[] = [
   resultDeliveryMigration,
   deliveredResultMigration,
   batchLaneMigration,
+  scheduledRequestsMigration,
   jobsMigration,
 ];

@@ -29,8 +29,8 @@ describe('CompletionsRepository', () => {
     await db.drop();
   });
 
-  async function recordRequest(tenant: string, id: string): Promise<void> {
-    const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: sampleRequest({ tenant, id }) }));
+  async function recordRequest(tenant: string, id: string, request: Record<string, unknown> = {}): Promise<void> {
+    const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: sampleRequest({ tenant, id, ...request }) }));
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
     await requests.insert(requestRecordFromAccepted(outcome.value));
   }
@@ -120,11 +120,11 @@ describe('CompletionsRepository', () => {
     expect(await requests.get(tenant, 'r1')).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_INVALID_REQUEST' });
   });
 
-  it('learns latency percentiles and sums spend from booked completions', async () => {
+  it('learns latency percentiles with their sample counts, and sums spend, from booked completions', async () => {
     const tenant = randomTenant();
     const model = `m-${tenant}`;
     for (let i = 1; i <= 20; i++) {
-      await recordRequest(tenant, `p${i}`);
+      await recordRequest(tenant, `p${i}`, { notBefore: undefined });
       await completions.book(
         result(tenant, `p${i}`, 'async', 1, {
           model,
@@ -132,9 +132,11 @@ describe('CompletionsRepository', () => {
         }),
       );
     }
-    const p95 = await completions.latencyPercentileMs('openai', model, 'async', new Date('2029-01-01T00:00:00Z'));
-    expect(p95).toBeCloseTo(19_050, 0);
-    expect(await completions.latencyPercentileMs('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toBeUndefined();
+    const p95 = await completions.latencyPercentile('openai', model, 'async', new Date('2029-01-01T00:00:00Z'));
+    expect(p95.samples).toBe(20);
+    expect(p95.ms).toBeCloseTo(19_050, 0);
+    expect(await completions.latencyPercentile('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toEqual({ samples: 0, ms: undefined });
+    expect(await completions.latencyPercentile('openai', model, 'async', new Date('2030-01-01T00:00:10.500Z'))).toMatchObject({ samples: 10 });
 
     const spend = await completions.spendSince(tenant, new Date('2029-01-01T00:00:00Z'));
     expect(spend.requests).toBe(20);
@@ -166,5 +168,26 @@ describe('CompletionsRepository', () => {
       { day: '2030-03-02', lane: 'batch', requests: 1, results: 1, costUsd: 0.00005, supersededCostUsd: 0, realtimeCostUsd: 0.0001, savedUsd: 0.00005 },
     ]);
     expect(await completions.dailyCosts(randomTenant(), new Date('2030-03-01T00:00:00Z'), new Date('2030-03-03T00:00:00Z'))).toEqual([]);
+  });
+
+  it('counts latency from notBefore for a request that waited for it, and leaves failures out', async () => {
+    const tenant = randomTenant();
+    const model = `m-${tenant}`;
+    const receivedAt = '2030-01-01T00:00:00.000Z';
+    // Held an hour for its off-peak window, then 5 s on the lane.
+    await recordRequest(tenant, 'held', { notBefore: '2030-01-01T01:00:00.000Z' });
+    await completions.book(result(tenant, 'held', 'batch', 1, { model, timings: { receivedAt, completedAt: '2030-01-01T01:00:05.000Z' } }));
+    await recordRequest(tenant, 'failed', { notBefore: undefined });
+    await completions.book(
+      result(tenant, 'failed', 'batch', 1, {
+        model,
+        status: 'failed',
+        response: undefined,
+        error: { code: 'PROVIDER_INVALID_REQUEST', message: 'bad', retryable: false },
+        cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+        timings: { receivedAt, completedAt: '2030-01-01T09:00:00.000Z' },
+      }),
+    );
+    expect(await completions.latencyPercentile('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toEqual({ samples: 1, ms: 5_000 });
   });
 });

@@ -93,6 +93,12 @@ export interface SpendSummary {
   savedUsd: number;
 }
 
+/** A latency percentile and the number of completions behind it. */
+export interface LatencyPercentile {
+  samples: number;
+  ms: number | undefined;
+}
+
 export class CompletionsRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -222,17 +228,26 @@ export class CompletionsRepository {
   }
 
   /**
-   * The given percentile of receipt-to-completion latency, in milliseconds, of successful completions
-   * since `since`: what the router learns its lane estimates from. Undefined without observations.
+   * The given percentile of start-to-completion latency, in milliseconds, of successful completions
+   * since `since`, with the number of completions it was computed over: what the router learns its
+   * lane estimates from, and how far it may trust them. A request starts when it is received, or at
+   * its `notBefore` when it waited for one: the router plans from that start, and a request held for
+   * an off-peak window must not make its lane look hours slower. `ms` is undefined without samples.
    */
-  async latencyPercentileMs(provider: Provider, model: string, lane: Lane, since: Date, percentile = 0.95): Promise<number | undefined> {
-    const { rows } = await this.pool.query<{ ms: number | null }>(
-      `select percentile_cont($5::float8) within group (order by extract(epoch from completed_at - received_at) * 1000) as ms
-         from completions
-        where provider = $1 and model = $2 and lane = $3 and completed_at >= $4 and status = 'succeeded'`,
+  async latencyPercentile(provider: Provider, model: string, lane: Lane, since: Date, percentile = 0.95): Promise<LatencyPercentile> {
+    // A left join: completions carry no foreign key to requests, and a request row missing here must
+    // not hide its completion from the estimate (greatest() ignores the null not_before it gives).
+    const { rows } = await this.pool.query<{ samples: number; ms: number | null }>(
+      `select count(*)::int as samples,
+              percentile_cont($5::float8) within group (
+                order by extract(epoch from c.completed_at - greatest(c.received_at, r.not_before)) * 1000) as ms
+         from completions c
+         left join requests r on r.tenant = c.tenant and r.id = c.request_id
+        where c.provider = $1 and c.model = $2 and c.lane = $3 and c.completed_at >= $4 and c.status = 'succeeded'`,
       [provider, model, lane, since, percentile],
     );
-    return rows[0]?.ms ?? undefined;
+    const row = rows[0];
+    return { samples: row?.samples ?? 0, ms: row?.ms ?? undefined };
   }
 
   /**

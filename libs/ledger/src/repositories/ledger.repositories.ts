@@ -6,6 +6,7 @@ import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
 import { JobsRepository } from './jobs.repository';
 import { RequestsRepository } from './requests.repository';
+import { ScheduledLaneMessagesRepository } from './scheduled-lane-messages.repository';
 import { TenantsRepository } from './tenants.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
@@ -16,6 +17,7 @@ export interface LedgerRepositories {
   cache: CacheRepository;
   coalescing: CoalescingRepository;
   webhookDeliveries: WebhookDeliveriesRepository;
+  scheduledLaneMessages: ScheduledLaneMessagesRepository;
   tenants: TenantsRepository;
   apiKeys: ApiKeysRepository;
   jobs: JobsRepository;
@@ -30,6 +32,7 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     cache: new CacheRepository(pool),
     coalescing: new CoalescingRepository(pool),
     webhookDeliveries: new WebhookDeliveriesRepository(pool),
+    scheduledLaneMessages: new ScheduledLaneMessagesRepository(pool),
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
     jobs: new JobsRepository(pool),

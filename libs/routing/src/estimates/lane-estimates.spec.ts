@@ -43,4 +43,13 @@ describe('LaneEstimates', () => {
     for (let i = 0; i < 50; i++) estimates.observe(key, i, 0);
     expect(estimates.estimate(key, 0).samples).toBe(10);
   });
+
+  it('plans with the default again for a key it was told to forget, and only for that key', () => {
+    const estimates = new LaneEstimates({ defaultsMs, minSamples: 1 });
+    estimates.observe(key, 100, 0);
+    estimates.observe({ ...key, lane: 'async' }, 42, 0);
+    estimates.forget(key);
+    expect(estimates.estimate(key, 0)).toEqual({ ms: 3_600_000, source: 'default', samples: 0 });
+    expect(estimates.estimate({ ...key, lane: 'async' }, 0)).toMatchObject({ ms: 42, source: 'learned' });
+  });
 });

@@ -62,6 +62,11 @@ export class LaneEstimates {
     this.samples.set(id, list);
   }
 
+  /** Drops a key's observations, so it plans with the configured default again. */
+  forget(key: EstimateKey): void {
+    this.samples.delete(keyOf(key));
+  }
+
   /** The planning estimate in ms and whether it was learned or is still the configured default. */
   estimate(key: EstimateKey, nowMs: number): { ms: number; source: 'learned' | 'default'; samples: number } {
     const list = this.samples.get(keyOf(key));
