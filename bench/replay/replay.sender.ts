@@ -4,6 +4,17 @@ import { PlannedRequest, requestSentAt } from '../workload/workload.plan';
 
 export type SentRequest = InferenceRequestV1 & { id: string; deadline: string };
 
+/**
+ * Requests per send at most. kafkajs writes a send's messages for one partition as one record batch,
+ * which the broker refuses above its 1 MB message limit; the largest trace prompts are about 30 KB.
+ */
+export const MAX_REQUESTS_PER_SEND = 16;
+
+/** Requests as records of sluice.requests.v1: JSON values keyed by request id, as the contract asks. */
+export function requestRecords(requests: readonly SentRequest[]): Array<{ key: string; value: string }> {
+  return requests.map((request) => ({ key: request.id, value: JSON.stringify(request) }));
+}
+
 export interface ReplaySendOptions {
   /** Hands requests to the broker; resolves once it acknowledged them. */
   send: (requests: readonly SentRequest[]) => Promise<void>;
@@ -26,7 +37,7 @@ export interface ReplayOutcome {
 /**
  * Sends the plan on its schedule (request i at start + its offset), without waiting for earlier
  * sends to be acknowledged, so a slow broker does not stretch the trace (open loop). Requests due at
- * the same moment go out in one send. Each deadline counts from the moment its request is handed over.
+ * the same moment go out together, up to MAX_REQUESTS_PER_SEND a send. Each deadline counts from the moment its request is handed over.
  */
 export async function replayPlan(plan: readonly PlannedRequest[], options: ReplaySendOptions): Promise<ReplayOutcome> {
   const now = options.now ?? Date.now;
@@ -41,7 +52,7 @@ export async function replayPlan(plan: readonly PlannedRequest[], options: Repla
     if (wait > 0) await sleep(wait);
     const at = now();
     const due: SentRequest[] = [];
-    while (next < plan.length && startedAtMs + (plan[next] as PlannedRequest).sendOffsetMs <= at) {
+    while (next < plan.length && due.length < MAX_REQUESTS_PER_SEND && startedAtMs + (plan[next] as PlannedRequest).sendOffsetMs <= at) {
       maxLagMs = Math.max(maxLagMs, at - (startedAtMs + (plan[next] as PlannedRequest).sendOffsetMs));
       due.push(requestSentAt(plan[next] as PlannedRequest, at));
       next += 1;

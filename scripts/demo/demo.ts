@@ -2,12 +2,10 @@ import { Topics } from '@sluice/contracts';
 import { createPool } from '@sluice/ledger';
 import { Kafka, logLevel } from 'kafkajs';
 import { relative } from 'node:path';
-import { awaitAnswers } from '../../bench/replay/answers.wait';
 import { LedgerOutcomes } from '../../bench/replay/ledger.outcomes';
 import { UsageError } from '../../bench/replay/replay.options';
-import { ReplayProgress } from '../../bench/replay/replay.progress';
-import { replayPlan } from '../../bench/replay/replay.sender';
-import { summarizeReplay } from '../../bench/replay/replay.summary';
+import { runReplay } from '../../bench/replay/replay.run';
+import { requestRecords } from '../../bench/replay/replay.sender';
 import { formatDuration, formatSummary } from '../../bench/replay/summary.table';
 import { readRoutingPolicy } from '../../bench/workload/policy.file';
 import { loadTrace } from '../../bench/workload/trace.files';
@@ -50,34 +48,15 @@ async function runDemo(options: DemoOptions): Promise<number> {
   const ledger = new LedgerOutcomes(pool);
   try {
     await producer.connect();
-    const progress = new ReplayProgress(plan.length);
-    // Results are counted while the replay still sends, so the second bar moves from the start.
-    const ticker = setInterval(() => void ledger.answered(runId).then((n) => progress.answered(n), () => undefined), 1_000);
-    const replay = await replayPlan(plan, {
+    const { summary } = await runReplay(plan, {
+      tenant: runId,
+      policy,
+      ledger,
+      waitS: options.waitS,
+      say,
       send: async (requests) => {
-        await producer.send({ topic: Topics.Requests, acks: -1, messages: requests.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
+        await producer.send({ topic: Topics.Requests, acks: -1, messages: requestRecords(requests) });
       },
-      onSent: (sent) => progress.sent(sent),
-    }).finally(() => clearInterval(ticker));
-    const answered = await awaitAnswers({
-      answered: () => ledger.answered(runId),
-      total: plan.length - replay.failed.length,
-      untilMs: replay.finishedAtMs + options.waitS * 1000,
-      onAnswered: (n) => progress.answered(n),
-    });
-    progress.stop();
-    const tookS = ((Date.now() - replay.startedAtMs) / 1000).toFixed(0);
-    say(
-      answered >= plan.length
-        ? `all ${plan.length} requests answered, ${tookS} s after the first was sent`
-        : `${answered} of ${plan.length} requests answered; stopped waiting ${options.waitS} s after the last was sent (${tookS} s in all)`,
-    );
-    if (replay.failed.length > 0) say(`${replay.failed.length} requests could not be sent: ${replay.failed[0]?.error}`);
-    if (replay.maxLagMs > 1_000) say(`the replay fell up to ${(replay.maxLagMs / 1000).toFixed(1)} s behind the trace's schedule`);
-
-    const summary = summarizeReplay(plan, await ledger.read(runId), policy, {
-      nowMs: Date.now(),
-      notSent: new Map(replay.failed.map((f) => [f.id, f.error])),
     });
     console.log(['', ...formatSummary(summary), ''].join('\n'));
 
