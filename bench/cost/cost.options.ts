@@ -16,10 +16,10 @@ export const DEFAULT_COST_OPTIONS: CostBenchOptions = { ...DEFAULT_SETTINGS, req
 
 export const COST_USAGE = `npm run bench -- cost [options]
 ${replayUsage(DEFAULT_COST_OPTIONS)}
-  --trace <dir>        trace folder with code.csv/conv.csv or the dataset's AzureLLMInferenceTrace_{code,conv}.csv
-                       (default: the shipped excerpt, bench/data/azure-llm-trace-2023-excerpt)
-  --learned-estimates  let the router learn lane estimates from the run's completions (default: it routes by
-                       the policy's estimates, as the lower bound does)`;
+  --trace <dir>       trace folder with code.csv/conv.csv or the dataset's AzureLLMInferenceTrace_{code,conv}.csv
+                      (default: the shipped excerpt, bench/data/azure-llm-trace-2023-excerpt)
+  --learned-estimates let the router learn lane estimates from the run's completions (default: it routes by
+                      the policy's estimates, as the lower bound does)`;
 
 export function parseCostOptions(argv: readonly string[]): CostBenchOptions {
   const options: CostBenchOptions = { ...DEFAULT_COST_OPTIONS };
