@@ -10,7 +10,7 @@ import { LedgerOutcomes } from '../replay/ledger.outcomes';
 import { runReplay } from '../replay/replay.run';
 import { requestRecords } from '../replay/replay.sender';
 import { ReplaySummary } from '../replay/replay.summary';
-import { formatDuration, formatSummary } from '../replay/summary.table';
+import { formatDuration, formatSummary, formatUsd } from '../replay/summary.table';
 import { readRoutingPolicy } from '../workload/policy.file';
 import { CHAT_MODELS, EMBEDDING_MODEL } from '../workload/trace.requests';
 import { loadTrace } from '../workload/trace.files';
@@ -121,7 +121,7 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
     const billing = await Promise.all([h.providerKeys.openai, h.providerKeys.anthropic].map((key) => h.emulator.billing(key)));
     const emulatorBilledUsd = billing.reduce((sum, entry) => sum + entry.totals.costUsd, 0);
     console.log(['', ...formatSummary(summary), ''].join('\n'));
-    say(`emulator billed ${emulatorBilledUsd.toFixed(4)} USD to this run's keys; the ledger booked ${summary.billedTotalUsd.toFixed(4)} USD`);
+    say(`emulator billed ${formatUsd(emulatorBilledUsd)} USD to this run's keys; the ledger booked ${formatUsd(summary.billedTotalUsd)} USD`);
 
     const report = {
       bench: 'cost',

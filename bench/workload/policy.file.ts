@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { RoutingPolicy, parsePolicy } from '@sluice/routing';
 
 /** The policy file the router reads by default (its ROUTING_POLICY_FILE), relative to the repository. */
-export const DEFAULT_POLICY_FILE = 'deploy/policy/routing-policy.json';
+const DEFAULT_POLICY_FILE = 'deploy/policy/routing-policy.json';
 
 /**
  * The routing policy the router runs with, for the bounds to use the same lane estimates and lanes:

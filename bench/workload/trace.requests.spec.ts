@@ -1,6 +1,6 @@
 import { parseChatRequest } from '../../apps/provider-emulator/src/openai/chat/chat-completion.builder';
 import { parseEmbeddingRequest } from '../../apps/provider-emulator/src/openai/embeddings/embeddings.builder';
-import { CHAT_MODELS, chatBody, chatPromptTokens, embeddingBody, rowTag, textOfTokens } from './trace.requests';
+import { CHAT_MODELS, chatBody, chatPromptTokens, embeddingBody, embeddingInputTokens, rowTag, textOfTokens } from './trace.requests';
 import type { TraceRow } from './trace.rows';
 
 // The emulator's own parsers count what it will bill, so the recorded sizes are checked against
@@ -49,6 +49,10 @@ describe('chatBody', () => {
 
 describe('embeddingBody', () => {
   it('embeds text of the recorded context size', () => {
-    expect(parseEmbeddingRequest(embeddingBody(row(), 'abcd1234'), () => null).promptTokens).toBe(1083);
+    for (const contextTokens of [1083, 2]) {
+      const parsed = parseEmbeddingRequest(embeddingBody(row({ contextTokens }), 'abcd1234'), () => null);
+      expect(parsed.promptTokens).toBe(embeddingInputTokens(contextTokens, 'abcd1234'));
+    }
+    expect(embeddingInputTokens(1083, 'abcd1234')).toBe(1083);
   });
 });

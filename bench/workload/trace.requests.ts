@@ -10,9 +10,9 @@ import type { TraceRow, TraceSource } from './trace.rows';
  * emulator's `metadata.emulator_output_tokens`, with `max_completion_tokens` at the same value so
  * the router plans its cost from the real size.
  */
-export const CHARS_PER_TOKEN = 4;
+const CHARS_PER_TOKEN = 4;
 /** One user message (3) and the reply priming (3). */
-export const CHAT_FRAMING_TOKENS = 6;
+const CHAT_FRAMING_TOKENS = 6;
 
 /**
  * Models per trace file: both have a flex tier, which is what the async lane uses, so work that can
@@ -42,6 +42,11 @@ export function textOfTokens(tokens: number, tag: string): string {
 /** Tokens the emulator will count for a chat prompt made for `contextTokens`: the recorded size, or the smallest prompt there is. */
 export function chatPromptTokens(contextTokens: number, tag: string): number {
   return CHAT_FRAMING_TOKENS + Math.max(contextTokens - CHAT_FRAMING_TOKENS, Math.ceil(tag.length / CHARS_PER_TOKEN));
+}
+
+/** Tokens the emulator will count for an embedding input made for `contextTokens`. */
+export function embeddingInputTokens(contextTokens: number, tag: string): number {
+  return Math.max(contextTokens, Math.ceil(tag.length / CHARS_PER_TOKEN));
 }
 
 export function chatBody(row: TraceRow, tag: string): ProviderRequestBody {

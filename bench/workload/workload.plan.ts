@@ -1,7 +1,7 @@
 import type { InferenceRequestV1 } from '@sluice/contracts';
 import type { TokenUsage } from '@sluice/providers';
 import type { CostedRequest } from './cost.bounds';
-import { chatBody, chatPromptTokens, embeddingBody, rowTag } from './trace.requests';
+import { chatBody, chatPromptTokens, embeddingBody, embeddingInputTokens, rowTag } from './trace.requests';
 import type { TraceRow } from './trace.rows';
 import { URGENCY, UrgencyClass, UrgencyMix, unitDraw, urgencyOf } from './urgency.rule';
 
@@ -49,7 +49,7 @@ export function planWorkload(rows: readonly TraceRow[], options: WorkloadOptions
     const tag = rowTag(options.runId, row);
     const body = embedding ? embeddingBody(row, tag) : chatBody(row, tag);
     const expectedUsage: TokenUsage = embedding
-      ? { inputTokens: Math.max(row.contextTokens, Math.ceil(tag.length / 4)), outputTokens: 0 }
+      ? { inputTokens: embeddingInputTokens(row.contextTokens, tag), outputTokens: 0 }
       : { inputTokens: chatPromptTokens(row.contextTokens, tag), outputTokens: Math.max(1, row.generatedTokens) };
     return {
       row,
