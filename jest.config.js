@@ -19,7 +19,7 @@ module.exports = {
   // Integration tests wait on real brokers with their own deadlines (waitFor); this only backs them up.
   testTimeout: 120000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',

@@ -14,7 +14,10 @@ const BENCHES: Record<string, Bench> = {
     run: async (argv) => (await import('./realtime/realtime.bench')).runRealtimeBench(argv),
   },
   batch: { description: 'one million embedding requests into the fewest provider batches, memory bounded (not written yet)' },
-  cost: { description: 'cost at SLO on a replayed trace against all-realtime and naive all-batch (not written yet)' },
+  cost: {
+    description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
+    run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
+  },
 };
 
 function list(): string {

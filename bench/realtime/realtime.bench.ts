@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { benchEnvironment } from '../bench.environment';
 import { CHAT_MODEL, SluiceHarness, TappedMessage, TopicTap, chatRequest, newRequestId, promptText } from '../../test/e2e/support';
 import { LatencySummary, median, ratio, summarize } from './latency.stats';
 import { REALTIME_USAGE, RealtimeBenchOptions, parseRealtimeOptions } from './realtime.options';
@@ -299,22 +300,6 @@ async function compareStreaming(h: SluiceHarness, options: RealtimeBenchOptions,
   return cells;
 }
 
-function environment(loadBefore: number[]): Record<string, unknown> {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim(),
-    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
-    loadAverageAfter: os.loadavg().map((value) => Math.round(value * 100) / 100),
-    kafkaBrokers: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
-    kafkajs: (require('kafkajs/package.json') as { version: string }).version,
-    note: 'shared development machine: other work runs beside the benchmark, so compare the ratio, not absolute figures',
-  };
-}
-
 export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
   if (argv.includes('--help')) {
     console.log(REALTIME_USAGE);
@@ -344,7 +329,7 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
         streaming:
           'one request at a time, blocking (stream:false, time to the result on sluice.results.v1) alternating with streaming (stream:true, time to the first and the final chunk on sluice.stream.v1), with the emulator at the given TTFT and token rate',
       },
-      environment: environment(loadBefore),
+      environment: benchEnvironment(loadBefore),
       overhead,
       streaming: streaming === undefined ? null : { profile: { ttftMs: options.ttftMs, tokensPerSecond: options.tokensPerSecond }, cells: streaming },
     };
