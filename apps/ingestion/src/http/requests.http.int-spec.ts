@@ -33,7 +33,7 @@ describe('ingestion HTTP API (real broker and database)', () => {
       database,
       env: { INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT), INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT), INGESTION_BULK_MAX_REQUESTS: '5' },
     });
-    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted), collectMessages(kafka, Topics.Events)]);
+    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
   });
 
   afterAll(async () => {

@@ -44,7 +44,7 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     ingestion = await startIngestion({ database, env: { INGESTION_BODY_LIMIT_BYTES: '4096', INGESTION_JOB_MAX_LINES: '10000' } });
-    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted), collectMessages(kafka, Topics.Events)]);
+    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
   });
 
   afterAll(async () => {

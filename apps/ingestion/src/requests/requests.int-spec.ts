@@ -58,9 +58,9 @@ describe('ingestion consuming requests (real broker and database)', () => {
       configure: (app) => app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true }),
     });
     [accepted, events, dlq] = await Promise.all([
-      collectMessages(kafka, Topics.Accepted),
-      collectMessages(kafka, Topics.Events),
-      collectMessages(kafka, Topics.Dlq),
+      collectMessages(kafka, Topics.Accepted, { fromEnd: true }),
+      collectMessages(kafka, Topics.Events, { fromEnd: true }),
+      collectMessages(kafka, Topics.Dlq, { fromEnd: true }),
     ]);
     await waitFor(() => transport.consumerHealth().ready, { timeoutMs: 30_000, description: 'the requests consumer to join its group' });
   });

@@ -71,6 +71,8 @@ export interface ConsumerDriver {
   resume(topics: readonly string[]): void;
   onGroupJoin(listener: (event: GroupJoinEvent) => void): void;
   onCrash(listener: (event: CrashEvent) => void): void;
+  /** After each fetch from the broker: by the first, a new group's positions are settled. */
+  onFetch(listener: () => void): void;
 }
 
 export interface ProducerDriver {

@@ -10,15 +10,20 @@ export interface MessageCollector {
 }
 
 /**
- * Reads a topic from the beginning into an array (a fresh group, nothing committed); pair it with
- * waitFor: `await waitFor(() => collector.messages.length === 3, ...)`. Resolves once the group is joined.
+ * Reads a topic into an array; pair it with waitFor: `await waitFor(() => collector.messages.length === 3, ...)`.
+ * From the beginning by default (a topic made for the test); `fromEnd` for a shared topic, whose
+ * history can be long: then it resolves once its first fetch settled the group at the topic's end,
+ * so nothing produced after it returns is missed.
  */
-export async function collectMessages(kafka: KafkaDriver, topic: string): Promise<MessageCollector> {
+export async function collectMessages(kafka: KafkaDriver, topic: string, options: { fromEnd?: boolean } = {}): Promise<MessageCollector> {
   const messages: ConsumedMessage[] = [];
   const consumer = kafka.consumer({ groupId: randomGroupId('collector'), ...fastSession });
+  let fetched!: () => void;
+  const firstFetch = new Promise<void>((resolve) => (fetched = resolve));
+  consumer.onFetch(() => fetched());
   await consumer.connect();
   try {
-    await consumer.subscribe([topic], true);
+    await consumer.subscribe([topic], options.fromEnd !== true);
     await consumer.run({
       partitionsConsumedConcurrently: 1,
       eachBatch: async (batch) => {
@@ -28,6 +33,7 @@ export async function collectMessages(kafka: KafkaDriver, topic: string): Promis
         }
       },
     });
+    if (options.fromEnd) await firstFetch;
   } catch (error) {
     await consumer.disconnect();
     throw error;

@@ -65,6 +65,10 @@ export class KafkaJsConsumerDriver implements ConsumerDriver {
     );
   }
 
+  onFetch(listener: () => void): void {
+    this.consumer.on(this.consumer.events.FETCH, () => listener());
+  }
+
   onCrash(listener: (event: CrashEvent) => void): void {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
       listener({ error: payload.error, restart: payload.restart }),
