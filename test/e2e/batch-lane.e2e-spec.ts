@@ -95,6 +95,7 @@ describe('batch lane: expiry and the deadline guard', () => {
       for (const id of ids) {
         const [first] = results.get(id)!;
         expect(first).toMatchObject({ status: 'succeeded', lane: 'realtime', deadlineMet: true });
+        await h.awaitEvent(tenant, id, 'completed');
         const types = h.eventTypes(tenant, id);
         expect(types).toEqual(expect.arrayContaining(['batched', 'submitted', 'escalated', 'completed']));
         expect(types.indexOf('escalated')).toBeGreaterThan(types.indexOf('submitted'));
