@@ -13,7 +13,10 @@ const BENCHES: Record<string, Bench> = {
     description: 'realtime overhead (request -> result, minus provider time) p50/p99 against a raw kafkajs chain of the same hops; streaming vs blocking time to last token',
     run: async (argv) => (await import('./realtime/realtime.bench')).runRealtimeBench(argv),
   },
-  batch: { description: 'one million embedding requests into the fewest provider batches, memory bounded (not written yet)' },
+  batch: {
+    description: 'one million embedding requests through the batch-aggregator: provider batches against the minimum, peak RSS, intake throughput against a bare kafkajs consumer',
+    run: async (argv) => (await import('./batch/batch.bench')).runBatchBench(argv),
+  },
   cost: {
     description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
