@@ -68,5 +68,5 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
     min: 100,
     max: 2_000_000,
   })
-  BATCH_MAX_HELD = 250_000;
+  BATCH_MAX_HELD = 100_000;
 }
