@@ -1,6 +1,7 @@
 import {
   AcceptedRequestV1,
   ErrorCode,
+  eventSubjectOf,
   InferenceResultV1,
   Lane,
   LifecycleEventV1,
@@ -21,19 +22,6 @@ const PROVIDER_LANES: readonly string[] = ['realtime', 'async', 'batch'] satisfi
 
 export function isProviderLane(lane: string | null): lane is ProviderLane {
   return lane !== null && PROVIDER_LANES.includes(lane);
-}
-
-/** What every event about the request repeats, so a notification consumer needs no lookup. */
-function eventSubject(accepted: AcceptedRequestV1): Pick<LifecycleEventV1, 'requestId' | 'tenant' | 'provider' | 'model' | 'operation' | 'metadata'> {
-  const { request } = accepted;
-  return {
-    requestId: request.id,
-    tenant: request.tenant,
-    provider: request.provider,
-    model: request.body.model,
-    operation: request.operation,
-    ...(request.metadata ? { metadata: request.metadata } : {}),
-  };
 }
 
 function message(to: Destination, accepted: AcceptedRequestV1, value: object): OutboundMessage {
@@ -62,7 +50,7 @@ export function routedEvent(accepted: AcceptedRequestV1, step: RoutedStep): Outb
     eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'routed'),
     type: 'routed',
     at: step.routedAt,
-    ...eventSubject(accepted),
+    ...eventSubjectOf(accepted.request),
     lane: step.lane,
     reason: step.reason,
     estimatedCostUsd: step.estimatedCostUsd,
@@ -94,7 +82,7 @@ export function queuedEvent(accepted: AcceptedRequestV1, step: QueuedStep): Outb
     eventId: lifecycleEventId(accepted.request.tenant, accepted.request.id, 'queued', step.waitsFor),
     type: 'queued',
     at: step.at,
-    ...eventSubject(accepted),
+    ...eventSubjectOf(accepted.request),
     lane: step.lane,
     reason: step.reason,
     estimatedCostUsd: step.estimatedCostUsd,
