@@ -96,9 +96,12 @@ function harness(items: BatchItemRecord[], lines: BatchResult[]) {
       batches: {
         get: async (id: string) => ({ ...batch('pending'), id, providerBatchId: null }),
         itemsByCustomId: async (_batchId: string, ids: readonly string[]) => ids.flatMap((id) => (ledger.has(id) ? [{ ...ledger.get(id)! }] : [])),
-        listItems: async (_batchId: string, options: { afterCustomId?: string; status?: string } = {}) =>
-          [...ledger.values()].filter((i) => (options.status === undefined || i.status === options.status) && i.customId > (options.afterCustomId ?? '')).sort((a, b) => a.customId.localeCompare(b.customId))
-            .map((i) => ({ ...i })),
+        itemPages: async function* (_batchId: string, options: { status?: string } = {}) {
+          yield [...ledger.values()]
+            .filter((i) => options.status === undefined || i.status === options.status)
+            .sort((a, b) => a.customId.localeCompare(b.customId))
+            .map((i) => ({ ...i }));
+        },
         recordItemOutcomes: async (_batchId: string, outcomes: readonly ItemOutcome[]) => {
           for (const outcome of outcomes) {
             const row = ledger.get(outcome.customId)!;

@@ -12,7 +12,7 @@ import { planMissing, type MissingSettings } from './missing.plan';
 
 export interface ResolverDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  batches: Pick<BatchesRepository, 'get' | 'itemsByCustomId' | 'listItems' | 'recordItemOutcomes' | 'resubmit' | 'markResolved'>;
+  batches: Pick<BatchesRepository, 'get' | 'itemsByCustomId' | 'itemPages' | 'recordItemOutcomes' | 'resubmit' | 'markResolved'>;
   publisher: Pick<AggregatorPublisher, 'results' | 'events'>;
   escalator: Pick<Escalator, 'fromBatch'>;
   metrics: Pick<AggregatorMetrics, 'linesResolved' | 'resubmittedRequests'>;
@@ -123,13 +123,8 @@ export class BatchResolver {
   /** The items still pending once every result line was read. */
   private async pendingItems(batch: BatchRecord): Promise<BatchItemRecord[]> {
     const pending: BatchItemRecord[] = [];
-    let after = '';
-    for (;;) {
-      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: 1_000, status: 'pending' });
-      pending.push(...page);
-      if (page.length < 1_000) return pending;
-      after = page[page.length - 1]!.customId;
-    }
+    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) pending.push(...page);
+    return pending;
   }
 
   private async moveMissing(batch: BatchRecord, lineErrors: ReadonlyMap<string, ResultError>): Promise<BatchRecord | undefined> {

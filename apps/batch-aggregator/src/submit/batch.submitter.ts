@@ -17,7 +17,7 @@ export type SubmitOutcome =
 
 export interface SubmitterDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  batches: Pick<BatchesRepository, 'markSubmitStarted' | 'markSubmitted' | 'listItems' | 'getByProviderBatchId' | 'recordProgress'>;
+  batches: Pick<BatchesRepository, 'markSubmitStarted' | 'markSubmitted' | 'itemPages' | 'getByProviderBatchId' | 'recordProgress'>;
   requests: Pick<RequestsRepository, 'setStatuses'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
   metrics: Pick<AggregatorMetrics, 'submitTook' | 'submitted'>;
@@ -32,7 +32,6 @@ export const BATCH_ID_METADATA = 'sluice_batch_id';
 
 /** How far before the recorded submit start a provider's clock may put the batch's creation. */
 const CLOCK_SKEW_MS = 60_000;
-const PAGE = 1_000;
 
 /**
  * Submits a batch recorded in the ledger: builds the provider input from the items' lane messages
@@ -88,16 +87,12 @@ export class BatchSubmitter {
   /** The batch input, built from the ledger; `events` collects each request's `submitted` event on the way. */
   private async *input(adapter: BatchAdapter, batch: BatchRecord, events: LifecycleEventV1[]): AsyncGenerator<Buffer> {
     events.length = 0;
-    let after = '';
-    for (;;) {
-      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: PAGE, status: 'pending' });
+    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
       for (const item of page) {
         const laneRequest = item.payload as LaneRequestV1;
         events.push(submittedEvent(laneRequest, { id: batch.id }, this.deps.clock()));
         yield adapter.buildLine(item.customId, laneRequest.request.body, batch.operation);
       }
-      if (page.length < PAGE) return;
-      after = page[page.length - 1]!.customId;
     }
   }
 
@@ -111,13 +106,10 @@ export class BatchSubmitter {
 
   private async submittedEvents(batch: BatchRecord): Promise<LifecycleEventV1[]> {
     const events: LifecycleEventV1[] = [];
-    let after = '';
-    for (;;) {
-      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: PAGE, status: 'pending' });
+    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
       for (const item of page) events.push(submittedEvent(item.payload as LaneRequestV1, { id: batch.id }, this.deps.clock()));
-      if (page.length < PAGE) return events;
-      after = page[page.length - 1]!.customId;
     }
+    return events;
   }
 
   /**

@@ -12,7 +12,7 @@ import { type Backoff, backoffMs, nextPollDelayMs, shouldReportProgress } from '
 
 export interface TrackerDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  batches: Pick<BatchesRepository, 'get' | 'recordProgress' | 'listItems'>;
+  batches: Pick<BatchesRepository, 'get' | 'recordProgress' | 'itemPages'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
   submitter: Pick<BatchSubmitter, 'submit'>;
   resolver: Pick<BatchResolver, 'resolve'>;
@@ -175,12 +175,8 @@ export class BatchTracker {
   }
 
   private async reportProgress(batch: BatchRecord, progress: { done: number; total: number }, at: Date): Promise<void> {
-    let after = '';
-    for (;;) {
-      const page = await this.deps.batches.listItems(batch.id, { afterCustomId: after, limit: 1_000, status: 'pending' });
+    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
       await this.deps.publisher.events(page.map((item) => progressEvent(item.payload as LaneRequestV1, batch, progress, at)));
-      if (page.length < 1_000) return;
-      after = page[page.length - 1]!.customId;
     }
   }
 }

@@ -174,4 +174,19 @@ describe('BatchesRepository', () => {
     await batches.markResolved(id);
     expect((await batches.listUnresolved()).map((b) => b.id)).not.toContain(id);
   });
+
+  it('reads the items of a batch page by page, in custom id order, filtered by status', async () => {
+    const id = batchId();
+    await batches.create(newBatch(id), items(randomTenant(), 2_500));
+    await batches.recordItemOutcomes(id, [{ customId: 'c-000000', status: 'succeeded', resultId: 'r0' }]);
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    for await (const page of batches.itemPages(id, { status: 'pending', pageSize: 1_000 })) {
+      sizes.push(page.length);
+      seen.push(...page.map((item) => item.customId));
+    }
+    expect(sizes).toEqual([1_000, 1_000, 499]);
+    expect(seen[0]).toBe('c-000001');
+    expect(seen).toEqual([...seen].sort());
+  });
 });

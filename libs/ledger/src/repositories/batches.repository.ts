@@ -344,6 +344,18 @@ export class BatchesRepository {
     return rows.map(toItem);
   }
 
+  /** A batch's items page by page in custom id order: a batch of any size is read without holding it whole. */
+  async *itemPages(batchId: string, options: { status?: BatchItemStatus; pageSize?: number } = {}): AsyncGenerator<BatchItemRecord[]> {
+    const limit = options.pageSize ?? 1000;
+    let after = '';
+    for (;;) {
+      const page = await this.listItems(batchId, { afterCustomId: after, limit, status: options.status });
+      if (page.length > 0) yield page;
+      if (page.length < limit) return;
+      after = page[page.length - 1]!.customId;
+    }
+  }
+
   async countItemsByStatus(batchId: string): Promise<Partial<Record<BatchItemStatus, number>>> {
     const { rows } = await this.pool.query<{ status: BatchItemStatus; n: string }>(
       'select status, count(*) as n from batch_items where batch_id = $1 group by status',
