@@ -98,7 +98,8 @@ describe('router off-peak holds on the real broker and database', () => {
     await drainBatchLane(tenant);
     expect(onBatchLane(tenant, request.id)).toHaveLength(1);
     expect(h.on('events', tenant).filter((e) => e.value.requestId === request.id)).toHaveLength(2);
-    expect(await h.metrics()).toMatch(/sluice_router_held_total\{service="router"\} [1-9]/);
+    // Counted by the consumer after the handler returned, which is after its events were sent.
+    await waitFor(async () => /sluice_router_held_total\{service="router"\} [1-9]/.test(await h.metrics()), { ...WAIT, description: 'the hold counted' });
   });
 
   it('still sends a held request after the router holding it was stopped and another started', async () => {
@@ -118,8 +119,14 @@ describe('router off-peak holds on the real broker and database', () => {
     });
     expect(Number(laneMessage.timestamp)).toBeGreaterThanOrEqual(notBeforeMs);
     expect(valid(LaneRequestV1, laneMessage).request).toEqual(request);
-    expect(await h.metrics()).toMatch(/sluice_router_released_total\{outcome="published",service="router"\} [1-9]/);
     await waitFor(async () => (await h.ledger.scheduledLaneMessages.get(tenant, request.id))?.releasedAt, { ...WAIT, description: 'the hold marked released' });
+    // The scheduler counts a release once its transaction has committed, which is after the lane message is
+    // on the topic (the collector may read it first) and after the row reads as released (this process may
+    // read that before the router's own commit call returns): the count follows both, so wait for it.
+    await waitFor(async () => /sluice_router_released_total\{outcome="published",service="router"\} [1-9]/.test(await h.metrics()), {
+      ...WAIT,
+      description: 'the release counted by the restarted router',
+    });
     await drainBatchLane(tenant);
     expect(onBatchLane(tenant, request.id)).toHaveLength(1);
   });
