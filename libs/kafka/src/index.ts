@@ -22,6 +22,7 @@ export * from './producer/kafka.producer';
 export * from './producer/producer.message';
 export * from './admin/kafka.admin';
 export * from './nest/sluice-kafka.transport';
+export * from './nest/sluice-kafka.patterns';
 export * from './nest/sluice-kafka.context';
 export * from './nest/sluice-kafka.module';
 export { SluiceKafkaErrorInterceptor } from './nest/handler-error.interceptor';

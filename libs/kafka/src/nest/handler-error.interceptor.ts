@@ -1,8 +1,10 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { catchError, throwError, type Observable } from 'rxjs';
-import { SluiceKafkaContext } from './sluice-kafka.context';
+import { SluiceKafkaBatchContext, SluiceKafkaContext } from './sluice-kafka.context';
 
-const failures = new WeakMap<SluiceKafkaContext, unknown>();
+type KafkaContext = SluiceKafkaContext | SluiceKafkaBatchContext;
+
+const failures = new WeakMap<KafkaContext, unknown>();
 
 /**
  * Nest's RPC exception filter turns every error that is not an RpcException into
@@ -16,7 +18,7 @@ export class SluiceKafkaErrorInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
     const rpcContext: unknown = context.switchToRpc().getContext();
-    if (!(rpcContext instanceof SluiceKafkaContext)) return next.handle();
+    if (!(rpcContext instanceof SluiceKafkaContext) && !(rpcContext instanceof SluiceKafkaBatchContext)) return next.handle();
     return next.handle().pipe(
       catchError((error: unknown) => {
         failures.set(rpcContext, error);
@@ -27,7 +29,7 @@ export class SluiceKafkaErrorInterceptor implements NestInterceptor {
 }
 
 /** The handler's own error, if the interceptor saw it; each error is handed out once. */
-export function takeHandlerFailure(context: SluiceKafkaContext): { error: unknown } | undefined {
+export function takeHandlerFailure(context: KafkaContext): { error: unknown } | undefined {
   if (!failures.has(context)) return undefined;
   const error = failures.get(context);
   failures.delete(context);

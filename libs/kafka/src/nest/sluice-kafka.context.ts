@@ -50,3 +50,30 @@ export class SluiceKafkaContext extends BaseRpcContext<[MessageContext]> {
     return this.message.heartbeat();
   }
 }
+
+/**
+ * The `@Ctx()` of a batch handler (`@EventPattern(topic, { batch: true })`): the partition the
+ * messages came from. Each message carries its own context in the handler's payload.
+ */
+export class SluiceKafkaBatchContext extends BaseRpcContext<[ReadonlyArray<MessageContext>]> {
+  constructor(messages: ReadonlyArray<MessageContext>) {
+    super([messages]);
+  }
+
+  get messages(): ReadonlyArray<MessageContext> {
+    return this.args[0];
+  }
+
+  getTopic(): string {
+    return this.messages[0]?.topic ?? '';
+  }
+
+  getPartition(): number {
+    return this.messages[0]?.partition ?? -1;
+  }
+
+  /** Aborted when the consumer stops waiting for this handler (shutdown deadline, crash). */
+  getSignal(): AbortSignal | undefined {
+    return this.messages[0]?.signal;
+  }
+}

@@ -5,7 +5,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomGroupId, randomTopicName, waitFor } from '@sluice/testing';
 import { withAdmin } from '../admin/kafka.admin';
 import { parseBrokerList } from '../config/kafka-client.config';
-import type { ValidationResult } from '../consumer/consumer.types';
+import type { InboundMessage, MessageOutcome, ValidationResult } from '../consumer/consumer.types';
 import type { ConsumerRunner } from '../consumer/consumer.runner';
 import { NonRetryableError } from '../errors/non-retryable.error';
 import { RetryableError } from '../errors/retryable.error';
@@ -21,13 +21,14 @@ import {
   testKafka,
   type MessageCollector,
 } from '../testing';
-import { SluiceKafkaContext } from './sluice-kafka.context';
+import { SluiceKafkaBatchContext, SluiceKafkaContext } from './sluice-kafka.context';
 import { SluiceKafkaModule } from './sluice-kafka.module';
 import { SluiceKafkaTransport } from './sluice-kafka.transport';
 
 // Decorators read the topic names when the classes are defined; the topics are created in beforeAll.
 const ordersTopic = randomTopicName('nest-orders');
 const auditTopic = randomTopicName('nest-audit');
+const bulkTopic = randomTopicName('nest-bulk');
 
 interface Order {
   id: string;
@@ -66,6 +67,20 @@ class OrdersController {
   }
 }
 
+/** What each call of the batch handler got: its partition and the ids, in order. */
+const bulkCalls: Array<{ partition: number; ids: string[]; group: boolean }> = [];
+
+@Controller()
+class BulkController {
+  @EventPattern(bulkTopic, { batch: true, group: 'bulk' })
+  onBulk(@Payload() messages: ReadonlyArray<InboundMessage<Order>>, @Ctx() context: SluiceKafkaBatchContext): MessageOutcome[] {
+    bulkCalls.push({ partition: context.getPartition(), ids: messages.map((m) => m.value.id), group: messages.every((m) => m.context.partition === context.getPartition()) });
+    return messages.map(({ value }) =>
+      value.id.startsWith('bad') ? { ok: false, error: new NonRetryableError('BULK_REFUSED', `bulk ${value.id} refused`) } : { ok: true },
+    );
+  }
+}
+
 function validateOrder(plain: unknown): ValidationResult<Order> {
   const id = (plain as Partial<Order> | null)?.id;
   return typeof id === 'string' ? { ok: true, value: { id } } : { ok: false, errors: [{ code: 'REQUIRED', field: 'id', message: 'id is required' }] };
@@ -80,6 +95,9 @@ const client = {
 @Module({ imports: [SluiceKafkaModule.forRoot({ client })], controllers: [OrdersController] })
 class OrdersModule {}
 
+@Module({ imports: [SluiceKafkaModule.forRoot({ client })], controllers: [OrdersController, BulkController] })
+class OrdersAndBulkModule {}
+
 describe('SluiceKafkaTransport (real broker)', () => {
   let kafka: KafkaDriver;
   let dlq: string;
@@ -89,11 +107,12 @@ describe('SluiceKafkaTransport (real broker)', () => {
   beforeAll(async () => {
     kafka = testKafka();
     dlq = await createRandomTopic(kafka, { prefix: 'nest-dlq' });
-    topics.push(dlq, ordersTopic, auditTopic);
+    topics.push(dlq, ordersTopic, auditTopic, bulkTopic);
     await withAdmin(kafka, (admin) =>
       admin.ensureTopics([
         { name: ordersTopic, partitions: 2 },
         { name: auditTopic, partitions: 1 },
+        { name: bulkTopic, partitions: 2 },
       ]),
     );
   });
@@ -111,7 +130,7 @@ describe('SluiceKafkaTransport (real broker)', () => {
     return new SluiceKafkaTransport({
       client,
       groupId,
-      contracts: { [ordersTopic]: { validate: validateOrder } },
+      contracts: { [ordersTopic]: { validate: validateOrder }, [bulkTopic]: { validate: validateOrder } },
       consumer: {
         session: fastSession,
         deadLetter: { topic: dlq },
@@ -178,6 +197,39 @@ describe('SluiceKafkaTransport (real broker)', () => {
       expect(parked.headers['x-sluice-error-code']).toBe('ORDER_REFUSED');
     } finally {
       await app.close();
+    }
+    expect(strategy.consumerHealth().ready).toBe(false);
+  });
+
+  it('serves a batch handler in a group of its own: a fetch of a partition at a time, an outcome per message', async () => {
+    const groupId = randomGroupId('nest-groups');
+    const strategy = transport(groupId);
+    const app: INestMicroservice = await NestFactory.createMicroservice(OrdersAndBulkModule, { strategy, logger: false });
+    await app.listen();
+    try {
+      await waitFor(() => strategy.consumerHealth().ready, { timeoutMs: 20_000, description: 'both groups ready' });
+      expect(strategy.groupIds().sort()).toEqual([groupId, `${groupId}.bulk`]);
+      const dead = await collect(dlq);
+      const ids = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? `bad-${i}` : `b-${i}`));
+      await produceFixtures(kafka, bulkTopic, [...ids.map((id) => ({ key: id, value: { id } })), { key: 'x', value: { nope: true } }]);
+      await produceFixtures(kafka, ordersTopic, [{ key: 'o-9', value: { id: 'o-9' } }]);
+
+      // The dead-letter topic also holds what the earlier cases parked: only this case's keys count.
+      const deadBulk = () => dead.messages.filter((message) => /^(bad-|x$)/.test(message.key?.toString() ?? ''));
+      await waitFor(() => bulkCalls.flatMap((call) => call.ids).length === 40 && deadBulk().length === 5 && received.some((order) => order.id === 'o-9'), {
+        timeoutMs: 30_000,
+        description: 'every bulk message handed over once, the refused and the invalid dead-lettered, the order handled by the other group',
+      });
+      expect(bulkCalls.flatMap((call) => call.ids).sort()).toEqual([...ids].sort());
+      // More than one message per call: the handler gets what a fetch returned, not one message.
+      expect(bulkCalls.some((call) => call.ids.length > 1)).toBe(true);
+      expect(bulkCalls.every((call) => call.group)).toBe(true);
+      const codes = deadBulk().map((message) => message.headers['x-sluice-error-code']).sort();
+      expect(codes).toEqual(['BULK_REFUSED', 'BULK_REFUSED', 'BULK_REFUSED', 'BULK_REFUSED', 'VALIDATION_FAILED']);
+      expect(strategy.unwrap<ConsumerRunner>('bulk').groupId).toBe(`${groupId}.bulk`);
+    } finally {
+      await app.close();
+      bulkCalls.length = 0;
     }
     expect(strategy.consumerHealth().ready).toBe(false);
   });

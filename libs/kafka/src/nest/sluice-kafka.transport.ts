@@ -1,10 +1,11 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { KafkaClientConfig } from '../config/kafka-client.config';
-import type { MessageModeOptions } from '../consumer/consumer-runner.options';
+import type { BatchModeOptions, MessageModeOptions } from '../consumer/consumer-runner.options';
 import { ConsumerRunner } from '../consumer/consumer.runner';
 import type {
   ConsumerHealth,
+  InboundMessage,
   InvalidMessage,
   InvalidMessageHandler,
   MessageContext,
@@ -19,7 +20,8 @@ import type { KafkaDriver } from '../port/driver.port';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
 import { takeHandlerFailure } from './handler-error.interceptor';
-import { SluiceKafkaContext } from './sluice-kafka.context';
+import { SluiceKafkaBatchContext, SluiceKafkaContext } from './sluice-kafka.context';
+import { type ConsumerGroupPlan, planConsumerGroups } from './sluice-kafka.patterns';
 
 export const SLUICE_KAFKA_TRANSPORT = Symbol('SLUICE_KAFKA_TRANSPORT');
 
@@ -48,6 +50,8 @@ export interface SluiceKafkaTransportOptions {
   /** Validation per topic; topics not listed are handed to their handler as decoded JSON. */
   contracts?: Record<string, TopicContract>;
   consumer?: SluiceKafkaConsumerSettings;
+  /** Settings of the groups handlers name in their extras (`group`), over `consumer`. */
+  groups?: Record<string, SluiceKafkaConsumerSettings>;
   /** Defaults to logging and process.exit(1): a service that stopped consuming must not stay up. */
   onFatal?: (error: Error) => unknown;
 }
@@ -65,10 +69,12 @@ function passThrough(plain: unknown): ValidationResult<unknown> {
 }
 
 /**
- * A Nest microservice transport over ConsumerRunner: every `@EventPattern('<topic>')` handler of
- * the application is served by one runner (one consumer group) subscribed to all those topics.
- * A handler gets the decoded, validated value and a SluiceKafkaContext; what it throws goes
- * through the runner's retry and dead-letter policy.
+ * A Nest microservice transport over ConsumerRunner: the application's `@EventPattern('<topic>')`
+ * handlers are served by one runner per consumer group: the service's group, and one more for each
+ * `group` a handler names in its extras (see SluiceKafkaPatternOptions). A per-message handler gets
+ * the decoded, validated value and a SluiceKafkaContext; a batch handler (`batch: true`) gets the
+ * validated messages of one fetch of one partition and a SluiceKafkaBatchContext, and answers per
+ * message. What a handler throws goes through the runner's retry and dead-letter policy.
  */
 export class SluiceKafkaTransport
   extends Server<SluiceKafkaEvents, SluiceKafkaStatus>
@@ -78,7 +84,7 @@ export class SluiceKafkaTransport
   private readonly kafka: KafkaDriver;
   private readonly kafkaLogger: KafkaLogger;
   private readonly fatalListeners: Array<(error: Error) => void> = [];
-  private runner?: ConsumerRunner<unknown>;
+  private readonly runners = new Map<string, ConsumerRunner<unknown>>();
   private warnedAboutFilteredErrors = false;
 
   constructor(private readonly options: SluiceKafkaTransportOptions) {
@@ -100,7 +106,7 @@ export class SluiceKafkaTransport
 
   /** Called by Nest on shutdown (before producers and the database close): drains and commits in-flight work. */
   async close(): Promise<void> {
-    await this.runner?.stop();
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this._status$.next('disconnected');
   }
 
@@ -112,47 +118,78 @@ export class SluiceKafkaTransport
     this.fatalListeners.push(callback as unknown as (error: Error) => void);
   }
 
-  /** The ConsumerRunner (stats, manual pause/resume). */
-  unwrap<T>(): T {
-    if (!this.runner) {
-      throw new Error('SluiceKafkaTransport is not listening: start the microservice before unwrapping it');
+  /** The ConsumerRunner of the service's group, or of `<groupId>.<suffix>` (stats, manual pause/resume). */
+  unwrap<T>(suffix?: string): T {
+    const groupId = suffix === undefined ? this.options.groupId : `${this.options.groupId}.${suffix}`;
+    const runner = this.runners.get(groupId);
+    if (!runner) {
+      throw new Error(`SluiceKafkaTransport has no running consumer group ${groupId}: start the microservice before unwrapping it`);
     }
-    return this.runner as T;
+    return runner as T;
   }
 
-  /** Readiness input for the health module. */
+  /** The consumer groups this transport runs, by group id. */
+  groupIds(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /** Readiness input for the health module: ready when every group is. */
   consumerHealth(): ConsumerHealth {
-    return this.runner?.health() ?? { ready: false, reason: 'the kafka transport is not listening' };
+    if (this.runners.size === 0) return { ready: false, reason: 'the kafka transport is not listening' };
+    for (const [groupId, runner] of this.runners) {
+      const health = runner.health();
+      if (!health.ready) return this.runners.size === 1 ? health : { ready: false, reason: `${groupId}: ${health.reason ?? 'not ready'}` };
+    }
+    return { ready: true };
   }
 
   private async start(): Promise<void> {
-    const topics = this.subscribedTopics();
-    const contracts = this.options.contracts ?? {};
-    this.runner = new ConsumerRunner<unknown>({
-      ...this.options.consumer,
-      kafka: this.kafka,
-      groupId: this.options.groupId,
-      topics,
-      validate: (plain: unknown, message: ConsumedMessage) => (contracts[message.topic]?.validate ?? passThrough)(plain, message),
-      onInvalid: (invalid: InvalidMessage) => this.onInvalid(contracts[invalid.context.topic], invalid),
-      onFatal: (error: Error) => this.onFatal(error),
-      handle: (value: unknown, context: MessageContext) => this.dispatch(value, context),
-    });
-    await this.runner.start();
+    const plans = planConsumerGroups(this.options.groupId, this.handledPatterns());
+    for (const plan of plans) this.runners.set(plan.groupId, this.runnerFor(plan));
+    try {
+      await Promise.all([...this.runners.values()].map((runner) => runner.start()));
+    } catch (error) {
+      await Promise.allSettled([...this.runners.values()].map((runner) => runner.stop()));
+      throw error;
+    }
     this._status$.next('connected');
   }
 
-  private subscribedTopics(): string[] {
-    const topics: string[] = [];
+  private runnerFor(plan: ConsumerGroupPlan): ConsumerRunner<unknown> {
+    const contracts = this.options.contracts ?? {};
+    const settings = { ...this.options.consumer, ...(plan.suffix === undefined ? {} : this.options.groups?.[plan.suffix]) };
+    const shared = {
+      ...settings,
+      kafka: this.kafka,
+      groupId: plan.groupId,
+      topics: plan.topics,
+      validate: (plain: unknown, message: ConsumedMessage) => (contracts[message.topic]?.validate ?? passThrough)(plain, message),
+      onInvalid: (invalid: InvalidMessage) => this.onInvalid(contracts[invalid.context.topic], invalid),
+      onFatal: (error: Error) => this.onFatal(error),
+    };
+    if (plan.batch) {
+      const options: BatchModeOptions<unknown> = {
+        ...shared,
+        handleBatch: (messages) => this.dispatchBatch(messages),
+        ...(plan.maxBatchSize === undefined ? {} : { maxBatchSize: plan.maxBatchSize }),
+      };
+      return new ConsumerRunner<unknown>(options);
+    }
+    const options: MessageModeOptions<unknown> = { ...shared, handle: (value: unknown, context: MessageContext) => this.dispatch(value, context) };
+    return new ConsumerRunner<unknown>(options);
+  }
+
+  private handledPatterns(): Array<{ topic: string; extras: unknown }> {
+    const handled: Array<{ topic: string; extras: unknown }> = [];
     for (const [pattern, handler] of this.messageHandlers) {
       if (!handler.isEventHandler) {
         throw new Error(`@MessagePattern('${pattern}') is not supported by SluiceKafkaTransport: use @EventPattern`);
       }
       if (!TOPIC_NAME.test(pattern)) throw new Error(`@EventPattern('${pattern}') is not a topic name`);
-      topics.push(pattern);
+      handled.push({ topic: pattern, extras: handler.extras });
     }
-    if (topics.length === 0) throw new Error('SluiceKafkaTransport found no @EventPattern handlers to consume for');
-    return topics;
+    if (handled.length === 0) throw new Error('SluiceKafkaTransport found no @EventPattern handlers to consume for');
+    return handled;
   }
 
   private onInvalid(contract: TopicContract | undefined, invalid: InvalidMessage): unknown {
@@ -167,17 +204,25 @@ export class SluiceKafkaTransport
     return (this.options.onFatal ?? exitOnFatal(this.kafkaLogger))(error);
   }
 
-  private dispatch(value: unknown, message: MessageContext): Promise<void> {
-    const handler = this.getHandlerByPattern(message.topic);
+  private dispatch(value: unknown, message: MessageContext): Promise<unknown> {
+    return this.run(message.topic, value, new SluiceKafkaContext(message));
+  }
+
+  /** One partition's messages to its topic's batch handler; what it returns is the outcome per message. */
+  private dispatchBatch(messages: ReadonlyArray<InboundMessage<unknown>>): Promise<unknown> {
+    const context = new SluiceKafkaBatchContext(messages.map((message) => message.context));
+    return this.run(context.getTopic(), messages, context);
+  }
+
+  private run(topic: string, payload: unknown, context: SluiceKafkaContext | SluiceKafkaBatchContext): Promise<unknown> {
+    const handler = this.getHandlerByPattern(topic);
     if (!handler) {
-      return Promise.reject(new NonRetryableError('NO_HANDLER', `no @EventPattern handler for ${message.topic}`));
+      return Promise.reject(new NonRetryableError('NO_HANDLER', `no @EventPattern handler for ${topic}`));
     }
-    const context = new SluiceKafkaContext(message);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.onProcessingStartHook(this.transportId, context, async () => {
         try {
-          await this.invoke(handler, value, context);
-          resolve();
+          resolve(await this.invoke(handler, payload, context));
         } catch (error) {
           reject(error);
         } finally {
@@ -188,10 +233,10 @@ export class SluiceKafkaTransport
   }
 
   /** Handlers may return a value, a promise or an observable (several handlers per topic are forked). */
-  private async invoke(handler: MessageHandler, value: unknown, context: SluiceKafkaContext): Promise<void> {
+  private async invoke(handler: MessageHandler, payload: unknown, context: SluiceKafkaContext | SluiceKafkaBatchContext): Promise<unknown> {
     try {
-      const result: unknown = await handler(value, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      const result: unknown = await handler(payload, context);
+      return isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result;
     } catch (filtered) {
       const original = takeHandlerFailure(context);
       if (original) throw original.error;

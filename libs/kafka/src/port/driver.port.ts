@@ -81,6 +81,8 @@ export interface ProducerDriver {
   /** Resolves once every replica in sync has the records (acks = all). */
   send(topic: string, messages: readonly WireMessage[]): Promise<SendResult[]>;
   sendBatch(topicMessages: readonly TopicMessages[]): Promise<SendResult[]>;
+  /** Starts a new producer session (a new producer id, sequence numbers from zero); no send may be in flight. */
+  renew(): Promise<void>;
 }
 
 export interface TopicDefinition {

@@ -57,6 +57,69 @@ describe('KafkaProducer (real broker)', () => {
     }
   });
 
+  it('writes every message of many concurrent callers once, each caller\'s messages in its order', async () => {
+    const topic = await createRandomTopic(kafka, { partitions: 3 });
+    topics.push(topic);
+    const callers = Array.from({ length: 50 }, (_, caller) =>
+      producer.send(topic, Array.from({ length: 4 }, (_, i) => ({ key: `k${caller}`, value: { caller, i } }))),
+    );
+    await Promise.all(callers);
+    const collector = await collectMessages(kafka, topic);
+    try {
+      await waitFor(() => collector.messages.length >= 200, { timeoutMs: 20_000, description: '200 messages' });
+      const values = collector.messages.map((message) => JSON.parse(message.value!.toString()) as { caller: number; i: number });
+      expect(values).toHaveLength(200);
+      for (let caller = 0; caller < 50; caller += 1) {
+        expect(values.filter((value) => value.caller === caller).map((value) => value.i)).toEqual([0, 1, 2, 3]);
+      }
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('fails only the caller whose message the broker refuses, and loses nothing sent beside or after it', async () => {
+    const good = await createRandomTopic(kafka);
+    const other = await createRandomTopic(kafka);
+    topics.push(good, other);
+    // Room for the refused message in a merged request, so the broker writes some partitions of it and refuses one.
+    const merging = new KafkaProducer(kafka, { maxRequestBytes: 4 * 1024 * 1024 });
+    await merging.connect();
+    try {
+      await merging.sendBatch([{ topic: good, messages: [{ value: 'before' }] }, { topic: other, messages: [{ value: 'before' }] }]);
+      // Over the broker's message.max.bytes (1 MiB): refused whatever the retries.
+      const first = merging.send(good, [{ key: 'first', value: 'first' }]);
+      const refused = merging.send(other, [{ key: 'big', value: 'x'.repeat(1_200_000) }]);
+      const beside = [merging.send(good, [{ key: 'a', value: 'beside-1' }]), merging.send(other, [{ key: 'b', value: 'beside-2' }])];
+      await first;
+      await expect(refused).rejects.toThrow(/larger than the max message size/);
+      await Promise.all(beside);
+      // One caller's batch the broker writes in part: the good topic's record is written, the whole call fails.
+      await expect(
+        merging.sendBatch([{ topic: good, messages: [{ value: 'partly' }] }, { topic: other, messages: [{ value: 'y'.repeat(1_200_000) }] }]),
+      ).rejects.toThrow(/larger than the max message size/);
+      for (let i = 0; i < 3; i += 1) await merging.sendBatch([{ topic: good, messages: [{ value: `after-${i}` }] }, { topic: other, messages: [{ value: `after-${i}` }] }]);
+    } finally {
+      await merging.disconnect();
+    }
+
+    const collectors = [await collectMessages(kafka, good), await collectMessages(kafka, other)];
+    try {
+      const texts = (index: number): string[] => collectors[index]!.messages.map((message) => JSON.parse(message.value!.toString()) as string);
+      await waitFor(() => texts(0).includes('after-2') && texts(1).includes('after-2'), { timeoutMs: 20_000, description: 'the last sends on both topics' });
+      // A merged request that failed is sent again caller by caller, so what it wrote may come twice; what
+      // was sent after it comes exactly once: no record is dropped as a supposed duplicate.
+      for (const [index, beside] of [[0, 'beside-1'], [1, 'beside-2']] as const) {
+        expect(texts(index)).toContain(beside);
+        for (const text of ['before', 'after-0', 'after-1', 'after-2']) expect(texts(index).filter((t) => t === text)).toHaveLength(1);
+      }
+      expect(texts(0)).toContain('first');
+      expect(texts(0)).toContain('partly');
+      expect(texts(1).some((t) => t.startsWith('xxx') || t.startsWith('yyy'))).toBe(false);
+    } finally {
+      await Promise.all(collectors.map((collector) => collector.stop()));
+    }
+  });
+
   it('rejects a send to a topic that does not exist (auto-create is off)', async () => {
     const strict = new KafkaProducer(kafka, { retry: { retries: 1, initialRetryTimeMs: 50, maxRetryTimeMs: 200 } });
     await strict.connect();

@@ -7,23 +7,42 @@ import { toKafkaJsRetry } from './kafkajs.retry';
 /** Every produce waits for all in-sync replicas: a send that resolved is a record that survives a broker loss. */
 const ACKS_ALL = -1;
 
-export class KafkaJsProducerDriver implements ProducerDriver {
-  private readonly producer: Producer;
+/** kafkajs' own defaults for a producer that is not idempotent: about a minute of retries. */
+const DEFAULT_PRODUCER_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
-  constructor(kafka: Kafka, config: ProducerDriverConfig = {}) {
-    this.producer = kafka.producer({
-      // kafkajs marks its idempotent producer experimental; retries stay on, so a retried
-      // produce may duplicate a record, which at-least-once consumers tolerate anyway.
-      idempotent: false,
+export class KafkaJsProducerDriver implements ProducerDriver {
+  private producer: Producer;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: ProducerDriverConfig = {},
+  ) {
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    return this.kafka.producer({
+      // Retries of a produce request reuse its sequence numbers, so the broker writes each record once.
+      // kafkajs serialises the requests of an idempotent producer per broker (one in flight).
+      idempotent: true,
       allowAutoTopicCreation: false,
       // The Java-compatible murmur2 partitioner, named explicitly so keys land where other clients put them.
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: toKafkaJsRetry(config.retry),
+      // kafkajs retries an idempotent producer's requests forever unless told otherwise: a send to a
+      // topic that never appears would hold up every send behind it. Bounded, the caller hears of it.
+      retry: toKafkaJsRetry(this.config.retry) ?? DEFAULT_PRODUCER_RETRY,
     });
   }
 
   connect(): Promise<void> {
     return this.producer.connect();
+  }
+
+  async renew(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.create();
+    await old.disconnect().catch(() => undefined);
+    await this.producer.connect();
   }
 
   disconnect(): Promise<void> {

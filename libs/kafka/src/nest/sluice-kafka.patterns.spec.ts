@@ -1,0 +1,41 @@
+import { planConsumerGroups } from './sluice-kafka.patterns';
+
+describe('planConsumerGroups', () => {
+  it('puts handlers without a group in the service group and each named group in <groupId>.<group>', () => {
+    const plans = planConsumerGroups('sluice-router', [
+      { topic: 'a', extras: undefined },
+      { topic: 'b', extras: { batch: true, group: 'urgent', maxBatchSize: 200 } },
+      { topic: 'c', extras: {} },
+      { topic: 'd', extras: { batch: true, group: 'bulk' } },
+    ]);
+    expect(plans).toEqual([
+      { suffix: undefined, groupId: 'sluice-router', topics: ['a', 'c'], batch: false, maxBatchSize: undefined },
+      { suffix: 'urgent', groupId: 'sluice-router.urgent', topics: ['b'], batch: true, maxBatchSize: 200 },
+      { suffix: 'bulk', groupId: 'sluice-router.bulk', topics: ['d'], batch: true, maxBatchSize: undefined },
+    ]);
+  });
+
+  it('refuses a group that mixes batch and per-message handlers', () => {
+    expect(() => planConsumerGroups('g', [{ topic: 'a', extras: { batch: true } }, { topic: 'b', extras: {} }])).toThrow(
+      'consumer group g mixes batch and per-message handlers (a, b)',
+    );
+  });
+
+  it('refuses handlers of one group that disagree on maxBatchSize', () => {
+    expect(() =>
+      planConsumerGroups('g', [
+        { topic: 'a', extras: { batch: true, group: 'x', maxBatchSize: 10 } },
+        { topic: 'b', extras: { batch: true, group: 'x' } },
+      ]),
+    ).toThrow('consumer group g.x: handlers of a, b disagree on maxBatchSize');
+  });
+
+  it.each([
+    [{ batch: 'yes' }, 'extras.batch must be a boolean'],
+    [{ group: 'no spaces' }, 'extras.group must match'],
+    [{ batch: true, maxBatchSize: 0 }, 'extras.maxBatchSize must be a positive integer'],
+    ['urgent', 'extras must be an object'],
+  ])('refuses extras %p', (extras, message) => {
+    expect(() => planConsumerGroups('g', [{ topic: 't', extras }])).toThrow(message);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * What an `@EventPattern(topic, extras)` handler of SluiceKafkaTransport may ask for in its extras.
+ *
+ * - `batch: true`: the handler receives every message one fetch returned for a partition (up to
+ *   `maxBatchSize` at a time) as `ReadonlyArray<InboundMessage<T>>`, and answers with one
+ *   `MessageOutcome` per message (or nothing: all succeeded). Without it, the handler gets one
+ *   message at a time, in partition order: the right choice for a low-rate topic.
+ * - `group`: the handler's topic is consumed by its own consumer group, `<groupId>.<group>`, with
+ *   its own fetching, in-flight bound and commits, so a flood on one topic never waits in front of
+ *   another. Handlers without a group share the service's group.
+ */
+export interface SluiceKafkaPatternOptions {
+  batch?: boolean;
+  group?: string;
+  /** Largest slice of a fetched batch handed to a batch handler at once. */
+  maxBatchSize?: number;
+}
+
+/** One consumer group of a transport: the topics it reads and how their handlers take messages. */
+export interface ConsumerGroupPlan {
+  /** `undefined` for the service's own group, else the suffix of `<groupId>.<suffix>`. */
+  suffix?: string;
+  groupId: string;
+  topics: string[];
+  batch: boolean;
+  maxBatchSize?: number;
+}
+
+const GROUP_SUFFIX = /^[A-Za-z0-9_-]{1,64}$/;
+
+function optionsOf(topic: string, extras: unknown): SluiceKafkaPatternOptions {
+  if (extras === undefined || extras === null) return {};
+  if (typeof extras !== 'object') throw new Error(`@EventPattern('${topic}') extras must be an object`);
+  const { batch, group, maxBatchSize } = extras as Record<string, unknown>;
+  if (batch !== undefined && typeof batch !== 'boolean') throw new Error(`@EventPattern('${topic}') extras.batch must be a boolean`);
+  if (group !== undefined && (typeof group !== 'string' || !GROUP_SUFFIX.test(group))) {
+    throw new Error(`@EventPattern('${topic}') extras.group must match ${GROUP_SUFFIX.source}`);
+  }
+  if (maxBatchSize !== undefined && (!Number.isInteger(maxBatchSize) || (maxBatchSize as number) < 1)) {
+    throw new Error(`@EventPattern('${topic}') extras.maxBatchSize must be a positive integer`);
+  }
+  return { batch: batch as boolean | undefined, group: group as string | undefined, maxBatchSize: maxBatchSize as number | undefined };
+}
+
+/**
+ * Groups the handled topics into consumer groups. A group's handlers must all take batches or all
+ * take single messages (one runner serves a group), and agree on maxBatchSize.
+ */
+export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ topic: string; extras: unknown }>): ConsumerGroupPlan[] {
+  const plans = new Map<string, ConsumerGroupPlan>();
+  for (const { topic, extras } of handlers) {
+    const options = optionsOf(topic, extras);
+    const key = options.group ?? '';
+    const batch = options.batch === true;
+    const existing = plans.get(key);
+    if (existing === undefined) {
+      plans.set(key, {
+        suffix: options.group,
+        groupId: options.group === undefined ? groupId : `${groupId}.${options.group}`,
+        topics: [topic],
+        batch,
+        maxBatchSize: options.maxBatchSize,
+      });
+      continue;
+    }
+    if (existing.batch !== batch) {
+      throw new Error(
+        `consumer group ${existing.groupId} mixes batch and per-message handlers (${[...existing.topics, topic].join(', ')}): give one of them a group of its own`,
+      );
+    }
+    if (existing.maxBatchSize !== options.maxBatchSize) {
+      throw new Error(`consumer group ${existing.groupId}: handlers of ${[...existing.topics, topic].join(', ')} disagree on maxBatchSize`);
+    }
+    existing.topics.push(topic);
+  }
+  return [...plans.values()];
+}
