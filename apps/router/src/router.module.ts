@@ -11,7 +11,7 @@ import { EstimatesRefresher } from './estimates/estimates.refresher';
 import { HeldLaneReleaser } from './off-peak/held-lane.releaser';
 import { OffPeakScheduler } from './off-peak/off-peak.scheduler';
 import { RouterMetrics } from './metrics/router.metrics';
-import { loadRoutingPolicy } from './policy/routing-policy.loader';
+import { loadRoutingPolicy } from '@sluice/config';
 import { KafkaRouterPublisher } from './publishing/kafka-router.publisher';
 import { DEFAULT_ROUTER_TOPICS, ROUTER_TOPICS, type RouterTopics } from './publishing/router.topics';
 import { RouterConfig } from './router.config';

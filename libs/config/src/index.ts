@@ -5,3 +5,4 @@ export * from './load/config.loader';
 export * from './describe/config.describer';
 export * from './redact/url-password.redactor';
 export * from './nest/sluice-config.module';
+export * from './policy/routing-policy.file';

@@ -60,10 +60,11 @@ interface HarnessParts {
 }
 
 /**
- * Topics a group may consume under the ids the harness hands out: the apps' own group, and the
- * per-lane groups the realtime-worker derives from it (`<KAFKA_GROUP_ID>.<lane>`).
+ * Topics a group may consume under the ids the harness hands out: the apps' own group, the per-lane
+ * groups the realtime-worker derives from it (`<KAFKA_GROUP_ID>.<lane>`), and the groups of the urgent
+ * and bulk paths (`<KAFKA_GROUP_ID>.urgent`, `<KAFKA_GROUP_ID>.bulk`).
  */
-const GROUP_SUFFIXES = ['', '.realtime', '.async'];
+const GROUP_SUFFIXES = ['', '.realtime', '.async', '.urgent', '.bulk'];
 
 /**
  * Starts the five Sluice apps and the provider emulator from their bundles (built first when stale)

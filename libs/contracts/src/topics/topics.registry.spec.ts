@@ -1,11 +1,13 @@
 import { ALL_TOPICS, isSluiceTopic, LaneTopics, messageKey, Topics } from './topics.registry';
 
 describe('topics registry', () => {
-  it('lists the nine versioned topics exactly once', () => {
+  it('lists the eleven versioned topics exactly once', () => {
     expect([...ALL_TOPICS].sort()).toEqual(
       [
         'sluice.requests.v1',
+        'sluice.requests.bulk.v1',
         'sluice.accepted.v1',
+        'sluice.accepted.urgent.v1',
         'sluice.lane.realtime.v1',
         'sluice.lane.async.v1',
         'sluice.lane.batch.v1',

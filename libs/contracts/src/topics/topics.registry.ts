@@ -3,8 +3,14 @@
  * contract change ships as a new topic that old and new consumers can run side by side.
  */
 export const Topics = {
+  /** Requests from producers: urgent work, or a mix (see docs/architecture.md, "Urgent and bulk paths"). */
   Requests: 'sluice.requests.v1',
+  /** Requests from producers that can wait (minutes or more): never read in front of urgent work. */
+  RequestsBulk: 'sluice.requests.bulk.v1',
+  /** Accepted requests that can wait: bulk jobs, everything from the bulk intake, deadlines the batch or async lane can meet. */
   Accepted: 'sluice.accepted.v1',
+  /** Accepted requests whose deadline needs the realtime lane: routed by a consumer group of their own. */
+  AcceptedUrgent: 'sluice.accepted.urgent.v1',
   LaneRealtime: 'sluice.lane.realtime.v1',
   LaneAsync: 'sluice.lane.async.v1',
   LaneBatch: 'sluice.lane.batch.v1',

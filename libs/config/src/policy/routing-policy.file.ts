@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePolicy, type RoutingPolicy } from '@sluice/routing';
 
-/** Why the router refused to start: the message names the policy file and every problem in it. */
+/** Why a service refused to start: the message names the policy file and every problem in it. */
 export class RoutingPolicyError extends Error {
   override readonly name = 'RoutingPolicyError';
 }
@@ -29,7 +29,7 @@ export function policyFromText(text: string, path: string): RoutingPolicy {
 }
 
 /**
- * Reads the policy once, at boot: a policy that cannot be read or parsed stops the router before it
+ * Reads the policy once, at boot: a policy that cannot be read or parsed stops the service before it
  * consumes anything, instead of routing every request by a default nobody chose.
  */
 export function loadRoutingPolicy(file: string, cwd: string = process.cwd()): RoutingPolicy {

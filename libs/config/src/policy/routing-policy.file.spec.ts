@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY } from '@sluice/routing';
-import { policyFromText, RoutingPolicyError } from './routing-policy.loader';
+import { policyFromText, RoutingPolicyError } from './routing-policy.file';
 
 describe('policyFromText', () => {
   it('merges a valid file over the defaults', () => {
