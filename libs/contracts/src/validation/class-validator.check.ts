@@ -1,15 +1,7 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ErrorCode } from '../errors/error-code.enum';
-
-export interface FieldError {
-  code: ErrorCode;
-  message: string;
-  /** Dotted path of the offending field (`body.model`, `webhook.url`); empty for the message as a whole. */
-  field: string;
-}
-
-export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+import { FieldError, ValidationOutcome } from './validation-outcome';
 
 // The whitelist makes an unknown or misspelt field an error instead of silently dropped data;
 // free-form objects (provider bodies, responses, metadata) are not classes and are not inspected.
@@ -66,17 +58,11 @@ function flatten(errors: ValidationError[], prefix: string, out: FieldError[]): 
 }
 
 /**
- * Turns an already-parsed JSON value into a validated instance of `cls`, or lists every problem with
- * the dotted path of its field. Never throws for bad input: a bad message is an expected value, not
- * an exception, so one of them can never stop a consumer.
+ * class-validator's own verdict on an object: plainToInstance, then validateSync, every problem
+ * with the dotted path of its field. validateMessage asks it when the compiled check refuses a
+ * message (so the errors are class-validator's) and for classes the compiled check declines.
  */
-export function validateMessage<T extends object>(cls: ClassConstructor<T>, plain: unknown): ValidationOutcome<T> {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    return {
-      ok: false,
-      errors: [{ code: ErrorCode.VALIDATION_FAILED, message: 'the message must be a JSON object', field: '' }],
-    };
-  }
+export function classValidatorOutcome<T extends object>(cls: ClassConstructor<T>, plain: object): ValidationOutcome<T> {
   const instance = plainToInstance(cls, plain);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
   if (errors.length === 0) return { ok: true, value: instance };
