@@ -140,7 +140,12 @@ export function IsInstant(): PropertyDecoratorFn {
  * the caller exactly as they were sent.
  */
 export function PassThrough(): PropertyDecoratorFn {
-  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key]);
+  return Transform(passThroughTransform);
+}
+
+/** One function for every PassThrough, so the compiled validator can tell it from any other transform. */
+export function passThroughTransform({ obj, key }: { obj: unknown; key: string }): unknown {
+  return (obj as Record<string, unknown>)[key];
 }
 
 /**
