@@ -1,6 +1,5 @@
-import Ajv from 'ajv';
-import type { DataValidationCxt } from 'ajv/dist/types';
-import { ClassPlan, CONDITIONS_KEYWORD, CONSTRAINT_KEYWORD, ContractPlan, planContract } from './contract.plan';
+import Ajv, { _, KeywordCxt } from 'ajv';
+import { ClassPlan, CONDITIONS_KEYWORD, CONSTRAINT_KEYWORD, ConstraintCall, ContractPlan, planContract } from './contract.plan';
 
 /**
  * The instance plainToInstance would build from `plain` when it is a valid message; `undefined` when
@@ -64,41 +63,45 @@ function isThenable(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** The constraint's own validate, with the arguments class-validator gives it. */
+function callOf({ metadata, constraint }: ConstraintCall): (value: unknown, object: object) => boolean {
+  const validator = constraint.instance;
+  return (value, object) => {
+    const valid = validator.validate(value, {
+      targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
+      property: metadata.propertyName,
+      object,
+      value,
+      constraints: metadata.constraints,
+    });
+    // validateSync does not wait for a promise; neither can this, so it does not count as valid.
+    return !isThenable(valid) && Boolean(valid);
+  };
+}
+
 function compile<T>(plan: Extract<ContractPlan, { ok: true }>): CompiledContract<T> {
   // strictNumbers: NaN and ±Infinity are not numbers. No `u` flag: patterns are the very RegExps
   // class-validator tests. The first failure is enough: class-validator lists them all afterwards.
   const ajv = new Ajv({ strict: true, strictNumbers: true, unicodeRegExp: false, allErrors: false, validateFormats: false });
+  // Both keywords generate a plain call: no context object, no error object (class-validator reports).
   ajv.addKeyword({
     keyword: CONSTRAINT_KEYWORD,
     schemaType: 'number',
-    errors: false,
-    compile: (index: number) => {
-      const { metadata, constraint } = plan.constraintCalls[index];
-      const validator = constraint.instance;
-      return (value: unknown, cxt?: DataValidationCxt) => {
-        const object = cxt?.parentData as object;
-        const valid = validator.validate(value, {
-          targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
-          property: metadata.propertyName,
-          object,
-          value,
-          constraints: metadata.constraints,
-        });
-        // validateSync does not wait for a promise; neither can this, so it does not count as valid.
-        return !isThenable(valid) && Boolean(valid);
-      };
+    code: (cxt: KeywordCxt) => {
+      const call = cxt.gen.scopeValue('keyword', { ref: callOf(plan.constraintCalls[cxt.schema as number]) });
+      cxt.fail(_`!${call}(${cxt.data}, ${cxt.it.parentData})`);
     },
   });
   ajv.addKeyword({
     keyword: CONDITIONS_KEYWORD,
     schemaType: 'array',
-    errors: false,
-    compile: (indexes: number[]) => {
-      const properties = indexes.map((index) => plan.conditionalProperties[index]);
+    code: (cxt: KeywordCxt) => {
+      const properties = (cxt.schema as number[]).map((index) => plan.conditionalProperties[index]);
       // class-validator validates an absent property when all its conditions hold for `undefined`;
       // whatever its validators say about `undefined`, requiring the property is at least as strict.
-      return (object: Record<string, unknown>) =>
+      const check = (object: Record<string, unknown>): boolean =>
         properties.every(({ property, conditions }) => object[property] !== undefined || !conditions.every((condition) => condition(object, undefined)));
+      cxt.fail(_`!${cxt.gen.scopeValue('keyword', { ref: check })}(${cxt.data})`);
     },
   });
   const validate = ajv.compile(plan.schema);
