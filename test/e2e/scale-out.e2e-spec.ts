@@ -20,7 +20,8 @@ describe('scale-out: several copies of a service, one of them killed mid-run', (
   let h: SluiceHarness;
 
   beforeAll(async () => {
-    h = await SluiceHarness.start({ name: 'scale-out', copies: { router: COPIES, 'realtime-worker': COPIES } });
+    // Ten processes start at once: give them longer than the harness's default to become ready.
+    h = await SluiceHarness.start({ name: 'scale-out', copies: { router: COPIES, 'realtime-worker': COPIES }, readyTimeoutMs: 300_000 });
     // Calls take a while, so the killed worker has calls in flight (answered by nobody, redelivered).
     await h.emulator.setProfile(CHAT_MODEL, { latency: { ttftMs: 150 } });
   }, 20 * 60_000);
