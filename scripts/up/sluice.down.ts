@@ -3,12 +3,13 @@ import { StopOutcome, stopProcess } from '../stack/process/process.control';
 import { StackConfig } from '../stack/stack.config';
 import { DownReport, bringDown } from '../stack/stack.down';
 import { withStackLock } from '../stack/state/stack.lock';
-import { SERVICES, ServiceName, processMarker } from './services/service.catalog';
-import { clearStartedStack, readServiceRecord, readUpState, removeServiceRecord, servicesDir } from './services/service.state';
+import { SERVICES, instanceId, processMarker } from './services/service.catalog';
+import { clearStartedStack, copyOf, readServiceRecords, readUpState, removeServiceRecord, servicesDir } from './services/service.state';
 import { STOP_GRACE_MS } from './sluice.up';
 
 export interface SluiceDownReport {
-  services: Array<{ name: ServiceName; pid?: number; outcome: StopOutcome }>;
+  /** One entry per copy that was recorded (`router`, `router-2`), or per service that was not running. */
+  services: Array<{ name: string; pid?: number; outcome: StopOutcome }>;
   /** Undefined when up started nothing of the stack: then the stack is left as it is. */
   stack?: DownReport;
 }
@@ -24,10 +25,15 @@ export async function bringSluiceDown(config: StackConfig): Promise<SluiceDownRe
   const services = await withStackLock(servicesDir(config.stateDir), async () => {
     const stopped: SluiceDownReport['services'] = [];
     for (const { name } of SERVICES) {
-      const record = readServiceRecord(config.stateDir, name);
-      const outcome = record === undefined ? 'not-running' : await stopProcess(record.pid, processMarker(name), STOP_GRACE_MS);
-      removeServiceRecord(config.stateDir, name);
-      stopped.push({ name, pid: record?.pid, outcome });
+      const records = readServiceRecords(config.stateDir, name);
+      if (records.length === 0) stopped.push({ name, outcome: 'not-running' });
+      // The copies of one service drain at the same time: they share its consumer groups.
+      const outcomes = await Promise.all(records.map((record) => stopProcess(record.pid, processMarker(name), STOP_GRACE_MS)));
+      records.forEach((record, index) => {
+        const instance = { name, copy: copyOf(record) };
+        removeServiceRecord(config.stateDir, instance);
+        stopped.push({ name: instanceId(instance), pid: record.pid, outcome: outcomes[index]! });
+      });
     }
     return stopped;
   });

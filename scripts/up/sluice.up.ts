@@ -5,12 +5,24 @@ import { StackConfig } from '../stack/stack.config';
 import { UpReport, bringUp } from '../stack/stack.up';
 import { withStackLock } from '../stack/state/stack.lock';
 import { ensureBundles } from './build/app.bundles';
-import { EMULATOR, SERVICES, ServiceName, ServiceSpec, bundlePath, processMarker, serviceEnv } from './services/service.catalog';
+import {
+  EMULATOR,
+  SERVICES,
+  ServiceInstance,
+  ServiceName,
+  ServiceSpec,
+  bundlePath,
+  instanceId,
+  instancePort,
+  processMarker,
+  serviceEnv,
+} from './services/service.catalog';
 import { isReady, portIsFree } from './services/service.health';
 import {
   ServiceRecord,
+  copyOf,
   logFileOf,
-  readServiceRecord,
+  readServiceRecords,
   recordStartedStack,
   removeServiceRecord,
   servicesDir,
@@ -24,6 +36,7 @@ export type ServiceAction = 'started' | 'restarted' | 'running';
 
 export interface ServiceOutcome {
   name: ServiceName;
+  copy: number;
   port: number;
   pid: number;
   logFile: string;
@@ -40,13 +53,16 @@ export interface SluiceUpReport {
 export interface SluiceUpOptions {
   rebuild: boolean;
   readyTimeoutMs: number;
+  /** Copies wanted per service; a service not named keeps as many as run now (at least one). */
+  copies?: Partial<Record<ServiceName, number>>;
   log: (line: string) => void;
 }
 
 /** A service that did not become ready, with the end of its log: the reason is almost always there. */
 export class ServiceNotReadyError extends Error {
   constructor(
-    readonly service: ServiceName,
+    /** The copy's name: `router`, `router-2`. */
+    readonly service: string,
     readonly reason: string,
     readonly logFile: string,
   ) {
@@ -56,6 +72,7 @@ export class ServiceNotReadyError extends Error {
 
 interface Plan {
   spec: ServiceSpec;
+  instance: ServiceInstance;
   /** The running process to keep, or undefined when one must be started. */
   keep?: ServiceRecord;
   /** A running process of ours on old code, stopped before the new one starts. */
@@ -66,36 +83,59 @@ function bundleMtime(repoRoot: string, service: ServiceName): number {
   return statSync(bundlePath(repoRoot, service)).mtimeMs;
 }
 
-function plan(config: StackConfig, spec: ServiceSpec): Plan {
-  const record = readServiceRecord(config.stateDir, spec.name);
+/** What to do with one copy: keep the process that runs it, replace it (old bundle), or start it. */
+function plan(config: StackConfig, spec: ServiceSpec, copy: number, record: ServiceRecord | undefined): Plan {
+  const instance = { name: spec.name, copy };
   if (record === undefined || !isOurProcess(record.pid, processMarker(spec.name))) {
     // A record whose process is gone (crashed, machine restarted) is only a leftover.
-    if (record !== undefined) removeServiceRecord(config.stateDir, spec.name);
-    return { spec };
+    if (record !== undefined) removeServiceRecord(config.stateDir, instance);
+    return { spec, instance };
   }
-  const current = record.bundleMtimeMs === bundleMtime(config.repoRoot, spec.name) && record.port === spec.defaultPort;
-  return current ? { spec, keep: record } : { spec, replace: record };
+  const current = record.bundleMtimeMs === bundleMtime(config.repoRoot, spec.name) && record.port === instancePort(spec, copy);
+  return current ? { spec, instance, keep: record } : { spec, instance, replace: record };
 }
 
-function start(config: StackConfig, spec: ServiceSpec, stack: UpReport): ServiceRecord {
-  const logFile = logFileOf(config.stateDir, spec.name);
+/**
+ * How many copies of each service to run: as asked, else as many as run now, at least one. Copies
+ * beyond the count (a smaller count asked for) are returned to be stopped.
+ */
+function planCopies(config: StackConfig, options: SluiceUpOptions): { plans: Plan[]; surplus: ServiceRecord[] } {
+  const plans: Plan[] = [];
+  const surplus: ServiceRecord[] = [];
+  for (const spec of SERVICES) {
+    const records = readServiceRecords(config.stateDir, spec.name);
+    const running = records.filter((record) => isOurProcess(record.pid, processMarker(spec.name)));
+    const wanted = options.copies?.[spec.name] ?? Math.max(1, ...running.map(copyOf));
+    for (let copy = 1; copy <= wanted; copy += 1) {
+      plans.push(plan(config, spec, copy, records.find((record) => copyOf(record) === copy)));
+    }
+    surplus.push(...records.filter((record) => copyOf(record) > wanted));
+  }
+  return { plans, surplus };
+}
+
+function start(config: StackConfig, { spec, instance }: Plan, stack: UpReport): ServiceRecord {
+  const logFile = logFileOf(config.stateDir, instance);
+  const port = instancePort(spec, instance.copy);
   mkdirSync(dirname(logFile), { recursive: true });
   // The log is appended to across runs; the marker tells this start's lines from the last one's.
-  appendFileSync(logFile, `\n--- ${new Date().toISOString()} npm run up: starting ${spec.name} on port ${spec.defaultPort} ---\n`);
+  appendFileSync(logFile, `\n--- ${new Date().toISOString()} npm run up: starting ${instanceId(instance)} on port ${port} ---\n`);
   const emulatorPort = SERVICES.find((service) => service.name === EMULATOR)?.defaultPort;
   const env = serviceEnv(spec.name, {
     kafkaBrokers: stack.kafka.brokers,
     databaseUrl: stack.postgres.url,
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
-    port: spec.defaultPort,
+    port,
     logLevel: process.env.LOG_LEVEL || 'info',
+    ...(instance.copy > 1 && { clientId: `sluice-${instanceId(instance)}` }),
   });
   const bundle = bundlePath(config.repoRoot, spec.name);
   const pid = spawnDetached(process.execPath, [bundle], { logFile, cwd: config.repoRoot, env });
   const record: ServiceRecord = {
     name: spec.name,
+    copy: instance.copy,
     pid,
-    port: spec.defaultPort,
+    port,
     logFile,
     bundle,
     bundleMtimeMs: bundleMtime(config.repoRoot, spec.name),
@@ -117,7 +157,7 @@ async function awaitReady(record: ServiceRecord, deadline: number): Promise<void
   }).catch(() => false);
   if (ready) return;
   throw new ServiceNotReadyError(
-    record.name,
+    instanceId({ name: record.name, copy: copyOf(record) }),
     exited ? `the process (pid ${record.pid}) exited` : `/health/ready on port ${record.port} did not answer 200 in time`,
     record.logFile,
   );
@@ -138,24 +178,30 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
       output: 'inherit',
       force: options.rebuild,
     });
-    const plans = SERVICES.map((spec) => plan(config, spec));
+    const { plans, surplus } = planCopies(config, options);
 
-    for (const { spec, replace } of plans) {
+    for (const record of surplus) {
+      const instance = { name: record.name, copy: copyOf(record) };
+      options.log(`${instanceId(instance)} (pid ${record.pid}) is a copy more than asked for: stopping it`);
+      await stopProcess(record.pid, processMarker(record.name), STOP_GRACE_MS);
+      removeServiceRecord(config.stateDir, instance);
+    }
+    for (const { instance, replace } of plans) {
       if (replace === undefined) continue;
-      options.log(`${spec.name} (pid ${replace.pid}) runs an older bundle: restarting it`);
-      await stopProcess(replace.pid, processMarker(spec.name), STOP_GRACE_MS);
+      options.log(`${instanceId(instance)} (pid ${replace.pid}) runs an older bundle: restarting it`);
+      await stopProcess(replace.pid, processMarker(instance.name), STOP_GRACE_MS);
     }
     // Every port is checked before anything starts, so a clash leaves nothing half started.
     const toStart = plans.filter((p) => p.keep === undefined);
     const taken = [];
-    for (const { spec } of toStart) if (!(await portIsFree(spec.defaultPort))) taken.push(spec);
+    for (const p of toStart) if (!(await portIsFree(instancePort(p.spec, p.instance.copy)))) taken.push(p);
     if (taken.length > 0) {
       throw new Error(
-        `port(s) in use by processes npm run up did not start: ${taken.map((spec) => `${spec.defaultPort} (${spec.name})`).join(', ')}; stop them and run it again`,
+        `port(s) in use by processes npm run up did not start: ${taken.map((p) => `${instancePort(p.spec, p.instance.copy)} (${instanceId(p.instance)})`).join(', ')}; stop them and run it again`,
       );
     }
 
-    const records = plans.map((p) => ({ plan: p, record: p.keep ?? start(config, p.spec, stack) }));
+    const records = plans.map((p) => ({ plan: p, record: p.keep ?? start(config, p, stack) }));
     const deadline = Date.now() + options.readyTimeoutMs;
     const outcomes = await Promise.allSettled(records.map(({ record }) => awaitReady(record, deadline)));
     const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -163,6 +209,7 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
 
     const services = records.map(({ plan: p, record }) => ({
       name: record.name,
+      copy: p.instance.copy,
       port: record.port,
       pid: record.pid,
       logFile: record.logFile,

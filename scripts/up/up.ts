@@ -14,7 +14,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     case 'up': {
-      const report = await bringSluiceUp(config, { rebuild: command.rebuild, readyTimeoutMs: command.readyTimeoutMs, log });
+      const report = await bringSluiceUp(config, { rebuild: command.rebuild, readyTimeoutMs: command.readyTimeoutMs, copies: command.copies, log });
       console.log(formatSluiceUp(report, REPO_ROOT, config.stateDir));
       return 0;
     }

@@ -1,11 +1,14 @@
+import { parseArgs } from 'node:util';
+import { MAX_COPIES, SLUICE_APPS, SluiceApp } from '../services/service.catalog';
+
 export type UpCommand =
-  | { command: 'up'; rebuild: boolean; readyTimeoutMs: number }
+  | { command: 'up'; rebuild: boolean; readyTimeoutMs: number; copies: Partial<Record<SluiceApp, number>> }
   | { command: 'down' }
   | { command: 'help' };
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
-export const USAGE = `usage: npm run up [-- --rebuild] [-- --timeout <seconds>]
+export const USAGE = `usage: npm run up [-- --rebuild] [-- --timeout <seconds>] [-- --copies <app>=<n>[,<app>=<n>...]]
        npm run down
 
 up      the stack (Kafka, PostgreSQL, topics, migrations: as npm run stack:up), then the five Sluice
@@ -13,8 +16,11 @@ up      the stack (Kafka, PostgreSQL, topics, migrations: as npm run stack:up), 
         their sources), detached, logs in <state>/logs; returns once every /health/ready answers 200
         --rebuild        build every bundle even when it looks fresh
         --timeout <s>    how long the services may take to become ready (default ${DEFAULT_READY_TIMEOUT_MS / 1000})
-down    stops the services up started (SIGTERM, SIGKILL after a grace period), then what of the
-        stack up itself started; what was already running before stays up
+        --copies a=n     run n copies of app a (1 to ${MAX_COPIES}) in its consumer groups; copy k listens on
+                         the app's port + 100 × (k - 1). An app not named keeps as many copies as run now.
+                         Apps: ${SLUICE_APPS.join(', ')}
+down    stops the services up started, every copy (SIGTERM, SIGKILL after a grace period), then what of
+        the stack up itself started; what was already running before stays up
 
 environment: SLUICE_STATE_DIR (default <repo>/.sluice), KAFKA_BROKERS, DATABASE_URL, LOG_LEVEL,
              OPENAI_BASE_URL / ANTHROPIC_BASE_URL (default: the emulator)
@@ -22,26 +28,53 @@ environment: SLUICE_STATE_DIR (default <repo>/.sluice), KAFKA_BROKERS, DATABASE_
 
 export class UsageError extends Error {}
 
+function isApp(name: string): name is SluiceApp {
+  return (SLUICE_APPS as readonly string[]).includes(name);
+}
+
+/** `router=3,realtime-worker=2` (also given as several --copies): copies per app. */
+export function parseCopies(values: readonly string[]): Partial<Record<SluiceApp, number>> {
+  const copies: Partial<Record<SluiceApp, number>> = {};
+  for (const pair of values.flatMap((value) => value.split(','))) {
+    const [app = '', count = '', ...rest] = pair.split('=');
+    if (!isApp(app)) throw new UsageError(`--copies: "${app}" is not a Sluice app (${SLUICE_APPS.join(', ')})`);
+    const n = Number(count);
+    if (rest.length > 0 || !Number.isInteger(n) || n < 1 || n > MAX_COPIES) {
+      throw new UsageError(`--copies: ${app} needs a whole number of copies from 1 to ${MAX_COPIES}, got "${pair.slice(app.length + 1)}"`);
+    }
+    copies[app] = n;
+  }
+  return copies;
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_READY_TIMEOUT_MS;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout needs a positive number of seconds, got "${value}"`);
+  return Math.round(seconds * 1000);
+}
+
 export function parseUpArgs(argv: readonly string[]): UpCommand {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up': {
-      let rebuild = false;
-      let readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS;
-      for (let i = 0; i < rest.length; i += 1) {
-        const arg = rest[i];
-        if (arg === '--rebuild') {
-          rebuild = true;
-        } else if (arg === '--timeout') {
-          const seconds = Number(rest[i + 1]);
-          if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout needs a positive number of seconds, got "${rest[i + 1] ?? ''}"`);
-          readyTimeoutMs = Math.round(seconds * 1000);
-          i += 1;
-        } else {
-          throw new UsageError(`unknown option for up: ${arg}`);
-        }
+      let values;
+      try {
+        ({ values } = parseArgs({
+          args: [...rest],
+          options: { rebuild: { type: 'boolean' }, timeout: { type: 'string' }, copies: { type: 'string', multiple: true } },
+          strict: true,
+          allowPositionals: false,
+        }));
+      } catch (error) {
+        throw new UsageError(`up: ${(error as Error).message}`);
       }
-      return { command: 'up', rebuild, readyTimeoutMs };
+      return {
+        command: 'up',
+        rebuild: values.rebuild ?? false,
+        readyTimeoutMs: parseTimeout(values.timeout),
+        copies: parseCopies(values.copies ?? []),
+      };
     }
     case 'down':
       if (rest.length > 0) throw new UsageError(`down takes no options: ${rest.join(' ')}`);

@@ -25,6 +25,30 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: EMULATOR, defaultPort: 4010 },
 ];
 
+/** Ports of a service's further copies: copy k listens on its default port + (k - 1) × this. */
+export const COPY_PORT_STRIDE = 100;
+
+/** Most copies of one app `npm run up` starts: each is a whole process, on a small machine. */
+export const MAX_COPIES = 16;
+
+/**
+ * One process of a service: copy 1 is the service as it always ran (its default port, its log
+ * file); copies 2… share its consumer groups and split its partitions between them.
+ */
+export interface ServiceInstance {
+  name: ServiceName;
+  copy: number;
+}
+
+/** `router` for the first copy, `router-2` for the second: names records, log files and client ids. */
+export function instanceId({ name, copy }: ServiceInstance): string {
+  return copy === 1 ? name : `${name}-${copy}`;
+}
+
+export function instancePort(spec: ServiceSpec, copy: number): number {
+  return spec.defaultPort + COPY_PORT_STRIDE * (copy - 1);
+}
+
 /** The webpack bundle `npm run build` leaves for an app (nest-cli.json: entry file main). */
 export function bundlePath(repoRoot: string, service: ServiceName): string {
   return join(repoRoot, 'dist', 'apps', service, 'main.js');
@@ -44,6 +68,8 @@ export interface ServiceEnvInputs {
   logLevel?: string;
   /** Consumer group id; unset keeps the app's own default (`sluice-<app>`). */
   groupId?: string;
+  /** Kafka client id, so the broker's logs and quotas tell copies apart; unset keeps the app's default. */
+  clientId?: string;
 }
 
 /**
@@ -72,5 +98,6 @@ export function serviceEnv(service: ServiceName, inputs: ServiceEnvInputs, base:
     OPENAI_BASE_URL: base.OPENAI_BASE_URL || `${inputs.emulatorUrl}/v1`,
     ANTHROPIC_BASE_URL: base.ANTHROPIC_BASE_URL || inputs.emulatorUrl,
     ...(inputs.groupId !== undefined ? { KAFKA_GROUP_ID: inputs.groupId } : {}),
+    ...(inputs.clientId !== undefined ? { KAFKA_CLIENT_ID: inputs.clientId } : {}),
   };
 }

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServiceName } from './service.catalog';
+import { instanceId, ServiceInstance, ServiceName } from './service.catalog';
 
-/** <state>/services/<name>.json: one process `npm run up` started. */
+/** <state>/services/<instance>.json: one process `npm run up` started (`router.json`, `router-2.json`). */
 export interface ServiceRecord {
   name: ServiceName;
+  /** Which copy of the service; records written before copies existed have none: the first. */
+  copy?: number;
   pid: number;
   port: number;
   logFile: string;
@@ -28,8 +30,8 @@ export function logsDir(stateDir: string): string {
   return join(stateDir, 'logs');
 }
 
-export function logFileOf(stateDir: string, service: ServiceName): string {
-  return join(logsDir(stateDir), `${service}.log`);
+export function logFileOf(stateDir: string, instance: ServiceInstance): string {
+  return join(logsDir(stateDir), `${instanceId(instance)}.log`);
 }
 
 function writeJsonAtomically(file: string, value: unknown): void {
@@ -47,21 +49,33 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-function recordFile(stateDir: string, service: ServiceName): string {
-  return join(servicesDir(stateDir), `${service}.json`);
+function recordFile(stateDir: string, instance: ServiceInstance): string {
+  return join(servicesDir(stateDir), `${instanceId(instance)}.json`);
 }
 
-export function readServiceRecord(stateDir: string, service: ServiceName): ServiceRecord | undefined {
-  return readJson<ServiceRecord>(recordFile(stateDir, service));
+export function copyOf(record: ServiceRecord): number {
+  return record.copy ?? 1;
+}
+
+/** The records of every copy of a service, first copy first. */
+export function readServiceRecords(stateDir: string, service: ServiceName): ServiceRecord[] {
+  const dir = servicesDir(stateDir);
+  if (!existsSync(dir)) return [];
+  const own = new RegExp(`^${service}(-[0-9]+)?\\.json$`);
+  return readdirSync(dir)
+    .filter((file) => own.test(file))
+    .map((file) => readJson<ServiceRecord>(join(dir, file)))
+    .filter((record): record is ServiceRecord => record !== undefined && record.name === service)
+    .sort((a, b) => copyOf(a) - copyOf(b));
 }
 
 export function writeServiceRecord(stateDir: string, record: ServiceRecord): void {
   mkdirSync(servicesDir(stateDir), { recursive: true });
-  writeJsonAtomically(recordFile(stateDir, record.name), record);
+  writeJsonAtomically(recordFile(stateDir, { name: record.name, copy: copyOf(record) }), record);
 }
 
-export function removeServiceRecord(stateDir: string, service: ServiceName): void {
-  rmSync(recordFile(stateDir, service), { force: true });
+export function removeServiceRecord(stateDir: string, instance: ServiceInstance): void {
+  rmSync(recordFile(stateDir, instance), { force: true });
 }
 
 export function readUpState(stateDir: string): UpState | undefined {

@@ -2,11 +2,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOurProcess, isRunning, pollUntil, tailOf } from '../../../scripts/stack/process/process.control';
-import { ServiceName, bundlePath, processMarker } from '../../../scripts/up/services/service.catalog';
+import { ServiceName, bundlePath, instanceId, processMarker } from '../../../scripts/up/services/service.catalog';
 import { isReady } from '../../../scripts/up/services/service.health';
 
 export interface ServiceProcess {
   name: ServiceName;
+  /** Which copy of the service (1 unless a harness started several) and its name: `router`, `router-2`. */
+  copy: number;
+  id: string;
   port: number;
   /** http://127.0.0.1:<port> */
   url: string;
@@ -20,7 +23,7 @@ export interface ServiceProcess {
 }
 
 /** Starts a bundle as a child of the test process with stdout and stderr in `logFile`. */
-export function launchService(repoRoot: string, name: ServiceName, port: number, env: NodeJS.ProcessEnv, logFile: string): ServiceProcess {
+export function launchService(repoRoot: string, name: ServiceName, port: number, env: NodeJS.ProcessEnv, logFile: string, copy = 1): ServiceProcess {
   const log = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -29,7 +32,8 @@ export function launchService(repoRoot: string, name: ServiceName, port: number,
     closeSync(log);
   }
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${name}`);
+  const id = instanceId({ name, copy });
+  if (pid === undefined) throw new Error(`could not start ${id}`);
   let gone = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -39,6 +43,8 @@ export function launchService(repoRoot: string, name: ServiceName, port: number,
   );
   return {
     name,
+    copy,
+    id,
     port,
     url: `http://127.0.0.1:${port}`,
     pid,
@@ -63,11 +69,11 @@ export async function awaitReady(service: ServiceProcess, deadline: number): Pro
   const ready = await pollUntil(() => isReady(service.port), {
     timeoutMs: Math.max(0, deadline - Date.now()),
     intervalMs: 200,
-    failFast: () => (service.exited() ? `${service.name} exited before it was ready` : undefined),
+    failFast: () => (service.exited() ? `${service.id} exited before it was ready` : undefined),
   }).catch((error: Error) => {
     throw new Error(`${error.message}\n--- ${service.logFile} ---\n${tailOf(service.logFile, 60)}`);
   });
-  if (!ready) throw new Error(`${service.name} was not ready on port ${service.port} in time\n--- ${service.logFile} ---\n${tailOf(service.logFile, 60)}`);
+  if (!ready) throw new Error(`${service.id} was not ready on port ${service.port} in time\n--- ${service.logFile} ---\n${tailOf(service.logFile, 60)}`);
 }
 
 interface PidFile {

@@ -9,7 +9,7 @@ import { tailOf } from '../../../scripts/stack/process/process.control';
 import { REPO_ROOT, StackConfig, resolveStackConfig } from '../../../scripts/stack/stack.config';
 import { bringUp } from '../../../scripts/stack/stack.up';
 import { ensureBundles } from '../../../scripts/up/build/app.bundles';
-import { EMULATOR, SERVICES, ServiceName, serviceEnv } from '../../../scripts/up/services/service.catalog';
+import { EMULATOR, SERVICES, ServiceName, SluiceApp, instanceId, serviceEnv } from '../../../scripts/up/services/service.catalog';
 import { freePort } from '../../../scripts/up/services/service.health';
 import { foreignConsumers, lagsOf, positionAtEnd } from './consumer.groups';
 import { EmulatorAdmin } from './emulator.admin';
@@ -31,6 +31,8 @@ export interface HarnessOptions {
   lockTimeoutMs?: number;
   /** Start only these services (a benchmark of one service); all of them by default. */
   only?: readonly ServiceName[];
+  /** Copies of an app in its consumer groups (default 1): copy k is service id `<app>-<k>`. */
+  copies?: Partial<Record<SluiceApp, number>>;
 }
 
 export interface RawMessage {
@@ -50,8 +52,8 @@ interface HarnessParts {
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
-  services: Map<ServiceName, ServiceProcess>;
-  envs: ReadonlyMap<ServiceName, NodeJS.ProcessEnv>;
+  services: Map<string, ServiceProcess>;
+  envs: ReadonlyMap<string, NodeJS.ProcessEnv>;
   ledger: LedgerAccess;
   database: TestDatabase;
   tapped: TopicTap | undefined;
@@ -81,8 +83,9 @@ export class SluiceHarness {
   readonly runDir: string;
   readonly kafka: Kafka;
   readonly producer: Producer;
-  private readonly running: Map<ServiceName, ServiceProcess>;
-  private readonly envs: ReadonlyMap<ServiceName, NodeJS.ProcessEnv>;
+  /** By service id: `router` (the first copy), `router-2`, … */
+  private readonly running: Map<string, ServiceProcess>;
+  private readonly envs: ReadonlyMap<string, NodeJS.ProcessEnv>;
   readonly ledger: LedgerAccess;
   /** The key the result-notifier signs webhooks with: a test verifies signatures with it. */
   readonly webhookSecret: string;
@@ -147,8 +150,11 @@ export class SluiceHarness {
       const tapped = options.tap === false ? undefined : await TopicTap.open(kafka, { groupId: `${groupPrefix}-tap`, topics: ALL_TOPICS, fromEnd: true });
       if (tapped) cleanup.push(() => tapped.stop());
 
-      const ports = new Map<ServiceName, number>();
-      for (const name of names) ports.set(name, await freePort());
+      const instances = names.flatMap((name) =>
+        Array.from({ length: name === EMULATOR ? 1 : (options.copies?.[name] ?? 1) }, (_, index) => ({ name, copy: index + 1 })),
+      );
+      const ports = new Map<string, number>();
+      for (const instance of instances) ports.set(instanceId(instance), await freePort());
       const emulatorUrl = `http://127.0.0.1:${ports.get(EMULATOR)}`;
       const keys = providerKeysFor(runId);
       const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -170,10 +176,12 @@ export class SluiceHarness {
         [EMULATOR]: { EMULATOR_PROFILE: JSON.stringify({ preset: 'test' }) },
       };
 
-      const services = new Map<ServiceName, ServiceProcess>();
-      const envs = new Map<ServiceName, NodeJS.ProcessEnv>();
-      for (const name of names) {
-        const port = ports.get(name) ?? 0;
+      const services = new Map<string, ServiceProcess>();
+      const envs = new Map<string, NodeJS.ProcessEnv>();
+      for (const instance of instances) {
+        const { name, copy } = instance;
+        const id = instanceId(instance);
+        const port = ports.get(id) ?? 0;
         const env = {
           ...serviceEnv(name, {
             kafkaBrokers: brokers,
@@ -182,12 +190,13 @@ export class SluiceHarness {
             port,
             logLevel: process.env.SLUICE_E2E_LOG_LEVEL || 'info',
             groupId: name === EMULATOR ? undefined : groupOf(name),
+            ...(copy > 1 && { clientId: `sluice-e2e-${id}` }),
           }),
           ...own[name],
           ...options.env?.[name],
         };
-        envs.set(name, env);
-        services.set(name, launchService(REPO_ROOT, name, port, env, join(runDir, `${name}.log`)));
+        envs.set(id, env);
+        services.set(id, launchService(REPO_ROOT, name, port, env, join(runDir, `${id}.log`), copy));
       }
       writePidFile(runDir, [...services.values()]);
       cleanup.push(() => Promise.all([...services.values()].map((service) => service.stop())));
@@ -210,28 +219,40 @@ export class SluiceHarness {
     return new SluiceHttp(this.service('ingestion').url);
   }
 
-  /** The services as they run now (a restarted one is its new process). */
-  get services(): ReadonlyMap<ServiceName, ServiceProcess> {
+  /** The services as they run now, by id (`router`, `router-2`, …); a restarted one is its new process. */
+  get services(): ReadonlyMap<string, ServiceProcess> {
     return this.running;
+  }
+
+  /** Every copy of a service, first copy first. */
+  copiesOf(name: ServiceName): ServiceProcess[] {
+    return [...this.running.values()].filter((service) => service.name === name).sort((a, b) => a.copy - b.copy);
   }
 
   /**
    * Kills a service with SIGKILL (a crash: no shutdown hook, no commit, no flush) and starts it again
-   * with the same environment, port and log file; resolves once the new process is ready.
+   * with the same environment, port and log file; resolves once the new process is ready. `id` names
+   * a copy (`router-2`); a service's name alone is its first copy.
    */
-  async crashAndRestart(name: ServiceName, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
-    const old = this.service(name);
-    await old.kill();
-    const restarted = launchService(REPO_ROOT, name, old.port, this.envs.get(name) ?? {}, old.logFile);
-    this.running.set(name, restarted);
+  async crashAndRestart(id: string, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
+    const old = await this.crash(id);
+    const restarted = launchService(REPO_ROOT, old.name, old.port, this.envs.get(id) ?? {}, old.logFile, old.copy);
+    this.running.set(id, restarted);
     writePidFile(this.runDir, [...this.running.values()]);
     await awaitReady(restarted, Date.now() + readyTimeoutMs);
     return restarted;
   }
 
-  service(name: ServiceName): ServiceProcess {
-    const found = this.services.get(name);
-    if (found === undefined) throw new Error(`no ${name} in this harness`);
+  /** Kills a copy with SIGKILL and leaves it down: its partitions go to the other copies of its groups. */
+  async crash(id: string): Promise<ServiceProcess> {
+    const old = this.service(id);
+    await old.kill();
+    return old;
+  }
+
+  service(id: string): ServiceProcess {
+    const found = this.services.get(id);
+    if (found === undefined) throw new Error(`no ${id} in this harness`);
     return found;
   }
 
@@ -326,14 +347,14 @@ export class SluiceHarness {
   /** What explains a failure: other consumers of Sluice's topics, then the end of every service's log. */
   async diagnostics(lines = 15): Promise<string> {
     const foreign = await foreignConsumers(this.admin, this.groupPrefix, ALL_TOPICS).catch((error: Error) => [`(could not list groups: ${error.message})`]);
-    const exited = [...this.services.values()].filter((service) => service.exited()).map((service) => service.name);
+    const exited = [...this.services.values()].filter((service) => service.exited()).map((service) => service.id);
     return [
       `--- harness run ${this.runId}, logs in ${this.runDir}`,
       exited.length > 0 ? `--- EXITED: ${exited.join(', ')}` : '--- every service still running',
       foreign.length > 0
         ? `--- other consumers of Sluice topics on this broker (they handle this run's messages too, and can duplicate results):\n${foreign.join('\n')}`
         : '--- no other consumers of Sluice topics on this broker',
-      ...[...this.services.values()].map((service) => `--- ${service.name} (last ${lines} lines)\n${tailOf(service.logFile, lines)}`),
+      ...[...this.services.values()].map((service) => `--- ${service.id} (last ${lines} lines)\n${tailOf(service.logFile, lines)}`),
     ].join('\n');
   }
 
