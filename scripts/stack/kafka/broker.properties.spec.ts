@@ -47,4 +47,9 @@ describe('newClusterId', () => {
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(() => newClusterId(Buffer.alloc(8))).toThrow('16 random bytes');
   });
+
+  it('never starts with a dash, which the storage tool would read as an option', () => {
+    expect(newClusterId(Buffer.alloc(16, 0xff))).toMatch(/^[A-Za-f]/);
+    expect(newClusterId(Buffer.alloc(16, 0xfb))).toMatch(/^[A-Za-f]/);
+  });
 });

@@ -56,8 +56,14 @@ export function renderLog4j2Properties(): string {
   ].join('\n');
 }
 
-/** Kafka cluster ids are 16 random bytes in unpadded base64url: 22 characters. */
+/**
+ * Kafka cluster ids are 16 random bytes in unpadded base64url: 22 characters. One in 64 would start
+ * with '-', which kafka-storage's argument parser takes for an option (Kafka's own random-uuid avoids
+ * it too): clearing the top bit keeps the first character in A-Za-f.
+ */
 export function newClusterId(randomBytes: Buffer): string {
   if (randomBytes.length !== 16) throw new Error('a cluster id needs 16 random bytes');
-  return randomBytes.toString('base64url');
+  const bytes = Buffer.from(randomBytes);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('base64url');
 }
