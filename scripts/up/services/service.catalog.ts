@@ -76,7 +76,7 @@ export interface ServiceEnvInputs {
  * Variables a parent's environment must not leak into a service: one exported KAFKA_GROUP_ID or
  * PORT would otherwise give all five apps the same group or port.
  */
-const PER_SERVICE_VARIABLES = ['PORT', 'EMULATOR_PORT', 'KAFKA_GROUP_ID', 'KAFKA_CLIENT_ID'];
+const PER_SERVICE_VARIABLES = ['PORT', 'EMULATOR_PORT', 'KAFKA_GROUP_ID', 'KAFKA_CLIENT_ID', 'KAFKA_CONSUMER_GROUPS', 'NICENESS'];
 
 /**
  * The environment a service runs with: the caller's, minus per-service variables, plus where the

@@ -17,6 +17,8 @@ describe('describeConfig', () => {
       'KAFKA_BROKERS',
       'KAFKA_CLIENT_ID',
       'KAFKA_GROUP_ID',
+      'KAFKA_CONSUMER_GROUPS',
+      'NICENESS',
       'DATABASE_URL',
       'LOG_LEVEL',
       'PORT',

@@ -35,6 +35,23 @@ export class SluiceConfig {
   })
   KAFKA_GROUP_ID?: string;
 
+  @EnvList({
+    description:
+      "Which of the service's consumer groups this process runs: `main` for its own group, else a group's suffix (ingestion: `bulk`; router: `urgent`). Unset: all of them. Lets bulk work run in processes of its own, at a lower CPU priority (`NICENESS`), so it never takes the CPU urgent work needs.",
+    itemPattern: /^[A-Za-z0-9_-]{1,64}$/,
+    itemRule: 'group names (main, or a suffix such as bulk)',
+    optional: true,
+  })
+  KAFKA_CONSUMER_GROUPS?: string[];
+
+  @EnvInt({
+    description:
+      'CPU niceness the process gives itself at start (0 to 19, as `nice`): higher lets other processes on the machine go first. For processes that do only bulk work.',
+    min: 0,
+    max: 19,
+  })
+  NICENESS = 0;
+
   @EnvUrl({
     description: 'PostgreSQL connection URL of the ledger. Its password is never logged.',
     protocols: ['postgres:', 'postgresql:'],

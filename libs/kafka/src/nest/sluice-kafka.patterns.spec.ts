@@ -1,4 +1,4 @@
-import { planConsumerGroups } from './sluice-kafka.patterns';
+import { planConsumerGroups, selectConsumerGroups } from './sluice-kafka.patterns';
 
 describe('planConsumerGroups', () => {
   it('puts handlers without a group in the service group and each named group in <groupId>.<group>', () => {
@@ -37,5 +37,25 @@ describe('planConsumerGroups', () => {
     ['urgent', 'extras must be an object'],
   ])('refuses extras %p', (extras, message) => {
     expect(() => planConsumerGroups('g', [{ topic: 't', extras }])).toThrow(message);
+  });
+});
+
+describe('selectConsumerGroups', () => {
+  const plans = planConsumerGroups('sluice-router', [
+    { topic: 'sluice.accepted.v1', extras: { batch: true } },
+    { topic: 'sluice.accepted.urgent.v1', extras: { batch: true, group: 'urgent' } },
+  ]);
+
+  it('runs every group unless told otherwise', () => {
+    expect(selectConsumerGroups(plans, undefined).map((plan) => plan.groupId)).toEqual(['sluice-router', 'sluice-router.urgent']);
+  });
+
+  it('names the service group main and the others by suffix', () => {
+    expect(selectConsumerGroups(plans, ['urgent']).map((plan) => plan.groupId)).toEqual(['sluice-router.urgent']);
+    expect(selectConsumerGroups(plans, ['main']).map((plan) => plan.groupId)).toEqual(['sluice-router']);
+  });
+
+  it('refuses a group the service does not have, naming the ones it has', () => {
+    expect(() => selectConsumerGroups(plans, ['bulk'])).toThrow('no consumer group named [bulk]: this service\'s groups are [main, urgent]');
   });
 });

@@ -75,3 +75,21 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
   }
   return [...plans.values()];
 }
+
+/** How an operator names the service's own group when choosing groups: it has no suffix. */
+export const MAIN_GROUP = 'main';
+
+/**
+ * The plans a process runs when it is told to run only some of its groups (`main` for the service's
+ * own, else suffixes): urgent and bulk work can then run in separate processes, the bulk ones at a
+ * lower CPU priority. Naming a group the service does not have is an error, not a silent no-op.
+ */
+export function selectConsumerGroups(plans: readonly ConsumerGroupPlan[], only: readonly string[] | undefined): ConsumerGroupPlan[] {
+  if (only === undefined) return [...plans];
+  const names = plans.map((plan) => plan.suffix ?? MAIN_GROUP);
+  const unknown = only.filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`no consumer group named [${unknown.join(', ')}]: this service's groups are [${names.join(', ')}]`);
+  }
+  return plans.filter((plan) => only.includes(plan.suffix ?? MAIN_GROUP));
+}

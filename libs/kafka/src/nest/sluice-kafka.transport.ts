@@ -21,7 +21,7 @@ import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
 import { takeHandlerFailure } from './handler-error.interceptor';
 import { SluiceKafkaBatchContext, SluiceKafkaContext } from './sluice-kafka.context';
-import { type ConsumerGroupPlan, planConsumerGroups } from './sluice-kafka.patterns';
+import { type ConsumerGroupPlan, planConsumerGroups, selectConsumerGroups } from './sluice-kafka.patterns';
 
 export const SLUICE_KAFKA_TRANSPORT = Symbol('SLUICE_KAFKA_TRANSPORT');
 
@@ -52,6 +52,8 @@ export interface SluiceKafkaTransportOptions {
   consumer?: SluiceKafkaConsumerSettings;
   /** Settings of the groups handlers name in their extras (`group`), over `consumer`. */
   groups?: Record<string, SluiceKafkaConsumerSettings>;
+  /** Run only these groups (`main` for the service's own, else suffixes); all when absent. */
+  onlyGroups?: readonly string[];
   /** Defaults to logging and process.exit(1): a service that stopped consuming must not stay up. */
   onFatal?: (error: Error) => unknown;
 }
@@ -144,7 +146,7 @@ export class SluiceKafkaTransport
   }
 
   private async start(): Promise<void> {
-    const plans = planConsumerGroups(this.options.groupId, this.handledPatterns());
+    const plans = selectConsumerGroups(planConsumerGroups(this.options.groupId, this.handledPatterns()), this.options.onlyGroups);
     for (const plan of plans) this.runners.set(plan.groupId, this.runnerFor(plan));
     try {
       await Promise.all([...this.runners.values()].map((runner) => runner.start()));

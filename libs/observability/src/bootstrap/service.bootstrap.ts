@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigClass, ConfigValidationError, SluiceConfig } from '@sluice/config';
 import { SluiceKafkaTransport } from '@sluice/kafka';
 import type { Server } from 'node:http';
+import { setPriority } from 'node:os';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { ConsumerHealthRegistry } from '../health/consumer-health.registry';
@@ -69,6 +70,7 @@ export async function bootstrapService<C extends SluiceConfig>(definition: Servi
     app.useLogger(app.get(NestPinoLogger));
     log = app.get<Logger>(ROOT_LOGGER);
     const config = app.get(SluiceConfig);
+    if (config.NICENESS > 0) setPriority(config.NICENESS);
     await configure?.(app);
     const consumer = Object.keys(consumes).length > 0 ? connectConsumer(app, config, consumes, log) : undefined;
     watchSignals(app, consumer, config.SHUTDOWN_TIMEOUT_MS, log);
@@ -88,6 +90,7 @@ function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: 
     client: { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log },
     groupId,
     contracts: topicContracts(consumes),
+    onlyGroups: config.KAFKA_CONSUMER_GROUPS,
     // In-flight handlers get half the shutdown budget; the rest is for HTTP, the producer and the database.
     consumer: { shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2) },
   });
