@@ -4,7 +4,7 @@ import { StackConfig } from '../stack/stack.config';
 import { DownReport, bringDown } from '../stack/stack.down';
 import { withStackLock } from '../stack/state/stack.lock';
 import { SERVICES, instanceId, processMarker } from './services/service.catalog';
-import { clearStartedStack, copyOf, readServiceRecords, readUpState, removeServiceRecord, servicesDir } from './services/service.state';
+import { clearStartedStack, instanceOf, readServiceRecords, readUpState, removeServiceRecord, servicesDir } from './services/service.state';
 import { STOP_GRACE_MS } from './sluice.up';
 
 export interface SluiceDownReport {
@@ -30,7 +30,7 @@ export async function bringSluiceDown(config: StackConfig): Promise<SluiceDownRe
       // The copies of one service drain at the same time: they share its consumer groups.
       const outcomes = await Promise.all(records.map((record) => stopProcess(record.pid, processMarker(name), STOP_GRACE_MS)));
       records.forEach((record, index) => {
-        const instance = { name, copy: copyOf(record) };
+        const instance = instanceOf(record);
         removeServiceRecord(config.stateDir, instance);
         stopped.push({ name: instanceId(instance), pid: record.pid, outcome: outcomes[index]! });
       });

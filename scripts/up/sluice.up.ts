@@ -6,6 +6,7 @@ import { UpReport, bringUp } from '../stack/stack.up';
 import { withStackLock } from '../stack/state/stack.lock';
 import { ensureBundles } from './build/app.bundles';
 import {
+  BULK_APART,
   EMULATOR,
   SERVICES,
   ServiceInstance,
@@ -15,12 +16,14 @@ import {
   instanceId,
   instancePort,
   processMarker,
+  roleEnv,
   serviceEnv,
 } from './services/service.catalog';
 import { isReady, portIsFree } from './services/service.health';
 import {
   ServiceRecord,
   copyOf,
+  instanceOf,
   logFileOf,
   readServiceRecords,
   recordStartedStack,
@@ -37,6 +40,7 @@ export type ServiceAction = 'started' | 'restarted' | 'running';
 export interface ServiceOutcome {
   name: ServiceName;
   copy: number;
+  role?: 'bulk';
   port: number;
   pid: number;
   logFile: string;
@@ -83,15 +87,17 @@ function bundleMtime(repoRoot: string, service: ServiceName): number {
   return statSync(bundlePath(repoRoot, service)).mtimeMs;
 }
 
-/** What to do with one copy: keep the process that runs it, replace it (old bundle), or start it. */
-function plan(config: StackConfig, spec: ServiceSpec, copy: number, record: ServiceRecord | undefined): Plan {
-  const instance = { name: spec.name, copy };
+/** What to do with one process: keep the process that runs it, replace it (old bundle, other layout), or start it. */
+function plan(config: StackConfig, spec: ServiceSpec, instance: ServiceInstance, record: ServiceRecord | undefined): Plan {
   if (record === undefined || !isOurProcess(record.pid, processMarker(spec.name))) {
     // A record whose process is gone (crashed, machine restarted) is only a leftover.
     if (record !== undefined) removeServiceRecord(config.stateDir, instance);
     return { spec, instance };
   }
-  const current = record.bundleMtimeMs === bundleMtime(config.repoRoot, spec.name) && record.port === instancePort(spec, copy);
+  const current =
+    record.bundleMtimeMs === bundleMtime(config.repoRoot, spec.name) &&
+    record.port === instancePort(spec, instance.copy, instance.role) &&
+    record.bulkApart === true;
   return current ? { spec, instance, keep: record } : { spec, instance, replace: record };
 }
 
@@ -103,20 +109,24 @@ function planCopies(config: StackConfig, options: SluiceUpOptions): { plans: Pla
   const plans: Plan[] = [];
   const surplus: ServiceRecord[] = [];
   for (const spec of SERVICES) {
-    const records = readServiceRecords(config.stateDir, spec.name);
+    const all = readServiceRecords(config.stateDir, spec.name);
+    const records = all.filter((record) => record.role !== 'bulk');
     const running = records.filter((record) => isOurProcess(record.pid, processMarker(spec.name)));
     const wanted = options.copies?.[spec.name] ?? Math.max(1, ...running.map(copyOf));
     for (let copy = 1; copy <= wanted; copy += 1) {
-      plans.push(plan(config, spec, copy, records.find((record) => copyOf(record) === copy)));
+      plans.push(plan(config, spec, { name: spec.name, copy }, records.find((record) => copyOf(record) === copy)));
     }
     surplus.push(...records.filter((record) => copyOf(record) > wanted));
+    if (spec.name !== EMULATOR && BULK_APART[spec.name] !== undefined) {
+      plans.push(plan(config, spec, { name: spec.name, copy: 1, role: 'bulk' }, all.find((record) => record.role === 'bulk')));
+    }
   }
   return { plans, surplus };
 }
 
 function start(config: StackConfig, { spec, instance }: Plan, stack: UpReport): ServiceRecord {
   const logFile = logFileOf(config.stateDir, instance);
-  const port = instancePort(spec, instance.copy);
+  const port = instancePort(spec, instance.copy, instance.role);
   mkdirSync(dirname(logFile), { recursive: true });
   // The log is appended to across runs; the marker tells this start's lines from the last one's.
   appendFileSync(logFile, `\n--- ${new Date().toISOString()} npm run up: starting ${instanceId(instance)} on port ${port} ---\n`);
@@ -127,13 +137,16 @@ function start(config: StackConfig, { spec, instance }: Plan, stack: UpReport): 
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     port,
     logLevel: process.env.LOG_LEVEL || 'info',
-    ...(instance.copy > 1 && { clientId: `sluice-${instanceId(instance)}` }),
+    ...((instance.copy > 1 || instance.role !== undefined) && { clientId: `sluice-${instanceId(instance)}` }),
   });
+  Object.assign(env, roleEnv(instance, true));
   const bundle = bundlePath(config.repoRoot, spec.name);
   const pid = spawnDetached(process.execPath, [bundle], { logFile, cwd: config.repoRoot, env });
   const record: ServiceRecord = {
     name: spec.name,
     copy: instance.copy,
+    ...(instance.role && { role: instance.role }),
+    bulkApart: true,
     pid,
     port,
     logFile,
@@ -157,7 +170,7 @@ async function awaitReady(record: ServiceRecord, deadline: number): Promise<void
   }).catch(() => false);
   if (ready) return;
   throw new ServiceNotReadyError(
-    instanceId({ name: record.name, copy: copyOf(record) }),
+    instanceId(instanceOf(record)),
     exited ? `the process (pid ${record.pid}) exited` : `/health/ready on port ${record.port} did not answer 200 in time`,
     record.logFile,
   );
@@ -181,7 +194,7 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
     const { plans, surplus } = planCopies(config, options);
 
     for (const record of surplus) {
-      const instance = { name: record.name, copy: copyOf(record) };
+      const instance = instanceOf(record);
       options.log(`${instanceId(instance)} (pid ${record.pid}) is a copy more than asked for: stopping it`);
       await stopProcess(record.pid, processMarker(record.name), STOP_GRACE_MS);
       removeServiceRecord(config.stateDir, instance);
@@ -194,10 +207,10 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
     // Every port is checked before anything starts, so a clash leaves nothing half started.
     const toStart = plans.filter((p) => p.keep === undefined);
     const taken = [];
-    for (const p of toStart) if (!(await portIsFree(instancePort(p.spec, p.instance.copy)))) taken.push(p);
+    for (const p of toStart) if (!(await portIsFree(instancePort(p.spec, p.instance.copy, p.instance.role)))) taken.push(p);
     if (taken.length > 0) {
       throw new Error(
-        `port(s) in use by processes npm run up did not start: ${taken.map((p) => `${instancePort(p.spec, p.instance.copy)} (${instanceId(p.instance)})`).join(', ')}; stop them and run it again`,
+        `port(s) in use by processes npm run up did not start: ${taken.map((p) => `${instancePort(p.spec, p.instance.copy, p.instance.role)} (${instanceId(p.instance)})`).join(', ')}; stop them and run it again`,
       );
     }
 
@@ -210,6 +223,7 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
     const services = records.map(({ plan: p, record }) => ({
       name: record.name,
       copy: p.instance.copy,
+      ...(p.instance.role && { role: p.instance.role }),
       port: record.port,
       pid: record.pid,
       logFile: record.logFile,

@@ -13,7 +13,9 @@ export const USAGE = `usage: npm run up [-- --rebuild] [-- --timeout <seconds>] 
 
 up      the stack (Kafka, PostgreSQL, topics, migrations: as npm run stack:up), then the five Sluice
         apps and the provider emulator from their bundles (built first when missing or older than
-        their sources), detached, logs in <state>/logs; returns once every /health/ready answers 200
+        their sources), detached, logs in <state>/logs; returns once every /health/ready answers 200.
+        Bulk work runs apart: ingestion-bulk and router-bulk (port + 50) consume the bulk topics'
+        groups at a lower CPU priority, as does the batch-aggregator, so urgent work goes first
         --rebuild        build every bundle even when it looks fresh
         --timeout <s>    how long the services may take to become ready (default ${DEFAULT_READY_TIMEOUT_MS / 1000})
         --copies a=n     run n copies of app a (1 to ${MAX_COPIES}) in its consumer groups; copy k listens on

@@ -48,7 +48,7 @@ export function formatSluiceUp(report: SluiceUpReport, repoRoot: string, stateDi
     `  PostgreSQL  ${postgres}`,
     `  Health      GET <url>/health/ready, metrics at <url>/metrics`,
     `  Try it      POST http://127.0.0.1:${report.services.find((s) => s.name === 'ingestion')?.port ?? 3000}/v1/requests, or produce to sluice.requests.v1`,
-    `  Logs        ${shown(stateDir, repoRoot)}/logs/<service>.log, <service>-<copy>.log for further copies   (tail -f ${shown(stateDir, repoRoot)}/logs/*.log)`,
+    `  Logs        ${shown(stateDir, repoRoot)}/logs/<service>.log, <service>-<copy>.log for further copies, <service>-bulk.log   (tail -f ${shown(stateDir, repoRoot)}/logs/*.log)`,
     `  Stop        npm run down   (the services above, then only what of the stack npm run up started)`,
   ].join('\n');
 }

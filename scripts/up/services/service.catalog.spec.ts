@@ -1,4 +1,4 @@
-import { EMULATOR, SERVICES, serviceEnv } from './service.catalog';
+import { BULK_NICENESS, EMULATOR, SERVICES, instanceId, instancePort, roleEnv, serviceEnv } from './service.catalog';
 
 const inputs = {
   kafkaBrokers: '127.0.0.1:9092',
@@ -43,5 +43,29 @@ describe('serviceEnv', () => {
       ['result-notifier', 3004],
       ['provider-emulator', 4010],
     ]);
+  });
+});
+
+describe('bulk work apart', () => {
+  it('names and places the bulk process beside the copies', () => {
+    const router = SERVICES[1]!;
+    expect(instanceId({ name: 'router', copy: 1, role: 'bulk' })).toBe('router-bulk');
+    expect(instanceId({ name: 'router', copy: 2 })).toBe('router-2');
+    expect(instancePort(router, 1, 'bulk')).toBe(3051);
+    expect(instancePort(router, 2)).toBe(3101);
+  });
+
+  it('gives urgent and bulk processes complementary consumer groups, and bulk ones a lower priority', () => {
+    expect(roleEnv({ name: 'ingestion', copy: 1 }, true)).toEqual({ KAFKA_CONSUMER_GROUPS: 'main' });
+    expect(roleEnv({ name: 'ingestion', copy: 1, role: 'bulk' }, true)).toEqual({ KAFKA_CONSUMER_GROUPS: 'bulk', NICENESS: String(BULK_NICENESS) });
+    expect(roleEnv({ name: 'router', copy: 2 }, true)).toEqual({ KAFKA_CONSUMER_GROUPS: 'urgent' });
+    expect(roleEnv({ name: 'router', copy: 1, role: 'bulk' }, true)).toEqual({ KAFKA_CONSUMER_GROUPS: 'main', NICENESS: String(BULK_NICENESS) });
+    expect(roleEnv({ name: 'batch-aggregator', copy: 1 }, true)).toEqual({ NICENESS: String(BULK_NICENESS) });
+    expect(roleEnv({ name: 'realtime-worker', copy: 1 }, true)).toEqual({});
+  });
+
+  it('changes nothing when the apps run their groups together', () => {
+    expect(roleEnv({ name: 'router', copy: 1 }, false)).toEqual({});
+    expect(roleEnv({ name: 'batch-aggregator', copy: 1 }, false)).toEqual({});
   });
 });

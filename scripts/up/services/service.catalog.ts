@@ -33,20 +33,58 @@ export const MAX_COPIES = 16;
 
 /**
  * One process of a service: copy 1 is the service as it always ran (its default port, its log
- * file); copies 2… share its consumer groups and split its partitions between them.
+ * file); copies 2… share its consumer groups and split its partitions between them. A `bulk`
+ * process runs only the service's bulk consumer groups (see BULK_APART), beside its copies.
  */
 export interface ServiceInstance {
   name: ServiceName;
   copy: number;
+  role?: 'bulk';
 }
 
-/** `router` for the first copy, `router-2` for the second: names records, log files and client ids. */
-export function instanceId({ name, copy }: ServiceInstance): string {
+/** `router` for the first copy, `router-2` for the second, `router-bulk`: names records, log files and client ids. */
+export function instanceId({ name, copy, role }: ServiceInstance): string {
+  if (role === 'bulk') return `${name}-bulk`;
   return copy === 1 ? name : `${name}-${copy}`;
 }
 
-export function instancePort(spec: ServiceSpec, copy: number): number {
+/** The bulk process of an app listens this far above the app's port (copies are 100 apart). */
+export const BULK_PORT_OFFSET = 50;
+
+export function instancePort(spec: ServiceSpec, copy: number, role?: 'bulk'): number {
+  if (role === 'bulk') return spec.defaultPort + BULK_PORT_OFFSET;
   return spec.defaultPort + COPY_PORT_STRIDE * (copy - 1);
+}
+
+/**
+ * Apps whose consumer groups split into urgent and bulk work (KAFKA_CONSUMER_GROUPS names them:
+ * `main` is the app's own group). The bulk groups run in a process of their own at a lower CPU
+ * priority, so on a busy machine the kernel runs urgent work first; ordering inside Kafka is
+ * already separate (their own topics and groups), this separates the CPU.
+ */
+export const BULK_APART: Partial<Record<SluiceApp, { urgent: readonly string[]; bulk: readonly string[] }>> = {
+  ingestion: { urgent: ['main'], bulk: ['bulk'] },
+  router: { urgent: ['urgent'], bulk: ['main'] },
+};
+
+/** Apps that do only bulk work: all their processes run at the bulk priority. */
+export const BULK_ONLY: readonly SluiceApp[] = ['batch-aggregator'];
+
+/** The niceness of bulk processes: well below urgent ones, still enough to keep up when the machine is idle. */
+export const BULK_NICENESS = 10;
+
+/**
+ * What makes a process urgent or bulk when an app's bulk work runs apart: its consumer groups and
+ * its CPU priority. Empty when it runs together (every group in one process, default priority).
+ */
+export function roleEnv(instance: ServiceInstance, bulkApart: boolean): Record<string, string> {
+  if (!bulkApart || instance.name === EMULATOR) return {};
+  if (BULK_ONLY.includes(instance.name)) return { NICENESS: String(BULK_NICENESS) };
+  const split = BULK_APART[instance.name];
+  if (split === undefined) return {};
+  return instance.role === 'bulk'
+    ? { KAFKA_CONSUMER_GROUPS: split.bulk.join(','), NICENESS: String(BULK_NICENESS) }
+    : { KAFKA_CONSUMER_GROUPS: split.urgent.join(',') };
 }
 
 /** The webpack bundle `npm run build` leaves for an app (nest-cli.json: entry file main). */

@@ -7,6 +7,10 @@ export interface ServiceRecord {
   name: ServiceName;
   /** Which copy of the service; records written before copies existed have none: the first. */
   copy?: number;
+  /** `bulk` for the process that runs only the app's bulk consumer groups. */
+  role?: 'bulk';
+  /** Started with the app's bulk work apart (its own process, lower priority): records before that have none. */
+  bulkApart?: boolean;
   pid: number;
   port: number;
   logFile: string;
@@ -57,21 +61,25 @@ export function copyOf(record: ServiceRecord): number {
   return record.copy ?? 1;
 }
 
-/** The records of every copy of a service, first copy first. */
+export function instanceOf(record: ServiceRecord): ServiceInstance {
+  return { name: record.name, copy: copyOf(record), ...(record.role === 'bulk' && { role: 'bulk' as const }) };
+}
+
+/** The records of every copy of a service, first copy first, and of its bulk process last. */
 export function readServiceRecords(stateDir: string, service: ServiceName): ServiceRecord[] {
   const dir = servicesDir(stateDir);
   if (!existsSync(dir)) return [];
-  const own = new RegExp(`^${service}(-[0-9]+)?\\.json$`);
+  const own = new RegExp(`^${service}(-[0-9]+|-bulk)?\\.json$`);
   return readdirSync(dir)
     .filter((file) => own.test(file))
     .map((file) => readJson<ServiceRecord>(join(dir, file)))
     .filter((record): record is ServiceRecord => record !== undefined && record.name === service)
-    .sort((a, b) => copyOf(a) - copyOf(b));
+    .sort((a, b) => Number(a.role === 'bulk') - Number(b.role === 'bulk') || copyOf(a) - copyOf(b));
 }
 
 export function writeServiceRecord(stateDir: string, record: ServiceRecord): void {
   mkdirSync(servicesDir(stateDir), { recursive: true });
-  writeJsonAtomically(recordFile(stateDir, { name: record.name, copy: copyOf(record) }), record);
+  writeJsonAtomically(recordFile(stateDir, instanceOf(record)), record);
 }
 
 export function removeServiceRecord(stateDir: string, instance: ServiceInstance): void {

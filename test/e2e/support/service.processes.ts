@@ -9,6 +9,8 @@ export interface ServiceProcess {
   name: ServiceName;
   /** Which copy of the service (1 unless a harness started several) and its name: `router`, `router-2`. */
   copy: number;
+  /** `bulk` for a process that runs only its app's bulk consumer groups (id `<app>-bulk`). */
+  role?: 'bulk';
   id: string;
   port: number;
   /** http://127.0.0.1:<port> */
@@ -23,7 +25,15 @@ export interface ServiceProcess {
 }
 
 /** Starts a bundle as a child of the test process with stdout and stderr in `logFile`. */
-export function launchService(repoRoot: string, name: ServiceName, port: number, env: NodeJS.ProcessEnv, logFile: string, copy = 1): ServiceProcess {
+export function launchService(
+  repoRoot: string,
+  name: ServiceName,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  copy = 1,
+  role?: 'bulk',
+): ServiceProcess {
   const log = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -32,7 +42,7 @@ export function launchService(repoRoot: string, name: ServiceName, port: number,
     closeSync(log);
   }
   const pid = child.pid;
-  const id = instanceId({ name, copy });
+  const id = instanceId({ name, copy, role });
   if (pid === undefined) throw new Error(`could not start ${id}`);
   let gone = false;
   const exit = new Promise<void>((resolve) =>
@@ -44,6 +54,7 @@ export function launchService(repoRoot: string, name: ServiceName, port: number,
   return {
     name,
     copy,
+    ...(role && { role }),
     id,
     port,
     url: `http://127.0.0.1:${port}`,

@@ -9,7 +9,17 @@ import { tailOf } from '../../../scripts/stack/process/process.control';
 import { REPO_ROOT, StackConfig, resolveStackConfig } from '../../../scripts/stack/stack.config';
 import { bringUp } from '../../../scripts/stack/stack.up';
 import { ensureBundles } from '../../../scripts/up/build/app.bundles';
-import { EMULATOR, SERVICES, ServiceName, SluiceApp, instanceId, serviceEnv } from '../../../scripts/up/services/service.catalog';
+import {
+  BULK_APART,
+  EMULATOR,
+  SERVICES,
+  ServiceInstance,
+  ServiceName,
+  SluiceApp,
+  instanceId,
+  roleEnv,
+  serviceEnv,
+} from '../../../scripts/up/services/service.catalog';
 import { freePort } from '../../../scripts/up/services/service.health';
 import { foreignConsumers, lagsOf, positionAtEnd } from './consumer.groups';
 import { EmulatorAdmin } from './emulator.admin';
@@ -33,6 +43,11 @@ export interface HarnessOptions {
   only?: readonly ServiceName[];
   /** Copies of an app in its consumer groups (default 1): copy k is service id `<app>-<k>`. */
   copies?: Partial<Record<SluiceApp, number>>;
+  /**
+   * Run bulk work apart, as `npm run up` does: `<app>-bulk` processes for the bulk consumer groups of
+   * ingestion and router, bulk processes at a lower CPU priority. Default false: one process per copy.
+   */
+  bulkApart?: boolean;
 }
 
 export interface RawMessage {
@@ -150,9 +165,12 @@ export class SluiceHarness {
       const tapped = options.tap === false ? undefined : await TopicTap.open(kafka, { groupId: `${groupPrefix}-tap`, topics: ALL_TOPICS, fromEnd: true });
       if (tapped) cleanup.push(() => tapped.stop());
 
-      const instances = names.flatMap((name) =>
+      const instances: ServiceInstance[] = names.flatMap((name) =>
         Array.from({ length: name === EMULATOR ? 1 : (options.copies?.[name] ?? 1) }, (_, index) => ({ name, copy: index + 1 })),
       );
+      if (options.bulkApart) {
+        for (const name of names) if (name !== EMULATOR && BULK_APART[name] !== undefined) instances.push({ name, copy: 1, role: 'bulk' });
+      }
       const ports = new Map<string, number>();
       for (const instance of instances) ports.set(instanceId(instance), await freePort());
       const emulatorUrl = `http://127.0.0.1:${ports.get(EMULATOR)}`;
@@ -179,7 +197,7 @@ export class SluiceHarness {
       const services = new Map<string, ServiceProcess>();
       const envs = new Map<string, NodeJS.ProcessEnv>();
       for (const instance of instances) {
-        const { name, copy } = instance;
+        const { name, copy, role } = instance;
         const id = instanceId(instance);
         const port = ports.get(id) ?? 0;
         const env = {
@@ -190,13 +208,14 @@ export class SluiceHarness {
             port,
             logLevel: process.env.SLUICE_E2E_LOG_LEVEL || 'info',
             groupId: name === EMULATOR ? undefined : groupOf(name),
-            ...(copy > 1 && { clientId: `sluice-e2e-${id}` }),
+            ...((copy > 1 || role !== undefined) && { clientId: `sluice-e2e-${id}` }),
           }),
+          ...roleEnv(instance, options.bulkApart === true),
           ...own[name],
           ...options.env?.[name],
         };
         envs.set(id, env);
-        services.set(id, launchService(REPO_ROOT, name, port, env, join(runDir, `${id}.log`), copy));
+        services.set(id, launchService(REPO_ROOT, name, port, env, join(runDir, `${id}.log`), copy, role));
       }
       writePidFile(runDir, [...services.values()]);
       cleanup.push(() => Promise.all([...services.values()].map((service) => service.stop())));
@@ -224,9 +243,9 @@ export class SluiceHarness {
     return this.running;
   }
 
-  /** Every copy of a service, first copy first. */
+  /** Every copy of a service, first copy first (not its bulk process). */
   copiesOf(name: ServiceName): ServiceProcess[] {
-    return [...this.running.values()].filter((service) => service.name === name).sort((a, b) => a.copy - b.copy);
+    return [...this.running.values()].filter((service) => service.name === name && service.role === undefined).sort((a, b) => a.copy - b.copy);
   }
 
   /**
@@ -236,7 +255,7 @@ export class SluiceHarness {
    */
   async crashAndRestart(id: string, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
     const old = await this.crash(id);
-    const restarted = launchService(REPO_ROOT, old.name, old.port, this.envs.get(id) ?? {}, old.logFile, old.copy);
+    const restarted = launchService(REPO_ROOT, old.name, old.port, this.envs.get(id) ?? {}, old.logFile, old.copy, old.role);
     this.running.set(id, restarted);
     writePidFile(this.runDir, [...this.running.values()]);
     await awaitReady(restarted, Date.now() + readyTimeoutMs);
