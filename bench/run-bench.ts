@@ -17,6 +17,10 @@ const BENCHES: Record<string, Bench> = {
     description: 'one million embedding requests through the batch-aggregator: provider batches against the minimum, peak RSS, intake throughput against a bare kafkajs consumer',
     run: async (argv) => (await import('./batch/batch.bench')).runBatchBench(argv),
   },
+  notifier: {
+    description: 'result booking: a backlog of results booked by one result-notifier per second, against another build of it (--baseline) in the same run',
+    run: async (argv) => (await import('./notifier/notifier.bench')).runNotifierBench(argv),
+  },
   cost: {
     description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),

@@ -191,22 +191,33 @@ async function prime(harness: NotifierHarness, producer: KafkaProducer): Promise
   const resultPartitions = [...(await topicEndOffsets(harness.kafka, Topics.Results)).keys()];
   const eventPartitions = (await topicEndOffsets(harness.kafka, Topics.Events)).size;
   const tenant = randomTenant('probe');
-  const probes = new Map<string, number>();
+  const probes = new Map<string, { partition: number; round: number }>();
   let round = 0;
   await waitFor(
     async () => {
       const { rows } = await harness.db.pool.query<{ request_id: string }>('select request_id from completions where tenant = $1', [tenant]);
-      const booked = new Set(rows.map((row) => row.request_id).map((id) => probes.get(id)));
-      const seen = new Set(
-        harness.events.messages
-          .filter((message) => (JSON.parse(message.value?.toString() ?? 'null') as { tenant?: string } | null)?.tenant === tenant)
-          .map((message) => message.partition),
-      );
-      if (booked.size === resultPartitions.length && seen.size === eventPartitions) return true;
+      const booked = new Set(rows.map((row) => row.request_id));
+      const firstBookedRound = new Map<number, number>();
+      for (const id of booked) {
+        const { partition, round: probeRound } = probes.get(id)!;
+        firstBookedRound.set(partition, Math.min(probeRound, firstBookedRound.get(partition) ?? probeRound));
+      }
+      const probeEvents = harness.events.messages
+        .map((message) => ({ partition: message.partition, event: JSON.parse(message.value?.toString() ?? 'null') as { tenant?: string; requestId?: string } | null }))
+        .filter(({ event }) => event?.tenant === tenant);
+      const seen = new Set(probeEvents.map(({ partition }) => partition));
+      if (firstBookedRound.size === resultPartitions.length && seen.size === eventPartitions) {
+        // A partition is read in order, so the probes before its first booked one were skipped (sent
+        // before the group's start) and every later one will be booked: wait for those, and for their
+        // events, so no probe still in flight moves the counters the first test reads.
+        const pending = [...probes].filter(([id, probe]) => probe.round >= firstBookedRound.get(probe.partition)! && !booked.has(id));
+        const published = new Set(probeEvents.map(({ event }) => event?.requestId));
+        return pending.length === 0 && [...booked].every((id) => published.has(id));
+      }
       round += 1;
       for (const partition of resultPartitions) {
         const id = `probe-${round}-${partition}`;
-        probes.set(id, partition);
+        probes.set(id, { partition, round });
         await harness.ledger.requests.insert(requestRow(tenant, id));
         await producer.send(Topics.Results, [{ key: id, value: resultOf(tenant, id), partition }]);
       }

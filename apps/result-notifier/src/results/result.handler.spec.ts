@@ -1,18 +1,20 @@
 import { InferenceResultV1, lifecycleEventId, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
 import { sampleFailedResult, sampleResult } from '@sluice/contracts/testing/message.samples';
 import type { ProducerBatch } from '@sluice/kafka';
-import type {
-  BookingOutcome,
+import {
+  BulkBookingOutcome,
   CoalescingKey,
-  CompletionRecord,
+  FlightEnd,
   NewCacheEntry,
   NewWebhookDelivery,
+  ReleasedFlight,
   RequestRecord,
+  requestKey,
   RequestRef,
 } from '@sluice/ledger';
 import { MetricsRegistry } from '@sluice/observability';
 import pino from 'pino';
-import { ResultHandler, ResultHandling } from './result.handler';
+import { Correlation, ResultHandler, ResultHandling } from './result.handler';
 import { ResultMetrics } from './result.metrics';
 
 const NOW = new Date('2029-12-31T18:00:01.000Z');
@@ -67,52 +69,75 @@ class FakeLedger {
   readonly webhookRows = new Map<string, NewWebhookDelivery>();
   waiting: RequestRef[] = [];
   releases = 0;
+  /** Results whose booking the database refuses, as it refuses a \u0000 in jsonb. */
+  readonly refused = new Set<string>();
+  bookCalls = 0;
 
   add(record: RequestRecord): void {
-    this.requestRows.set(`${record.tenant}/${record.id}`, record);
+    this.requestRows.set(requestKey(record.tenant, record.id), record);
   }
 
-  readonly requests = { get: async (tenant: string, id: string) => this.requestRows.get(`${tenant}/${id}`) };
-
-  readonly completions = {
-    book: async (r: InferenceResultV1): Promise<BookingOutcome> => {
-      const existing = this.booked.get(`${r.tenant}/${r.id}`);
-      if (existing === undefined) {
-        this.booked.set(`${r.tenant}/${r.id}`, { resultId: r.resultId, publishedAt: null });
-        return { outcome: 'booked', resultId: r.resultId };
+  readonly requests = {
+    getMany: async (refs: ReadonlyArray<{ tenant: string; id: string }>) => {
+      const found = new Map<string, RequestRecord>();
+      for (const ref of refs) {
+        const row = this.requestRows.get(requestKey(ref.tenant, ref.id));
+        if (row) found.set(requestKey(ref.tenant, ref.id), row);
       }
-      return existing.resultId === r.resultId
-        ? { outcome: 'already-booked', resultId: r.resultId }
-        : { outcome: 'superseded', resultId: r.resultId, winnerResultId: existing.resultId };
-    },
-    get: async (tenant: string, requestId: string) => {
-      const row = this.booked.get(`${tenant}/${requestId}`);
-      return row === undefined ? undefined : ({ resultId: row.resultId, publishedAt: row.publishedAt } as CompletionRecord);
-    },
-    markPublished: async (tenant: string, requestId: string) => {
-      const row = this.booked.get(`${tenant}/${requestId}`);
-      if (row) row.publishedAt ??= NOW;
+      return found;
     },
   };
 
-  readonly cache = { put: async (entry: NewCacheEntry) => void this.cacheEntries.push(entry) };
+  readonly completions = {
+    bookMany: async (results: readonly InferenceResultV1[]): Promise<BulkBookingOutcome[]> => {
+      this.bookCalls += 1;
+      const poison = results.find((r) => this.refused.has(r.resultId));
+      if (poison) throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+      return results.map((r): BulkBookingOutcome => {
+        const existing = this.booked.get(requestKey(r.tenant, r.id));
+        if (existing === undefined) {
+          this.booked.set(requestKey(r.tenant, r.id), { resultId: r.resultId, publishedAt: null });
+          return { outcome: 'booked', resultId: r.resultId, published: false };
+        }
+        const published = existing.publishedAt !== null;
+        return existing.resultId === r.resultId
+          ? { outcome: 'already-booked', resultId: r.resultId, published }
+          : { outcome: 'superseded', resultId: r.resultId, winnerResultId: existing.resultId, published };
+      });
+    },
+    markPublishedMany: async (refs: ReadonlyArray<{ tenant: string; requestId: string }>) => {
+      for (const ref of refs) {
+        const row = this.booked.get(requestKey(ref.tenant, ref.requestId));
+        if (row) row.publishedAt ??= NOW;
+      }
+    },
+  };
+
+  readonly cache = { putMany: async (entries: readonly NewCacheEntry[]) => void this.cacheEntries.push(...entries) };
 
   readonly coalescing = {
-    release: async (_key: CoalescingKey, _leader: RequestRef, answer?: (followers: RequestRef[]) => Promise<void>) => {
-      this.releases += 1;
-      const followers = this.waiting;
-      if (answer && followers.length > 0) await answer(followers);
+    releaseMany: async (ends: readonly FlightEnd[], answer?: (released: ReleasedFlight[]) => Promise<void>) => {
+      const released: ReleasedFlight[] = ends.map((end) => ({ ...end, followers: [] }));
+      if (released.length > 0) {
+        this.releases += 1;
+        released[0].followers = this.waiting;
+      }
+      if (answer) await answer(released);
       // Like the repository's transaction: the followers are forgotten only once answered.
       this.waiting = [];
-      return followers;
+      return released;
     },
   };
 
   readonly webhookDeliveries = {
-    enqueue: async (delivery: NewWebhookDelivery) => {
-      if (this.webhookRows.has(delivery.eventId)) return false;
-      this.webhookRows.set(delivery.eventId, delivery);
-      return true;
+    enqueueMany: async (deliveries: readonly NewWebhookDelivery[]) => {
+      const queued = new Set<string>();
+      for (const delivery of deliveries) {
+        if (this.webhookRows.has(delivery.eventId)) continue;
+        this.webhookRows.set(delivery.eventId, delivery);
+        queued.add(delivery.eventId);
+      }
+      return queued;
     },
   };
 }
@@ -120,8 +145,10 @@ class FakeLedger {
 class FakeProducer {
   readonly sent: ProducerBatch[] = [];
   failures = 0;
+  sends = 0;
 
   async sendBatch(batches: readonly ProducerBatch[]): Promise<void> {
+    this.sends += 1;
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('broker unavailable');
@@ -136,6 +163,10 @@ class FakeProducer {
 
 interface Harness {
   handler: ResultHandler;
+  /** One result as a batch of one: its handling, or its failure thrown. */
+  handle(result: InferenceResultV1, correlation?: Correlation): Promise<ResultHandling>;
+  /** Results as one batch: one handling per result, a failure thrown. */
+  handleAll(results: readonly InferenceResultV1[]): Promise<ResultHandling[]>;
   ledger: FakeLedger;
   producer: FakeProducer;
   registry: MetricsRegistry;
@@ -164,7 +195,15 @@ function harness(): Harness {
     },
     { cacheTtlMs: 60_000 },
   );
-  return { handler, ledger, producer, registry, wakes: () => wakes, existingTopics };
+  const handleAll = async (results: readonly InferenceResultV1[], correlation: Correlation = {}): Promise<ResultHandling[]> => {
+    const outcomes = await handler.handleBatch(results.map((r) => ({ result: r, correlation, log: silent })));
+    return outcomes.map((outcome) => {
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    });
+  };
+  const handle = async (r: InferenceResultV1, correlation: Correlation = {}) => (await handleAll([r], correlation))[0];
+  return { handler, handle, handleAll, ledger, producer, registry, wakes: () => wakes, existingTopics };
 }
 
 async function metricValue(registry: MetricsRegistry, name: string, labels: Record<string, string>): Promise<number> {
@@ -180,13 +219,13 @@ function expectValid<T extends object>(cls: new () => T, value: unknown): T {
   return outcome.value;
 }
 
-describe('ResultHandler', () => {
+describe('ResultHandler, one result at a time', () => {
   it('delivers a first booking: a valid completed event, the replyTo copy and one queued webhook', async () => {
     const h = harness();
     h.ledger.add(requestRecord());
     const leader = result();
 
-    const handled = await h.handler.handle(leader, { correlationId: 'corr-1' }, silent);
+    const handled = await h.handle(leader, { correlationId: 'corr-1' });
 
     expect(handled).toMatchObject({ outcome: 'booked', reply: 'published', webhookQueued: true, followers: 0 });
     const [event] = h.producer.values(Topics.Events);
@@ -206,14 +245,14 @@ describe('ResultHandler', () => {
     const webhook = h.ledger.webhookRows.get(lifecycleEventId('acme', 'req-1', 'completed'));
     expect(webhook).toMatchObject({ tenant: 'acme', requestId: 'req-1', url: 'https://hooks.example.com/sluice' });
     expect(webhook?.payload).toMatchObject({ type: 'request.completed', timestamp: leader.timings.completedAt, data: { event, result: leader } });
-    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toEqual(NOW);
+    expect(h.ledger.booked.get(requestKey('acme', 'req-1'))?.publishedAt).toEqual(NOW);
     expect(h.wakes()).toBe(1);
   });
 
   it('accounts a booked completion by lane: booked, cost, realtime cost, saving and deadline attainment', async () => {
     const h = harness();
     h.ledger.add(requestRecord());
-    await h.handler.handle(result(), {}, silent);
+    await h.handle(result());
 
     expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
     expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
@@ -225,7 +264,7 @@ describe('ResultHandler', () => {
   it('emits a failed event carrying the error for a failed result', async () => {
     const h = harness();
     h.ledger.add(requestRecord({ webhookUrl: null, replyTo: null }));
-    await h.handler.handle(result({}, true), {}, silent);
+    await h.handle(result({}, true));
 
     expect(h.producer.sent.map((batch) => batch.topic)).toEqual([Topics.Events]);
     expect(expectValid(LifecycleEventV1, h.producer.values(Topics.Events)[0])).toMatchObject({
@@ -238,10 +277,10 @@ describe('ResultHandler', () => {
   it('publishes nothing for a duplicate of a published completion', async () => {
     const h = harness();
     h.ledger.add(requestRecord());
-    await h.handler.handle(result(), {}, silent);
+    await h.handle(result());
     const sentBefore = h.producer.sent.length;
 
-    const again = await h.handler.handle(result(), {}, silent);
+    const again = await h.handle(result());
 
     expect(again).toMatchObject({ outcome: 'already-booked', plan: { deliver: false } });
     expect(h.producer.sent).toHaveLength(sentBefore);
@@ -254,26 +293,26 @@ describe('ResultHandler', () => {
     const h = harness();
     h.ledger.add(requestRecord());
     h.producer.failures = 1;
-    await expect(h.handler.handle(result(), {}, silent)).rejects.toThrow('broker unavailable');
-    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toBeNull();
+    await expect(h.handle(result())).rejects.toThrow('broker unavailable');
+    expect(h.ledger.booked.get(requestKey('acme', 'req-1'))?.publishedAt).toBeNull();
 
-    const retried = await h.handler.handle(result(), {}, silent);
+    const retried = await h.handle(result());
 
     expect(retried).toMatchObject({ outcome: 'already-booked', plan: { deliver: true } });
     expect((h.producer.values(Topics.Events)[0] as LifecycleEventV1).eventId).toBe(lifecycleEventId('acme', 'req-1', 'completed'));
-    expect(h.ledger.booked.get('acme/req-1')?.publishedAt).toEqual(NOW);
+    expect(h.ledger.booked.get(requestKey('acme', 'req-1'))?.publishedAt).toEqual(NOW);
     expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
   });
 
   it('bills a superseded result and delivers nothing', async () => {
     const h = harness();
     h.ledger.add(requestRecord({ cacheKey: KEY }));
-    await h.handler.handle(result(), {}, silent);
+    await h.handle(result());
     const sentBefore = h.producer.sent.length;
     const releasesBefore = h.ledger.releases;
 
     const loser = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.2', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
-    const handled = await h.handler.handle(loser, {}, silent);
+    const handled = await h.handle(loser);
 
     expect(handled).toMatchObject({ outcome: 'superseded', followers: 0, reply: 'none', webhookQueued: false });
     expect(h.producer.sent).toHaveLength(sentBefore);
@@ -287,7 +326,7 @@ describe('ResultHandler', () => {
 
   it('neither books nor delivers a result for a request the ledger does not know', async () => {
     const h = harness();
-    const handled = await h.handler.handle(result(), {}, silent);
+    const handled = await h.handle(result());
 
     expect(handled).toEqual<ResultHandling>({ outcome: 'unknown-request' });
     expect(h.ledger.booked.size).toBe(0);
@@ -298,7 +337,7 @@ describe('ResultHandler', () => {
   it('still publishes the event when the replyTo topic does not exist', async () => {
     const h = harness();
     h.ledger.add(requestRecord({ replyTo: 'acme.missing' }));
-    const handled = await h.handler.handle(result(), {}, silent);
+    const handled = await h.handle(result());
 
     expect(handled).toMatchObject({ outcome: 'booked', reply: 'missing-topic' });
     expect(h.producer.sent.map((batch) => batch.topic)).toEqual([Topics.Events]);
@@ -309,7 +348,7 @@ describe('ResultHandler', () => {
     const h = harness();
     h.ledger.add(requestRecord({ cacheKey: KEY }));
     const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1' });
-    await h.handler.handle(leader, {}, silent);
+    await h.handle(leader);
 
     expect(h.ledger.cacheEntries).toEqual([
       {
@@ -333,7 +372,7 @@ describe('ResultHandler', () => {
     h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
     const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
 
-    const handled = await h.handler.handle(leader, {}, silent);
+    const handled = await h.handle(leader);
 
     expect(handled).toMatchObject({ outcome: 'booked', followers: 1 });
     const answers = h.producer.sent.filter((batch) => batch.topic === Topics.Results).flatMap((batch) => batch.messages);
@@ -360,7 +399,7 @@ describe('ResultHandler', () => {
     h.ledger.add(requestRecord({ id: 'req-2', cacheKey: KEY }));
     h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
 
-    await h.handler.handle(result({}, true), {}, silent);
+    await h.handle(result({}, true));
 
     expect(h.ledger.cacheEntries).toEqual([]);
     const [answer] = h.producer.values(Topics.Results);
@@ -384,11 +423,11 @@ describe('ResultHandler', () => {
     h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
     h.producer.failures = 1;
 
-    await expect(h.handler.handle(result(), {}, silent)).rejects.toThrow('broker unavailable');
+    await expect(h.handle(result())).rejects.toThrow('broker unavailable');
     expect(h.ledger.waiting).toHaveLength(1);
     expect(h.producer.sent).toEqual([]);
 
-    await h.handler.handle(result(), {}, silent);
+    await h.handle(result());
     expect(h.ledger.waiting).toEqual([]);
     expect(h.producer.values(Topics.Results)).toHaveLength(1);
     expect(h.producer.values(Topics.Events)).toHaveLength(1);
@@ -397,10 +436,117 @@ describe('ResultHandler', () => {
   it('never caches or releases for a result of the cache lane', async () => {
     const h = harness();
     h.ledger.add(requestRecord({ cacheKey: KEY }));
-    await h.handler.handle(result({ lane: 'cache', resultId: 'acme.req-1.cache.1', cost: { usd: 0, realtimeUsd: 0.0001, savedUsd: 0.0001 } }), {}, silent);
+    await h.handle(result({ lane: 'cache', resultId: 'acme.req-1.cache.1', cost: { usd: 0, realtimeUsd: 0.0001, savedUsd: 0.0001 } }));
 
     expect(h.ledger.cacheEntries).toEqual([]);
     expect(h.ledger.releases).toBe(0);
     expect(h.producer.values(Topics.Events)).toHaveLength(1);
+  });
+});
+
+describe('ResultHandler, a batch at a time', () => {
+  function requests(h: Harness, ids: string[], overrides: Partial<RequestRecord> = {}): void {
+    for (const id of ids) h.ledger.add(requestRecord({ id, ...overrides }));
+  }
+
+  function resultFor(id: string, overrides: Record<string, unknown> = {}): InferenceResultV1 {
+    return result({ id, resultId: `acme.${id}.batch.1`, ...overrides });
+  }
+
+  it('books a mixed batch in one booking and publishes everything it delivers in one producer send', async () => {
+    const h = harness();
+    requests(h, ['req-1', 'req-2', 'req-3']);
+    h.ledger.add(requestRecord({ id: 'req-4', replyTo: null, webhookUrl: null }));
+    const batch = [resultFor('req-1'), resultFor('req-2'), resultFor('req-unknown'), resultFor('req-3'), result({ id: 'req-4', resultId: 'acme.req-4.batch.1' }, true)];
+
+    const handled = await h.handleAll(batch);
+
+    expect(handled.map((handling) => handling.outcome)).toEqual(['booked', 'booked', 'unknown-request', 'booked', 'booked']);
+    expect(h.ledger.bookCalls).toBe(1);
+    expect(h.producer.sends).toBe(1);
+    expect(h.producer.values(Topics.Events).map((event) => (event as LifecycleEventV1).requestId)).toEqual(['req-1', 'req-2', 'req-3', 'req-4']);
+    expect((h.producer.values(Topics.Events)[3] as LifecycleEventV1).type).toBe('failed');
+    expect(h.producer.values('acme.replies')).toEqual([batch[0], batch[1], batch[3]]);
+    expect([...h.ledger.webhookRows.values()].map((row) => row.requestId)).toEqual(['req-1', 'req-2', 'req-3']);
+    expect([...h.ledger.booked.values()].every((row) => row.publishedAt !== null)).toBe(true);
+    expect(h.wakes()).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(3);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'batch', reason: 'unknown-request' })).toBe(1);
+  });
+
+  it('delivers a result redelivered within its own batch once, and counts the copy a duplicate', async () => {
+    const h = harness();
+    requests(h, ['req-1']);
+
+    const handled = await h.handleAll([resultFor('req-1'), resultFor('req-1')]);
+
+    expect(handled).toMatchObject([
+      { outcome: 'booked', plan: { deliver: true } },
+      { outcome: 'already-booked', plan: { deliver: false }, reply: 'none', webhookQueued: false },
+    ]);
+    expect(h.producer.values(Topics.Events)).toHaveLength(1);
+    expect(h.producer.values('acme.replies')).toHaveLength(1);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'batch', reason: 'duplicate' })).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+  });
+
+  it('delivers the first of two results of one request in a batch and bills the other', async () => {
+    const h = harness();
+    requests(h, ['req-1'], { cacheKey: KEY });
+    const late = resultFor('req-1');
+    const escalated = result({ id: 'req-1', lane: 'realtime', resultId: 'acme.req-1.realtime.2', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
+
+    const handled = await h.handleAll([late, escalated]);
+
+    expect(handled.map((handling) => handling.outcome)).toEqual(['booked', 'superseded']);
+    expect(h.producer.values(Topics.Events)).toMatchObject([{ resultId: late.resultId }]);
+    expect(h.ledger.cacheEntries.map((entry) => (entry.result as { resultId: string }).resultId)).toEqual([late.resultId]);
+    expect(h.ledger.releases).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'realtime', reason: 'superseded' })).toBe(1);
+  });
+
+  it('re-publishes, with the same ids, the unpublished completions of a batch that failed after booking', async () => {
+    const h = harness();
+    requests(h, ['req-1', 'req-2']);
+    const batch = [resultFor('req-1'), resultFor('req-2')];
+    h.producer.failures = 1;
+    await expect(h.handleAll(batch)).rejects.toThrow('broker unavailable');
+
+    const retried = await h.handleAll(batch);
+
+    expect(retried).toMatchObject([
+      { outcome: 'already-booked', plan: { deliver: true } },
+      { outcome: 'already-booked', plan: { deliver: true } },
+    ]);
+    expect(h.producer.values(Topics.Events).map((event) => (event as LifecycleEventV1).eventId)).toEqual([
+      lifecycleEventId('acme', 'req-1', 'completed'),
+      lifecycleEventId('acme', 'req-2', 'completed'),
+    ]);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(2);
+  });
+
+  it('fails a result the ledger refuses alone, and handles the rest of its batch', async () => {
+    const h = harness();
+    requests(h, ['req-1', 'req-2', 'req-3', 'req-4', 'req-5']);
+    const batch = ['req-1', 'req-2', 'req-3', 'req-4', 'req-5'].map((id) => resultFor(id));
+    h.ledger.refused.add(batch[3].resultId);
+
+    const outcomes = await h.handler.handleBatch(batch.map((r) => ({ result: r, correlation: {}, log: silent })));
+
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false, true]);
+    expect(outcomes[3]).toMatchObject({ ok: false, error: { code: '22P05' } });
+    expect([...h.ledger.booked.keys()].sort()).toEqual(['req-1', 'req-2', 'req-3', 'req-5'].map((id) => requestKey('acme', id)));
+    expect(h.producer.values(Topics.Events)).toHaveLength(4);
+  });
+
+  it('fails every result of a batch alike when the broker is down, without splitting it', async () => {
+    const h = harness();
+    requests(h, ['req-1', 'req-2', 'req-3']);
+    h.producer.failures = 1;
+
+    const outcomes = await h.handler.handleBatch(['req-1', 'req-2', 'req-3'].map((id) => ({ result: resultFor(id), correlation: {}, log: silent })));
+
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([false, false, false]);
+    expect(h.producer.sends).toBe(1);
   });
 });

@@ -1,13 +1,17 @@
 import { InferenceResultV1, messageKey, Topics } from '@sluice/contracts';
 import type { ProducerBatch, ProducerMessage } from '@sluice/kafka';
-import type {
+import {
   BookingOutcome,
+  BulkBookingOutcome,
   CacheRepository,
-  CoalescingKey,
   CoalescingRepository,
   CompletionsRepository,
+  FlightEnd,
+  NewCacheEntry,
+  NewWebhookDelivery,
+  ReleasedFlight,
   RequestRecord,
-  RequestRef,
+  requestKey,
   RequestsRepository,
   WebhookDeliveriesRepository,
 } from '@sluice/ledger';
@@ -15,7 +19,8 @@ import type { Logger } from 'pino';
 import { webhookPayload } from '../webhooks/webhook.payload';
 import { completionEvent } from './completion.event';
 import { followerResult } from './follower.result';
-import { planResult, ResultPlan } from './result.plan';
+import { isolateFailures, ItemOutcome } from './poison';
+import { planBatch, ResultPlan } from './result.plan';
 import { ResultMetrics } from './result.metrics';
 
 /** The correlation headers of the consumed result, carried onto what it causes. */
@@ -24,12 +29,20 @@ export interface Correlation {
   traceparent?: string;
 }
 
+/** One consumed result, with what its message said around it. */
+export interface IncomingResult {
+  result: InferenceResultV1;
+  correlation: Correlation;
+  /** Bound to the result's message (topic, partition, offset, request, tenant). */
+  log: Logger;
+}
+
 export interface ResultHandlerDependencies {
-  requests: Pick<RequestsRepository, 'get'>;
-  completions: Pick<CompletionsRepository, 'book' | 'get' | 'markPublished'>;
-  cache: Pick<CacheRepository, 'put'>;
-  coalescing: Pick<CoalescingRepository, 'release'>;
-  webhookDeliveries: Pick<WebhookDeliveriesRepository, 'enqueue'>;
+  requests: Pick<RequestsRepository, 'getMany'>;
+  completions: Pick<CompletionsRepository, 'bookMany' | 'markPublishedMany'>;
+  cache: Pick<CacheRepository, 'putMany'>;
+  coalescing: Pick<CoalescingRepository, 'releaseMany'>;
+  webhookDeliveries: Pick<WebhookDeliveriesRepository, 'enqueueMany'>;
   producer: { sendBatch(batches: readonly ProducerBatch[]): Promise<unknown> };
   replyTopics: { exists(topic: string): Promise<boolean> };
   /** Tells the webhook loop a delivery was queued, so it does not wait for its next poll. */
@@ -61,11 +74,22 @@ export type CachedAnswer = {
   model: string;
 };
 
+/** A result of the batch whose request the ledger knows, with how it was booked and what to do. */
+interface Booked {
+  index: number;
+  incoming: IncomingResult;
+  request: RequestRecord;
+  booking: BulkBookingOutcome;
+  plan: ResultPlan;
+}
+
 /**
- * Finishes a request from its result: books it once, caches the answer and answers the identical
- * requests that waited on it, then publishes the completion (event, replyTo copy, webhook). Every
- * step is idempotent and keyed by stable ids, and the completion is marked published last, so
- * handling the same result again after a failure anywhere finishes the job without doing it twice.
+ * Finishes requests from their results, a batch at a time, in a fixed number of round trips
+ * whatever the batch's size: reads the requests, books the results (once per request), caches the
+ * answers and answers the identical requests that waited on them, publishes the completions
+ * (events, replyTo copies: one producer send), queues their webhooks, then marks them published.
+ * Every step is idempotent and keyed by stable ids, and completions are marked published last, so
+ * handling the same results again after a failure anywhere finishes the job without doing it twice.
  */
 export class ResultHandler {
   private readonly clock: () => Date;
@@ -77,32 +101,78 @@ export class ResultHandler {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  async handle(result: InferenceResultV1, correlation: Correlation, log: Logger): Promise<ResultHandling> {
-    const request = await this.deps.requests.get(result.tenant, result.id);
-    if (request === undefined) {
-      // Ingestion records every request before it can reach a lane, so this result comes from
-      // elsewhere (another environment sharing the broker): booking it would invent a request.
-      this.deps.metrics.skipped(result.lane, 'unknown-request');
-      log.warn({ resultId: result.resultId, lane: result.lane }, 'result for a request the ledger does not know; not booked');
-      return { outcome: 'unknown-request' };
-    }
-    const booking = await this.deps.completions.book(result);
-    const published = booking.outcome === 'already-booked' && (await this.isPublished(result));
-    const plan = planResult(booking.outcome, { published, cacheable: request.cacheKey !== null, lane: result.lane, status: result.status });
-    this.account(result, plan);
-
-    if (plan.cache && request.cacheKey) await this.cacheAnswer(request.cacheKey, result);
-    const followers = plan.answerFollowers && request.cacheKey ? await this.releaseFollowers(request.cacheKey, result, log) : 0;
-    const delivered = plan.deliver ? await this.deliver(result, request, correlation) : { reply: 'none' as const, webhookQueued: false };
-    if (delivered.reply === 'missing-topic') {
-      log.warn({ replyTo: request.replyTo }, 'replyTo topic does not exist; the result was not copied there');
-    }
-    return { outcome: booking.outcome, plan, followers, ...delivered };
+  /**
+   * One outcome per result, in order. A failure one result may cause (a value the ledger refuses)
+   * fails that result alone; the others are handled. A failure of the ledger or the broker fails all.
+   */
+  async handleBatch(batch: readonly IncomingResult[]): Promise<Array<ItemOutcome<ResultHandling>>> {
+    return isolateFailures(batch, (part) => this.handleAll(part));
   }
 
-  private async isPublished(result: InferenceResultV1): Promise<boolean> {
-    const completion = await this.deps.completions.get(result.tenant, result.id);
-    return completion?.publishedAt !== null && completion?.publishedAt !== undefined;
+  private async handleAll(batch: readonly IncomingResult[]): Promise<ResultHandling[]> {
+    const handlings: ResultHandling[] = new Array(batch.length);
+    const requests = await this.deps.requests.getMany(batch.map(({ result }) => ({ tenant: result.tenant, id: result.id })));
+    const known: Array<{ index: number; incoming: IncomingResult; request: RequestRecord }> = [];
+    batch.forEach((incoming, index) => {
+      const request = requests.get(requestKey(incoming.result.tenant, incoming.result.id));
+      if (request !== undefined) {
+        known.push({ index, incoming, request });
+        return;
+      }
+      // Ingestion records every request before it can reach a lane, so this result comes from
+      // elsewhere (another environment sharing the broker): booking it would invent a request.
+      const { result, log } = incoming;
+      this.deps.metrics.skipped(result.lane, 'unknown-request');
+      log.warn({ resultId: result.resultId, lane: result.lane }, 'result for a request the ledger does not know; not booked');
+      handlings[index] = { outcome: 'unknown-request' };
+    });
+    if (known.length === 0) return handlings;
+
+    const bookings = await this.deps.completions.bookMany(known.map(({ incoming }) => incoming.result));
+    const plans = planBatch(
+      known.map(({ incoming: { result }, request }, i) => ({
+        requestKey: requestKey(result.tenant, result.id),
+        outcome: bookings[i].outcome,
+        facts: { published: bookings[i].published, cacheable: request.cacheKey !== null, lane: result.lane, status: result.status },
+      })),
+    );
+    const booked: Booked[] = known.map((entry, i) => ({ ...entry, booking: bookings[i], plan: plans[i] }));
+    for (const { incoming, plan } of booked) this.account(incoming.result, plan);
+
+    await this.deps.cache.putMany(booked.filter(({ plan, request }) => plan.cache && request.cacheKey !== null).map((b) => this.cacheEntry(b)));
+    const deliveries = await this.deliveries(booked.filter(({ plan }) => plan.deliver));
+    const ends: FlightEnd[] = booked
+      .filter(({ plan, request }) => plan.answerFollowers && request.cacheKey !== null)
+      .map(({ incoming: { result }, request }) => ({ key: request.cacheKey!, leader: { tenant: result.tenant, requestId: result.id } }));
+    // The followers' results go back to the results topic and through this handler like any other,
+    // so they are booked and delivered the same way. They are produced inside the release, before
+    // it commits, so a failure here leaves the followers waiting for the next try, not forgotten.
+    const released = await this.deps.coalescing.releaseMany(ends, async (flights) => {
+      const answers = await this.followerAnswers(flights, booked);
+      const batches = answers.length > 0 ? [{ topic: Topics.Results, messages: answers }, ...deliveries.batches] : deliveries.batches;
+      if (batches.length > 0) await this.deps.producer.sendBatch(batches);
+    });
+    // False for an event queued before (a repeat): the queued delivery carries on as it was.
+    const queued = await this.deps.webhookDeliveries.enqueueMany(deliveries.webhooks);
+    await this.deps.completions.markPublishedMany(
+      booked.filter(({ plan }) => plan.deliver).map(({ incoming: { result } }) => ({ tenant: result.tenant, requestId: result.id })),
+    );
+    if (queued.size > 0) this.deps.webhooks.wake();
+
+    const followersOf = new Map(released.map((flight) => [requestKey(flight.leader.tenant, flight.leader.requestId), flight.followers.length]));
+    for (const { index, incoming, booking, plan } of booked) {
+      const { result } = incoming;
+      const reply = plan.deliver ? (deliveries.replies.get(index) ?? 'none') : 'none';
+      const eventId = plan.deliver ? deliveries.eventIds.get(index) : undefined;
+      handlings[index] = {
+        outcome: booking.outcome,
+        plan,
+        followers: plan.answerFollowers ? (followersOf.get(requestKey(result.tenant, result.id)) ?? 0) : 0,
+        reply,
+        webhookQueued: eventId !== undefined && queued.has(eventId),
+      };
+    }
+    return handlings;
   }
 
   private account(result: InferenceResultV1, plan: ResultPlan): void {
@@ -111,14 +181,10 @@ export class ResultHandler {
     else if (!plan.deliver) this.deps.metrics.skipped(result.lane, 'duplicate');
   }
 
-  private async cacheAnswer(key: CoalescingKey, result: InferenceResultV1): Promise<void> {
-    const answer: CachedAnswer = {
-      resultId: result.resultId,
-      response: result.response ?? {},
-      usage: result.usage,
-      model: result.model,
-    };
-    await this.deps.cache.put({
+  private cacheEntry({ incoming: { result }, request }: Booked): NewCacheEntry {
+    const key = request.cacheKey!;
+    const answer: CachedAnswer = { resultId: result.resultId, response: result.response ?? {}, usage: result.usage, model: result.model };
+    return {
       tenant: key.scope,
       contentHash: key.contentHash,
       provider: result.provider,
@@ -126,59 +192,71 @@ export class ResultHandler {
       result: answer,
       sourceRequestId: result.id,
       expiresAt: new Date(this.clock().getTime() + this.settings.cacheTtlMs),
-    });
+    };
   }
 
-  /**
-   * The followers' results go back to the results topic and through this handler like any other,
-   * so they are booked and delivered the same way. They are produced inside the release, before it
-   * commits, so a failure here leaves the followers waiting for the next try rather than forgotten.
-   */
-  private async releaseFollowers(key: CoalescingKey, leader: InferenceResultV1, log: Logger): Promise<number> {
-    const released = await this.deps.coalescing.release(key, { tenant: leader.tenant, requestId: leader.id }, async (followers) => {
-      const completedAt = this.clock();
-      const messages: ProducerMessage[] = [];
-      for (const ref of followers) {
-        const follower = await this.deps.requests.get(ref.tenant, ref.requestId);
+  /** The released followers' answers, from their leaders' results; followers are read in one go. */
+  private async followerAnswers(flights: readonly ReleasedFlight[], booked: readonly Booked[]): Promise<ProducerMessage[]> {
+    const refs = flights.flatMap((flight) => flight.followers);
+    if (refs.length === 0) return [];
+    const leaders = new Map(booked.map((b) => [requestKey(b.incoming.result.tenant, b.incoming.result.id), b]));
+    const followers = await this.deps.requests.getMany(refs.map((ref) => ({ tenant: ref.tenant, id: ref.requestId })));
+    const completedAt = this.clock();
+    const messages: ProducerMessage[] = [];
+    for (const flight of flights) {
+      const leader = leaders.get(requestKey(flight.leader.tenant, flight.leader.requestId));
+      if (leader === undefined) continue;
+      for (const ref of flight.followers) {
+        const follower = followers.get(requestKey(ref.tenant, ref.requestId));
         if (follower === undefined) {
-          log.warn({ follower: ref }, 'coalesced follower is not in the ledger; nothing to answer');
+          leader.incoming.log.warn({ follower: ref }, 'coalesced follower is not in the ledger; nothing to answer');
           continue;
         }
-        messages.push({ key: messageKey(follower.id), value: followerResult(leader, follower, completedAt), requestId: follower.id });
+        messages.push({ key: messageKey(follower.id), value: followerResult(leader.incoming.result, follower, completedAt), requestId: follower.id });
       }
-      if (messages.length > 0) await this.deps.producer.sendBatch([{ topic: Topics.Results, messages }]);
-    });
-    if (released.length > 0) log.info({ followers: released.map((ref: RequestRef) => ref.requestId) }, 'answered coalesced followers');
-    return released.length;
+      if (flight.followers.length > 0) {
+        leader.incoming.log.info({ followers: flight.followers.map((ref) => ref.requestId) }, 'answered coalesced followers');
+      }
+    }
+    return messages;
   }
 
-  private async deliver(
-    result: InferenceResultV1,
-    request: RequestRecord,
-    correlation: Correlation,
-  ): Promise<{ reply: ReplyOutcome; webhookQueued: boolean }> {
-    const event = completionEvent(result);
-    const headers = { requestId: result.id, ...correlation };
-    const batches: ProducerBatch[] = [{ topic: Topics.Events, messages: [{ key: messageKey(result.id), value: event, ...headers }] }];
-    let reply: ReplyOutcome = 'none';
-    if (request.replyTo !== null) {
-      reply = (await this.deps.replyTopics.exists(request.replyTo)) ? 'published' : 'missing-topic';
-      if (reply === 'published') batches.push({ topic: request.replyTo, messages: [{ key: messageKey(result.id), value: result, ...headers }] });
-      else this.deps.metrics.replyTopicMissing();
+  /** The events, replyTo copies (one producer batch per topic) and webhooks of the delivered results. */
+  private async deliveries(delivered: readonly Booked[]): Promise<{
+    batches: ProducerBatch[];
+    webhooks: NewWebhookDelivery[];
+    replies: Map<number, ReplyOutcome>;
+    eventIds: Map<number, string>;
+  }> {
+    const byTopic = new Map<string, ProducerMessage[]>();
+    const add = (topic: string, message: ProducerMessage): void => {
+      const messages = byTopic.get(topic);
+      if (messages === undefined) byTopic.set(topic, [message]);
+      else messages.push(message);
+    };
+    const webhooks: NewWebhookDelivery[] = [];
+    const replies = new Map<number, ReplyOutcome>();
+    const eventIds = new Map<number, string>();
+    for (const { index, incoming, request } of delivered) {
+      const { result, correlation, log } = incoming;
+      const event = completionEvent(result);
+      eventIds.set(index, event.eventId);
+      const headers = { requestId: result.id, ...correlation };
+      add(Topics.Events, { key: messageKey(result.id), value: event, ...headers });
+      if (request.replyTo !== null) {
+        const exists = await this.deps.replyTopics.exists(request.replyTo);
+        replies.set(index, exists ? 'published' : 'missing-topic');
+        if (exists) add(request.replyTo, { key: messageKey(result.id), value: result, ...headers });
+        else {
+          this.deps.metrics.replyTopicMissing();
+          log.warn({ replyTo: request.replyTo }, 'replyTo topic does not exist; the result was not copied there');
+        }
+      }
+      if (request.webhookUrl !== null) {
+        webhooks.push({ eventId: event.eventId, tenant: result.tenant, requestId: result.id, url: request.webhookUrl, payload: webhookPayload(event, result) });
+      }
     }
-    await this.deps.producer.sendBatch(batches);
-    // False when this event was queued before (a repeat): the queued delivery carries on as it was.
-    const webhookQueued =
-      request.webhookUrl !== null &&
-      (await this.deps.webhookDeliveries.enqueue({
-        eventId: event.eventId,
-        tenant: result.tenant,
-        requestId: result.id,
-        url: request.webhookUrl,
-        payload: webhookPayload(event, result),
-      }));
-    await this.deps.completions.markPublished(result.tenant, result.id);
-    if (webhookQueued) this.deps.webhooks.wake();
-    return { reply, webhookQueued };
+    const batches = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return { batches, webhooks, replies, eventIds };
   }
 }

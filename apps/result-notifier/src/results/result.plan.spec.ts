@@ -1,4 +1,4 @@
-import { planResult, ResultFacts } from './result.plan';
+import { planBatch, planResult, ResultFacts } from './result.plan';
 
 const providerAnswer: ResultFacts = { published: false, cacheable: true, lane: 'realtime', status: 'succeeded' };
 
@@ -51,5 +51,31 @@ describe('planResult', () => {
     for (const facts of [providerAnswer, { ...providerAnswer, published: true }, { ...providerAnswer, status: 'failed' as const }]) {
       expect(planResult('superseded', facts)).toEqual({ deliver: false, cache: false, answerFollowers: false, account: 'bill' });
     }
+  });
+});
+
+describe('planBatch', () => {
+  const entry = (requestKey: string, outcome: 'booked' | 'already-booked' | 'superseded', published = false) => ({
+    requestKey,
+    outcome,
+    facts: { ...providerAnswer, published },
+  });
+
+  it('plans each request of a batch as planResult does', () => {
+    expect(planBatch([entry('a', 'booked'), entry('b', 'already-booked', true), entry('c', 'superseded')])).toEqual([
+      planResult('booked', providerAnswer),
+      planResult('already-booked', { ...providerAnswer, published: true }),
+      planResult('superseded', providerAnswer),
+    ]);
+  });
+
+  it('delivers a request once when the batch holds its result twice, unpublished', () => {
+    const plans = planBatch([entry('a', 'already-booked'), entry('b', 'booked'), entry('a', 'already-booked')]);
+    expect(plans.map((plan) => plan.deliver)).toEqual([true, true, false]);
+    expect(plans[2]).toEqual({ deliver: false, cache: false, answerFollowers: false, account: 'none' });
+  });
+
+  it('still bills a losing result that follows the winner in the same batch', () => {
+    expect(planBatch([entry('a', 'booked'), entry('a', 'superseded')]).map((plan) => plan.account)).toEqual(['completion', 'bill']);
   });
 });

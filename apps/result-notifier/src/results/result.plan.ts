@@ -42,3 +42,27 @@ export function planResult(outcome: BookingOutcome['outcome'], facts: ResultFact
     account: outcome === 'booked' ? 'completion' : 'none',
   };
 }
+
+/** One booked result of a batch, in consumption order, with what planResult needs. */
+export interface BatchEntry {
+  /** The request the result answers (tenant and id). */
+  requestKey: string;
+  outcome: BookingOutcome['outcome'];
+  facts: ResultFacts;
+}
+
+/**
+ * planResult for every result of a batch. The same request can appear twice in one batch (a
+ * redelivered result, a late batch result beside its escalated realtime answer): the first of
+ * them to be delivered is the completion, and a later one that is the same booked result is a
+ * duplicate of it, as it would be had it come after the first was published.
+ */
+export function planBatch(entries: readonly BatchEntry[]): ResultPlan[] {
+  const delivering = new Set<string>();
+  return entries.map((entry) => {
+    const published = entry.facts.published || delivering.has(entry.requestKey);
+    const plan = planResult(entry.outcome, { ...entry.facts, published });
+    if (plan.deliver) delivering.add(entry.requestKey);
+    return plan;
+  });
+}

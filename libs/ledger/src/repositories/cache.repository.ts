@@ -70,6 +70,33 @@ export class CacheRepository {
     );
   }
 
+  /**
+   * `put` for many entries in one statement. Of several entries for the same content, the last
+   * wins, as consecutive puts would; entries are written in key order so concurrent calls cannot
+   * deadlock. Callers bound the number of entries.
+   */
+  async putMany(entries: readonly NewCacheEntry[]): Promise<void> {
+    const latest = new Map(entries.map((entry) => [`${entry.tenant}\u0000${entry.contentHash}`, entry]));
+    const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `insert into cache_entries (tenant, content_hash, provider, model, result, source_request_id, expires_at)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[])
+       on conflict (tenant, content_hash) do update
+         set result = excluded.result, source_request_id = excluded.source_request_id, model = excluded.model,
+             expires_at = excluded.expires_at, created_at = now(), hits = 0`,
+      [
+        rows.map((entry) => entry.tenant),
+        rows.map((entry) => entry.contentHash),
+        rows.map((entry) => entry.provider),
+        rows.map((entry) => entry.model),
+        rows.map((entry) => JSON.stringify(entry.result)),
+        rows.map((entry) => entry.sourceRequestId),
+        rows.map((entry) => new Date(entry.expiresAt)),
+      ],
+    );
+  }
+
   /** Deletes up to `limit` expired entries; call repeatedly until it returns less than the limit. */
   async deleteExpired(now: Date = new Date(), limit = 10_000): Promise<number> {
     const { rowCount } = await this.pool.query(

@@ -17,6 +17,24 @@ export type ClaimOutcome =
   | { role: 'follower'; leader: RequestRef }
   | { role: 'cached'; result: Record<string, unknown>; sourceRequestId: string };
 
+/** A leader whose flight is ending, under the key it was claimed with. */
+export interface FlightEnd {
+  key: CoalescingKey;
+  leader: RequestRef;
+}
+
+/** A released flight: its leader, and the followers to answer with the leader's result. */
+export interface ReleasedFlight extends FlightEnd {
+  followers: RequestRef[];
+}
+
+interface InflightKeyRow {
+  scope: string;
+  content_hash: string;
+  leader_tenant: string;
+  leader_request_id: string;
+}
+
 interface InflightRow {
   leader_tenant: string;
   leader_request_id: string;
@@ -97,6 +115,52 @@ export class CoalescingRepository {
       );
       const released = followers.rows.map((row) => ({ tenant: row.tenant, requestId: row.request_id }));
       if (answer !== undefined && released.length > 0) await answer(released);
+      return released;
+    });
+  }
+
+  /**
+   * `release` for many leaders in one transaction of two statements. Only flights still led by the
+   * given leader are released (the others come back absent). `answer`, when given, runs inside the
+   * transaction with every released flight (possibly none) before it commits, with release's
+   * guarantee: if it throws, nothing is released.
+   */
+  async releaseMany(ends: readonly FlightEnd[], answer?: (released: ReleasedFlight[]) => Promise<void>): Promise<ReleasedFlight[]> {
+    if (ends.length === 0) {
+      if (answer !== undefined) await answer([]);
+      return [];
+    }
+    return withTransaction(this.pool, async (client) => {
+      const ended = await client.query<InflightKeyRow>(
+        `delete from inflight_requests i
+          using unnest($1::text[], $2::text[], $3::text[], $4::text[]) as k(scope, content_hash, leader_tenant, leader_request_id)
+          where i.scope = k.scope and i.content_hash = k.content_hash
+            and i.leader_tenant = k.leader_tenant and i.leader_request_id = k.leader_request_id
+          returning i.scope, i.content_hash, i.leader_tenant, i.leader_request_id`,
+        [ends.map((e) => e.key.scope), ends.map((e) => e.key.contentHash), ends.map((e) => e.leader.tenant), ends.map((e) => e.leader.requestId)],
+      );
+      const flights = new Map<string, ReleasedFlight>();
+      for (const row of ended.rows) {
+        flights.set(`${row.scope}\u0000${row.content_hash}`, {
+          key: { scope: row.scope, contentHash: row.content_hash },
+          leader: { tenant: row.leader_tenant, requestId: row.leader_request_id },
+          followers: [],
+        });
+      }
+      if (flights.size > 0) {
+        const keys = [...flights.values()].map((flight) => flight.key);
+        const followers = await client.query<{ tenant: string; request_id: string; scope: string; content_hash: string }>(
+          `delete from coalesced_requests c using unnest($1::text[], $2::text[]) as k(scope, content_hash)
+            where c.scope = k.scope and c.content_hash = k.content_hash
+            returning c.tenant, c.request_id, c.scope, c.content_hash`,
+          [keys.map((key) => key.scope), keys.map((key) => key.contentHash)],
+        );
+        for (const row of followers.rows) {
+          flights.get(`${row.scope}\u0000${row.content_hash}`)?.followers.push({ tenant: row.tenant, requestId: row.request_id });
+        }
+      }
+      const released = [...flights.values()];
+      if (answer !== undefined) await answer(released);
       return released;
     });
   }

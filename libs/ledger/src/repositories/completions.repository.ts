@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
 import { InferenceResultV1, Lane, Provider } from '@sluice/contracts';
 import { withTransaction } from '../client/database.pool';
-import { toNumber } from './row.mapping';
+import { requestKey } from './requests.repository';
+import { chunks, toNumber } from './row.mapping';
 
 /**
  * `booked`: this result is the request's completion, deliver it. `already-booked`: this very result
@@ -12,6 +13,17 @@ export type BookingOutcome =
   | { outcome: 'booked'; resultId: string }
   | { outcome: 'already-booked'; resultId: string }
   | { outcome: 'superseded'; resultId: string; winnerResultId: string };
+
+/** How bookMany booked one result: as book() would, and whether the request's completion was published before the call. */
+export type BulkBookingOutcome = BookingOutcome & { published: boolean };
+
+// Rows per markPublishedMany statement: bounds one statement's array and the locks it holds.
+const PUBLISH_CHUNK = 1_000;
+
+function compareResults(a: InferenceResultV1, b: InferenceResultV1): number {
+  if (a.tenant !== b.tenant) return a.tenant < b.tenant ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 export interface CompletionRecord {
   tenant: string;
@@ -198,6 +210,138 @@ export class CompletionsRepository {
       tenant,
       requestId,
     ]);
+  }
+
+  /**
+   * `book` for many results in one transaction of four statements, whatever their number (callers
+   * bound it). Outcomes come back in input order. Of several results of one request in the call,
+   * the first (in input order) is the one that may claim the completion; the others are
+   * `already-booked` (the same result) or `superseded` against whichever won. Rows are written in
+   * key order, so concurrent calls with overlapping requests wait on each other instead of
+   * deadlocking, and exactly one of them books each request.
+   */
+  async bookMany(results: readonly InferenceResultV1[]): Promise<BulkBookingOutcome[]> {
+    if (results.length === 0) return [];
+    const firstOf = new Map<string, number>();
+    results.forEach((result, index) => {
+      const key = requestKey(result.tenant, result.id);
+      if (!firstOf.has(key)) firstOf.set(key, index);
+    });
+    const claimants = [...firstOf.values()].map((index) => results[index]!).sort(compareResults);
+    const recorded = [...new Map(results.map((result) => [result.resultId, result])).values()].sort((a, b) =>
+      a.resultId < b.resultId ? -1 : a.resultId > b.resultId ? 1 : 0,
+    );
+    return withTransaction(this.pool, async (client) => {
+      const column = <T>(rows: readonly InferenceResultV1[], pick: (result: InferenceResultV1) => T): T[] => rows.map(pick);
+      await client.query(
+        `insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
+                                      output_tokens, cached_input_tokens, cost_usd, error_code, provider_request_id, completed_at)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[],
+                              $9::integer[], $10::integer[], $11::numeric[], $12::text[], $13::text[], $14::timestamptz[])
+         on conflict (result_id) do nothing`,
+        [
+          column(recorded, (r) => r.resultId),
+          column(recorded, (r) => r.tenant),
+          column(recorded, (r) => r.id),
+          column(recorded, (r) => r.status),
+          column(recorded, (r) => r.lane),
+          column(recorded, (r) => r.provider),
+          column(recorded, (r) => r.model),
+          column(recorded, (r) => r.usage.inputTokens),
+          column(recorded, (r) => r.usage.outputTokens),
+          column(recorded, (r) => r.usage.cachedInputTokens ?? 0),
+          column(recorded, (r) => r.cost.usd),
+          column(recorded, (r) => r.error?.code ?? null),
+          column(recorded, (r) => r.error?.providerRequestId ?? null),
+          column(recorded, (r) => r.timings.completedAt),
+        ],
+      );
+      const claimed = await client.query<{ tenant: string; request_id: string }>(
+        `insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
+                                  saved_usd, received_at, completed_at, deadline, deadline_met, result)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[],
+                              $9::numeric[], $10::numeric[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
+                              $14::boolean[], $15::jsonb[])
+         on conflict (tenant, request_id) do nothing
+         returning tenant, request_id`,
+        [
+          column(claimants, (r) => r.tenant),
+          column(claimants, (r) => r.id),
+          column(claimants, (r) => r.resultId),
+          column(claimants, (r) => r.status),
+          column(claimants, (r) => r.lane),
+          column(claimants, (r) => r.provider),
+          column(claimants, (r) => r.model),
+          column(claimants, (r) => r.cost.usd),
+          column(claimants, (r) => r.cost.realtimeUsd),
+          column(claimants, (r) => r.cost.savedUsd),
+          column(claimants, (r) => r.timings.receivedAt),
+          column(claimants, (r) => r.timings.completedAt),
+          column(claimants, (r) => r.deadline ?? null),
+          column(claimants, (r) => r.deadlineMet ?? null),
+          column(claimants, (r) => JSON.stringify(r)),
+        ],
+      );
+      const won = new Set(claimed.rows.map((row) => requestKey(row.tenant, row.request_id)));
+      const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));
+      const winners = new Map<string, { resultId: string; published: boolean }>();
+      if (lost.length > 0) {
+        const { rows } = await client.query<{ tenant: string; request_id: string; result_id: string; published: boolean }>(
+          `select c.tenant, c.request_id, c.result_id, c.published_at is not null as published
+             from completions c join unnest($1::text[], $2::text[]) as k(tenant, id) on c.tenant = k.tenant and c.request_id = k.id`,
+          [column(lost, (r) => r.tenant), column(lost, (r) => r.id)],
+        );
+        for (const row of rows) winners.set(requestKey(row.tenant, row.request_id), { resultId: row.result_id, published: row.published });
+      }
+      const booked = claimants.filter((r) => won.has(requestKey(r.tenant, r.id)));
+      if (booked.length > 0) {
+        await client.query(
+          `update requests r
+              set status = u.status, lane = u.lane, cost_usd = u.cost_usd, realtime_cost_usd = u.realtime_cost_usd,
+                  saved_usd = u.saved_usd, completed_at = u.completed_at, deadline_met = u.deadline_met, result_id = u.result_id,
+                  error_code = u.error_code, updated_at = now()
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[],
+                         $8::timestamptz[], $9::boolean[], $10::text[], $11::text[])
+                  as u(tenant, id, status, lane, cost_usd, realtime_cost_usd, saved_usd, completed_at, deadline_met, result_id, error_code)
+            where r.tenant = u.tenant and r.id = u.id`,
+          [
+            column(booked, (r) => r.tenant),
+            column(booked, (r) => r.id),
+            column(booked, (r) => r.status),
+            column(booked, (r) => r.lane),
+            column(booked, (r) => r.cost.usd),
+            column(booked, (r) => r.cost.realtimeUsd),
+            column(booked, (r) => r.cost.savedUsd),
+            column(booked, (r) => r.timings.completedAt),
+            column(booked, (r) => r.deadlineMet ?? null),
+            column(booked, (r) => r.resultId),
+            column(booked, (r) => r.error?.code ?? null),
+          ],
+        );
+      }
+      return results.map((result, index): BulkBookingOutcome => {
+        const key = requestKey(result.tenant, result.id);
+        const first = firstOf.get(key)!;
+        const winner = won.has(key) ? { resultId: results[first]!.resultId, published: false } : winners.get(key);
+        if (winner === undefined) throw new Error(`completion of ${result.tenant}/${result.id} conflicted but cannot be read`);
+        if (won.has(key) && index === first) return { outcome: 'booked', resultId: result.resultId, published: false };
+        return winner.resultId === result.resultId
+          ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published }
+          : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published };
+      });
+    });
+  }
+
+  /** `markPublished` for many requests, one statement per chunk. */
+  async markPublishedMany(refs: ReadonlyArray<{ tenant: string; requestId: string }>): Promise<void> {
+    for (const chunk of chunks(refs, PUBLISH_CHUNK)) {
+      await this.pool.query(
+        `update completions c set published_at = coalesce(c.published_at, now())
+           from unnest($1::text[], $2::text[]) as k(tenant, request_id)
+          where c.tenant = k.tenant and c.request_id = k.request_id`,
+        [chunk.map((ref) => ref.tenant), chunk.map((ref) => ref.requestId)],
+      );
+    }
   }
 
   async get(tenant: string, requestId: string): Promise<CompletionRecord | undefined> {

@@ -178,6 +178,11 @@ function keyOf(tenant: string, id: string): string {
   return `${tenant}\u0000${id}`;
 }
 
+/** The key of a request in the maps bulk reads return. */
+export function requestKey(tenant: string, id: string): string {
+  return keyOf(tenant, id);
+}
+
 function compareKeys(a: NewRequestRecord, b: NewRequestRecord): number {
   if (a.tenant !== b.tenant) return a.tenant < b.tenant ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -290,6 +295,22 @@ export class RequestsRepository {
   async get(tenant: string, id: string): Promise<RequestRecord | undefined> {
     const { rows } = await this.pool.query<RequestRow>('select * from requests where tenant = $1 and id = $2', [tenant, id]);
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /**
+   * The requests of many keys, read by one statement per chunk; keys the ledger does not know are
+   * absent from the map, which is keyed by `requestKey(tenant, id)`.
+   */
+  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<Map<string, RequestRecord>> {
+    const found = new Map<string, RequestRecord>();
+    for (const chunk of chunks(refs, INSERT_CHUNK)) {
+      const { rows } = await this.pool.query<RequestRow>(
+        'select r.* from requests r join (select distinct * from unnest($1::text[], $2::text[])) as k(tenant, id) on r.tenant = k.tenant and r.id = k.id',
+        [chunk.map((ref) => ref.tenant), chunk.map((ref) => ref.id)],
+      );
+      for (const row of rows) found.set(requestKey(row.tenant, row.id), toRecord(row));
+    }
+    return found;
   }
 
   /** Records the routing decision; a request already completed keeps its final state. Returns whether it applied. */

@@ -74,6 +74,32 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
+   * `enqueue` for many deliveries in one statement; returns the event ids queued by this call (an
+   * event queued before, or twice in the call, is queued once). Callers bound the number.
+   */
+  async enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<Set<string>> {
+    if (deliveries.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ event_id: string }>(
+      `insert into webhook_deliveries (event_id, tenant, request_id, url, payload, next_attempt_at)
+       select event_id, tenant, request_id, url, payload, coalesce(not_before, now())
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+              as d(event_id, tenant, request_id, url, payload, not_before)
+        order by event_id
+       on conflict (event_id) do nothing
+       returning event_id`,
+      [
+        deliveries.map((d) => d.eventId),
+        deliveries.map((d) => d.tenant),
+        deliveries.map((d) => d.requestId),
+        deliveries.map((d) => d.url),
+        deliveries.map((d) => JSON.stringify(d.payload)),
+        deliveries.map((d) => d.notBefore ?? null),
+      ],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  /**
    * Claims up to `limit` due deliveries for one attempt each. The claim pushes their next attempt a
    * lease into the future, so other notifier replicas skip them, and a replica that dies mid-attempt
    * only delays them by the lease. SKIP LOCKED keeps concurrent claimers from waiting on each other.
