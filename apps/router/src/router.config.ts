@@ -65,9 +65,9 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      "How long a tenant's spend today (for its daily budget) is reused before the ledger is asked again; only tenants with a budget are looked up.",
-    min: 0,
+      "How often the spend today of the tenants with a daily budget is re-read from the ledger in the background (one query for all); a budget is enforced against a figure at most this old.",
+    min: 100,
     max: 10 * MINUTE_MS,
   })
-  ROUTER_SPEND_CACHE_MS = 5_000;
+  ROUTER_SPEND_REFRESH_MS = 5_000;
 }

@@ -16,6 +16,7 @@ import { KafkaRouterPublisher } from './publishing/kafka-router.publisher';
 import { DEFAULT_ROUTER_TOPICS, ROUTER_TOPICS, type RouterTopics } from './publishing/router.topics';
 import { RouterConfig } from './router.config';
 import { DailySpendTracker } from './spend/daily-spend.tracker';
+import { SpendRefresher } from './spend/spend.refresher';
 
 const ROUTING_POLICY = Symbol('sluice.routing-policy');
 const LEDGER = Symbol('sluice.router-ledger');
@@ -54,16 +55,32 @@ const PUBLISHER = Symbol('sluice.router-publisher');
     },
     OffPeakScheduler,
     {
+      provide: DailySpendTracker,
+      inject: [LEDGER, ROUTING_POLICY],
+      useFactory: (ledger: LedgerRepositories, policy: RoutingPolicy) =>
+        new DailySpendTracker(
+          ledger.completions,
+          Object.entries(policy.tenants).flatMap(([tenant, settings]) => (settings.dailyBudgetUsd === undefined ? [] : [tenant])),
+        ),
+    },
+    SpendRefresher,
+    {
       provide: AcceptedHandler,
-      inject: [LEDGER, LearnedEstimates, PUBLISHER, ROUTING_POLICY, RouterConfig],
-      useFactory: (ledger: LedgerRepositories, estimates: LearnedEstimates, publisher: KafkaRouterPublisher, policy: RoutingPolicy, config: RouterConfig) =>
+      inject: [LEDGER, LearnedEstimates, DailySpendTracker, PUBLISHER, ROUTING_POLICY, RouterConfig],
+      useFactory: (
+        ledger: LedgerRepositories,
+        estimates: LearnedEstimates,
+        spend: DailySpendTracker,
+        publisher: KafkaRouterPublisher,
+        policy: RoutingPolicy,
+        config: RouterConfig,
+      ) =>
         new AcceptedHandler(
           {
             requests: ledger.requests,
             flights: ledger.coalescing,
             cache: ledger.cache,
-            holds: ledger.scheduledLaneMessages,
-            spend: new DailySpendTracker(ledger.completions, config.ROUTER_SPEND_CACHE_MS),
+            spend,
             estimates,
             publisher,
             clock: () => new Date(),

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AcceptedRequestV1, validateMessage } from '@sluice/contracts';
-import { ConsumerRunner, type KafkaDriver, KafkaProducer, SluiceKafkaContext } from '@sluice/kafka';
+import { ConsumerRunner, type KafkaDriver, KafkaProducer } from '@sluice/kafka';
 import { collectMessages, createRandomTopic, deleteTopics, fastSession, type MessageCollector, testKafka } from '@sluice/kafka/testing';
 import { createRepositories, type LedgerRepositories, requestRecordFromAccepted } from '@sluice/ledger';
 import { createTestDatabase, type TestDatabase } from '@sluice/ledger/testing/test-database';
@@ -86,7 +86,7 @@ async function startRouter(kafka: KafkaDriver, env: Record<string, string>, wiri
     groupId: wiring.groupId,
     topics: [wiring.acceptedTopic],
     validate: (plain) => validateMessage(AcceptedRequestV1, plain),
-    handle: (accepted, context) => consumer.onAccepted(accepted, new SluiceKafkaContext(context)),
+    handleBatch: (batch) => consumer.route(batch),
     deadLetter: { topic: wiring.topics.deadLetter },
     partitionsConsumedConcurrently: 3,
     session: fastSession,

@@ -12,23 +12,25 @@ import {
   type CacheEntry,
   type ClaimOutcome,
   type CoalescingKey,
+  type FlightClaim,
   type HeldLaneMessage,
   type RequestRecord,
   type RequestRef,
   type RequestStatus,
   type RoutingRecord,
+  type RoutingUpdate,
   requestRecordFromAccepted,
 } from '@sluice/ledger';
 import { costUsd, findModelPrice } from '@sluice/providers';
 import { estimateUsage, type EstimateKey, laneCosts, parsePolicy, type RoutingPolicy } from '@sluice/routing';
-import { AcceptedHandler, type RoutingOutcome, readCachedAnswer } from './accepted.handler';
+import { AcceptedHandler, type BatchRoutingResult, type RoutingOutcome, readCachedAnswer } from './accepted.handler';
 import type {
   CacheLedger,
+  CorrelatedMessage,
   Correlation,
   Destination,
   EstimateSource,
   FlightLedger,
-  HoldLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
@@ -40,9 +42,19 @@ const HOUR = 3_600_000;
 const MODEL = 'gpt-4o-mini';
 const BODY = { model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(400) }], max_tokens: 100 };
 
+class FakeHolds {
+  readonly rows = new Map<string, HeldLaneMessage>();
+  readonly calls: HeldLaneMessage[] = [];
+}
+
 class FakeRequests implements RequestLedger {
   readonly rows = new Map<string, RequestRecord>();
   readonly recorded: Array<{ id: string; routing: RoutingRecord; status: RequestStatus | undefined }> = [];
+  readonly reads: string[][] = [];
+  writes = 0;
+  failNextWrite = false;
+
+  constructor(private readonly holds: FakeHolds) {}
 
   add(accepted: AcceptedRequestV1, overrides: Partial<RequestRecord> = {}): void {
     const created = requestRecordFromAccepted(accepted);
@@ -72,36 +84,60 @@ class FakeRequests implements RequestLedger {
     });
   }
 
-  async get(tenant: string, id: string): Promise<RequestRecord | undefined> {
-    return this.rows.get(`${tenant}/${id}`);
+  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<RequestRecord[]> {
+    if (refs.length === 0) return [];
+    this.reads.push(refs.map((ref) => ref.id));
+    return refs.flatMap((ref) => this.rows.get(`${ref.tenant}/${ref.id}`) ?? []);
   }
 
-  async recordRouting(tenant: string, id: string, routing: RoutingRecord, status?: RequestStatus): Promise<boolean> {
-    this.recorded.push({ id, routing, status });
-    const row = this.rows.get(`${tenant}/${id}`);
-    if (!row || row.status === 'succeeded' || row.status === 'failed') return false;
-    this.rows.set(`${tenant}/${id}`, {
-      ...row,
-      status: status ?? 'routed',
-      lane: routing.lane,
-      decisionReason: routing.reason,
-      estimatedCostUsd: routing.estimatedCostUsd,
-      realtimeCostUsd: routing.realtimeCostUsd,
-      routedAt: new Date(routing.routedAt),
-      deadline: routing.deadline ? new Date(routing.deadline) : row.deadline,
-      cacheKey: routing.cacheKey ?? row.cacheKey,
+  /** As the ledger does it: all or nothing, holds only for routings that applied (or without one). */
+  async routeMany(routings: readonly RoutingUpdate[], holds: readonly HeldLaneMessage[] = []): Promise<boolean[]> {
+    this.writes++;
+    if (this.failNextWrite) {
+      this.failNextWrite = false;
+      throw new Error('connection terminated');
+    }
+    const applied = routings.map(({ tenant, id, routing, status }) => {
+      this.recorded.push({ id, routing, status });
+      const row = this.rows.get(`${tenant}/${id}`);
+      if (!row || row.status === 'succeeded' || row.status === 'failed') return false;
+      this.rows.set(`${tenant}/${id}`, {
+        ...row,
+        status,
+        lane: routing.lane,
+        decisionReason: routing.reason,
+        estimatedCostUsd: routing.estimatedCostUsd,
+        realtimeCostUsd: routing.realtimeCostUsd,
+        routedAt: new Date(routing.routedAt),
+        deadline: routing.deadline ? new Date(routing.deadline) : row.deadline,
+        cacheKey: routing.cacheKey ?? row.cacheKey,
+      });
+      return true;
     });
-    return true;
+    for (const held of holds) {
+      const index = routings.findIndex((r) => r.tenant === held.tenant && r.id === held.requestId);
+      if (index >= 0 && !applied[index]) continue;
+      this.holds.calls.push(held);
+      const key = `${held.tenant}/${held.requestId}`;
+      if (!this.holds.rows.has(key)) this.holds.rows.set(key, held);
+    }
+    return applied;
   }
 }
 
 class FakeFlights implements FlightLedger {
   outcome: ClaimOutcome = { role: 'leader' };
+  /** Outcomes by request id, for a batch whose claims end differently. */
+  readonly outcomes = new Map<string, ClaimOutcome>();
   readonly claims: Array<{ key: CoalescingKey; request: RequestRef; staleAfterMs: number }> = [];
+  calls = 0;
 
-  async claimOrJoin(key: CoalescingKey, request: RequestRef, staleAfterMs: number): Promise<ClaimOutcome> {
-    this.claims.push({ key, request, staleAfterMs });
-    return this.outcome;
+  async claimOrJoinMany(claims: readonly FlightClaim[], staleAfterMs: number): Promise<ClaimOutcome[]> {
+    this.calls++;
+    return claims.map(({ key, request }) => {
+      this.claims.push({ key, request, staleAfterMs });
+      return this.outcomes.get(request.requestId) ?? this.outcome;
+    });
   }
 }
 
@@ -109,37 +145,28 @@ class FakeCache implements CacheLedger {
   entry: CacheEntry | undefined;
   readonly lookups: string[] = [];
 
-  async hit(tenant: string, contentHash: string): Promise<CacheEntry | undefined> {
-    this.lookups.push(`${tenant}/${contentHash}`);
-    return this.entry;
-  }
-}
-
-class FakeHolds implements HoldLedger {
-  readonly rows = new Map<string, HeldLaneMessage>();
-  readonly calls: HeldLaneMessage[] = [];
-  failNext = false;
-
-  async hold(held: HeldLaneMessage): Promise<boolean> {
-    this.calls.push(held);
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('connection terminated');
-    }
-    const key = `${held.tenant}/${held.requestId}`;
-    if (this.rows.has(key)) return false;
-    this.rows.set(key, held);
-    return true;
+  async hitMany(keys: ReadonlyArray<{ tenant: string; contentHash: string }>): Promise<Array<CacheEntry | undefined>> {
+    return keys.map(({ tenant, contentHash }) => {
+      this.lookups.push(`${tenant}/${contentHash}`);
+      return this.entry;
+    });
   }
 }
 
 class FakeSpend implements SpendSource {
   usd = 0;
+  read = false;
   readonly asked: string[] = [];
+  refreshes = 0;
 
-  async spentTodayUsd(tenant: string): Promise<number> {
+  spentTodayUsd(tenant: string): number | undefined {
     this.asked.push(tenant);
-    return this.usd;
+    return this.read ? this.usd : undefined;
+  }
+
+  async refresh(): Promise<void> {
+    this.refreshes++;
+    this.read = true;
   }
 }
 
@@ -152,14 +179,23 @@ class FixedEstimates implements EstimateSource {
 }
 
 class FakePublisher implements RouterPublisher {
-  readonly published: Array<{ messages: readonly OutboundMessage[]; correlation: Correlation }> = [];
+  /** One entry per produce request: the messages of a whole batch. */
+  readonly sends: CorrelatedMessage[][] = [];
+  /** Request ids whose messages the broker refuses. */
+  readonly refuse = new Set<string>();
 
-  async publish(messages: readonly OutboundMessage[], correlation: Correlation): Promise<void> {
-    this.published.push({ messages, correlation });
+  async publish(messages: readonly CorrelatedMessage[]): Promise<void> {
+    if (messages.some((m) => this.refuse.has(m.correlation.requestId))) throw new Error('MESSAGE_TOO_LARGE');
+    this.sends.push([...messages]);
+  }
+
+  /** Per produce request: its messages and the headers of the request its first message belongs to. */
+  get published(): Array<{ messages: OutboundMessage[]; correlation: Correlation }> {
+    return this.sends.map((send) => ({ messages: send.map((m) => m.message), correlation: send[0]!.correlation }));
   }
 
   get messages(): OutboundMessage[] {
-    return this.published.flatMap((p) => p.messages);
+    return this.sends.flat().map((m) => m.message);
   }
 
   on(to: Destination): Array<Record<string, unknown>> {
@@ -195,18 +231,25 @@ if (!PRICE) throw new Error(`${MODEL} left the pricing catalog`);
 const COSTS = laneCosts(PRICE, estimateUsage('chat', BODY));
 
 function harness(options: { policy?: RoutingPolicy } = {}) {
-  const requests = new FakeRequests();
+  const holds = new FakeHolds();
+  const requests = new FakeRequests(holds);
   const flights = new FakeFlights();
   const cache = new FakeCache();
   const spend = new FakeSpend();
-  const holds = new FakeHolds();
   const publisher = new FakePublisher();
   const handler = new AcceptedHandler(
-    { requests, flights, cache, holds, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
+    { requests, flights, cache, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
     { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
   );
-  const route = (message: AcceptedRequestV1): Promise<RoutingOutcome> => handler.handle(message, { requestId: message.request.id, correlationId: 'corr-1' });
-  return { requests, flights, cache, holds, spend, publisher, route };
+  const batch = (messages: readonly AcceptedRequestV1[]): Promise<BatchRoutingResult[]> =>
+    handler.handleBatch(messages.map((accepted) => ({ accepted, correlation: { requestId: accepted.request.id, correlationId: `corr-${accepted.request.id}` } })));
+  /** One message on its own, as a batch of one; its failure is thrown. */
+  const route = async (message: AcceptedRequestV1): Promise<RoutingOutcome> => {
+    const [result] = await batch([message]);
+    if (!result!.ok) throw result!.error;
+    return result!.outcome;
+  };
+  return { requests, flights, cache, holds, spend, publisher, route, batch };
 }
 
 describe('AcceptedHandler', () => {
@@ -220,7 +263,7 @@ describe('AcceptedHandler', () => {
 
       expect(outcome).toEqual({ kind: 'routed', lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: COSTS.batch, realtimeCostUsd: COSTS.realtime });
       expect(h.publisher.published).toHaveLength(1);
-      expect(h.publisher.published[0].correlation).toEqual({ requestId: 'req-1', correlationId: 'corr-1' });
+      expect(h.publisher.published[0].correlation).toEqual({ requestId: 'req-1', correlationId: 'corr-req-1' });
       expect(h.publisher.messages.map((m) => [m.to, m.key])).toEqual([
         ['batch', 'req-1'],
         ['events', 'req-1'],
@@ -294,7 +337,18 @@ describe('AcceptedHandler', () => {
       h.requests.add(capped);
       await h.route(free);
       await h.route(capped);
-      expect(h.spend.asked).toEqual(['capped']);
+      expect(new Set(h.spend.asked)).toEqual(new Set(['capped']));
+    });
+
+    it('reads the spend once when a batch needs it before the background refresh has, and from memory after', async () => {
+      const h = harness({ policy: policy({ tenants: { capped: { dailyBudgetUsd: 100 } } }) });
+      const first = withDeadline(20_000, { tenant: 'capped', id: 'a' });
+      const second = withDeadline(20_000, { tenant: 'capped', id: 'b' });
+      const third = withDeadline(20_000, { tenant: 'capped', id: 'c' });
+      for (const message of [first, second, third]) h.requests.add(message);
+      await h.batch([first, second]);
+      await h.batch([third]);
+      expect(h.spend.refreshes).toBe(1);
     });
   });
 
@@ -515,7 +569,7 @@ describe('AcceptedHandler', () => {
       expect(h.requests.recorded).toEqual([{ id: 'req-1', status: 'queued', routing: expect.objectContaining({ lane: 'batch', reason: 'slack-allows-batch' }) }]);
       expect(h.holds.calls).toHaveLength(1);
       const held = h.holds.calls[0];
-      expect(held).toMatchObject({ tenant: 'acme', requestId: 'req-1', lane: 'batch', releaseAt: new Date(inTwoHours), correlationId: 'corr-1' });
+      expect(held).toMatchObject({ tenant: 'acme', requestId: 'req-1', lane: 'batch', releaseAt: new Date(inTwoHours), correlationId: 'corr-req-1' });
       const lane = valid(LaneRequestV1, held.message);
       expect(lane.request).toEqual(message.request);
       expect(lane.routing).toMatchObject({ lane: 'batch', reason: 'slack-allows-batch', routedAt: NOW.toISOString(), attempt: 1 });
@@ -590,18 +644,29 @@ describe('AcceptedHandler', () => {
       expect(h.flights.claims).toHaveLength(1);
     });
 
-    it('is held on redelivery when a crash came between recording the decision and holding the message', async () => {
+    it('records nothing and sends nothing when the ledger write fails, so the redelivery routes and holds it as the first time', async () => {
       const h = harness();
       const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
       h.requests.add(message);
-      h.holds.failNext = true;
-      // The handler fails, so the offset is not committed and the message comes again.
+      h.requests.failNextWrite = true;
+      // The batch fails, so its offsets are not committed and the message comes again.
       await expect(h.route(message)).rejects.toThrow('connection terminated');
-      expect(h.publisher.published).toEqual([]);
+      expect(h.publisher.sends).toEqual([]);
+      expect(h.holds.rows.size).toBe(0);
+      expect(h.requests.rows.get('acme/req-1')?.status).toBe('accepted');
 
-      expect(await h.route(message)).toMatchObject({ kind: 'republished', lane: 'batch' });
+      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'batch' });
       expect(h.holds.rows.get('acme/req-1')).toMatchObject({ lane: 'batch', releaseAt: new Date(inTwoHours) });
       expect(h.publisher.on('events').map((e) => e.eventId)).toEqual(['acme.req-1.routed', 'acme.req-1.queued.not-before']);
+    });
+
+    it('is held again on redelivery when its decision was recorded queued but its hold is missing', async () => {
+      const h = harness();
+      const message = withDeadline(24 * HOUR, { notBefore: inTwoHours });
+      h.requests.add(message, { status: 'queued', lane: 'batch', decisionReason: 'slack-allows-batch', routedAt: NOW });
+      expect(await h.route(message)).toMatchObject({ kind: 'republished', lane: 'batch' });
+      expect(h.holds.rows.get('acme/req-1')).toMatchObject({ lane: 'batch', releaseAt: new Date(inTwoHours) });
+      expect(h.requests.recorded).toEqual([]);
     });
   });
 
@@ -647,7 +712,7 @@ describe('AcceptedHandler', () => {
       const h = harness();
       const message = withDeadline(20_000);
       h.requests.add(message);
-      h.requests.recordRouting = async () => false;
+      h.requests.routeMany = async (routings) => routings.map(() => false);
       expect(await h.route(message)).toEqual({ kind: 'skipped', status: 'completed' });
       expect(h.publisher.published).toEqual([]);
     });
@@ -658,6 +723,113 @@ describe('AcceptedHandler', () => {
       await expect(outcome).rejects.toBeInstanceOf(NonRetryableError);
       await expect(outcome).rejects.toMatchObject({ code: 'REQUEST_NOT_IN_LEDGER' });
     });
+  });
+});
+
+describe('AcceptedHandler, a batch at a time', () => {
+  it('routes a mixed batch with one ledger read, one claim call, one ledger write and one produce request', async () => {
+    const h = harness();
+    const bulk = withDeadline(24 * HOUR, { id: 'bulk' });
+    const urgent = withDeadline(20_000, { id: 'urgent' });
+    const hit = withDeadline(20_000, { id: 'hit' });
+    const unknown = withDeadline(20_000, { id: 'unknown', body: { ...BODY, model: 'gpt-nonexistent' } });
+    const held = withDeadline(24 * HOUR, { id: 'held', notBefore: new Date(NOW.getTime() + HOUR).toISOString() });
+    for (const message of [bulk, urgent, hit, unknown, held]) h.requests.add(message);
+    h.flights.outcomes.set('hit', { role: 'cached', result: { response: { id: 'chatcmpl-1' }, usage: { inputTokens: 5, outputTokens: 1 } }, sourceRequestId: 'earlier' });
+
+    const results = await h.batch([bulk, urgent, hit, unknown, held]);
+
+    expect(results.map((r) => r.ok && r.outcome.kind)).toEqual(['routed', 'routed', 'cache-hit', 'refused', 'held']);
+    expect(h.requests.reads).toEqual([['bulk', 'urgent', 'hit', 'unknown', 'held']]);
+    expect(h.flights.calls).toBe(1);
+    expect(h.flights.claims.map((c) => c.request.requestId)).toEqual(['bulk', 'urgent', 'hit', 'held']);
+    expect(h.requests.writes).toBe(1);
+    expect(h.requests.recorded.map((r) => [r.id, r.status])).toEqual([
+      ['bulk', 'routed'],
+      ['urgent', 'routed'],
+      ['hit', 'routed'],
+      ['held', 'queued'],
+    ]);
+    expect([...h.holds.rows.keys()]).toEqual(['acme/held']);
+    expect(h.publisher.sends).toHaveLength(1);
+    expect(h.publisher.sends[0]!.map((m) => [m.message.to, m.correlation.requestId])).toEqual([
+      ['batch', 'bulk'],
+      ['events', 'bulk'],
+      ['realtime', 'urgent'],
+      ['events', 'urgent'],
+      ['results', 'hit'],
+      ['events', 'hit'],
+      ['results', 'unknown'],
+      ['events', 'held'],
+      ['events', 'held'],
+    ]);
+  });
+
+  it('routes a request given twice in one batch once: the copy sends nothing', async () => {
+    const h = harness();
+    const message = withDeadline(24 * HOUR);
+    h.requests.add(message);
+    const results = await h.batch([message, message]);
+    expect(results).toEqual([
+      { ok: true, outcome: expect.objectContaining({ kind: 'routed', lane: 'batch' }) },
+      { ok: true, outcome: { kind: 'duplicate' } },
+    ]);
+    expect(h.flights.claims).toHaveLength(1);
+    expect(h.requests.recorded).toHaveLength(1);
+    expect(h.publisher.on('batch')).toHaveLength(1);
+  });
+
+  it('fails a request missing from the ledger alone; the rest of its batch is routed', async () => {
+    const h = harness();
+    const known = withDeadline(24 * HOUR, { id: 'known' });
+    const stranger = withDeadline(24 * HOUR, { id: 'stranger' });
+    h.requests.add(known);
+    const [first, second] = await h.batch([stranger, known]);
+    expect(first).toEqual({ ok: false, error: expect.any(NonRetryableError) });
+    expect(!first!.ok && first!.error).toMatchObject({ code: 'REQUEST_NOT_IN_LEDGER' });
+    expect(second).toMatchObject({ ok: true, outcome: { kind: 'routed' } });
+    expect(h.publisher.on('batch')).toHaveLength(1);
+  });
+
+  it("fails only the request whose messages the broker refuses, once the batch's produce request fails", async () => {
+    const h = harness();
+    const fine = withDeadline(24 * HOUR, { id: 'fine' });
+    const huge = withDeadline(24 * HOUR, { id: 'huge' });
+    h.requests.add(fine);
+    h.requests.add(huge);
+    h.publisher.refuse.add('huge');
+    const [first, second] = await h.batch([fine, huge]);
+    expect(first).toMatchObject({ ok: true, outcome: { kind: 'routed' } });
+    expect(second).toEqual({ ok: false, error: new Error('MESSAGE_TOO_LARGE') });
+    expect(h.publisher.sends.map((send) => send.map((m) => m.correlation.requestId))).toEqual([['fine', 'fine']]);
+    // Recorded, so its retry sends the recorded decision again.
+    expect(await h.route(huge).catch(() => 'refused again')).toBe('refused again');
+    h.publisher.refuse.clear();
+    expect(await h.route(huge)).toMatchObject({ kind: 'republished', lane: 'batch' });
+  });
+
+  it('judges a follower against its leader in the same batch without reading the ledger again', async () => {
+    const h = harness();
+    const leader = withDeadline(20_000, { id: 'leader' });
+    const follower = withDeadline(20_000, { id: 'follower' });
+    h.requests.add(leader);
+    h.requests.add(follower);
+    h.flights.outcomes.set('follower', { role: 'follower', leader: { tenant: 'acme', requestId: 'leader' } });
+    const results = await h.batch([leader, follower]);
+    expect(results.map((r) => r.ok && r.outcome.kind)).toEqual(['routed', 'coalesced']);
+    expect(h.requests.reads).toHaveLength(1);
+  });
+
+  it('reads the records of leaders outside the batch in one read', async () => {
+    const h = harness();
+    const elsewhere = withDeadline(20_000, { id: 'elsewhere' });
+    const a = withDeadline(20_000, { id: 'a' });
+    const b = withDeadline(20_000, { id: 'b' });
+    for (const message of [elsewhere, a, b]) h.requests.add(message);
+    h.flights.outcome = { role: 'follower', leader: { tenant: 'acme', requestId: 'elsewhere' } };
+    const results = await h.batch([a, b]);
+    expect(results.map((r) => r.ok && r.outcome.kind)).toEqual(['coalesced', 'coalesced']);
+    expect(h.requests.reads).toEqual([['a', 'b'], ['elsewhere', 'elsewhere']]);
   });
 });
 

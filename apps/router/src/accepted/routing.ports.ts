@@ -1,4 +1,4 @@
-import type { CacheRepository, CoalescingRepository, RequestsRepository, ScheduledLaneMessagesRepository } from '@sluice/ledger';
+import type { CacheRepository, CoalescingRepository, RequestsRepository } from '@sluice/ledger';
 import type { EstimateKey } from '@sluice/routing';
 
 /** Where the router's messages go: a provider lane, the results, or the lifecycle events. */
@@ -18,15 +18,15 @@ export interface Correlation {
   traceparent?: string;
 }
 
-/** Sends the messages of one routing step together: all of them are written, or the call fails. */
-export interface RouterPublisher {
-  publish(messages: readonly OutboundMessage[], correlation: Correlation): Promise<void>;
-}
-
 /** One message with the correlation headers of the request it belongs to. */
 export interface CorrelatedMessage {
   message: OutboundMessage;
   correlation: Correlation;
+}
+
+/** Sends the messages of a routed batch together, across topics: all of them are written, or the call fails. */
+export interface RouterPublisher {
+  publish(messages: readonly CorrelatedMessage[]): Promise<void>;
 }
 
 /**
@@ -37,18 +37,19 @@ export interface ReleasePublisher {
   publishEach(messages: readonly CorrelatedMessage[]): Promise<Array<PromiseSettledResult<void>>>;
 }
 
-export type RequestLedger = Pick<RequestsRepository, 'get' | 'recordRouting'>;
+/** Reads a batch's requests, and records their routings with the lane messages held for notBefore. */
+export type RequestLedger = Pick<RequestsRepository, 'getMany' | 'routeMany'>;
 
-/** Where a lane message waits for its request's notBefore. */
-export type HoldLedger = Pick<ScheduledLaneMessagesRepository, 'hold'>;
+export type FlightLedger = Pick<CoalescingRepository, 'claimOrJoinMany'>;
 
-export type FlightLedger = Pick<CoalescingRepository, 'claimOrJoin'>;
+export type CacheLedger = Pick<CacheRepository, 'hitMany'>;
 
-export type CacheLedger = Pick<CacheRepository, 'hit'>;
-
-/** A tenant's booked spend in the current UTC day, for its daily budget. */
+/** Tenants' booked spend in the current UTC day, for their daily budgets, as last read in the background. */
 export interface SpendSource {
-  spentTodayUsd(tenant: string, now: Date): Promise<number>;
+  /** Undefined until the spend was read on the UTC day of `now`. */
+  spentTodayUsd(tenant: string, now: Date): number | undefined;
+  /** Reads it now: for the first batch after a boot or midnight, before the timer has. */
+  refresh(now: Date): Promise<void>;
 }
 
 /** Planning estimate of completion time, in ms, for one provider, model and lane. */

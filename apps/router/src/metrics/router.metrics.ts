@@ -74,6 +74,7 @@ export class RouterMetrics {
         this.republished.inc();
         return;
       case 'skipped':
+      case 'duplicate':
         return;
     }
   }

@@ -1,41 +1,49 @@
 import type { CompletionsRepository } from '@sluice/ledger';
 import type { SpendSource } from '../accepted/routing.ports';
 
-export type SpendLedger = Pick<CompletionsRepository, 'spendSince'>;
-
-interface CachedSpend {
-  dayStartMs: number;
-  fetchedAtMs: number;
-  usd: Promise<number>;
-}
+export type SpendLedger = Pick<CompletionsRepository, 'costsSince'>;
 
 export function startOfUtcDay(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 /**
- * A tenant's spend since midnight UTC, reused for `ttlMs` so that a burst of one tenant's requests
- * costs one ledger query, not one each. It counts booked completions only: work routed but not yet
- * answered is not in it, so a burst can pass a budget by at most what is in flight at the time.
+ * The spend since midnight UTC of every tenant with a daily budget, read for all of them in one query
+ * by a background timer (SpendRefresher) and answered from memory while routing, so no request waits
+ * on it; only the first batch of a UTC day (or after a boot) waits for one read.
+ *
+ * Why a stale figure is good enough: it counts booked completions only, so work routed but not yet
+ * answered was never in it; a refresh interval adds at most what was booked within it. Every copy of
+ * the router reads the same ledger total, so with N copies a tenant can pass its budget by what all of
+ * them route in one interval plus what is in flight: the budget is approximate, by one refresh interval.
  */
 export class DailySpendTracker implements SpendSource {
-  private readonly cached = new Map<string, CachedSpend>();
+  private snapshot?: { dayStartMs: number; usd: ReadonlyMap<string, number> };
+  private reading?: Promise<void>;
 
   constructor(
     private readonly ledger: SpendLedger,
-    private readonly ttlMs: number,
+    /** The tenants with a daily budget in the routing policy: nobody else's spend is ever looked at. */
+    private readonly tenants: readonly string[],
   ) {}
 
-  spentTodayUsd(tenant: string, now: Date): Promise<number> {
+  spentTodayUsd(tenant: string, now: Date): number | undefined {
+    if (this.snapshot?.dayStartMs !== startOfUtcDay(now).getTime()) return undefined;
+    return this.snapshot.usd.get(tenant) ?? 0;
+  }
+
+  /** Concurrent callers share the read in flight; a failed read keeps the previous figures. */
+  refresh(now: Date): Promise<void> {
+    if (this.reading) return this.reading;
     const dayStart = startOfUtcDay(now);
-    const entry = this.cached.get(tenant);
-    if (entry && entry.dayStartMs === dayStart.getTime() && now.getTime() - entry.fetchedAtMs < this.ttlMs) return entry.usd;
-    // Concurrent callers share the query in flight; a failed query is not kept, so the next call retries it.
-    const usd = this.ledger.spendSince(tenant, dayStart).then((spend) => spend.costUsd);
-    this.cached.set(tenant, { dayStartMs: dayStart.getTime(), fetchedAtMs: now.getTime(), usd });
-    usd.catch(() => {
-      if (this.cached.get(tenant)?.usd === usd) this.cached.delete(tenant);
-    });
-    return usd;
+    this.reading = this.ledger
+      .costsSince(this.tenants, dayStart)
+      .then((usd) => {
+        this.snapshot = { dayStartMs: dayStart.getTime(), usd };
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
   }
 }

@@ -105,4 +105,29 @@ export class CacheRepository {
     );
     return rowCount ?? 0;
   }
+
+  /**
+   * `hit` for many keys in one statement; answers in input order. A key given n times is one lookup
+   * counted as n hits.
+   */
+  async hitMany(keys: ReadonlyArray<{ tenant: string; contentHash: string }>, now: Date = new Date()): Promise<Array<CacheEntry | undefined>> {
+    if (keys.length === 0) return [];
+    const claims = new Map<string, { tenant: string; contentHash: string; n: number }>();
+    for (const { tenant, contentHash } of keys) {
+      const id = `${tenant}\u0000${contentHash}`;
+      const entry = claims.get(id) ?? { tenant, contentHash, n: 0 };
+      entry.n += 1;
+      claims.set(id, entry);
+    }
+    const distinct = [...claims.values()];
+    const { rows } = await this.pool.query<CacheRow>(
+      `update cache_entries c set hits = c.hits + k.n
+         from unnest($1::text[], $2::text[], $3::int[]) as k(tenant, content_hash, n)
+        where c.tenant = k.tenant and c.content_hash = k.content_hash and c.expires_at > $4
+        returning c.*`,
+      [distinct.map((k) => k.tenant), distinct.map((k) => k.contentHash), distinct.map((k) => k.n), now],
+    );
+    const found = new Map(rows.map((row) => [`${row.tenant}\u0000${row.content_hash}`, toEntry(row)]));
+    return keys.map(({ tenant, contentHash }) => found.get(`${tenant}\u0000${contentHash}`));
+  }
 }

@@ -35,6 +35,12 @@ interface InflightKeyRow {
   leader_request_id: string;
 }
 
+/** One request's claim, for `claimOrJoinMany`. */
+export interface FlightClaim {
+  key: CoalescingKey;
+  request: RequestRef;
+}
+
 interface InflightRow {
   leader_tenant: string;
   leader_request_id: string;
@@ -164,4 +170,143 @@ export class CoalescingRepository {
       return released;
     });
   }
+
+  /**
+   * `claimOrJoin` for many requests in one transaction of a few statements, whatever their number:
+   * leaders in flight are read (and locked, in key order) by `unnest` of the keys, cache entries of
+   * the keys without one are hit, the rest get their first claimant as leader in one multi-row insert,
+   * and followers are recorded in another. Claims of one key in the call share its fate: all answered
+   * from the cache, or one leads (the leader already in flight when it is one of them) and the others
+   * follow it. Outcomes come back in input order. A key a concurrent caller claimed between the read
+   * and the insert is read again and joined, as in `claimOrJoin`.
+   */
+  async claimOrJoinMany(claims: readonly FlightClaim[], staleAfterMs: number, now: Date = new Date()): Promise<ClaimOutcome[]> {
+    if (claims.length === 0) return [];
+    const groups = new Map<string, { key: CoalescingKey; members: RequestRef[] }>();
+    for (const { key, request } of claims) {
+      const id = flightId(key);
+      const group = groups.get(id) ?? { key, members: [] };
+      group.members.push(request);
+      groups.set(id, group);
+    }
+    const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const decided = await withTransaction(this.pool, async (client) => {
+      const outcomes = new Map<string, ClaimOutcome[]>();
+      const lockLeaders = async (ids: readonly string[]): Promise<Map<string, InflightRow>> => {
+        const keys = ids.map((id) => groups.get(id)!.key);
+        const { rows } = await client.query<InflightRow & { scope: string; content_hash: string }>(
+          `select i.scope, i.content_hash, i.leader_tenant, i.leader_request_id,
+                  i.started_at < $3::timestamptz - make_interval(secs => $4::double precision / 1000) as stale
+             from unnest($1::text[], $2::text[]) as k(scope, content_hash)
+             join inflight_requests i on i.scope = k.scope and i.content_hash = k.content_hash
+            order by i.scope, i.content_hash
+              for update of i`,
+          [keys.map((k) => k.scope), keys.map((k) => k.contentHash), now, staleAfterMs],
+        );
+        return new Map(rows.map((row) => [flightId({ scope: row.scope, contentHash: row.content_hash }), row]));
+      };
+      const ids = sorted.map(([id]) => id);
+      const leaders = await lockLeaders(ids);
+      const free = ids.filter((id) => !leaders.has(id));
+      if (free.length > 0) {
+        const freeKeys = free.map((id) => groups.get(id)!);
+        const cached = await client.query<{ tenant: string; content_hash: string; result: Record<string, unknown>; source_request_id: string }>(
+          `update cache_entries c set hits = c.hits + k.claims
+             from unnest($1::text[], $2::text[], $3::int[]) as k(scope, content_hash, claims)
+            where c.tenant = k.scope and c.content_hash = k.content_hash and c.expires_at > $4
+            returning c.tenant, c.content_hash, c.result, c.source_request_id`,
+          [freeKeys.map((g) => g.key.scope), freeKeys.map((g) => g.key.contentHash), freeKeys.map((g) => g.members.length), now],
+        );
+        for (const row of cached.rows) {
+          const id = flightId({ scope: row.tenant, contentHash: row.content_hash });
+          const outcome: ClaimOutcome = { role: 'cached', result: row.result, sourceRequestId: row.source_request_id };
+          outcomes.set(id, groups.get(id)!.members.map(() => outcome));
+        }
+        const leaderless = free.filter((id) => !outcomes.has(id)).map((id) => groups.get(id)!);
+        if (leaderless.length > 0) {
+          const inserted = await client.query<{ scope: string; content_hash: string }>(
+            `insert into inflight_requests (scope, content_hash, leader_tenant, leader_request_id, started_at)
+             select k.scope, k.content_hash, k.leader_tenant, k.leader_request_id, $5
+               from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as k(scope, content_hash, leader_tenant, leader_request_id)
+             on conflict (scope, content_hash) do nothing
+             returning scope, content_hash`,
+            [
+              leaderless.map((g) => g.key.scope),
+              leaderless.map((g) => g.key.contentHash),
+              leaderless.map((g) => g.members[0]!.tenant),
+              leaderless.map((g) => g.members[0]!.requestId),
+              now,
+            ],
+          );
+          const won = new Set(inserted.rows.map((row) => flightId({ scope: row.scope, contentHash: row.content_hash })));
+          for (const group of leaderless) {
+            const id = flightId(group.key);
+            if (won.has(id)) outcomes.set(id, followFirst(group.members, group.members[0]!));
+          }
+          // Lost to a concurrent claim between our read and our insert: its leader is committed now.
+          const lost = leaderless.map((g) => flightId(g.key)).filter((id) => !won.has(id));
+          if (lost.length > 0) {
+            const late = await lockLeaders(lost);
+            for (const id of lost) {
+              const row = late.get(id);
+              if (row === undefined) throw new Error(`could not claim or join in-flight request ${id}`);
+              leaders.set(id, { ...row, stale: false });
+            }
+          }
+        }
+      }
+      const takeOver: Array<{ key: CoalescingKey; leader: RequestRef }> = [];
+      for (const [id, row] of leaders) {
+        const { members } = groups.get(id)!;
+        const current = members.find((m) => m.tenant === row.leader_tenant && m.requestId === row.leader_request_id);
+        if (current !== undefined) outcomes.set(id, followFirst(members, current));
+        else if (row.stale) {
+          takeOver.push({ key: groups.get(id)!.key, leader: members[0]! });
+          outcomes.set(id, followFirst(members, members[0]!));
+        } else {
+          const leader = { tenant: row.leader_tenant, requestId: row.leader_request_id };
+          outcomes.set(id, members.map(() => ({ role: 'follower', leader })));
+        }
+      }
+      if (takeOver.length > 0) {
+        await client.query(
+          `update inflight_requests i set leader_tenant = k.leader_tenant, leader_request_id = k.leader_request_id, started_at = $5
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as k(scope, content_hash, leader_tenant, leader_request_id)
+            where i.scope = k.scope and i.content_hash = k.content_hash`,
+          [takeOver.map((t) => t.key.scope), takeOver.map((t) => t.key.contentHash), takeOver.map((t) => t.leader.tenant), takeOver.map((t) => t.leader.requestId), now],
+        );
+      }
+      const followers: Array<{ key: CoalescingKey; request: RequestRef }> = [];
+      for (const [id, list] of outcomes) {
+        const { key, members } = groups.get(id)!;
+        list.forEach((outcome, i) => outcome.role === 'follower' && followers.push({ key, request: members[i]! }));
+      }
+      if (followers.length > 0) {
+        await client.query(
+          `insert into coalesced_requests (tenant, request_id, scope, content_hash)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           on conflict (tenant, request_id) do nothing`,
+          [followers.map((f) => f.request.tenant), followers.map((f) => f.request.requestId), followers.map((f) => f.key.scope), followers.map((f) => f.key.contentHash)],
+        );
+      }
+      return outcomes;
+    });
+    // Each claim takes the next outcome of its key, in the order the claims came.
+    const taken = new Map<string, number>();
+    return claims.map(({ key }) => {
+      const id = flightId(key);
+      const index = taken.get(id) ?? 0;
+      taken.set(id, index + 1);
+      return decided.get(id)![index]!;
+    });
+  }
+}
+
+function flightId(key: CoalescingKey): string {
+  return `${key.scope}\u0000${key.contentHash}`;
+}
+
+/** One leader among the claims of a key, the others its followers. */
+function followFirst(members: readonly RequestRef[], leader: RequestRef): ClaimOutcome[] {
+  return members.map((m) => (m.tenant === leader.tenant && m.requestId === leader.requestId ? { role: 'leader' } : { role: 'follower', leader }));
 }

@@ -465,4 +465,17 @@ export class CompletionsRepository {
       savedUsd: toNumber(row.saved) ?? 0,
     };
   }
+
+  /**
+   * What each of `tenants` was charged for completions booked since `since`, in one query; a tenant
+   * without any is absent from the answer. The router reads its budgeted tenants' day this way.
+   */
+  async costsSince(tenants: readonly string[], since: Date): Promise<Map<string, number>> {
+    if (tenants.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ tenant: string; cost: string | null }>(
+      `select tenant, sum(cost_usd) as cost from completions where tenant = any($1::text[]) and completed_at >= $2 group by tenant`,
+      [tenants, since],
+    );
+    return new Map(rows.map((row) => [row.tenant, toNumber(row.cost) ?? 0]));
+  }
 }

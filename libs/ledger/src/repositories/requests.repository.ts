@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { AcceptedRequestV1, Lane, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
 import { requestFingerprint } from '../hashing/ledger.hashing';
 import type { CoalescingKey } from './coalescing.repository';
+import type { HeldLaneMessage } from './scheduled-lane-messages.repository';
 import { chunks, toInstant, toNumber } from './row.mapping';
 
 export const REQUEST_STATUSES = ['accepted', 'routed', 'queued', 'batched', 'submitted', 'escalated', 'succeeded', 'failed'] as const;
@@ -62,6 +63,15 @@ export interface RequestRecord {
   /** Absent for requests that were not posted as part of a job. */
   job?: JobLine;
   updatedAt: Date;
+}
+
+/** One request's routing decision, for `routeMany`. */
+export interface RoutingUpdate {
+  tenant: string;
+  id: string;
+  routing: RoutingRecord;
+  /** `queued` for a request held for its notBefore or waiting behind an identical request. */
+  status: RequestStatus;
 }
 
 /** `created`: first time; `duplicate`: same id and same content again; `conflict`: same id, different content. */
@@ -184,6 +194,11 @@ export function requestKey(tenant: string, id: string): string {
 }
 
 function compareKeys(a: NewRequestRecord, b: NewRequestRecord): number {
+  if (a.tenant !== b.tenant) return a.tenant < b.tenant ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function compareRefs(a: { tenant: string; id: string }, b: { tenant: string; id: string }): number {
   if (a.tenant !== b.tenant) return a.tenant < b.tenant ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -375,5 +390,79 @@ export class RequestsRepository {
       [before, limit],
     );
     return rows.map(toRecord);
+  }
+
+  /** Many requests by (tenant, id) in one statement; keys the ledger does not hold are absent from the answer. */
+  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<RequestRecord[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.pool.query<RequestRow>(
+      'select r.* from unnest($1::text[], $2::text[]) as k(tenant, id) join requests r on r.tenant = k.tenant and r.id = k.id',
+      [refs.map((ref) => ref.tenant), refs.map((ref) => ref.id)],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * `recordRouting` for many requests, and the lane messages of those held for their notBefore, in
+   * one statement: a hold is written only when its request's routing applied (a request answered
+   * meanwhile gets none), or, for a request not among `routings` (a redelivery of one routed and held
+   * before), unconditionally. Holds are idempotent (the first one stays). Returns, in input order,
+   * whether each routing applied; a request given twice applies its first routing only. Rows are
+   * updated in key order, so concurrent calls over overlapping requests wait instead of deadlocking.
+   */
+  async routeMany(routings: readonly RoutingUpdate[], holds: readonly HeldLaneMessage[] = []): Promise<boolean[]> {
+    if (routings.length === 0 && holds.length === 0) return [];
+    const firsts = new Map<string, RoutingUpdate>();
+    for (const update of routings) if (!firsts.has(keyOf(update.tenant, update.id))) firsts.set(keyOf(update.tenant, update.id), update);
+    const sorted = [...firsts.values()].sort((a, b) => compareRefs(a, b));
+    const column = <T>(pick: (update: RoutingUpdate) => T): T[] => sorted.map(pick);
+    const holdColumn = <T>(pick: (held: HeldLaneMessage) => T): T[] => holds.map(pick);
+    const { rows } = await this.pool.query<{ tenant: string; id: string }>(
+      `with u as (
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[],
+                              $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[])
+           as u(tenant, id, status, lane, reason, estimated_cost_usd, realtime_cost_usd, routed_at, deadline, cache_scope, cache_content_hash)
+       ), routed as (
+         update requests r
+            set status = u.status, lane = u.lane, decision_reason = u.reason, estimated_cost_usd = u.estimated_cost_usd,
+                realtime_cost_usd = u.realtime_cost_usd, routed_at = u.routed_at, deadline = coalesce(u.deadline, r.deadline),
+                cache_scope = coalesce(u.cache_scope, r.cache_scope), cache_content_hash = coalesce(u.cache_content_hash, r.cache_content_hash),
+                updated_at = now()
+           from u
+          where r.tenant = u.tenant and r.id = u.id and r.status not in ${TERMINAL}
+          returning r.tenant, r.id
+       ), held as (
+         insert into scheduled_lane_messages (tenant, request_id, lane, release_at, message, correlation_id, traceparent)
+         select h.tenant, h.request_id, h.lane, h.release_at, h.message, h.correlation_id, h.traceparent
+           from unnest($12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::jsonb[], $17::text[], $18::text[])
+             as h(tenant, request_id, lane, release_at, message, correlation_id, traceparent)
+          where not exists (select 1 from u where u.tenant = h.tenant and u.id = h.request_id)
+             or exists (select 1 from routed where routed.tenant = h.tenant and routed.id = h.request_id)
+         on conflict (tenant, request_id) do nothing
+       )
+       select tenant, id from routed`,
+      [
+        column((u) => u.tenant),
+        column((u) => u.id),
+        column((u) => u.status),
+        column((u) => u.routing.lane),
+        column((u) => u.routing.reason),
+        column((u) => u.routing.estimatedCostUsd),
+        column((u) => u.routing.realtimeCostUsd),
+        column((u) => toInstant(u.routing.routedAt)),
+        column((u) => toInstant(u.routing.deadline)),
+        column((u) => u.routing.cacheKey?.scope ?? null),
+        column((u) => u.routing.cacheKey?.contentHash ?? null),
+        holdColumn((h) => h.tenant),
+        holdColumn((h) => h.requestId),
+        holdColumn((h) => h.lane),
+        holdColumn((h) => h.releaseAt),
+        holdColumn((h) => JSON.stringify(h.message)),
+        holdColumn((h) => h.correlationId ?? null),
+        holdColumn((h) => h.traceparent ?? null),
+      ],
+    );
+    const applied = new Set(rows.map((row) => keyOf(row.tenant, row.id)));
+    return routings.map((update) => firsts.get(keyOf(update.tenant, update.id)) === update && applied.has(keyOf(update.tenant, update.id)));
   }
 }
