@@ -41,7 +41,12 @@ export class ConsumerRunner<T = unknown> {
     }
     const logger = options.logger ?? options.kafka.logger;
     const groupId = options.groupId;
-    const maxCount = options.handleBatch ? positiveInteger('maxBatchSize', options.maxBatchSize ?? RUNNER_DEFAULTS.maxBatchSize) : 1;
+    const limits = options.handleBatch
+      ? {
+          maxCount: positiveInteger('maxBatchSize', options.maxBatchSize ?? RUNNER_DEFAULTS.maxBatchSize),
+          maxBytes: positiveInteger('maxBatchBytes', options.maxBatchBytes ?? RUNNER_DEFAULTS.maxBatchBytes),
+        }
+      : { maxCount: 1, maxBytes: Number.POSITIVE_INFINITY };
     const retryPolicy = resolveRetryPolicy(options.retry);
     this.gate = new InFlightGate(options.backpressure ?? RUNNER_DEFAULTS.backpressure, {
       onPause: () => this.lifecycle.pauseFetching(),
@@ -98,7 +103,7 @@ export class ConsumerRunner<T = unknown> {
       groupId,
       logger,
       heartbeatIntervalMs: session.heartbeatIntervalMs,
-      limits: { maxCount, maxBytes: Number.POSITIVE_INFINITY },
+      limits,
       gate: this.gate,
       pipeline,
       commits: new CommitTracker(logger, groupId),
