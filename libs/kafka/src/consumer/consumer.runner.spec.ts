@@ -152,7 +152,7 @@ describe('ConsumerRunner (fake driver)', () => {
     await started({
       handle: (value: Item, context) => {
         attempts.push(`${value.n}#${context.attempt}`);
-        if (value.n === 1 && context.attempt === 1) throw new RetryableError('BUSY', 'try again');
+        if (value.n === 1 && context.attempt === 1) throw new RetryableError('try again', { code: 'BUSY' });
       },
     });
     await kafka.consumerDriver.deliver(TOPIC, 0, items(3));
@@ -166,7 +166,7 @@ describe('ConsumerRunner (fake driver)', () => {
       retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 },
       handleBatch: (messages: ReadonlyArray<InboundMessage<Item>>): MessageOutcome[] => {
         seen.push(messages.map((message) => message.value.n));
-        return messages.map((message) => (message.value.n % 2 === 0 ? { ok: true } : { ok: false, error: new RetryableError('BUSY', 'later') }));
+        return messages.map((message) => (message.value.n % 2 === 0 ? { ok: true } : { ok: false, error: new RetryableError('later', { code: 'BUSY' }) }));
       },
     });
     await kafka.consumerDriver.deliver(TOPIC, 0, items(4));
