@@ -17,6 +17,10 @@ const BENCHES: Record<string, Bench> = {
     description: 'one million embedding requests through the batch-aggregator: provider batches against the minimum, peak RSS, intake throughput against a bare kafkajs consumer',
     run: async (argv) => (await import('./batch/batch.bench')).runBatchBench(argv),
   },
+  runner: {
+    description: 'the consumer runner\'s own overhead: a no-op batch handler against a bare kafkajs eachBatch consumer on the same topic',
+    run: async (argv) => (await import('./runner/runner.bench')).runRunnerBench(argv),
+  },
   cost: {
     description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
