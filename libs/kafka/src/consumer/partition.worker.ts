@@ -94,11 +94,20 @@ export class PartitionWorker<T> implements ConsumerWork {
         logger.debug({ groupId, topic: batch.topic, partition: batch.partition, err: error }, 'heartbeat failed; finishing the batch early');
       },
     );
+    // Commits are not waited for group by group: each starts as its group is done and later ones
+    // fold into the one in flight (see CommitTracker), so a fetched batch costs about one commit
+    // round trip. The batch returns only once they are through, so stopping still commits its work.
+    let committing: Promise<boolean> = Promise.resolve(true);
+    let commitFailed = false;
     try {
       for (const group of splitIntoGroups(batch.messages, this.settings.limits)) {
-        if (!control.consuming || !batch.isRunning() || batch.isStale() || lost) return;
-        if (!(await this.processGroup(group, batch))) return;
+        if (!control.consuming || !batch.isRunning() || batch.isStale() || lost || commitFailed) break;
+        const done = await this.processGroup(group, batch);
+        if (done === undefined) break;
+        committing = done.committing;
+        void committing.then((committed) => (commitFailed ||= !committed));
       }
+      await committing;
     } catch (error) {
       control.fail(toError(error));
     } finally {
@@ -106,10 +115,10 @@ export class PartitionWorker<T> implements ConsumerWork {
     }
   }
 
-  /** False when the batch must not go on (stopping, or a commit failed). */
-  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<boolean> {
+  /** The commit of the group's work (false when it failed), or undefined when the batch must not go on (stopping). */
+  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<{ committing: Promise<boolean> } | undefined> {
     const { gate, pipeline, commits } = this.settings;
-    if (!(await gate.acquire(group.length))) return false;
+    if (!(await gate.acquire(group.length))) return undefined;
     let result: Awaited<ReturnType<BatchPipeline<T>['process']>>;
     try {
       result = await pipeline.process(group, batch);
@@ -120,14 +129,14 @@ export class PartitionWorker<T> implements ConsumerWork {
     // A held message keeps its place in the gate until its work is durable: what is held is in memory.
     const held = result.settled === 'done' ? result.held : [];
     gate.release(group.length - held.length);
-    if (result.settled === 'abandoned') return false;
+    if (result.settled === 'abandoned') return undefined;
     const partition = commits.partitionOf(batch);
     for (const entry of held) this.track(partition, entry);
     const last = group[group.length - 1]!.offset;
     partition.offsets.processed(last);
     // Resolving lets the next fetch start after the group, held messages or not; the commit does not pass them.
     batch.resolveOffset(last);
-    return commits.commit(partition);
+    return { committing: commits.commit(partition) };
   }
 
   private track(partition: PartitionCommits, { item, held }: HeldItem<ValidMessage<T>>): void {

@@ -43,6 +43,8 @@ export class FakeConsumerDriver implements ConsumerDriver {
   readonly fetchControl: string[] = [];
   /** Rejects the next commits with this error while set. */
   failCommits?: Error;
+  /** When set, each commit waits for it before it is made: a slow coordinator. */
+  commitGate?: () => Promise<void>;
   private config?: ConsumerRunConfig;
   private running = false;
   private readonly working = new Set<Promise<void>>();
@@ -94,7 +96,7 @@ export class FakeConsumerDriver implements ConsumerDriver {
       messages,
       resolveOffset: (resolved) => void this.resolved.push({ topic, partition, offset: resolved }),
       commit: async (next) => {
-        await Promise.resolve();
+        await (this.commitGate?.() ?? Promise.resolve());
         if (this.failCommits) throw this.failCommits;
         this.commits.push({ topic, partition, offset: next });
       },
