@@ -21,6 +21,10 @@ const BENCHES: Record<string, Bench> = {
     description: 'result booking: a backlog of results booked by one result-notifier per second, against another build of it (--baseline) in the same run',
     run: async (argv) => (await import('./notifier/notifier.bench')).runNotifierBench(argv),
   },
+  runner: {
+    description: 'the consumer runner\'s own overhead: a no-op batch handler against a bare kafkajs eachBatch consumer on the same topic',
+    run: async (argv) => (await import('./runner/runner.bench')).runRunnerBench(argv),
+  },
   cost: {
     description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),

@@ -35,8 +35,13 @@ interface BaseRunnerOptions<T> {
   deadLetter?: DeadLetterSettings;
   retry?: Partial<RetryPolicy>;
   backpressure?: Watermarks;
-  partitionsConsumedConcurrently?: number;
   session?: ConsumerSessionSettings;
+  /**
+   * Partitions whose fetched batches are worked on at the same time (each partition stays in order).
+   * The default suits a copy owning a few partitions of a 6-partition topic; the in-flight gate
+   * still bounds what is in memory across all of them.
+   */
+  partitionsConsumedConcurrently?: number;
   /** How long stop() waits for in-flight handlers before giving up on them (they stay uncommitted). */
   shutdownTimeoutMs?: number;
   /** Called once when the consumer cannot go on; defaults to logging and process.exit(1). */
@@ -49,22 +54,29 @@ export interface MessageModeOptions<T> extends BaseRunnerOptions<T> {
   handle: MessageHandler<T>;
   handleBatch?: never;
   maxBatchSize?: never;
+  maxBatchBytes?: never;
 }
 
 export interface BatchModeOptions<T> extends BaseRunnerOptions<T> {
   handleBatch: BatchHandler<T>;
   handle?: never;
-  /** Largest group handed to handleBatch at once; a fetched batch is split into groups this size. */
+  /** Most messages handed to handleBatch at once: a fetched batch is split into groups no larger. */
   maxBatchSize?: number;
+  /**
+   * Most bytes of keys and values handed to handleBatch at once (a message larger than this goes
+   * alone), so a handler's memory and round-trip size follow payload size, not only count.
+   */
+  maxBatchBytes?: number;
 }
 
 export type ConsumerRunnerOptions<T> = MessageModeOptions<T> | BatchModeOptions<T>;
 
 export const RUNNER_DEFAULTS = {
   fromBeginning: true,
-  partitionsConsumedConcurrently: 1,
+  partitionsConsumedConcurrently: 6,
   backpressure: { highWaterMark: 1_000, lowWaterMark: 500 },
   maxBatchSize: 100,
+  maxBatchBytes: 1024 * 1024,
   shutdownTimeoutMs: 15_000,
   session: { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, maxWaitTimeMs: 1_000 },
 } as const;

@@ -3,10 +3,17 @@
  * for work that makes them durable elsewhere (a batch window that has not been submitted yet).
  * Everything before the lowest held offset is done; with nothing held, everything processed is.
  * Offsets are decimal strings (Kafka's int64), compared as bigints. No I/O.
+ *
+ * A partition may hold hundreds of thousands of offsets (the batch aggregator) and asks for the
+ * commit position after every group: the lowest held offset is kept at the head of an ordered list,
+ * released ones are dropped from the head lazily, so each question costs amortised O(1).
  */
 export class HeldOffsets {
   private processedThrough: bigint | undefined;
   private readonly held = new Set<bigint>();
+  /** Held offsets in ascending order from `head`; entries no longer in `held` were released. */
+  private order: bigint[] = [];
+  private head = 0;
   private committed: bigint | undefined;
 
   /** Every message up to and including `offset` has been handled (held ones included). */
@@ -16,7 +23,23 @@ export class HeldOffsets {
   }
 
   hold(offset: string): void {
-    this.held.add(BigInt(offset));
+    const value = BigInt(offset);
+    if (this.held.has(value)) return;
+    this.held.add(value);
+    const last = this.order[this.order.length - 1];
+    // Offsets are held in fetch order; anything else is placed where it belongs.
+    if (last === undefined || value > last || this.order.length === this.head) {
+      this.order.push(value);
+      return;
+    }
+    let low = this.head;
+    let high = this.order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.order[middle]! < value) low = middle + 1;
+      else high = middle;
+    }
+    this.order.splice(low, 0, value);
   }
 
   /** The held message is durable now; it no longer keeps the commit back. */
@@ -34,8 +57,9 @@ export class HeldOffsets {
    */
   committable(): string | undefined {
     if (this.processedThrough === undefined) return undefined;
+    const lowestHeld = this.lowestHeld();
     let next = this.processedThrough + 1n;
-    for (const offset of this.held) if (offset < next) next = offset;
+    if (lowestHeld !== undefined && lowestHeld < next) next = lowestHeld;
     if (this.committed !== undefined && next <= this.committed) return undefined;
     return next.toString();
   }
@@ -44,5 +68,20 @@ export class HeldOffsets {
   committedTo(nextOffset: string): void {
     const value = BigInt(nextOffset);
     if (this.committed === undefined || value > this.committed) this.committed = value;
+  }
+
+  private lowestHeld(): bigint | undefined {
+    while (this.head < this.order.length && !this.held.has(this.order[this.head]!)) this.head += 1;
+    if (this.head === this.order.length) {
+      this.order = [];
+      this.head = 0;
+      return undefined;
+    }
+    // Drop the released prefix now and then so the list does not grow with everything ever held.
+    if (this.head > 1_024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    return this.order[this.head];
   }
 }

@@ -6,12 +6,12 @@ describe('planConsumerGroups', () => {
       { topic: 'a', extras: undefined },
       { topic: 'b', extras: { batch: true, group: 'urgent', maxBatchSize: 200 } },
       { topic: 'c', extras: {} },
-      { topic: 'd', extras: { batch: true, group: 'bulk' } },
+      { topic: 'd', extras: { batch: true, group: 'bulk', maxBatchBytes: 65_536 } },
     ]);
     expect(plans).toEqual([
       { suffix: undefined, groupId: 'sluice-router', topics: ['a', 'c'], batch: false, maxBatchSize: undefined },
       { suffix: 'urgent', groupId: 'sluice-router.urgent', topics: ['b'], batch: true, maxBatchSize: 200 },
-      { suffix: 'bulk', groupId: 'sluice-router.bulk', topics: ['d'], batch: true, maxBatchSize: undefined },
+      { suffix: 'bulk', groupId: 'sluice-router.bulk', topics: ['d'], batch: true, maxBatchSize: undefined, maxBatchBytes: 65_536 },
     ]);
   });
 
@@ -28,12 +28,19 @@ describe('planConsumerGroups', () => {
         { topic: 'b', extras: { batch: true, group: 'x' } },
       ]),
     ).toThrow('consumer group g.x: handlers of a, b disagree on maxBatchSize');
+    expect(() =>
+      planConsumerGroups('g', [
+        { topic: 'a', extras: { batch: true, maxBatchBytes: 1_000 } },
+        { topic: 'b', extras: { batch: true, maxBatchBytes: 2_000 } },
+      ]),
+    ).toThrow('consumer group g: handlers of a, b disagree on maxBatchBytes');
   });
 
   it.each([
     [{ batch: 'yes' }, 'extras.batch must be a boolean'],
     [{ group: 'no spaces' }, 'extras.group must match'],
     [{ batch: true, maxBatchSize: 0 }, 'extras.maxBatchSize must be a positive integer'],
+    [{ batch: true, maxBatchBytes: 1.5 }, 'extras.maxBatchBytes must be a positive integer'],
     ['urgent', 'extras must be an object'],
   ])('refuses extras %p', (extras, message) => {
     expect(() => planConsumerGroups('g', [{ topic: 't', extras }])).toThrow(message);

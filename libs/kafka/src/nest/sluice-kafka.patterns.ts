@@ -2,7 +2,7 @@
  * What an `@EventPattern(topic, extras)` handler of SluiceKafkaTransport may ask for in its extras.
  *
  * - `batch: true`: the handler receives every message one fetch returned for a partition (up to
- *   `maxBatchSize` at a time) as `ReadonlyArray<InboundMessage<T>>`, and answers with one
+ *   `maxBatchSize` messages and `maxBatchBytes` bytes at a time) as `ReadonlyArray<InboundMessage<T>>`, and answers with one
  *   `MessageOutcome` per message (or nothing: all succeeded). Without it, the handler gets one
  *   message at a time, in partition order: the right choice for a low-rate topic.
  * - `group`: the handler's topic is consumed by its own consumer group, `<groupId>.<group>`, with
@@ -14,6 +14,8 @@ export interface SluiceKafkaPatternOptions {
   group?: string;
   /** Largest slice of a fetched batch handed to a batch handler at once. */
   maxBatchSize?: number;
+  /** Most bytes of keys and values in one slice (a larger message goes alone). */
+  maxBatchBytes?: number;
 }
 
 /** One consumer group of a transport: the topics it reads and how their handlers take messages. */
@@ -24,6 +26,7 @@ export interface ConsumerGroupPlan {
   topics: string[];
   batch: boolean;
   maxBatchSize?: number;
+  maxBatchBytes?: number;
 }
 
 const GROUP_SUFFIX = /^[A-Za-z0-9_-]{1,64}$/;
@@ -31,7 +34,7 @@ const GROUP_SUFFIX = /^[A-Za-z0-9_-]{1,64}$/;
 function optionsOf(topic: string, extras: unknown): SluiceKafkaPatternOptions {
   if (extras === undefined || extras === null) return {};
   if (typeof extras !== 'object') throw new Error(`@EventPattern('${topic}') extras must be an object`);
-  const { batch, group, maxBatchSize } = extras as Record<string, unknown>;
+  const { batch, group, maxBatchSize, maxBatchBytes } = extras as Record<string, unknown>;
   if (batch !== undefined && typeof batch !== 'boolean') throw new Error(`@EventPattern('${topic}') extras.batch must be a boolean`);
   if (group !== undefined && (typeof group !== 'string' || !GROUP_SUFFIX.test(group))) {
     throw new Error(`@EventPattern('${topic}') extras.group must match ${GROUP_SUFFIX.source}`);
@@ -39,12 +42,20 @@ function optionsOf(topic: string, extras: unknown): SluiceKafkaPatternOptions {
   if (maxBatchSize !== undefined && (!Number.isInteger(maxBatchSize) || (maxBatchSize as number) < 1)) {
     throw new Error(`@EventPattern('${topic}') extras.maxBatchSize must be a positive integer`);
   }
-  return { batch: batch as boolean | undefined, group: group as string | undefined, maxBatchSize: maxBatchSize as number | undefined };
+  if (maxBatchBytes !== undefined && (!Number.isInteger(maxBatchBytes) || (maxBatchBytes as number) < 1)) {
+    throw new Error(`@EventPattern('${topic}') extras.maxBatchBytes must be a positive integer`);
+  }
+  return {
+    batch: batch as boolean | undefined,
+    group: group as string | undefined,
+    maxBatchSize: maxBatchSize as number | undefined,
+    maxBatchBytes: maxBatchBytes as number | undefined,
+  };
 }
 
 /**
  * Groups the handled topics into consumer groups. A group's handlers must all take batches or all
- * take single messages (one runner serves a group), and agree on maxBatchSize.
+ * take single messages (one runner serves a group), and agree on maxBatchSize and maxBatchBytes.
  */
 export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ topic: string; extras: unknown }>): ConsumerGroupPlan[] {
   const plans = new Map<string, ConsumerGroupPlan>();
@@ -60,6 +71,7 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
         topics: [topic],
         batch,
         maxBatchSize: options.maxBatchSize,
+        maxBatchBytes: options.maxBatchBytes,
       });
       continue;
     }
@@ -68,8 +80,10 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
         `consumer group ${existing.groupId} mixes batch and per-message handlers (${[...existing.topics, topic].join(', ')}): give one of them a group of its own`,
       );
     }
-    if (existing.maxBatchSize !== options.maxBatchSize) {
-      throw new Error(`consumer group ${existing.groupId}: handlers of ${[...existing.topics, topic].join(', ')} disagree on maxBatchSize`);
+    for (const limit of ['maxBatchSize', 'maxBatchBytes'] as const) {
+      if (existing[limit] !== options[limit]) {
+        throw new Error(`consumer group ${existing.groupId}: handlers of ${[...existing.topics, topic].join(', ')} disagree on ${limit}`);
+      }
     }
     existing.topics.push(topic);
   }

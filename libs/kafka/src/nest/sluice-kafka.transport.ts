@@ -174,6 +174,7 @@ export class SluiceKafkaTransport
         ...shared,
         handleBatch: (messages) => this.dispatchBatch(messages),
         ...(plan.maxBatchSize === undefined ? {} : { maxBatchSize: plan.maxBatchSize }),
+        ...(plan.maxBatchBytes === undefined ? {} : { maxBatchBytes: plan.maxBatchBytes }),
       };
       return new ConsumerRunner<unknown>(options);
     }

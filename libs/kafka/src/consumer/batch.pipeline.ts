@@ -1,0 +1,168 @@
+import type { DeadLetterFailure } from '../dead-letter/dead-letter.headers';
+import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { FailureCode } from '../errors/failure.codes';
+import type { BatchContext } from '../port/driver.port';
+import type { KafkaLogger } from '../port/logger.port';
+import type { ConsumedMessage } from '../port/message.types';
+import type {
+  BatchHandler,
+  InvalidMessageHandler,
+  MessageContext,
+  MessageHandler,
+  Validate,
+  ValidationIssue,
+} from './consumer.types';
+import { decodeJson } from './json.decoder';
+import { toError, type LoopResult, type RetryLoop, type Settled } from './retry.loop';
+
+/** A message that decoded and validated: what the handler gets. */
+export interface ValidMessage<T> {
+  readonly message: ConsumedMessage;
+  readonly value: T;
+}
+
+type Prepared<T> =
+  | { kind: 'valid'; value: T }
+  | { kind: 'invalid'; plain: unknown; errors: readonly ValidationIssue[] }
+  | { kind: 'unreadable'; failure: DeadLetterFailure };
+
+export interface PipelineCounters {
+  deadLettered: number;
+  invalid: number;
+}
+
+export interface BatchPipelineSettings<T> {
+  groupId: string;
+  logger: KafkaLogger;
+  validate?: Validate<T>;
+  onInvalid?: InvalidMessageHandler;
+  /** Exactly one of the two: a per-message handler is handed groups of one. */
+  handle?: MessageHandler<T>;
+  handleBatch?: BatchHandler<T>;
+  retries: RetryLoop;
+  deadLetters: DeadLetterPublisher;
+  counters: PipelineCounters;
+  /** Handed to handlers: aborted when the runner no longer waits for them. */
+  abandon: AbortSignal;
+}
+
+function describeIssues(errors: readonly ValidationIssue[]): string {
+  return errors.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message)).join('; ');
+}
+
+/**
+ * What happens to one group of a partition's messages: decode → validate → the handler (through the
+ * retry loop) → an outcome per message. Unreadable messages are dead-lettered, invalid ones go to
+ * onInvalid (or the dead-letter topic), one at a time and in order, before the valid ones are handed
+ * over together. Commits are not its business: it says whether the group settled and which messages
+ * are held.
+ */
+export class BatchPipeline<T> {
+  /** One attempt at the valid messages of a group, with the handler the runner was given. */
+  private readonly attemptValid: (items: readonly ValidMessage<T>[], attempt: number, batch: BatchContext) => unknown;
+
+  constructor(private readonly settings: BatchPipelineSettings<T>) {
+    const { handle, handleBatch } = settings;
+    if (handleBatch) {
+      this.attemptValid = (items, attempt, batch) =>
+        handleBatch(items.map(({ message, value }) => ({ value, context: this.contextFor(message, batch, attempt) })));
+    } else if (handle) {
+      // A per-message handler's return value means nothing: success is not throwing.
+      this.attemptValid = async (items, attempt, batch) => {
+        const { message, value } = items[0]!;
+        await handle(value, this.contextFor(message, batch, attempt));
+      };
+    } else {
+      throw new Error('BatchPipeline needs a handler');
+    }
+  }
+
+  async process(group: readonly ConsumedMessage[], batch: BatchContext): Promise<LoopResult<ValidMessage<T>>> {
+    const valid: Array<ValidMessage<T>> = [];
+    for (const message of group) {
+      const prepared = this.prepare(message);
+      let settled: Settled = 'done';
+      if (prepared.kind === 'valid') valid.push({ message, value: prepared.value });
+      else if (prepared.kind === 'invalid') settled = await this.handleInvalid(message, batch, prepared);
+      else settled = await this.deadLetter(message, prepared.failure);
+      if (settled === 'abandoned') return { settled: 'abandoned' };
+    }
+    if (valid.length === 0) return { settled: 'done', held: [] };
+    return this.settings.retries.run(
+      valid,
+      (items, attempt) => this.attemptValid(items, attempt, batch),
+      (item, failure) => this.deadLetter(item.message, failure),
+    );
+  }
+
+  /** Parks a message on the dead-letter topic; 'abandoned' once the runner no longer waits. */
+  async deadLetter(message: ConsumedMessage, failure: DeadLetterFailure): Promise<Settled> {
+    if (this.settings.abandon.aborted) return 'abandoned';
+    await this.settings.deadLetters.publish(message, failure);
+    this.settings.counters.deadLettered += 1;
+    this.settings.logger.warn(
+      {
+        groupId: this.settings.groupId,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        code: failure.code,
+        attempts: failure.attempts,
+        deadLetterTopic: this.settings.deadLetters.topic,
+      },
+      `message dead-lettered: ${failure.message}`,
+    );
+    return 'done';
+  }
+
+  private prepare(message: ConsumedMessage): Prepared<T> {
+    const decoded = decodeJson(message.value);
+    if (!decoded.ok) return { kind: 'unreadable', failure: { code: decoded.code, message: decoded.message, attempts: 1 } };
+    const validate = this.settings.validate;
+    if (!validate) return { kind: 'valid', value: decoded.value as T };
+    try {
+      const result = validate(decoded.value, message);
+      return result.ok ? { kind: 'valid', value: result.value } : { kind: 'invalid', plain: decoded.value, errors: result.errors };
+    } catch (error) {
+      const failure = toError(error);
+      return {
+        kind: 'unreadable',
+        failure: { code: FailureCode.UnexpectedError, message: `validator threw: ${failure.message}`, stack: failure.stack, attempts: 1 },
+      };
+    }
+  }
+
+  private async handleInvalid(
+    message: ConsumedMessage,
+    batch: BatchContext,
+    invalid: { plain: unknown; errors: readonly ValidationIssue[] },
+  ): Promise<Settled> {
+    this.settings.counters.invalid += 1;
+    const onInvalid = this.settings.onInvalid;
+    if (!onInvalid) {
+      return this.deadLetter(message, { code: FailureCode.ValidationFailed, message: describeIssues(invalid.errors), attempts: 1 });
+    }
+    const result = await this.settings.retries.run(
+      [{ message }],
+      async (_items, attempt) => {
+        await onInvalid({ plain: invalid.plain, errors: invalid.errors, context: this.contextFor(message, batch, attempt) });
+      },
+      (item, failure) => this.deadLetter(item.message, failure),
+    );
+    return result.settled;
+  }
+
+  private contextFor(message: ConsumedMessage, batch: BatchContext, attempt: number): MessageContext {
+    return {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key?.toString('utf8') ?? null,
+      headers: message.headers,
+      timestamp: message.timestamp,
+      attempt,
+      signal: this.settings.abandon,
+      heartbeat: () => batch.heartbeat(),
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import type { BatchContext } from '../port/driver.port';
+import type { KafkaLogger } from '../port/logger.port';
+import { HeldOffsets } from './held-offsets';
+import { toError } from './retry.loop';
+
+/** One partition's commit position in the current group generation. */
+export interface PartitionCommits {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offsets: HeldOffsets;
+  /** The latest fetched batch of the partition: its commit reaches the coordinator at any time. */
+  batch: BatchContext;
+  committing?: Promise<boolean>;
+  again: boolean;
+}
+
+/**
+ * Commits each partition in order, only as far as its work is durable: past every processed
+ * message, but never past one still held. One commit runs per partition at a time; whatever
+ * settles meanwhile is folded into one more commit after it.
+ *
+ * Positions belong to a group generation: a rejoin fetches from the committed offsets again, so the
+ * held messages of the old generation come back, and work that settles later must not commit for
+ * them (`isCurrent`).
+ */
+export class CommitTracker {
+  private partitions = new Map<string, PartitionCommits>();
+
+  constructor(
+    private readonly logger: KafkaLogger,
+    private readonly groupId: string,
+  ) {}
+
+  /** A new group generation: forget every position. */
+  reset(): void {
+    this.partitions = new Map();
+  }
+
+  /** The partition of `batch` in this generation, now committing through `batch`. */
+  partitionOf(batch: BatchContext): PartitionCommits {
+    const key = `${batch.topic}\u0000${batch.partition}`;
+    const existing = this.partitions.get(key);
+    if (existing) {
+      existing.batch = batch;
+      return existing;
+    }
+    const created: PartitionCommits = { topic: batch.topic, partition: batch.partition, offsets: new HeldOffsets(), batch, again: false };
+    this.partitions.set(key, created);
+    return created;
+  }
+
+  isCurrent(partition: PartitionCommits): boolean {
+    return this.partitions.get(`${partition.topic}\u0000${partition.partition}`) === partition;
+  }
+
+  /** Commits as far as the partition's held messages allow. False when a commit failed. */
+  commit(partition: PartitionCommits): Promise<boolean> {
+    if (partition.committing) {
+      partition.again = true;
+      return partition.committing;
+    }
+    const committing = this.commitWhileAdvancing(partition).finally(() => {
+      if (partition.committing === committing) partition.committing = undefined;
+    });
+    partition.committing = committing;
+    return committing;
+  }
+
+  private async commitWhileAdvancing(partition: PartitionCommits): Promise<boolean> {
+    do {
+      partition.again = false;
+      const next = partition.offsets.committable();
+      if (next === undefined) continue;
+      try {
+        await partition.batch.commit(next);
+        partition.offsets.committedTo(next);
+      } catch (error) {
+        this.logger.warn(
+          { groupId: this.groupId, topic: partition.topic, partition: partition.partition, offset: next, err: toError(error) },
+          'offset commit failed; the uncommitted messages of this partition will be redelivered',
+        );
+        return false;
+      }
+    } while (partition.again);
+    return true;
+  }
+}

@@ -1,0 +1,172 @@
+import { classifyError } from '../errors/error.classification';
+import type { BatchContext } from '../port/driver.port';
+import type { KafkaLogger } from '../port/logger.port';
+import type { ConsumedMessage } from '../port/message.types';
+import { splitIntoGroups, type GroupLimits } from './batch.groups';
+import type { BatchPipeline, ValidMessage } from './batch.pipeline';
+import type { CommitTracker, PartitionCommits } from './commit.tracker';
+import type { HoldOutcome } from './consumer.types';
+import { startPacemaker } from './heartbeat.pacemaker';
+import type { ConsumerWork } from './consumer.lifecycle';
+import type { InFlightGate } from './in-flight.gate';
+import { failureOf, toError, type HeldItem } from './retry.loop';
+
+/** What the worker needs from the runner's lifecycle. */
+export interface WorkerControl {
+  /** False once stopping began or the consumer crashed: start nothing new. */
+  readonly consuming: boolean;
+  /** The consumer cannot go on. */
+  fail(error: Error): void;
+}
+
+export interface PartitionWorkerSettings<T> {
+  groupId: string;
+  logger: KafkaLogger;
+  heartbeatIntervalMs: number;
+  limits: GroupLimits;
+  gate: InFlightGate;
+  pipeline: BatchPipeline<T>;
+  commits: CommitTracker;
+  control: WorkerControl;
+}
+
+/**
+ * What a held message keeps while its work is pending: where it came from (to commit past it) and
+ * what a dead-letter record needs if the work fails. Not its value: the handler already has it, and
+ * the value (like the key) is a slice of the whole fetch response, which would stay in memory for
+ * as long as any message of it is held. A held message that ends up dead-lettered is therefore
+ * parked without its value; the original-topic/partition/offset headers say where to read it.
+ */
+function retainedWhileHeld(message: ConsumedMessage): ConsumedMessage {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key === null ? null : Buffer.from(message.key),
+    value: null,
+    headers: message.headers,
+    timestamp: message.timestamp,
+  };
+}
+
+/**
+ * Works through one fetched batch of one partition: in groups (bounded by count and bytes), each
+ * admitted by the in-flight gate, handled by the pipeline, then committed in order. Partitions run
+ * concurrently (each in its own call); within one, groups run one after another, so the partition's
+ * order holds. Held messages let the partition move on at once; they keep their gate unit until
+ * their work settles, and their offset keeps the commit back until it is durable.
+ */
+export class PartitionWorker<T> implements ConsumerWork {
+  private outstandingHolds = 0;
+  private holdsSettled?: { promise: Promise<void>; resolve: () => void };
+
+  constructor(private readonly settings: PartitionWorkerSettings<T>) {}
+
+  get heldCount(): number {
+    return this.outstandingHolds;
+  }
+
+  /** Resolves once no held work is outstanding: what stopping waits for first. */
+  holdsDrained(): Promise<void> {
+    if (this.outstandingHolds === 0) return Promise.resolve();
+    if (!this.holdsSettled) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.holdsSettled = { promise, resolve };
+    }
+    return this.holdsSettled.promise;
+  }
+
+  onGroupJoin(): void {
+    this.settings.commits.reset();
+  }
+
+  async processBatch(batch: BatchContext): Promise<void> {
+    const { control, groupId, logger } = this.settings;
+    if (!control.consuming) return;
+    // A failed heartbeat (rebalance, lost membership): finish what runs, start nothing new.
+    let lost = false;
+    const stopPacemaker = startPacemaker(
+      () => batch.heartbeat(),
+      this.settings.heartbeatIntervalMs,
+      (error) => {
+        lost = true;
+        logger.debug({ groupId, topic: batch.topic, partition: batch.partition, err: error }, 'heartbeat failed; finishing the batch early');
+      },
+    );
+    // Commits are not waited for group by group: each starts as its group is done and later ones
+    // fold into the one in flight (see CommitTracker), so a fetched batch costs about one commit
+    // round trip. The batch returns only once they are through, so stopping still commits its work.
+    let committing: Promise<boolean> = Promise.resolve(true);
+    let commitFailed = false;
+    try {
+      for (const group of splitIntoGroups(batch.messages, this.settings.limits)) {
+        if (!control.consuming || !batch.isRunning() || batch.isStale() || lost || commitFailed) break;
+        const done = await this.processGroup(group, batch);
+        if (done === undefined) break;
+        committing = done.committing;
+        void committing.then((committed) => (commitFailed ||= !committed));
+      }
+      await committing;
+    } catch (error) {
+      control.fail(toError(error));
+    } finally {
+      stopPacemaker();
+    }
+  }
+
+  /** The commit of the group's work (false when it failed), or undefined when the batch must not go on (stopping). */
+  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<{ committing: Promise<boolean> } | undefined> {
+    const { gate, pipeline, commits } = this.settings;
+    if (!(await gate.acquire(group.length))) return undefined;
+    let result: Awaited<ReturnType<BatchPipeline<T>['process']>>;
+    try {
+      result = await pipeline.process(group, batch);
+    } catch (error) {
+      gate.release(group.length);
+      throw error;
+    }
+    // A held message keeps its place in the gate until its work is durable: what is held is in memory.
+    const held = result.settled === 'done' ? result.held : [];
+    gate.release(group.length - held.length);
+    if (result.settled === 'abandoned') return undefined;
+    const partition = commits.partitionOf(batch);
+    for (const entry of held) this.track(partition, entry);
+    const last = group[group.length - 1]!.offset;
+    partition.offsets.processed(last);
+    // Resolving lets the next fetch start after the group, held messages or not; the commit does not pass them.
+    batch.resolveOffset(last);
+    return { committing: commits.commit(partition) };
+  }
+
+  private track(partition: PartitionCommits, { item, held }: HeldItem<ValidMessage<T>>): void {
+    const record = retainedWhileHeld(item.message);
+    partition.offsets.hold(record.offset);
+    this.outstandingHolds += 1;
+    void this.settle(partition, record, held)
+      .catch((error: unknown) => this.settings.control.fail(toError(error)))
+      .finally(() => {
+        this.settings.gate.release(1);
+        this.outstandingHolds -= 1;
+        if (this.outstandingHolds > 0) return;
+        this.holdsSettled?.resolve();
+        this.holdsSettled = undefined;
+      });
+  }
+
+  private async settle(partition: PartitionCommits, record: ConsumedMessage, held: Promise<HoldOutcome>): Promise<void> {
+    let outcome: HoldOutcome;
+    try {
+      outcome = await held;
+    } catch (error) {
+      if ((await this.settings.pipeline.deadLetter(record, failureOf(classifyError(error), error, 1))) === 'abandoned') return;
+      outcome = 'durable';
+    }
+    const { commits } = this.settings;
+    // A rejoin since the hold began replaced this partition's commits: the message comes back anyway.
+    if (outcome === 'durable' && commits.isCurrent(partition)) {
+      partition.offsets.release(record.offset);
+      await commits.commit(partition);
+    }
+  }
+}
