@@ -12,7 +12,7 @@ import { AggregatorPublisher } from './events/aggregator.publisher';
 import { BatchIntake } from './lane/batch.intake';
 import { AGGREGATOR_BATCHES, BatchLaneConsumer } from './lane/batch-lane.consumer';
 import { AggregatorMetrics } from './metrics/aggregator.metrics';
-import { BatchResolver } from './results/batch.resolver';
+import { BatchResolver, newBatchId } from './results/batch.resolver';
 import { BatchSubmitter } from './submit/batch.submitter';
 import { BatchTracker } from './tracking/batch.tracker';
 import type { WindowKey, WindowLimits } from './windows/batch-window';
@@ -122,6 +122,7 @@ const clock = (): Date => new Date();
       ) =>
         new WindowFlusher({
           batches: ledger.batches,
+          windows: ledger.batchWindows,
           requests: ledger.requests,
           publisher,
           submitter,
@@ -135,10 +136,18 @@ const clock = (): Date => new Date();
     },
     {
       provide: BatchIntake,
-      inject: [BatchAggregatorConfig, ADAPTERS, WindowFlusher, Escalator, AggregatorMetrics, ROOT_LOGGER],
-      useFactory: (config: BatchAggregatorConfig, adapters: ProviderAdapters, flusher: WindowFlusher, escalator: Escalator, metrics: AggregatorMetrics, logger: Logger) =>
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      useFactory: (
+        config: BatchAggregatorConfig,
+        adapters: ProviderAdapters,
+        ledger: LedgerRepositories,
+        flusher: WindowFlusher,
+        escalator: Escalator,
+        metrics: AggregatorMetrics,
+        logger: Logger,
+      ) =>
         new BatchIntake(
-          { adapters, flusher, escalator, metrics, clock, logger: logger.child({ component: 'intake' }) },
+          { adapters, windows: ledger.batchWindows, flusher, escalator, metrics, clock, logger: logger.child({ component: 'intake' }) },
           {
             limitsFor: (key: WindowKey): WindowLimits => {
               const limits = adapters.batch(key.provider).limits();
@@ -151,6 +160,7 @@ const clock = (): Date => new Date();
               };
             },
             escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+            newWindowId: (nowMs: number) => newBatchId(new Date(nowMs)),
           },
         ),
     },

@@ -7,6 +7,7 @@ export * from './hashing/ledger.hashing';
 export * from './repositories/requests.repository';
 export * from './repositories/completions.repository';
 export * from './repositories/batches.repository';
+export * from './repositories/batch-windows.repository';
 export * from './repositories/cache.repository';
 export * from './repositories/coalescing.repository';
 export * from './repositories/webhook-deliveries.repository';

@@ -1,5 +1,6 @@
 import type { LaneRequestV1 } from '@sluice/contracts';
 import type { HoldOutcome, MessageOutcome } from '@sluice/kafka';
+import type { BatchWindowsRepository, NewWindowItem } from '@sluice/ledger';
 import type { ProviderAdapters } from '@sluice/providers';
 import type { Logger } from 'pino';
 import { DEADLINE_GUARD_REASON } from '../escalation/deadline.guard';
@@ -15,6 +16,7 @@ export const NOT_BATCHABLE_REASON = 'not-batchable';
 
 export interface IntakeDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
+  windows: Pick<BatchWindowsRepository, 'add' | 'take'>;
   flusher: Pick<WindowFlusher, 'flush'>;
   escalator: Pick<Escalator, 'fromWindow'>;
   metrics: Pick<AggregatorMetrics, 'waiting'>;
@@ -26,6 +28,8 @@ export interface IntakeSettings {
   limitsFor: (key: WindowKey) => WindowLimits;
   /** A request this close to its deadline goes to the realtime lane instead of waiting for a batch. */
   escalationLeadMs: number;
+  /** Names a window as it opens: the id its batch gets. */
+  newWindowId: (nowMs: number) => string;
 }
 
 // While windows are open the book is looked at at least this often, for deadlines closing in.
@@ -36,10 +40,16 @@ const MAX_TIMER_MS = 1_000;
  * provider, operation and model and is held (uncommitted) until that window is submitted; a window
  * closes on the provider limits, its age or its earliest deadline. A request the batch lane cannot
  * serve (its body is not valid in a batch, or its deadline is too near) goes to the realtime lane.
+ *
+ * The lane messages themselves go to the ledger as they are read (one statement per fetched batch);
+ * memory keeps the windows' sizes and the holds, so it grows with open windows, not with requests.
+ * A window is flushed only once every write that may carry its requests has ended: a concurrent
+ * fetched batch (another partition) may still be writing requests into a window this one filled.
  */
 export class BatchIntake {
   private readonly book: WindowBook<Hold>;
   private readonly flushing = new Set<Promise<void>>();
+  private readonly writing = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private timer?: NodeJS.Timeout;
 
@@ -47,7 +57,7 @@ export class BatchIntake {
     private readonly deps: IntakeDeps,
     private readonly settings: IntakeSettings,
   ) {
-    this.book = new WindowBook<Hold>(settings.limitsFor);
+    this.book = new WindowBook<Hold>(settings.limitsFor, settings.newWindowId);
   }
 
   get waiting(): number {
@@ -62,6 +72,9 @@ export class BatchIntake {
       escalate.set(reason, [...(escalate.get(reason) ?? []), laneRequest]);
       outcomes.push({ ok: true });
     };
+    // By item: a lane message delivered twice in one fetch is written once.
+    const items = new Map<string, NewWindowItem>();
+    const closed: Array<ClosedWindow<Hold>> = [];
     for (const laneRequest of messages) {
       const { request } = laneRequest;
       const deadline = laneDeadlineOf(laneRequest);
@@ -81,9 +94,27 @@ export class BatchIntake {
       let settle!: (outcome: HoldOutcome) => void;
       const held = new Promise<HoldOutcome>((resolve) => (settle = resolve));
       const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs, hold: { settle } }, now);
-      if (added.kind === 'added') for (const closed of added.closed) this.flush(closed);
+      closed.push(...added.closed);
+      // A joined entry is written again: its earlier write may be the one that failed.
+      items.set(added.entry.itemKey, {
+        windowId: added.window.id,
+        customId: added.entry.customId,
+        tenant: request.tenant,
+        requestId: request.id,
+        attempt: laneRequest.routing.attempt,
+        deadline: deadline ?? null,
+        payload: laneRequest,
+      });
       outcomes.push({ ok: true, held });
     }
+    const written = this.deps.windows.add([...items.values()]);
+    const tracked = written.catch(() => undefined);
+    this.writing.add(tracked);
+    void tracked.finally(() => this.writing.delete(tracked));
+    // Flushed after the write, failed or not: a failed write throws below, the runner delivers the
+    // batch again, and its requests join the next windows.
+    for (const window of closed) this.flush(window);
+    await written;
     for (const [reason, laneRequests] of escalate) await this.deps.escalator.fromWindow(laneRequests, reason);
     this.schedule();
     return outcomes;
@@ -99,9 +130,12 @@ export class BatchIntake {
   }
 
   private flush(closed: ClosedWindow<Hold>): void {
-    const running = this.deps.flusher.flush(closed, this.stopping.signal).catch((error: unknown) => {
-      this.deps.logger.error({ window: closed.window.key, err: error }, 'flushing a window failed; its requests stay uncommitted until a restart');
-    });
+    const writes = [...this.writing];
+    const running = Promise.allSettled(writes)
+      .then(() => this.deps.flusher.flush(closed, this.stopping.signal))
+      .catch((error: unknown) => {
+        this.deps.logger.error({ window: closed.window.key, err: error }, 'flushing a window failed; its requests stay uncommitted until a restart');
+      });
     this.flushing.add(running);
     void running.finally(() => this.flushing.delete(running));
   }
@@ -120,12 +154,21 @@ export class BatchIntake {
     for (const closed of this.book.closeDue(now)) this.flush(closed);
     const near = this.book.takeNearDeadline(now, this.settings.escalationLeadMs);
     if (near.length > 0) {
+      const settle = (outcome: HoldOutcome): void => {
+        for (const { entry } of near) for (const hold of entry.holds) hold.settle(outcome);
+      };
       try {
-        await this.deps.escalator.fromWindow(near.map((entry) => entry.laneRequest), DEADLINE_GUARD_REASON);
-        for (const entry of near) for (const hold of entry.holds) hold.settle('durable');
+        await Promise.allSettled([...this.writing]);
+        // Taken out of the ledger first: a crash before the escalation is published leaves the
+        // offsets uncommitted, and the redelivered lane messages are escalated then.
+        const laneRequests = await this.deps.windows.take(
+          near.map(({ windowId, entry }) => ({ windowId, tenant: entry.tenant, requestId: entry.requestId, attempt: entry.attempt })),
+        );
+        await this.deps.escalator.fromWindow(laneRequests as LaneRequestV1[], DEADLINE_GUARD_REASON);
+        settle('durable');
       } catch (error) {
         this.deps.logger.error({ err: error, requests: near.length }, 'escalating requests from a window failed; they stay uncommitted until a restart');
-        for (const entry of near) for (const hold of entry.holds) hold.settle('handed-back');
+        settle('handed-back');
       }
     }
     this.schedule();

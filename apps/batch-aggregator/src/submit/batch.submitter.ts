@@ -1,4 +1,4 @@
-import { LaneRequestV1, LifecycleEventV1 } from '@sluice/contracts';
+import type { LaneRequestV1 } from '@sluice/contracts';
 import type { BatchesRepository, BatchRecord, RequestsRepository } from '@sluice/ledger';
 import { type BatchAdapter, ProviderError, type ProviderAdapters, type ProviderFailure } from '@sluice/providers';
 import type { Logger } from 'pino';
@@ -35,7 +35,7 @@ const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Submits a batch recorded in the ledger: builds the provider input from the items' lane messages
- * (page by page, so no more than the provider's limit is ever assembled), creates the provider batch,
+ * (page by page, streamed to the provider, so no more than a page is ever assembled), creates the provider batch,
  * records its id, and tells every request. Transient failures are retried with backoff for as long
  * as the aggregator runs. A batch whose creation may have reached the provider before a crash (or a
  * timeout) is looked up there first, so it is never created twice.
@@ -58,13 +58,12 @@ export class BatchSubmitter {
         }
         await this.deps.batches.markSubmitStarted(batch.id);
         startedBefore = true;
-        const events: LifecycleEventV1[] = [];
-        const submitted = await adapter.submit(this.input(adapter, batch, events), {
+        const submitted = await adapter.submit(this.input(adapter, batch), {
           operation: batch.operation,
           model: batch.model,
           metadata: { [BATCH_ID_METADATA]: batch.id },
         });
-        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, events);
+        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId);
         this.deps.logger.info({ batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt }, 'batch submitted');
         this.deps.metrics.submitTook(batch.provider, 'submitted', (Date.now() - began) / 1000);
         this.deps.metrics.submitted(batch, submitted.requestCount);
@@ -84,32 +83,22 @@ export class BatchSubmitter {
     }
   }
 
-  /** The batch input, built from the ledger; `events` collects each request's `submitted` event on the way. */
-  private async *input(adapter: BatchAdapter, batch: BatchRecord, events: LifecycleEventV1[]): AsyncGenerator<Buffer> {
-    events.length = 0;
+  /** The batch input, streamed from the ledger page by page: no more than a page is ever held. */
+  private async *input(adapter: BatchAdapter, batch: BatchRecord): AsyncGenerator<Buffer> {
     for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
-      for (const item of page) {
-        const laneRequest = item.payload as LaneRequestV1;
-        events.push(submittedEvent(laneRequest, { id: batch.id }, this.deps.clock()));
-        yield adapter.buildLine(item.customId, laneRequest.request.body, batch.operation);
-      }
+      for (const item of page) yield adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation);
     }
   }
 
-  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null, events?: LifecycleEventV1[]): Promise<void> {
+  /** Records the provider's id, then tells the batch's requests page by page, so a batch of any size is told without holding it. */
+  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null): Promise<void> {
     await this.deps.batches.markSubmitted(batch.id, providerBatchId, inputFileId);
-    const submitted = events ?? (await this.submittedEvents(batch));
-    const stamped = submitted.map((event) => ({ ...event, providerBatchId }));
-    await this.deps.requests.setStatuses(stamped.map((event) => ({ tenant: event.tenant, id: event.requestId })), 'submitted', 'batch');
-    await this.deps.publisher.events(stamped);
-  }
-
-  private async submittedEvents(batch: BatchRecord): Promise<LifecycleEventV1[]> {
-    const events: LifecycleEventV1[] = [];
     for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
-      for (const item of page) events.push(submittedEvent(item.payload as LaneRequestV1, { id: batch.id }, this.deps.clock()));
+      const at = this.deps.clock();
+      const events = page.map((item) => submittedEvent(item.payload as LaneRequestV1, { id: batch.id, providerBatchId }, at));
+      await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'submitted', 'batch');
+      await this.deps.publisher.events(events);
     }
-    return events;
   }
 
   /**

@@ -36,11 +36,16 @@ export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline';
  */
 export const WINDOW_MIN_AGE_MS = 1_000;
 
-/** One request waiting in a window, with whatever the consumer needs to settle once it is submitted. */
+/**
+ * One request waiting in a window: its sizes and whatever the consumer needs to settle once it is
+ * submitted. The lane message itself waits in the ledger (batch_window_items), not here.
+ */
 export interface WindowEntry<H> {
-  laneRequest: LaneRequestV1;
   /** tenant, request id and routing attempt: what the ledger keeps unique per batch item. */
   itemKey: string;
+  tenant: string;
+  requestId: string;
+  attempt: number;
   /** The line's custom_id: the request id, unless another request of the window already uses it. */
   customId: string;
   bytes: number;
@@ -66,6 +71,8 @@ export class BatchWindow<H> {
   private earliest = Number.POSITIVE_INFINITY;
 
   constructor(
+    /** The id the window's batch gets when it closes; its requests wait in the ledger under it. */
+    readonly id: string,
     readonly key: WindowKey,
     readonly openedAtMs: number,
     private readonly limits: WindowLimits,

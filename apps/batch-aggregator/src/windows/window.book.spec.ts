@@ -23,35 +23,41 @@ function entry(id: string, options: { bytes?: number; inputs?: number; deadlineM
   };
 }
 
+function windowIds(): () => string {
+  let next = 0;
+  return () => `window-${(next += 1)}`;
+}
+
 const LIMITS: WindowLimits = { maxRequests: 3, maxBytes: 1_000, maxInputs: null, maxAgeMs: 60_000, completionEstimateMs: 6 * HOUR };
 
 describe('WindowBook', () => {
   it('closes a window the moment it reaches the request limit', () => {
-    const book = new WindowBook<string>(() => LIMITS);
-    expect(book.add(entry('a'), NOW)).toEqual({ kind: 'added', closed: [] });
+    const book = new WindowBook<string>(() => LIMITS, windowIds());
+    expect(book.add(entry('a'), NOW)).toMatchObject({ joined: false, closed: [], window: { id: 'window-1' }, entry: { customId: 'a', requestId: 'a', attempt: 1 } });
     book.add(entry('b'), NOW);
     const third = book.add(entry('c'), NOW);
-    expect(third.kind === 'added' && third.closed.map(({ window, reason }) => [window.size, reason])).toEqual([[3, 'count']]);
+    expect(third.closed.map(({ window, reason }) => [window.id, window.size, reason])).toEqual([['window-1', 3, 'count']]);
     expect(book.windows).toBe(0);
   });
 
   it('closes the window a line does not fit into and opens the next with it', () => {
-    const book = new WindowBook<string>(() => LIMITS);
+    const book = new WindowBook<string>(() => LIMITS, windowIds());
     book.add(entry('a', { bytes: 600 }), NOW);
     const outcome = book.add(entry('b', { bytes: 500 }), NOW);
-    expect(outcome.kind === 'added' && outcome.closed.map(({ window, reason }) => [[...window.entries()].map((e) => e.customId), reason])).toEqual([[['a'], 'bytes']]);
+    expect(outcome.closed.map(({ window, reason }) => [[...window.entries()].map((e) => e.customId), reason])).toEqual([[['a'], 'bytes']]);
+    expect(outcome.window.id).toBe('window-2');
     expect(book.waiting).toBe(1);
   });
 
   it('counts embedding inputs against their own limit', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 100, maxInputs: 10 }));
+    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 100, maxInputs: 10 }), windowIds());
     book.add(entry('a', { inputs: 8 }), NOW);
     const outcome = book.add(entry('b', { inputs: 3 }), NOW);
-    expect(outcome.kind === 'added' && outcome.closed.map(({ reason }) => reason)).toEqual(['inputs']);
+    expect(outcome.closed.map(({ reason }) => reason)).toEqual(['inputs']);
   });
 
   it('keeps one window per provider, operation and model', () => {
-    const book = new WindowBook<string>(() => LIMITS);
+    const book = new WindowBook<string>(() => LIMITS, windowIds());
     book.add(entry('a'), NOW);
     book.add(entry('b', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } } }), NOW);
     book.add(entry('c', { request: { operation: 'embedding', body: { model: 'text-embedding-3-small', input: 'x' } } }), NOW);
@@ -59,7 +65,7 @@ describe('WindowBook', () => {
   });
 
   it('closes windows by age and by earliest deadline less the turnaround, and says when the next is due', () => {
-    const book = new WindowBook<string>(() => LIMITS);
+    const book = new WindowBook<string>(() => LIMITS, windowIds());
     book.add(entry('old'), NOW);
     book.add(entry('urgent', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }, deadlineMs: NOW + 6 * HOUR + 30_000 }), NOW + 10_000);
     expect(book.nextDueAtMs()).toBe(NOW + 30_000);
@@ -70,7 +76,7 @@ describe('WindowBook', () => {
   });
 
   it('keeps a window whose deadline is already too near for the turnaround open a moment, so a burst shares one batch', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }));
+    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
     book.add(entry('late-1', { deadlineMs: NOW + HOUR }), NOW);
     expect(book.nextDueAtMs()).toBe(NOW + 1_000);
     book.add(entry('late-2', { deadlineMs: NOW + HOUR }), NOW + 500);
@@ -79,15 +85,15 @@ describe('WindowBook', () => {
   });
 
   it('lets a redelivered lane message join the entry already waiting instead of adding it twice', () => {
-    const book = new WindowBook<string>(() => LIMITS);
+    const book = new WindowBook<string>(() => LIMITS, windowIds());
     book.add(entry('a'), NOW);
-    expect(book.add({ ...entry('a'), hold: 'second-delivery' }, NOW)).toEqual({ kind: 'joined' });
+    expect(book.add({ ...entry('a'), hold: 'second-delivery' }, NOW)).toMatchObject({ joined: true, closed: [], window: { id: 'window-1' } });
     const [closed] = book.drain();
     expect([...closed!.window.entries()].map((e) => e.holds)).toEqual([['hold-a', 'second-delivery']]);
   });
 
   it('gives a second request with the same id (another tenant, another attempt) a digest custom id', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }));
+    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
     book.add(entry('same'), NOW);
     book.add(entry('same', { request: { tenant: 'globex' } }), NOW);
     book.add(entry('same', { attempt: 2 }), NOW);
@@ -98,10 +104,10 @@ describe('WindowBook', () => {
   });
 
   it('takes out the requests the batch lane can no longer answer in time', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }));
+    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
     book.add(entry('soon', { deadlineMs: NOW + 50_000 }), NOW);
     book.add(entry('later', { deadlineMs: NOW + 24 * HOUR }), NOW);
-    expect(book.takeNearDeadline(NOW, 60_000).map((e) => e.customId)).toEqual(['soon']);
+    expect(book.takeNearDeadline(NOW, 60_000).map(({ windowId, entry }) => [windowId, entry.customId])).toEqual([['window-1', 'soon']]);
     expect(book.waiting).toBe(1);
     expect(book.nextDueAtMs()).toBe(NOW + 60_000);
     expect(book.takeNearDeadline(NOW, 60_000)).toEqual([]);

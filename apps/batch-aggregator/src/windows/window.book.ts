@@ -16,21 +16,31 @@ export interface NewEntry<H> {
   hold: H;
 }
 
-export type AddOutcome<H> =
-  /** Waiting in an open window; `closed` are the windows this addition filled or pushed out. */
-  | { kind: 'added'; closed: ClosedWindow<H>[] }
-  /** The same lane message is already waiting (a redelivery): its hold joins that entry. */
-  | { kind: 'joined' };
+/**
+ * Where an added request waits: its window and entry (a redelivered lane message that is already
+ * waiting joins its entry with one more hold); `closed` are the windows this addition filled or
+ * pushed out.
+ */
+export interface AddOutcome<H> {
+  window: BatchWindow<H>;
+  entry: WindowEntry<H>;
+  joined: boolean;
+  closed: ClosedWindow<H>[];
+}
 
 /**
  * The open windows, one per provider, operation and model. Adding a request that does not fit closes
  * the window it would have joined and opens the next; the book never holds a window past a limit.
- * Pure bookkeeping: the caller's clock drives age and deadline closing (`closeDue`).
+ * Pure bookkeeping: the caller's clock drives age and deadline closing (`closeDue`), and the caller
+ * names each window as it opens (`newWindowId`).
  */
 export class WindowBook<H> {
   private readonly open = new Map<string, BatchWindow<H>>();
 
-  constructor(private readonly limitsFor: (key: WindowKey) => WindowLimits) {}
+  constructor(
+    private readonly limitsFor: (key: WindowKey) => WindowLimits,
+    private readonly newWindowId: (nowMs: number) => string,
+  ) {}
 
   get windows(): number {
     return this.open.size;
@@ -50,9 +60,9 @@ export class WindowBook<H> {
     const closed: ClosedWindow<H>[] = [];
     let window = this.open.get(id);
     const existing = window?.get(itemKey);
-    if (existing) {
+    if (window && existing) {
       existing.holds.push(entry.hold);
-      return { kind: 'joined' };
+      return { window, entry: existing, joined: true, closed };
     }
     if (window && !window.fits(entry.bytes, entry.inputs)) {
       closed.push({ window, reason: window.full() ?? this.limitReason(window, entry) });
@@ -60,24 +70,28 @@ export class WindowBook<H> {
       window = undefined;
     }
     if (!window) {
-      window = new BatchWindow<H>(key, nowMs, this.limitsFor(key));
+      window = new BatchWindow<H>(this.newWindowId(nowMs), key, nowMs, this.limitsFor(key));
       this.open.set(id, window);
     }
-    window.add({
-      laneRequest: entry.laneRequest,
+    const { request, routing } = entry.laneRequest;
+    const added: WindowEntry<H> = {
       itemKey,
+      tenant: request.tenant,
+      requestId: request.id,
+      attempt: routing.attempt,
       customId: customIdFor(window, entry.laneRequest, itemKey),
       bytes: entry.bytes,
       inputs: entry.inputs,
       deadlineMs: entry.deadlineMs,
       holds: [entry.hold],
-    });
+    };
+    window.add(added);
     const full = window.full();
     if (full) {
       closed.push({ window, reason: full });
       this.open.delete(id);
     }
-    return { kind: 'added', closed };
+    return { window, entry: added, joined: false, closed };
   }
 
   /** Takes out every window whose age or earliest deadline says it must go now. */
@@ -101,12 +115,12 @@ export class WindowBook<H> {
   }
 
   /** Removes the waiting requests whose deadline is `leadMs` away or nearer: the batch lane can no longer answer them. */
-  takeNearDeadline(nowMs: number, leadMs: number): WindowEntry<H>[] {
-    const taken: WindowEntry<H>[] = [];
+  takeNearDeadline(nowMs: number, leadMs: number): Array<{ windowId: string; entry: WindowEntry<H> }> {
+    const taken: Array<{ windowId: string; entry: WindowEntry<H> }> = [];
     for (const [id, window] of this.open) {
       if (window.earliestDeadlineMs - nowMs > leadMs) continue;
       for (const entry of [...window.entries()]) {
-        if (entry.deadlineMs - nowMs <= leadMs) taken.push(window.remove(entry.itemKey)!);
+        if (entry.deadlineMs - nowMs <= leadMs) taken.push({ windowId: window.id, entry: window.remove(entry.itemKey)! });
       }
       if (window.size === 0) this.open.delete(id);
     }

@@ -1,16 +1,15 @@
+import type { LaneRequestV1 } from '@sluice/contracts';
 import type { HoldOutcome } from '@sluice/kafka';
-import type { BatchesRepository, BatchRecord, RecordedBatch, RequestsRepository } from '@sluice/ledger';
+import type { BatchesRepository, BatchRecord, BatchWindowsRepository, ClosedWindowBatch, RequestsRepository } from '@sluice/ledger';
 import type { Sleep } from '@sluice/observability';
 import type { Logger } from 'pino';
 import { batchedEvent } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
-import { newBatchId } from '../results/batch.resolver';
-import { laneDeadlineOf } from '../results/batch-result.builder';
 import type { BatchSubmitter } from '../submit/batch.submitter';
 import type { BatchTracker } from '../tracking/batch.tracker';
 import { type Backoff, backoffMs } from '../tracking/poll.schedule';
-import type { WindowEntry, WindowKey } from './batch-window';
+import type { BatchWindow } from './batch-window';
 import type { ClosedWindow } from './window.book';
 
 /** How a lane message waiting in a window is released: its offset is committed once it is `durable`. */
@@ -19,7 +18,8 @@ export interface Hold {
 }
 
 export interface FlusherDeps {
-  batches: Pick<BatchesRepository, 'create' | 'get'>;
+  batches: Pick<BatchesRepository, 'get' | 'itemPages'>;
+  windows: Pick<BatchWindowsRepository, 'close'>;
   requests: Pick<RequestsRepository, 'setStatuses'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
   submitter: Pick<BatchSubmitter, 'submit'>;
@@ -32,32 +32,30 @@ export interface FlusherDeps {
 }
 
 /**
- * Turns a closed window into a provider batch: records the batch and its items in the ledger (what a
- * redelivery finds already recorded is left out), submits it, and only then releases the lane
- * messages, so their offsets are committed once the batch is at the provider. A crash anywhere
- * before that leaves them uncommitted: they come back, and the ledger keeps them from being
- * recorded or submitted twice.
+ * Turns a closed window into a provider batch: the ledger moves the window's requests into the batch
+ * (what a redelivery finds already in a batch is left out), the batch is submitted from the ledger,
+ * and only then are the lane messages released, so their offsets are committed once the batch is at
+ * the provider. A crash anywhere before that leaves them uncommitted: they come back into a window of
+ * the aggregator reading them then, and the ledger keeps them from being submitted twice.
  */
 export class WindowFlusher {
   constructor(private readonly deps: FlusherDeps) {}
 
   async flush({ window, reason }: ClosedWindow<Hold>, signal: AbortSignal): Promise<void> {
     this.deps.metrics.windowClosed(window.key, reason);
-    const entries = [...window.entries()];
     const settle = (outcome: HoldOutcome): void => {
-      for (const entry of entries) for (const hold of entry.holds) hold.settle(outcome);
+      for (const entry of window.entries()) for (const hold of entry.holds) hold.settle(outcome);
     };
-    if (reason === 'shutdown' || entries.length === 0) return settle('handed-back');
+    if (reason === 'shutdown' || window.size === 0) return settle('handed-back');
     const now = this.deps.clock();
-    const id = newBatchId(now);
-    const recorded = await this.record(id, window.key, entries, window.bytes, window.earliestDeadlineMs, signal);
+    const recorded = await this.record(window, signal);
     if (recorded === 'interrupted') return settle('handed-back');
     if (recorded) {
-      this.deps.logger.info({ batchId: id, ...window.key, reason, requests: recorded.requestCount, bytes: window.bytes }, 'window closed; batch recorded');
-      const outcome = await this.submitRecorded(id, entries.filter((entry) => recorded.customIds.has(entry.customId)), now, signal);
+      this.deps.logger.info({ batchId: window.id, ...window.key, reason, requests: recorded.requestCount, bytes: window.bytes }, 'window closed; batch recorded');
+      const outcome = await this.submitRecorded(window.id, now, signal);
       if (outcome === 'handed-back') return settle('handed-back');
     } else {
-      this.deps.logger.info({ window: window.key, requests: entries.length }, 'every request of the window was already in a batch (redelivered); nothing new to submit');
+      this.deps.logger.info({ window: window.key, requests: window.size }, 'every request of the window was already in a batch (redelivered); nothing new to submit');
     }
     settle('durable');
   }
@@ -66,10 +64,12 @@ export class WindowFlusher {
    * Tells the requests, submits, and hands the batch to the tracker. Once the batch is recorded the
    * ledger is its source: should a step fail here the tracker takes it from the ledger and submits it.
    */
-  private async submitRecorded(id: string, inBatch: readonly WindowEntry<Hold>[], now: Date, signal: AbortSignal): Promise<HoldOutcome> {
+  private async submitRecorded(id: string, now: Date, signal: AbortSignal): Promise<HoldOutcome> {
     try {
-      await this.deps.requests.setStatuses(inBatch.map(({ laneRequest: { request } }) => ({ tenant: request.tenant, id: request.id })), 'batched', 'batch');
-      await this.deps.publisher.events(inBatch.map((entry) => batchedEvent(entry.laneRequest, { id }, now)));
+      for await (const page of this.deps.batches.itemPages(id, { status: 'pending' })) {
+        await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'batched', 'batch');
+        await this.deps.publisher.events(page.map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)));
+      }
       const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal);
       // Recorded but not submitted: the batch is submitted from the ledger after a restart.
       if (outcome.kind === 'interrupted') return 'handed-back';
@@ -82,27 +82,13 @@ export class WindowFlusher {
     return 'durable';
   }
 
-  /** The batch in the ledger, retried while the database is unreachable; 'interrupted' when stopping began. */
-  private async record(
-    id: string,
-    key: WindowKey,
-    entries: readonly WindowEntry<Hold>[],
-    bytes: number,
-    earliestDeadlineMs: number,
-    signal: AbortSignal,
-  ): Promise<RecordedBatch | undefined | 'interrupted'> {
-    const items = entries.map((entry) => ({
-      customId: entry.customId,
-      tenant: entry.laneRequest.request.tenant,
-      requestId: entry.laneRequest.request.id,
-      attempt: entry.laneRequest.routing.attempt,
-      deadline: laneDeadlineOf(entry.laneRequest) ?? null,
-      payload: entry.laneRequest,
-    }));
-    const earliestDeadline = Number.isFinite(earliestDeadlineMs) ? new Date(earliestDeadlineMs) : null;
+  /** The window recorded as its batch, retried while the database is unreachable; 'interrupted' when stopping began. */
+  private async record(window: BatchWindow<Hold>, signal: AbortSignal): Promise<ClosedWindowBatch | undefined | 'interrupted'> {
+    const { id, key } = window;
+    const earliestDeadline = Number.isFinite(window.earliestDeadlineMs) ? new Date(window.earliestDeadlineMs) : null;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.batches.create({ id, provider: key.provider, operation: key.operation, model: key.model, bytes, earliestDeadline }, items);
+        return await this.deps.windows.close({ id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline }, window.size);
       } catch (error) {
         const delayMs = backoffMs(attempt, this.deps.retry);
         this.deps.logger.warn({ batchId: id, attempt, delayMs, err: error }, 'recording the batch failed; retrying');

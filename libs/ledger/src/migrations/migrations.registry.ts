@@ -6,6 +6,7 @@ import { deliveredResultMigration } from './sql/004_delivered_result.migration';
 import { batchLaneMigration } from './sql/005_batch_lane.migration';
 import { scheduledRequestsMigration } from './sql/006_scheduled_requests.migration';
 import { jobsMigration } from './sql/007_jobs.migration';
+import { batchWindowItemsMigration } from './sql/008_batch_window_items.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   batchLaneMigration,
   scheduledRequestsMigration,
   jobsMigration,
+  batchWindowItemsMigration,
 ];

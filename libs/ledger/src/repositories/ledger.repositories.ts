@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { ApiKeysRepository } from './api-keys.repository';
 import { BatchesRepository } from './batches.repository';
+import { BatchWindowsRepository } from './batch-windows.repository';
 import { CacheRepository } from './cache.repository';
 import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
@@ -14,6 +15,7 @@ export interface LedgerRepositories {
   requests: RequestsRepository;
   completions: CompletionsRepository;
   batches: BatchesRepository;
+  batchWindows: BatchWindowsRepository;
   cache: CacheRepository;
   coalescing: CoalescingRepository;
   webhookDeliveries: WebhookDeliveriesRepository;
@@ -29,6 +31,7 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     requests: new RequestsRepository(pool),
     completions: new CompletionsRepository(pool),
     batches: new BatchesRepository(pool),
+    batchWindows: new BatchWindowsRepository(pool),
     cache: new CacheRepository(pool),
     coalescing: new CoalescingRepository(pool),
     webhookDeliveries: new WebhookDeliveriesRepository(pool),

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { randomTenant } from '@sluice/testing';
+import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { BatchesRepository, NewBatch } from './batches.repository';
+import { BatchWindowsRepository, NewWindowItem } from './batch-windows.repository';
+
+function windowId(): string {
+  return `w-${randomBytes(6).toString('hex')}`;
+}
+
+function batchOf(id: string): NewBatch {
+  return { id, provider: 'openai', operation: 'embedding', model: 'text-embedding-3-small', bytes: 100, earliestDeadline: '2030-01-02T00:00:00Z' };
+}
+
+function itemsOf(window: string, tenant: string, from: number, count: number): NewWindowItem[] {
+  return Array.from({ length: count }, (_, n) => {
+    const i = from + n;
+    return { windowId: window, customId: `r-${i}`, tenant, requestId: `r-${i}`, attempt: 1, deadline: '2030-01-02T00:00:00Z', payload: { request: { id: `r-${i}` }, n: i } };
+  });
+}
+
+describe('BatchWindowsRepository', () => {
+  let db: TestDatabase;
+  let windows: BatchWindowsRepository;
+  let batches: BatchesRepository;
+
+  const waiting = async (window: string): Promise<number> =>
+    Number((await db.pool.query<{ n: string }>('select count(*) as n from batch_window_items where window_id = $1', [window])).rows[0]!.n);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    windows = new BatchWindowsRepository(db.pool);
+    batches = new BatchesRepository(db.pool);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('turns a window of 20,000 items into a batch in the database, keeping each lane message and clearing the window', async () => {
+    const tenant = randomTenant();
+    const id = windowId();
+    for (let from = 0; from < 20_000; from += 1_000) await windows.add(itemsOf(id, tenant, from, 1_000));
+    expect(await waiting(id)).toBe(20_000);
+
+    expect(await windows.close(batchOf(id), 20_000)).toEqual({ id, requestCount: 20_000 });
+    expect(await waiting(id)).toBe(0);
+    expect(await batches.get(id)).toMatchObject({ id, status: 'pending', requestCount: 20_000, bytes: 100 });
+    const [first] = await batches.listItems(id, { limit: 1 });
+    expect(first).toMatchObject({ customId: 'r-0', tenant, requestId: 'r-0', attempt: 1, status: 'pending', payload: { request: { id: 'r-0' }, n: 0 } });
+    expect(first!.deadline?.toISOString()).toBe('2030-01-02T00:00:00.000Z');
+  });
+
+  it('moves a redelivered lane message to the window that reads it now, so it is in one batch only', async () => {
+    const tenant = randomTenant();
+    const before = windowId();
+    const after = windowId();
+    await windows.add(itemsOf(before, tenant, 0, 3));
+    // After a restart the same three come back, with two new ones, into a window of the new process.
+    await windows.add(itemsOf(after, tenant, 0, 5));
+    expect(await waiting(before)).toBe(0);
+    expect(await windows.close(batchOf(before), 3)).toBeUndefined();
+    expect(await batches.get(before)).toBeUndefined();
+    expect(await windows.close(batchOf(after), 5)).toEqual({ id: after, requestCount: 5 });
+  });
+
+  it('leaves out what is already in a batch (redelivered after its batch was recorded) and records the rest', async () => {
+    const tenant = randomTenant();
+    const first = windowId();
+    await windows.add(itemsOf(first, tenant, 0, 4));
+    await windows.close(batchOf(first), 4);
+
+    const again = windowId();
+    await windows.add(itemsOf(again, tenant, 2, 4));
+    expect(await windows.close(batchOf(again), 4)).toEqual({ id: again, requestCount: 2 });
+    expect((await batches.listItems(again)).map((i) => i.requestId)).toEqual(['r-4', 'r-5']);
+    expect(await waiting(again)).toBe(0);
+
+    const only = windowId();
+    await windows.add(itemsOf(only, tenant, 0, 2));
+    expect(await windows.close(batchOf(only), 2)).toBeUndefined();
+    expect(await batches.get(only)).toBeUndefined();
+    expect(await waiting(only)).toBe(0);
+  });
+
+  it('records nothing the second time a window is closed', async () => {
+    const tenant = randomTenant();
+    const id = windowId();
+    await windows.add(itemsOf(id, tenant, 0, 2));
+    expect(await windows.close(batchOf(id), 2)).toEqual({ id, requestCount: 2 });
+    expect(await windows.close(batchOf(id), 2)).toBeUndefined();
+    expect(await batches.countItemsByStatus(id)).toEqual({ pending: 2 });
+  });
+
+  it('takes requests out of their window with their lane messages, but not from a window that took them over', async () => {
+    const tenant = randomTenant();
+    const id = windowId();
+    const other = windowId();
+    await windows.add(itemsOf(id, tenant, 0, 3));
+    await windows.add(itemsOf(other, tenant, 2, 1));
+    const keys = [0, 1, 2].map((i) => ({ windowId: id, tenant, requestId: `r-${i}`, attempt: 1 }));
+    const taken = await windows.take(keys);
+    expect(taken).toEqual(expect.arrayContaining([{ request: { id: 'r-0' }, n: 0 }, { request: { id: 'r-1' }, n: 1 }]));
+    expect(taken).toHaveLength(2);
+    expect(await waiting(id)).toBe(0);
+    expect(await waiting(other)).toBe(1);
+  });
+});

@@ -1,0 +1,116 @@
+import { Pool } from 'pg';
+import { withTransaction } from '../client/database.pool';
+import type { NewBatch } from './batches.repository';
+import { toInstant } from './row.mapping';
+
+/** A lane message waiting in an open window of the batch-aggregator. */
+export interface NewWindowItem {
+  /** The id the window's batch will get once the window closes. */
+  windowId: string;
+  /** The line's custom id in that batch. */
+  customId: string;
+  tenant: string;
+  requestId: string;
+  /** The lane message's routing attempt. */
+  attempt: number;
+  deadline: Date | string | null;
+  /** The lane message (LaneRequestV1): what the batch item keeps while its batch is open. */
+  payload: unknown;
+}
+
+/** Names one window item; `windowId` keeps a window from taking an item another window has since taken over. */
+export interface WindowItemKey {
+  windowId: string;
+  tenant: string;
+  requestId: string;
+  attempt: number;
+}
+
+/** What closing a window recorded: the items that were not already in a batch. */
+export interface ClosedWindowBatch {
+  id: string;
+  requestCount: number;
+}
+
+/**
+ * The open windows' requests (see 008_batch_window_items). The aggregator writes them as it reads
+ * them and keeps only their sizes and offsets; the database turns a closed window into a batch.
+ */
+export class BatchWindowsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Puts lane messages into their windows, in one statement. A lane message already in the table (a
+   * redelivery after a crash or a rebalance) moves to the window given now, which is the only one
+   * still waiting for it. The keys must be distinct within one call.
+   */
+  async add(items: readonly NewWindowItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.pool.query(
+      `insert into batch_window_items as w (tenant, request_id, attempt, window_id, custom_id, deadline, payload)
+       select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+       on conflict (tenant, request_id, attempt) do update set window_id = excluded.window_id, custom_id = excluded.custom_id
+        where (w.window_id, w.custom_id) is distinct from (excluded.window_id, excluded.custom_id)`,
+      [
+        items.map((i) => i.tenant),
+        items.map((i) => i.requestId),
+        items.map((i) => i.attempt),
+        items.map((i) => i.windowId),
+        items.map((i) => i.customId),
+        items.map((i) => toInstant(i.deadline)),
+        items.map((i) => JSON.stringify(i.payload)),
+      ],
+    );
+  }
+
+  /**
+   * Turns the window `batch.id` into that batch, atomically and without its items leaving the
+   * database: the batch row, its items (those not already in a batch: a redelivered lane message is
+   * never submitted twice), and the window's rows deleted. Undefined (nothing recorded) when the batch
+   * id was recorded before or every item was already in a batch.
+   */
+  async close(batch: NewBatch, expectedCount: number): Promise<ClosedWindowBatch | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const inserted = await client.query(
+        `insert into batches (id, provider, operation, model, request_count, bytes, earliest_deadline)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (id) do nothing`,
+        [batch.id, batch.provider, batch.operation, batch.model, Math.max(1, expectedCount), batch.bytes, toInstant(batch.earliestDeadline)],
+      );
+      if (inserted.rowCount !== 1) return undefined;
+      const { rows } = await client.query<{ n: string }>(
+        `with moved as (
+           insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload)
+           select window_id, custom_id, tenant, request_id, attempt, deadline, payload from batch_window_items where window_id = $1
+           on conflict (tenant, request_id, attempt) do nothing
+           returning 1
+         ), cleared as (delete from batch_window_items where window_id = $1)
+         select count(*) as n from moved`,
+        [batch.id],
+      );
+      const requestCount = Number(rows[0]!.n);
+      if (requestCount === 0) {
+        await client.query('delete from batches where id = $1', [batch.id]);
+        return undefined;
+      }
+      if (requestCount !== expectedCount) await client.query('update batches set request_count = $2 where id = $1', [batch.id, requestCount]);
+      return { id: batch.id, requestCount };
+    });
+  }
+
+  /**
+   * Takes requests out of their windows (they leave the batch lane) and returns their lane messages,
+   * in one statement. A key whose item has moved to another window since is left alone.
+   */
+  async take(keys: readonly WindowItemKey[]): Promise<unknown[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query<{ payload: unknown }>(
+      `delete from batch_window_items w
+        using unnest($1::text[], $2::text[], $3::int[], $4::text[]) as k(tenant, request_id, attempt, window_id)
+        where w.tenant = k.tenant and w.request_id = k.request_id and w.attempt = k.attempt and w.window_id = k.window_id
+        returning w.payload`,
+      [keys.map((k) => k.tenant), keys.map((k) => k.requestId), keys.map((k) => k.attempt), keys.map((k) => k.windowId)],
+    );
+    return rows.map((r) => r.payload);
+  }
+}
