@@ -72,11 +72,12 @@ export class RealtimeWorkerConfig extends ProviderClientsConfig {
   WORKER_FALLBACKS = '{}';
 
   @EnvInt({
-    description: 'Lane messages of one partition handled at once; they are committed together once all are answered.',
+    description:
+      'Lane messages of one fetched partition batch handed over at once; their calls start as provider slots allow and each is committed once it and every earlier one of its partition is answered.',
     min: 1,
     max: 1_000,
   })
-  WORKER_PARTITION_BATCH_SIZE = 64;
+  WORKER_PARTITION_BATCH_SIZE = 16;
 
   @EnvInt({
     description: 'Partitions (per lane) whose messages are handled at the same time.',
@@ -87,9 +88,10 @@ export class RealtimeWorkerConfig extends ProviderClientsConfig {
 
   @EnvInt({
     description:
-      'Lane messages held per lane (running or waiting for a provider slot) before fetching pauses; it resumes under half of it.',
+      'Lane messages held per lane (calling the provider or waiting for a slot) before fetching pauses; it resumes under half of it. Unset: the largest provider concurrency (WORKER_MAX_CONCURRENCY or a WORKER_MODEL_CONCURRENCY override) plus WORKER_PARTITION_BATCH_SIZE, resuming at that concurrency.',
     min: 2,
     max: 100_000,
+    optional: true,
   })
-  WORKER_MAX_IN_FLIGHT = 512;
+  WORKER_MAX_IN_FLIGHT?: number;
 }

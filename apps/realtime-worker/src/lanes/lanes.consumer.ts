@@ -3,38 +3,71 @@ import { CorrelationHeaders, LaneRequestV1, validateMessage } from '@sluice/cont
 import {
   ConsumerRunner,
   ConsumerRunnerStats,
+  GroupJoinEvent,
   InboundMessage,
   KAFKA_DRIVER,
   KafkaDriver,
   KafkaProducer,
-  MessageContext,
   MessageOutcome,
   SluiceKafkaContext,
 } from '@sluice/kafka';
 import { ConsumerHealthRegistry, MessageObserver } from '@sluice/observability';
 import { setMaxListeners } from 'node:events';
+import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import { RealtimeWorkerConfig } from '../realtime-worker.config';
+import { parseConcurrencyMap, parsedOrThrow } from '../targets/target.maps';
+import { LaneCallsRegistry } from './lane-calls.registry';
 import { LaneRequestHandler } from './lane-request.handler';
+import { laneWatermarks } from './lane.watermarks';
 import { WORKER_TOPICS, WorkerTopics } from './worker.topics';
 
 const LANES: readonly WorkerLane[] = ['realtime', 'async'];
 
+export interface LaneStats extends ConsumerRunnerStats {
+  /** Provider calls (with their result) running now, and at most so far. */
+  calls: number;
+  maxCalls: number;
+}
+
+/** The driver as it is, but every consumer it makes also reports its group joins to `onJoin`. */
+function reportingJoins(kafka: KafkaDriver, onJoin: (event: GroupJoinEvent) => void): KafkaDriver {
+  return {
+    logger: kafka.logger,
+    consumer: (config) => {
+      const consumer = kafka.consumer(config);
+      consumer.onGroupJoin(onJoin);
+      return consumer;
+    },
+    producer: (config) => kafka.producer(config),
+    admin: () => kafka.admin(),
+  };
+}
+
 /**
  * The realtime and async lanes, each on its own ConsumerRunner (and consumer group,
  * `<KAFKA_GROUP_ID>.<lane>`) in batch mode, rather than on the service's Kafka transport:
- * - the transport hands a partition's messages to a handler one at a time, and a provider call takes
- *   seconds, so a partition would serve one request at a time; in batch mode up to
- *   WORKER_PARTITION_BATCH_SIZE messages of a partition are handled at once (committed together);
- * - each lane has its own in-flight watermarks, so async messages waiting for their share of the
+ * - every lane message is answered `held` at once: its provider call runs in the background and the
+ *   runner goes on fetching, from every assigned partition, so calls run side by side up to the
+ *   limiter's slots whatever partition they came from. The runner commits a partition only up to its
+ *   oldest call still running, so an offset is committed once its result (and every earlier one's) is
+ *   on the results topic; results of calls ending together go out in one produce request (the
+ *   producer merges the sends queued behind the one in flight).
+ * - a held message keeps its place in the runner's in-flight count until its call ends, so the lane's
+ *   watermarks (laneWatermarks) bound what is held in memory: the limiter's slots plus one group queued;
+ * - each lane has its own runner, watermarks and group, so async messages waiting for their share of the
  *   provider slots pause only the async lane's fetching, never the realtime lane's.
- * Messages that fail LaneRequestV1 go to the dead-letter topic. Shutdown (beforeApplicationShutdown,
- * before the producer closes) lets in-flight calls finish within half of SHUTDOWN_TIMEOUT_MS; what is
- * still running then is aborted, not published and not committed, so it is redelivered.
+ * A rebalance that takes a partition away aborts its calls (another member answers them); one that
+ * gives it back adopts the calls still running for the redelivered messages (LaneCallsRegistry).
+ * Messages that fail LaneRequestV1 go to the dead-letter topic, as does one whose handling threw (a
+ * bug: provider failures are results). Shutdown (beforeApplicationShutdown, before the producer closes)
+ * lets calls finish within half of SHUTDOWN_TIMEOUT_MS; what still runs then is aborted, not published
+ * and not committed, so it is redelivered.
  */
 @Injectable()
 export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runners = new Map<WorkerLane, ConsumerRunner<LaneRequestV1>>();
+  private readonly calls = new Map<WorkerLane, LaneCallsRegistry>();
 
   constructor(
     @Inject(KAFKA_DRIVER) private readonly kafka: KafkaDriver,
@@ -48,60 +81,73 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
+    const backpressure = laneWatermarks({
+      defaultCapacity: config.WORKER_MAX_CONCURRENCY,
+      overrides: parsedOrThrow('WORKER_MODEL_CONCURRENCY', parseConcurrencyMap(config.WORKER_MODEL_CONCURRENCY)),
+      batchSize: config.WORKER_PARTITION_BATCH_SIZE,
+      maxInFlight: config.WORKER_MAX_IN_FLIGHT,
+    });
     for (const lane of LANES) {
+      const calls = new LaneCallsRegistry((error) => error instanceof ShutdownAbortError);
       const runner = new ConsumerRunner<LaneRequestV1>({
-        kafka: this.kafka,
+        kafka: reportingJoins(this.kafka, ({ assignment }) => calls.assigned(assignment)),
         groupId: `${config.KAFKA_GROUP_ID}.${lane}`,
         topics: [this.topics.lanes[lane]],
         validate: (plain) => validateMessage(LaneRequestV1, plain),
-        handleBatch: (messages) => this.handleBatch(lane, messages),
+        handleBatch: (messages) => messages.map((message) => this.hold(lane, calls, message)),
         maxBatchSize: config.WORKER_PARTITION_BATCH_SIZE,
         partitionsConsumedConcurrently: config.WORKER_PARTITIONS_CONCURRENCY,
-        backpressure: { highWaterMark: config.WORKER_MAX_IN_FLIGHT, lowWaterMark: Math.floor(config.WORKER_MAX_IN_FLIGHT / 2) },
+        backpressure,
         deadLetter: { producer: this.producer, topic: this.topics.deadLetter },
-        shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+        // Held calls settle by the drain deadline (aborted then); the rest is for committing and leaving.
+        shutdownTimeoutMs: Math.floor((config.SHUTDOWN_TIMEOUT_MS * 3) / 4),
       });
       this.health.register(runner.groupId, { consumerHealth: () => runner.health() });
       this.runners.set(lane, runner);
+      this.calls.set(lane, calls);
     }
     await Promise.all([...this.runners.values()].map((runner) => runner.start()));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    const drain = setTimeout(() => {
+      for (const calls of this.calls.values()) calls.abortAll(new Error('the drain deadline of the shutdown passed'));
+    }, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS / 2));
+    try {
+      await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    } finally {
+      clearTimeout(drain);
+    }
   }
 
-  /** Per lane: messages in flight now and at most so far, pauses, retries, dead letters. */
-  stats(): Partial<Record<WorkerLane, ConsumerRunnerStats>> {
-    return Object.fromEntries([...this.runners].map(([lane, runner]) => [lane, runner.stats()]));
-  }
-
-  /** Every message of the group at once; one outcome each, so only the failed ones are retried. */
-  private handleBatch(lane: WorkerLane, messages: ReadonlyArray<InboundMessage<LaneRequestV1>>): Promise<MessageOutcome[]> {
-    return Promise.all(
-      messages.map(({ value, context }) =>
-        this.handleOne(lane, value, context).then(
-          (): MessageOutcome => ({ ok: true }),
-          (error: unknown): MessageOutcome => ({ ok: false, error }),
-        ),
-      ),
+  /** Per lane: messages held now and at most so far, pauses, retries, dead letters, calls running. */
+  stats(): Partial<Record<WorkerLane, LaneStats>> {
+    return Object.fromEntries(
+      [...this.runners].map(([lane, runner]) => {
+        const { running, maxRunning } = this.calls.get(lane)!.stats();
+        return [lane, { ...runner.stats(), calls: running, maxCalls: maxRunning }];
+      }),
     );
   }
 
-  private async handleOne(lane: WorkerLane, laneRequest: LaneRequestV1, context: MessageContext): Promise<void> {
-    const { request } = laneRequest;
+  private hold(lane: WorkerLane, calls: LaneCallsRegistry, { value, context }: InboundMessage<LaneRequestV1>): MessageOutcome {
+    const { request } = value;
     const log = this.messages.received(new SluiceKafkaContext(context), { requestId: request.id, tenant: request.tenant });
-    // Every in-flight call listens on the runner's one abort signal; hundreds at once are expected.
+    // Every held call listens on the runner's one abort signal; hundreds at once are expected.
     setMaxListeners(0, context.signal);
     const headers = context.headers;
-    await this.handler.handle(laneRequest, lane, {
-      signal: context.signal,
-      log,
-      correlation: {
-        requestId: request.id,
-        correlationId: headers[CorrelationHeaders.CorrelationId],
-        traceparent: headers[CorrelationHeaders.TraceParent],
+    const correlation = {
+      requestId: request.id,
+      correlationId: headers[CorrelationHeaders.CorrelationId],
+      traceparent: headers[CorrelationHeaders.TraceParent],
+    };
+    const held = calls.hold(
+      context,
+      async (signal) => {
+        await this.handler.handle(value, lane, { signal, log, correlation });
       },
-    });
+      context.signal,
+    );
+    return { ok: true, held };
   }
 }
