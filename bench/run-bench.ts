@@ -25,6 +25,14 @@ const BENCHES: Record<string, Bench> = {
     description: 'the consumer runner\'s own overhead: a no-op batch handler against a bare kafkajs eachBatch consumer on the same topic',
     run: async (argv) => (await import('./runner/runner.bench')).runRunnerBench(argv),
   },
+  throughput: {
+    description: 'requests produced to sluice.requests.v1 until every one is on its lane topic, against a raw kafkajs pipe of the same two hops; none lost, time per stage',
+    run: async (argv) => (await import('./throughput/throughput.bench')).runThroughputBench(argv),
+  },
+  isolation: {
+    description: 'realtime p50/p99 at a steady rate alone, then while a bulk job is uploaded and while bulk requests are produced to sluice.requests.bulk.v1',
+    run: async (argv) => (await import('./isolation/isolation.bench')).runIsolationBench(argv),
+  },
   cost: {
     description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),

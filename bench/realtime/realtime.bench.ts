@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { benchEnvironment } from '../bench.environment';
 import { CHAT_MODEL, SluiceHarness, TappedMessage, TopicTap, chatRequest, newRequestId, promptText } from '../../test/e2e/support';
+import { InFlight, now } from './in-flight';
 import { LatencySummary, median, ratio, summarize } from './latency.stats';
 import { REALTIME_USAGE, RealtimeBenchOptions, parseRealtimeOptions } from './realtime.options';
 import { startRawChain } from './raw.chain';
@@ -18,39 +19,7 @@ const SLUICE_HOPS = 3;
 // A saturated phase leaves a queue behind; it must be gone before the next phase starts.
 const DRAIN_TIMEOUT_MS = 180_000;
 
-const now = (): number => performance.timeOrigin + performance.now();
 const say = (line: string): void => console.log(`bench realtime: ${line}`);
-
-/** Requests in flight by id: when each was sent, and whether its latency counts (warm-up does not). */
-class InFlight {
-  private readonly pending = new Map<string, { sentAt: number; measured: boolean }>();
-  readonly latencies: number[] = [];
-
-  sent(id: string, measured: boolean): number {
-    const sentAt = now();
-    this.pending.set(id, { sentAt, measured });
-    return sentAt;
-  }
-
-  /** Records an arrival; returns the latency when it was one of ours. */
-  arrived(id: string, at: number): number | undefined {
-    const entry = this.pending.get(id);
-    if (entry === undefined) return undefined;
-    this.pending.delete(id);
-    const latency = at - entry.sentAt;
-    if (entry.measured) this.latencies.push(latency);
-    return latency;
-  }
-
-  /** Waits for the measured requests still out; returns how many never came. */
-  async drain(): Promise<number> {
-    const measuredOut = (): number => [...this.pending.values()].filter((entry) => entry.measured).length;
-    await waitFor(() => measuredOut() === 0, { timeoutMs: DRAIN_TIMEOUT_MS, intervalMs: 100, description: 'the last answers' }).catch(() => undefined);
-    const lost = measuredOut();
-    this.pending.clear();
-    return lost;
-  }
-}
 
 interface PhaseOutcome {
   latencies: number[];
@@ -62,7 +31,7 @@ async function runPhase(options: RealtimeBenchOptions, rate: number, durationS: 
   await runSteadyLoad({ ratePerSecond: rate, durationMs: options.warmupS * 1000, send: () => send(newRequestId('warm'), false) });
   const before = flight.latencies.length;
   const load = await runSteadyLoad({ ratePerSecond: rate, durationMs: durationS * 1000, send: () => send(newRequestId('b'), true) });
-  const lost = await flight.drain();
+  const lost = await flight.drain(DRAIN_TIMEOUT_MS);
   return { latencies: flight.latencies.slice(before), lost, load };
 }
 

@@ -5,6 +5,8 @@ export interface LoadPhase {
   durationMs: number;
   /** Sends message number `index`; resolves once the producer has it (acknowledged). */
   send: (index: number) => Promise<void>;
+  /** Ends the phase early: no send is started after it fires (a disturbance that finished its intake). */
+  signal?: AbortSignal;
 }
 
 export interface LoadOutcome {
@@ -25,10 +27,13 @@ export async function runSteadyLoad(phase: LoadPhase): Promise<LoadOutcome> {
   const inFlight: Array<Promise<void>> = [];
   let failed = 0;
   let maxLagMs = 0;
+  let sent = 0;
   for (let index = 0; index < total; index += 1) {
     const due = start + index * intervalMs;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    if (phase.signal?.aborted) break;
+    sent += 1;
     maxLagMs = Math.max(maxLagMs, performance.now() - due);
     inFlight.push(
       phase.send(index).catch(() => {
@@ -37,5 +42,5 @@ export async function runSteadyLoad(phase: LoadPhase): Promise<LoadOutcome> {
     );
   }
   await Promise.all(inFlight);
-  return { sent: total, failed, maxLagMs: Math.round(maxLagMs) };
+  return { sent, failed, maxLagMs: Math.round(maxLagMs) };
 }

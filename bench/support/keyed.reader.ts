@@ -1,0 +1,67 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { positionAtEnd } from '../../test/e2e/support/consumer.groups';
+
+export interface KeyedMessage {
+  topic: string;
+  partition: number;
+  key: string;
+  value: Buffer | null;
+  /** The message's Kafka timestamp (set by its producer), ms since the epoch. */
+  timestampMs: number;
+  /** When this process read it. */
+  readAt: number;
+}
+
+export interface KeyedReaderOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Start at the topics' current end (Sluice's shared topics) rather than their beginning (a topic of the run's own). */
+  fromEnd: boolean;
+  /** Only messages whose key starts with this reach `onMessage`: the run's own, found without reading the value. */
+  keyPrefix: string;
+  onMessage: (message: KeyedMessage) => void;
+  partitionsConcurrently?: number;
+}
+
+/**
+ * A reader for high volumes: a fetched batch at a time, filtered by key (every Sluice message is keyed
+ * by its request id), so the values of other runs' messages are never decoded. Offsets are committed
+ * per batch; a repeat after a lost group membership is recognised by its position and skipped, so
+ * what the reader counts twice is what the topic holds twice.
+ */
+export class KeyedReader {
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async open(kafka: Kafka, options: KeyedReaderOptions): Promise<KeyedReader> {
+    if (options.fromEnd) await positionAtEnd(kafka, [options.groupId], options.topics);
+    const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
+    const seen = new Map<string, number>();
+    await consumer.connect();
+    // Producing before the reader holds its partitions would count its group join as the system's time.
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 12,
+      eachBatch: async ({ batch }) => {
+        const position = `${batch.topic}:${batch.partition}`;
+        const after = seen.get(position) ?? -1;
+        const readAt = Date.now();
+        for (const message of batch.messages) {
+          const offset = Number(message.offset);
+          if (offset <= after) continue;
+          const key = message.key?.toString('utf8');
+          if (key === undefined || !key.startsWith(options.keyPrefix)) continue;
+          options.onMessage({ topic: batch.topic, partition: batch.partition, key, value: message.value, timestampMs: Number(message.timestamp), readAt });
+        }
+        const last = batch.messages.at(-1);
+        if (last !== undefined) seen.set(position, Math.max(after, Number(last.offset)));
+      },
+    });
+    await joined;
+    return new KeyedReader(consumer);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

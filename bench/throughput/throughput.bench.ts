@@ -1,0 +1,262 @@
+import { Topics } from '@sluice/contracts';
+import { randomGroupId, randomTenant, waitFor } from '@sluice/testing';
+import { Admin, Kafka } from 'kafkajs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../../scripts/stack/stack.config';
+import { SluiceHarness } from '../../test/e2e/support';
+import { lagsOf, positionAtEnd } from '../../test/e2e/support/consumer.groups';
+import { benchEnvironment } from '../bench.environment';
+import { ratio } from '../realtime/latency.stats';
+import { BenchProgress } from '../support/bench.progress';
+import { produceFast } from '../support/fast.producer';
+import { KeyedReader } from '../support/keyed.reader';
+import { loadTrace } from '../workload/trace.files';
+import type { TraceRow } from '../workload/trace.rows';
+import { ArrivalLedger, ArrivalVerdict, rateOf } from './arrival.ledger';
+import { startRawPipe } from './raw.pipe';
+import { RequestStamps, stageSplit } from './stage.split';
+import { THROUGHPUT_USAGE, ThroughputOptions, parseThroughputOptions } from './throughput.options';
+import { indexOf, kindOf, laneStamps, plannedRequest } from './throughput.plan';
+
+const RESULTS_FILE = join(__dirname, '..', 'results', 'throughput.json');
+/** requests → accepted → lane: two consume→produce hops. */
+const HOPS = 2;
+const LAG_SAMPLE_MS = 2_000;
+
+const say = (line: string): void => console.log(`bench throughput: ${line}`);
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+interface RunFigures {
+  produced: { firstSentAt: string; produceS: number; producePerSecond: number; megabytes: number };
+  complete: boolean;
+  /** From the first produce to the last arrival (or to the timeout, when incomplete). */
+  seconds: number;
+  perSecond: number | null;
+  arrivals: ArrivalVerdict;
+}
+
+async function runThrough(kafka: Kafka, options: ThroughputOptions, what: string, target: { topic: string; readTopics: readonly string[]; fromEnd: boolean }, make: (index: number) => { key: string; value: string }, runId: string, hooks: { onArrive?: (index: number, topic: string, value: Buffer | null, laneAt: number, readAt: number) => void; onChunkSent?: (first: number, count: number, at: number) => void } = {}): Promise<RunFigures> {
+  const ledger = new ArrivalLedger(options.requests);
+  const reader = await KeyedReader.open(kafka, {
+    groupId: randomGroupId(`bench-throughput-${what}`),
+    topics: target.readTopics,
+    fromEnd: target.fromEnd,
+    keyPrefix: `${runId}-`,
+    onMessage: (message) => {
+      const index = indexOf(runId, message.key);
+      ledger.record(index, message.topic, message.readAt);
+      if (index !== undefined) hooks.onArrive?.(index, message.topic, message.value, message.timestampMs, message.readAt);
+    },
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const progress = new BenchProgress([
+    { name: `${what}: produced`, total: options.requests },
+    { name: `${what}: arrived`, total: options.requests },
+  ]);
+  const ticker = setInterval(() => progress.update(`${what}: arrived`, ledger.arrived), 500);
+  try {
+    const produced = await produceFast(producer, target.topic, options.requests, make, {
+      chunk: options.produceChunk,
+      concurrency: options.produceConcurrency,
+      onChunkSent: hooks.onChunkSent,
+      onAcknowledged: (total) => progress.update(`${what}: produced`, total),
+    });
+    await waitFor(() => ledger.complete, { timeoutMs: options.timeoutS * 1000, intervalMs: 100, description: `every message of ${what}` }).catch(() => undefined);
+    const end = ledger.complete ? (ledger.lastAt as number) : Date.now();
+    const produceMs = produced.lastAcknowledgedAt - produced.firstSentAt;
+    return {
+      produced: {
+        firstSentAt: new Date(produced.firstSentAt).toISOString(),
+        produceS: seconds(produceMs),
+        producePerSecond: Math.round(options.requests / (Math.max(produceMs, 1) / 1000)),
+        megabytes: Math.round(produced.bytes / 1e5) / 10,
+      },
+      complete: ledger.complete,
+      seconds: seconds(end - produced.firstSentAt),
+      perSecond: ledger.complete ? rateOf(options.requests, produced.firstSentAt, ledger.lastAt) : rateOf(ledger.arrived, produced.firstSentAt, end),
+      arrivals: ledger.verdict((index) => (target.readTopics.length === 1 ? (target.readTopics[0] as string) : kindOf(index, options.chatShare).laneTopic)),
+    };
+  } finally {
+    clearInterval(ticker);
+    progress.update(`${what}: arrived`, ledger.arrived);
+    progress.stop();
+    await producer.disconnect();
+    await reader.stop();
+  }
+}
+
+/** The Kafka timestamps of the run's messages on sluice.accepted.v1, read after the run from where they started. */
+async function acceptedTimestamps(kafka: Kafka, groupId: string, runId: string, expected: number, into: Float64Array): Promise<number> {
+  let seen = 0;
+  let lastChange = Date.now();
+  const reader = await KeyedReader.open(kafka, {
+    groupId,
+    topics: [Topics.Accepted],
+    fromEnd: false,
+    keyPrefix: `${runId}-`,
+    onMessage: (message) => {
+      const index = indexOf(runId, message.key);
+      if (index === undefined || !Number.isNaN(into[index])) return;
+      into[index] = message.timestampMs;
+      seen += 1;
+      lastChange = Date.now();
+    },
+  });
+  try {
+    await waitFor(() => seen >= expected || Date.now() - lastChange > 15_000, { timeoutMs: 600_000, intervalMs: 200, description: 'the accepted messages' }).catch(() => undefined);
+    return seen;
+  } finally {
+    await reader.stop();
+  }
+}
+
+interface LagSample {
+  atS: number;
+  arrived: number;
+  /** Messages not yet committed, per consumer group of the run (its name without the run's prefix). */
+  lag: Record<string, number>;
+}
+
+function sampleLag(admin: Admin, groupPrefix: string, started: number, arrived: () => number, into: LagSample[]): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    lagsOf(admin, (groupId) => groupId.startsWith(groupPrefix))
+      .then((lags) => {
+        into.push({ atS: seconds(Date.now() - started), arrived: arrived(), lag: Object.fromEntries(lags.map((lag) => [lag.groupId.slice(groupPrefix.length + 1), lag.lag])) });
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, LAG_SAMPLE_MS);
+  return () => clearInterval(timer);
+}
+
+export async function runThroughputBench(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    console.log(THROUGHPUT_USAGE);
+    return;
+  }
+  const options = parseThroughputOptions(argv);
+  const loadBefore = os.loadavg();
+  const started = new Date();
+  const rows: readonly TraceRow[] = loadTrace().rows;
+  const tenant = randomTenant('bench-tp');
+  const stamp = Date.now().toString(36);
+  const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
+  say(`starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`);
+  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, only: services });
+  const admin = h.kafka.admin();
+  await admin.connect();
+  try {
+    const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [Topics.Requests] })).topics;
+    const partitions = metadata?.partitions.length ?? 6;
+    say(`services ready (logs: ${h.runDir}); ${Topics.Requests} has ${partitions} partitions; ${options.requests} requests of the trace's sizes, ${Math.round(options.chatShare * 100)} % chat (15 min) and the rest embeddings (48 h)`);
+
+    let baseline: RunFigures | undefined;
+    if (!options.skipBaseline) {
+      say(`baseline: a raw kafkajs pipe of ${HOPS} hops (fetched batch in, one send per batch, acks=all) over fresh topics of ${partitions} partitions`);
+      const pipe = await startRawPipe(h.kafka, brokers, { hops: HOPS, partitions });
+      const baseRunId = `tpb${stamp}`;
+      try {
+        baseline = await runThrough(h.kafka, options, 'baseline', { topic: pipe.first, readTopics: [pipe.last], fromEnd: false }, (index) => plannedRequest(baseRunId, tenant, index, rows, options.chatShare, Date.now()), baseRunId);
+      } finally {
+        await pipe.stop();
+      }
+      say(`baseline: ${baseline.arrivals.arrived} of ${options.requests} through in ${baseline.seconds} s: ${baseline.perSecond}/s`);
+    }
+
+    const runId = `tp${stamp}`;
+    const n = options.requests;
+    const producedAt = new Float64Array(n).fill(Number.NaN);
+    const receivedAt = new Float64Array(n).fill(Number.NaN);
+    const routedAt = new Float64Array(n).fill(Number.NaN);
+    const laneAt = new Float64Array(n).fill(Number.NaN);
+    const readAt = new Float64Array(n).fill(Number.NaN);
+    const acceptedAt = new Float64Array(n).fill(Number.NaN);
+    const acceptedGroup = randomGroupId('bench-throughput-accepted');
+    await positionAtEnd(h.kafka, [acceptedGroup], [Topics.Accepted]);
+    const timeline: LagSample[] = [];
+    let arrivedSoFar = 0;
+    const stopSampling = sampleLag(admin, h.groupPrefix, Date.now(), () => arrivedSoFar, timeline);
+    say(`Sluice: ${n} requests to ${Topics.Requests}, read back from ${Topics.LaneAsync} and ${Topics.LaneBatch}`);
+    let sluice: RunFigures;
+    try {
+      sluice = await runThrough(
+        h.kafka,
+        options,
+        'Sluice',
+        { topic: Topics.Requests, readTopics: [Topics.LaneAsync, Topics.LaneBatch], fromEnd: true },
+        (index) => plannedRequest(runId, tenant, index, rows, options.chatShare, Date.now()),
+        runId,
+        {
+          onChunkSent: (first, count, at) => producedAt.fill(at, first, first + count),
+          onArrive: (index, _topic, value, timestampMs, at) => {
+            arrivedSoFar += 1;
+            if (!Number.isNaN(readAt[index])) return;
+            const stamps = laneStamps(value?.toString('utf8') ?? '');
+            receivedAt[index] = stamps.receivedAt ?? Number.NaN;
+            routedAt[index] = stamps.routedAt ?? Number.NaN;
+            laneAt[index] = timestampMs;
+            readAt[index] = at;
+          },
+        },
+      );
+    } finally {
+      stopSampling();
+    }
+    say(`Sluice: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`);
+    say('reading the run\'s Kafka timestamps on sluice.accepted.v1 for the time split');
+    const acceptedSeen = await acceptedTimestamps(h.kafka, acceptedGroup, runId, n, acceptedAt);
+    const stamps: RequestStamps[] = [];
+    for (let index = 0; index < n; index += 1) {
+      stamps.push({
+        producedAt: producedAt[index] as number,
+        receivedAt: receivedAt[index] as number,
+        acceptedAt: acceptedAt[index] as number,
+        routedAt: routedAt[index] as number,
+        laneAt: laneAt[index] as number,
+        readAt: readAt[index] as number,
+      });
+    }
+    const split = stageSplit(stamps);
+    const rateRatio = baseline === undefined ? null : ratio(sluice.perSecond, baseline.perSecond);
+    const report = {
+      bench: 'throughput',
+      date: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      config: { ...options, partitions, services: services ?? 'all' },
+      method: {
+        sluice:
+          'requests (the trace excerpt\'s sizes, cycled: chat on gpt-5/o4-mini with a 15 min deadline for the async lane, text-embedding-3-small embeddings with a 48 h deadline for the batch lane, mode auto) produced to sluice.requests.v1 as fast as one kafkajs producer can (acks=all, --produce-chunk messages a request, --produce-concurrency in flight); the benchmark reads sluice.lane.async.v1 and sluice.lane.batch.v1 (from their end before the run, by key) until every id arrived; rate = N / (last lane arrival - first produce)',
+        baseline: `the same N messages (same sizes, produced the same way) through ${HOPS} plain kafkajs forwarders in a child process: each consumes a fetched batch per partition (partitions concurrently), forwards it in one send with acks=all and commits after it; fresh topics of the same partition count on the same broker, deleted afterwards; measured first, in the same run`,
+        exactlyOnce: 'counted by the benchmark from the keys it read (each key is <run>-<index>), independent of Sluice\'s code: every index on a lane topic, none twice, each on the lane its deadline calls for',
+        stages:
+          'per request, from the benchmark\'s send time, the lane message\'s receivedAt (ingestion) and routing.routedAt (the router; the `at` of its routed event), the Kafka timestamps of its messages on sluice.accepted.v1 (read after the run) and on the lane topic, and the time the benchmark read it',
+        lag: `every ${LAG_SAMPLE_MS / 1000} s, the uncommitted messages of each consumer group of the run`,
+      },
+      environment: benchEnvironment(loadBefore),
+      baseline: baseline ?? null,
+      sluice: { ...sluice, acceptedTimestampsRead: acceptedSeen },
+      ratio: rateRatio,
+      bar: { ratioAtLeast: 0.5, met: rateRatio !== null && rateRatio >= 0.5 && sluice.arrivals.exactlyOnce },
+      stagesMs: split,
+      lagTimeline: timeline,
+    };
+    mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    const verdict = sluice.arrivals;
+    say(
+      `Sluice ${sluice.perSecond}/s against the raw pipe's ${baseline?.perSecond ?? '-'}/s: ratio ${rateRatio ?? '-'} (bar >= 0.5); ` +
+        `exactly once: ${verdict.exactlyOnce} (missing ${verdict.missing}, duplicates ${verdict.duplicates}, wrong lane ${verdict.wrongPlace}); ` +
+        `p50 produce->accepted ${split.produceToAccepted.p50Ms} ms, accepted->lane ${split.acceptedToLane.p50Ms} ms; written to ${relative(REPO_ROOT, RESULTS_FILE)}`,
+    );
+  } finally {
+    await admin.disconnect();
+    await h.stop();
+  }
+}
