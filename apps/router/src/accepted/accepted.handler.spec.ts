@@ -19,6 +19,7 @@ import {
   type RequestStatus,
   type RoutingRecord,
   type RoutingUpdate,
+  requestKey,
   requestRecordFromAccepted,
 } from '@sluice/ledger';
 import { costUsd, findModelPrice } from '@sluice/providers';
@@ -84,10 +85,15 @@ class FakeRequests implements RequestLedger {
     });
   }
 
-  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<RequestRecord[]> {
-    if (refs.length === 0) return [];
+  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<Map<string, RequestRecord>> {
+    const found = new Map<string, RequestRecord>();
+    if (refs.length === 0) return found;
     this.reads.push(refs.map((ref) => ref.id));
-    return refs.flatMap((ref) => this.rows.get(`${ref.tenant}/${ref.id}`) ?? []);
+    for (const ref of refs) {
+      const row = this.rows.get(`${ref.tenant}/${ref.id}`);
+      if (row !== undefined) found.set(requestKey(ref.tenant, ref.id), row);
+    }
+    return found;
   }
 
   /** As the ledger does it: all or nothing, holds only for routings that applied (or without one). */

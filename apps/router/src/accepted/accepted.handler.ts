@@ -192,7 +192,7 @@ export class AcceptedHandler {
   async handleBatch(batch: readonly AcceptedMessage[]): Promise<BatchRoutingResult[]> {
     const now = this.ports.clock();
     const records = new Map<string, RequestRecord>();
-    for (const record of await this.ports.requests.getMany(batch.map(({ accepted: { request } }) => ({ tenant: request.tenant, id: request.id })))) {
+    for (const record of (await this.ports.requests.getMany(batch.map(({ accepted: { request } }) => ({ tenant: request.tenant, id: request.id })))).values()) {
       records.set(refKey(record.tenant, record.id), record);
     }
     await this.ensureSpend(batch, now);
@@ -308,7 +308,7 @@ export class AcceptedHandler {
     );
     const outside = outcomes.flatMap((outcome) => (outcome.role === 'follower' && !records.has(refKey(outcome.leader.tenant, outcome.leader.requestId)) ? [outcome.leader] : []));
     const leaders = new Map(records);
-    for (const record of await this.ports.requests.getMany(outside.map((leader) => ({ tenant: leader.tenant, id: leader.requestId })))) {
+    for (const record of (await this.ports.requests.getMany(outside.map((leader) => ({ tenant: leader.tenant, id: leader.requestId })))).values()) {
       leaders.set(refKey(record.tenant, record.id), record);
     }
     claims.forEach(({ index, pending }, i) => {

@@ -392,16 +392,6 @@ export class RequestsRepository {
     return rows.map(toRecord);
   }
 
-  /** Many requests by (tenant, id) in one statement; keys the ledger does not hold are absent from the answer. */
-  async getMany(refs: ReadonlyArray<{ tenant: string; id: string }>): Promise<RequestRecord[]> {
-    if (refs.length === 0) return [];
-    const { rows } = await this.pool.query<RequestRow>(
-      'select r.* from unnest($1::text[], $2::text[]) as k(tenant, id) join requests r on r.tenant = k.tenant and r.id = k.id',
-      [refs.map((ref) => ref.tenant), refs.map((ref) => ref.id)],
-    );
-    return rows.map(toRecord);
-  }
-
   /**
    * `recordRouting` for many requests, and the lane messages of those held for their notBefore, in
    * one statement: a hold is written only when its request's routing applied (a request answered
