@@ -7,5 +7,5 @@ void bootstrapService({
   name: 'router',
   module: RouterModule,
   config: RouterConfig,
-  consumes: { [Topics.Accepted]: AcceptedRequestV1 },
+  consumes: { [Topics.Accepted]: AcceptedRequestV1, [Topics.AcceptedUrgent]: AcceptedRequestV1 },
 });

@@ -15,6 +15,12 @@ export class AcceptedConsumer {
     private readonly metrics: RouterMetrics,
   ) {}
 
+  // Until the router takes urgent work in a batch of its own: the same handling, in a group of its own.
+  @EventPattern(Topics.AcceptedUrgent, { group: 'urgent' })
+  onAcceptedUrgent(@Payload() accepted: AcceptedRequestV1, @Ctx() context: SluiceKafkaContext): Promise<void> {
+    return this.onAccepted(accepted, context);
+  }
+
   @EventPattern(Topics.Accepted)
   async onAccepted(@Payload() accepted: AcceptedRequestV1, @Ctx() context: SluiceKafkaContext): Promise<void> {
     const { id: requestId, tenant } = accepted.request;
