@@ -77,7 +77,9 @@ describe('realtime path (Kafka in, Kafka out)', () => {
     await expectExactly(`result(s) on replyTo ${replyTo}`, replies.messages.length, 1);
     expect(replies.messages[0]?.value).toEqual(result);
     expect(replies.messages[0]?.key).toBe(request.id);
-    await expectExactly(`message(s) on ${Topics.Accepted}`, h.tap.forRequest(tenant, request.id, Topics.Accepted).length, 1);
+    // A 30 s deadline needs the realtime lane: it travels on the urgent accepted topic only.
+    await expectExactly(`message(s) on ${Topics.AcceptedUrgent}`, h.tap.forRequest(tenant, request.id, Topics.AcceptedUrgent).length, 1);
+    expect(h.tap.forRequest(tenant, request.id, Topics.Accepted)).toHaveLength(0);
     await expectExactly(`message(s) on ${Topics.LaneRealtime}`, h.tap.forRequest(tenant, request.id, Topics.LaneRealtime).length, 1);
 
     const events = h.tap.forRequest(tenant, request.id, Topics.Events);
@@ -149,6 +151,7 @@ describe('realtime path (Kafka in, Kafka out)', () => {
     expect(Object.values(ErrorCode)).toContain((rejected.error as { code: string }).code);
     expect(h.tap.forRequest(tenant, invalid.id, Topics.Results)).toHaveLength(0);
     expect(h.tap.forRequest(tenant, invalid.id, Topics.Accepted)).toHaveLength(0);
+    expect(h.tap.forRequest(tenant, invalid.id, Topics.AcceptedUrgent)).toHaveLength(0);
 
     expect(dead.raw).toBe(unreadable);
     expect(dead.headers).toMatchObject({

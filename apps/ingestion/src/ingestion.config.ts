@@ -1,4 +1,4 @@
-import { EnvInt, SluiceConfig } from '@sluice/config';
+import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
@@ -6,6 +6,14 @@ export class IngestionConfig extends SluiceConfig {
   override PORT = 3000;
   override KAFKA_CLIENT_ID = 'sluice-ingestion';
   override KAFKA_GROUP_ID = 'sluice-ingestion';
+
+  @EnvString({
+    description:
+      "Path of the routing policy JSON file, the router's own (ROUTING_POLICY_FILE of the router): ingestion reads its deadlines, lanes and estimates once at boot to send requests that need the realtime lane to sluice.accepted.urgent.v1. A missing or invalid file fails the boot.",
+    pattern: /\S/,
+    rule: 'must be a file path',
+  })
+  ROUTING_POLICY_FILE = 'deploy/policy/routing-policy.json';
 
   @EnvInt({
     description: 'Largest body of a POST /v1/requests carrying one request (bytes); larger ones are answered 413 PAYLOAD_TOO_LARGE.',

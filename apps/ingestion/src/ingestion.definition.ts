@@ -23,7 +23,7 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
   config: IngestionConfig,
   // Not InferenceRequestV1: RequestsHandler validates requests itself, to answer an invalid one from a
   // usable tenant with a `rejected` event naming its field rather than dead-lettering it.
-  consumes: { [Topics.Requests]: 'json-object' },
+  consumes: { [Topics.Requests]: 'json-object', [Topics.RequestsBulk]: 'json-object' },
   http: { bodyParser: false, rawBody: true },
   configure: configureIngestion,
 };

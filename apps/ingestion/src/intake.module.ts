@@ -1,6 +1,8 @@
 import { Module, Provider } from '@nestjs/common';
+import { loadRoutingPolicy } from '@sluice/config';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { PG_POOL } from '@sluice/observability';
+import type { RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
 import type { IntakeCounters, IntakePublisher } from './accept/accept.ports';
 import { AcceptRequestsHandler } from './accept/accept-requests.handler';
@@ -23,6 +25,7 @@ import { JobsQuery } from './jobs/jobs.query';
 import { RequestsHandler } from './requests/requests.handler';
 
 const LEDGER = Symbol('ingestion.ledger');
+const ROUTING_POLICY = Symbol('ingestion.routing-policy');
 
 // A job's lines are recorded and published in chunks of this many, or of this many bytes of lines,
 // whichever comes first: one multi-row insert and one produce request each, the latter far below
@@ -33,15 +36,17 @@ const JOB_CHUNK_BYTES = 256 * 1024;
 const JOB_CHUNKS_IN_FLIGHT = 3;
 
 const providers: Provider[] = [
+  // Read while the module is built: a bad policy file fails the boot before anything is taken in.
+  { provide: ROUTING_POLICY, inject: [IngestionConfig], useFactory: (config: IngestionConfig) => loadRoutingPolicy(config.ROUTING_POLICY_FILE) },
   { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool): LedgerRepositories => createRepositories(pool) },
   { provide: API_KEYS, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.apiKeys },
   IntakeMetrics,
   KafkaIntakePublisher,
   {
     provide: AcceptRequestsHandler,
-    inject: [LEDGER, KafkaIntakePublisher, IntakeMetrics],
-    useFactory: (ledger: LedgerRepositories, publisher: IntakePublisher, counters: IntakeCounters) =>
-      new AcceptRequestsHandler({ ledger: ledger.requests, publisher, counters, clock: () => new Date(), newId: newRequestId }),
+    inject: [LEDGER, KafkaIntakePublisher, IntakeMetrics, ROUTING_POLICY],
+    useFactory: (ledger: LedgerRepositories, publisher: IntakePublisher, counters: IntakeCounters, policy: RoutingPolicy) =>
+      new AcceptRequestsHandler({ ledger: ledger.requests, publisher, counters, clock: () => new Date(), newId: newRequestId, policy }),
   },
   {
     provide: RequestsHandler,

@@ -5,3 +5,4 @@ export * from './decision/effective-deadline';
 export * from './decision/route-request';
 export * from './costs/cost-estimate';
 export * from './coalescing/follow-leader';
+export * from './intake/intake-path';

@@ -1,4 +1,5 @@
 import { AcceptedRequestV1, ErrorCode, InferenceRequestV1, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
+import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler, Submission } from './accept-requests.handler';
@@ -27,6 +28,7 @@ function setUp() {
     counters,
     clock: () => clock,
     newId: () => `req_generated_${(ids += 1)}`,
+    policy: DEFAULT_POLICY,
   });
   return { ledger, publisher, counters, handler, advance: (ms: number) => (clock = new Date(clock.getTime() + ms)) };
 }
@@ -147,6 +149,39 @@ describe('AcceptRequestsHandler', () => {
     const [retry] = await handler.accept([submission()]);
     expect(retry).toMatchObject({ kind: 'accepted', duplicate: true });
     expect(publisher.messages.map((message) => message.topic)).toEqual([Topics.Accepted, Topics.Events]);
+  });
+
+  it('sends a request whose deadline needs the realtime lane to sluice.accepted.urgent.v1, the rest to sluice.accepted.v1', async () => {
+    const { publisher, handler } = setUp();
+    await handler.accept([
+      submission({ id: 'soon', deadline: undefined, notBefore: undefined, maxLatencyMs: 20_000 }),
+      submission({ id: 'streamed', stream: true, cache: false }),
+      submission({ id: 'explicit', mode: 'realtime' }),
+      submission({ id: 'later', deadline: '2030-01-03T10:00:00Z' }),
+    ]);
+    const topics = new Map(publisher.messages.filter((message) => message.topic !== Topics.Events).map((message) => [message.key, message.topic]));
+    expect(topics).toEqual(
+      new Map([
+        ['soon', Topics.AcceptedUrgent],
+        ['streamed', Topics.AcceptedUrgent],
+        ['explicit', Topics.AcceptedUrgent],
+        ['later', Topics.Accepted],
+      ]),
+    );
+  });
+
+  it('keeps a request the sender put on the bulk path there, whatever its deadline', async () => {
+    const { publisher, handler } = setUp();
+    await handler.accept([submission({ id: 'bulk-soon', deadline: undefined, notBefore: undefined, maxLatencyMs: 20_000 }, { bulk: true })]);
+    expect(publisher.messages.map((message) => message.topic)).toEqual([Topics.Accepted, Topics.Events]);
+  });
+
+  it('publishes an urgent repeat, still unrouted, to the urgent topic again', async () => {
+    const { publisher, handler, advance } = setUp();
+    await handler.accept([submission({ deadline: undefined, notBefore: undefined, maxLatencyMs: 20_000 })]);
+    advance(1_000);
+    await handler.accept([submission({ deadline: undefined, notBefore: undefined, maxLatencyMs: 20_000 })]);
+    expect(publisher.calls.map((call) => call[0].topic)).toEqual([Topics.AcceptedUrgent, Topics.AcceptedUrgent]);
   });
 
   it('publishes a rejected event per invalid request with the first problem, naming the others', async () => {

@@ -7,7 +7,9 @@ import {
   resolveDeadline,
 } from '@sluice/contracts';
 import { JobLine, RequestRecord, requestRecordFromAccepted } from '@sluice/ledger';
+import type { IntakePath, RoutingPolicy } from '@sluice/routing';
 import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger, Trace } from './accept.ports';
+import { acceptedPath } from './accepted.path';
 import { acceptedMessages, Rejection, rejectedMessage } from './intake.messages';
 
 /** A valid request on its way in. */
@@ -18,6 +20,11 @@ export interface Submission {
   assignedId?: string;
   /** The bulk job and line it came from, recorded with the request. */
   job?: JobLine;
+  /**
+   * The sender chose the bulk path (sluice.requests.bulk.v1, a bulk job): the request goes to
+   * sluice.accepted.v1 whatever its deadline, so it never competes with urgent work.
+   */
+  bulk?: boolean;
   trace: Trace;
 }
 
@@ -45,11 +52,15 @@ export interface AcceptPorts {
   counters: IntakeCounters;
   clock: () => Date;
   newId: (now: Date) => string;
+  /** Read once at boot, as the router reads it: which requests take the urgent path. */
+  policy: RoutingPolicy;
 }
 
 /**
  * The one way a request enters Sluice, for Kafka, HTTP and bulk jobs alike: record it in the ledger
- * once per (tenant, id), then publish it to the router with its `accepted` event. One call records
+ * once per (tenant, id), then publish it to the router with its `accepted` event: on
+ * sluice.accepted.urgent.v1 when its deadline needs the realtime lane (intakePath), else on
+ * sluice.accepted.v1. One call records
  * its requests in multi-row inserts and publishes everything it decided in one producer call, so a
  * bulk submission costs a few round trips, not one per request.
  */
@@ -83,13 +94,14 @@ export class AcceptRequestsHandler {
         return { kind: 'conflict', tenant: existing.tenant, requestId: existing.id, error };
       }
       if (outcome === 'created') {
-        messages.push(...acceptedMessages(accepted, submission.trace));
+        messages.push(...acceptedMessages(accepted, this.pathOf(submission, accepted, now), submission.trace));
         created.set(submission.source, (created.get(submission.source) ?? 0) + 1);
       } else if (existing.status === 'accepted') {
         // Recorded but not routed yet: the first publication may have been lost to a crash between the
         // ledger write and the send. Publishing the original again is harmless (same ids; the router
         // sees a duplicate), leaving it out could strand the request.
-        messages.push(...acceptedMessages(republication(accepted, existing), submission.trace));
+        const original = republication(accepted, existing);
+        messages.push(...acceptedMessages(original, this.pathOf(submission, original, now), submission.trace));
       }
       return { kind: 'accepted', record: existing, duplicate: outcome === 'duplicate' };
     });
@@ -112,6 +124,10 @@ export class AcceptRequestsHandler {
       ),
     );
     for (const submission of invalid) this.ports.counters.rejected(submission.errors[0].code);
+  }
+
+  private pathOf(submission: Submission, accepted: AcceptedRequestV1, now: Date): IntakePath {
+    return submission.bulk ? 'bulk' : acceptedPath(accepted, this.ports.policy, now);
   }
 
   private acceptedFrom(submission: Submission, now: Date): AcceptedRequestV1 {

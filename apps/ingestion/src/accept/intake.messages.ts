@@ -6,6 +6,7 @@ import {
   Topics,
   messageKey,
 } from '@sluice/contracts';
+import type { IntakePath } from '@sluice/routing';
 import type { OutboundMessage, Trace } from './accept.ports';
 
 // The event contract's bounds: a rejection must never fail its own validation downstream.
@@ -16,8 +17,8 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The accepted request for the router, and its `accepted` event: published together, in one call. */
-export function acceptedMessages(accepted: AcceptedRequestV1, trace: Trace): OutboundMessage[] {
+/** The accepted request for the router on its path's topic, and its `accepted` event: published together, in one call. */
+export function acceptedMessages(accepted: AcceptedRequestV1, path: IntakePath, trace: Trace): OutboundMessage[] {
   const { request } = accepted;
   const event: LifecycleEventV1 = {
     eventId: lifecycleEventId(request.tenant, request.id, 'accepted'),
@@ -34,7 +35,7 @@ export function acceptedMessages(accepted: AcceptedRequestV1, trace: Trace): Out
   };
   const key = messageKey(request.id);
   return [
-    { topic: Topics.Accepted, key, value: accepted, trace },
+    { topic: path === 'urgent' ? Topics.AcceptedUrgent : Topics.Accepted, key, value: accepted, trace },
     { topic: Topics.Events, key, value: event, trace },
   ];
 }

@@ -1,4 +1,5 @@
 import { canonicalJson, Topics } from '@sluice/contracts';
+import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import type { JobLineError, JobRecord, JobStatus, NewJob, OpenJobOutcome } from '@sluice/ledger';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
@@ -59,7 +60,7 @@ function setUp(limits: Partial<JobIntakeLimits> = {}) {
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
   const jobs = new MemoryJobs();
-  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'req_unused' });
+  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'req_unused', policy: DEFAULT_POLICY });
   let ids = 0;
   const handler = new JobIntakeHandler({
     jobs,
@@ -95,8 +96,10 @@ describe('JobIntakeHandler', () => {
     });
     expect(ledger.rows.get('acme/nightly-1')).toMatchObject({ job: { id: 'nightly', line: 1 }, mode: 'batch', deadline: new Date('2030-01-01T06:00:00.000Z') });
     expect(ledger.rows.get('acme/own-id')).toMatchObject({ job: { id: 'nightly', line: 2 }, mode: 'realtime' });
+    // Even the line asking for realtime: a job is bulk work, and never takes the urgent path.
     const accepted = publisher.messages.filter((message) => message.topic === Topics.Accepted);
     expect(accepted.map((message) => message.key)).toEqual(['nightly-1', 'own-id']);
+    expect(publisher.messages.filter((message) => message.topic === Topics.AcceptedUrgent)).toEqual([]);
     expect(accepted[0]).toMatchObject({ trace: { correlationId: 'corr-job' }, value: { source: 'http', deadline: '2030-01-01T06:00:00.000Z' } });
     expect(jobs.jobs.get('acme/nightly')).toMatchObject({ status: 'received', lines: 2, invalidLines: 0, defaults: { deadline: '2030-01-01T06:00:00.000Z' } });
   });

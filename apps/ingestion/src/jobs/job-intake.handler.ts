@@ -1,4 +1,5 @@
 import { ErrorCode, FieldError } from '@sluice/contracts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { JobLine, JobLineError, JobsRepository, JobStatus } from '@sluice/ledger';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import type { AcceptRequestsHandler } from '../accept/accept-requests.handler';
@@ -199,6 +200,9 @@ export class JobIntakeHandler {
           chunk = [];
           bytes = 0;
           if (inFlight.size >= chunksInFlight) await Promise.race(inFlight);
+          // Lines already buffered are read and checked without ever leaving the microtask queue: let
+          // the process's other work (urgent Kafka intake, other HTTP requests) run between chunks.
+          await nextTurn();
         }
       }
     } catch (error) {
@@ -217,7 +221,8 @@ export class JobIntakeHandler {
     const invalid = chunk.filter((line): line is Extract<ParsedJobLine, { ok: false }> => !line.ok);
     const problems: JobLineError[] = [];
     const acceptances = await this.ports.intake.accept(
-      valid.map((line) => ({ request: line.request, source: 'http' as const, assignedId: line.requestId, job: { id: jobId, line: line.line }, trace: upload.trace })),
+      // A job is bulk work by its sender's choice: no line of it may take the urgent path.
+      valid.map((line) => ({ request: line.request, source: 'http' as const, assignedId: line.requestId, job: { id: jobId, line: line.line }, bulk: true, trace: upload.trace })),
     );
     acceptances.forEach((acceptance, index) => {
       const line = valid[index];

@@ -1,11 +1,18 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@sluice/contracts';
-import { SluiceKafkaContext } from '@sluice/kafka';
+import { InboundMessage, MessageOutcome, SluiceKafkaContext } from '@sluice/kafka';
 import { MessageObserver } from '@sluice/observability';
-import { ConsumedRequest, RequestsHandler, requestIdOf } from './requests.handler';
+import { ConsumedItem, IntakeOptions, ItemResult, RequestsHandler, requestIdOf } from './requests.handler';
 
-/** Requests produced straight to Kafka, as JSON objects: RequestsHandler validates them (see `consumes` in ingestion.definition.ts). */
+export type RequestMessages = ReadonlyArray<InboundMessage<Record<string, unknown>>>;
+
+/**
+ * Requests produced straight to Kafka, as JSON objects: RequestsHandler validates them (see `consumes`
+ * in ingestion.definition.ts). A fetched batch at a time, and the two intake topics in consumer groups
+ * of their own, so a backlog of deferrable work on sluice.requests.bulk.v1 never holds up
+ * sluice.requests.v1.
+ */
 @Controller()
 export class RequestsConsumer {
   constructor(
@@ -13,20 +20,36 @@ export class RequestsConsumer {
     private readonly requests: RequestsHandler,
   ) {}
 
-  @EventPattern(Topics.Requests)
-  async onRequest(@Payload() value: Record<string, unknown>, @Ctx() context: SluiceKafkaContext): Promise<void> {
-    const consumed: ConsumedRequest = {
-      topic: context.getTopic(),
-      partition: context.getPartition(),
-      offset: context.getOffset(),
-      timestamp: context.getTimestamp(),
-      headers: context.getHeaders(),
-    };
-    const log = this.messages.received(context, {
-      requestId: requestIdOf(value, consumed),
-      tenant: typeof value.tenant === 'string' ? value.tenant : undefined,
+  @EventPattern(Topics.Requests, { batch: true })
+  onRequests(@Payload() messages: RequestMessages): Promise<MessageOutcome[]> {
+    return this.take(messages, { bulk: false });
+  }
+
+  // The producer chose bulk: a realtime-ish deadline on this topic still goes the bulk path.
+  @EventPattern(Topics.RequestsBulk, { batch: true, group: 'bulk' })
+  onBulkRequests(@Payload() messages: RequestMessages): Promise<MessageOutcome[]> {
+    return this.take(messages, { bulk: true });
+  }
+
+  protected async take(messages: RequestMessages, options: IntakeOptions): Promise<MessageOutcome[]> {
+    const items: ConsumedItem[] = messages.map(({ value, context }) => ({
+      plain: value,
+      message: { topic: context.topic, partition: context.partition, offset: context.offset, timestamp: context.timestamp, headers: context.headers },
+    }));
+    const results = await this.requests.handle(items, options);
+    return results.map((result, index) => {
+      this.log(items[index], messages[index], result);
+      return result.ok ? { ok: true } : { ok: false, error: result.error };
     });
-    const outcome = await this.requests.handle(value, consumed);
+  }
+
+  private log({ plain, message }: ConsumedItem, { context }: RequestMessages[number], result: ItemResult): void {
+    const log = this.messages.received(new SluiceKafkaContext(context), {
+      requestId: requestIdOf(plain, message),
+      tenant: typeof plain.tenant === 'string' ? plain.tenant : undefined,
+    });
+    if (!result.ok) return;
+    const { outcome } = result;
     if (outcome.kind === 'rejected') {
       log.info({ fields: outcome.errors.map((error) => error.field), codes: outcome.errors.map((error) => error.code) }, 'request rejected');
     } else if (outcome.kind === 'conflict') {

@@ -1,10 +1,14 @@
 import { ErrorCode, LifecycleEventV1, Topics } from '@sluice/contracts';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { NonRetryableError } from '@sluice/kafka';
+import type { InsertRequestOutcome, NewRequestRecord } from '@sluice/ledger';
+import { DEFAULT_POLICY } from '@sluice/routing';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { requestIdForMessage } from '../accept/request-id.generator';
-import { ConsumedRequest, RequestsHandler } from './requests.handler';
+import { ConsumedRequest, ItemResult, RequestsHandler } from './requests.handler';
+
+const NOW = new Date('2030-01-01T00:00:00Z');
 
 const message: ConsumedRequest = {
   topic: Topics.Requests,
@@ -14,20 +18,40 @@ const message: ConsumedRequest = {
   headers: { 'x-correlation-id': 'corr-7', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
 };
 
-function setUp() {
-  const ledger = new MemoryLedger();
+function at(offset: number): ConsumedRequest {
+  return { ...message, offset: String(offset) };
+}
+
+/** A ledger that cannot store one request (as PostgreSQL refuses a \u0000 in text): any insert holding it fails. */
+class PoisonedLedger extends MemoryLedger {
+  override async insertMany(requests: readonly NewRequestRecord[]): Promise<InsertRequestOutcome[]> {
+    if (requests.some((request) => request.id === 'poison')) throw new Error('unsupported Unicode escape sequence');
+    return super.insertMany(requests);
+  }
+}
+
+function setUp(ledger = new MemoryLedger()) {
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
-  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => new Date('2030-01-01T00:00:00Z'), newId: () => 'unused' });
-  return { ledger, publisher, counters, handler: new RequestsHandler(intake, counters) };
+  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'unused', policy: DEFAULT_POLICY });
+  const handler = new RequestsHandler(intake, counters);
+  const one = async (plain: Record<string, unknown>, consumed = message): Promise<ItemResult> => {
+    const [result] = await handler.handle([{ plain, message: consumed }], { bulk: false });
+    return result;
+  };
+  return { ledger, publisher, counters, handler, one };
+}
+
+function acceptedTopicOf(publisher: RecordingPublisher, id: string): string | undefined {
+  return publisher.messages.find((sent) => sent.key === id && sent.topic !== Topics.Events)?.topic;
 }
 
 describe('RequestsHandler', () => {
   it('accepts a valid request from Kafka, carrying the correlation headers on', async () => {
-    const { publisher, counters, handler } = setUp();
-    const outcome = await handler.handle(sampleRequest(), message);
+    const { publisher, counters, one } = setUp();
+    const result = await one(sampleRequest());
 
-    expect(outcome).toEqual({ kind: 'accepted', tenant: 'acme', requestId: 'req-1', duplicate: false });
+    expect(result).toEqual({ ok: true, outcome: { kind: 'accepted', tenant: 'acme', requestId: 'req-1', duplicate: false } });
     expect(publisher.messages[0]).toMatchObject({
       topic: Topics.Accepted,
       value: { source: 'kafka' },
@@ -37,19 +61,19 @@ describe('RequestsHandler', () => {
   });
 
   it('names a request without an id after its message position, so a redelivery is a duplicate', async () => {
-    const { handler } = setUp();
-    const first = await handler.handle(sampleRequest({ id: undefined }), message);
-    const again = await handler.handle(sampleRequest({ id: undefined }), message);
+    const { one } = setUp();
+    const first = await one(sampleRequest({ id: undefined }));
+    const again = await one(sampleRequest({ id: undefined }));
 
-    expect(first).toMatchObject({ kind: 'accepted', requestId: requestIdForMessage(message), duplicate: false });
-    expect(again).toMatchObject({ kind: 'accepted', requestId: requestIdForMessage(message), duplicate: true });
+    expect(first).toMatchObject({ ok: true, outcome: { kind: 'accepted', requestId: requestIdForMessage(message), duplicate: false } });
+    expect(again).toMatchObject({ ok: true, outcome: { kind: 'accepted', requestId: requestIdForMessage(message), duplicate: true } });
   });
 
   it('rejects an invalid request with a tenant by a rejected event naming the field', async () => {
-    const { ledger, publisher, counters, handler } = setUp();
-    const outcome = await handler.handle(sampleRequest({ id: 'bad-1', body: { messages: [] } }), message);
+    const { ledger, publisher, counters, one } = setUp();
+    const result = await one(sampleRequest({ id: 'bad-1', body: { messages: [] } }));
 
-    expect(outcome).toMatchObject({ kind: 'rejected', tenant: 'acme', requestId: 'bad-1' });
+    expect(result).toMatchObject({ ok: true, outcome: { kind: 'rejected', tenant: 'acme', requestId: 'bad-1' } });
     expect(ledger.rows.size).toBe(0);
     const [rejected] = publisher.messages;
     expect(rejected).toMatchObject({ topic: Topics.Events, key: 'bad-1' });
@@ -58,18 +82,18 @@ describe('RequestsHandler', () => {
   });
 
   it('keys the rejection of a request with an unusable id by an id derived from the message', async () => {
-    const { publisher, handler } = setUp();
-    const outcome = await handler.handle(sampleRequest({ id: 'not a valid id!' }), message);
+    const { publisher, one } = setUp();
+    const result = await one(sampleRequest({ id: 'not a valid id!' }));
 
-    expect(outcome).toMatchObject({ kind: 'rejected', requestId: requestIdForMessage(message) });
+    expect(result).toMatchObject({ ok: true, outcome: { kind: 'rejected', requestId: requestIdForMessage(message) } });
     expect((publisher.messages[0].value as LifecycleEventV1).error).toMatchObject({ code: 'INVALID_FIELD', field: 'id' });
   });
 
   it('gives the same refusal the same event id when the message is read again', async () => {
-    const { publisher, handler } = setUp();
-    await handler.handle(sampleRequest({ mode: 'whenever' }), message);
-    await handler.handle(sampleRequest({ mode: 'whenever' }), message);
-    await handler.handle(sampleRequest({ mode: 'sometime' }), message);
+    const { publisher, one } = setUp();
+    await one(sampleRequest({ mode: 'whenever' }));
+    await one(sampleRequest({ mode: 'whenever' }));
+    await one(sampleRequest({ mode: 'sometime' }));
     const ids = publisher.messages.map((sent) => (sent.value as LifecycleEventV1).eventId);
 
     expect(ids[0]).toBe(ids[1]);
@@ -79,13 +103,86 @@ describe('RequestsHandler', () => {
   it.each([
     ['no tenant', { tenant: undefined }, ErrorCode.MISSING_TENANT],
     ['an invalid tenant', { tenant: 'Not A Tenant' }, ErrorCode.INVALID_TENANT],
-  ])('dead-letters a request with %s under that code, even when other fields are wrong too', async (_case, overrides, code) => {
-    const { publisher, counters, handler } = setUp();
-    const handling = handler.handle(sampleRequest({ ...overrides, mode: 'whenever' }), message);
+  ])('fails a request with %s as non-retryable under that code (dead-lettered), even when other fields are wrong too', async (_case, overrides, code) => {
+    const { publisher, counters, one } = setUp();
+    const result = await one(sampleRequest({ ...overrides, mode: 'whenever' }));
 
-    await expect(handling).rejects.toBeInstanceOf(NonRetryableError);
-    await expect(handling).rejects.toMatchObject({ code });
+    expect(result.ok).toBe(false);
+    const error = !result.ok && result.error;
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect(error).toMatchObject({ code });
     expect(publisher.messages).toHaveLength(0);
     expect(counters.rejectedByCode.get(code)).toBe(1);
+  });
+
+  it('takes a batch in one ledger insert, each message getting its own result in order', async () => {
+    const { ledger, publisher, handler } = setUp();
+    const results = await handler.handle(
+      [
+        { plain: sampleRequest({ id: 'a' }), message: at(1) },
+        { plain: sampleRequest({ id: 'bad', body: { messages: [] } }), message: at(2) },
+        { plain: sampleRequest({ id: 'no-tenant', tenant: undefined }), message: at(3) },
+        { plain: sampleRequest({ id: 'soon', deadline: undefined, maxLatencyMs: 20_000 }), message: at(4) },
+        { plain: sampleRequest({ id: undefined }), message: at(5) },
+      ],
+      { bulk: false },
+    );
+
+    expect(results.map((result) => (result.ok ? `${result.outcome.kind}:${result.outcome.requestId}` : `failed:${(result.error as NonRetryableError).code}`))).toEqual([
+      'accepted:a',
+      'rejected:bad',
+      'failed:MISSING_TENANT',
+      'accepted:soon',
+      `accepted:${requestIdForMessage(at(5))}`,
+    ]);
+    expect(ledger.insertCalls).toEqual([3]);
+    expect(acceptedTopicOf(publisher, 'a')).toBe(Topics.Accepted);
+    expect(acceptedTopicOf(publisher, 'soon')).toBe(Topics.AcceptedUrgent);
+    expect(publisher.messages.filter((sent) => sent.topic === Topics.Events).map((sent) => `${(sent.value as LifecycleEventV1).type}:${sent.key}`).sort()).toEqual(
+      ['accepted:a', 'accepted:soon', `accepted:${requestIdForMessage(at(5))}`, 'rejected:bad'].sort(),
+    );
+  });
+
+  it('keeps what comes from the bulk intake on the bulk path, whatever its deadline: the sender chose', async () => {
+    const { publisher, handler } = setUp();
+    await handler.handle(
+      [
+        { plain: sampleRequest({ id: 'soon', deadline: undefined, maxLatencyMs: 20_000 }), message: at(1) },
+        { plain: sampleRequest({ id: 'streamed', stream: true, cache: false }), message: at(2) },
+      ],
+      { bulk: true },
+    );
+    expect(acceptedTopicOf(publisher, 'soon')).toBe(Topics.Accepted);
+    expect(acceptedTopicOf(publisher, 'streamed')).toBe(Topics.Accepted);
+  });
+
+  it('fails a request the ledger cannot take alone: its neighbours are accepted', async () => {
+    const { ledger, handler } = setUp(new PoisonedLedger());
+    const results = await handler.handle(
+      [
+        { plain: sampleRequest({ id: 'before' }), message: at(1) },
+        { plain: sampleRequest({ id: 'poison' }), message: at(2) },
+        { plain: sampleRequest({ id: 'after' }), message: at(3) },
+      ],
+      { bulk: false },
+    );
+
+    expect(results.map((result) => result.ok)).toEqual([true, false, true]);
+    expect(!results[1].ok && results[1].error).toEqual(new Error('unsupported Unicode escape sequence'));
+    expect([...ledger.rows.keys()].sort()).toEqual(['acme/after', 'acme/before']);
+  });
+
+  it('fails only the rejections when their event cannot be published, and only the acceptances when theirs cannot', async () => {
+    const { publisher, handler } = setUp();
+    const batch = [
+      { plain: sampleRequest({ id: 'good' }), message: at(1) },
+      { plain: sampleRequest({ id: 'bad', body: { messages: [] } }), message: at(2) },
+    ];
+    // The rejection is published first (the acceptance waits for the ledger): the failing call is its.
+    publisher.failNext = true;
+    const results = await handler.handle(batch, { bulk: false });
+
+    expect(results.map((result) => result.ok)).toEqual([true, false]);
+    expect(!results[1].ok && results[1].error).toEqual(new Error('broker unreachable'));
   });
 });

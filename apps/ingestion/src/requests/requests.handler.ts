@@ -9,7 +9,7 @@ import {
 import { NonRetryableError } from '@sluice/kafka';
 import { sha256Hex } from '@sluice/ledger';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
-import { Acceptance, AcceptRequestsHandler } from '../accept/accept-requests.handler';
+import { Acceptance, AcceptRequestsHandler, InvalidSubmission, Submission } from '../accept/accept-requests.handler';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
 
 export interface ConsumedRequest extends MessagePosition {
@@ -37,11 +37,28 @@ function outcomeOf(acceptance: Acceptance): IntakeOutcome {
     : { kind: 'conflict', tenant: acceptance.tenant, requestId: acceptance.requestId };
 }
 
+/** One consumed message: its decoded JSON object and where it was read. */
+export interface ConsumedItem {
+  plain: Record<string, unknown>;
+  message: ConsumedRequest;
+}
+
+/** What became of one message: its outcome, or the error the consumer runner retries or dead-letters it for. */
+export type ItemResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
+
+export interface IntakeOptions {
+  /** Read from sluice.requests.bulk.v1: the sender chose the bulk path for all of it. */
+  bulk: boolean;
+}
+
+type Accepting = { ok: true; acceptance: Acceptance } | { ok: false; error: unknown };
+
 /**
- * A request produced to Kafka: valid → accepted; invalid with a usable tenant → a `rejected` event
- * keyed by its id (or one derived from the message when it has none usable); without a usable tenant →
- * a NonRetryableError under the tenant's error code, which the consumer runner dead-letters with that
- * reason in the headers.
+ * Requests produced to Kafka, a fetched batch at a time: valid → accepted (one multi-row ledger
+ * insert and one producer call for the batch); invalid with a usable tenant → a `rejected` event
+ * keyed by its id (or one derived from the message when it has none usable); without a usable tenant
+ * → a NonRetryableError under the tenant's error code, which the consumer runner dead-letters with
+ * that reason in the headers. One result per message, in order: a message that fails fails alone.
  */
 export class RequestsHandler {
   constructor(
@@ -49,27 +66,74 @@ export class RequestsHandler {
     private readonly counters: IntakeCounters,
   ) {}
 
-  async handle(plain: Record<string, unknown>, message: ConsumedRequest): Promise<IntakeOutcome> {
-    const trace = traceOf(message.headers);
-    const validation = validateMessage(InferenceRequestV1, plain);
-    if (validation.ok) {
-      const [acceptance] = await this.intake.accept([
-        { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), trace },
-      ]);
-      return outcomeOf(acceptance);
-    }
-    // A rejection is reported to the tenant's event stream; without a usable tenant there is none.
-    const tenantProblem = validation.errors.find((error) => error.field === 'tenant');
-    if (tenantProblem) {
-      this.counters.rejected(tenantProblem.code);
-      throw new NonRetryableError(tenantProblem.code, tenantProblem.message);
-    }
-    const [first, ...others] = validation.errors;
-    const tenant = plain.tenant as string;
-    const requestId = requestIdOf(plain, message);
-    await this.intake.reject([
-      { tenant, requestId, errors: [first, ...others], attempt: sha256Hex(canonicalJson(plain)).slice(0, 16), trace },
+  async handle(items: readonly ConsumedItem[], options: IntakeOptions): Promise<ItemResult[]> {
+    const results: ItemResult[] = new Array(items.length);
+    const valid: Array<{ index: number; submission: Submission }> = [];
+    const invalid: Array<{ index: number; submission: InvalidSubmission }> = [];
+    items.forEach(({ plain, message }, index) => {
+      const trace = traceOf(message.headers);
+      const validation = validateMessage(InferenceRequestV1, plain);
+      if (validation.ok) {
+        valid.push({ index, submission: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
+        return;
+      }
+      // A rejection is reported to the tenant's event stream; without a usable tenant there is none.
+      const tenantProblem = validation.errors.find((error) => error.field === 'tenant');
+      if (tenantProblem) {
+        this.counters.rejected(tenantProblem.code);
+        results[index] = { ok: false, error: new NonRetryableError(tenantProblem.code, tenantProblem.message) };
+        return;
+      }
+      const [first, ...others] = validation.errors;
+      const submission: InvalidSubmission = {
+        tenant: plain.tenant as string,
+        requestId: requestIdOf(plain, message),
+        errors: [first, ...others],
+        attempt: sha256Hex(canonicalJson(plain)).slice(0, 16),
+        trace,
+      };
+      invalid.push({ index, submission });
+    });
+    // Both publish through the one producer, which sends what is queued together in one request.
+    const [accepting, rejecting] = await Promise.all([
+      this.acceptEachAlone(valid.map((entry) => entry.submission)),
+      this.intake.reject(invalid.map((entry) => entry.submission)).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      ),
     ]);
-    return { kind: 'rejected', tenant, requestId, errors: validation.errors };
+    valid.forEach(({ index }, position) => {
+      const accepted = accepting[position];
+      results[index] = accepted.ok ? { ok: true, outcome: outcomeOf(accepted.acceptance) } : accepted;
+    });
+    for (const { index, submission } of invalid) {
+      results[index] = rejecting
+        ? { ok: false, error: rejecting.error }
+        : { ok: true, outcome: { kind: 'rejected', tenant: submission.tenant, requestId: submission.requestId, errors: submission.errors } };
+    }
+    return results;
+  }
+
+  /**
+   * All in one call; when that fails, each alone (concurrently: the ledger's pool and the producer
+   * still batch them), so one request the ledger or the broker cannot take (a poison message) fails
+   * by itself instead of taking its batch to the dead-letter topic. When the ledger or the broker is
+   * down, every call fails fast and the runner backs off before it tries again.
+   */
+  private async acceptEachAlone(submissions: readonly Submission[]): Promise<Accepting[]> {
+    if (submissions.length === 0) return [];
+    try {
+      return (await this.intake.accept(submissions)).map((acceptance) => ({ ok: true, acceptance }));
+    } catch (error) {
+      if (submissions.length === 1) return [{ ok: false, error }];
+      return Promise.all(
+        submissions.map((submission) =>
+          this.intake.accept([submission]).then(
+            ([acceptance]): Accepting => ({ ok: true, acceptance }),
+            (failure: unknown): Accepting => ({ ok: false, error: failure }),
+          ),
+        ),
+      );
+    }
   }
 }

@@ -1,23 +1,29 @@
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { AcceptedRequestV1, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
-import { parseBrokerList, SluiceKafkaContext, SluiceKafkaTransport, withAdmin } from '@sluice/kafka';
+import { MessageOutcome, parseBrokerList, SluiceKafkaTransport, withAdmin } from '@sluice/kafka';
 import { collectMessages, deleteTopics, fastSession, memoryLogger, MessageCollector, produceFixtures, testKafka } from '@sluice/kafka/testing';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
 import { topicContracts } from '@sluice/observability';
 import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
 import { createTestDatabase, RunningIngestion, startIngestion } from '../../test/ingestion.harness';
 import { ingestionService } from '../ingestion.definition';
-import { RequestsConsumer } from './requests.consumer';
+import { RequestMessages, RequestsConsumer } from './requests.consumer';
 
-// The production consumer, moved to a topic of this test's own: the shared sluice.requests.v1 holds
-// other runs' requests, which this test must neither read nor publish again.
+// The production consumer, moved to topics of this test's own: the shared sluice.requests.v1 and
+// sluice.requests.bulk.v1 hold other runs' requests, which this test must neither read nor publish again.
 const requestsTopic = randomTopicName('ingestion-requests');
+const bulkTopic = randomTopicName('ingestion-requests-bulk');
 
 class TestTopicRequestsConsumer extends RequestsConsumer {
-  @EventPattern(requestsTopic)
-  override onRequest(@Payload() value: Record<string, unknown>, @Ctx() context: SluiceKafkaContext): Promise<void> {
-    return super.onRequest(value, context);
+  @EventPattern(requestsTopic, { batch: true })
+  override onRequests(@Payload() messages: RequestMessages): Promise<MessageOutcome[]> {
+    return super.onRequests(messages);
+  }
+
+  @EventPattern(bulkTopic, { batch: true, group: 'bulk' })
+  override onBulkRequests(@Payload() messages: RequestMessages): Promise<MessageOutcome[]> {
+    return super.onBulkRequests(messages);
   }
 }
 
@@ -32,21 +38,29 @@ describe('ingestion consuming requests (real broker and database)', () => {
   let ingestion: RunningIngestion;
   let transport: SluiceKafkaTransport;
   let accepted: MessageCollector;
+  let urgent: MessageCollector;
   let events: MessageCollector;
   let dlq: MessageCollector;
 
   const acceptedOfTenant = () => decoded<AcceptedRequestV1>(accepted).filter((message) => message.request?.tenant === tenant);
+  const urgentOfTenant = () => decoded<AcceptedRequestV1>(urgent).filter((message) => message.request?.tenant === tenant);
   const eventsOfTenant = () => decoded<LifecycleEventV1>(events).filter((event) => event.tenant === tenant);
   const deadLettered = () => dlq.messages.filter((message) => message.headers['x-sluice-original-topic'] === requestsTopic);
+  const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1_000).toISOString();
 
   beforeAll(async () => {
-    await withAdmin(kafka, (admin) => admin.ensureTopics([{ name: requestsTopic, partitions: 2 }]));
+    await withAdmin(kafka, (admin) =>
+      admin.ensureTopics([
+        { name: requestsTopic, partitions: 2 },
+        { name: bulkTopic, partitions: 2 },
+      ]),
+    );
     database = await createTestDatabase();
     transport = new SluiceKafkaTransport({
       client: { brokers: parseBrokerList(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'), clientId: 'ingestion-test', logger: memoryLogger() },
       groupId: randomGroupId('ingestion'),
       // As bootstrapService builds it from ingestion's `consumes`.
-      contracts: topicContracts({ [requestsTopic]: ingestionService.consumes[Topics.Requests]! }),
+      contracts: topicContracts({ [requestsTopic]: ingestionService.consumes[Topics.Requests]!, [bulkTopic]: ingestionService.consumes[Topics.RequestsBulk]! }),
       consumer: { session: fastSession, retry: { maxRetries: 1, initialDelayMs: 10, maxDelayMs: 20 } },
       onFatal: (error) => {
         throw error;
@@ -57,8 +71,9 @@ describe('ingestion consuming requests (real broker and database)', () => {
       controllers: [TestTopicRequestsConsumer],
       configure: (app) => app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true }),
     });
-    [accepted, events, dlq] = await Promise.all([
+    [accepted, urgent, events, dlq] = await Promise.all([
       collectMessages(kafka, Topics.Accepted, { fromEnd: true }),
+      collectMessages(kafka, Topics.AcceptedUrgent, { fromEnd: true }),
       collectMessages(kafka, Topics.Events, { fromEnd: true }),
       collectMessages(kafka, Topics.Dlq, { fromEnd: true }),
     ]);
@@ -66,10 +81,10 @@ describe('ingestion consuming requests (real broker and database)', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([accepted?.stop(), events?.stop(), dlq?.stop()]);
+    await Promise.all([accepted?.stop(), urgent?.stop(), events?.stop(), dlq?.stop()]);
     await ingestion?.close();
     await database?.drop();
-    await deleteTopics(kafka, [requestsTopic]);
+    await deleteTopics(kafka, [requestsTopic, bulkTopic]);
   });
 
   it('accepts a request: an AcceptedRequestV1 on sluice.accepted.v1 and its accepted event', async () => {
@@ -133,5 +148,68 @@ describe('ingestion consuming requests (real broker and database)', () => {
       'x-sluice-error-message': expect.any(String),
     });
     await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-last'), { timeoutMs: 30_000, description: 'k-last accepted' });
+  });
+  it('takes a batch mixing valid, invalid, urgent and deferrable requests: each to its topic, every one accounted for', async () => {
+    // One key: one partition, so the messages arrive in one fetch.
+    await produceFixtures(kafka, requestsTopic, [
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-later', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-soon', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-bad', body: { messages: [] } }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-stream', stream: true, cache: false, notBefore: undefined }) },
+      { key: 'mix', value: sampleRequest({ tenant: undefined, id: 'm-no-tenant' }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-batch', mode: 'batch', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-bad-mode', mode: 'whenever' }) },
+      { key: 'mix', value: sampleRequest({ tenant, id: 'm-realtime', mode: 'realtime', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
+    ]);
+
+    const settled = () =>
+      acceptedOfTenant().filter((message) => message.request.id.startsWith('m-')).length +
+      urgentOfTenant().filter((message) => message.request.id.startsWith('m-')).length;
+    await waitFor(() => settled() === 5, { timeoutMs: 30_000, description: 'the five valid requests of the batch accepted' });
+    await waitFor(() => eventsOfTenant().filter((event) => event.type === 'rejected' && event.requestId.startsWith('m-')).length === 2, {
+      timeoutMs: 30_000,
+      description: 'the two rejections of the batch',
+    });
+    await waitFor(() => deadLettered().some((message) => message.key?.toString() === 'mix'), { timeoutMs: 30_000, description: 'the request without a tenant dead-lettered' });
+
+    const ids = (messages: AcceptedRequestV1[]) => messages.map((message) => message.request.id).filter((id) => id.startsWith('m-')).sort();
+    expect(ids(urgentOfTenant())).toEqual(['m-realtime', 'm-soon', 'm-stream']);
+    expect(ids(acceptedOfTenant())).toEqual(['m-batch', 'm-later']);
+    expect(validateMessage(AcceptedRequestV1, urgentOfTenant().find((message) => message.request.id === 'm-soon')).ok).toBe(true);
+    const rejected = eventsOfTenant().filter((event) => event.type === 'rejected' && event.requestId.startsWith('m-'));
+    expect(new Map(rejected.map((event) => [event.requestId, event.error?.code]))).toEqual(
+      new Map([
+        ['m-bad', 'MISSING_FIELD'],
+        ['m-bad-mode', 'INVALID_FIELD'],
+      ]),
+    );
+    await waitFor(() => eventsOfTenant().filter((event) => event.type === 'accepted' && event.requestId.startsWith('m-')).length === 5, {
+      timeoutMs: 30_000,
+      description: 'an accepted event for each valid request',
+    });
+    const noTenant = deadLettered().filter((message) => message.key?.toString() === 'mix');
+    expect(noTenant.map((message) => message.headers['x-sluice-error-code'])).toEqual(['MISSING_TENANT']);
+    for (const id of ['m-later', 'm-soon', 'm-stream', 'm-batch', 'm-realtime']) {
+      expect(await ingestion.ledger.requests.get(tenant, id)).toMatchObject({ status: 'accepted' });
+    }
+  });
+
+  it('keeps what is produced to the bulk intake on sluice.accepted.v1 even with a realtime-ish deadline: the producer chose bulk', async () => {
+    await produceFixtures(kafka, bulkTopic, [
+      { key: 'b-soon', value: sampleRequest({ tenant, id: 'b-soon', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'b-stream', value: sampleRequest({ tenant, id: 'b-stream', stream: true, cache: false, notBefore: undefined }) },
+      { key: 'b-bad', value: sampleRequest({ tenant, id: 'b-bad', body: { messages: [] } }) },
+    ]);
+
+    await waitFor(() => acceptedOfTenant().filter((message) => message.request.id.startsWith('b-')).length === 2, {
+      timeoutMs: 30_000,
+      description: 'the two valid bulk requests on sluice.accepted.v1',
+    });
+    await waitFor(() => eventsOfTenant().some((event) => event.type === 'rejected' && event.requestId === 'b-bad'), {
+      timeoutMs: 30_000,
+      description: 'the rejection of b-bad',
+    });
+    expect(urgentOfTenant().filter((message) => message.request.id.startsWith('b-'))).toEqual([]);
+    expect(acceptedOfTenant().find((message) => message.request.id === 'b-soon')).toMatchObject({ source: 'kafka', deadline: expect.any(String) });
   });
 });

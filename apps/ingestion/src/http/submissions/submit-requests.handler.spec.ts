@@ -1,4 +1,5 @@
 import { ErrorCode, LifecycleEventV1, Topics } from '@sluice/contracts';
+import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../../accept/accept-requests.handler';
@@ -18,7 +19,7 @@ function setUp() {
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
-  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => new Date('2030-01-01T00:00:00Z'), newId: () => 'req_gen' });
+  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => new Date('2030-01-01T00:00:00Z'), newId: () => 'req_gen', policy: DEFAULT_POLICY });
   let ids = 0;
   const handler = new SubmitRequestsHandler(intake, counters, { singleBodyBytes: 1_000, bulkMaxRequests: 10 }, () => `req_new_${(ids += 1)}`);
   return { ledger, publisher, counters, handler };
