@@ -66,6 +66,8 @@ function tenantOf(value: Record<string, unknown>): unknown {
 
 interface RouterWiring {
   acceptedTopic: string;
+  /** Read by a consumer group of its own, `<groupId>.urgent`, as the router's transport does. */
+  urgentTopic: string;
   topics: RouterTopics & { deadLetter: string };
   groupId: string;
 }
@@ -76,28 +78,34 @@ interface RunningRouter {
   stop(): Promise<void>;
 }
 
-/** One router instance: its module (scheduler included) and a ConsumerRunner feeding its consumer, as bootstrapService runs them. */
+/**
+ * One router instance: its module (scheduler included) and two ConsumerRunners feeding its consumer a
+ * batch at a time, the accepted topic in the router's group and the urgent one in a group of its own,
+ * as bootstrapService runs them.
+ */
 async function startRouter(kafka: KafkaDriver, env: Record<string, string>, wiring: RouterWiring): Promise<RunningRouter> {
   const app = await buildRouterApp(env, wiring.topics);
   await app.init();
   const consumer = app.get(AcceptedConsumer);
-  const runner = new ConsumerRunner<AcceptedRequestV1>({
-    kafka,
-    groupId: wiring.groupId,
-    topics: [wiring.acceptedTopic],
-    validate: (plain) => validateMessage(AcceptedRequestV1, plain),
-    handleBatch: (batch) => consumer.route(batch),
-    deadLetter: { topic: wiring.topics.deadLetter },
-    partitionsConsumedConcurrently: 3,
-    session: fastSession,
-    onFatal: () => undefined,
-  });
-  await runner.start();
+  const runner = (topic: string, groupId: string): ConsumerRunner<AcceptedRequestV1> =>
+    new ConsumerRunner<AcceptedRequestV1>({
+      kafka,
+      groupId,
+      topics: [topic],
+      validate: (plain) => validateMessage(AcceptedRequestV1, plain),
+      handleBatch: (batch) => consumer.route(batch),
+      deadLetter: { topic: wiring.topics.deadLetter },
+      partitionsConsumedConcurrently: 3,
+      session: fastSession,
+      onFatal: () => undefined,
+    });
+  const runners = [runner(wiring.acceptedTopic, wiring.groupId), runner(wiring.urgentTopic, `${wiring.groupId}.urgent`)];
+  await Promise.all(runners.map((r) => r.start()));
   return {
     app,
     wiring,
     stop: async () => {
-      await runner.stop();
+      await Promise.all(runners.map((r) => r.stop()));
       await app.close();
     },
   };
@@ -117,6 +125,7 @@ export class RouterHarness {
     readonly ledger: LedgerRepositories,
     private readonly producer: KafkaProducer,
     readonly acceptedTopic: string,
+    readonly urgentTopic: string,
     readonly topics: RouterTopics & { deadLetter: string },
     private readonly collectors: Record<Destination | 'deadLetter', MessageCollector>,
     private readonly cleanup: () => void,
@@ -128,8 +137,9 @@ export class RouterHarness {
     const db = await createTestDatabase();
     const policyFile = writePolicyFile(policy);
     const random = (prefix: string, partitions = 1): Promise<string> => createRandomTopic(kafka, { prefix: `router-${prefix}`, partitions });
-    const [acceptedTopic, realtime, async, batch, results, events, deadLetter] = await Promise.all([
+    const [acceptedTopic, urgentTopic, realtime, async, batch, results, events, deadLetter] = await Promise.all([
       random('accepted', 3),
+      random('urgent', 3),
       random('realtime'),
       random('async'),
       random('batch'),
@@ -145,7 +155,7 @@ export class RouterHarness {
       LOG_LEVEL: 'warn',
       ...env,
     };
-    const router = await startRouter(kafka, routerEnv, { acceptedTopic, topics, groupId: randomGroupId('router') });
+    const router = await startRouter(kafka, routerEnv, { acceptedTopic, urgentTopic, topics, groupId: randomGroupId('router') });
     const producer = new KafkaProducer(kafka);
     await producer.connect();
     const collectors = {
@@ -156,7 +166,7 @@ export class RouterHarness {
       events: await collectMessages(kafka, events),
       deadLetter: await collectMessages(kafka, deadLetter),
     };
-    return new RouterHarness(router, routerEnv, kafka, db, createRepositories(db.pool), producer, acceptedTopic, topics, collectors, policyFile.remove);
+    return new RouterHarness(router, routerEnv, kafka, db, createRepositories(db.pool), producer, acceptedTopic, urgentTopic, topics, collectors, policyFile.remove);
   }
 
   get app(): INestApplication {
@@ -181,6 +191,24 @@ export class RouterHarness {
     return checked.value;
   }
 
+  /**
+   * Records the valid ones in the ledger in one call, then produces all of them with one send per
+   * topic, so that messages with one key arrive in one fetched batch. `value` may be anything (an
+   * invalid message); `urgent` sends it to the urgent topic; `record: false` keeps it out of the ledger.
+   */
+  async submitMany(items: ReadonlyArray<{ value: Record<string, unknown>; key: string; urgent?: boolean; record?: boolean }>): Promise<void> {
+    const records = items.flatMap(({ value, record }) => {
+      const checked = validateMessage(AcceptedRequestV1, value);
+      return record !== false && checked.ok ? [requestRecordFromAccepted(checked.value)] : [];
+    });
+    await this.ledger.requests.insertMany(records);
+    const send = (urgent: boolean) => {
+      const messages = items.filter((item) => (item.urgent ?? false) === urgent).map(({ key, value }) => ({ key, value }));
+      return messages.length === 0 ? Promise.resolve() : this.producer.send(urgent ? this.urgentTopic : this.acceptedTopic, messages);
+    };
+    await Promise.all([send(false), send(true)]);
+  }
+
   /** Everything sent to a destination about one tenant's requests. */
   on(destination: Destination | 'deadLetter', tenant: string): Decoded[] {
     return decode(this.collectors[destination]).filter((message) => tenantOf(message.value) === tenant);
@@ -198,7 +226,7 @@ export class RouterHarness {
     await this.router.stop();
     await this.producer.disconnect();
     await Promise.all(Object.values(this.collectors).map((collector) => collector.stop()));
-    await deleteTopics(this.kafka, [this.acceptedTopic, ...Object.values(this.topics)]);
+    await deleteTopics(this.kafka, [this.acceptedTopic, this.urgentTopic, ...Object.values(this.topics)]);
     await this.db.drop();
     this.cleanup();
   }

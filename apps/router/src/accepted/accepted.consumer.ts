@@ -1,10 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { AcceptedRequestV1, CorrelationHeaders, Topics } from '@sluice/contracts';
-import { type InboundMessage, type MessageOutcome, SluiceKafkaContext } from '@sluice/kafka';
+import type { InboundMessage, MessageOutcome } from '@sluice/kafka';
 import { MessageObserver } from '@sluice/observability';
 import { RouterMetrics } from '../metrics/router.metrics';
-import { AcceptedHandler } from './accepted.handler';
+import { AcceptedHandler, type RoutingOutcome } from './accepted.handler';
+
+/** Largest slice of a fetched batch routed at once: the ledger statements and the produce request grow with it. */
+const MAX_BATCH = 500;
 
 /**
  * Accepted requests from ingestion, already checked against AcceptedRequestV1 by the transport, a
@@ -19,17 +22,21 @@ export class AcceptedConsumer {
     private readonly metrics: RouterMetrics,
   ) {}
 
-  @EventPattern(Topics.Accepted, { batch: true })
+  @EventPattern(Topics.Accepted, { batch: true, maxBatchSize: MAX_BATCH })
   onAccepted(@Payload() batch: ReadonlyArray<InboundMessage<AcceptedRequestV1>>): Promise<MessageOutcome[]> {
     return this.route(batch);
   }
 
-  @EventPattern(Topics.AcceptedUrgent, { batch: true, group: 'urgent' })
+  @EventPattern(Topics.AcceptedUrgent, { batch: true, group: 'urgent', maxBatchSize: MAX_BATCH })
   onAcceptedUrgent(@Payload() batch: ReadonlyArray<InboundMessage<AcceptedRequestV1>>): Promise<MessageOutcome[]> {
     return this.route(batch);
   }
 
   async route(batch: ReadonlyArray<InboundMessage<AcceptedRequestV1>>): Promise<MessageOutcome[]> {
+    const first = batch[0];
+    if (first === undefined) return [];
+    const { topic, partition } = first.context;
+    this.messages.receivedBatch(topic, batch.length);
     const results = await this.handler.handleBatch(
       batch.map(({ value, context }) => ({
         accepted: value,
@@ -40,16 +47,24 @@ export class AcceptedConsumer {
         },
       })),
     );
-    return results.map((result, i) => {
-      const { value, context } = batch[i]!;
-      const log = this.messages.received(new SluiceKafkaContext(context), { requestId: value.request.id, tenant: value.request.tenant });
+    const kinds: Partial<Record<RoutingOutcome['kind'], number>> = {};
+    const outcomes = results.map((result, i): MessageOutcome => {
       if (!result.ok) return { ok: false, error: result.error };
       const { outcome } = result;
       this.metrics.record(outcome);
-      if (outcome.kind === 'refused') log.warn({ outcome }, 'request refused');
-      else if (outcome.kind === 'held') log.info({ outcome }, 'request routed; its lane message waits for notBefore');
-      else log.info({ outcome }, 'request routed');
+      kinds[outcome.kind] = (kinds[outcome.kind] ?? 0) + 1;
+      // Routine outcomes are summed up per batch below; these deserve a line naming the request.
+      if (outcome.kind === 'refused' || outcome.kind === 'held') {
+        const { value, context } = batch[i]!;
+        const log = this.messages.forMessage({ topic, partition, offset: context.offset, requestId: value.request.id, tenant: value.request.tenant });
+        if (outcome.kind === 'refused') log.warn({ outcome }, 'request refused');
+        else log.info({ outcome }, 'request routed; its lane message waits for notBefore');
+      }
       return { ok: true };
     });
+    this.messages
+      .forMessage({ topic, partition, offset: first.context.offset })
+      .info({ messages: batch.length, lastOffset: batch[batch.length - 1]!.context.offset, outcomes: kinds }, 'batch routed');
+    return outcomes;
   }
 }

@@ -3,7 +3,7 @@ import { CorrelationHeaders } from '@sluice/contracts';
 import type { SluiceKafkaContext } from '@sluice/kafka';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { MessageLogger } from '../logging/message.logger';
+import { type MessageLogContext, MessageLogger } from '../logging/message.logger';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 
 /** Whom a consumed message is about, as far as its handler knows. */
@@ -43,5 +43,18 @@ export class MessageObserver {
       requestId: subject.requestId ?? context.getHeaders()[CorrelationHeaders.RequestId],
       tenant: subject.tenant,
     });
+  }
+
+  /**
+   * For a batch handler: counts a batch's messages under the same series, without a logger per
+   * message (a child logger per message costs more than routing one); `forMessage` gives one to the
+   * few messages worth a line of their own.
+   */
+  receivedBatch(topic: string, count: number): void {
+    this.consumedTotal.inc({ topic }, count);
+  }
+
+  forMessage(context: MessageLogContext): Logger {
+    return this.logger.forMessage(context);
   }
 }
