@@ -23,6 +23,9 @@ describe('RealtimeWorkerConfig', () => {
       WORKER_FALLBACKS: '{}',
     });
     expect(config.WORKER_REALTIME_RESERVED_SHARE).toBeUndefined();
+    // Unset: the lane's watermarks follow the provider concurrency (laneWatermarks).
+    expect(config.WORKER_MAX_IN_FLIGHT).toBeUndefined();
+    expect(config.WORKER_PARTITION_BATCH_SIZE).toBe(16);
   });
 
   it('reads the worker settings', () => {

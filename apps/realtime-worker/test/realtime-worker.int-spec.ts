@@ -6,6 +6,8 @@ import { collectMessages, deleteTopics, MessageCollector, testKafka } from '@slu
 import { MetricsRegistry, SluiceServiceModule } from '@sluice/observability';
 import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EmulatorHandle, startEmulator } from '../../../libs/providers/test/emulator.harness';
 import { LanesConsumer } from '../src/lanes/lanes.consumer';
 import { WORKER_TOPICS, WorkerTopics } from '../src/lanes/worker.topics';
@@ -19,6 +21,8 @@ const RETRY_AFTER_MS = 100;
 const STORM_MODEL = 'gpt-4.1-mini';
 const SLOW_MODEL = 'gpt-4.1';
 const HELD_MODEL = 'o4-mini';
+const CONCURRENT_MODEL = 'gpt-5';
+const QUICK_MODEL = 'claude-haiku-4-5';
 
 interface Worker {
   app: INestApplication;
@@ -146,12 +150,12 @@ afterAll(async () => {
   if (createdTopics.length > 0) await deleteTopics(kafka, createdTopics);
 });
 
-function workerEnv(apiKey: string, groupId: string, extra: Record<string, string> = {}): Record<string, string> {
+function workerEnv(apiKey: string, groupId: string, extra: Record<string, string> = {}, baseUrl = emulator.baseUrl): Record<string, string> {
   return {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     KAFKA_GROUP_ID: groupId,
-    OPENAI_BASE_URL: `${emulator.baseUrl}/v1`,
-    ANTHROPIC_BASE_URL: emulator.baseUrl,
+    OPENAI_BASE_URL: `${baseUrl}/v1`,
+    ANTHROPIC_BASE_URL: baseUrl,
     OPENAI_API_KEY: apiKey,
     ANTHROPIC_API_KEY: apiKey,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -418,5 +422,184 @@ describe('realtime worker shutdown', () => {
     // The provider does not know the first worker gave up: that call runs to its end and is billed,
     // so a redelivered request costs a second call.
     await waitFor(async () => (await billedCalls(apiKey, HELD_MODEL)) === 2, { ...WAIT, description: 'both calls billed by the provider' });
+  });
+});
+
+/** An HTTP hop in front of the emulator that counts the provider calls open at once, as the emulator sees them. */
+interface CountingProxy {
+  baseUrl: string;
+  open(): number;
+  peak(): number;
+  resetPeak(): void;
+  close(): Promise<void>;
+}
+
+async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  let open = 0;
+  let peak = 0;
+  const server: Server = createServer((incoming, reply) => {
+    open += 1;
+    peak = Math.max(peak, open);
+    let counted = true;
+    reply.on('close', () => {
+      if (!counted) return;
+      counted = false;
+      open -= 1;
+    });
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (answer) => {
+        reply.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(reply);
+      },
+    );
+    forward.on('error', () => reply.destroy());
+    // The worker aborted the call: the emulator's side goes as well.
+    reply.on('close', () => forward.destroy());
+    incoming.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    open: () => open,
+    peak: () => peak,
+    resetPeak: () => {
+      peak = open;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const offsets = await withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
+  return new Map(offsets.map(({ partition, offset }) => [partition, BigInt(offset)]));
+}
+
+async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
+  const ends = await withAdmin(kafka, (admin) => admin.topicOffsets(topic));
+  const committed = await committedOffsets(groupId, topic);
+  return ends.every(({ partition, high }) => committed.get(partition) === BigInt(high));
+}
+
+describe('realtime worker: calls across partitions, commits behind results, restarts', () => {
+  const PARTITIONS = 3;
+  let apiKey: string;
+  let topics: WorkerTopics;
+  let results: MessageCollector;
+  let proxy: CountingProxy;
+  const started: Worker[] = [];
+
+  async function start(groupId: string, env: Record<string, string> = {}): Promise<Worker> {
+    const worker = await startWorker(topics, workerEnv(apiKey, groupId, env, proxy.baseUrl));
+    started.push(worker);
+    return worker;
+  }
+
+  beforeAll(async () => {
+    proxy = await startCountingProxy(emulator.baseUrl);
+  });
+
+  beforeEach(async () => {
+    apiKey = `sk-worker-${randomUUID()}`;
+    topics = await createTopics(kafka);
+    results = await collectMessages(kafka, topics.results);
+    proxy.resetPeak();
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((worker) => worker.close()));
+    await results?.stop();
+    await emulator.admin('DELETE', `profiles/${CONCURRENT_MODEL}`);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  function slowRequests(tenant: string, count: number) {
+    return Array.from({ length: count }, () =>
+      laneMessage({ tenant, body: { model: CONCURRENT_MODEL, messages: [{ role: 'user', content: `slow ${randomUUID()}` }] } }),
+    );
+  }
+
+  function spread(messages: ReadonlyArray<{ id: string; value: unknown }>) {
+    return messages.map(({ id, value }, index) => ({ key: id, value, partition: index % PARTITIONS }));
+  }
+
+  it('calls the provider for the messages of all partitions at once and commits each partition only once its results are out', async () => {
+    await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 3_000 } });
+    const groupId = randomGroupId('worker-spread');
+    const worker = await start(groupId);
+    const tenant = randomTenant('spread');
+    const messages = slowRequests(tenant, 12);
+    await producer.send(topics.lanes.realtime, spread(messages));
+
+    // Four calls per partition open at once, not one per partition.
+    await waitFor(() => proxy.open() === messages.length, { ...WAIT, description: 'every call open at the emulator at once' });
+    expect(resultsOf(results, tenant)).toEqual([]);
+    const whileCalling = await committedOffsets(`${groupId}.realtime`, topics.lanes.realtime);
+    for (let partition = 0; partition < PARTITIONS; partition += 1) {
+      // Nothing answered yet, so nothing committed (-1: the group has no offset for the partition).
+      expect(whileCalling.get(partition) ?? -1n).toBeLessThanOrEqual(0n);
+    }
+
+    await waitFor(() => resultsOf(results, tenant).length === messages.length, { ...WAIT, description: 'all twelve results' });
+    expect(new Set(resultsOf(results, tenant).map((result) => result.id))).toEqual(new Set(messages.map(({ id }) => id)));
+    await waitFor(() => committedToEnd(`${groupId}.realtime`, topics.lanes.realtime), { ...WAIT, description: 'every partition committed to its end' });
+    expect(proxy.peak()).toBe(messages.length);
+    expect(worker.app.get(LanesConsumer).stats().realtime).toMatchObject({ maxCalls: messages.length, calls: 0, deadLettered: 0 });
+  });
+
+  it('answers messages fetched behind running calls, and after a restart mid-flight the cut-off ones; every request ends with one result id', async () => {
+    await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 4_000 } });
+    const groupId = randomGroupId('worker-restart');
+    const first = await start(groupId, { SHUTDOWN_TIMEOUT_MS: '1000' });
+    const tenant = randomTenant('restart');
+    const slow = slowRequests(tenant, 6);
+    const quick = Array.from({ length: 6 }, () =>
+      laneMessage({
+        tenant,
+        provider: 'anthropic',
+        body: { model: QUICK_MODEL, max_tokens: 16, messages: [{ role: 'user', content: `quick ${randomUUID()}` }] },
+      }),
+    );
+    const all = [...slow, ...quick];
+    await producer.send(topics.lanes.realtime, spread(slow));
+    await waitFor(() => proxy.open() === slow.length, { ...WAIT, description: 'the slow calls open' });
+    // Fetched after the slow ones, on the same partitions: answered while those still run.
+    await producer.send(topics.lanes.realtime, spread(quick));
+    await waitFor(() => resultsOf(results, tenant).length === quick.length, { ...WAIT, description: 'the quick results' });
+    expect(proxy.open()).toBe(slow.length);
+
+    await first.close();
+    expect(resultsOf(results, tenant).map((result) => result.id).sort()).toEqual(quick.map(({ id }) => id).sort());
+    await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 0 } });
+    await start(groupId);
+
+    await waitFor(
+      () => {
+        const answered = new Set(resultsOf(results, tenant).map((result) => result.id));
+        return all.every(({ id }) => answered.has(id));
+      },
+      { ...WAIT, description: 'a result for every request, the cut-off ones redelivered to the second worker' },
+    );
+    const byRequest = new Map<string, Set<string>>();
+    for (const result of resultsOf(results, tenant)) {
+      byRequest.set(result.id, (byRequest.get(result.id) ?? new Set()).add(result.resultId));
+      expect(result.status).toBe('succeeded');
+    }
+    // The quick requests sit behind slow ones on their partitions, so their offsets were held back and
+    // they are answered again; both answers carry one result id, which the notifier books once.
+    expect([...byRequest.values()].map((ids) => ids.size)).toEqual(all.map(() => 1));
+    await waitFor(() => committedToEnd(`${groupId}.realtime`, topics.lanes.realtime), {
+      ...WAIT,
+      description: 'every partition committed to its end by the second worker',
+    });
   });
 });
