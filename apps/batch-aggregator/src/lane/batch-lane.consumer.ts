@@ -13,6 +13,9 @@ export const AGGREGATOR_BATCHES = Symbol('batch-aggregator.batches');
 
 // Lane messages handed to the intake at once; each is held until its window is submitted.
 const GROUP_SIZE = 1_000;
+// The lane topic's partitions (deploy/kafka/topics.json): each fetched batch is one ledger write, and
+// writes of several partitions overlap instead of queueing behind one another.
+const PARTITIONS_AT_ONCE = 6;
 
 /**
  * The batch lane on a ConsumerRunner of its own, in batch mode with held messages, rather than on
@@ -52,6 +55,7 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       validate: (plain) => validateMessage(LaneRequestV1, plain),
       handleBatch: (messages) => this.intake.take(messages.map(({ value }) => value)),
       maxBatchSize: GROUP_SIZE,
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       backpressure: { highWaterMark: config.BATCH_MAX_HELD, lowWaterMark: Math.floor(config.BATCH_MAX_HELD / 2) },
       deadLetter: { producer: this.producer },
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),

@@ -43,7 +43,11 @@ const CLOCK_SKEW_MS = 60_000;
 export class BatchSubmitter {
   constructor(private readonly deps: SubmitterDeps) {}
 
-  async submit(batch: BatchRecord, signal: AbortSignal): Promise<SubmitOutcome> {
+  /**
+   * `announced`: the requests' earlier events (`batched`), published while the input uploads; their
+   * `submitted` events wait for it, so each request's events stay in order.
+   */
+  async submit(batch: BatchRecord, signal: AbortSignal, announced?: Promise<void>): Promise<SubmitOutcome> {
     const adapter = this.deps.adapters.batch(batch.provider);
     let startedBefore = batch.submitStartedAt !== null;
     for (let attempt = 1; ; attempt += 1) {
@@ -53,7 +57,7 @@ export class BatchSubmitter {
         const existing = startedBefore ? await this.findAtProvider(adapter, batch) : undefined;
         if (existing) {
           this.deps.logger.warn({ batchId: batch.id, providerBatchId: existing }, 'batch was already created at the provider; adopting it instead of submitting again');
-          await this.recordSubmitted(batch, existing, null);
+          await this.recordSubmitted(batch, existing, null, announced);
           return { kind: 'submitted', providerBatchId: existing };
         }
         await this.deps.batches.markSubmitStarted(batch.id);
@@ -63,7 +67,7 @@ export class BatchSubmitter {
           model: batch.model,
           metadata: { [BATCH_ID_METADATA]: batch.id },
         });
-        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId);
+        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, announced);
         this.deps.logger.info({ batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt }, 'batch submitted');
         this.deps.metrics.submitTook(batch.provider, 'submitted', (Date.now() - began) / 1000);
         this.deps.metrics.submitted(batch, submitted.requestCount);
@@ -91,8 +95,10 @@ export class BatchSubmitter {
   }
 
   /** Records the provider's id, then tells the batch's requests page by page, so a batch of any size is told without holding it. */
-  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null): Promise<void> {
+  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null, announced?: Promise<void>): Promise<void> {
     await this.deps.batches.markSubmitted(batch.id, providerBatchId, inputFileId);
+    // Telling them failed: the caller reports it; the submission stands.
+    await announced?.catch(() => undefined);
     for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
       const at = this.deps.clock();
       const events = page.map((item) => submittedEvent(item.payload as LaneRequestV1, { id: batch.id, providerBatchId }, at));

@@ -66,11 +66,11 @@ export class WindowFlusher {
    */
   private async submitRecorded(id: string, now: Date, signal: AbortSignal): Promise<HoldOutcome> {
     try {
-      for await (const page of this.deps.batches.itemPages(id, { status: 'pending' })) {
-        await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'batched', 'batch');
-        await this.deps.publisher.events(page.map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)));
-      }
-      const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal);
+      // Told while the input uploads: both read the batch from the ledger, neither waits for the other.
+      const announced = this.announce(id, now);
+      announced.catch(() => undefined);
+      const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal, announced);
+      await announced;
       // Recorded but not submitted: the batch is submitted from the ledger after a restart.
       if (outcome.kind === 'interrupted') return 'handed-back';
     } catch (error) {
@@ -80,6 +80,14 @@ export class WindowFlusher {
     if (!fresh) return 'handed-back';
     this.deps.tracker.adopt(fresh);
     return 'durable';
+  }
+
+  /** Every request of the batch is `batched`: its status, and its event. */
+  private async announce(id: string, now: Date): Promise<void> {
+    for await (const page of this.deps.batches.itemPages(id, { status: 'pending' })) {
+      await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'batched', 'batch');
+      await this.deps.publisher.events(page.map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)));
+    }
   }
 
   /** The window recorded as its batch, retried while the database is unreachable; 'interrupted' when stopping began. */
