@@ -9,7 +9,8 @@
  * produced (succeeded, realtime lane, no replyTo or webhook: the event is published), and only then
  * the notifier started from `<root>/dist/apps/result-notifier/main.js`, alone on the group. Booking
  * time is first to last `completions.booked_at` (the rate at which the backlog drains, free of
- * startup and group join); wall time is from starting the process until every result is booked.
+ * startup and group join); wall time is from starting the process until every result is booked, or
+ * until `--limit-s` ends the round (the rate is then over what was booked by then).
  * Needs the stack (`npm run stack:up`) and built bundles (`npm run build -- result-notifier`).
  * Results go to bench/results/notifier.json.
  */
@@ -31,6 +32,8 @@ interface Run {
   system: string;
   round: number;
   results: number;
+  /** Fewer than `results` when the time limit ended the round first. */
+  booked: number;
   bookingSeconds: number;
   bookedPerSecond: number;
   wallSeconds: number;
@@ -64,15 +67,17 @@ function resultFor(tenant: string, id: string, receivedAt: Date): InferenceResul
   }) as unknown as InferenceResultV1;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Whether `check` came true before `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) return false;
     await new Promise((done) => setTimeout(done, 100));
   }
+  return true;
 }
 
-async function runOnce(kafka: Kafka, system: string, root: string, round: number, n: number, port: number, cpuProfDir?: string): Promise<Run> {
+async function runOnce(kafka: Kafka, system: string, root: string, round: number, n: number, port: number, limitMs: number, cpuProfDir?: string): Promise<Run> {
   const bundle = join(root, 'dist', 'apps', 'result-notifier', 'main.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build it (npm run build -- result-notifier in ${root})`);
   const db = await createTestDatabase();
@@ -107,19 +112,18 @@ async function runOnce(kafka: Kafka, system: string, root: string, round: number
     closeSync(log);
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     try {
-      await until(() => isReady(port), 120_000, `${system} to be ready (log: ${logFile})`);
-      await until(
-        async () => Number((await db.pool.query<{ n: string }>('select count(*) as n from completions where tenant = $1', [tenant])).rows[0].n) >= n,
-        600_000,
-        `${system} to book ${n} results (log: ${logFile})`,
-      );
+      if (!(await until(() => isReady(port), 120_000))) throw new Error(`${system} was not ready in time (log: ${logFile})`);
+      const booked = async (): Promise<number> =>
+        Number((await db.pool.query<{ n: string }>('select count(*) as n from completions where tenant = $1', [tenant])).rows[0].n);
+      await until(async () => (await booked()) >= n, limitMs);
       const wallSeconds = (Date.now() - started) / 1000;
-      const { rows } = await db.pool.query<{ seconds: number }>(
-        'select extract(epoch from max(booked_at) - min(booked_at))::float8 as seconds from completions where tenant = $1',
+      const { rows } = await db.pool.query<{ seconds: number; n: string }>(
+        'select extract(epoch from max(booked_at) - min(booked_at))::float8 as seconds, count(*) as n from completions where tenant = $1',
         [tenant],
       );
-      const bookingSeconds = rows[0].seconds;
-      return { system, round, results: n, bookingSeconds, bookedPerSecond: Math.round(n / Math.max(bookingSeconds, 0.001)), wallSeconds };
+      const bookingSeconds = rows[0].seconds ?? 0;
+      const count = Number(rows[0].n);
+      return { system, round, results: n, booked: count, bookingSeconds, bookedPerSecond: Math.round(count / Math.max(bookingSeconds, 0.001)), wallSeconds };
     } finally {
       child.kill('SIGTERM');
       await exited;
@@ -135,25 +139,27 @@ export async function runNotifierBench(argv: readonly string[]): Promise<void> {
     options: {
       results: { type: 'string', default: '20000' },
       baseline: { type: 'string' },
+      current: { type: 'string' },
       rounds: { type: 'string', default: '1' },
       port: { type: 'string', default: '3904' },
+      'limit-s': { type: 'string', default: '300' },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('npm run bench -- notifier [--results 20000] [--baseline <repo root of the other build>] [--rounds 1] [--port 3904] [--cpu-prof <dir>]');
+    console.log('npm run bench -- notifier [--results 20000] [--baseline <repo root of the other build>] [--current <repo root, default this one>] [--rounds 1] [--port 3904] [--limit-s 300] [--cpu-prof <dir>]');
     return;
   }
   const n = Number(values.results);
   const loadBefore = loadavg();
-  const systems: Array<[string, string]> = [...(values.baseline ? [['baseline', resolve(values.baseline)] as [string, string]] : []), ['current', REPO]];
+  const systems: Array<[string, string]> = [...(values.baseline ? [['baseline', resolve(values.baseline)] as [string, string]] : []), ['current', resolve(values.current ?? REPO)]];
   const kafka = new Kafka({ clientId: 'bench-notifier', brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','), logLevel: logLevel.ERROR });
   const runs: Run[] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [system, root] of systems) {
-      const run = await runOnce(kafka, system, root, round, n, Number(values.port), values['cpu-prof']);
-      console.log(`${system} round ${round}: ${n} results booked in ${run.bookingSeconds.toFixed(2)} s (${run.bookedPerSecond}/s), ${run.wallSeconds.toFixed(1)} s from start`);
+      const run = await runOnce(kafka, system, root, round, n, Number(values.port), Number(values['limit-s']) * 1000, values['cpu-prof']);
+      console.log(`${system} round ${round}: ${run.booked} of ${n} results booked in ${run.bookingSeconds.toFixed(2)} s (${run.bookedPerSecond}/s), ${run.wallSeconds.toFixed(1)} s from start`);
       runs.push(run);
     }
   }

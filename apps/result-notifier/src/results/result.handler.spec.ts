@@ -196,7 +196,7 @@ function harness(): Harness {
     { cacheTtlMs: 60_000 },
   );
   const handleAll = async (results: readonly InferenceResultV1[], correlation: Correlation = {}): Promise<ResultHandling[]> => {
-    const outcomes = await handler.handleBatch(results.map((r) => ({ result: r, correlation, log: silent })));
+    const outcomes = await handler.handleBatch(results.map((r) => ({ result: r, correlation, log: () => silent })));
     return outcomes.map((outcome) => {
       if (!outcome.ok) throw outcome.error;
       return outcome.value;
@@ -531,7 +531,7 @@ describe('ResultHandler, a batch at a time', () => {
     const batch = ['req-1', 'req-2', 'req-3', 'req-4', 'req-5'].map((id) => resultFor(id));
     h.ledger.refused.add(batch[3].resultId);
 
-    const outcomes = await h.handler.handleBatch(batch.map((r) => ({ result: r, correlation: {}, log: silent })));
+    const outcomes = await h.handler.handleBatch(batch.map((r) => ({ result: r, correlation: {}, log: () => silent })));
 
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false, true]);
     expect(outcomes[3]).toMatchObject({ ok: false, error: { code: '22P05' } });
@@ -544,7 +544,7 @@ describe('ResultHandler, a batch at a time', () => {
     requests(h, ['req-1', 'req-2', 'req-3']);
     h.producer.failures = 1;
 
-    const outcomes = await h.handler.handleBatch(['req-1', 'req-2', 'req-3'].map((id) => ({ result: resultFor(id), correlation: {}, log: silent })));
+    const outcomes = await h.handler.handleBatch(['req-1', 'req-2', 'req-3'].map((id) => ({ result: resultFor(id), correlation: {}, log: () => silent })));
 
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([false, false, false]);
     expect(h.producer.sends).toBe(1);

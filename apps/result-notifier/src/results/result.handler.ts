@@ -33,8 +33,8 @@ export interface Correlation {
 export interface IncomingResult {
   result: InferenceResultV1;
   correlation: Correlation;
-  /** Bound to the result's message (topic, partition, offset, request, tenant). */
-  log: Logger;
+  /** A logger bound to the result's message (topic, partition, offset, request, tenant), made on first use. */
+  log: () => Logger;
 }
 
 export interface ResultHandlerDependencies {
@@ -123,7 +123,7 @@ export class ResultHandler {
       // elsewhere (another environment sharing the broker): booking it would invent a request.
       const { result, log } = incoming;
       this.deps.metrics.skipped(result.lane, 'unknown-request');
-      log.warn({ resultId: result.resultId, lane: result.lane }, 'result for a request the ledger does not know; not booked');
+      log().warn({ resultId: result.resultId, lane: result.lane }, 'result for a request the ledger does not know; not booked');
       handlings[index] = { outcome: 'unknown-request' };
     });
     if (known.length === 0) return handlings;
@@ -209,13 +209,13 @@ export class ResultHandler {
       for (const ref of flight.followers) {
         const follower = followers.get(requestKey(ref.tenant, ref.requestId));
         if (follower === undefined) {
-          leader.incoming.log.warn({ follower: ref }, 'coalesced follower is not in the ledger; nothing to answer');
+          leader.incoming.log().warn({ follower: ref }, 'coalesced follower is not in the ledger; nothing to answer');
           continue;
         }
         messages.push({ key: messageKey(follower.id), value: followerResult(leader.incoming.result, follower, completedAt), requestId: follower.id });
       }
       if (flight.followers.length > 0) {
-        leader.incoming.log.info({ followers: flight.followers.map((ref) => ref.requestId) }, 'answered coalesced followers');
+        leader.incoming.log().info({ followers: flight.followers.map((ref) => ref.requestId) }, 'answered coalesced followers');
       }
     }
     return messages;
@@ -249,7 +249,7 @@ export class ResultHandler {
         if (exists) add(request.replyTo, { key: messageKey(result.id), value: result, ...headers });
         else {
           this.deps.metrics.replyTopicMissing();
-          log.warn({ replyTo: request.replyTo }, 'replyTo topic does not exist; the result was not copied there');
+          log().warn({ replyTo: request.replyTo }, 'replyTo topic does not exist; the result was not copied there');
         }
       }
       if (request.webhookUrl !== null) {

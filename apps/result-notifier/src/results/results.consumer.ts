@@ -1,8 +1,9 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { CorrelationHeaders, InferenceResultV1, Topics } from '@sluice/contracts';
-import { InboundMessage, MessageOutcome, SluiceKafkaContext } from '@sluice/kafka';
-import { MessageObserver } from '@sluice/observability';
+import { InboundMessage, MessageOutcome } from '@sluice/kafka';
+import { MessageObserver, ROOT_LOGGER } from '@sluice/observability';
+import type { Logger } from 'pino';
 import { IncomingResult, ResultHandler } from './result.handler';
 
 /**
@@ -17,23 +18,26 @@ export class ResultsConsumer {
   constructor(
     private readonly messages: MessageObserver,
     private readonly handler: ResultHandler,
+    @Inject(ROOT_LOGGER) private readonly root: Logger,
   ) {}
 
   @EventPattern(Topics.Results, { batch: true, maxBatchSize: RESULTS_PER_BATCH })
   async onResults(@Payload() messages: ReadonlyArray<InboundMessage<InferenceResultV1>>): Promise<MessageOutcome[]> {
-    const incoming = messages.map(({ value: result, context }): IncomingResult => {
-      const headers = context.headers;
-      return {
-        result,
-        correlation: { correlationId: headers[CorrelationHeaders.CorrelationId], traceparent: headers[CorrelationHeaders.TraceParent] },
-        log: this.messages.received(new SluiceKafkaContext(context), { requestId: result.id, tenant: result.tenant }),
-      };
-    });
+    const loggers = this.messages.receivedEach(
+      messages.map(({ value, context }) => ({ context, subject: { requestId: value.id, tenant: value.tenant } })),
+    );
+    const incoming = messages.map(({ value: result, context: { headers } }, i): IncomingResult => ({
+      result,
+      correlation: { correlationId: headers[CorrelationHeaders.CorrelationId], traceparent: headers[CorrelationHeaders.TraceParent] },
+      log: loggers[i],
+    }));
     const outcomes = await this.handler.handleBatch(incoming);
+    // Binding a logger to every message costs more than booking it; only debug asks for one each.
+    const debug = this.root.isLevelEnabled('debug');
     return outcomes.map((outcome, i) => {
       if (!outcome.ok) return { ok: false, error: outcome.error };
       const { result, log } = incoming[i];
-      log.debug({ resultId: result.resultId, lane: result.lane, status: result.status, ...outcome.value }, 'result handled');
+      if (debug) log().debug({ resultId: result.resultId, lane: result.lane, status: result.status, ...outcome.value }, 'result handled');
       return { ok: true };
     });
   }

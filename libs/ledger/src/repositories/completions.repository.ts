@@ -256,31 +256,19 @@ export class CompletionsRepository {
           column(recorded, (r) => r.timings.completedAt),
         ],
       );
+      // The columns are read from one JSON array of the results, which also is what `result` stores:
+      // one JSON.stringify instead of the driver escaping every result into an array literal.
       const claimed = await client.query<{ tenant: string; request_id: string }>(
         `insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
                                   saved_usd, received_at, completed_at, deadline, deadline_met, result)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[],
-                              $9::numeric[], $10::numeric[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
-                              $14::boolean[], $15::jsonb[])
+         select r->>'tenant', r->>'id', r->>'resultId', r->>'status', r->>'lane', r->>'provider', r->>'model',
+                (r->'cost'->>'usd')::numeric, (r->'cost'->>'realtimeUsd')::numeric, (r->'cost'->>'savedUsd')::numeric,
+                (r->'timings'->>'receivedAt')::timestamptz, (r->'timings'->>'completedAt')::timestamptz,
+                (r->>'deadline')::timestamptz, (r->>'deadlineMet')::boolean, r
+           from jsonb_array_elements($1::jsonb) as e(r)
          on conflict (tenant, request_id) do nothing
          returning tenant, request_id`,
-        [
-          column(claimants, (r) => r.tenant),
-          column(claimants, (r) => r.id),
-          column(claimants, (r) => r.resultId),
-          column(claimants, (r) => r.status),
-          column(claimants, (r) => r.lane),
-          column(claimants, (r) => r.provider),
-          column(claimants, (r) => r.model),
-          column(claimants, (r) => r.cost.usd),
-          column(claimants, (r) => r.cost.realtimeUsd),
-          column(claimants, (r) => r.cost.savedUsd),
-          column(claimants, (r) => r.timings.receivedAt),
-          column(claimants, (r) => r.timings.completedAt),
-          column(claimants, (r) => r.deadline ?? null),
-          column(claimants, (r) => r.deadlineMet ?? null),
-          column(claimants, (r) => JSON.stringify(r)),
-        ],
+        [JSON.stringify(claimants)],
       );
       const won = new Set(claimed.rows.map((row) => requestKey(row.tenant, row.request_id)));
       const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CorrelationHeaders } from '@sluice/contracts';
-import type { SluiceKafkaContext } from '@sluice/kafka';
+import type { MessageContext, SluiceKafkaContext } from '@sluice/kafka';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { type MessageLogContext, MessageLogger } from '../logging/message.logger';
@@ -56,5 +56,26 @@ export class MessageObserver {
 
   forMessage(context: MessageLogContext): Logger {
     return this.logger.forMessage(context);
+  }
+
+  /**
+   * `received` for the messages of a batch: counted at once, and each message's logger bound only
+   * when first asked for, since most messages of a batch never log a line.
+   */
+  receivedEach(messages: ReadonlyArray<{ context: MessageContext; subject: MessageSubject }>): Array<() => Logger> {
+    const perTopic = new Map<string, number>();
+    for (const { context } of messages) perTopic.set(context.topic, (perTopic.get(context.topic) ?? 0) + 1);
+    for (const [topic, count] of perTopic) this.consumedTotal.inc({ topic }, count);
+    return messages.map(({ context, subject }) => {
+      let bound: Logger | undefined;
+      return () =>
+        (bound ??= this.logger.forMessage({
+          topic: context.topic,
+          partition: context.partition,
+          offset: context.offset,
+          requestId: subject.requestId ?? context.headers[CorrelationHeaders.RequestId],
+          tenant: subject.tenant,
+        }));
+    });
   }
 }
