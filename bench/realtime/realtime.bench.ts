@@ -11,6 +11,7 @@ import { InFlight, now } from './in-flight';
 import { LatencySummary, median, ratio, summarize } from './latency.stats';
 import { REALTIME_USAGE, RealtimeBenchOptions, parseRealtimeOptions } from './realtime.options';
 import { startRawChain } from './raw.chain';
+import { SweepFigures, runSweep } from './realtime.sweep';
 import { LoadOutcome, runSteadyLoad } from './steady.load';
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'realtime.json');
@@ -284,6 +285,7 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
     say(`services ready (logs: ${h.runDir}); tenant ${tenant}`);
     const overhead: OverheadFigures[] = [];
     for (const rate of options.rates) overhead.push(await measureOverhead(h, options, rate, h.producer, tenant));
+    const sweep: SweepFigures | undefined = options.sweep ? await runSweep(h, options, tenant) : undefined;
     const streaming = options.skipStreaming ? undefined : await compareStreaming(h, options, h.producer, tenant);
     const report = {
       bench: 'realtime',
@@ -297,13 +299,25 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
         ratio: '(Sluice latency - provider median) / baseline latency, at p50 and p99',
         streaming:
           'one request at a time, blocking (stream:false, time to the result on sluice.results.v1) alternating with streaming (stream:true, time to the first and the final chunk on sluice.stream.v1), with the emulator at the given TTFT and token rate',
+        sweep:
+          'after the overhead phases: the OpenAI SDK straight to the same zero-latency emulator, closed loop with --concurrency calls in flight (the worker\'s WORKER_MAX_CONCURRENCY), median of --sdk-rounds rounds; then open-loop steps at --sweep-rates, each --warmup s unmeasured and --step s measured (produce -> result read off sluice.results.v1), until a step is not sustained: an answer missing after --step-drain s, p99 not under 2x the first step\'s, the median of the last third of the step over twice the first third\'s (and 100 ms more), or the generator over 1 s behind its schedule. Ratio = highest sustained rate / SDK rate; bar >= 0.5',
       },
       environment: benchEnvironment(loadBefore),
       overhead,
+      bars: {
+        overheadAt50: overhead
+          .filter((entry) => entry.ratePerSecond === 50)
+          .map((entry) => ({ p50Ratio: entry.ratio.p50, p50AtMost: 1.5, p99Ratio: entry.ratio.p99, p99AtMost: 2, met: entry.ratio.p50 !== null && entry.ratio.p99 !== null && entry.ratio.p50 <= 1.5 && entry.ratio.p99 <= 2 }))[0] ?? null,
+        sweep: sweep === undefined ? null : { ratio: sweep.ratio, atLeast: 0.5, met: sweep.ratio !== null && sweep.ratio >= 0.5 },
+      },
+      sweep: sweep ?? null,
       streaming: streaming === undefined ? null : { profile: { ttftMs: options.ttftMs, tokensPerSecond: options.tokensPerSecond }, cells: streaming },
     };
     mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    if (sweep !== undefined) {
+      say(`sweep: highest sustained ${sweep.highestSustainedPerSecond ?? '-'} req/s against the SDK's ${sweep.sdk.medianPerSecond ?? '-'} calls/s: ratio ${sweep.ratio ?? '-'} (bar >= 0.5)`);
+    }
     say(`written to ${RESULTS_FILE}`);
   } finally {
     await h.stop();

@@ -1,3 +1,5 @@
+import { FlagSpec, positiveInt, positiveList, positiveNumber, readFlags } from '../support/bench.args';
+
 export interface RealtimeBenchOptions {
   /** Requests per second offered to each system (open loop); several rates are measured one after another. */
   rates: number[];
@@ -17,6 +19,19 @@ export interface RealtimeBenchOptions {
   ttftMs: number;
   tokensPerSecond: number;
   skipStreaming: boolean;
+  /** Step the rate up (sweepRates) and find the highest one Sluice sustains; beside it the SDK straight to the emulator. */
+  sweep: boolean;
+  /** The first is the reference whose p99 the others are held to (2x). */
+  sweepRates: number[];
+  /** Measured seconds per sweep step (after the warm-up). */
+  stepS: number;
+  /** How long a sweep step's last answers may take before they count as lost. */
+  stepDrainS: number;
+  /** Calls in flight for the SDK baseline: the realtime-worker's WORKER_MAX_CONCURRENCY. */
+  concurrency: number;
+  /** Seconds per SDK round, and rounds (the median counts). */
+  sdkS: number;
+  sdkRounds: number;
 }
 
 export const DEFAULT_OPTIONS: RealtimeBenchOptions = {
@@ -31,57 +46,76 @@ export const DEFAULT_OPTIONS: RealtimeBenchOptions = {
   ttftMs: 20,
   tokensPerSecond: 200,
   skipStreaming: false,
+  sweep: false,
+  sweepRates: [50, 100, 200, 400, 800, 1600, 3200],
+  stepS: 20,
+  stepDrainS: 60,
+  concurrency: 32,
+  sdkS: 10,
+  sdkRounds: 3,
 };
 
-const NUMERIC: Record<string, keyof RealtimeBenchOptions> = {
-  '--duration': 'durationS',
-  '--warmup': 'warmupS',
-  '--rounds': 'rounds',
-  '--output-tokens': 'outputTokens',
-  '--stream-samples': 'streamSamples',
-  '--short-tokens': 'shortTokens',
-  '--long-tokens': 'longTokens',
-  '--ttft': 'ttftMs',
-  '--tps': 'tokensPerSecond',
-};
+
+const d = DEFAULT_OPTIONS;
 
 export const REALTIME_USAGE = `npm run bench -- realtime [options]
-  --rate <req/s>[,...]    offered load per system; a list measures each rate in turn (default ${DEFAULT_OPTIONS.rates.join(',')})
-  --duration <s>          measured seconds per system, over all rounds (default ${DEFAULT_OPTIONS.durationS})
-  --warmup <s>            unmeasured load before each phase (default ${DEFAULT_OPTIONS.warmupS})
-  --rounds <n>            alternating baseline/Sluice rounds (default ${DEFAULT_OPTIONS.rounds})
-  --output-tokens <n>     reply size of the overhead requests (default ${DEFAULT_OPTIONS.outputTokens})
-  --stream-samples <n>    requests per streaming-comparison cell (default ${DEFAULT_OPTIONS.streamSamples})
-  --short-tokens <n>, --long-tokens <n>   output sizes compared (default ${DEFAULT_OPTIONS.shortTokens}, ${DEFAULT_OPTIONS.longTokens})
-  --ttft <ms>, --tps <tokens/s>           emulator latency for the comparison (default ${DEFAULT_OPTIONS.ttftMs}, ${DEFAULT_OPTIONS.tokensPerSecond})
-  --skip-streaming        only the overhead part`;
+  --rate <req/s>[,...]    offered load per system; a list measures each rate in turn (default ${d.rates.join(',')})
+  --duration <s>          measured seconds per system, over all rounds (default ${d.durationS})
+  --warmup <s>            unmeasured load before each phase (default ${d.warmupS})
+  --rounds <n>            alternating baseline/Sluice rounds (default ${d.rounds})
+  --output-tokens <n>     reply size of the overhead requests (default ${d.outputTokens})
+  --stream-samples <n>    requests per streaming-comparison cell (default ${d.streamSamples})
+  --short-tokens <n>, --long-tokens <n>   output sizes compared (default ${d.shortTokens}, ${d.longTokens})
+  --ttft <ms>, --tps <tokens/s>           emulator latency for the comparison (default ${d.ttftMs}, ${d.tokensPerSecond})
+  --skip-streaming        only the overhead part
+  --sweep                 also step the rate up and find the highest Sluice sustains, beside the OpenAI SDK's own rate
+  --sweep-rates <list>    the steps; the first is the reference (default ${d.sweepRates.join(',')})
+  --step <s>              measured seconds per step (default ${d.stepS})
+  --step-drain <s>        how long a step's last answers may take (default ${d.stepDrainS})
+  --concurrency <n>       SDK calls in flight: the worker's WORKER_MAX_CONCURRENCY (default ${d.concurrency})
+  --sdk <s>, --sdk-rounds <n>   length and number of the SDK rounds (default ${d.sdkS}, ${d.sdkRounds})`;
+
+const SPEC: FlagSpec = {
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  rounds: { type: 'string' },
+  'output-tokens': { type: 'string' },
+  'stream-samples': { type: 'string' },
+  'short-tokens': { type: 'string' },
+  'long-tokens': { type: 'string' },
+  ttft: { type: 'string' },
+  tps: { type: 'string' },
+  'skip-streaming': { type: 'boolean' },
+  sweep: { type: 'boolean' },
+  'sweep-rates': { type: 'string' },
+  step: { type: 'string' },
+  'step-drain': { type: 'string' },
+  concurrency: { type: 'string' },
+  sdk: { type: 'string' },
+  'sdk-rounds': { type: 'string' },
+};
 
 export function parseRealtimeOptions(argv: readonly string[]): RealtimeBenchOptions {
-  const options: RealtimeBenchOptions = { ...DEFAULT_OPTIONS };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg === '--skip-streaming') {
-      options.skipStreaming = true;
-      continue;
-    }
-    if (arg === '--rate') {
-      const rates = (argv[i + 1] ?? '').split(',').map(Number);
-      if (rates.length === 0 || rates.some((rate) => !Number.isFinite(rate) || rate <= 0)) {
-        throw new Error(`--rate needs positive numbers separated by commas, got "${argv[i + 1] ?? ''}"`);
-      }
-      options.rates = rates;
-      i += 1;
-      continue;
-    }
-    const key = NUMERIC[arg];
-    if (key === undefined) throw new Error(`unknown option ${arg}\n${REALTIME_USAGE}`);
-    const value = Number(argv[i + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${arg} needs a positive number, got "${argv[i + 1] ?? ''}"`);
-    (options[key] as number) = value;
-    i += 1;
-  }
-  for (const key of ['rounds', 'outputTokens', 'streamSamples', 'shortTokens', 'longTokens'] as const) {
-    if (!Number.isInteger(options[key])) throw new Error(`${key} must be a whole number`);
-  }
-  return options;
+  const values = readFlags(argv, SPEC, REALTIME_USAGE);
+  return {
+    rates: positiveList(values, 'rate', d.rates),
+    durationS: positiveNumber(values, 'duration', d.durationS),
+    warmupS: positiveNumber(values, 'warmup', d.warmupS),
+    rounds: positiveInt(values, 'rounds', d.rounds),
+    outputTokens: positiveInt(values, 'output-tokens', d.outputTokens),
+    streamSamples: positiveInt(values, 'stream-samples', d.streamSamples),
+    shortTokens: positiveInt(values, 'short-tokens', d.shortTokens),
+    longTokens: positiveInt(values, 'long-tokens', d.longTokens),
+    ttftMs: positiveNumber(values, 'ttft', d.ttftMs),
+    tokensPerSecond: positiveNumber(values, 'tps', d.tokensPerSecond),
+    skipStreaming: values['skip-streaming'] === true,
+    sweep: values.sweep === true,
+    sweepRates: positiveList(values, 'sweep-rates', d.sweepRates),
+    stepS: positiveNumber(values, 'step', d.stepS),
+    stepDrainS: positiveNumber(values, 'step-drain', d.stepDrainS),
+    concurrency: positiveInt(values, 'concurrency', d.concurrency),
+    sdkS: positiveNumber(values, 'sdk', d.sdkS),
+    sdkRounds: positiveInt(values, 'sdk-rounds', d.sdkRounds),
+  };
 }
