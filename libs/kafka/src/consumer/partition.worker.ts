@@ -6,6 +6,7 @@ import { splitIntoGroups, type GroupLimits } from './batch.groups';
 import type { BatchPipeline, ValidMessage } from './batch.pipeline';
 import type { CommitTracker, PartitionCommits } from './commit.tracker';
 import type { HoldOutcome } from './consumer.types';
+import { BatchHeartbeat } from './handler.context';
 import { startPacemaker } from './heartbeat.pacemaker';
 import type { ConsumerWork } from './consumer.lifecycle';
 import type { InFlightGate } from './in-flight.gate';
@@ -97,12 +98,13 @@ export class PartitionWorker<T> implements ConsumerWork {
     // Commits are not waited for group by group: each starts as its group is done and later ones
     // fold into the one in flight (see CommitTracker), so a fetched batch costs about one commit
     // round trip. The batch returns only once they are through, so stopping still commits its work.
+    const beats = new BatchHeartbeat(batch);
     let committing: Promise<boolean> = Promise.resolve(true);
     let commitFailed = false;
     try {
       for (const group of splitIntoGroups(batch.messages, this.settings.limits)) {
         if (!control.consuming || !batch.isRunning() || batch.isStale() || lost || commitFailed) break;
-        const done = await this.processGroup(group, batch);
+        const done = await this.processGroup(group, batch, beats);
         if (done === undefined) break;
         committing = done.committing;
         void committing.then((committed) => (commitFailed ||= !committed));
@@ -112,16 +114,21 @@ export class PartitionWorker<T> implements ConsumerWork {
       control.fail(toError(error));
     } finally {
       stopPacemaker();
+      beats.end();
     }
   }
 
   /** The commit of the group's work (false when it failed), or undefined when the batch must not go on (stopping). */
-  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<{ committing: Promise<boolean> } | undefined> {
+  private async processGroup(
+    group: readonly ConsumedMessage[],
+    batch: BatchContext,
+    beats: BatchHeartbeat,
+  ): Promise<{ committing: Promise<boolean> } | undefined> {
     const { gate, pipeline, commits } = this.settings;
     if (!(await gate.acquire(group.length))) return undefined;
     let result: Awaited<ReturnType<BatchPipeline<T>['process']>>;
     try {
-      result = await pipeline.process(group, batch);
+      result = await pipeline.process(group, beats);
     } catch (error) {
       gate.release(group.length);
       throw error;
