@@ -25,6 +25,11 @@ export interface PartitionWorkerSettings<T> {
   logger: KafkaLogger;
   heartbeatIntervalMs: number;
   limits: GroupLimits;
+  /**
+   * Wait for each group's commit before the next group starts: per-message handlers (groups of
+   * one), so that at most the message being handled is ever uncommitted.
+   */
+  commitEachGroup: boolean;
   gate: InFlightGate;
   pipeline: BatchPipeline<T>;
   commits: CommitTracker;
@@ -95,9 +100,10 @@ export class PartitionWorker<T> implements ConsumerWork {
         logger.debug({ groupId, topic: batch.topic, partition: batch.partition, err: error }, 'heartbeat failed; finishing the batch early');
       },
     );
-    // Commits are not waited for group by group: each starts as its group is done and later ones
-    // fold into the one in flight (see CommitTracker), so a fetched batch costs about one commit
-    // round trip. The batch returns only once they are through, so stopping still commits its work.
+    // Batch handlers' commits are not waited for group by group: each starts as its group is done
+    // and later ones fold into the one in flight (see CommitTracker), so a fetched batch costs about
+    // one commit round trip. The batch returns only once they are through, so stopping still
+    // commits its work.
     const beats = new BatchHeartbeat(batch);
     let committing: Promise<boolean> = Promise.resolve(true);
     let commitFailed = false;
@@ -107,6 +113,7 @@ export class PartitionWorker<T> implements ConsumerWork {
         const done = await this.processGroup(group, batch, beats);
         if (done === undefined) break;
         committing = done.committing;
+        if (this.settings.commitEachGroup && !(await committing)) break;
         void committing.then((committed) => (commitFailed ||= !committed));
       }
       await committing;
