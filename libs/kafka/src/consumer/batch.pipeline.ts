@@ -1,7 +1,6 @@
 import type { DeadLetterFailure } from '../dead-letter/dead-letter.headers';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { FailureCode } from '../errors/failure.codes';
-import type { BatchContext } from '../port/driver.port';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
 import type {
@@ -12,6 +11,7 @@ import type {
   Validate,
   ValidationIssue,
 } from './consumer.types';
+import { HandlerContext, type BatchHeartbeat } from './handler.context';
 import { decodeJson } from './json.decoder';
 import { toError, type LoopResult, type RetryLoop, type Settled } from './retry.loop';
 
@@ -59,38 +59,38 @@ function describeIssues(errors: readonly ValidationIssue[]): string {
  */
 export class BatchPipeline<T> {
   /** One attempt at the valid messages of a group, with the handler the runner was given. */
-  private readonly attemptValid: (items: readonly ValidMessage<T>[], attempt: number, batch: BatchContext) => unknown;
+  private readonly attemptValid: (items: readonly ValidMessage<T>[], attempt: number, beats: BatchHeartbeat) => unknown;
 
   constructor(private readonly settings: BatchPipelineSettings<T>) {
     const { handle, handleBatch } = settings;
     if (handleBatch) {
-      this.attemptValid = (items, attempt, batch) =>
-        handleBatch(items.map(({ message, value }) => ({ value, context: this.contextFor(message, batch, attempt) })));
+      this.attemptValid = (items, attempt, beats) =>
+        handleBatch(items.map(({ message, value }) => ({ value, context: this.contextFor(message, beats, attempt) })));
     } else if (handle) {
       // A per-message handler's return value means nothing: success is not throwing.
-      this.attemptValid = async (items, attempt, batch) => {
+      this.attemptValid = async (items, attempt, beats) => {
         const { message, value } = items[0]!;
-        await handle(value, this.contextFor(message, batch, attempt));
+        await handle(value, this.contextFor(message, beats, attempt));
       };
     } else {
       throw new Error('BatchPipeline needs a handler');
     }
   }
 
-  async process(group: readonly ConsumedMessage[], batch: BatchContext): Promise<LoopResult<ValidMessage<T>>> {
+  async process(group: readonly ConsumedMessage[], beats: BatchHeartbeat): Promise<LoopResult<ValidMessage<T>>> {
     const valid: Array<ValidMessage<T>> = [];
     for (const message of group) {
       const prepared = this.prepare(message);
       let settled: Settled = 'done';
       if (prepared.kind === 'valid') valid.push({ message, value: prepared.value });
-      else if (prepared.kind === 'invalid') settled = await this.handleInvalid(message, batch, prepared);
+      else if (prepared.kind === 'invalid') settled = await this.handleInvalid(message, beats, prepared);
       else settled = await this.deadLetter(message, prepared.failure);
       if (settled === 'abandoned') return { settled: 'abandoned' };
     }
     if (valid.length === 0) return { settled: 'done', held: [] };
     return this.settings.retries.run(
       valid,
-      (items, attempt) => this.attemptValid(items, attempt, batch),
+      (items, attempt) => this.attemptValid(items, attempt, beats),
       (item, failure) => this.deadLetter(item.message, failure),
     );
   }
@@ -134,7 +134,7 @@ export class BatchPipeline<T> {
 
   private async handleInvalid(
     message: ConsumedMessage,
-    batch: BatchContext,
+    beats: BatchHeartbeat,
     invalid: { plain: unknown; errors: readonly ValidationIssue[] },
   ): Promise<Settled> {
     this.settings.counters.invalid += 1;
@@ -145,24 +145,15 @@ export class BatchPipeline<T> {
     const result = await this.settings.retries.run(
       [{ message }],
       async (_items, attempt) => {
-        await onInvalid({ plain: invalid.plain, errors: invalid.errors, context: this.contextFor(message, batch, attempt) });
+        await onInvalid({ plain: invalid.plain, errors: invalid.errors, context: this.contextFor(message, beats, attempt) });
       },
       (item, failure) => this.deadLetter(item.message, failure),
     );
     return result.settled;
   }
 
-  private contextFor(message: ConsumedMessage, batch: BatchContext, attempt: number): MessageContext {
-    return {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key?.toString('utf8') ?? null,
-      headers: message.headers,
-      timestamp: message.timestamp,
-      attempt,
-      signal: this.settings.abandon,
-      heartbeat: () => batch.heartbeat(),
-    };
+  private contextFor(message: ConsumedMessage, beats: BatchHeartbeat, attempt: number): MessageContext {
+    return new HandlerContext(message, attempt, this.settings.abandon, beats);
   }
+
 }

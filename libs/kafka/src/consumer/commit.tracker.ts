@@ -8,7 +8,11 @@ export interface PartitionCommits {
   readonly topic: string;
   readonly partition: number;
   readonly offsets: HeldOffsets;
-  /** The latest fetched batch of the partition: its commit reaches the coordinator at any time. */
+  /**
+   * The latest fetched batch of the partition: its commit reaches the coordinator at any time. It
+   * keeps that one fetch response in memory until the next one replaces it (a megabyte at most per
+   * partition with kafkajs' defaults), however many messages are held.
+   */
   batch: BatchContext;
   committing?: Promise<boolean>;
   again: boolean;

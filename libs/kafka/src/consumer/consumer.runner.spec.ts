@@ -184,6 +184,15 @@ describe('ConsumerRunner (fake driver)', () => {
     expectCommittedInOrderTo(0, '3');
   });
 
+  it('commits each message of a per-message handler before handing over the next', async () => {
+    const committedBefore: string[][] = [];
+    await started({
+      handle: () => void committedBefore.push(kafka.consumerDriver.committed(TOPIC, 0)),
+    });
+    await kafka.consumerDriver.deliver(TOPIC, 0, items(3));
+    expect(committedBefore).toEqual([[], ['1'], ['1', '2']]);
+  });
+
   it('retries only the failed messages of a batch and dead-letters those that never succeed', async () => {
     const seen: number[][] = [];
     const runner = await started({

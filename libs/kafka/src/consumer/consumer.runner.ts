@@ -104,6 +104,7 @@ export class ConsumerRunner<T = unknown> {
       logger,
       heartbeatIntervalMs: session.heartbeatIntervalMs,
       limits,
+      commitEachGroup: !options.handleBatch,
       gate: this.gate,
       pipeline,
       commits: new CommitTracker(logger, groupId),

@@ -6,6 +6,7 @@ import { splitIntoGroups, type GroupLimits } from './batch.groups';
 import type { BatchPipeline, ValidMessage } from './batch.pipeline';
 import type { CommitTracker, PartitionCommits } from './commit.tracker';
 import type { HoldOutcome } from './consumer.types';
+import { BatchHeartbeat } from './handler.context';
 import { startPacemaker } from './heartbeat.pacemaker';
 import type { ConsumerWork } from './consumer.lifecycle';
 import type { InFlightGate } from './in-flight.gate';
@@ -24,6 +25,11 @@ export interface PartitionWorkerSettings<T> {
   logger: KafkaLogger;
   heartbeatIntervalMs: number;
   limits: GroupLimits;
+  /**
+   * Wait for each group's commit before the next group starts: per-message handlers (groups of
+   * one), so that at most the message being handled is ever uncommitted.
+   */
+  commitEachGroup: boolean;
   gate: InFlightGate;
   pipeline: BatchPipeline<T>;
   commits: CommitTracker;
@@ -94,17 +100,20 @@ export class PartitionWorker<T> implements ConsumerWork {
         logger.debug({ groupId, topic: batch.topic, partition: batch.partition, err: error }, 'heartbeat failed; finishing the batch early');
       },
     );
-    // Commits are not waited for group by group: each starts as its group is done and later ones
-    // fold into the one in flight (see CommitTracker), so a fetched batch costs about one commit
-    // round trip. The batch returns only once they are through, so stopping still commits its work.
+    // Batch handlers' commits are not waited for group by group: each starts as its group is done
+    // and later ones fold into the one in flight (see CommitTracker), so a fetched batch costs about
+    // one commit round trip. The batch returns only once they are through, so stopping still
+    // commits its work.
+    const beats = new BatchHeartbeat(batch);
     let committing: Promise<boolean> = Promise.resolve(true);
     let commitFailed = false;
     try {
       for (const group of splitIntoGroups(batch.messages, this.settings.limits)) {
         if (!control.consuming || !batch.isRunning() || batch.isStale() || lost || commitFailed) break;
-        const done = await this.processGroup(group, batch);
+        const done = await this.processGroup(group, batch, beats);
         if (done === undefined) break;
         committing = done.committing;
+        if (this.settings.commitEachGroup && !(await committing)) break;
         void committing.then((committed) => (commitFailed ||= !committed));
       }
       await committing;
@@ -112,16 +121,21 @@ export class PartitionWorker<T> implements ConsumerWork {
       control.fail(toError(error));
     } finally {
       stopPacemaker();
+      beats.end();
     }
   }
 
   /** The commit of the group's work (false when it failed), or undefined when the batch must not go on (stopping). */
-  private async processGroup(group: readonly ConsumedMessage[], batch: BatchContext): Promise<{ committing: Promise<boolean> } | undefined> {
+  private async processGroup(
+    group: readonly ConsumedMessage[],
+    batch: BatchContext,
+    beats: BatchHeartbeat,
+  ): Promise<{ committing: Promise<boolean> } | undefined> {
     const { gate, pipeline, commits } = this.settings;
     if (!(await gate.acquire(group.length))) return undefined;
     let result: Awaited<ReturnType<BatchPipeline<T>['process']>>;
     try {
-      result = await pipeline.process(group, batch);
+      result = await pipeline.process(group, beats);
     } catch (error) {
       gate.release(group.length);
       throw error;
