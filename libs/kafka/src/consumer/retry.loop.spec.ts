@@ -1,0 +1,92 @@
+import { NonRetryableError } from '../errors/non-retryable.error';
+import { RetryableError } from '../errors/retryable.error';
+import type { ConsumedMessage } from '../port/message.types';
+import { silentLogger } from '../testing/fake.driver';
+import type { MessageOutcome } from './consumer.types';
+import { RetryLoop } from './retry.loop';
+import { resolveRetryPolicy } from './retry.policy';
+
+const item = (offset: number): { message: ConsumedMessage } => ({
+  message: { topic: 't', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: '0' },
+});
+
+function loop(maxRetries = 2): { retries: RetryLoop; counters: { handled: number; retries: number }; winding: AbortController } {
+  const counters = { handled: 0, retries: 0 };
+  const winding = new AbortController();
+  const retries = new RetryLoop({
+    policy: resolveRetryPolicy({ maxRetries, initialDelayMs: 1, maxDelayMs: 2, jitter: 0 }),
+    logger: silentLogger,
+    groupId: 'g',
+    counters,
+    winding: winding.signal,
+    abandon: new AbortController().signal,
+  });
+  return { retries, counters, winding };
+}
+
+describe('RetryLoop', () => {
+  it('fails every item with what the attempt threw, and gives up on them once the retries are used up', async () => {
+    const { retries, counters } = loop(1);
+    const attempts: number[] = [];
+    const givenUp: string[] = [];
+    const result = await retries.run(
+      [item(0), item(1)],
+      (_items, attempt) => {
+        attempts.push(attempt);
+        throw new Error('boom');
+      },
+      async ({ message }, failure) => {
+        givenUp.push(`${message.offset}:${failure.attempts}:${failure.message}`);
+        return 'done';
+      },
+    );
+    expect(result).toEqual({ settled: 'done', held: [] });
+    expect(attempts).toEqual([1, 2]);
+    expect(givenUp).toEqual(['0:2:boom', '1:2:boom']);
+    expect(counters).toEqual({ handled: 0, retries: 2 });
+  });
+
+  it('treats a wrong number of outcomes as a failure of every item', async () => {
+    const { retries } = loop(0);
+    const givenUp: string[] = [];
+    await retries.run(
+      [item(0), item(1)],
+      (): MessageOutcome[] => [{ ok: true }],
+      async (_item, failure) => {
+        givenUp.push(failure.message);
+        return 'done';
+      },
+    );
+    expect(givenUp).toEqual(['batch handler returned 1 outcomes for 2 messages', 'batch handler returned 1 outcomes for 2 messages']);
+  });
+
+  it('gives up at once on a non-retryable failure and lists held items', async () => {
+    const { retries, counters } = loop();
+    const held = Promise.resolve('durable' as const);
+    const givenUp: string[] = [];
+    const result = await retries.run(
+      [item(0), item(1)],
+      (): MessageOutcome[] => [{ ok: true, held }, { ok: false, error: new NonRetryableError('BAD', 'no') }],
+      async ({ message }, failure) => {
+        givenUp.push(`${message.offset}:${failure.code}:${failure.attempts}`);
+        return 'done';
+      },
+    );
+    expect(givenUp).toEqual(['1:BAD:1']);
+    expect(result).toEqual({ settled: 'done', held: [{ item: item(0), held }] });
+    expect(counters).toEqual({ handled: 1, retries: 0 });
+  });
+
+  it('abandons the work when stopping begins during a wait between attempts', async () => {
+    const { retries, winding } = loop(5);
+    const result = await retries.run(
+      [item(0)],
+      () => {
+        winding.abort();
+        throw new RetryableError('later', { retryAfterMs: 60_000 });
+      },
+      async () => 'done',
+    );
+    expect(result).toEqual({ settled: 'abandoned' });
+  });
+});
