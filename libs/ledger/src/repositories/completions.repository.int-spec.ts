@@ -142,6 +142,10 @@ describe('CompletionsRepository', () => {
     expect(spend.requests).toBe(20);
     expect(spend.costUsd).toBeCloseTo(0.001, 10);
     expect(spend.savedUsd).toBeCloseTo(0.001, 10);
+    // The router's read of all budgeted tenants at once: a tenant without completions is absent.
+    const costs = await completions.costsSince([tenant, randomTenant()], new Date('2029-01-01T00:00:00Z'));
+    expect([...costs.keys()]).toEqual([tenant]);
+    expect(costs.get(tenant)).toBeCloseTo(0.001, 10);
   });
 
   it('reports daily costs per lane: every billed result as spent, realtime cost once per request, the saving net of both', async () => {
