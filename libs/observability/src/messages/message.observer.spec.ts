@@ -65,4 +65,16 @@ describe('MessageObserver', () => {
     observer.received(contextFor('sluice.requests.v1', { 'x-request-id': 'from-header' }), { tenant: 'acme' }).info('x');
     expect(lines[0]).toMatchObject({ requestId: 'from-header', tenant: 'acme' });
   });
+
+  it('counts a batch at once and binds each message\'s logger, once, only when asked for', async () => {
+    const loggers = observer.receivedBatch([
+      { context: contextFor('sluice.results.v1').message, subject: { requestId: 'req-1', tenant: 'acme' } },
+      { context: contextFor('sluice.results.v1', { 'x-request-id': 'from-header' }).message, subject: { tenant: 'acme' } },
+    ]);
+
+    expect(await metrics.metrics()).toContain('sluice_messages_consumed_total{topic="sluice.results.v1",service="router"} 2');
+    expect(loggers[1]()).toBe(loggers[1]());
+    loggers[1]().info('second');
+    expect(lines).toEqual([expect.objectContaining({ msg: 'second', topic: 'sluice.results.v1', offset: '41', requestId: 'from-header', tenant: 'acme' })]);
+  });
 });
