@@ -67,7 +67,7 @@ describe('MessageObserver', () => {
   });
 
   it('counts a batch at once and binds each message\'s logger, once, only when asked for', async () => {
-    const loggers = observer.receivedBatch([
+    const loggers = observer.receivedEach([
       { context: contextFor('sluice.results.v1').message, subject: { requestId: 'req-1', tenant: 'acme' } },
       { context: contextFor('sluice.results.v1', { 'x-request-id': 'from-header' }).message, subject: { tenant: 'acme' } },
     ]);
@@ -76,5 +76,12 @@ describe('MessageObserver', () => {
     expect(loggers[1]()).toBe(loggers[1]());
     loggers[1]().info('second');
     expect(lines).toEqual([expect.objectContaining({ msg: 'second', topic: 'sluice.results.v1', offset: '41', requestId: 'from-header', tenant: 'acme' })]);
+  });
+
+  it('counts a batch of one topic at once, and gives a logger only to a message that asks', async () => {
+    observer.receivedBatch('sluice.accepted.v1', 3);
+    expect(await metrics.metrics()).toContain('sluice_messages_consumed_total{topic="sluice.accepted.v1",service="router"} 3');
+    observer.forMessage({ topic: 'sluice.accepted.v1', partition: 2, offset: '7', requestId: 'req-9', tenant: 'acme' }).info('held');
+    expect(lines).toEqual([expect.objectContaining({ msg: 'held', topic: 'sluice.accepted.v1', offset: '7', requestId: 'req-9', tenant: 'acme' })]);
   });
 });
