@@ -12,8 +12,6 @@ import { BATCH_USAGE, BatchBenchOptions, minimumBatches, parseBatchOptions } fro
 const RESULTS_FILE = join(__dirname, '..', 'results', 'batch.json');
 const MODEL = 'text-embedding-3-small';
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** The aggregator's V8 old-space limit: the bar is 256 MiB resident, and code, buffers and the young generation sit outside it. */
-const AGGREGATOR_HEAP_MIB = 160;
 
 const say = (line: string): void => console.log(`bench batch: ${line}`);
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
@@ -122,9 +120,6 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
         BATCH_POLL_MIN_MS: '500',
         BATCH_POLL_MAX_MS: '2000',
         BATCH_PROGRESS_INTERVAL_MS: '0',
-        // Told its memory budget, as a deployment in 256 MiB would: otherwise V8 grows the heap towards
-        // its default limit (a quarter of the machine) before collecting, and the peak says nothing.
-        NODE_OPTIONS: `--max-old-space-size=${AGGREGATOR_HEAP_MIB}`,
       },
     },
   });
