@@ -21,7 +21,7 @@ interface AppUnderTest {
 
 const APPS: readonly AppUnderTest[] = [
   // Deferrable requests in a group of their own, so a backlog there never holds up sluice.requests.v1.
-  { name: 'ingestion', consumes: [Topics.Requests, Topics.RequestsBulk], groups: (groupId: string) => [groupId, `${groupId}.bulk`] },
+  { name: 'ingestion', consumes: [Topics.Requests, Topics.RequestsBulk] },
   { name: 'router', consumes: [Topics.Accepted] },
   // The worker runs one batch-mode runner per lane (concurrent provider calls within a partition), outside
   // the Nest transport, each in its own group named after KAFKA_GROUP_ID.

@@ -21,10 +21,11 @@ describe('ingestion HTTP API (real broker and database)', () => {
   const kafka = testKafka();
   let database: TestDatabase;
   let ingestion: RunningIngestion;
-  let accepted: MessageCollector;
+  // Requests here have 60 s deadlines: they need the realtime lane and take the urgent path.
+  let urgent: MessageCollector;
   let events: MessageCollector;
 
-  const acceptedFor = (tenant: string) => decoded<AcceptedRequestV1>(accepted).filter((message) => message.request?.tenant === tenant);
+  const urgentFor = (tenant: string) => decoded<AcceptedRequestV1>(urgent).filter((message) => message.request?.tenant === tenant);
   const eventsFor = (tenant: string) => decoded<LifecycleEventV1>(events).filter((event) => event.tenant === tenant);
 
   beforeAll(async () => {
@@ -33,11 +34,11 @@ describe('ingestion HTTP API (real broker and database)', () => {
       database,
       env: { INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT), INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT), INGESTION_BULK_MAX_REQUESTS: '5' },
     });
-    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
+    [urgent, events] = await Promise.all([collectMessages(kafka, Topics.AcceptedUrgent, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
   });
 
   afterAll(async () => {
-    await Promise.all([accepted?.stop(), events?.stop()]);
+    await Promise.all([urgent?.stop(), events?.stop()]);
     await ingestion?.close();
     await database?.drop();
   });
@@ -53,13 +54,13 @@ describe('ingestion HTTP API (real broker and database)', () => {
       duplicate: false,
       links: { self: '/v1/requests/http-1', events: '/v1/requests/http-1/events' },
     });
-    await waitFor(() => acceptedFor(tenant).length === 1 && eventsFor(tenant).length === 1, {
+    await waitFor(() => urgentFor(tenant).length === 1 && eventsFor(tenant).length === 1, {
       timeoutMs: 20_000,
       description: 'the accepted message and event',
     });
-    expect(acceptedFor(tenant)[0]).toMatchObject({ request: { id: 'http-1', tenant, provider: 'openai' }, source: 'http' });
+    expect(urgentFor(tenant)[0]).toMatchObject({ request: { id: 'http-1', tenant, provider: 'openai' }, source: 'http' });
     expect(eventsFor(tenant)[0]).toMatchObject({ type: 'accepted', requestId: 'http-1', eventId: `${tenant}.http-1.accepted` });
-    const message = accepted.messages.find((candidate) => candidate.key?.toString() === 'http-1' && candidate.value?.toString().includes(tenant));
+    const message = urgent.messages.find((candidate) => candidate.key?.toString() === 'http-1' && candidate.value?.toString().includes(tenant));
     expect(message?.headers).toMatchObject({ 'x-correlation-id': 'corr-http-1', 'x-request-id': 'http-1' });
     expect(await ingestion.ledger.requests.get(tenant, 'http-1')).toMatchObject({ status: 'accepted', mode: 'auto' });
   });
@@ -86,8 +87,8 @@ describe('ingestion HTTP API (real broker and database)', () => {
     const receipts = (reply.body as { requests: Array<{ id: string; status: string }> }).requests;
     expect(receipts.map((receipt) => receipt.status)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(receipts[2].id).toMatch(/^req_[0-9A-Z]{26}$/);
-    await waitFor(() => acceptedFor(tenant).length === 3, { timeoutMs: 20_000, description: 'three accepted messages' });
-    expect(acceptedFor(tenant).map((message) => message.request.id).sort()).toEqual([...receipts.map((receipt) => receipt.id)].sort());
+    await waitFor(() => urgentFor(tenant).length === 3, { timeoutMs: 20_000, description: 'three accepted messages' });
+    expect(urgentFor(tenant).map((message) => message.request.id).sort()).toEqual([...receipts.map((receipt) => receipt.id)].sort());
   });
 
   it('is idempotent by id: the same body answers the same request, another body 409', async () => {

@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@sluice/contracts';
 import { InboundMessage, MessageOutcome, SluiceKafkaContext } from '@sluice/kafka';
 import { MessageObserver } from '@sluice/observability';
-import { ConsumedItem, IntakeOptions, ItemResult, RequestsHandler, requestIdOf } from './requests.handler';
+import { ConsumedItem, IntakeOptions, IntakeOutcome, RequestsHandler, requestIdOf } from './requests.handler';
 
 export type RequestMessages = ReadonlyArray<InboundMessage<Record<string, unknown>>>;
 
@@ -36,26 +36,25 @@ export class RequestsConsumer {
       plain: value,
       message: { topic: context.topic, partition: context.partition, offset: context.offset, timestamp: context.timestamp, headers: context.headers },
     }));
+    if (messages.length > 0) this.messages.receivedBatch(messages[0].context.topic, messages.length);
     const results = await this.requests.handle(items, options);
     return results.map((result, index) => {
-      this.log(items[index], messages[index], result);
-      return result.ok ? { ok: true } : { ok: false, error: result.error };
+      if (!result.ok) return { ok: false, error: result.error };
+      if (result.outcome.kind !== 'accepted') this.logRefusal(items[index], messages[index], result.outcome);
+      return { ok: true };
     });
   }
 
-  private log({ plain, message }: ConsumedItem, { context }: RequestMessages[number], result: ItemResult): void {
-    const log = this.messages.received(new SluiceKafkaContext(context), {
+  /** Accepted requests get no line of their own: their `accepted` event is the record. */
+  private logRefusal({ plain, message }: ConsumedItem, { context }: RequestMessages[number], outcome: Exclude<IntakeOutcome, { kind: 'accepted' }>): void {
+    const log = this.messages.loggerFor(new SluiceKafkaContext(context), {
       requestId: requestIdOf(plain, message),
       tenant: typeof plain.tenant === 'string' ? plain.tenant : undefined,
     });
-    if (!result.ok) return;
-    const { outcome } = result;
     if (outcome.kind === 'rejected') {
       log.info({ fields: outcome.errors.map((error) => error.field), codes: outcome.errors.map((error) => error.code) }, 'request rejected');
-    } else if (outcome.kind === 'conflict') {
-      log.info('request rejected: its id is taken by a different request');
     } else {
-      log.debug({ duplicate: outcome.duplicate }, 'request accepted');
+      log.info('request rejected: its id is taken by a different request');
     }
   }
 }

@@ -45,6 +45,14 @@ describe('MessageObserver', () => {
     expect(text).toContain('sluice_messages_consumed_total{topic="sluice.lane.async.v1",service="router"} 1');
   });
 
+  it('counts a batch at once, and binds a logger to one of its messages without counting it again', async () => {
+    observer.receivedBatch('sluice.requests.v1', 300);
+    observer.receivedBatch('sluice.requests.v1', 0);
+    observer.loggerFor(contextFor('sluice.requests.v1'), { requestId: 'req-9', tenant: 'acme' }).info('request rejected');
+    expect(await metrics.metrics()).toContain('sluice_messages_consumed_total{topic="sluice.requests.v1",service="router"} 300');
+    expect(lines).toEqual([expect.objectContaining({ msg: 'request rejected', topic: 'sluice.requests.v1', offset: '41', requestId: 'req-9', tenant: 'acme' })]);
+  });
+
   it('returns a logger bound to where the message came from and whom it is about', () => {
     observer.received(contextFor('sluice.accepted.v1'), { requestId: 'req-1', tenant: 'acme' }).debug('accepted');
     expect(lines).toEqual([
