@@ -58,15 +58,7 @@ export class MessageObserver {
     });
   }
 
-  /**
-   * For a batch handler: counts a batch's messages under the same series, without a logger per
-   * message (a child logger per message costs more than routing one); `forMessage` gives one to the
-   * few messages worth a line of their own.
-   */
-  receivedBatch(topic: string, count: number): void {
-    this.consumedTotal.inc({ topic }, count);
-  }
-
+  /** A logger for one message of a batch, from what the batch handler knows of it. */
   forMessage(context: MessageLogContext): Logger {
     return this.logger.forMessage(context);
   }
