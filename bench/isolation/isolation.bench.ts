@@ -11,13 +11,15 @@ import { InFlight, now } from '../realtime/in-flight';
 import { LatencySummary, summarize } from '../realtime/latency.stats';
 import { LoadOutcome, runSteadyLoad } from '../realtime/steady.load';
 import { BenchProgress } from '../support/bench.progress';
-import { KeyedReader } from '../support/keyed.reader';
+import { KeyedReader, quietKafka } from '../support/keyed.reader';
 import { ISOLATION_USAGE, IsolationOptions, parseIsolationOptions } from './isolation.options';
 import { DisturbanceConfig, DisturbanceReport, PhaseName, intakeOutcome, p99Ratio } from './isolation.plan';
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'isolation.json');
 const P99_BAR = 1.5;
 
+/** A machine shared with other work can take minutes to start six Node processes. */
+const READY_TIMEOUT_MS = 600_000;
 const say = (line: string): void => console.log(`bench isolation: ${line}`);
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
@@ -84,13 +86,13 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
   const started = new Date();
   const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
   say('starting the five Sluice services and the provider emulator (zero latency) on free ports');
-  const h = await SluiceHarness.start({ name: 'bench-isolation', tap: false });
+  const h = await SluiceHarness.start({ name: 'bench-isolation', tap: false, readyTimeoutMs: READY_TIMEOUT_MS });
   const stamp = Date.now().toString(36);
   const realtimeRun = `iso${stamp}`;
   const tenant = randomTenant('bench-iso');
   let flight = new InFlight();
   let sequence = 0;
-  const results = await KeyedReader.open(h.kafka, {
+  const results = await KeyedReader.open(quietKafka(brokers, `bench-isolation-${stamp}`), {
     groupId: randomGroupId('bench-isolation-results'),
     topics: [Topics.Results],
     fromEnd: true,
@@ -183,7 +185,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
       const last = disturbance?.last();
       await disturbance?.stop();
       const noResult = await flight.drain(options.drainS * 1000);
-      const outcome = phase === 'alone' ? undefined : intakeOutcome(last, count, options.windowS, phase === 'job' ? 'POST /v1/jobs' : Topics.RequestsBulk);
+      const outcome = phase === 'alone' ? undefined : intakeOutcome(last, count, options.windowS, phase === 'job' ? { name: 'POST /v1/jobs' } : { name: Topics.RequestsBulk, topic: Topics.RequestsBulk });
       const figures: PhaseFigures = {
         phase,
         ended: phase === 'alone' ? 'duration' : outcome?.complete ? 'intake-complete' : 'window',

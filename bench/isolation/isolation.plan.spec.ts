@@ -3,12 +3,13 @@ import { parseIsolationOptions } from './isolation.options';
 
 describe('isolation plan', () => {
   it('tells a finished intake from a window that ran out, and says when nothing was taken in at all', () => {
-    expect(intakeOutcome({ sent: 10, onLane: 10, done: true }, 10, 60, 'sluice.requests.bulk.v1')).toEqual({ complete: true, note: 'all 10 on sluice.lane.batch.v1' });
-    expect(intakeOutcome({ sent: 10, onLane: 4, done: false }, 10, 60, 'x').note).toBe('window of 60 s ran out: 10 of 10 sent, 4 on sluice.lane.batch.v1');
-    const none = intakeOutcome({ sent: 10, onLane: 0, done: false }, 10, 60, 'sluice.requests.bulk.v1');
+    const bulk = { name: 'sluice.requests.bulk.v1', topic: 'sluice.requests.bulk.v1' };
+    expect(intakeOutcome({ sent: 10, onLane: 10, done: true }, 10, 60, bulk)).toEqual({ complete: true, note: 'all 10 on sluice.lane.batch.v1' });
+    expect(intakeOutcome({ sent: 10, onLane: 4, done: false }, 10, 60, bulk).note).toBe('window of 60 s ran out: 10 of 10 sent, 4 on sluice.lane.batch.v1');
+    const none = intakeOutcome({ sent: 10, onLane: 0, done: false }, 10, 60, bulk);
     expect(none.complete).toBe(false);
     expect(none.note).toMatch(/^no intake: .*does anything consume sluice.requests.bulk.v1/);
-    expect(intakeOutcome(undefined, 10, 60, 'x').note).toMatch(/^no intake: 0 of 10 sent/);
+    expect(intakeOutcome(undefined, 10, 60, { name: 'POST /v1/jobs' }).note).toBe('no intake: 0 of 10 sent to POST /v1/jobs, none reached sluice.lane.batch.v1 within the 60 s window');
   });
 
   it('rates a phase p99 against the alone phase', () => {

@@ -26,14 +26,14 @@ export type PhaseName = 'alone' | 'job' | 'bulk';
 export const PHASE_NAMES: readonly PhaseName[] = ['alone', 'job', 'bulk'];
 
 /** How a disturbed phase ended: its intake complete, or the window ran out (with or without any intake). */
-export function intakeOutcome(report: DisturbanceReport | undefined, count: number, windowS: number, topic: string): { complete: boolean; note: string } {
+export function intakeOutcome(report: DisturbanceReport | undefined, count: number, windowS: number, via: { name: string; topic?: string }): { complete: boolean; note: string } {
   if (report?.done) return { complete: true, note: `all ${count} on sluice.lane.batch.v1` };
   const sent = report?.sent ?? 0;
   const onLane = report?.onLane ?? 0;
   if (onLane === 0) {
     return {
       complete: false,
-      note: `no intake: ${sent} of ${count} sent to ${topic}, none reached sluice.lane.batch.v1 within the ${windowS} s window (does anything consume ${topic}?)`,
+      note: `no intake: ${sent} of ${count} sent to ${via.name}, none reached sluice.lane.batch.v1 within the ${windowS} s window${via.topic === undefined ? '' : ` (does anything consume ${via.topic}?)`}`,
     };
   }
   return { complete: false, note: `window of ${windowS} s ran out: ${sent} of ${count} sent, ${onLane} on sluice.lane.batch.v1` };

@@ -20,6 +20,8 @@ const SLUICE_HOPS = 3;
 // A saturated phase leaves a queue behind; it must be gone before the next phase starts.
 const DRAIN_TIMEOUT_MS = 180_000;
 
+/** A machine shared with other work can take minutes to start six Node processes. */
+const READY_TIMEOUT_MS = 600_000;
 const say = (line: string): void => console.log(`bench realtime: ${line}`);
 
 interface PhaseOutcome {
@@ -279,7 +281,7 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
   const loadBefore = os.loadavg();
   const started = new Date();
   say('starting the five Sluice services and the provider emulator (zero latency) on free ports');
-  const h = await SluiceHarness.start({ name: 'bench-realtime', tap: false });
+  const h = await SluiceHarness.start({ name: 'bench-realtime', tap: false, readyTimeoutMs: READY_TIMEOUT_MS });
   try {
     const tenant = randomTenant('bench');
     say(`services ready (logs: ${h.runDir}); tenant ${tenant}`);

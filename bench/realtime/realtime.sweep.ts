@@ -3,7 +3,7 @@ import { randomGroupId } from '@sluice/testing';
 import OpenAI from 'openai';
 import { CHAT_MODEL, SluiceHarness, chatRequest, promptText } from '../../test/e2e/support';
 import { BenchProgress } from '../support/bench.progress';
-import { KeyedReader } from '../support/keyed.reader';
+import { KeyedReader, quietKafka } from '../support/keyed.reader';
 import { InFlight, now } from './in-flight';
 import { median, ratio, summarize, LatencySummary } from './latency.stats';
 import type { RealtimeBenchOptions } from './realtime.options';
@@ -79,7 +79,7 @@ export async function runSweep(h: SluiceHarness, options: RealtimeBenchOptions, 
   const run = `sw${Date.now().toString(36)}`;
   let sequence = 0;
   let flight = new InFlight();
-  const results = await KeyedReader.open(h.kafka, {
+  const results = await KeyedReader.open(quietKafka(process.env.KAFKA_BROKERS || '127.0.0.1:9092', `bench-sweep-${run}`), {
     groupId: randomGroupId('bench-sweep-results'),
     topics: [Topics.Results],
     fromEnd: true,

@@ -11,7 +11,7 @@ import { benchEnvironment } from '../bench.environment';
 import { ratio } from '../realtime/latency.stats';
 import { BenchProgress } from '../support/bench.progress';
 import { produceFast } from '../support/fast.producer';
-import { KeyedReader } from '../support/keyed.reader';
+import { KeyedReader, quietKafka } from '../support/keyed.reader';
 import { loadTrace } from '../workload/trace.files';
 import type { TraceRow } from '../workload/trace.rows';
 import { ArrivalLedger, ArrivalVerdict, rateOf } from './arrival.ledger';
@@ -25,6 +25,8 @@ const RESULTS_FILE = join(__dirname, '..', 'results', 'throughput.json');
 const HOPS = 2;
 const LAG_SAMPLE_MS = 2_000;
 
+/** A machine shared with other work can take minutes to start six Node processes. */
+const READY_TIMEOUT_MS = 600_000;
 const say = (line: string): void => console.log(`bench throughput: ${line}`);
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
@@ -148,11 +150,12 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
   const stamp = Date.now().toString(36);
   const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
   say(`starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`);
-  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, only: services });
+  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, only: services, readyTimeoutMs: READY_TIMEOUT_MS });
   const admin = h.kafka.admin();
   await admin.connect();
   try {
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
+    const kafka = quietKafka(brokers, `bench-throughput-${stamp}`);
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [Topics.Requests] })).topics;
     const partitions = metadata?.partitions.length ?? 6;
     say(`services ready (logs: ${h.runDir}); ${Topics.Requests} has ${partitions} partitions; ${options.requests} requests of the trace's sizes, ${Math.round(options.chatShare * 100)} % chat (15 min) and the rest embeddings (48 h)`);
@@ -163,7 +166,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       const pipe = await startRawPipe(h.kafka, brokers, { hops: HOPS, partitions });
       const baseRunId = `tpb${stamp}`;
       try {
-        baseline = await runThrough(h.kafka, options, 'baseline', { topic: pipe.first, readTopics: [pipe.last], fromEnd: false }, (index) => plannedRequest(baseRunId, tenant, index, rows, options.chatShare, Date.now()), baseRunId);
+        baseline = await runThrough(kafka, options, 'baseline', { topic: pipe.first, readTopics: [pipe.last], fromEnd: false }, (index) => plannedRequest(baseRunId, tenant, index, rows, options.chatShare, Date.now()), baseRunId);
       } finally {
         await pipe.stop();
       }
@@ -179,7 +182,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     const readAt = new Float64Array(n).fill(Number.NaN);
     const acceptedAt = new Float64Array(n).fill(Number.NaN);
     const acceptedGroup = randomGroupId('bench-throughput-accepted');
-    await positionAtEnd(h.kafka, [acceptedGroup], [Topics.Accepted]);
+    await positionAtEnd(kafka, [acceptedGroup], [Topics.Accepted]);
     const timeline: LagSample[] = [];
     let arrivedSoFar = 0;
     const stopSampling = sampleLag(admin, h.groupPrefix, Date.now(), () => arrivedSoFar, timeline);
@@ -187,7 +190,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     let sluice: RunFigures;
     try {
       sluice = await runThrough(
-        h.kafka,
+        kafka,
         options,
         'Sluice',
         { topic: Topics.Requests, readTopics: [Topics.LaneAsync, Topics.LaneBatch], fromEnd: true },
@@ -211,7 +214,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     }
     say(`Sluice: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`);
     say('reading the run\'s Kafka timestamps on sluice.accepted.v1 for the time split');
-    const acceptedSeen = await acceptedTimestamps(h.kafka, acceptedGroup, runId, n, acceptedAt);
+    const acceptedSeen = await acceptedTimestamps(kafka, acceptedGroup, runId, n, acceptedAt);
     const stamps: RequestStamps[] = [];
     for (let index = 0; index < n; index += 1) {
       stamps.push({
