@@ -86,7 +86,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
   const started = new Date();
   const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
   say('starting the five Sluice services and the provider emulator (zero latency) on free ports');
-  const h = await SluiceHarness.start({ name: 'bench-isolation', tap: false, readyTimeoutMs: READY_TIMEOUT_MS });
+  const h = await SluiceHarness.start({ name: 'bench-isolation', tap: false, bulkApart: true, readyTimeoutMs: READY_TIMEOUT_MS });
   const stamp = Date.now().toString(36);
   const realtimeRun = `iso${stamp}`;
   const tenant = randomTenant('bench-iso');

@@ -281,7 +281,7 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
   const loadBefore = os.loadavg();
   const started = new Date();
   say('starting the five Sluice services and the provider emulator (zero latency) on free ports');
-  const h = await SluiceHarness.start({ name: 'bench-realtime', tap: false, readyTimeoutMs: READY_TIMEOUT_MS });
+  const h = await SluiceHarness.start({ name: 'bench-realtime', tap: false, bulkApart: true, readyTimeoutMs: READY_TIMEOUT_MS });
   try {
     const tenant = randomTenant('bench');
     say(`services ready (logs: ${h.runDir}); tenant ${tenant}`);

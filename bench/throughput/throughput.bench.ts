@@ -150,7 +150,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
   const stamp = Date.now().toString(36);
   const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
   say(`starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`);
-  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, only: services, readyTimeoutMs: READY_TIMEOUT_MS });
+  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, bulkApart: true, only: services, readyTimeoutMs: READY_TIMEOUT_MS });
   const admin = h.kafka.admin();
   await admin.connect();
   try {
