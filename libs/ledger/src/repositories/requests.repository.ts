@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { AcceptedRequestV1, Lane, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
 import { requestFingerprint } from '../hashing/ledger.hashing';
 import type { CoalescingKey } from './coalescing.repository';
-import type { HeldLaneMessage } from './scheduled-lane-messages.repository';
+import type { HeldLaneMessage } from './held-lane-message.types';
 import { chunks, toInstant, toNumber } from './row.mapping';
 
 export const REQUEST_STATUSES = ['accepted', 'routed', 'queued', 'batched', 'submitted', 'escalated', 'succeeded', 'failed'] as const;

@@ -1,22 +1,10 @@
 import { Pool } from 'pg';
-import type { Lane } from '@sluice/contracts';
 import { withTransaction } from '../client/database.pool';
 import type { RequestRef } from './coalescing.repository';
+import type { HeldLane, HeldLaneMessage } from './held-lane-message.types';
 import type { RequestStatus } from './requests.repository';
 
-export type HeldLane = Exclude<Lane, 'cache'>;
-
-/** A lane message that must not reach its lane before `releaseAt` (the request's notBefore). */
-export interface HeldLaneMessage {
-  tenant: string;
-  requestId: string;
-  lane: HeldLane;
-  releaseAt: Date;
-  /** The lane message as it is to be published (a LaneRequestV1, provider body included), stored as JSON. */
-  message: object;
-  correlationId?: string;
-  traceparent?: string;
-}
+export type { HeldLane, HeldLaneMessage } from './held-lane-message.types';
 
 /** A held message whose time has come, claimed for release. */
 export interface DueLaneMessage extends HeldLaneMessage {
