@@ -22,7 +22,8 @@ interface AppUnderTest {
 const APPS: readonly AppUnderTest[] = [
   // Deferrable requests in a group of their own, so a backlog there never holds up sluice.requests.v1.
   { name: 'ingestion', consumes: [Topics.Requests, Topics.RequestsBulk] },
-  { name: 'router', consumes: [Topics.Accepted] },
+  // Urgent accepted requests in a group of their own, so bulk routing never holds them up.
+  { name: 'router', consumes: [Topics.Accepted, Topics.AcceptedUrgent] },
   // The worker runs one batch-mode runner per lane (concurrent provider calls within a partition), outside
   // the Nest transport, each in its own group named after KAFKA_GROUP_ID.
   { name: 'realtime-worker', consumes: [], groups: (groupId: string) => [`${groupId}.realtime`, `${groupId}.async`] },

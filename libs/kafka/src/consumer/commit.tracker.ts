@@ -15,6 +15,8 @@ export interface PartitionCommits {
    */
   batch: BatchContext;
   committing?: Promise<boolean>;
+  /** Set and cleared synchronously with the last look at `again`, so no request to commit falls between. */
+  running: boolean;
   again: boolean;
 }
 
@@ -48,7 +50,7 @@ export class CommitTracker {
       existing.batch = batch;
       return existing;
     }
-    const created: PartitionCommits = { topic: batch.topic, partition: batch.partition, offsets: new HeldOffsets(), batch, again: false };
+    const created: PartitionCommits = { topic: batch.topic, partition: batch.partition, offsets: new HeldOffsets(), batch, running: false, again: false };
     this.partitions.set(key, created);
     return created;
   }
@@ -59,33 +61,38 @@ export class CommitTracker {
 
   /** Commits as far as the partition's held messages allow. False when a commit failed. */
   commit(partition: PartitionCommits): Promise<boolean> {
-    if (partition.committing) {
+    if (partition.running && partition.committing) {
       partition.again = true;
       return partition.committing;
     }
-    const committing = this.commitWhileAdvancing(partition).finally(() => {
-      if (partition.committing === committing) partition.committing = undefined;
-    });
-    partition.committing = committing;
-    return committing;
+    partition.running = true;
+    partition.committing = this.commitWhileAdvancing(partition);
+    return partition.committing;
   }
 
+  // `running` is cleared in the same tick as the loop's last look at `again`: cleared later (in a
+  // .finally of the returned promise), a commit asked for in between would set `again` for a loop
+  // that has already ended, and the partition would stay uncommitted until its next message.
   private async commitWhileAdvancing(partition: PartitionCommits): Promise<boolean> {
-    do {
-      partition.again = false;
-      const next = partition.offsets.committable();
-      if (next === undefined) continue;
-      try {
-        await partition.batch.commit(next);
-        partition.offsets.committedTo(next);
-      } catch (error) {
-        this.logger.warn(
-          { groupId: this.groupId, topic: partition.topic, partition: partition.partition, offset: next, err: toError(error) },
-          'offset commit failed; the uncommitted messages of this partition will be redelivered',
-        );
-        return false;
-      }
-    } while (partition.again);
-    return true;
+    try {
+      do {
+        partition.again = false;
+        const next = partition.offsets.committable();
+        if (next === undefined) continue;
+        try {
+          await partition.batch.commit(next);
+          partition.offsets.committedTo(next);
+        } catch (error) {
+          this.logger.warn(
+            { groupId: this.groupId, topic: partition.topic, partition: partition.partition, offset: next, err: toError(error) },
+            'offset commit failed; the uncommitted messages of this partition will be redelivered',
+          );
+          return false;
+        }
+      } while (partition.again);
+      return true;
+    } finally {
+      partition.running = false;
+    }
   }
 }
