@@ -51,6 +51,14 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
+      'How long the events relay keeps reading after the last events stream of this instance closed (milliseconds); then it pauses until a stream opens, so an instance without streams decodes none of the system\'s events.',
+    min: 0,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_SSE_RELAY_LINGER_MS = 10_000;
+
+  @EnvInt({
+    description:
       'Most non-blank lines one POST /v1/jobs upload may carry; the lines up to it are taken and the answer is 413 PAYLOAD_TOO_LARGE. Each line is at most INGESTION_BODY_LIMIT_BYTES.',
     min: 1,
     max: 100_000_000,

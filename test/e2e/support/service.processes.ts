@@ -24,6 +24,15 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * With SLUICE_CPU_PROF_DIR set, every service writes a V8 CPU profile there when it stops (one folder
+ * per process): how a benchmark's services are profiled, since NODE_OPTIONS may not carry --cpu-prof.
+ */
+function profilingArgs(id: string): string[] {
+  const dir = process.env.SLUICE_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, id)}`] : [];
+}
+
 /** Starts a bundle as a child of the test process with stdout and stderr in `logFile`. */
 export function launchService(
   repoRoot: string,
@@ -34,15 +43,15 @@ export function launchService(
   copy = 1,
   role?: 'bulk',
 ): ServiceProcess {
+  const id = instanceId({ name, copy, role });
   const log = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [bundlePath(repoRoot, name)], { cwd: repoRoot, env, stdio: ['ignore', log, log] });
+    child = spawn(process.execPath, [...profilingArgs(id), bundlePath(repoRoot, name)], { cwd: repoRoot, env, stdio: ['ignore', log, log] });
   } finally {
     closeSync(log);
   }
   const pid = child.pid;
-  const id = instanceId({ name, copy, role });
   if (pid === undefined) throw new Error(`could not start ${id}`);
   let gone = false;
   const exit = new Promise<void>((resolve) =>

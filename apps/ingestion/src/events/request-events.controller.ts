@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorCode } from '@sluice/contracts';
 import type { ServerResponse } from 'node:http';
 import { ApiErrorDoc } from '../docs/api.schemas';
 import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
@@ -8,6 +9,7 @@ import { isTerminal } from '../http/status/request-status.view';
 import { RequestStatusQuery } from '../http/status/request-status.query';
 import { IngestionConfig } from '../ingestion.config';
 import { RequestEventsHub } from './request-events.hub';
+import { RequestEventsRelay } from './request-events.relay';
 import { RequestStream, StreamSink } from './request.stream';
 
 // A client this far behind is not reading; it is cut off and may reconnect (the ledger catches it up).
@@ -33,6 +35,7 @@ function responseSink(response: ServerResponse, onEnd: () => void): StreamSink {
 export class RequestEventsController {
   constructor(
     private readonly hub: RequestEventsHub,
+    private readonly relay: RequestEventsRelay,
     private readonly status: RequestStatusQuery,
     private readonly config: IngestionConfig,
   ) {}
@@ -50,13 +53,20 @@ export class RequestEventsController {
   @ApiOkResponse({ description: 'The event stream.' })
   @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
   @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such request for the API key's tenant." })
+  @ApiResponse({ status: 503, type: ApiErrorDoc, description: 'The broker did not answer in time, so live events cannot be promised; the status is still at GET /v1/requests/:id.' })
   async events(@Param('id') id: string, @Tenant() tenant: string, @Res() response: ServerResponse): Promise<void> {
     let unsubscribe = (): void => undefined;
     const stream = new RequestStream(tenant, id, responseSink(response, () => unsubscribe()), {
       resultWaitMs: this.config.INGESTION_SSE_RESULT_WAIT_MS,
     });
-    // Subscribed before the ledger is read, so nothing published between the two is lost.
+    // Subscribed, and the relay reading, before the ledger is read: nothing published between the two is lost.
     unsubscribe = this.hub.open(stream);
+    try {
+      await this.relay.goLive();
+    } catch (error) {
+      unsubscribe();
+      throw new ApiError(503, ErrorCode.INTERNAL, `live events are not available right now (${(error as Error).message}); the request's status is at GET /v1/requests/${id}`);
+    }
     let view;
     try {
       view = await this.status.find(tenant, id);

@@ -17,6 +17,7 @@ describe('request event streams (real broker and database)', () => {
   const kafka = testKafka();
   let database: TestDatabase;
   let ingestion: RunningIngestion;
+  let relay: RequestEventsRelay;
   const streams: EventStreamClient[] = [];
 
   async function stream(id: string, key: string): Promise<EventStreamClient> {
@@ -27,8 +28,8 @@ describe('request event streams (real broker and database)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    ingestion = await startIngestion({ database, env: { INGESTION_SSE_RESULT_WAIT_MS: '10000' } });
-    const relay = ingestion.app.get(RequestEventsRelay);
+    ingestion = await startIngestion({ database, env: { INGESTION_SSE_RESULT_WAIT_MS: '10000', INGESTION_SSE_RELAY_LINGER_MS: '500' } });
+    relay = ingestion.app.get(RequestEventsRelay);
     await waitFor(() => relay.ready, { timeoutMs: 30_000, description: 'the events relay to join its group' });
   });
 
@@ -38,30 +39,8 @@ describe('request event streams (real broker and database)', () => {
     await database?.drop();
   });
 
-  /**
-   * A group that starts from the latest offsets fixes "latest" shortly after it joins: until a message
-   * produced now has come through, a message produced now could be before its starting point.
-   */
-  async function relayCaughtUp(tenant: string, key: string): Promise<void> {
-    await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('probe'));
-    const probe = await stream('probe', key);
-    let sent = 0;
-    await waitFor(
-      async () => {
-        if (probe.events().some((event) => event.event === 'progress')) return true;
-        sent += 1;
-        await produceFixtures(kafka, Topics.Events, [
-          { key: 'probe', value: lifecycleEvent(tenant, 'probe', 'progress', { eventId: `${tenant}.probe.progress.${sent}`, progress: { done: sent, total: 1_000 } }) },
-        ]);
-        return false;
-      },
-      { timeoutMs: 30_000, intervalMs: 500, description: 'a probe event to come through the relay' },
-    );
-  }
-
   it('streams the status, lifecycle events, chunks in order and the result of a request, then ends', async () => {
     const { tenant, key } = await tenantWithKey(ingestion.ledger, 'sse');
-    await relayCaughtUp(tenant, key);
     expect((await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('sse-1'))).status).toBe(202);
 
     const client = await stream('sse-1', key);
@@ -115,5 +94,20 @@ describe('request event streams (real broker and database)', () => {
 
     const client = await stream('private-1', other.key);
     expect(client.status).toBe(404);
+  });
+
+  it('reads its topics only while a stream is open, and relays what is published once the stream has opened', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger, 'idle');
+    await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('idle-1'));
+    await waitFor(() => !relay.reading, { timeoutMs: 15_000, description: 'the relay to pause with no stream open' });
+
+    const client = await stream('idle-1', key);
+    expect(client.status).toBe(200);
+    expect(relay.reading).toBe(true);
+    await produceFixtures(kafka, Topics.Events, [{ key: 'idle-1', value: lifecycleEvent(tenant, 'idle-1', 'routed', { lane: 'batch', reason: 'slack' }) }]);
+    await waitFor(() => client.events().some((event) => event.event === 'routed'), { timeoutMs: 10_000, description: 'the routed event on the stream' });
+
+    await client.close();
+    await waitFor(() => !relay.reading, { timeoutMs: 15_000, description: 'the relay to pause once its last stream closed' });
   });
 });

@@ -69,6 +69,8 @@ export interface ConsumerDriver {
   disconnect(): Promise<void>;
   pause(topics: readonly string[]): void;
   resume(topics: readonly string[]): void;
+  /** Fetches `partition` of `topic` from `offset` on; only a partition assigned to this member. */
+  seek(topic: string, partition: number, offset: string): void;
   onGroupJoin(listener: (event: GroupJoinEvent) => void): void;
   onCrash(listener: (event: CrashEvent) => void): void;
   /** After each fetch from the broker: by the first, a new group's positions are settled. */

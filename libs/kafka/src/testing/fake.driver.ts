@@ -39,7 +39,7 @@ function toBuffer(value: FakeRecord['value'] | undefined): Buffer | null {
 export class FakeConsumerDriver implements ConsumerDriver {
   readonly commits: FakeCommit[] = [];
   readonly resolved: FakeCommit[] = [];
-  /** 'pause' and 'resume', in order. */
+  /** 'pause', 'resume' and 'seek <topic>/<partition>@<offset>', in order. */
   readonly fetchControl: string[] = [];
   /** Rejects the next commits with this error while set. */
   failCommits?: Error;
@@ -133,6 +133,10 @@ export class FakeConsumerDriver implements ConsumerDriver {
 
   resume(): void {
     this.fetchControl.push('resume');
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.fetchControl.push(`seek ${topic}/${partition}@${offset}`);
   }
 
   onGroupJoin(listener: (event: GroupJoinEvent) => void): void {

@@ -59,6 +59,10 @@ export class KafkaJsConsumerDriver implements ConsumerDriver {
     this.consumer.resume(topics.map((topic) => ({ topic })));
   }
 
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
   onGroupJoin(listener: (event: GroupJoinEvent) => void): void {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
       listener({ memberId: payload.memberId, assignment: payload.memberAssignment }),
