@@ -3,6 +3,7 @@ export * from './policy/cache-scope';
 export * from './estimates/lane-estimates';
 export * from './decision/effective-deadline';
 export * from './decision/route-request';
+export * from './decision/route-input';
 export * from './costs/cost-estimate';
 export * from './coalescing/follow-leader';
 export * from './intake/intake-path';

@@ -20,6 +20,7 @@ import {
   laneCosts,
   type RouteDecision,
   type RouteRejection,
+  routeInputOf,
   routeRequest,
   type RoutingPolicy,
 } from '@sluice/routing';
@@ -114,10 +115,6 @@ interface Step {
 type Pending = { kind: 'claim'; job: Job; decision: RouteDecision } | { kind: 'refused-cache'; job: Job; refusal: Refusal };
 
 type Slot = Step | Pending | { failed: unknown } | 'duplicate';
-
-function requestDeadlineMs(accepted: AcceptedRequestV1): number | undefined {
-  return accepted.deadline === undefined ? undefined : Date.parse(accepted.deadline);
-}
 
 function refusalOf(rejection: RouteRejection): Refusal {
   return {
@@ -237,12 +234,7 @@ export class AcceptedHandler {
     // 'routed' to the cache lane (a hit recorded before a crash) is looked up again below.
     if (record.status !== 'accepted' && record.status !== 'routed') return { outcome: { kind: 'skipped', status: record.status }, correlation, messages: [] };
 
-    const deadlineMs = effectiveDeadlineMs(this.settings.policy, {
-      tenant: request.tenant,
-      operation: request.operation,
-      deadlineMs: requestDeadlineMs(accepted),
-      receivedAtMs: Date.parse(accepted.receivedAt),
-    });
+    const deadlineMs = effectiveDeadlineMs(this.settings.policy, routeInputOf(accepted));
     const price = findModelPrice(request.provider, request.body.model);
     if (price === undefined) {
       return this.refuse(accepted, correlation, now, deadlineMs, {
@@ -276,17 +268,7 @@ export class AcceptedHandler {
     const { request } = accepted;
     const { policy } = this.settings;
     return routeRequest(
-      {
-        tenant: request.tenant,
-        provider: request.provider,
-        model: request.body.model,
-        operation: request.operation,
-        mode: request.mode,
-        stream: request.stream,
-        deadlineMs: requestDeadlineMs(accepted),
-        notBeforeMs: request.notBefore === undefined ? undefined : Date.parse(request.notBefore),
-        receivedAtMs: Date.parse(accepted.receivedAt),
-      },
+      routeInputOf(accepted),
       {
         nowMs: now.getTime(),
         policy,
