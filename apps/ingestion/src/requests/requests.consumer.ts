@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@sluice/contracts';
-import { InboundMessage, MessageOutcome, SluiceKafkaContext } from '@sluice/kafka';
+import { InboundMessage, MessageOutcome } from '@sluice/kafka';
 import { MessageObserver } from '@sluice/observability';
 import { ConsumedItem, IntakeOptions, IntakeOutcome, RequestsHandler, requestIdOf } from './requests.handler';
 
@@ -47,7 +47,7 @@ export class RequestsConsumer {
 
   /** Accepted requests get no line of their own: their `accepted` event is the record. */
   private logRefusal({ plain, message }: ConsumedItem, { context }: RequestMessages[number], outcome: Exclude<IntakeOutcome, { kind: 'accepted' }>): void {
-    const log = this.messages.loggerFor(new SluiceKafkaContext(context), {
+    const log = this.messages.loggerFor(context, {
       requestId: requestIdOf(plain, message),
       tenant: typeof plain.tenant === 'string' ? plain.tenant : undefined,
     });

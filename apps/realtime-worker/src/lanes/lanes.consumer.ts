@@ -9,7 +9,6 @@ import {
   KafkaDriver,
   KafkaProducer,
   MessageOutcome,
-  SluiceKafkaContext,
 } from '@sluice/kafka';
 import { ConsumerHealthRegistry, MessageObserver } from '@sluice/observability';
 import { setMaxListeners } from 'node:events';
@@ -132,7 +131,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
 
   private hold(lane: WorkerLane, calls: LaneCallsRegistry, { value, context }: InboundMessage<LaneRequestV1>): MessageOutcome {
     const { request } = value;
-    const log = this.messages.received(new SluiceKafkaContext(context), { requestId: request.id, tenant: request.tenant });
+    const log = this.messages.received(context, { requestId: request.id, tenant: request.tenant });
     // Every held call listens on the runner's one abort signal; hundreds at once are expected.
     setMaxListeners(0, context.signal);
     const headers = context.headers;

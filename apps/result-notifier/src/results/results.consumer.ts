@@ -23,13 +23,12 @@ export class ResultsConsumer {
 
   @EventPattern(Topics.Results, { batch: true, maxBatchSize: RESULTS_PER_BATCH })
   async onResults(@Payload() messages: ReadonlyArray<InboundMessage<InferenceResultV1>>): Promise<MessageOutcome[]> {
-    const loggers = this.messages.receivedEach(
-      messages.map(({ value, context }) => ({ context, subject: { requestId: value.id, tenant: value.tenant } })),
-    );
-    const incoming = messages.map(({ value: result, context: { headers } }, i): IncomingResult => ({
+    this.messages.receivedBatch(Topics.Results, messages.length);
+    const incoming = messages.map(({ value: result, context }): IncomingResult => ({
       result,
-      correlation: { correlationId: headers[CorrelationHeaders.CorrelationId], traceparent: headers[CorrelationHeaders.TraceParent] },
-      log: loggers[i],
+      correlation: { correlationId: context.headers[CorrelationHeaders.CorrelationId], traceparent: context.headers[CorrelationHeaders.TraceParent] },
+      // Bound only when a line is written: most results never log one.
+      log: () => this.messages.loggerFor(context, { requestId: result.id, tenant: result.tenant }),
     }));
     const outcomes = await this.handler.handleBatch(incoming);
     // Binding a logger to every message costs more than booking it; only debug asks for one each.

@@ -35,7 +35,7 @@ export class AcceptedConsumer {
   async route(batch: ReadonlyArray<InboundMessage<AcceptedRequestV1>>): Promise<MessageOutcome[]> {
     const first = batch[0];
     if (first === undefined) return [];
-    const { topic, partition } = first.context;
+    const { topic } = first.context;
     this.messages.receivedBatch(topic, batch.length);
     const results = await this.handler.handleBatch(
       batch.map(({ value, context }) => ({
@@ -56,14 +56,14 @@ export class AcceptedConsumer {
       // Routine outcomes are summed up per batch below; these deserve a line naming the request.
       if (outcome.kind === 'refused' || outcome.kind === 'held') {
         const { value, context } = batch[i]!;
-        const log = this.messages.forMessage({ topic, partition, offset: context.offset, requestId: value.request.id, tenant: value.request.tenant });
+        const log = this.messages.loggerFor(context, { requestId: value.request.id, tenant: value.request.tenant });
         if (outcome.kind === 'refused') log.warn({ outcome }, 'request refused');
         else log.info({ outcome }, 'request routed; its lane message waits for notBefore');
       }
       return { ok: true };
     });
     this.messages
-      .forMessage({ topic, partition, offset: first.context.offset })
+      .loggerFor(first.context)
       .info({ messages: batch.length, lastOffset: batch[batch.length - 1]!.context.offset, outcomes: kinds }, 'batch routed');
     return outcomes;
   }

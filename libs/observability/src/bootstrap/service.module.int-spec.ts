@@ -1,7 +1,7 @@
 import { Controller, Get, INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SluiceConfig } from '@sluice/config';
-import { ConsumerHealth, KafkaProducer, SluiceKafkaContext } from '@sluice/kafka';
+import { ConsumerHealth, KafkaProducer } from '@sluice/kafka';
 import { createPool } from '@sluice/ledger';
 import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
@@ -100,18 +100,7 @@ describe('SluiceServiceModule over HTTP', () => {
   });
 
   it('serves Prometheus text with process metrics, message counters and HTTP timing by route template', async () => {
-    const context = new SluiceKafkaContext({
-      topic: 'sluice.accepted.v1',
-      partition: 0,
-      offset: '0',
-      key: null,
-      headers: {},
-      timestamp: '0',
-      attempt: 1,
-      signal: new AbortController().signal,
-      heartbeat: async () => undefined,
-    });
-    harness.app.get(MessageObserver).received(context, {});
+    harness.app.get(MessageObserver).received({ topic: 'sluice.accepted.v1', partition: 0, offset: '0', headers: {} }, {});
     await request(harness.app.getHttpServer()).get('/v1/things/42').expect(200);
     await request(harness.app.getHttpServer()).get('/nowhere/7').expect(404);
     const response = await request(harness.app.getHttpServer()).get('/metrics').expect(200);
