@@ -10,6 +10,7 @@ import { laneDeadlineOf } from '../results/batch-result.builder';
 import type { WindowKey, WindowLimits } from '../windows/batch-window';
 import { type ClosedWindow, WindowBook } from '../windows/window.book';
 import type { Hold, WindowFlusher } from '../windows/window.flusher';
+import { SharedHold } from '../windows/shared.hold';
 import { embeddingInputs } from './embedding.inputs';
 
 export const NOT_BATCHABLE_REASON = 'not-batchable';
@@ -42,7 +43,7 @@ const MAX_TIMER_MS = 1_000;
  * serve (its body is not valid in a batch, or its deadline is too near) goes to the realtime lane.
  *
  * The lane messages themselves go to the ledger as they are read (one statement per fetched batch);
- * memory keeps the windows' sizes and the holds, so it grows with open windows, not with requests.
+ * memory keeps a small entry per waiting request and one hold per fetched batch, never the bodies.
  * A window is flushed only once every write that may carry its requests has ended: a concurrent
  * fetched batch (another partition) may still be writing requests into a window this one filled.
  */
@@ -75,6 +76,7 @@ export class BatchIntake {
     // By item: a lane message delivered twice in one fetch is written once.
     const items = new Map<string, NewWindowItem>();
     const closed: Array<ClosedWindow<Hold>> = [];
+    const hold = new SharedHold();
     for (const laneRequest of messages) {
       const { request } = laneRequest;
       const deadline = laneDeadlineOf(laneRequest);
@@ -91,9 +93,8 @@ export class BatchIntake {
         later(laneRequest, NOT_BATCHABLE_REASON);
         continue;
       }
-      let settle!: (outcome: HoldOutcome) => void;
-      const held = new Promise<HoldOutcome>((resolve) => (settle = resolve));
-      const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs, hold: { settle } }, now);
+      hold.add();
+      const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs, hold }, now);
       closed.push(...added.closed);
       // A joined entry is written again: its earlier write may be the one that failed.
       items.set(added.entry.itemKey, {
@@ -105,7 +106,7 @@ export class BatchIntake {
         deadline: deadline ?? null,
         payload: laneRequest,
       });
-      outcomes.push({ ok: true, held });
+      outcomes.push({ ok: true, held: hold.done });
     }
     const written = this.deps.windows.add([...items.values()]);
     const tracked = written.catch(() => undefined);

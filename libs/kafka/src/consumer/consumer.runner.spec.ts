@@ -120,13 +120,13 @@ describe('ConsumerRunner (fake driver)', () => {
     expect(kafka.consumerDriver.committed(TOPIC, 0)).toEqual(['10', '100']);
   });
 
-  it('dead-letters a held message whose work fails with its key and headers but not its value, which it no longer keeps', async () => {
+  it('dead-letters held messages whose shared work fails with their keys, but not their values or headers, which it no longer keeps', async () => {
     const work = latch();
     let fail!: (error: Error) => void;
     const failing = new Promise<HoldOutcome>((_resolve, reject) => (fail = reject));
     await started({
       handleBatch: (messages: ReadonlyArray<InboundMessage<Item>>): MessageOutcome[] =>
-        messages.map((message) => (message.value.n === 1 ? { ok: true, held: failing } : { ok: true })),
+        messages.map((message) => (message.value.n === 0 ? { ok: true } : { ok: true, held: failing })),
     });
     await kafka.consumerDriver.deliver(TOPIC, 0, [
       { key: 'k0', value: { n: 0 } },
@@ -137,11 +137,13 @@ describe('ConsumerRunner (fake driver)', () => {
     fail(new NonRetryableError('WINDOW_FAILED', 'the window could not be submitted'));
     work.open();
     await waitFor(() => kafka.consumerDriver.committed(TOPIC, 0).includes('3'), { description: 'the commit past the failed hold' });
-    const [parked] = kafka.producerDriver.sent;
-    expect(parked?.topic).toBe(DLQ);
-    expect(parked?.message.value).toBeNull();
-    expect(parked?.message.key?.toString()).toBe('k1');
-    expect(parked?.message.headers).toMatchObject({ tenant: 't1', [DeadLetterHeader.OriginalOffset]: '1' });
+    const parked = kafka.producerDriver.sent;
+    expect(parked.map((record) => record.topic)).toEqual([DLQ, DLQ]);
+    expect(parked.map((record) => record.message.key?.toString())).toEqual(['k1', 'k2']);
+    expect(parked.map((record) => record.message.value)).toEqual([null, null]);
+    expect(parked[0]?.message.headers).toMatchObject({ [DeadLetterHeader.OriginalOffset]: '1' });
+    expect(parked[0]?.message.headers).not.toHaveProperty('tenant');
+    expect(parked[1]?.message.headers).toMatchObject({ [DeadLetterHeader.OriginalOffset]: '2' });
   });
 
   it('does not commit past a failed message whose dead-letter write was cut short by a stop that gave up waiting', async () => {

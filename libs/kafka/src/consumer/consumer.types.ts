@@ -35,9 +35,10 @@ export type HoldOutcome = 'durable' | 'handed-back';
  * `held`: the message was taken in, but only becomes durable later (a batch window that is submitted
  * minutes from now). The runner moves on to the following messages at once and commits past this one
  * only when `held` resolves `durable`; a rejected `held` sends the message to the dead-letter topic.
- * While held, the runner keeps only the message's position, key and headers, not its value (the
- * handler has that), so such a dead-letter record has no value: its original-topic, -partition and
- * -offset headers say where to read it.
+ * While held, the runner keeps only the message's position and key, not its value or headers (the
+ * handler has those), so such a dead-letter record has neither: its original-topic, -partition and
+ * -offset headers say where to read it. Messages of a batch that share one `held` promise are
+ * tracked and settled as one: a handler holding many messages for the same work should share it.
  */
 export type MessageOutcome = { ok: true; held?: Promise<HoldOutcome> } | { ok: false; error: unknown };
 

@@ -22,7 +22,8 @@ export class HeldOffsets {
     if (this.processedThrough === undefined || value > this.processedThrough) this.processedThrough = value;
   }
 
-  hold(offset: string): void {
+  /** `offset` as a decimal string, or as the bigint a caller already keeps. */
+  hold(offset: string | bigint): void {
     const value = BigInt(offset);
     if (this.held.has(value)) return;
     this.held.add(value);
@@ -43,7 +44,7 @@ export class HeldOffsets {
   }
 
   /** The held message is durable now; it no longer keeps the commit back. */
-  release(offset: string): void {
+  release(offset: string | bigint): void {
     this.held.delete(BigInt(offset));
   }
 

@@ -37,22 +37,40 @@ export interface PartitionWorkerSettings<T> {
 }
 
 /**
- * What a held message keeps while its work is pending: where it came from (to commit past it) and
- * what a dead-letter record needs if the work fails. Not its value: the handler already has it, and
- * the value (like the key) is a slice of the whole fetch response, which would stay in memory for
- * as long as any message of it is held. A held message that ends up dead-lettered is therefore
- * parked without its value; the original-topic/partition/offset headers say where to read it.
+ * Messages of one partition held for the same work: where they came from (to commit past them) and
+ * their keys, for dead-letter records should the work fail. Not their values or headers: the handler
+ * already has them, and a batch aggregator holds a hundred thousand messages at once, so every byte
+ * kept here is multiplied: offsets are kept as bigints (kafkajs builds offset strings digit by digit,
+ * a tree of string pieces each) and keys as latin1 strings, which hold any bytes, not as Buffers.
+ * A held message that ends up dead-lettered is therefore parked without its value and headers; the
+ * original-topic/partition/offset headers say where to read it.
  */
-function retainedWhileHeld(message: ConsumedMessage): ConsumedMessage {
-  return {
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    key: message.key === null ? null : Buffer.from(message.key),
-    value: null,
-    headers: message.headers,
-    timestamp: message.timestamp,
-  };
+interface HeldMessages {
+  topic: string;
+  partition: number;
+  offsets: bigint[];
+  keys: Array<string | null>;
+}
+
+function parked(held: HeldMessages, index: number): ConsumedMessage {
+  const key = held.keys[index];
+  return { topic: held.topic, partition: held.partition, offset: String(held.offsets[index]!), key: key == null ? null : Buffer.from(key, 'latin1'), value: null, headers: {}, timestamp: '0' };
+}
+
+/** Held messages of one group by the work they wait for: a handler that shares one promise among many is settled once. */
+function byHold<T>(held: ReadonlyArray<HeldItem<ValidMessage<T>>>): Map<Promise<HoldOutcome>, HeldMessages> {
+  const groups = new Map<Promise<HoldOutcome>, HeldMessages>();
+  for (const { item, held: work } of held) {
+    const { topic, partition, offset, key } = item.message;
+    let messages = groups.get(work);
+    if (messages === undefined) {
+      messages = { topic, partition, offsets: [], keys: [] };
+      groups.set(work, messages);
+    }
+    messages.offsets.push(BigInt(offset));
+    messages.keys.push(key === null ? null : key.toString('latin1'));
+  }
+  return groups;
 }
 
 /**
@@ -145,7 +163,7 @@ export class PartitionWorker<T> implements ConsumerWork {
     gate.release(group.length - held.length);
     if (result.settled === 'abandoned') return undefined;
     const partition = commits.partitionOf(batch);
-    for (const entry of held) this.track(partition, entry);
+    for (const [work, messages] of byHold(held)) this.track(partition, messages, work);
     const last = group[group.length - 1]!.offset;
     partition.offsets.processed(last);
     // Resolving lets the next fetch start after the group, held messages or not; the commit does not pass them.
@@ -153,33 +171,36 @@ export class PartitionWorker<T> implements ConsumerWork {
     return { committing: commits.commit(partition) };
   }
 
-  private track(partition: PartitionCommits, { item, held }: HeldItem<ValidMessage<T>>): void {
-    const record = retainedWhileHeld(item.message);
-    partition.offsets.hold(record.offset);
-    this.outstandingHolds += 1;
-    void this.settle(partition, record, held)
+  private track(partition: PartitionCommits, messages: HeldMessages, held: Promise<HoldOutcome>): void {
+    const count = messages.offsets.length;
+    for (const offset of messages.offsets) partition.offsets.hold(offset);
+    this.outstandingHolds += count;
+    void this.settle(partition, messages, held)
       .catch((error: unknown) => this.settings.control.fail(toError(error)))
       .finally(() => {
-        this.settings.gate.release(1);
-        this.outstandingHolds -= 1;
+        this.settings.gate.release(count);
+        this.outstandingHolds -= count;
         if (this.outstandingHolds > 0) return;
         this.holdsSettled?.resolve();
         this.holdsSettled = undefined;
       });
   }
 
-  private async settle(partition: PartitionCommits, record: ConsumedMessage, held: Promise<HoldOutcome>): Promise<void> {
+  private async settle(partition: PartitionCommits, messages: HeldMessages, held: Promise<HoldOutcome>): Promise<void> {
     let outcome: HoldOutcome;
     try {
       outcome = await held;
     } catch (error) {
-      if ((await this.settings.pipeline.deadLetter(record, failureOf(classifyError(error), error, 1))) === 'abandoned') return;
+      const failure = failureOf(classifyError(error), error, 1);
+      for (let index = 0; index < messages.offsets.length; index++) {
+        if ((await this.settings.pipeline.deadLetter(parked(messages, index), failure)) === 'abandoned') return;
+      }
       outcome = 'durable';
     }
     const { commits } = this.settings;
-    // A rejoin since the hold began replaced this partition's commits: the message comes back anyway.
+    // A rejoin since the hold began replaced this partition's commits: the messages come back anyway.
     if (outcome === 'durable' && commits.isCurrent(partition)) {
-      partition.offsets.release(record.offset);
+      for (const offset of messages.offsets) partition.offsets.release(offset);
       await commits.commit(partition);
     }
   }
