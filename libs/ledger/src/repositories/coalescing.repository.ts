@@ -172,13 +172,16 @@ export class CoalescingRepository {
   }
 
   /**
-   * `claimOrJoin` for many requests in one transaction of a few statements, whatever their number:
-   * leaders in flight are read (and locked, in key order) by `unnest` of the keys, cache entries of
-   * the keys without one are hit, the rest get their first claimant as leader in one multi-row insert,
-   * and followers are recorded in another. Claims of one key in the call share its fate: all answered
-   * from the cache, or one leads (the leader already in flight when it is one of them) and the others
-   * follow it. Outcomes come back in input order. A key a concurrent caller claimed between the read
-   * and the insert is read again and joined, as in `claimOrJoin`.
+   * `claimOrJoin` for many requests in a few statements, whatever their number. Claims of one key in
+   * the call share its fate: all answered from the cache, or one leads (the leader already in flight
+   * when it is one of them) and the others follow it. Outcomes come back in input order.
+   *
+   * Most keys are new: one statement, with no transaction around it, hits the cache entries of every
+   * key and makes the first claimant of each key the cache did not answer its leader, unless a leader
+   * is in flight (`on conflict do nothing`, in key order). Only the keys left (a leader in flight, a
+   * stale one, a concurrent claim) take the locking transaction below; and followers of new leaders are
+   * recorded in one more statement. On the urgent path a fetched batch is often one request, so the
+   * round trips of the common case are what a realtime request pays.
    */
   async claimOrJoinMany(claims: readonly FlightClaim[], staleAfterMs: number, now: Date = new Date()): Promise<ClaimOutcome[]> {
     if (claims.length === 0) return [];
@@ -190,7 +193,77 @@ export class CoalescingRepository {
       groups.set(id, group);
     }
     const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const decided = await withTransaction(this.pool, async (client) => {
+    const decided = await this.claimNewKeys(sorted.map(([, group]) => group), now);
+    const rest = sorted.filter(([id]) => !decided.has(id));
+    if (rest.length > 0) for (const [id, outcomes] of await this.claimInFlight(groups, rest, staleAfterMs, now)) decided.set(id, outcomes);
+    // Each claim takes the next outcome of its key, in the order the claims came.
+    const taken = new Map<string, number>();
+    return claims.map(({ key }) => {
+      const id = flightId(key);
+      const index = taken.get(id) ?? 0;
+      taken.set(id, index + 1);
+      return decided.get(id)![index]!;
+    });
+  }
+
+  /** The keys answered from the cache or led by a claimant of this call; the others are left out. */
+  private async claimNewKeys(groups: ReadonlyArray<{ key: CoalescingKey; members: RequestRef[] }>, now: Date): Promise<Map<string, ClaimOutcome[]>> {
+    const { rows } = await this.pool.query<{ kind: 'cached' | 'leader'; scope: string; content_hash: string; result: Record<string, unknown> | null; source_request_id: string | null }>(
+      `with k as (
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) with ordinality
+           as k(scope, content_hash, leader_tenant, leader_request_id, claims, position)
+       ), cached as (
+         update cache_entries c set hits = c.hits + k.claims
+           from k
+          where c.tenant = k.scope and c.content_hash = k.content_hash and c.expires_at > $6
+          returning c.tenant as scope, c.content_hash, c.result, c.source_request_id
+       ), led as (
+         insert into inflight_requests (scope, content_hash, leader_tenant, leader_request_id, started_at)
+         select k.scope, k.content_hash, k.leader_tenant, k.leader_request_id, $6
+           from k
+          where not exists (select 1 from cached where cached.scope = k.scope and cached.content_hash = k.content_hash)
+          order by k.position
+         on conflict (scope, content_hash) do nothing
+         returning scope, content_hash
+       )
+       select 'cached' as kind, scope, content_hash, result, source_request_id from cached
+       union all
+       select 'leader', scope, content_hash, null, null from led`,
+      [
+        groups.map((g) => g.key.scope),
+        groups.map((g) => g.key.contentHash),
+        groups.map((g) => g.members[0]!.tenant),
+        groups.map((g) => g.members[0]!.requestId),
+        groups.map((g) => g.members.length),
+        now,
+      ],
+    );
+    const byId = new Map(groups.map((group) => [flightId(group.key), group]));
+    const outcomes = new Map<string, ClaimOutcome[]>();
+    const followers: Array<{ key: CoalescingKey; request: RequestRef }> = [];
+    for (const row of rows) {
+      const id = flightId({ scope: row.scope, contentHash: row.content_hash });
+      const { key, members } = byId.get(id)!;
+      if (row.kind === 'cached') {
+        const outcome: ClaimOutcome = { role: 'cached', result: row.result!, sourceRequestId: row.source_request_id! };
+        outcomes.set(id, members.map(() => outcome));
+      } else {
+        outcomes.set(id, followFirst(members, members[0]!));
+        for (const member of members.slice(1)) followers.push({ key, request: member });
+      }
+    }
+    await this.recordFollowers(this.pool, followers);
+    return outcomes;
+  }
+
+  /** Keys with a leader in flight (or claimed concurrently): read and locked in key order, joined, a stale leader replaced. */
+  private async claimInFlight(
+    groups: ReadonlyMap<string, { key: CoalescingKey; members: RequestRef[] }>,
+    sorted: ReadonlyArray<[string, { key: CoalescingKey; members: RequestRef[] }]>,
+    staleAfterMs: number,
+    now: Date,
+  ): Promise<Map<string, ClaimOutcome[]>> {
+    return withTransaction(this.pool, async (client) => {
       const outcomes = new Map<string, ClaimOutcome[]>();
       const lockLeaders = async (ids: readonly string[]): Promise<Map<string, InflightRow>> => {
         const keys = ids.map((id) => groups.get(id)!.key);
@@ -281,24 +354,19 @@ export class CoalescingRepository {
         const { key, members } = groups.get(id)!;
         list.forEach((outcome, i) => outcome.role === 'follower' && followers.push({ key, request: members[i]! }));
       }
-      if (followers.length > 0) {
-        await client.query(
-          `insert into coalesced_requests (tenant, request_id, scope, content_hash)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-           on conflict (tenant, request_id) do nothing`,
-          [followers.map((f) => f.request.tenant), followers.map((f) => f.request.requestId), followers.map((f) => f.key.scope), followers.map((f) => f.key.contentHash)],
-        );
-      }
+      await this.recordFollowers(client, followers);
       return outcomes;
     });
-    // Each claim takes the next outcome of its key, in the order the claims came.
-    const taken = new Map<string, number>();
-    return claims.map(({ key }) => {
-      const id = flightId(key);
-      const index = taken.get(id) ?? 0;
-      taken.set(id, index + 1);
-      return decided.get(id)![index]!;
-    });
+  }
+
+  private async recordFollowers(client: Pick<Pool, 'query'>, followers: ReadonlyArray<{ key: CoalescingKey; request: RequestRef }>): Promise<void> {
+    if (followers.length === 0) return;
+    await client.query(
+      `insert into coalesced_requests (tenant, request_id, scope, content_hash)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       on conflict (tenant, request_id) do nothing`,
+      [followers.map((f) => f.request.tenant), followers.map((f) => f.request.requestId), followers.map((f) => f.key.scope), followers.map((f) => f.key.contentHash)],
+    );
   }
 }
 

@@ -208,6 +208,16 @@ describe('routing a batch in the ledger', () => {
       expect(await coalescing.release(k, { tenant, requestId: 'p' })).toEqual([]);
     });
 
+    it('answers from a live cache entry even while a leader is in flight for the key, and leaves that leader as it was', async () => {
+      const tenant = randomTenant();
+      const k = key(tenant, 'cached-and-led');
+      await coalescing.claimOrJoin(k, { tenant, requestId: 'inflight' }, MINUTE, NOW);
+      await cache.put({ tenant, contentHash: k.contentHash, provider: 'openai', model: 'm', result: { response: { n: 1 } }, sourceRequestId: 'src', expiresAt: '2030-02-01T00:00:00Z' });
+      const outcomes = await coalescing.claimOrJoinMany([{ key: k, request: { tenant, requestId: 'late' } }], MINUTE, NOW);
+      expect(outcomes).toEqual([{ role: 'cached', result: { response: { n: 1 } }, sourceRequestId: 'src' }]);
+      expect(await coalescing.release(k, { tenant, requestId: 'inflight' })).toEqual([]);
+    });
+
     it('makes one leader among concurrent batches claiming the same keys', async () => {
       const tenant = randomTenant();
       const keys = Array.from({ length: 20 }, (_, i) => key(tenant, `k${i}`));
