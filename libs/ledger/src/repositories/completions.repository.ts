@@ -213,8 +213,8 @@ export class CompletionsRepository {
   }
 
   /**
-   * `book` for many results in one transaction of four statements, whatever their number (callers
-   * bound it). Outcomes come back in input order. Of several results of one request in the call,
+   * `book` for many results in one statement, whatever their number (callers bound it), and one read
+   * more when another call booked some of the requests first. Outcomes come back in input order. Of several results of one request in the call,
    * the first (in input order) is the one that may claim the completion; the others are
    * `already-booked` (the same result) or `superseded` against whichever won. Rows are written in
    * key order, so concurrent calls with overlapping requests wait on each other instead of
@@ -231,92 +231,90 @@ export class CompletionsRepository {
     const recorded = [...new Map(results.map((result) => [result.resultId, result])).values()].sort((a, b) =>
       a.resultId < b.resultId ? -1 : a.resultId > b.resultId ? 1 : 0,
     );
-    return withTransaction(this.pool, async (client) => {
-      const column = <T>(rows: readonly InferenceResultV1[], pick: (result: InferenceResultV1) => T): T[] => rows.map(pick);
-      await client.query(
-        `insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
+    const column = <T>(rows: readonly InferenceResultV1[], pick: (result: InferenceResultV1) => T): T[] => rows.map(pick);
+    // One statement, so one round trip, atomic without a transaction: every result recorded, the first
+    // result of each request claims its completion, and the requests whose claim won take its status
+    // and costs. The completion columns are read from one JSON array of the results, which also is what
+    // `result` stores: one JSON.stringify instead of the driver escaping every result into an array literal.
+    const claimed = await this.pool.query<{ tenant: string; request_id: string }>(
+      `with recorded as (
+         insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
                                       output_tokens, cached_input_tokens, cost_usd, error_code, provider_request_id, completed_at)
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[],
                               $9::integer[], $10::integer[], $11::numeric[], $12::text[], $13::text[], $14::timestamptz[])
-         on conflict (result_id) do nothing`,
-        [
-          column(recorded, (r) => r.resultId),
-          column(recorded, (r) => r.tenant),
-          column(recorded, (r) => r.id),
-          column(recorded, (r) => r.status),
-          column(recorded, (r) => r.lane),
-          column(recorded, (r) => r.provider),
-          column(recorded, (r) => r.model),
-          column(recorded, (r) => r.usage.inputTokens),
-          column(recorded, (r) => r.usage.outputTokens),
-          column(recorded, (r) => r.usage.cachedInputTokens ?? 0),
-          column(recorded, (r) => r.cost.usd),
-          column(recorded, (r) => r.error?.code ?? null),
-          column(recorded, (r) => r.error?.providerRequestId ?? null),
-          column(recorded, (r) => r.timings.completedAt),
-        ],
-      );
-      // The columns are read from one JSON array of the results, which also is what `result` stores:
-      // one JSON.stringify instead of the driver escaping every result into an array literal.
-      const claimed = await client.query<{ tenant: string; request_id: string }>(
-        `insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
+         on conflict (result_id) do nothing
+       ), claimed as (
+         insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
                                   saved_usd, received_at, completed_at, deadline, deadline_met, result)
          select r->>'tenant', r->>'id', r->>'resultId', r->>'status', r->>'lane', r->>'provider', r->>'model',
                 (r->'cost'->>'usd')::numeric, (r->'cost'->>'realtimeUsd')::numeric, (r->'cost'->>'savedUsd')::numeric,
                 (r->'timings'->>'receivedAt')::timestamptz, (r->'timings'->>'completedAt')::timestamptz,
                 (r->>'deadline')::timestamptz, (r->>'deadlineMet')::boolean, r
-           from jsonb_array_elements($1::jsonb) as e(r)
+           from jsonb_array_elements($15::jsonb) as e(r)
          on conflict (tenant, request_id) do nothing
-         returning tenant, request_id`,
-        [JSON.stringify(claimants)],
+         returning tenant, request_id
+       ), booked as (
+         update requests r
+            set status = u.status, lane = u.lane, cost_usd = u.cost_usd, realtime_cost_usd = u.realtime_cost_usd,
+                saved_usd = u.saved_usd, completed_at = u.completed_at, deadline_met = u.deadline_met, result_id = u.result_id,
+                error_code = u.error_code, updated_at = now()
+           from unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::numeric[], $21::numeric[], $22::numeric[],
+                       $23::timestamptz[], $24::boolean[], $25::text[], $26::text[])
+                as u(tenant, id, status, lane, cost_usd, realtime_cost_usd, saved_usd, completed_at, deadline_met, result_id, error_code)
+           join claimed c on c.tenant = u.tenant and c.request_id = u.id
+          where r.tenant = u.tenant and r.id = u.id
+       )
+       select tenant, request_id from claimed`,
+      [
+        column(recorded, (r) => r.resultId),
+        column(recorded, (r) => r.tenant),
+        column(recorded, (r) => r.id),
+        column(recorded, (r) => r.status),
+        column(recorded, (r) => r.lane),
+        column(recorded, (r) => r.provider),
+        column(recorded, (r) => r.model),
+        column(recorded, (r) => r.usage.inputTokens),
+        column(recorded, (r) => r.usage.outputTokens),
+        column(recorded, (r) => r.usage.cachedInputTokens ?? 0),
+        column(recorded, (r) => r.cost.usd),
+        column(recorded, (r) => r.error?.code ?? null),
+        column(recorded, (r) => r.error?.providerRequestId ?? null),
+        column(recorded, (r) => r.timings.completedAt),
+        JSON.stringify(claimants),
+        column(claimants, (r) => r.tenant),
+        column(claimants, (r) => r.id),
+        column(claimants, (r) => r.status),
+        column(claimants, (r) => r.lane),
+        column(claimants, (r) => r.cost.usd),
+        column(claimants, (r) => r.cost.realtimeUsd),
+        column(claimants, (r) => r.cost.savedUsd),
+        column(claimants, (r) => r.timings.completedAt),
+        column(claimants, (r) => r.deadlineMet ?? null),
+        column(claimants, (r) => r.resultId),
+        column(claimants, (r) => r.error?.code ?? null),
+      ],
+    );
+    const won = new Set(claimed.rows.map((row) => requestKey(row.tenant, row.request_id)));
+    const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));
+    const winners = new Map<string, { resultId: string; published: boolean }>();
+    if (lost.length > 0) {
+      // Claimed by a statement that has committed (ours waited for it), so the winners can be read.
+      const { rows } = await this.pool.query<{ tenant: string; request_id: string; result_id: string; published: boolean }>(
+        `select c.tenant, c.request_id, c.result_id, c.published_at is not null as published
+           from completions c join unnest($1::text[], $2::text[]) as k(tenant, id) on c.tenant = k.tenant and c.request_id = k.id`,
+        [column(lost, (r) => r.tenant), column(lost, (r) => r.id)],
       );
-      const won = new Set(claimed.rows.map((row) => requestKey(row.tenant, row.request_id)));
-      const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));
-      const winners = new Map<string, { resultId: string; published: boolean }>();
-      if (lost.length > 0) {
-        const { rows } = await client.query<{ tenant: string; request_id: string; result_id: string; published: boolean }>(
-          `select c.tenant, c.request_id, c.result_id, c.published_at is not null as published
-             from completions c join unnest($1::text[], $2::text[]) as k(tenant, id) on c.tenant = k.tenant and c.request_id = k.id`,
-          [column(lost, (r) => r.tenant), column(lost, (r) => r.id)],
-        );
-        for (const row of rows) winners.set(requestKey(row.tenant, row.request_id), { resultId: row.result_id, published: row.published });
-      }
-      const booked = claimants.filter((r) => won.has(requestKey(r.tenant, r.id)));
-      if (booked.length > 0) {
-        await client.query(
-          `update requests r
-              set status = u.status, lane = u.lane, cost_usd = u.cost_usd, realtime_cost_usd = u.realtime_cost_usd,
-                  saved_usd = u.saved_usd, completed_at = u.completed_at, deadline_met = u.deadline_met, result_id = u.result_id,
-                  error_code = u.error_code, updated_at = now()
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[],
-                         $8::timestamptz[], $9::boolean[], $10::text[], $11::text[])
-                  as u(tenant, id, status, lane, cost_usd, realtime_cost_usd, saved_usd, completed_at, deadline_met, result_id, error_code)
-            where r.tenant = u.tenant and r.id = u.id`,
-          [
-            column(booked, (r) => r.tenant),
-            column(booked, (r) => r.id),
-            column(booked, (r) => r.status),
-            column(booked, (r) => r.lane),
-            column(booked, (r) => r.cost.usd),
-            column(booked, (r) => r.cost.realtimeUsd),
-            column(booked, (r) => r.cost.savedUsd),
-            column(booked, (r) => r.timings.completedAt),
-            column(booked, (r) => r.deadlineMet ?? null),
-            column(booked, (r) => r.resultId),
-            column(booked, (r) => r.error?.code ?? null),
-          ],
-        );
-      }
-      return results.map((result, index): BulkBookingOutcome => {
-        const key = requestKey(result.tenant, result.id);
-        const first = firstOf.get(key)!;
-        const winner = won.has(key) ? { resultId: results[first]!.resultId, published: false } : winners.get(key);
-        if (winner === undefined) throw new Error(`completion of ${result.tenant}/${result.id} conflicted but cannot be read`);
-        if (won.has(key) && index === first) return { outcome: 'booked', resultId: result.resultId, published: false };
-        return winner.resultId === result.resultId
-          ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published }
-          : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published };
-      });
+      for (const row of rows) winners.set(requestKey(row.tenant, row.request_id), { resultId: row.result_id, published: row.published });
+    }
+    return results.map((result, index): BulkBookingOutcome => {
+      const key = requestKey(result.tenant, result.id);
+      const first = firstOf.get(key)!;
+      const winner = won.has(key) ? { resultId: results[first]!.resultId, published: false } : winners.get(key);
+      if (winner === undefined) throw new Error(`completion of ${result.tenant}/${result.id} conflicted but cannot be read`);
+      if (won.has(key) && index === first) return { outcome: 'booked', resultId: result.resultId, published: false };
+      return winner.resultId === result.resultId
+        ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published }
+        : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published };
     });
   }
 
