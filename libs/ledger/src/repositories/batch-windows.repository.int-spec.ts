@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { randomTenant } from '@sluice/testing';
 import { createTestDatabase, TestDatabase } from '../testing/test-database';
 import { BatchesRepository, NewBatch } from './batches.repository';
-import { BatchWindowsRepository, NewWindowItem } from './batch-windows.repository';
+import { BatchWindowsRepository, NewWindowItem, OpenWindowItem } from './batch-windows.repository';
 
 function windowId(): string {
   return `w-${randomBytes(6).toString('hex')}`;
@@ -104,5 +104,23 @@ describe('BatchWindowsRepository', () => {
     expect(taken).toHaveLength(2);
     expect(await waiting(id)).toBe(0);
     expect(await waiting(other)).toBe(1);
+  });
+
+  it('gives back every waiting item a page at a time, the items of a window together, with what rebuilding it needs', async () => {
+    const tenant = randomTenant();
+    const [a, b] = [windowId(), windowId()].sort() as [string, string];
+    await windows.add(itemsOf(a, tenant, 0, 5));
+    await windows.add(itemsOf(b, tenant, 5, 3));
+    const mine: OpenWindowItem[] = [];
+    for await (const page of windows.openItems(2)) {
+      expect(page.length).toBeLessThanOrEqual(2);
+      mine.push(...page.filter((item) => item.tenant === tenant));
+    }
+    expect(mine.map((item) => item.windowId)).toEqual([a, a, a, a, a, b, b, b]);
+    expect(new Set(mine.map((item) => item.requestId)).size).toBe(8);
+    const first = mine.find((item) => item.requestId === 'r-0');
+    expect(first).toMatchObject({ windowId: a, customId: 'r-0', tenant, requestId: 'r-0', attempt: 1, payload: { request: { id: 'r-0' }, n: 0 } });
+    expect(first!.deadline?.toISOString()).toBe('2030-01-02T00:00:00.000Z');
+    expect(first!.createdAt).toBeInstanceOf(Date);
   });
 });

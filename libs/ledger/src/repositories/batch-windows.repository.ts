@@ -18,6 +18,19 @@ export interface NewWindowItem {
   payload: unknown;
 }
 
+/** A lane message found waiting in a window when the aggregator starts: what rebuilding the window needs. */
+export interface OpenWindowItem {
+  windowId: string;
+  customId: string;
+  tenant: string;
+  requestId: string;
+  attempt: number;
+  deadline: Date | null;
+  /** When the item was first written: a window is as old as its oldest item. */
+  createdAt: Date;
+  payload: unknown;
+}
+
 /** Names one window item; `windowId` keeps a window from taking an item another window has since taken over. */
 export interface WindowItemKey {
   windowId: string;
@@ -34,7 +47,8 @@ export interface ClosedWindowBatch {
 
 /**
  * The open windows' requests (see 008_batch_window_items). The aggregator writes them as it reads
- * them and keeps only their sizes and offsets; the database turns a closed window into a batch.
+ * them, commits their offsets once written and keeps only their sizes in memory; the database turns
+ * a closed window into a batch, and a restarted aggregator rebuilds its windows from here.
  */
 export class BatchWindowsRepository {
   constructor(private readonly pool: Pool) {}
@@ -61,6 +75,48 @@ export class BatchWindowsRepository {
         items.map((i) => JSON.stringify(i.payload)),
       ],
     );
+  }
+
+  /**
+   * Every item still waiting in a window, a page at a time and a window's items together (ordered by
+   * window id): their offsets were committed once they were written, so this table, not Kafka, is what
+   * a restarted aggregator rebuilds its windows from.
+   */
+  async *openItems(pageSize = 1_000): AsyncGenerator<OpenWindowItem[]> {
+    let after: [string, string, string, number] = ['', '', '', 0];
+    for (;;) {
+      const { rows } = await this.pool.query<{
+        window_id: string;
+        custom_id: string;
+        tenant: string;
+        request_id: string;
+        attempt: number;
+        deadline: Date | null;
+        created_at: Date;
+        payload: unknown;
+      }>(
+        `select window_id, custom_id, tenant, request_id, attempt, deadline, created_at, payload from batch_window_items
+          where (window_id, tenant, request_id, attempt) > ($1, $2, $3, $4)
+          order by window_id, tenant, request_id, attempt
+          limit $5`,
+        [...after, pageSize],
+      );
+      if (rows.length > 0) {
+        yield rows.map((r) => ({
+          windowId: r.window_id,
+          customId: r.custom_id,
+          tenant: r.tenant,
+          requestId: r.request_id,
+          attempt: r.attempt,
+          deadline: r.deadline,
+          createdAt: r.created_at,
+          payload: r.payload,
+        }));
+      }
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1]!;
+      after = [last.window_id, last.tenant, last.request_id, last.attempt];
+    }
   }
 
   /**

@@ -3,15 +3,17 @@ import { Migration } from '../migration';
 /*
  * The batch-aggregator's open windows, in the ledger instead of its memory.
  * - `batch_window_items`: one row per lane message waiting in an open window, written on intake (one
- *   statement per fetched batch) with the lane message, so the aggregator keeps only offsets and
- *   window sizes in memory and a window of any size is turned into a batch by the database itself
- *   (insert … select into `batch_items`, then delete). `window_id` is the id the window's batch will
- *   get. Keyed like `batch_items` (tenant, request id, routing attempt): a lane message redelivered
- *   after a crash or a rebalance (its offset was held, not committed) is moved to the window of the
- *   aggregator that reads it now, so it is in exactly one window; one already in a batch is left out
- *   by `batch_items`' own key when its window closes.
- * - Rows live only as long as their offsets are uncommitted: closing a window deletes them in the same
- *   transaction that records the batch, and a request escalated from a window is deleted as it goes.
+ *   statement per fetched batch) with the lane message, so the aggregator keeps only window sizes in
+ *   memory and a window of any size is turned into a batch by the database itself (insert … select
+ *   into `batch_items`, then delete). `window_id` is the id the window's batch will get. Keyed like
+ *   `batch_items` (tenant, request id, routing attempt): a lane message redelivered (written, but its
+ *   offset not yet committed when the aggregator died or lost the partition) is moved to the window of
+ *   the aggregator that reads it now, so it is in exactly one window; one already in a batch is left
+ *   out by `batch_items`' own key when its window closes.
+ * - Once a row is written its offset is committed: the rows are the open windows' only durable copy,
+ *   and an aggregator rebuilds its windows from them when it starts. Closing a window deletes them in
+ *   the same transaction that records the batch, and a request escalated from a window is deleted as
+ *   it goes.
  */
 export const batchWindowItemsMigration: Migration = {
   id: '008_batch_window_items',
