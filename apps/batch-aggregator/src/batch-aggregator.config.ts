@@ -61,12 +61,4 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
 
   @EnvInt({ description: 'Batch submissions per request (the first included) before what does not come back goes to the realtime lane.', min: 1, max: 20 })
   BATCH_MAX_ATTEMPTS = 3;
-
-  @EnvInt({
-    description:
-      'Lane messages held in open windows and submissions at most; fetching pauses beyond it. It bounds the memory of the windows and must exceed the batch size aimed for.',
-    min: 100,
-    max: 2_000_000,
-  })
-  BATCH_MAX_HELD = 100_000;
 }

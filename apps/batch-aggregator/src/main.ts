@@ -6,7 +6,7 @@ void bootstrapService({
   name: 'batch-aggregator',
   module: BatchAggregatorModule,
   config: BatchAggregatorConfig,
-  // The batch lane is consumed by BatchLaneConsumer's own runner (held messages, committed once their
-  // window is submitted), not by the Kafka transport.
+  // The batch lane is consumed by BatchLaneConsumer's own runner (batch mode, committed once the
+  // window items are in the ledger), not by the Kafka transport.
   consumes: {},
 });

@@ -52,8 +52,9 @@ function laneMessage(tenant: string, i: number): { key: string; value: unknown }
 
 /**
  * The aggregator's intake on the real broker, ledger and emulator: lane messages go to the ledger as
- * they are read, closed windows become batches inside the database, and the provider input is
- * streamed from there to the emulator; offsets are committed once their batch is submitted.
+ * they are read and their offsets are committed then, closed windows become batches inside the
+ * database, the provider input is streamed from there to the emulator, and a restarted aggregator
+ * adopts the open windows from the ledger.
  */
 describe('batch intake → windows → submission (real broker, ledger and emulator)', () => {
   let kafka: KafkaDriver;
@@ -131,9 +132,11 @@ describe('batch intake → windows → submission (real broker, ledger and emula
         throw error;
       },
     });
+    const adoptedRequests = await intake.adopt();
     await runner.start();
     return {
       intake,
+      adoptedRequests,
       adopted,
       escalated,
       stop: async () => {
@@ -201,37 +204,56 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     }
   });
 
-  it('rebuilds an open window after a restart from the redelivered offsets, without losing or doubling a request', async () => {
+  it('commits offsets once the window items are written, and adopts the open window from the ledger after a restart, losing and doubling nothing', async () => {
     const { lane, events } = await lanePair();
     const tenant = randomTenant();
     const groupId = randomGroupId('agg');
     await produceFixtures(kafka, lane, Array.from({ length: 1_500 }, (_, i) => laneMessage(tenant, i)));
     const first = await aggregator(lane, events, groupId, { maxRequests: 2_000, maxAgeMs: 600_000 });
     try {
-      await waitFor(async () => (await waitingInWindows(tenant)) === 1_500, { ...WAIT, description: 'every request waiting in the ledger' });
+      // The window is still open and nothing is submitted, yet every offset is committed: the ledger has the requests.
+      await waitFor(async () => (await waitingInWindows(tenant)) === 1_500 && (await allCommitted(groupId, lane)), {
+        ...WAIT,
+        description: 'every request waiting in the ledger and every offset committed',
+      });
       expect(first.intake.waiting).toBe(1_500);
+      expect(await batchesOf(tenant)).toEqual([]);
     } finally {
-      // Stopping hands the open window back: nothing is committed, nothing recorded as a batch.
+      // Stopping leaves the open window in the ledger.
       await first.stop();
     }
     expect(await batchesOf(tenant)).toEqual([]);
-    expect([...(await committedOffsets(kafka, groupId, lane)).values()].every((offset) => offset <= 0)).toBe(true);
+    const { rows: windowRows } = await db.pool.query<{ window_id: string; n: string }>(
+      'select window_id, count(*) as n from batch_window_items where tenant = $1 group by window_id',
+      [tenant],
+    );
+    expect(windowRows).toEqual([{ window_id: expect.any(String), n: '1500' }]);
+    const windowId = windowRows[0]!.window_id;
+    const customIdsBefore = await customIdsOf(tenant, 'batch_window_items');
 
-    const second = await aggregator(lane, events, groupId, { maxRequests: 2_000, maxAgeMs: 5_000 });
+    // Read after the restart: they join the adopted window, whose request limit they reach.
+    await produceFixtures(kafka, lane, Array.from({ length: 100 }, (_, i) => laneMessage(tenant, 1_500 + i)));
+    const second = await aggregator(lane, events, groupId, { maxRequests: 1_600, maxAgeMs: 600_000 });
     try {
+      expect(second.adoptedRequests).toBe(1_500);
       await waitFor(async () => (await batchesOf(tenant)).some((b) => b.providerBatchId !== null) && (await allCommitted(groupId, lane)), {
         ...WAIT,
-        description: 'the window submitted by the second aggregator and every offset committed',
+        description: 'the adopted window submitted by the second aggregator and every offset committed',
       });
-      // On a loaded machine the window may close by age before every redelivery is in: count, not shape.
-      const made = await batchesOf(tenant);
-      expect(made.every((b) => b.items === b.requests)).toBe(true);
-      expect(made.reduce((total, b) => total + b.items, 0)).toBe(1_500);
+      expect(await batchesOf(tenant)).toEqual([expect.objectContaining({ id: windowId, requests: 1_600, items: 1_600 })]);
       const { rows } = await db.pool.query<{ n: string }>('select count(distinct request_id) as n from batch_items where tenant = $1', [tenant]);
-      expect(Number(rows[0]!.n)).toBe(1_500);
+      expect(Number(rows[0]!.n)).toBe(1_600);
+      const customIdsAfter = await customIdsOf(tenant, 'batch_items');
+      for (const [requestId, customId] of customIdsBefore) expect(customIdsAfter.get(requestId)).toBe(customId);
       expect(await waitingInWindows(tenant)).toBe(0);
+      expect(second.intake.waiting).toBe(0);
     } finally {
       await second.stop();
     }
   });
+
+  async function customIdsOf(tenant: string, table: 'batch_window_items' | 'batch_items'): Promise<Map<string, string>> {
+    const { rows } = await db.pool.query<{ request_id: string; custom_id: string }>(`select request_id, custom_id from ${table} where tenant = $1`, [tenant]);
+    return new Map(rows.map((r) => [r.request_id, r.custom_id]));
+  }
 });

@@ -11,18 +11,19 @@ import { BatchIntake } from './batch.intake';
 
 export const AGGREGATOR_BATCHES = Symbol('batch-aggregator.batches');
 
-// Lane messages handed to the intake at once; each is held until its window is submitted.
+// Lane messages handed to the intake at once: one ledger write, committed once it is written.
 const GROUP_SIZE = 1_000;
 // The lane topic's partitions (deploy/kafka/topics.json): each fetched batch is one ledger write, and
 // writes of several partitions overlap instead of queueing behind one another.
 const PARTITIONS_AT_ONCE = 6;
 
 /**
- * The batch lane on a ConsumerRunner of its own, in batch mode with held messages, rather than on
- * the service's Kafka transport: a lane message is committed only once the window it waits in has
- * been submitted, minutes after it was read, while the partition goes on being read behind it.
- * Before consuming, every batch the ledger has unresolved is taken up again (submitted, polled or
- * resolved); stopping hands back what waits in open windows and lets submissions under way finish.
+ * The batch lane on a ConsumerRunner of its own, in batch mode, rather than on the service's Kafka
+ * transport: a fetched batch is one ledger write, and several partitions' writes overlap. A lane
+ * message is committed once its window item is written; the windows live on in the ledger, so before
+ * consuming, the windows an earlier run left open are adopted from there, and every batch the ledger
+ * has unresolved is taken up again (submitted, polled or resolved). Stopping lets submissions under
+ * way finish and leaves the open windows in the ledger for the next start.
  */
 @Injectable()
 export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -44,6 +45,7 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
     const unresolved = await this.batches.listUnresolved();
     for (const batch of unresolved) this.tracker.adopt(batch);
     if (unresolved.length > 0) this.logger.info({ batches: unresolved.length }, 'resuming the batches the ledger has unresolved');
+    await this.intake.adopt();
     this.tracker.start();
     this.guard.start();
 
@@ -56,7 +58,8 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       handleBatch: (messages) => this.intake.take(messages.map(({ value }) => value)),
       maxBatchSize: GROUP_SIZE,
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-      backpressure: { highWaterMark: config.BATCH_MAX_HELD, lowWaterMark: Math.floor(config.BATCH_MAX_HELD / 2) },
+      // Messages are in flight only while their fetched batch is written: room for every partition's.
+      backpressure: { highWaterMark: GROUP_SIZE * PARTITIONS_AT_ONCE, lowWaterMark: GROUP_SIZE },
       deadLetter: { producer: this.producer },
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
     });

@@ -1,23 +1,22 @@
 import type { LaneRequestV1 } from '@sluice/contracts';
-import type { HoldOutcome, MessageOutcome } from '@sluice/kafka';
-import type { BatchWindowsRepository, NewWindowItem } from '@sluice/ledger';
+import type { MessageOutcome } from '@sluice/kafka';
+import type { BatchWindowsRepository, NewWindowItem, OpenWindowItem } from '@sluice/ledger';
 import type { ProviderAdapters } from '@sluice/providers';
 import type { Logger } from 'pino';
 import { DEADLINE_GUARD_REASON } from '../escalation/deadline.guard';
 import type { Escalator } from '../escalation/escalator';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import { laneDeadlineOf } from '../results/batch-result.builder';
-import type { WindowKey, WindowLimits } from '../windows/batch-window';
-import { type ClosedWindow, WindowBook } from '../windows/window.book';
-import type { Hold, WindowFlusher } from '../windows/window.flusher';
-import { SharedHold } from '../windows/shared.hold';
+import { itemKey, type WindowEntry, type WindowKey, windowKeyOf, type WindowLimits } from '../windows/batch-window';
+import { type AdoptedWindow, type ClosedWindow, WindowBook } from '../windows/window.book';
+import type { WindowFlusher } from '../windows/window.flusher';
 import { embeddingInputs } from './embedding.inputs';
 
 export const NOT_BATCHABLE_REASON = 'not-batchable';
 
 export interface IntakeDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  windows: Pick<BatchWindowsRepository, 'add' | 'take'>;
+  windows: Pick<BatchWindowsRepository, 'add' | 'take' | 'openItems'>;
   flusher: Pick<WindowFlusher, 'flush'>;
   escalator: Pick<Escalator, 'fromWindow'>;
   metrics: Pick<AggregatorMetrics, 'waiting'>;
@@ -38,17 +37,20 @@ const MAX_TIMER_MS = 1_000;
 
 /**
  * Where batch-lane messages wait for their provider batch. Each message joins the open window of its
- * provider, operation and model and is held (uncommitted) until that window is submitted; a window
- * closes on the provider limits, its age or its earliest deadline. A request the batch lane cannot
- * serve (its body is not valid in a batch, or its deadline is too near) goes to the realtime lane.
+ * provider, operation and model; a window closes on the provider limits, its age or its earliest
+ * deadline. A request the batch lane cannot serve (its body is not valid in a batch, or its deadline
+ * is too near) goes to the realtime lane.
  *
- * The lane messages themselves go to the ledger as they are read (one statement per fetched batch);
- * memory keeps a small entry per waiting request and one hold per fetched batch, never the bodies.
+ * The lane messages go to the ledger as they are read (one statement per fetched batch), and once
+ * written they are done with as far as Kafka is concerned: their offsets are committed then, not when
+ * their window is submitted, so memory follows the open windows (a small entry per waiting request,
+ * never the bodies) and nothing per request is kept for the runner. The ledger is then the windows'
+ * only durable copy: a restarted aggregator adopts them from it before it reads the lane again.
  * A window is flushed only once every write that may carry its requests has ended: a concurrent
  * fetched batch (another partition) may still be writing requests into a window this one filled.
  */
 export class BatchIntake {
-  private readonly book: WindowBook<Hold>;
+  private readonly book: WindowBook;
   private readonly flushing = new Set<Promise<void>>();
   private readonly writing = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
@@ -58,11 +60,57 @@ export class BatchIntake {
     private readonly deps: IntakeDeps,
     private readonly settings: IntakeSettings,
   ) {
-    this.book = new WindowBook<Hold>(settings.limitsFor, settings.newWindowId);
+    this.book = new WindowBook(settings.limitsFor, settings.newWindowId);
   }
 
   get waiting(): number {
     return this.book.waiting;
+  }
+
+  /**
+   * Rebuilds the windows an earlier run left in the ledger, under their own ids and custom ids, before
+   * the lane is read again: their offsets are committed, so nothing else would bring them back. They
+   * keep their age (their oldest item's) and fill and close as usual. Returns the requests adopted.
+   */
+  async adopt(): Promise<number> {
+    const now = this.deps.clock().getTime();
+    let adopted = 0;
+    let current: (AdoptedWindow & { entries: WindowEntry[] }) | undefined;
+    const finish = (): void => {
+      if (!current || current.entries.length === 0) return;
+      adopted += current.entries.length;
+      for (const closed of this.book.adopt(current)) this.flush(closed);
+    };
+    for await (const page of this.deps.windows.openItems()) {
+      for (const item of page) {
+        const laneRequest = item.payload as LaneRequestV1;
+        if (current?.id !== item.windowId) {
+          finish();
+          current = { id: item.windowId, key: windowKeyOf(laneRequest), openedAtMs: now, entries: [] };
+        }
+        const bytes = this.lineBytes(laneRequest);
+        if (bytes === undefined) {
+          await this.escalateAdopted(item, NOT_BATCHABLE_REASON);
+          continue;
+        }
+        const { request } = laneRequest;
+        current.openedAtMs = Math.min(current.openedAtMs, item.createdAt.getTime());
+        current.entries.push({
+          itemKey: itemKey(item.tenant, item.requestId, item.attempt),
+          tenant: item.tenant,
+          requestId: item.requestId,
+          attempt: item.attempt,
+          customId: item.customId,
+          bytes,
+          inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1,
+          deadlineMs: item.deadline === null ? Number.POSITIVE_INFINITY : item.deadline.getTime(),
+        });
+      }
+    }
+    finish();
+    if (adopted > 0) this.deps.logger.info({ requests: adopted, windows: this.book.windows }, 'adopted the windows the ledger has open');
+    this.schedule();
+    return adopted;
   }
 
   async take(messages: readonly LaneRequestV1[]): Promise<MessageOutcome[]> {
@@ -75,8 +123,7 @@ export class BatchIntake {
     };
     // By item: a lane message delivered twice in one fetch is written once.
     const items = new Map<string, NewWindowItem>();
-    const closed: Array<ClosedWindow<Hold>> = [];
-    const hold = new SharedHold();
+    const closed: ClosedWindow[] = [];
     for (const laneRequest of messages) {
       const { request } = laneRequest;
       const deadline = laneDeadlineOf(laneRequest);
@@ -85,16 +132,12 @@ export class BatchIntake {
         later(laneRequest, DEADLINE_GUARD_REASON);
         continue;
       }
-      let bytes: number;
-      try {
-        bytes = this.deps.adapters.batch(request.provider).buildLine(request.id, request.body, request.operation).length;
-      } catch (error) {
-        this.deps.logger.warn({ requestId: request.id, tenant: request.tenant, err: error }, 'request cannot go into a provider batch; sending it to the realtime lane');
+      const bytes = this.lineBytes(laneRequest);
+      if (bytes === undefined) {
         later(laneRequest, NOT_BATCHABLE_REASON);
         continue;
       }
-      hold.add();
-      const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs, hold }, now);
+      const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs }, now);
       closed.push(...added.closed);
       // A joined entry is written again: its earlier write may be the one that failed.
       items.set(added.entry.itemKey, {
@@ -106,14 +149,15 @@ export class BatchIntake {
         deadline: deadline ?? null,
         payload: laneRequest,
       });
-      outcomes.push({ ok: true, held: hold.done });
+      outcomes.push({ ok: true });
     }
     const written = this.deps.windows.add([...items.values()]);
     const tracked = written.catch(() => undefined);
     this.writing.add(tracked);
     void tracked.finally(() => this.writing.delete(tracked));
-    // Flushed after the write, failed or not: a failed write throws below, the runner delivers the
-    // batch again, and its requests join the next windows.
+    // Flushed after the write, failed or not: a failed write throws below, nothing is committed, the
+    // runner delivers the batch again, and its requests join the next windows. Once it succeeded the
+    // runner commits the batch: the ledger has every request of it.
     for (const window of closed) this.flush(window);
     await written;
     for (const [reason, laneRequests] of escalate) await this.deps.escalator.fromWindow(laneRequests, reason);
@@ -121,21 +165,40 @@ export class BatchIntake {
     return outcomes;
   }
 
-  /** Hands back what waits in open windows and lets the flushes under way finish. */
+  /**
+   * Stops the timers and lets the flushes under way finish (or stop at their next retry). What waits
+   * in open windows stays in the ledger, where the next start adopts it.
+   */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    for (const closed of this.book.drain()) this.flush(closed);
     this.stopping.abort();
     await Promise.allSettled([...this.flushing]);
     this.deps.metrics.waiting(0);
   }
 
-  private flush(closed: ClosedWindow<Hold>): void {
+  /** The size of the request's provider batch line; undefined when it cannot go into a batch. */
+  private lineBytes(laneRequest: LaneRequestV1): number | undefined {
+    const { request } = laneRequest;
+    try {
+      return this.deps.adapters.batch(request.provider).buildLine(request.id, request.body, request.operation).length;
+    } catch (error) {
+      this.deps.logger.warn({ requestId: request.id, tenant: request.tenant, err: error }, 'request cannot go into a provider batch; sending it to the realtime lane');
+      return undefined;
+    }
+  }
+
+  /** An adopted request that cannot go into a batch: escalated first, then out of its window, so a crash between the two loses nothing. */
+  private async escalateAdopted(item: OpenWindowItem, reason: string): Promise<void> {
+    await this.deps.escalator.fromWindow([item.payload as LaneRequestV1], reason);
+    await this.deps.windows.take([{ windowId: item.windowId, tenant: item.tenant, requestId: item.requestId, attempt: item.attempt }]);
+  }
+
+  private flush(closed: ClosedWindow): void {
     const writes = [...this.writing];
     const running = Promise.allSettled(writes)
       .then(() => this.deps.flusher.flush(closed, this.stopping.signal))
       .catch((error: unknown) => {
-        this.deps.logger.error({ window: closed.window.key, err: error }, 'flushing a window failed; its requests stay uncommitted until a restart');
+        this.deps.logger.error({ batchId: closed.id, window: closed.key, err: error }, 'flushing a window failed; its requests stay in the ledger until the next start adopts them');
       });
     this.flushing.add(running);
     void running.finally(() => this.flushing.delete(running));
@@ -155,21 +218,14 @@ export class BatchIntake {
     for (const closed of this.book.closeDue(now)) this.flush(closed);
     const near = this.book.takeNearDeadline(now, this.settings.escalationLeadMs);
     if (near.length > 0) {
-      const settle = (outcome: HoldOutcome): void => {
-        for (const { entry } of near) for (const hold of entry.holds) hold.settle(outcome);
-      };
       try {
         await Promise.allSettled([...this.writing]);
-        // Taken out of the ledger first: a crash before the escalation is published leaves the
-        // offsets uncommitted, and the redelivered lane messages are escalated then.
         const laneRequests = await this.deps.windows.take(
           near.map(({ windowId, entry }) => ({ windowId, tenant: entry.tenant, requestId: entry.requestId, attempt: entry.attempt })),
         );
         await this.deps.escalator.fromWindow(laneRequests as LaneRequestV1[], DEADLINE_GUARD_REASON);
-        settle('durable');
       } catch (error) {
-        this.deps.logger.error({ err: error, requests: near.length }, 'escalating requests from a window failed; they stay uncommitted until a restart');
-        settle('handed-back');
+        this.deps.logger.error({ err: error, requests: near.length }, 'escalating requests from a window failed');
       }
     }
     this.schedule();

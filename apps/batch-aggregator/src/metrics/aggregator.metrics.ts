@@ -17,7 +17,7 @@ export class AggregatorMetrics {
   constructor(metrics: MetricsRegistry) {
     this.windowsClosed = metrics.counter({
       name: 'sluice_batch_windows_closed_total',
-      help: 'Windows closed for submission, by what closed them (count, bytes, inputs, age, deadline).',
+      help: 'Windows closed for submission, by what closed them (count, bytes, inputs, age, deadline; restart: closed before a restart, found in the ledger at start).',
       labelNames: ['provider', 'model', 'reason'],
     });
     this.batchRequests = metrics.histogram({
@@ -51,7 +51,7 @@ export class AggregatorMetrics {
     this.openBatches = metrics.gauge({ name: 'sluice_batch_open_batches', help: 'Provider batches submitted and not yet resolved.' });
   }
 
-  windowClosed(key: WindowKey, reason: FlushReason | 'shutdown'): void {
+  windowClosed(key: WindowKey, reason: FlushReason): void {
     this.windowsClosed.inc({ provider: key.provider, model: modelLabel(key), reason });
   }
 

@@ -28,7 +28,11 @@ export interface WindowLimits {
   completionEstimateMs: number;
 }
 
-export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline';
+/**
+ * `restart`: a window found in the ledger at start beside a newer one of its key; it had been closed
+ * before the restart and its batch not yet recorded.
+ */
+export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline' | 'restart';
 
 /**
  * A window whose earliest deadline is already nearer than the turnaround still waits this long, so a
@@ -37,10 +41,10 @@ export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline';
 export const WINDOW_MIN_AGE_MS = 1_000;
 
 /**
- * One request waiting in a window: its sizes and whatever the consumer needs to settle once it is
- * submitted. The lane message itself waits in the ledger (batch_window_items), not here.
+ * One request waiting in a window: what sizes the window and names its ledger row. The lane message
+ * itself waits in the ledger (batch_window_items), not here, and its offset is already committed.
  */
-export interface WindowEntry<H> {
+export interface WindowEntry {
   /** tenant, request id and routing attempt: what the ledger keeps unique per batch item. */
   itemKey: string;
   tenant: string;
@@ -51,22 +55,24 @@ export interface WindowEntry<H> {
   bytes: number;
   inputs: number;
   deadlineMs: number;
-  /** One per delivery of the lane message: a redelivered copy joins the entry already waiting. */
-  holds: H[];
 }
 
 export function itemKeyOf(laneRequest: LaneRequestV1): string {
+  return itemKey(laneRequest.request.tenant, laneRequest.request.id, laneRequest.routing.attempt);
+}
+
+export function itemKey(tenant: string, requestId: string, attempt: number): string {
   // join builds one flat string; a template literal would keep a tree of its parts for as long as the
   // request waits, and a window holds fifty thousand of them.
-  return [laneRequest.request.tenant, laneRequest.request.id, laneRequest.routing.attempt].join('/');
+  return [tenant, requestId, attempt].join('/');
 }
 
 /**
  * The requests gathered for one provider batch. Pure bookkeeping: sizes, the earliest deadline, when
  * it is due. The WindowBook decides when to open and close windows.
  */
-export class BatchWindow<H> {
-  private readonly byItem = new Map<string, WindowEntry<H>>();
+export class BatchWindow {
+  private readonly byItem = new Map<string, WindowEntry>();
   private readonly customIds = new Set<string>();
   private totalBytes = 0;
   private totalInputs = 0;
@@ -96,11 +102,11 @@ export class BatchWindow<H> {
     return this.earliest;
   }
 
-  entries(): IterableIterator<WindowEntry<H>> {
+  entries(): IterableIterator<WindowEntry> {
     return this.byItem.values();
   }
 
-  get(itemKey: string): WindowEntry<H> | undefined {
+  get(itemKey: string): WindowEntry | undefined {
     return this.byItem.get(itemKey);
   }
 
@@ -116,7 +122,7 @@ export class BatchWindow<H> {
     return this.limits.maxInputs === null || this.totalInputs + inputs <= this.limits.maxInputs;
   }
 
-  add(entry: WindowEntry<H>): void {
+  add(entry: WindowEntry): void {
     this.byItem.set(entry.itemKey, entry);
     this.customIds.add(entry.customId);
     this.totalBytes += entry.bytes;
@@ -124,7 +130,7 @@ export class BatchWindow<H> {
     this.earliest = Math.min(this.earliest, entry.deadlineMs);
   }
 
-  remove(itemKey: string): WindowEntry<H> | undefined {
+  remove(itemKey: string): WindowEntry | undefined {
     const entry = this.byItem.get(itemKey);
     if (!entry) return undefined;
     this.byItem.delete(itemKey);

@@ -1,6 +1,6 @@
 import { LaneRequestV1, validateMessage } from '@sluice/contracts';
 import { sampleLaneRequest, sampleRequest } from '@sluice/contracts/testing/message.samples';
-import type { WindowLimits } from './batch-window';
+import { itemKey, type WindowEntry, type WindowKey, type WindowLimits } from './batch-window';
 import { type NewEntry, WindowBook } from './window.book';
 
 const HOUR = 3_600_000;
@@ -13,15 +13,29 @@ function laneRequest(id: string, request: Record<string, unknown> = {}, attempt 
   return checked.value;
 }
 
-function entry(id: string, options: { bytes?: number; inputs?: number; deadlineMs?: number; request?: Record<string, unknown>; attempt?: number } = {}): NewEntry<string> {
+function entry(id: string, options: { bytes?: number; inputs?: number; deadlineMs?: number; request?: Record<string, unknown>; attempt?: number } = {}): NewEntry {
   return {
     laneRequest: laneRequest(id, options.request, options.attempt),
     bytes: options.bytes ?? 100,
     inputs: options.inputs ?? 1,
     deadlineMs: options.deadlineMs ?? NOW + 24 * HOUR,
-    hold: `hold-${id}`,
   };
 }
+
+function adoptedEntry(id: string, options: { bytes?: number; deadlineMs?: number; customId?: string } = {}): WindowEntry {
+  return {
+    itemKey: itemKey('acme', id, 1),
+    tenant: 'acme',
+    requestId: id,
+    attempt: 1,
+    customId: options.customId ?? id,
+    bytes: options.bytes ?? 100,
+    inputs: 1,
+    deadlineMs: options.deadlineMs ?? NOW + 24 * HOUR,
+  };
+}
+
+const MINI: WindowKey = { provider: 'openai', operation: 'chat', model: 'gpt-4o-mini' };
 
 function windowIds(): () => string {
   let next = 0;
@@ -32,32 +46,32 @@ const LIMITS: WindowLimits = { maxRequests: 3, maxBytes: 1_000, maxInputs: null,
 
 describe('WindowBook', () => {
   it('closes a window the moment it reaches the request limit', () => {
-    const book = new WindowBook<string>(() => LIMITS, windowIds());
-    expect(book.add(entry('a'), NOW)).toMatchObject({ joined: false, closed: [], window: { id: 'window-1' }, entry: { customId: 'a', requestId: 'a', attempt: 1 } });
+    const book = new WindowBook(() => LIMITS, windowIds());
+    expect(book.add(entry('a'), NOW)).toMatchObject({ closed: [], window: { id: 'window-1' }, entry: { customId: 'a', requestId: 'a', attempt: 1 } });
     book.add(entry('b'), NOW);
     const third = book.add(entry('c'), NOW);
-    expect(third.closed.map(({ window, reason }) => [window.id, window.size, reason])).toEqual([['window-1', 3, 'count']]);
+    expect(third.closed.map(({ id, size, bytes, reason }) => [id, size, bytes, reason])).toEqual([['window-1', 3, 300, 'count']]);
     expect(book.windows).toBe(0);
   });
 
   it('closes the window a line does not fit into and opens the next with it', () => {
-    const book = new WindowBook<string>(() => LIMITS, windowIds());
+    const book = new WindowBook(() => LIMITS, windowIds());
     book.add(entry('a', { bytes: 600 }), NOW);
     const outcome = book.add(entry('b', { bytes: 500 }), NOW);
-    expect(outcome.closed.map(({ window, reason }) => [[...window.entries()].map((e) => e.customId), reason])).toEqual([[['a'], 'bytes']]);
+    expect(outcome.closed.map(({ id, size, bytes, reason }) => [id, size, bytes, reason])).toEqual([['window-1', 1, 600, 'bytes']]);
     expect(outcome.window.id).toBe('window-2');
     expect(book.waiting).toBe(1);
   });
 
   it('counts embedding inputs against their own limit', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 100, maxInputs: 10 }), windowIds());
+    const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 100, maxInputs: 10 }), windowIds());
     book.add(entry('a', { inputs: 8 }), NOW);
     const outcome = book.add(entry('b', { inputs: 3 }), NOW);
     expect(outcome.closed.map(({ reason }) => reason)).toEqual(['inputs']);
   });
 
   it('keeps one window per provider, operation and model', () => {
-    const book = new WindowBook<string>(() => LIMITS, windowIds());
+    const book = new WindowBook(() => LIMITS, windowIds());
     book.add(entry('a'), NOW);
     book.add(entry('b', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } } }), NOW);
     book.add(entry('c', { request: { operation: 'embedding', body: { model: 'text-embedding-3-small', input: 'x' } } }), NOW);
@@ -65,46 +79,72 @@ describe('WindowBook', () => {
   });
 
   it('closes windows by age and by earliest deadline less the turnaround, and says when the next is due', () => {
-    const book = new WindowBook<string>(() => LIMITS, windowIds());
+    const book = new WindowBook(() => LIMITS, windowIds());
     book.add(entry('old'), NOW);
     book.add(entry('urgent', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }, deadlineMs: NOW + 6 * HOUR + 30_000 }), NOW + 10_000);
     expect(book.nextDueAtMs()).toBe(NOW + 30_000);
     expect(book.closeDue(NOW + 29_999)).toEqual([]);
-    expect(book.closeDue(NOW + 30_000).map(({ window, reason }) => [window.key.model, reason])).toEqual([['gpt-4o', 'deadline']]);
-    expect(book.closeDue(NOW + 60_000).map(({ window, reason }) => [window.key.model, reason])).toEqual([['gpt-4o-mini', 'age']]);
+    expect(book.closeDue(NOW + 30_000).map(({ key, reason, earliestDeadlineMs }) => [key.model, reason, earliestDeadlineMs])).toEqual([['gpt-4o', 'deadline', NOW + 6 * HOUR + 30_000]]);
+    expect(book.closeDue(NOW + 60_000).map(({ key, reason }) => [key.model, reason])).toEqual([['gpt-4o-mini', 'age']]);
     expect(book.nextDueAtMs()).toBeUndefined();
   });
 
   it('keeps a window whose deadline is already too near for the turnaround open a moment, so a burst shares one batch', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
+    const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
     book.add(entry('late-1', { deadlineMs: NOW + HOUR }), NOW);
     expect(book.nextDueAtMs()).toBe(NOW + 1_000);
     book.add(entry('late-2', { deadlineMs: NOW + HOUR }), NOW + 500);
     expect(book.closeDue(NOW + 999)).toEqual([]);
-    expect(book.closeDue(NOW + 1_000).map(({ window, reason }) => [window.size, reason])).toEqual([[2, 'deadline']]);
+    expect(book.closeDue(NOW + 1_000).map(({ size, reason }) => [size, reason])).toEqual([[2, 'deadline']]);
   });
 
-  it('lets a redelivered lane message join the entry already waiting instead of adding it twice', () => {
-    const book = new WindowBook<string>(() => LIMITS, windowIds());
-    book.add(entry('a'), NOW);
-    expect(book.add({ ...entry('a'), hold: 'second-delivery' }, NOW)).toMatchObject({ joined: true, closed: [], window: { id: 'window-1' } });
-    const [closed] = book.drain();
-    expect([...closed!.window.entries()].map((e) => e.holds)).toEqual([['hold-a', 'second-delivery']]);
+  it('gives a redelivered lane message the entry already waiting instead of adding it twice', () => {
+    const book = new WindowBook(() => LIMITS, windowIds());
+    const first = book.add(entry('a'), NOW);
+    const again = book.add(entry('a'), NOW);
+    expect(again).toMatchObject({ closed: [], window: { id: 'window-1' } });
+    expect(again.entry).toBe(first.entry);
+    expect(book.waiting).toBe(1);
   });
 
   it('gives a second request with the same id (another tenant, another attempt) a digest custom id', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
-    book.add(entry('same'), NOW);
-    book.add(entry('same', { request: { tenant: 'globex' } }), NOW);
-    book.add(entry('same', { attempt: 2 }), NOW);
-    const ids = [...book.drain()[0]!.window.entries()].map((e) => e.customId);
+    const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
+    const ids = [book.add(entry('same'), NOW), book.add(entry('same', { request: { tenant: 'globex' } }), NOW), book.add(entry('same', { attempt: 2 }), NOW)].map(
+      (added) => added.entry.customId,
+    );
     expect(ids[0]).toBe('same');
     expect(new Set(ids).size).toBe(3);
     for (const id of ids.slice(1)) expect(id).toMatch(/^x_[A-Za-z0-9_-]{43}$/);
   });
 
+  it('adopts a window of an earlier run under its id, keeping its custom ids and age, and fills it further', () => {
+    const book = new WindowBook(() => LIMITS, windowIds());
+    expect(book.adopt({ id: 'earlier', key: MINI, openedAtMs: NOW - 50_000, entries: [adoptedEntry('a', { customId: 'custom-a' })] })).toEqual([]);
+    expect(book.waiting).toBe(1);
+    expect(book.nextDueAtMs()).toBe(NOW + 10_000);
+    const added = book.add(entry('b'), NOW);
+    expect(added.window.id).toBe('earlier');
+    expect(added.window.usesCustomId('custom-a')).toBe(true);
+    expect(book.add(entry('c'), NOW).closed.map(({ id, size, reason }) => [id, size, reason])).toEqual([['earlier', 3, 'count']]);
+  });
+
+  it('closes an adopted window at once when it is already at a limit', () => {
+    const book = new WindowBook(() => LIMITS, windowIds());
+    const entries = ['a', 'b', 'c', 'd'].map((id) => adoptedEntry(id));
+    expect(book.adopt({ id: 'earlier', key: MINI, openedAtMs: NOW, entries }).map(({ id, size, reason }) => [id, size, reason])).toEqual([['earlier', 4, 'count']]);
+    expect(book.windows).toBe(0);
+  });
+
+  it('of two adopted windows of one key keeps the newer open and closes the older, which had been closed before the restart', () => {
+    const book = new WindowBook(() => LIMITS, windowIds());
+    expect(book.adopt({ id: 'newer', key: MINI, openedAtMs: NOW - 1_000, entries: [adoptedEntry('b')] })).toEqual([]);
+    const closed = book.adopt({ id: 'older', key: MINI, openedAtMs: NOW - 90_000, entries: [adoptedEntry('a', { bytes: 700 })] });
+    expect(closed.map(({ id, size, bytes, reason }) => [id, size, bytes, reason])).toEqual([['older', 1, 700, 'restart']]);
+    expect(book.add(entry('c'), NOW).window.id).toBe('newer');
+  });
+
   it('takes out the requests the batch lane can no longer answer in time', () => {
-    const book = new WindowBook<string>(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
+    const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
     book.add(entry('soon', { deadlineMs: NOW + 50_000 }), NOW);
     book.add(entry('later', { deadlineMs: NOW + 24 * HOUR }), NOW);
     expect(book.takeNearDeadline(NOW, 60_000).map(({ windowId, entry }) => [windowId, entry.customId])).toEqual([['window-1', 'soon']]);

@@ -2,30 +2,44 @@ import { createHash } from 'node:crypto';
 import type { LaneRequestV1 } from '@sluice/contracts';
 import { BatchWindow, type FlushReason, itemKeyOf, type WindowEntry, type WindowKey, windowKeyId, windowKeyOf, type WindowLimits } from './batch-window';
 
-/** A window taken out of the book to be submitted, and why. */
-export interface ClosedWindow<H> {
-  window: BatchWindow<H>;
-  reason: FlushReason | 'shutdown';
+/**
+ * A window taken out of the book to be submitted, and why: only what recording its batch needs. Its
+ * entries stay behind (the ledger has its requests), so windows waiting for their upload cost a few
+ * numbers each, however many requests they carry.
+ */
+export interface ClosedWindow {
+  id: string;
+  key: WindowKey;
+  size: number;
+  bytes: number;
+  /** +Infinity when none of its requests has a deadline. */
+  earliestDeadlineMs: number;
+  reason: FlushReason;
 }
 
-export interface NewEntry<H> {
+export interface NewEntry {
   laneRequest: LaneRequestV1;
   bytes: number;
   inputs: number;
   deadlineMs: number;
-  hold: H;
 }
 
 /**
  * Where an added request waits: its window and entry (a redelivered lane message that is already
- * waiting joins its entry with one more hold); `closed` are the windows this addition filled or
- * pushed out.
+ * waiting gets the entry it has); `closed` are the windows this addition filled or pushed out.
  */
-export interface AddOutcome<H> {
-  window: BatchWindow<H>;
-  entry: WindowEntry<H>;
-  joined: boolean;
-  closed: ClosedWindow<H>[];
+export interface AddOutcome {
+  window: BatchWindow;
+  entry: WindowEntry;
+  closed: ClosedWindow[];
+}
+
+/** A window of an earlier run, as the ledger kept it: its id, custom ids and age carry over. */
+export interface AdoptedWindow {
+  id: string;
+  key: WindowKey;
+  openedAtMs: number;
+  entries: readonly WindowEntry[];
 }
 
 /**
@@ -34,8 +48,8 @@ export interface AddOutcome<H> {
  * Pure bookkeeping: the caller's clock drives age and deadline closing (`closeDue`), and the caller
  * names each window as it opens (`newWindowId`).
  */
-export class WindowBook<H> {
-  private readonly open = new Map<string, BatchWindow<H>>();
+export class WindowBook {
+  private readonly open = new Map<string, BatchWindow>();
 
   constructor(
     private readonly limitsFor: (key: WindowKey) => WindowLimits,
@@ -53,28 +67,25 @@ export class WindowBook<H> {
     return total;
   }
 
-  add(entry: NewEntry<H>, nowMs: number): AddOutcome<H> {
+  add(entry: NewEntry, nowMs: number): AddOutcome {
     const key = windowKeyOf(entry.laneRequest);
     const id = windowKeyId(key);
     const itemKey = itemKeyOf(entry.laneRequest);
-    const closed: ClosedWindow<H>[] = [];
+    const closed: ClosedWindow[] = [];
     let window = this.open.get(id);
     const existing = window?.get(itemKey);
-    if (window && existing) {
-      existing.holds.push(entry.hold);
-      return { window, entry: existing, joined: true, closed };
-    }
+    if (window && existing) return { window, entry: existing, closed };
     if (window && !window.fits(entry.bytes, entry.inputs)) {
-      closed.push({ window, reason: window.full() ?? this.limitReason(window, entry) });
+      closed.push(closedOf(window, window.full() ?? this.limitReason(window, entry)));
       this.open.delete(id);
       window = undefined;
     }
     if (!window) {
-      window = new BatchWindow<H>(this.newWindowId(nowMs), key, nowMs, this.limitsFor(key));
+      window = new BatchWindow(this.newWindowId(nowMs), key, nowMs, this.limitsFor(key));
       this.open.set(id, window);
     }
     const { request, routing } = entry.laneRequest;
-    const added: WindowEntry<H> = {
+    const added: WindowEntry = {
       itemKey,
       tenant: request.tenant,
       requestId: request.id,
@@ -83,24 +94,51 @@ export class WindowBook<H> {
       bytes: entry.bytes,
       inputs: entry.inputs,
       deadlineMs: entry.deadlineMs,
-      holds: [entry.hold],
     };
     window.add(added);
     const full = window.full();
     if (full) {
-      closed.push({ window, reason: full });
+      closed.push(closedOf(window, full));
       this.open.delete(id);
     }
-    return { window, entry: added, joined: false, closed };
+    return { window, entry: added, closed };
+  }
+
+  /**
+   * Puts back a window an earlier run left in the ledger, under its own id, so it goes on filling and
+   * closes on the usual limits, age and deadlines. One window of a key is open at a time: of two, the
+   * one opened earlier had been closed before the restart and closes now (`restart`); an adopted window
+   * already at a limit (the limits may have been lowered since) closes now as well.
+   */
+  adopt(adopted: AdoptedWindow): ClosedWindow[] {
+    const id = windowKeyId(adopted.key);
+    const window = new BatchWindow(adopted.id, adopted.key, adopted.openedAtMs, this.limitsFor(adopted.key));
+    for (const entry of adopted.entries) window.add(entry);
+    const closed: ClosedWindow[] = [];
+    const other = this.open.get(id);
+    let keep = window;
+    if (other) {
+      const [older, newer] = other.openedAtMs <= window.openedAtMs ? [other, window] : [window, other];
+      closed.push(closedOf(older, older.full() ?? 'restart'));
+      keep = newer;
+    }
+    const full = keep.full();
+    if (full) {
+      closed.push(closedOf(keep, full));
+      this.open.delete(id);
+    } else {
+      this.open.set(id, keep);
+    }
+    return closed;
   }
 
   /** Takes out every window whose age or earliest deadline says it must go now. */
-  closeDue(nowMs: number): ClosedWindow<H>[] {
-    const closed: ClosedWindow<H>[] = [];
+  closeDue(nowMs: number): ClosedWindow[] {
+    const closed: ClosedWindow[] = [];
     for (const [id, window] of this.open) {
       const reason = window.flushReason(nowMs);
       if (reason) {
-        closed.push({ window, reason });
+        closed.push(closedOf(window, reason));
         this.open.delete(id);
       }
     }
@@ -115,8 +153,8 @@ export class WindowBook<H> {
   }
 
   /** Removes the waiting requests whose deadline is `leadMs` away or nearer: the batch lane can no longer answer them. */
-  takeNearDeadline(nowMs: number, leadMs: number): Array<{ windowId: string; entry: WindowEntry<H> }> {
-    const taken: Array<{ windowId: string; entry: WindowEntry<H> }> = [];
+  takeNearDeadline(nowMs: number, leadMs: number): Array<{ windowId: string; entry: WindowEntry }> {
+    const taken: Array<{ windowId: string; entry: WindowEntry }> = [];
     for (const [id, window] of this.open) {
       if (window.earliestDeadlineMs - nowMs > leadMs) continue;
       for (const entry of [...window.entries()]) {
@@ -127,14 +165,7 @@ export class WindowBook<H> {
     return taken;
   }
 
-  /** Every open window, taken out: what shutdown hands back. */
-  drain(): ClosedWindow<H>[] {
-    const closed = [...this.open.values()].map((window) => ({ window, reason: 'shutdown' as const }));
-    this.open.clear();
-    return closed;
-  }
-
-  private limitReason(window: BatchWindow<H>, entry: NewEntry<H>): FlushReason {
+  private limitReason(window: BatchWindow, entry: NewEntry): FlushReason {
     const limits = this.limitsFor(window.key);
     if (window.size + 1 > limits.maxRequests) return 'count';
     if (window.bytes + entry.bytes > limits.maxBytes) return 'bytes';
@@ -142,12 +173,16 @@ export class WindowBook<H> {
   }
 }
 
+function closedOf(window: BatchWindow, reason: FlushReason): ClosedWindow {
+  return { id: window.id, key: window.key, size: window.size, bytes: window.bytes, earliestDeadlineMs: window.earliestDeadlineMs, reason };
+}
+
 /**
  * The request id, which is what an operator looks for in the provider's files. Two tenants may use
  * the same request id, and a resubmitted request may meet its earlier attempt: then a digest of the
  * item stands in (custom ids are unique per batch, at most 64 characters of [A-Za-z0-9_-]).
  */
-function customIdFor<H>(window: BatchWindow<H>, laneRequest: LaneRequestV1, itemKey: string): string {
+function customIdFor(window: BatchWindow, laneRequest: LaneRequestV1, itemKey: string): string {
   const id = laneRequest.request.id;
   if (!window.usesCustomId(id)) return id;
   return `x_${createHash('sha256').update(itemKey).digest('base64url').slice(0, 43)}`;

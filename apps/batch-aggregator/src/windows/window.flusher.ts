@@ -1,5 +1,4 @@
 import type { LaneRequestV1 } from '@sluice/contracts';
-import type { HoldOutcome } from '@sluice/kafka';
 import type { BatchesRepository, BatchRecord, BatchWindowsRepository, ClosedWindowBatch, RequestsRepository } from '@sluice/ledger';
 import type { Sleep } from '@sluice/observability';
 import type { Logger } from 'pino';
@@ -9,13 +8,7 @@ import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import type { BatchSubmitter } from '../submit/batch.submitter';
 import type { BatchTracker } from '../tracking/batch.tracker';
 import { type Backoff, backoffMs } from '../tracking/poll.schedule';
-import type { BatchWindow } from './batch-window';
 import type { ClosedWindow } from './window.book';
-
-/** How a lane message waiting in a window is released: its offset is committed once it is `durable`. */
-export interface Hold {
-  settle(outcome: HoldOutcome): void;
-}
 
 export interface FlusherDeps {
   batches: Pick<BatchesRepository, 'get' | 'itemPages'>;
@@ -33,53 +26,46 @@ export interface FlusherDeps {
 
 /**
  * Turns a closed window into a provider batch: the ledger moves the window's requests into the batch
- * (what a redelivery finds already in a batch is left out), the batch is submitted from the ledger,
- * and only then are the lane messages released, so their offsets are committed once the batch is at
- * the provider. A crash anywhere before that leaves them uncommitted: they come back into a window of
- * the aggregator reading them then, and the ledger keeps them from being submitted twice.
+ * (what a redelivery finds already in a batch is left out), and the batch is submitted from the
+ * ledger. The lane messages were committed when their window items were written, so nothing waits on
+ * this: a crash or a stop before the batch is recorded leaves the items in the ledger, where the next
+ * start adopts their window; one after it leaves a recorded batch, which the tracker submits.
  */
 export class WindowFlusher {
   constructor(private readonly deps: FlusherDeps) {}
 
-  async flush({ window, reason }: ClosedWindow<Hold>, signal: AbortSignal): Promise<void> {
-    this.deps.metrics.windowClosed(window.key, reason);
-    const settle = (outcome: HoldOutcome): void => {
-      for (const entry of window.entries()) for (const hold of entry.holds) hold.settle(outcome);
-    };
-    if (reason === 'shutdown' || window.size === 0) return settle('handed-back');
+  async flush(window: ClosedWindow, signal: AbortSignal): Promise<void> {
+    this.deps.metrics.windowClosed(window.key, window.reason);
+    if (window.size === 0) return;
     const now = this.deps.clock();
     const recorded = await this.record(window, signal);
-    if (recorded === 'interrupted') return settle('handed-back');
+    if (recorded === 'interrupted') return;
     if (recorded) {
-      this.deps.logger.info({ batchId: window.id, ...window.key, reason, requests: recorded.requestCount, bytes: window.bytes }, 'window closed; batch recorded');
-      const outcome = await this.submitRecorded(window.id, now, signal);
-      if (outcome === 'handed-back') return settle('handed-back');
+      this.deps.logger.info({ batchId: window.id, ...window.key, reason: window.reason, requests: recorded.requestCount, bytes: window.bytes }, 'window closed; batch recorded');
+      await this.submitRecorded(window.id, now, signal);
     } else {
       this.deps.logger.info({ window: window.key, requests: window.size }, 'every request of the window was already in a batch (redelivered); nothing new to submit');
     }
-    settle('durable');
   }
 
   /**
    * Tells the requests, submits, and hands the batch to the tracker. Once the batch is recorded the
-   * ledger is its source: should a step fail here the tracker takes it from the ledger and submits it.
+   * ledger is its source: should a step fail here the tracker takes it from the ledger and submits it,
+   * and a batch interrupted by stopping is submitted from the ledger after the restart.
    */
-  private async submitRecorded(id: string, now: Date, signal: AbortSignal): Promise<HoldOutcome> {
+  private async submitRecorded(id: string, now: Date, signal: AbortSignal): Promise<void> {
     try {
       // Told while the input uploads: both read the batch from the ledger, neither waits for the other.
       const announced = this.announce(id, now);
       announced.catch(() => undefined);
       const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal, announced);
       await announced;
-      // Recorded but not submitted: the batch is submitted from the ledger after a restart.
-      if (outcome.kind === 'interrupted') return 'handed-back';
+      if (outcome.kind === 'interrupted') return;
     } catch (error) {
       this.deps.logger.error({ batchId: id, err: error }, 'the batch is recorded but submitting it failed here; the tracker takes it from the ledger');
     }
     const fresh = await this.deps.batches.get(id).catch(() => undefined);
-    if (!fresh) return 'handed-back';
-    this.deps.tracker.adopt(fresh);
-    return 'durable';
+    if (fresh) this.deps.tracker.adopt(fresh);
   }
 
   /** Every request of the batch is `batched`: its status, and its event. */
@@ -91,7 +77,7 @@ export class WindowFlusher {
   }
 
   /** The window recorded as its batch, retried while the database is unreachable; 'interrupted' when stopping began. */
-  private async record(window: BatchWindow<Hold>, signal: AbortSignal): Promise<ClosedWindowBatch | undefined | 'interrupted'> {
+  private async record(window: ClosedWindow, signal: AbortSignal): Promise<ClosedWindowBatch | undefined | 'interrupted'> {
     const { id, key } = window;
     const earliestDeadline = Number.isFinite(window.earliestDeadlineMs) ? new Date(window.earliestDeadlineMs) : null;
     for (let attempt = 1; ; attempt += 1) {
