@@ -34,10 +34,10 @@ const metrics = {
   submitted: () => undefined,
 } as unknown as AggregatorMetrics;
 
-function laneMessage(tenant: string, i: number): { key: string; value: unknown } {
+function laneMessage(tenant: string, i: number, inMs = DAY_MS): { key: string; value: unknown } {
   const id = `req-${i}`;
   const at = new Date();
-  const deadline = new Date(at.getTime() + DAY_MS).toISOString();
+  const deadline = new Date(at.getTime() + inMs).toISOString();
   return {
     key: id,
     value: {
@@ -168,7 +168,7 @@ describe('batch intake → windows → submission (real broker, ledger and emula
 
   async function allCommitted(groupId: string, topic: string): Promise<boolean> {
     const [committed, ends] = await Promise.all([committedOffsets(kafka, groupId, topic), topicEndOffsets(kafka, topic)]);
-    return [...ends].every(([partition, end]) => committed.get(partition) === end);
+    return [...ends].every(([partition, end]) => end === 0 || committed.get(partition) === end);
   }
 
   it('writes the windows to the ledger, closes them at the request limit and streams each batch input to the provider', async () => {
@@ -250,6 +250,30 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     } finally {
       await second.stop();
     }
+  });
+
+  it('escalates a request whose deadline closes in while it waits, taking it out of the ledger only once escalated', async () => {
+    const { lane, events } = await lanePair();
+    const tenant = randomTenant();
+    const groupId = randomGroupId('agg');
+    // No turnaround planned, so the window waits for the deadline and the guard gets there first.
+    const running = await aggregator(lane, events, groupId, { maxAgeMs: 600_000, completionEstimateMs: 0 });
+    try {
+      await produceFixtures(kafka, lane, [laneMessage(tenant, 1, 20_000), laneMessage(tenant, 2)]);
+      await waitFor(async () => (await waitingInWindows(tenant)) === 2 && (await allCommitted(groupId, lane)), {
+        ...WAIT,
+        timeoutMs: 60_000,
+        description: 'both requests waiting in the ledger, their offsets committed',
+      });
+      await waitFor(async () => running.escalated.length === 1, { ...WAIT, timeoutMs: 40_000, description: 'the request near its deadline escalated' });
+      expect(running.escalated.map((laneRequest) => laneRequest.request.id)).toEqual(['req-1']);
+      const { rows } = await db.pool.query<{ request_id: string }>('select request_id from batch_window_items where tenant = $1', [tenant]);
+      expect(rows.map((r) => r.request_id)).toEqual(['req-2']);
+      expect(running.intake.waiting).toBe(1);
+    } finally {
+      await running.stop();
+    }
+    await db.pool.query('delete from batch_window_items where tenant = $1', [tenant]);
   });
 
   async function customIdsOf(tenant: string, table: 'batch_window_items' | 'batch_items'): Promise<Map<string, string>> {

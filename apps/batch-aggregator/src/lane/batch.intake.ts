@@ -187,10 +187,10 @@ export class BatchIntake {
     }
   }
 
-  /** An adopted request that cannot go into a batch: escalated first, then out of its window, so a crash between the two loses nothing. */
+  /** An adopted request that cannot go into a batch (the adapter changed since it was read) goes to the realtime lane. */
   private async escalateAdopted(item: OpenWindowItem, reason: string): Promise<void> {
-    await this.deps.escalator.fromWindow([item.payload as LaneRequestV1], reason);
-    await this.deps.windows.take([{ windowId: item.windowId, tenant: item.tenant, requestId: item.requestId, attempt: item.attempt }]);
+    const key = { windowId: item.windowId, tenant: item.tenant, requestId: item.requestId, attempt: item.attempt };
+    await this.deps.windows.take([key], (payloads) => this.deps.escalator.fromWindow(payloads as LaneRequestV1[], reason));
   }
 
   private flush(closed: ClosedWindow): void {
@@ -220,12 +220,15 @@ export class BatchIntake {
     if (near.length > 0) {
       try {
         await Promise.allSettled([...this.writing]);
-        const laneRequests = await this.deps.windows.take(
+        // Out of the ledger only once escalated: nothing else keeps these requests.
+        await this.deps.windows.take(
           near.map(({ windowId, entry }) => ({ windowId, tenant: entry.tenant, requestId: entry.requestId, attempt: entry.attempt })),
+          (payloads) => this.deps.escalator.fromWindow(payloads as LaneRequestV1[], DEADLINE_GUARD_REASON),
         );
-        await this.deps.escalator.fromWindow(laneRequests as LaneRequestV1[], DEADLINE_GUARD_REASON);
       } catch (error) {
-        this.deps.logger.error({ err: error, requests: near.length }, 'escalating requests from a window failed');
+        // Still in the ledger: they go with their window's batch (where the deadline guard escalates
+        // them), or are adopted at the next start if their window emptied.
+        this.deps.logger.error({ err: error, requests: near.length }, 'escalating requests from a window failed; they stay in it');
       }
     }
     this.schedule();

@@ -99,11 +99,21 @@ describe('BatchWindowsRepository', () => {
     await windows.add(itemsOf(id, tenant, 0, 3));
     await windows.add(itemsOf(other, tenant, 2, 1));
     const keys = [0, 1, 2].map((i) => ({ windowId: id, tenant, requestId: `r-${i}`, attempt: 1 }));
-    const taken = await windows.take(keys);
+    const taken: unknown[] = [];
+    expect(await windows.take(keys, async (payloads) => void taken.push(...payloads))).toBe(2);
     expect(taken).toEqual(expect.arrayContaining([{ request: { id: 'r-0' }, n: 0 }, { request: { id: 'r-1' }, n: 1 }]));
     expect(taken).toHaveLength(2);
     expect(await waiting(id)).toBe(0);
     expect(await waiting(other)).toBe(1);
+  });
+
+  it('leaves the requests in their window when what was to be done with them fails', async () => {
+    const tenant = randomTenant();
+    const id = windowId();
+    await windows.add(itemsOf(id, tenant, 0, 2));
+    const keys = [0, 1].map((i) => ({ windowId: id, tenant, requestId: `r-${i}`, attempt: 1 }));
+    await expect(windows.take(keys, async () => Promise.reject(new Error('the escalation could not be published')))).rejects.toThrow('could not be published');
+    expect(await waiting(id)).toBe(2);
   });
 
   it('gives back every waiting item a page at a time, the items of a window together, with what rebuilding it needs', async () => {

@@ -155,18 +155,24 @@ export class BatchWindowsRepository {
   }
 
   /**
-   * Takes requests out of their windows (they leave the batch lane) and returns their lane messages,
-   * in one statement. A key whose item has moved to another window since is left alone.
+   * Takes requests out of their windows (they leave the batch lane) and hands their lane messages to
+   * `use` (escalating them) before the removal commits: their offsets are committed, so these rows
+   * are all there is of them, and should `use` fail or the process die the requests stay in their
+   * windows. A key whose item has moved to another window since is left alone. Returns how many were taken.
    */
-  async take(keys: readonly WindowItemKey[]): Promise<unknown[]> {
-    if (keys.length === 0) return [];
-    const { rows } = await this.pool.query<{ payload: unknown }>(
-      `delete from batch_window_items w
-        using unnest($1::text[], $2::text[], $3::int[], $4::text[]) as k(tenant, request_id, attempt, window_id)
-        where w.tenant = k.tenant and w.request_id = k.request_id and w.attempt = k.attempt and w.window_id = k.window_id
-        returning w.payload`,
-      [keys.map((k) => k.tenant), keys.map((k) => k.requestId), keys.map((k) => k.attempt), keys.map((k) => k.windowId)],
-    );
-    return rows.map((r) => r.payload);
+  async take(keys: readonly WindowItemKey[], use: (payloads: unknown[]) => Promise<void>): Promise<number> {
+    if (keys.length === 0) return 0;
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ payload: unknown }>(
+        `delete from batch_window_items w
+          using unnest($1::text[], $2::text[], $3::int[], $4::text[]) as k(tenant, request_id, attempt, window_id)
+          where w.tenant = k.tenant and w.request_id = k.request_id and w.attempt = k.attempt and w.window_id = k.window_id
+          returning w.payload`,
+        [keys.map((k) => k.tenant), keys.map((k) => k.requestId), keys.map((k) => k.attempt), keys.map((k) => k.windowId)],
+      );
+      const payloads = rows.map((r) => r.payload);
+      if (payloads.length > 0) await use(payloads);
+      return payloads.length;
+    });
   }
 }
