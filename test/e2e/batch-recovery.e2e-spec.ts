@@ -13,9 +13,10 @@ async function metric(h: SluiceHarness, name: string): Promise<number> {
 }
 
 /**
- * The batch-aggregator killed with SIGKILL at the two moments that matter (requests held in an open
- * window, their offsets uncommitted; a batch submitted and being polled) and started again: every
- * request gets exactly one result, and the emulator runs each line once, in one provider batch.
+ * The batch-aggregator killed with SIGKILL at the two moments that matter (requests waiting in an open
+ * window, their offsets committed, so the window is only in the ledger until the restart adopts it; a
+ * batch submitted and being polled) and started again: every request gets exactly one result, and the
+ * emulator runs each line once, in one provider batch.
  */
 describe('batch lane across a crashed aggregator', () => {
   let h: SluiceHarness;
