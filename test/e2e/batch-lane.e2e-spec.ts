@@ -47,13 +47,16 @@ describe('batch lane: expiry and the deadline guard', () => {
     const ids = requests.map((request) => request.id);
     try {
       await h.produce(requests);
-      await h.waitFor(async () => (await ledgerBatches(h, tenant)).some((batch) => batch.status === 'expired'), {
-        timeoutMs: 2 * MINUTE,
-        description: 'the first batch to expire',
-      });
+      // The emulator reads a batch's profile before the batch goes in_progress: from then on the first
+      // batch expires whatever the profile says, and the resubmission must not find it still set.
+      await h.waitFor(async () => (await providerBatchStatus(h, tenant)) === 'started', { timeoutMs: 2 * MINUTE, description: 'the first batch to start at the provider' });
     } finally {
       await h.emulator.removeProfile(model);
     }
+    await h.waitFor(async () => (await ledgerBatches(h, tenant)).some((batch) => batch.status === 'expired'), {
+      timeoutMs: 2 * MINUTE,
+      description: 'the first batch to expire',
+    });
 
     const results = await awaitAllResults(h, tenant, ids, 3 * MINUTE);
     await h.quiesce();
@@ -129,3 +132,17 @@ describe('batch lane: expiry and the deadline guard', () => {
     expect(batch).toMatchObject({ status: 'completed', items: { escalated: 10 } });
   }, 5 * MINUTE);
 });
+
+/** Whether the tenant's first batch has started at the emulator (in_progress or later), read from the emulator itself. */
+async function providerBatchStatus(h: SluiceHarness, tenant: string): Promise<'absent' | 'validating' | 'started'> {
+  const { rows } = await h.ledger.pool.query<{ provider_batch_id: string | null }>(
+    `select b.provider_batch_id from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 order by b.created_at limit 1`,
+    [tenant],
+  );
+  const providerBatchId = rows[0]?.provider_batch_id;
+  if (!providerBatchId) return 'absent';
+  const response = await fetch(`${h.emulator.url}/v1/batches/${encodeURIComponent(providerBatchId)}`, { headers: { authorization: `Bearer ${h.providerKeys.openai}` } });
+  if (!response.ok) throw new Error(`emulator GET /v1/batches/${providerBatchId}: ${response.status} ${await response.text()}`);
+  const { status } = (await response.json()) as { status: string };
+  return status === 'validating' ? 'validating' : 'started';
+}
