@@ -2,7 +2,7 @@ import type { RoutingPolicy } from '@sluice/routing';
 import type { PlannedRequest } from '../workload/workload.plan';
 import { awaitAnswers } from './answers.wait';
 import type { LedgerOutcomes } from './ledger.outcomes';
-import { ReplayProgress } from './replay.progress';
+import { BenchProgress } from '../support/bench.progress';
 import { ReplayOutcome, SentRequest, replayPlan } from './replay.sender';
 import { ReplaySummary, summarizeReplay } from './replay.summary';
 
@@ -23,24 +23,31 @@ export interface ReplayRun {
   summary: ReplaySummary;
 }
 
+// The two progress bars: requests sent on the trace's schedule, and results booked.
+const SENT = 'sent';
+const ANSWERED = 'answered (booked in the ledger)';
+
 /**
  * Sends the plan on its schedule, waits until every request has a booked result or `waitS` seconds
  * after the last send, with progress bars, and sums up what the ledger booked.
  */
 export async function runReplay(plan: readonly PlannedRequest[], options: ReplayRunOptions): Promise<ReplayRun> {
   const { ledger, tenant } = options;
-  const progress = new ReplayProgress(plan.length);
+  const progress = new BenchProgress([
+    { name: SENT, total: plan.length },
+    { name: ANSWERED, total: plan.length },
+  ]);
   // Results are counted while the replay still sends, so the second bar moves from the start.
-  const ticker = setInterval(() => void ledger.answered(tenant).then((n) => progress.answered(n), () => undefined), 1_000);
+  const ticker = setInterval(() => void ledger.answered(tenant).then((n) => progress.update(ANSWERED, n), () => undefined), 1_000);
   let replay: ReplayOutcome;
   let answered: number;
   try {
-    replay = await replayPlan(plan, { send: options.send, onSent: (sent) => progress.sent(sent) }).finally(() => clearInterval(ticker));
+    replay = await replayPlan(plan, { send: options.send, onSent: (sent) => progress.update(SENT, sent) }).finally(() => clearInterval(ticker));
     answered = await awaitAnswers({
       answered: () => ledger.answered(tenant),
       total: plan.length - replay.failed.length,
       untilMs: replay.finishedAtMs + options.waitS * 1000,
-      onAnswered: (n) => progress.answered(n),
+      onAnswered: (n) => progress.update(ANSWERED, n),
     });
   } finally {
     progress.stop();
