@@ -1,8 +1,7 @@
-import { randomGroupId, randomTopicName } from '@sluice/testing';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { randomGroupId } from '@sluice/testing';
 import { Kafka } from 'kafkajs';
 import { TopicTap, TappedMessage } from '../../test/e2e/support';
+import { startRawForwarders } from '../support/raw.forwarders';
 
 export interface RawChain {
   hops: number;
@@ -17,21 +16,8 @@ export interface RawChain {
  * benchmark reads Sluice's results). Requests → accepted → lane → results is three such hops.
  */
 export async function startRawChain(kafka: Kafka, brokers: string, options: { hops: number; partitions: number; onArrive: (message: TappedMessage) => void }): Promise<RawChain> {
-  const topics = Array.from({ length: options.hops + 1 }, (_, index) => randomTopicName(`bench-chain${index}`));
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })) });
-
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'chain.forwarders.ts'), brokers, randomGroupId('bench-chain'), ...topics], {
-    cwd: join(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the chain forwarders exited with ${code} before they were ready`)));
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-      if (text.includes('ready')) resolve();
-    });
-  });
+  const forwarders = await startRawForwarders(kafka, brokers, { name: 'bench-chain', hops: options.hops, partitions: options.partitions, mode: 'message' });
+  const { topics } = forwarders;
   // A producer of the chain's own: a kafkajs producer keeps asking for the metadata of every topic it
   // ever wrote to, and these topics are deleted when the chain stops.
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -46,11 +32,7 @@ export async function startRawChain(kafka: Kafka, brokers: string, options: { ho
     stop: async () => {
       await producer.disconnect();
       await final.stop();
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-      await admin.deleteTopics({ topics });
-      await admin.disconnect();
+      await forwarders.stop();
     },
   };
 }
