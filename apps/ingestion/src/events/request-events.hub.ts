@@ -20,6 +20,11 @@ export class RequestEventsHub {
     };
   }
 
+  /** No stream is open. */
+  get isEmpty(): boolean {
+    return this.byRequest.size === 0;
+  }
+
   /** Whether any stream waits for messages keyed `requestId`. */
   watches(requestId: string): boolean {
     return this.byRequest.has(requestId);

@@ -19,6 +19,7 @@ import {
   type LaneCosts,
   laneCosts,
   type RouteDecision,
+  type RouteInput,
   type RouteRejection,
   routeInputOf,
   routeRequest,
@@ -234,7 +235,8 @@ export class AcceptedHandler {
     // 'routed' to the cache lane (a hit recorded before a crash) is looked up again below.
     if (record.status !== 'accepted' && record.status !== 'routed') return { outcome: { kind: 'skipped', status: record.status }, correlation, messages: [] };
 
-    const deadlineMs = effectiveDeadlineMs(this.settings.policy, routeInputOf(accepted));
+    const input = routeInputOf(accepted);
+    const deadlineMs = effectiveDeadlineMs(this.settings.policy, input);
     const price = findModelPrice(request.provider, request.body.model);
     if (price === undefined) {
       return this.refuse(accepted, correlation, now, deadlineMs, {
@@ -256,19 +258,19 @@ export class AcceptedHandler {
         ? { cacheKey: { scope: cacheScopeFor(this.settings.policy, request.tenant), contentHash: cacheContentHash(request.provider, request.operation, request.body) } }
         : {}),
     };
-    const decision = this.decide(job);
+    const decision = this.decide(job, input);
     if (job.cacheKey === undefined) return decision.ok ? this.dispatch(job, decision) : this.refuse(accepted, correlation, now, deadlineMs, refusalOf(decision));
     // A refused request may still be answered for free, but it must not lead a flight others wait on.
     if (!decision.ok) return { kind: 'refused-cache', job, refusal: refusalOf(decision) };
     return { kind: 'claim', job, decision };
   }
 
-  private decide(job: Job): RouteDecision | RouteRejection {
+  private decide(job: Job, input: RouteInput): RouteDecision | RouteRejection {
     const { accepted, now } = job;
     const { request } = accepted;
     const { policy } = this.settings;
     return routeRequest(
-      routeInputOf(accepted),
+      input,
       {
         nowMs: now.getTime(),
         policy,
