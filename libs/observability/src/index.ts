@@ -16,3 +16,4 @@ export * from './bootstrap/service.module';
 export * from './bootstrap/consumed.topics';
 export * from './bootstrap/service.bootstrap';
 export * from './lifecycle/abortable.sleep';
+export * from './lifecycle/time-limit';

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { decodeJson } from '@sluice/contracts';
 import { KAFKA_DRIVER } from '@sluice/kafka';
 import type { AdminDriver, ConsumerDriver, KafkaDriver } from '@sluice/kafka';
-import { ROOT_LOGGER } from '@sluice/observability';
+import { ROOT_LOGGER, withTimeLimit } from '@sluice/observability';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IngestionConfig } from '../ingestion.config';
@@ -61,7 +61,7 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
     consumer.onGroupJoin(() => {
       this.joined = true;
       // A (re)joined member starts at the latest offsets: nothing older is owed to any stream.
-      this.live = this.hub.streams().length > 0;
+      this.live = !this.hub.isEmpty;
       if (!this.live) consumer.pause(RELAYED_TOPICS);
       this.log.info({ groupId, topics: RELAYED_TOPICS, reading: this.live }, 'request events relay joined its group');
       for (const wake of this.joinWaiters) wake();
@@ -109,10 +109,10 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
     if (consumer === undefined || admin === undefined) throw new Error('the request events relay is stopped');
     const deadline = Date.now() + LIVE_WAIT_MS;
     await this.joinedBy(deadline);
-    const ends = await withDeadline(
+    const ends = await withTimeLimit(
       Promise.all(RELAYED_TOPICS.map(async (topic) => ({ topic, partitions: await admin.topicOffsets(topic) }))),
-      deadline,
-      'the ends of the relayed topics',
+      deadline - Date.now(),
+      () => new Error('timed out waiting for the ends of the relayed topics'),
     );
     for (const { topic, partitions } of ends) {
       for (const { partition, high } of partitions) consumer.seek(topic, partition, high);
@@ -128,11 +128,13 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
       wake = resolve;
       this.joinWaiters.add(resolve);
     });
-    await withDeadline(joined, deadline, 'the request events relay to join its group').finally(() => this.joinWaiters.delete(wake));
+    await withTimeLimit(joined, deadline - Date.now(), () => new Error('timed out waiting for the request events relay to join its group')).finally(() =>
+      this.joinWaiters.delete(wake),
+    );
   }
 
   private pauseWhenIdle(now: number): void {
-    if (!this.live || this.going !== undefined || this.hub.streams().length > 0) {
+    if (!this.live || this.going !== undefined || !this.hub.isEmpty) {
       this.idleSince = undefined;
       return;
     }
@@ -160,17 +162,5 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
         }
       },
     });
-  }
-}
-
-async function withDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { checkDatabase } from '@sluice/ledger';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../database/database.tokens';
+import { withTimeLimit } from '../lifecycle/time-limit';
 
 // A probe must answer before the orchestrator's probe timeout, even when the database hangs.
 const CHECK_TIMEOUT_MS = 3_000;
@@ -16,17 +17,11 @@ export class DatabaseIndicator {
 
   async check(): Promise<HealthIndicatorResult<'database'>> {
     const session = this.indicator.check('database');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([checkDatabase(this.pool), deadline]);
+      await withTimeLimit(checkDatabase(this.pool), CHECK_TIMEOUT_MS, () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`));
       return session.up();
     } catch (error) {
       return session.down({ reason: error instanceof Error ? error.message : String(error) });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
