@@ -116,6 +116,7 @@ describe('realtime path (Kafka in, Kafka out)', () => {
     expect(chunks.map((chunk) => chunk.seq)).toEqual(chunks.map((_, index) => index));
     expect(chunks.filter((chunk) => chunk.final)).toHaveLength(1);
     expect(chunks.at(-1)?.final).toBe(true);
+    expect(result.chunks).toBe(chunks.length);
     expect(chunks.filter((chunk) => chunk.delta !== '').length).toBeGreaterThan(1);
     const text = completionText(result.response);
     expect(text?.split(' ')).toHaveLength(40);

@@ -53,8 +53,10 @@ describe('request event streams (real broker and database)', () => {
       { key: 'sse-1', value: lifecycleEvent('someone-else', 'sse-1', 'routed', { lane: 'batch', reason: 'not yours' }) },
       { key: 'sse-1', value: lifecycleEvent(tenant, 'sse-1', 'routed', { lane: 'realtime', reason: 'deadline-slack<async-estimate' }) },
     ]);
+    // Topics are read in any order against each other; in the system the route is long out before the first chunk.
+    await waitFor(() => client.events().some((event) => event.event === 'routed'), { timeoutMs: 10_000, description: 'the routed event' });
     await produceFixtures(kafka, Topics.Stream, [0, 1, 2].map((seq) => ({ key: 'sse-1', value: streamChunk(tenant, 'sse-1', seq, `part-${seq} `, seq === 2) })));
-    await produceFixtures(kafka, Topics.Results, [{ key: 'sse-1', value: inferenceResult(tenant, 'sse-1') }]);
+    await produceFixtures(kafka, Topics.Results, [{ key: 'sse-1', value: { ...inferenceResult(tenant, 'sse-1'), chunks: 3 } }]);
     await produceFixtures(kafka, Topics.Events, [{ key: 'sse-1', value: completedEvent(tenant, 'sse-1') }]);
 
     await waitFor(() => client.ended(), { timeoutMs: 30_000, description: 'the stream to end' });

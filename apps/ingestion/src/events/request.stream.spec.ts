@@ -91,7 +91,7 @@ describe('RequestStream', () => {
     const late = setUp();
     late.stream.start(open);
     late.send(relayed.events, completedEvent('acme', 'r-1'));
-    expect(late.names()).toEqual(['status', 'completed']);
+    expect(late.names()).toEqual(['status']);
     late.send(relayed.results, inferenceResult('acme', 'r-1'));
     expect(late.names()).toEqual(['status', 'completed', 'result', 'end']);
     expect(late.timers[0].cancelled).toBe(true);
@@ -102,7 +102,7 @@ describe('RequestStream', () => {
     stream.start(open);
     send(relayed.results, inferenceResult('acme', 'r-1', 'batch'));
     send(relayed.events, completedEvent('acme', 'r-1', 'realtime'));
-    expect(names()).toEqual(['status', 'completed']);
+    expect(names()).toEqual(['status']);
 
     timers[0].run();
     expect(names()).toEqual(['status', 'completed', 'end']);
@@ -118,6 +118,35 @@ describe('RequestStream', () => {
     expect(names()).toEqual(['status', 'completed', 'end']);
     send(relayed.results, inferenceResult('acme', 'r-1'));
     expect(names()).toEqual(['status', 'completed', 'end']);
+    expect(ended()).toBe(1);
+  });
+
+  it('holds completed and the result until every chunk the result counts has arrived, whatever topic was read first', () => {
+    const { stream, send, names, events, timers } = setUp();
+    stream.start(open);
+    send(relayed.events, completedEvent('acme', 'r-1'));
+    send(relayed.results, { ...inferenceResult('acme', 'r-1'), chunks: 3 });
+    expect(names()).toEqual(['status']);
+    send(relayed.stream, streamChunk('acme', 'r-1', 0, 'a'));
+    send(relayed.stream, streamChunk('acme', 'r-1', 1, 'b'));
+    expect(names()).toEqual(['status', 'chunk', 'chunk']);
+
+    send(relayed.stream, streamChunk('acme', 'r-1', 2, '', true));
+    expect(names()).toEqual(['status', 'chunk', 'chunk', 'chunk', 'completed', 'result', 'end']);
+    expect(events()[5].data).toMatchObject({ chunks: 3 });
+    expect(timers[0].cancelled).toBe(true);
+  });
+
+  it('completes with the result it has when chunks it counts never come in time', () => {
+    const { stream, send, names, timers, ended } = setUp();
+    stream.start(open);
+    send(relayed.stream, streamChunk('acme', 'r-1', 0, 'a'));
+    send(relayed.results, { ...inferenceResult('acme', 'r-1'), chunks: 2 });
+    send(relayed.events, completedEvent('acme', 'r-1'));
+    expect(names()).toEqual(['status', 'chunk']);
+
+    timers[0].run();
+    expect(names()).toEqual(['status', 'chunk', 'completed', 'result', 'end']);
     expect(ended()).toBe(1);
   });
 

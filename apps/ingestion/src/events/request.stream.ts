@@ -41,10 +41,12 @@ function defaultSchedule(run: () => void, ms: number): () => void {
  * One client's view of one request over Server-Sent Events. It is opened before the ledger is read,
  * so nothing published in between is missed: messages are held until `start` has sent the ledger's
  * snapshot. Then it relays lifecycle events (`accepted`, `routed`, …, by their type), token chunks
- * (`chunk`, in order, without repeats) and finally the delivered result (`result`), and ends with
+ * (`chunk`, in order, without repeats) and finally `completed`, the delivered result (`result`) and
  * `end`. A request already complete when the stream opens gets its stored result, if any, and `end`
- * at once. The result travels on another topic than the `completed` event that names it, so either may
- * come first; results are held until `completed` says which one was delivered.
+ * at once. Chunks, results and events travel on three topics, so a reader may see them in any order
+ * across topics: results are held until `completed` says which one was delivered, and `completed` is
+ * held until its result and every chunk that result counts have arrived (or the wait runs out), so a
+ * client always reads the text before the end of the story.
  */
 export class RequestStream {
   private started = false;
@@ -53,7 +55,7 @@ export class RequestStream {
   private readonly results = new Map<string, InferenceResultV1>();
   private readonly seenEvents = new Set<string>();
   private lastChunk = -1;
-  private awaitedResultId?: string;
+  private completion?: { event: LifecycleEventV1; resultId: string };
   private cancelWait?: () => void;
   private readonly schedule: (run: () => void, ms: number) => () => void;
 
@@ -113,10 +115,11 @@ export class RequestStream {
         if (item.chunk.seq <= this.lastChunk) return;
         this.lastChunk = item.chunk.seq;
         this.sink.write(sseFrame({ event: 'chunk', id: `${this.requestId}.chunk.${item.chunk.seq}`, data: item.chunk }));
+        this.completeWhenWhole();
         return;
       case 'result':
         if (this.results.size < MAX_HELD_RESULTS) this.results.set(item.result.resultId, item.result);
-        if (item.result.resultId === this.awaitedResultId) this.deliver(item.result);
+        this.completeWhenWhole();
         return;
     }
   }
@@ -125,18 +128,33 @@ export class RequestStream {
     // A step re-emitted after a crash keeps its event id: the client sees it once.
     if (this.seenEvents.has(event.eventId)) return;
     this.seenEvents.add(event.eventId);
-    this.sink.write(sseFrame({ event: event.type, id: event.eventId, data: event }));
-    if (event.type === 'failed') {
-      this.finish();
-    } else if (event.type === 'completed' && event.resultId !== undefined) {
-      const result = this.results.get(event.resultId);
-      if (result) {
-        this.deliver(result);
-      } else {
-        this.awaitedResultId = event.resultId;
-        this.cancelWait = this.schedule(() => this.finish(), this.options.resultWaitMs);
-      }
+    if (event.type === 'completed' && event.resultId !== undefined) {
+      if (this.completion !== undefined) return;
+      this.completion = { event, resultId: event.resultId };
+      this.cancelWait = this.schedule(() => this.complete(), this.options.resultWaitMs);
+      this.completeWhenWhole();
+      return;
     }
+    this.sink.write(sseFrame({ event: event.type, id: event.eventId, data: event }));
+    if (event.type === 'failed') this.finish();
+  }
+
+  /** Completes once `completed`, the result it names and every chunk of that result are here. */
+  private completeWhenWhole(): void {
+    if (this.completion === undefined) return;
+    const result = this.results.get(this.completion.resultId);
+    if (result === undefined || (result.chunks !== undefined && this.lastChunk < result.chunks - 1)) return;
+    this.complete();
+  }
+
+  /** Writes `completed`, its result when it came, and `end`; called early only when the wait ran out. */
+  private complete(): void {
+    const completion = this.completion;
+    if (completion === undefined || this.ended) return;
+    this.sink.write(sseFrame({ event: completion.event.type, id: completion.event.eventId, data: completion.event }));
+    const result = this.results.get(completion.resultId);
+    if (result !== undefined) this.deliver(result);
+    else this.finish();
   }
 
   private deliver(result: InferenceResultV1): void {

@@ -300,6 +300,7 @@ describe('LaneRequestHandler', () => {
     expect(chunks.filter((chunk) => chunk.final)).toEqual([chunks[chunks.length - 1]]);
     expect(chunks[chunks.length - 1]).toMatchObject({ requestId: 'req-1', tenant: 'acme', final: true, finishReason: 'stop' });
     expect(result.response).toMatchObject({ choices: [{ message: { content: 'Hello world' } }] });
+    expect(result.chunks).toBe(chunks.length);
     expect(h.adapter.calls[0]!.kind).toBe('stream');
   });
 
@@ -324,6 +325,7 @@ describe('LaneRequestHandler', () => {
     expect(h.adapter.calls).toEqual([expect.objectContaining({ kind: 'embed' })]);
     expect(h.output.chunks).toEqual([]);
     expect(result).toMatchObject({ status: 'succeeded', usage: { inputTokens: 3, outputTokens: 0 } });
+    expect(result.chunks).toBeUndefined();
   });
 
   it('publishes nothing and throws when the worker stops waiting during a retry wait', async () => {

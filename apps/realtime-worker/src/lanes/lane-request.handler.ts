@@ -76,11 +76,13 @@ export class LaneRequestHandler {
       stream,
     });
     const completedAt = this.clock();
-    const result = outcome.ok
+    const built = outcome.ok
       ? succeededResult(laneRequest, lane, outcome.served, completedAt)
       : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
-    // A stream reader waits for a final chunk, success or not; it goes out before the result.
-    await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
+    // A stream reader waits for a final chunk, success or not; it goes out before the result, which
+    // says how many there were for readers that see the result first.
+    const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
+    const result = chunks === undefined ? built : { ...built, chunks };
     if (message.signal.aborted) throw new ShutdownAbortError();
     await this.deps.output.publishResult(result, message.correlation);
     this.deps.observer.result(result);

@@ -42,7 +42,7 @@ describe('StreamChunkPublisher', () => {
     stream.push('a');
     await new Promise((resolve) => setImmediate(resolve));
     stream.push('b');
-    await stream.finish('stop');
+    expect(await stream.finish('stop')).toBe(3);
     expect(sent).toEqual([
       { requestId: 'req-1', tenant: 'acme', seq: 0, delta: 'a', final: false, at: AT.toISOString() },
       { requestId: 'req-1', tenant: 'acme', seq: 1, delta: 'b', final: false, at: AT.toISOString() },

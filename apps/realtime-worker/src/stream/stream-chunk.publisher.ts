@@ -39,14 +39,15 @@ export class StreamChunkPublisher {
     this.pump();
   }
 
-  /** Waits for the chunks in flight, then publishes what is left as the final chunk. */
-  async finish(finishReason?: string): Promise<void> {
+  /** Waits for the chunks in flight, then publishes what is left as the final chunk; resolves to how many chunks went out. */
+  async finish(finishReason?: string): Promise<number> {
     this.finishing = true;
     while (this.sending) await this.sending;
     if (this.failure) throw this.failure.error;
     const last = this.chunk(this.pending, true, finishReason);
     this.pending = '';
     await this.sink([last]);
+    return this.seq;
   }
 
   private pump(): void {

@@ -131,6 +131,16 @@ export class InferenceResultV1 {
   @Nested(() => TimingsV1)
   timings!: TimingsV1;
 
+  /**
+   * How many chunks of this answer went out on `sluice.stream.v1` before it (seq 0 to chunks - 1, the
+   * last one final); absent when the answer was not streamed. The chunks travel on another topic, so a
+   * reader may see the result first: this says how many chunks to wait for.
+   */
+  @Optional()
+  @IsInt()
+  @Min(1)
+  chunks?: number;
+
   /** The deadline the request had to meet, when it had one. */
   @Optional()
   @IsInstant()
