@@ -1,4 +1,5 @@
 import { AcceptedRequestV1, ErrorCode, InferenceRequestV1, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
+import { cacheContentHash, requestFingerprint } from '@sluice/ledger';
 import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
@@ -45,6 +46,9 @@ describe('AcceptRequestsHandler', () => {
     expect(accepted).toMatchObject({ topic: Topics.Accepted, key: 'req-1', trace: { correlationId: 'corr-1' } });
     expect(validateMessage(AcceptedRequestV1, JSON.parse(JSON.stringify(accepted.value))).ok).toBe(true);
     expect(accepted.value).toMatchObject({ receivedAt: NOW.toISOString(), deadline: '2030-01-01T12:00:00.000Z', source: 'http' });
+    const { request } = accepted.value as AcceptedRequestV1;
+    expect((accepted.value as AcceptedRequestV1).contentHash).toBe(cacheContentHash(request.provider, request.operation, request.body));
+    expect(ledger.rows.get('acme/req-1')!.bodyHash).toBe(requestFingerprint(request));
     expect(event).toMatchObject({ topic: Topics.Events, key: 'req-1' });
     expect(validateMessage(LifecycleEventV1, JSON.parse(JSON.stringify(event.value))).ok).toBe(true);
     expect(event.value).toMatchObject({ eventId: 'acme.req-1.accepted', type: 'accepted', model: 'gpt-4o-mini', at: NOW.toISOString() });

@@ -6,7 +6,7 @@ import {
   RequestSource,
   resolveDeadline,
 } from '@sluice/contracts';
-import { JobLine, RequestRecord, requestRecordFromAccepted } from '@sluice/ledger';
+import { JobLine, RequestRecord, requestHashes, requestRecordFromAccepted } from '@sluice/ledger';
 import type { IntakePath, RoutingPolicy } from '@sluice/routing';
 import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger, Trace } from './accept.ports';
 import { acceptedPath } from './accepted.path';
@@ -72,10 +72,11 @@ export class AcceptRequestsHandler {
     const messages: OutboundMessage[] = [];
     const created = new Map<RequestSource, number>();
     let conflicts = 0;
-    const acceptedRequests = submissions.map((submission) => this.acceptedFrom(submission, now));
-    const records = acceptedRequests.map((accepted, index) => {
+    const hashed = submissions.map((submission) => this.acceptedFrom(submission, now));
+    const acceptedRequests = hashed.map(({ accepted }) => accepted);
+    const records = hashed.map(({ accepted, fingerprint }, index) => {
       const { job } = submissions[index];
-      return { ...requestRecordFromAccepted(accepted), ...(job && { job }) };
+      return { ...requestRecordFromAccepted(accepted, fingerprint), ...(job && { job }) };
     });
     const inserted = records.length === 0 ? [] : await this.ports.ledger.insertMany(records);
     const acceptances = inserted.map(({ outcome, request: existing }, index): Acceptance => {
@@ -130,14 +131,19 @@ export class AcceptRequestsHandler {
     return submission.bulk ? 'bulk' : acceptedPath(accepted, this.ports.policy, now);
   }
 
-  private acceptedFrom(submission: Submission, now: Date): AcceptedRequestV1 {
+  private acceptedFrom(submission: Submission, now: Date): { accepted: AcceptedRequestV1; fingerprint: string } {
     const { request } = submission;
     const id = request.id ?? submission.assignedId ?? this.ports.newId(now);
+    const { fingerprint, contentHash } = requestHashes(request);
     return {
-      request: { ...request, id },
-      receivedAt: now.toISOString(),
-      deadline: resolveDeadline(request, now),
-      source: submission.source,
+      accepted: {
+        request: { ...request, id },
+        receivedAt: now.toISOString(),
+        deadline: resolveDeadline(request, now),
+        source: submission.source,
+        contentHash,
+      },
+      fingerprint,
     };
   }
 }

@@ -441,6 +441,14 @@ describe('AcceptedHandler', () => {
       expect(h.publisher.on('realtime')).toHaveLength(1);
     });
 
+    it('takes the content hash ingestion worked out, when the accepted message carries one', async () => {
+      const h = harness();
+      const message = { ...withDeadline(20_000), contentHash: 'c'.repeat(64) };
+      h.requests.add(message);
+      await h.route(message);
+      expect(h.flights.claims.map((claim) => claim.key)).toEqual([{ scope: 'acme', contentHash: 'c'.repeat(64) }]);
+    });
+
     it('uses the shared scope for tenants that share the cache', async () => {
       const h = harness({ policy: policy({ tenants: { acme: { shareCache: true } } }) });
       const message = withDeadline(20_000);

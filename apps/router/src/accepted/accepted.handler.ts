@@ -255,7 +255,12 @@ export class AcceptedHandler {
       costs: laneCosts(price, estimateUsage(request.operation, request.body)),
       deadlineMs,
       ...(usesCache
-        ? { cacheKey: { scope: cacheScopeFor(this.settings.policy, request.tenant), contentHash: cacheContentHash(request.provider, request.operation, request.body) } }
+        ? {
+            cacheKey: {
+              scope: cacheScopeFor(this.settings.policy, request.tenant),
+              contentHash: accepted.contentHash ?? cacheContentHash(request.provider, request.operation, request.body),
+            },
+          }
         : {}),
     };
     const decision = this.decide(job, input);

@@ -30,4 +30,14 @@ export class AcceptedRequestV1 {
 
   @IsIn(REQUEST_SOURCES)
   source!: RequestSource;
+
+  /**
+   * The request's cache content hash (SHA-256 hex of its provider, operation and body), worked out at
+   * intake from the same canonical body text as its idempotency fingerprint, so the router does not
+   * canonicalise the body a second time; the router computes it when absent.
+   */
+  @Optional()
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'contentHash must be 64 lowercase hex digits' })
+  contentHash?: string;
 }

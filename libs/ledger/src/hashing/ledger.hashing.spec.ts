@@ -1,6 +1,6 @@
 import { InferenceRequestV1, validateMessage } from '@sluice/contracts';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
-import { cacheContentHash, generateApiKey, hashApiKey, requestFingerprint } from './ledger.hashing';
+import { cacheContentHash, generateApiKey, hashApiKey, requestFingerprint, requestHashes } from './ledger.hashing';
 
 function request(overrides: Record<string, unknown> = {}): InferenceRequestV1 {
   const outcome = validateMessage(InferenceRequestV1, sampleRequest(overrides));
@@ -31,6 +31,21 @@ describe('ledger hashing', () => {
     expect(cacheContentHash('openai', 'embedding', body)).toBe(cacheContentHash('openai', 'embedding', { input: 'x', model: 'text-embedding-3-small' }));
     expect(cacheContentHash('openai', 'embedding', body)).not.toBe(cacheContentHash('openai', 'chat', body));
     expect(cacheContentHash('openai', 'embedding', body)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('works out both hashes at once exactly as each alone would', () => {
+    const samples = [
+      request(),
+      request({ body: { temperature: 0, messages: [{ content: 'Hello', role: 'user' }], model: 'gpt-4o-mini' } }),
+      request({ operation: 'embedding', body: { model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 8 }, metadata: { job: 'x' } }),
+      request({ provider: 'anthropic', body: { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'é "quoted" \u2028' }] } }),
+    ];
+    for (const sample of samples) {
+      expect(requestHashes(sample)).toEqual({
+        fingerprint: requestFingerprint(sample),
+        contentHash: cacheContentHash(sample.provider, sample.operation, sample.body),
+      });
+    }
   });
 
   it('issues distinct keys whose prefix is embedded and whose hash is stable', () => {

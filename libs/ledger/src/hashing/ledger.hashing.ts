@@ -24,6 +24,35 @@ export function cacheContentHash(provider: Provider, operation: Operation, body:
   return sha256Hex(canonicalJson({ provider, operation, body }));
 }
 
+/** A request's two hashes: its idempotency fingerprint and its cache content hash. */
+export interface RequestHashes {
+  fingerprint: string;
+  contentHash: string;
+}
+
+/**
+ * `requestFingerprint` and `cacheContentHash` of one request, with its body canonicalised once: the
+ * body is most of a request's bytes, and both texts hold it verbatim.
+ */
+export function requestHashes(request: InferenceRequestFieldsV1 & { id?: string }): RequestHashes {
+  const { id: _id, ...rest } = request;
+  const body = canonicalJson(request.body);
+  return {
+    fingerprint: sha256Hex(canonicalJsonWithBody(rest, body)),
+    contentHash: sha256Hex(canonicalJsonWithBody({ provider: request.provider, operation: request.operation, body: undefined }, body)),
+  };
+}
+
+/** canonicalJson of an object whose `body` member is given as its canonical text already. */
+function canonicalJsonWithBody(value: Record<string, unknown>, body: string): string {
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    if (key === 'body') members.push(`"body":${body}`);
+    else if (value[key] !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(value[key])}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
 const API_KEY_PREFIX = 'slc';
 
 /** A new API key: `slc_<prefix>_<secret>`. The prefix is shown to operators; only the hash is stored. */

@@ -158,13 +158,13 @@ function toRecord(row: RequestRow): RequestRecord {
   };
 }
 
-/** The ledger row for an accepted request, fingerprinted for idempotency. */
-export function requestRecordFromAccepted(accepted: AcceptedRequestV1): NewRequestRecord {
+/** The ledger row for an accepted request, fingerprinted for idempotency (pass the fingerprint when it is known already). */
+export function requestRecordFromAccepted(accepted: AcceptedRequestV1, fingerprint = requestFingerprint(accepted.request)): NewRequestRecord {
   const { request } = accepted;
   return {
     tenant: request.tenant,
     id: request.id,
-    bodyHash: requestFingerprint(request),
+    bodyHash: fingerprint,
     provider: request.provider,
     operation: request.operation,
     model: request.body.model,
