@@ -45,6 +45,7 @@ export class AcceptedConsumer {
           correlationId: context.headers[CorrelationHeaders.CorrelationId],
           traceparent: context.headers[CorrelationHeaders.TraceParent],
         },
+        ...(context.raw && { raw: context.raw }),
       })),
     );
     const kinds: Partial<Record<RoutingOutcome['kind'], number>> = {};

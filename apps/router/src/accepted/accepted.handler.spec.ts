@@ -205,7 +205,9 @@ class FakePublisher implements RouterPublisher {
   }
 
   on(to: Destination): Array<Record<string, unknown>> {
-    return this.messages.filter((m) => m.to === to).map((m) => m.value as Record<string, unknown>);
+    return this.messages
+      .filter((m) => m.to === to)
+      .map((m) => (Buffer.isBuffer(m.value) ? (JSON.parse(m.value.toString('utf8')) as Record<string, unknown>) : (m.value as Record<string, unknown>)));
   }
 }
 
@@ -236,7 +238,7 @@ const PRICE = findModelPrice('openai', MODEL);
 if (!PRICE) throw new Error(`${MODEL} left the pricing catalog`);
 const COSTS = laneCosts(PRICE, estimateUsage('chat', BODY));
 
-function harness(options: { policy?: RoutingPolicy } = {}) {
+function harness(options: { policy?: RoutingPolicy; raw?: false } = {}) {
   const holds = new FakeHolds();
   const requests = new FakeRequests(holds);
   const flights = new FakeFlights();
@@ -248,7 +250,14 @@ function harness(options: { policy?: RoutingPolicy } = {}) {
     { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
   );
   const batch = (messages: readonly AcceptedRequestV1[]): Promise<BatchRoutingResult[]> =>
-    handler.handleBatch(messages.map((accepted) => ({ accepted, correlation: { requestId: accepted.request.id, correlationId: `corr-${accepted.request.id}` } })));
+    handler.handleBatch(
+      messages.map((accepted) => ({
+        accepted,
+        correlation: { requestId: accepted.request.id, correlationId: `corr-${accepted.request.id}` },
+        // As the transport hands them over: with the bytes they were read from.
+        ...(options.raw !== false && { raw: Buffer.from(JSON.stringify(accepted)) }),
+      })),
+    );
   /** One message on its own, as a batch of one; its failure is thrown. */
   const route = async (message: AcceptedRequestV1): Promise<RoutingOutcome> => {
     const [result] = await batch([message]);
@@ -260,6 +269,21 @@ function harness(options: { policy?: RoutingPolicy } = {}) {
 
 describe('AcceptedHandler', () => {
   describe('lane decisions', () => {
+    it('passes the accepted bytes on with the decision appended, and builds the same message without them', async () => {
+      const message = withDeadline(24 * HOUR);
+      const spliced = harness();
+      spliced.requests.add(message);
+      await spliced.route(message);
+      const built = harness({ raw: false });
+      built.requests.add(message);
+      await built.route(message);
+
+      const [bytes] = spliced.publisher.messages.filter((m) => m.to === 'batch');
+      expect(Buffer.isBuffer(bytes!.value)).toBe(true);
+      expect(Buffer.isBuffer(built.publisher.messages.find((m) => m.to === 'batch')!.value)).toBe(false);
+      expect(valid(LaneRequestV1, spliced.publisher.on('batch')[0])).toEqual(valid(LaneRequestV1, built.publisher.on('batch')[0]));
+    });
+
     it('sends a request with a day of slack to the batch lane with its decision, and says so in a routed event', async () => {
       const h = harness();
       const message = withDeadline(24 * HOUR);

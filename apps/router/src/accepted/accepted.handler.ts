@@ -63,6 +63,8 @@ export type BatchRoutingResult = { ok: true; outcome: RoutingOutcome } | { ok: f
 export interface AcceptedMessage {
   accepted: AcceptedRequestV1;
   correlation: Correlation;
+  /** The message's bytes as read, which its lane message passes on instead of encoding the request again. */
+  raw?: Buffer;
 }
 
 export interface AcceptedHandlerPorts {
@@ -85,6 +87,7 @@ export interface AcceptedHandlerSettings {
 interface Job {
   accepted: AcceptedRequestV1;
   correlation: Correlation;
+  raw?: Buffer;
   now: Date;
   price: ModelPrice;
   costs: LaneCosts;
@@ -196,12 +199,12 @@ export class AcceptedHandler {
     await this.ensureSpend(batch, now);
 
     const seen = new Set<string>();
-    const slots: Slot[] = batch.map(({ accepted, correlation }) => {
+    const slots: Slot[] = batch.map(({ accepted, correlation, raw }) => {
       const key = refKey(accepted.request.tenant, accepted.request.id);
       if (seen.has(key)) return 'duplicate';
       seen.add(key);
       try {
-        return this.start(accepted, correlation, records.get(key), now);
+        return this.start(accepted, correlation, records.get(key), now, raw);
       } catch (error) {
         return { failed: error };
       }
@@ -222,13 +225,13 @@ export class AcceptedHandler {
   }
 
   /** What a request comes to from its ledger state and the pure decision: a step, or what the ledger must say first. */
-  private start(accepted: AcceptedRequestV1, correlation: Correlation, record: RequestRecord | undefined, now: Date): Step | Pending {
+  private start(accepted: AcceptedRequestV1, correlation: Correlation, record: RequestRecord | undefined, now: Date, raw?: Buffer): Step | Pending {
     const { request } = accepted;
     if (record === undefined) {
       // Ingestion records a request before it publishes it: no row means this router reads another ledger.
       throw new NonRetryableError('REQUEST_NOT_IN_LEDGER', `request ${request.tenant}/${request.id} is not in the ledger`);
     }
-    if (record.status === 'routed' && isProviderLane(record.lane)) return this.republishRouted(accepted, { ...record, lane: record.lane }, correlation);
+    if (record.status === 'routed' && isProviderLane(record.lane)) return this.republishRouted(accepted, { ...record, lane: record.lane }, correlation, raw);
     // Queued with a provider lane: routed and held for notBefore; with the cache lane: behind an identical request.
     if (record.status === 'queued' && isProviderLane(record.lane)) return this.republishHeld(accepted, { ...record, lane: record.lane }, correlation);
     if (record.status === 'queued') return this.republishQueued(accepted, record, correlation);
@@ -250,6 +253,7 @@ export class AcceptedHandler {
     const job: Job = {
       accepted,
       correlation,
+      ...(raw && { raw }),
       now,
       price,
       costs: laneCosts(price, estimateUsage(request.operation, request.body)),
@@ -401,7 +405,7 @@ export class AcceptedHandler {
   }
 
   private dispatch(job: Job, decision: RouteDecision, note?: string): Step {
-    const { accepted, now, correlation } = job;
+    const { accepted, now, correlation, raw } = job;
     const { request } = accepted;
     const deadline = new Date(decision.deadlineMs);
     const lane = decision.lane as ProviderLane;
@@ -432,7 +436,7 @@ export class AcceptedHandler {
     if (releaseAt !== undefined) {
       return { ...this.hold(accepted, routing, releaseAt, correlation), routing: update, outcome: { kind: 'held', ...routed, releaseAt: releaseAt.toISOString() } };
     }
-    return { outcome: { kind: 'routed', ...routed }, correlation, messages: [laneRequestMessage(accepted, routing), routedEvent(accepted, routing)], routing: update };
+    return { outcome: { kind: 'routed', ...routed }, correlation, messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)], routing: update };
   }
 
   /**
@@ -529,12 +533,12 @@ export class AcceptedHandler {
   }
 
   /** The decision recorded before a crash or redelivery, sent again as it was: same ids, same content. */
-  private republishRouted(accepted: AcceptedRequestV1, record: RequestRecord & { lane: ProviderLane }, correlation: Correlation): Step {
+  private republishRouted(accepted: AcceptedRequestV1, record: RequestRecord & { lane: ProviderLane }, correlation: Correlation, raw?: Buffer): Step {
     const routing = recordedRouting(record);
     return {
       outcome: { kind: 'republished', lane: record.lane, reason: routing.reason },
       correlation,
-      messages: [laneRequestMessage(accepted, routing), routedEvent(accepted, routing)],
+      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)],
     };
   }
 

@@ -28,9 +28,35 @@ function message(to: Destination, accepted: AcceptedRequestV1, value: object): O
   return { to, key: messageKey(accepted.request.id), value };
 }
 
-/** The accepted request as it came, plus the decision, for the lane's topic. */
-export function laneRequestMessage(accepted: AcceptedRequestV1, routing: RoutingDecisionV1 & { lane: ProviderLane }): OutboundMessage {
-  return message(routing.lane, accepted, { ...accepted, routing });
+/**
+ * The accepted request as it came, plus the decision, for the lane's topic. Given the accepted
+ * message's own bytes, the lane message is those bytes with the decision appended: the request is
+ * most of them, and passing it on as read spares encoding it again (a validated accepted message has
+ * no `routing` member, so the appended one is the only one).
+ */
+export function laneRequestMessage(accepted: AcceptedRequestV1, routing: RoutingDecisionV1 & { lane: ProviderLane }, raw?: Buffer): OutboundMessage {
+  const spliced = raw === undefined ? undefined : withMember(raw, 'routing', routing);
+  return message(routing.lane, accepted, spliced ?? { ...accepted, routing });
+}
+
+const CLOSING_BRACE = 0x7d;
+const OPENING_BRACE = 0x7b;
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** The JSON object in `raw` with one member added, or undefined when `raw` is not a non-empty JSON object. */
+export function withMember(raw: Buffer, name: string, value: unknown): Buffer | undefined {
+  let end = raw.length - 1;
+  while (end >= 0 && isJsonSpace(raw[end]!)) end -= 1;
+  let start = 0;
+  while (start < end && isJsonSpace(raw[start]!)) start += 1;
+  if (raw[start] !== OPENING_BRACE || raw[end] !== CLOSING_BRACE) return undefined;
+  let last = end - 1;
+  while (last > start && isJsonSpace(raw[last]!)) last -= 1;
+  if (last === start) return undefined;
+  return Buffer.concat([raw.subarray(start, end), Buffer.from(`,${JSON.stringify(name)}:${JSON.stringify(value)}}`)]);
 }
 
 export interface RoutedStep {

@@ -8,7 +8,8 @@ export type Destination = 'realtime' | 'async' | 'batch' | 'results' | 'events';
 export interface OutboundMessage {
   to: Destination;
   key: string;
-  value: object;
+  /** An object to encode as JSON, or JSON already encoded. */
+  value: object | Buffer;
 }
 
 /** Headers that follow a request from the message that caused them to every message it causes. */

@@ -9,6 +9,11 @@ export interface MessageContext {
   key: string | null;
   headers: MessageHeaders;
   timestamp: string;
+  /**
+   * The record's value bytes as fetched (a view, not a copy), for a handler that passes on what it
+   * read without encoding it again; absent where no record stands behind the context.
+   */
+  raw?: Buffer | null;
   /** 1 on the first try in this process, then 2, 3, ... on retries. */
   attempt: number;
   /** Aborted when the runner gives up waiting for in-flight work (shutdown deadline, crash). */

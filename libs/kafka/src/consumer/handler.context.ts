@@ -31,6 +31,7 @@ export class HandlerContext implements MessageContext {
   readonly key: string | null;
   readonly headers: MessageHeaders;
   readonly timestamp: string;
+  readonly raw: Buffer | null;
 
   constructor(
     message: ConsumedMessage,
@@ -44,6 +45,7 @@ export class HandlerContext implements MessageContext {
     this.key = message.key === null ? null : message.key.toString('utf8');
     this.headers = message.headers;
     this.timestamp = message.timestamp;
+    this.raw = message.value;
   }
 
   heartbeat(): Promise<void> {
