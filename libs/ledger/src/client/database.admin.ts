@@ -25,6 +25,8 @@ function quoteIdentifier(name: string): string {
 
 async function withMaintenanceClient<T>(databaseUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: maintenanceUrl(databaseUrl), connectionTimeoutMillis: 5_000 });
+  // A connection that breaks fails the statement in flight; unheard, its 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await work(client);

@@ -36,18 +36,44 @@ export async function checkDatabase(pool: Pool): Promise<void> {
 
 export type Queryable = Pick<PoolClient, 'query'>;
 
-/** Runs `work` in one transaction on one connection; rolls back when it throws. */
-export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on one pooled connection. A connection that breaks while checked out (a server restart,
+ * a failover, a terminated backend) emits 'error', which pg leaves to the borrower: unheard, it ends
+ * the process. Heard here, it fails the statement in flight (so `work` throws, and is retried like
+ * any failed statement), and the connection is discarded instead of going back to the pool.
+ * `discardOnFailure` also closes a connection that is fine when `work` throws, for session state
+ * (an advisory lock) that must not outlive it.
+ */
+export async function withConnection<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { discardOnFailure?: boolean } = {}): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
+  let failed = false;
   try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
+    return await work(client);
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    failed = true;
     throw error;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(broken ?? (failed && options.discardOnFailure === true ? true : undefined));
   }
+}
+
+/** Runs `work` in one transaction on one connection; rolls back when it throws. */
+export function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withConnection(pool, async (client) => {
+    await client.query('begin');
+    try {
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
+import { withConnection } from '../client/database.pool';
 import { Migration } from './migration';
 import { MIGRATIONS } from './migrations.registry';
 
@@ -33,18 +34,17 @@ function assertOrdered(migrations: readonly Migration[]): void {
  */
 export async function runMigrations(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
   assertOrdered(migrations);
-  const client = await pool.connect();
-  try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const report = await applyPending(client, migrations);
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    client.release();
-    return report;
-  } catch (error) {
-    // Closing the session, rather than returning it to the pool, also releases the advisory lock.
-    client.release(true);
-    throw error;
-  }
+  return withConnection(
+    pool,
+    async (client) => {
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const report = await applyPending(client, migrations);
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      return report;
+    },
+    // Closing the session on failure, rather than returning it to the pool, also releases the advisory lock.
+    { discardOnFailure: true },
+  );
 }
 
 async function applyPending(client: PoolClient, migrations: readonly Migration[]): Promise<MigrationReport> {
