@@ -3,11 +3,12 @@ import { Test } from '@nestjs/testing';
 import { AcceptedRequestV1, validateMessage } from '@sluice/contracts';
 import { ConsumerRunner, type KafkaDriver, KafkaProducer } from '@sluice/kafka';
 import { collectMessages, createRandomTopic, deleteTopics, fastSession, type MessageCollector, testKafka } from '@sluice/kafka/testing';
-import { createRepositories, type LedgerRepositories, requestRecordFromAccepted } from '@sluice/ledger';
+import { createRepositories, databaseName, type LedgerRepositories, maintenanceUrl, requestRecordFromAccepted } from '@sluice/ledger';
 import { createTestDatabase, type TestDatabase } from '@sluice/ledger/testing/test-database';
 import { MetricsRegistry, SluiceServiceModule } from '@sluice/observability';
 import { randomGroupId } from '@sluice/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Pool } from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AcceptedConsumer } from '../src/accepted/accepted.consumer';
@@ -75,6 +76,8 @@ interface RouterWiring {
 interface RunningRouter {
   app: INestApplication;
   wiring: RouterWiring;
+  /** Retries of its consumers so far, summed. */
+  retries(): number;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ async function startRouter(kafka: KafkaDriver, env: Record<string, string>, wiri
   return {
     app,
     wiring,
+    retries: () => runners.reduce((sum, r) => sum + r.stats().retries, 0),
     stop: async () => {
       await Promise.all(runners.map((r) => r.stop()));
       await app.close();
@@ -220,6 +224,26 @@ export class RouterHarness {
 
   metrics(): Promise<string> {
     return this.app.get(MetricsRegistry).metrics();
+  }
+
+  /** How many times the running router's consumers retried a failed attempt. */
+  retries(): number {
+    return this.router.retries();
+  }
+
+  /**
+   * Closes the router's database to new connections and ends the ones it has, as a restart or a
+   * failover does, until the returned function opens it again.
+   */
+  async closeDatabase(): Promise<() => Promise<void>> {
+    const admin = new Pool({ connectionString: maintenanceUrl(this.db.url), max: 1 });
+    const name = databaseName(this.db.url);
+    await admin.query(`alter database "${name}" allow_connections false`);
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+    return async () => {
+      await admin.query(`alter database "${name}" allow_connections true`);
+      await admin.end();
+    };
   }
 
   async close(): Promise<void> {

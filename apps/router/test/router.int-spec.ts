@@ -1,5 +1,5 @@
-import { DlqHeaders, ErrorCode, InferenceResultV1, LaneRequestV1, LifecycleEventV1, validateMessage } from '@sluice/contracts';
-import { cacheContentHash } from '@sluice/ledger';
+import { AcceptedRequestV1, DlqHeaders, ErrorCode, InferenceResultV1, LaneRequestV1, LifecycleEventV1, validateMessage } from '@sluice/contracts';
+import { cacheContentHash, requestRecordFromAccepted } from '@sluice/ledger';
 import { randomTenant, waitFor } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import { buildRouterApp, type Decoded, RouterHarness, writePolicyFile } from './router.harness';
@@ -166,6 +166,26 @@ describe('router on the real broker and database', () => {
     await h.submit(acceptedRequest(tenant, { body: { model: 'gpt-unheard-of', messages: [] } }));
     const [message] = await waitFor(() => (h.on('results', tenant).length > 0 ? h.on('results', tenant) : undefined), { ...WAIT, description: 'the refusal' });
     expect(valid(InferenceResultV1, message).error).toMatchObject({ code: ErrorCode.MODEL_UNKNOWN, retryable: false });
+  });
+
+  it('waits out a database that refuses connections, dead-letters nothing, and routes the request once it is back', async () => {
+    const tenant = randomTenant();
+    const accepted = acceptedRequest(tenant, { deadlineInMs: 24 * HOUR });
+    const checked = validateMessage(AcceptedRequestV1, accepted);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+    await h.ledger.requests.insert(requestRecordFromAccepted(checked.value));
+    const retriesBefore = h.retries();
+    const reopen = await h.closeDatabase();
+    try {
+      await h.submit(accepted, { record: false });
+      // Past the retry budget (three retries) that a failing message gets before it is dead-lettered.
+      await waitFor(() => h.retries() >= retriesBefore + 5, { timeoutMs: 60_000, description: 'the router to retry past its retry budget' });
+    } finally {
+      await reopen();
+    }
+    await waitFor(() => h.on('batch', tenant).length === 1, { timeoutMs: 60_000, description: 'the lane message once the database is back' });
+    expect(h.on('deadLetter', tenant)).toEqual([]);
+    expect(await h.ledger.requests.get(tenant, checked.value.request.id)).toMatchObject({ status: 'routed', lane: 'batch' });
   });
 
   it('dead-letters a request that is not in its ledger instead of routing it', async () => {

@@ -3,6 +3,7 @@ export * from './common/values';
 export * from './common/patterns';
 export * from './common/durations';
 export * from './errors/error-code.enum';
+export * from './errors/dependency-unavailable.error';
 export * from './headers/dlq.headers';
 export * from './headers/correlation.headers';
 export * from './validation/validate-message';

@@ -46,6 +46,32 @@ describe('RetryLoop', () => {
     expect(counters).toEqual({ handled: 0, retries: 2 });
   });
 
+  it('retries items that failed for an outage past the retry budget, until the dependency answers, and gives up on none', async () => {
+    const { retries, counters } = loop(1);
+    const outage = Object.assign(new Error('database "sluice" is not currently accepting connections'), { name: 'DependencyUnavailableError' });
+    const wrapped = new Error('routing the batch failed', { cause: outage });
+    const attempts: number[] = [];
+    const givenUp: string[] = [];
+    const result = await retries.run(
+      [item(0), item(1)],
+      (items, attempt): MessageOutcome[] => {
+        attempts.push(attempt);
+        // Item 1 fails for a bug, item 0 for the outage; the outage lasts five attempts.
+        return items.map(({ message }) =>
+          message.offset === '1' ? { ok: false, error: new Error('bug') } : attempt <= 5 ? { ok: false, error: attempt % 2 === 0 ? wrapped : outage } : { ok: true },
+        );
+      },
+      async ({ message }, failure) => {
+        givenUp.push(`${message.offset}:${failure.code}`);
+        return 'done';
+      },
+    );
+    expect(result).toEqual({ settled: 'done', held: [] });
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(givenUp).toEqual(['1:UNEXPECTED_ERROR']);
+    expect(counters.handled).toBe(1);
+  });
+
   it('treats a wrong number of outcomes as a failure of every item', async () => {
     const { retries } = loop(0);
     const givenUp: string[] = [];

@@ -64,7 +64,9 @@ const ALL_OK: readonly MessageOutcome[] = [];
  * invalid-message handlers alike: attempt the items, give up on those whose failure is not
  * retryable or whose retries are used up, wait with backoff (the longest any failed item asks for)
  * and attempt the rest again. Items succeed or fail on their own; the loop never re-runs one that
- * succeeded.
+ * succeeded. An outage (the database or the broker unreachable) is nobody's message's fault: items
+ * that failed for one are retried, at the capped delay, for as long as it lasts, which holds their
+ * partition where it is until the dependency is back.
  */
 export class RetryLoop {
   constructor(private readonly settings: RetryLoopSettings) {}
@@ -92,7 +94,7 @@ export class RetryLoop {
           continue;
         }
         const failure = classifyError(outcome.error);
-        if (failure.kind === 'non-retryable' || attemptNo > policy.maxRetries) {
+        if (failure.kind === 'non-retryable' || (failure.kind !== 'outage' && attemptNo > policy.maxRetries)) {
           if ((await giveUp(item, failureOf(failure, outcome.error, attemptNo))) === 'abandoned') return { settled: 'abandoned' };
           continue;
         }
@@ -104,6 +106,7 @@ export class RetryLoop {
       pending = retry;
       if (pending.length === 0) break;
       counters.retries += pending.length;
+      const outage = classifyError(lastError).kind === 'outage';
       const first = pending[0]!.message;
       this.settings.logger.warn(
         {
@@ -116,7 +119,11 @@ export class RetryLoop {
           delayMs,
           err: toError(lastError),
         },
-        pending.length === 1 ? 'handler failed; retrying' : 'handler failed for some messages; retrying them',
+        outage
+          ? 'a dependency is unavailable; waiting for it before retrying'
+          : pending.length === 1
+            ? 'handler failed; retrying'
+            : 'handler failed for some messages; retrying them',
       );
       if (!(await this.pause(delayMs))) return { settled: 'abandoned' };
     }

@@ -22,6 +22,15 @@ describe('classifyError', () => {
     expect(classifyError(new RetryableError('flaky'))).toMatchObject({ kind: 'retryable', code: 'RETRIES_EXHAUSTED' });
   });
 
+  it('recognises an outage by the name of the error or of one it was caused by', () => {
+    const outage = Object.assign(new Error('the database is unavailable'), { name: 'DependencyUnavailableError' });
+    expect(classifyError(outage)).toEqual({ kind: 'outage', code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(classifyError(new Error('wrapped', { cause: new Error('again', { cause: outage }) }))).toMatchObject({ kind: 'outage' });
+    const cycle = new Error('cycle');
+    (cycle as { cause?: unknown }).cause = cycle;
+    expect(classifyError(cycle)).toMatchObject({ kind: 'unexpected' });
+  });
+
   it('treats anything else as unexpected', () => {
     expect(classifyError(new TypeError('x is undefined'))).toEqual({ kind: 'unexpected', code: 'UNEXPECTED_ERROR' });
     expect(classifyError('a string')).toEqual({ kind: 'unexpected', code: 'UNEXPECTED_ERROR' });

@@ -6,9 +6,32 @@ export type ErrorClass =
   | { kind: 'retryable'; code: string; retryAfterMs?: number }
   | { kind: 'non-retryable'; code: string }
   /** Not one of ours: probably a bug, retried like a retryable one in case it is transient. */
-  | { kind: 'unexpected'; code: string };
+  | { kind: 'unexpected'; code: string }
+  /** A dependency is down (database, broker): retried for as long as it lasts, never dead-lettered. */
+  | { kind: 'outage'; code: string };
+
+/**
+ * The name of @sluice/contracts' DependencyUnavailableError (thrown by the ledger and the Kafka
+ * driver when the database or the broker cannot be reached), matched by name: like the rest of this
+ * library, the runner depends on none of our packages.
+ */
+const OUTAGE_ERROR_NAME = 'DependencyUnavailableError';
+
+/** Whether `error`, or an error it was caused by, says a dependency is unavailable. */
+export function isOutage(error: unknown): boolean {
+  let current: unknown = error;
+  // A few levels: a handler may wrap what the ledger threw; a cycle must not loop forever.
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current.name === OUTAGE_ERROR_NAME) return true;
+    current = current.cause;
+  }
+  return false;
+}
 
 export function classifyError(error: unknown): ErrorClass {
+  if (isOutage(error)) {
+    return { kind: 'outage', code: FailureCode.DependencyUnavailable };
+  }
   if (error instanceof NonRetryableError) {
     return { kind: 'non-retryable', code: error.code };
   }

@@ -5,4 +5,5 @@ export const FailureCode = {
   ValidationFailed: 'VALIDATION_FAILED',
   RetriesExhausted: 'RETRIES_EXHAUSTED',
   UnexpectedError: 'UNEXPECTED_ERROR',
+  DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { asDependencyFailure, isConnectionFailure } from './database.failures';
 
 export interface PoolOptions {
   /** Upper bound on connections this process holds; the server's max_connections is shared by every replica. */
@@ -26,6 +27,23 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     options: '-c random_page_cost=1.1',
   });
   pool.on('error', options.onIdleError ?? (() => undefined));
+  return reportingOutages(pool);
+}
+
+/**
+ * Makes the pool's own queries fail with a DependencyUnavailableError when the server cannot be
+ * reached, so a consumer waits out an outage instead of dead-lettering the messages it was handling.
+ */
+function reportingOutages(pool: Pool): Pool {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => {
+    const result = query(...args);
+    return result instanceof Promise
+      ? result.catch((error: unknown) => {
+          throw asDependencyFailure(error);
+        })
+      : result;
+  }) as Pool['query'];
   return pool;
 }
 
@@ -45,7 +63,9 @@ export type Queryable = Pick<PoolClient, 'query'>;
  * (an advisory lock) that must not outlive it.
  */
 export async function withConnection<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: { discardOnFailure?: boolean } = {}): Promise<T> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch((error: unknown) => {
+    throw asDependencyFailure(error);
+  });
   let broken: Error | undefined;
   const onError = (error: Error): void => {
     broken = error;
@@ -56,7 +76,7 @@ export async function withConnection<T>(pool: Pool, work: (client: PoolClient) =
     return await work(client);
   } catch (error) {
     failed = true;
-    throw error;
+    throw broken !== undefined && !isConnectionFailure(error) ? asDependencyFailure(broken) : asDependencyFailure(error);
   } finally {
     client.removeListener('error', onError);
     client.release(broken ?? (failed && options.discardOnFailure === true ? true : undefined));

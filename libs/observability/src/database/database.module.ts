@@ -31,7 +31,9 @@ class PoolCloser implements OnApplicationShutdown {
       useFactory: (config: SluiceConfig, service: string, logger: Logger) =>
         createPool(config.DATABASE_URL, {
           applicationName: `sluice-${service}`,
-          onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
+          // Not the error itself: pg hangs the client on it, connection parameters and all.
+          onIdleError: (error) =>
+            logger.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'idle database connection failed; the pool replaces it'),
         }),
     },
     PoolCloser,
