@@ -18,6 +18,8 @@ describe('describeConfig', () => {
       'KAFKA_CLIENT_ID',
       'KAFKA_GROUP_ID',
       'KAFKA_CONSUMER_GROUPS',
+      'KAFKA_SESSION_TIMEOUT_MS',
+      'KAFKA_HEARTBEAT_INTERVAL_MS',
       'NICENESS',
       'DATABASE_URL',
       'LOG_LEVEL',

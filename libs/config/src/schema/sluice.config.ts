@@ -46,6 +46,21 @@ export class SluiceConfig {
 
   @EnvInt({
     description:
+      "How long the broker waits to hear from a consumer before it hands the consumer's partitions to the rest of its group (milliseconds): how long a crashed or killed copy's partitions stand still. A copy that stops cleanly leaves at once. The broker bounds it (group.min.session.timeout.ms, 6000 by default).",
+    min: 6_000,
+    max: 300_000,
+  })
+  KAFKA_SESSION_TIMEOUT_MS = 10_000;
+
+  @EnvInt({
+    description: 'How often a consumer tells the broker it is alive (milliseconds); at most a third of KAFKA_SESSION_TIMEOUT_MS.',
+    min: 100,
+    max: 100_000,
+  })
+  KAFKA_HEARTBEAT_INTERVAL_MS = 1_000;
+
+  @EnvInt({
+    description:
       'CPU niceness the process gives itself at start (0 to 19, as `nice`): higher lets other processes on the machine go first. For processes that do only bulk work.',
     min: 0,
     max: 19,
