@@ -1,7 +1,8 @@
 import { ErrorCode } from '../errors/error-code.enum';
 import { sampleRequest } from '../testing/message.samples';
+import { MAX_FIELD_NESTING } from '../validation/json-nesting';
 import { FieldError, validateMessage } from '../validation/validate-message';
-import { InferenceRequestV1, resolveDeadline } from './inference-request.v1';
+import { InferenceRequestV1, resolveDeadline, validateRequest } from './inference-request.v1';
 
 function errorsOf(plain: Record<string, unknown>): FieldError[] {
   const outcome = validateMessage(InferenceRequestV1, plain);
@@ -176,5 +177,41 @@ describe('InferenceRequestV1', () => {
 
   it('rejects non-boolean stream and cache flags', () => {
     expect(errorsOf({ ...minimal, stream: 'yes', cache: 0 }).map((e) => e.field)).toEqual(['stream', 'cache']);
+  });
+});
+
+describe('validateRequest', () => {
+  /** A request whose body holds `levels` arrays one inside the other, parsed from its text as a producer's would be. */
+  function deepRequest(levels: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const messages = `${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`;
+    return { ...(JSON.parse(`{"model":"gpt-4o-mini","messages":${messages}}`) as object), ...overrides };
+  }
+
+  it('validates a request as InferenceRequestV1 does', () => {
+    expect(validateRequest(sampleRequest())).toEqual(validateMessage(InferenceRequestV1, sampleRequest()));
+    expect(validateRequest({ ...minimal, mode: 'fast' })).toEqual(validateMessage(InferenceRequestV1, { ...minimal, mode: 'fast' }));
+    expect(validateRequest('hello')).toEqual(validateMessage(InferenceRequestV1, 'hello'));
+  });
+
+  it('accepts a body nested MAX_FIELD_NESTING levels deep', () => {
+    expect(validateRequest({ ...minimal, body: deepRequest(MAX_FIELD_NESTING) }).ok).toBe(true);
+  });
+
+  it.each([MAX_FIELD_NESTING + 1, 3_000, 100_000])('refuses a body nested %i levels deep by name, without throwing', (levels) => {
+    expect(validateRequest({ ...minimal, body: deepRequest(levels) })).toEqual({
+      ok: false,
+      errors: [{ code: ErrorCode.INVALID_FIELD, message: `body nests arrays and objects more than ${MAX_FIELD_NESTING} levels deep`, field: 'body' }],
+    });
+  });
+
+  it("still reports the request's other problems, its tenant's first of all", () => {
+    const outcome = validateRequest({ ...minimal, tenant: 'Not A Tenant', mode: 'fast', body: deepRequest(3_000, { model: 7 }) });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.errors.map((error) => [error.field, error.code])).toEqual([
+      ['body', ErrorCode.INVALID_FIELD],
+      ['tenant', ErrorCode.INVALID_TENANT],
+      ['mode', ErrorCode.INVALID_FIELD],
+    ]);
   });
 });

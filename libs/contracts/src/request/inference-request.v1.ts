@@ -9,6 +9,7 @@ import {
 } from '../common/patterns';
 import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode } from '../common/values';
 import { ALL_TOPICS } from '../topics/topics.registry';
+import { clipNesting, nestingErrors } from '../validation/json-nesting';
 import {
   HasStringProperty,
   InstantBefore,
@@ -20,6 +21,7 @@ import {
   Optional,
   PassThrough,
 } from '../validation/message.decorators';
+import { validateMessage, type ValidationOutcome } from '../validation/validate-message';
 
 export const METADATA_MAP_LIMITS = {
   maxEntries: METADATA_LIMITS.maxEntries,
@@ -114,6 +116,20 @@ export class InferenceRequestV1 extends InferenceRequestFieldsV1 {
   @IsString()
   @Matches(REQUEST_ID_PATTERN, { message: 'id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' })
   id?: string;
+}
+
+/**
+ * A request from outside Sluice (Kafka, HTTP, a job's line) validated as InferenceRequestV1. A field
+ * nested too deep for validation to walk (MAX_FIELD_NESTING) is refused by name, and the rest of the
+ * request is still checked on a copy cut short there: its tenant decides where the refusal is reported.
+ */
+export function validateRequest(plain: unknown): ValidationOutcome<InferenceRequestV1> {
+  const tooDeep = typeof plain === 'object' && plain !== null && !Array.isArray(plain) ? nestingErrors(plain) : [];
+  if (tooDeep.length === 0) return validateMessage(InferenceRequestV1, plain);
+  const rest = validateMessage(InferenceRequestV1, clipNesting(plain));
+  const within = (field: string) => tooDeep.some((error) => field === error.field || field.startsWith(`${error.field}.`));
+  const others = rest.ok ? [] : rest.errors.filter((error) => !within(error.field));
+  return { ok: false, errors: [...tooDeep, ...others] };
 }
 
 /** The absolute deadline a request asks for, if any: its `deadline`, or `maxLatencyMs` after receipt. */
