@@ -81,7 +81,7 @@ export class InferenceRequestDoc {
   @ApiPropertyOptional({ default: true, description: 'Whether an identical earlier answer may be reused.' })
   cache?: boolean;
 
-  @ApiPropertyOptional({ description: "A Kafka topic of the caller's that receives the result as well." })
+  @ApiPropertyOptional({ description: "A Kafka topic of the caller's that receives the result as well: not one of Sluice's, nor an internal one (`__…`)." })
   replyTo?: string;
 
   @ApiPropertyOptional({ type: WebhookTargetDoc })

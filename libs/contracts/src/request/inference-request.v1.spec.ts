@@ -151,8 +151,21 @@ describe('InferenceRequestV1', () => {
       expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: 'acme.scoring-replies_v2' }).ok).toBe(true);
     });
 
-    it.each(['sluice.results.v1', 'has space', '..', 'x'.repeat(250)])('rejects replyTo #%#', (replyTo) => {
+    it.each(['sluice.results.v1', 'sluice.dlq.v1', 'has space', 'a/b', '', '.', '..', 'x'.repeat(250)])('rejects replyTo #%#', (replyTo) => {
       expect(only({ ...minimal, replyTo })).toMatchObject({ code: ErrorCode.INVALID_FIELD, field: 'replyTo' });
+    });
+
+    it.each(['__consumer_offsets', '__transaction_state', '__anything'])('rejects the internal topic %s', (replyTo) => {
+      expect(only({ ...minimal, replyTo })).toEqual({
+        code: ErrorCode.INVALID_FIELD,
+        message: expect.stringContaining('not an internal one (starting with __)'),
+        field: 'replyTo',
+      });
+    });
+
+    it('accepts names that only contain underscores, and 249 characters', () => {
+      expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: '_acme__replies_' }).ok).toBe(true);
+      expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: 'x'.repeat(249) }).ok).toBe(true);
     });
   });
 

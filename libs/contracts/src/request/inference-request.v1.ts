@@ -3,9 +3,9 @@ import {
   MAX_LATENCY_MS_LIMIT,
   METADATA_KEY_PATTERN,
   METADATA_LIMITS,
+  REPLY_TOPIC_PATTERN,
   REQUEST_ID_PATTERN,
   TENANT_PATTERN,
-  TOPIC_NAME_PATTERN,
 } from '../common/patterns';
 import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode } from '../common/values';
 import { ALL_TOPICS } from '../topics/topics.registry';
@@ -91,10 +91,12 @@ export abstract class InferenceRequestFieldsV1 {
   @IsBoolean()
   cache = true;
 
-  /** A topic of the caller's that receives this request's result as well; never one of Sluice's own. */
+  /** A topic of the caller's that receives this request's result as well; never one of Sluice's own or Kafka's. */
   @Optional()
   @IsString()
-  @Matches(TOPIC_NAME_PATTERN, { message: 'replyTo must be a Kafka topic name' })
+  @Matches(REPLY_TOPIC_PATTERN, {
+    message: 'replyTo must be a Kafka topic name (1-249 of A-Z, a-z, 0-9, ., _ or -; not . or ..) and not an internal one (starting with __)',
+  })
   @IsNotIn(ALL_TOPICS, { message: "replyTo must not be one of Sluice's own topics" })
   replyTo?: string;
 
