@@ -58,7 +58,9 @@ export class InferenceRequestDoc {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: "The provider's own request body (OpenAI chat.completions or embeddings params, Anthropic messages params); `model` is required.",
+    description:
+      "The provider's own request body (OpenAI chat.completions or embeddings params, Anthropic messages params); `model` is required, " +
+      '`service_tier` is refused (Sluice picks the tier from the deadline).',
     example: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] },
   })
   body!: Record<string, unknown>;

@@ -71,8 +71,32 @@ describe('InferenceRequestV1', () => {
     expect(only({ ...minimal, body: undefined })).toMatchObject({ code: ErrorCode.MISSING_FIELD, field: 'body' });
   });
 
-  it('does not inspect the provider body beyond its model', () => {
+  it('does not inspect the provider body beyond its model and service tier', () => {
     expect(validateMessage(InferenceRequestV1, { ...minimal, body: { model: 'm', anything: { nested: [1, null] } } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['openai', 'priority'],
+    ['openai', 'flex'],
+    ['openai', null],
+    ['anthropic', 'auto'],
+  ])('refuses a %s body that sets service_tier %s: Sluice picks the tier', (provider, serviceTier) => {
+    expect(only({ ...minimal, provider, body: { ...minimal.body, service_tier: serviceTier } })).toEqual({
+      code: ErrorCode.INVALID_FIELD,
+      message: "body.service_tier must not be set: Sluice picks the service tier from the request's deadline (flex or standard by the lane it routes to)",
+      field: 'body.service_tier',
+    });
+  });
+
+  it('names body.model and body.service_tier apart when both are wrong', () => {
+    expect(errorsOf({ ...minimal, body: { service_tier: 'priority' } }).map((error) => [error.field, error.code]).sort()).toEqual([
+      ['body.model', ErrorCode.MISSING_FIELD],
+      ['body.service_tier', ErrorCode.INVALID_FIELD],
+    ]);
+  });
+
+  it('leaves n to the provider, whose reported usage prices every choice', () => {
+    expect(validateMessage(InferenceRequestV1, { ...minimal, provider: 'openai', body: { model: 'gpt-4o-mini', messages: [], n: 3 } }).ok).toBe(true);
   });
 
   it.each([['provider', 'gemini'], ['operation', 'classify'], ['mode', 'fast']])('rejects an unknown %s', (field, value) => {

@@ -11,6 +11,7 @@ import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode 
 import { ALL_TOPICS } from '../topics/topics.registry';
 import { clipNesting, nestingErrors } from '../validation/json-nesting';
 import {
+  HasNoProperty,
   HasStringProperty,
   InstantBefore,
   IsInstant,
@@ -53,9 +54,14 @@ export abstract class InferenceRequestFieldsV1 {
   @IsIn(OPERATIONS)
   operation!: Operation;
 
-  /** Passed to the provider as is; Sluice reads only `model`. */
+  /**
+   * Passed to the provider as is; Sluice reads `model`. The provider's service tier is Sluice's to
+   * choose: a tier asked for here (OpenAI's `priority`, say) would be billed at its own price while
+   * Sluice books the price of the lane it chose.
+   */
   @IsObject()
   @HasStringProperty('model')
+  @HasNoProperty('service_tier', "Sluice picks the service tier from the request's deadline (flex or standard by the lane it routes to)")
   @PassThrough()
   body!: ProviderRequestBody;
 
