@@ -96,6 +96,7 @@ const CONVERTERS: ISchemaConverters = {
     const [property, maxLength] = meta.constraints as [string, number];
     return { type: 'object', required: [property], properties: { [property]: { type: 'string', minLength: 1, maxLength } } };
   },
+  [ConstraintNames.HasNoProperty]: (meta) => ({ not: { required: [meta.constraints[0] as string] } }),
   [ConstraintNames.IsWebhookUrl]: { type: 'string', format: 'uri', maxLength: WEBHOOK_URL_MAX_LENGTH, pattern: WEBHOOK_URL_PATTERN },
   [ConstraintNames.IsStringMap]: (meta) => {
     const [limits] = meta.constraints as [{ maxEntries: number; keyPattern: RegExp; maxValueLength: number }];

@@ -9,6 +9,7 @@ export * from './headers/correlation.headers';
 export * from './validation/validate-message';
 export * from './validation/decode-json';
 export * from './validation/canonical-json';
+export { clipNesting, MAX_FIELD_NESTING } from './validation/json-nesting';
 export { ConstraintNames, isAllowedWebhookUrl, isInstant } from './validation/message.decorators';
 export * from './request/inference-request.v1';
 export * from './accepted/accepted-request.v1';

@@ -58,7 +58,9 @@ export class InferenceRequestDoc {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: "The provider's own request body (OpenAI chat.completions or embeddings params, Anthropic messages params); `model` is required.",
+    description:
+      "The provider's own request body (OpenAI chat.completions or embeddings params, Anthropic messages params); `model` is required, " +
+      '`service_tier` is refused (Sluice picks the tier from the deadline).',
     example: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] },
   })
   body!: Record<string, unknown>;
@@ -81,7 +83,7 @@ export class InferenceRequestDoc {
   @ApiPropertyOptional({ default: true, description: 'Whether an identical earlier answer may be reused.' })
   cache?: boolean;
 
-  @ApiPropertyOptional({ description: "A Kafka topic of the caller's that receives the result as well." })
+  @ApiPropertyOptional({ description: "A Kafka topic of the caller's that receives the result as well: not one of Sluice's, nor an internal one (`__…`)." })
   replyTo?: string;
 
   @ApiPropertyOptional({ type: WebhookTargetDoc })

@@ -120,6 +120,26 @@ describe('ingestion HTTP API (real broker and database)', () => {
     expect(await ingestion.ledger.requests.get(tenant, 'bad-1')).toBeUndefined();
   });
 
+  it('refuses a request nested thousands of levels deep 400 naming its field, with a rejected event', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    // A bulk body, whose larger limit fits a depth that overflowed the stack; as text, as JSON.stringify overflows too.
+    const deep = JSON.stringify({ requests: [request({ id: 'deep-1', body: { model: 'gpt-4o-mini', messages: 'DEEP' } })] }).replace(
+      '"DEEP"',
+      `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    );
+    const reply = await apiClient(ingestion.baseUrl, key).post('/v1/requests', deep);
+
+    expect(reply).toMatchObject({
+      status: 400,
+      body: {
+        error: { code: 'VALIDATION_FAILED' },
+        errors: [{ code: 'INVALID_FIELD', field: 'requests.0.body', message: expect.stringContaining('levels deep') }],
+      },
+    });
+    await waitFor(() => eventsFor(tenant).length === 1, { timeoutMs: 20_000, description: 'the rejected event' });
+    expect(eventsFor(tenant)[0]).toMatchObject({ type: 'rejected', requestId: 'deep-1', error: { code: 'INVALID_FIELD', field: 'body' } });
+  });
+
   it('refuses bodies that are too large, not JSON, or for another tenant', async () => {
     const { key } = await tenantWithKey(ingestion.ledger);
     const client = apiClient(ingestion.baseUrl, key);

@@ -67,4 +67,13 @@ describe('parseJobLine', () => {
     expect(!first.ok && !again.ok && first.attempt === again.attempt).toBe(true);
     expect(!first.ok && !other.ok && first.attempt !== other.attempt).toBe(true);
   });
+
+  it('refuses a line nested deeper than the limit by naming its field, whichever tenant it names', () => {
+    // Built as text: JSON.stringify itself overflows the stack on a value this deep.
+    const messages = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const deep = (tenant: string) => `{"tenant":"${tenant}","provider":"openai","operation":"chat","body":{"model":"m","messages":${messages}}}`;
+    const text = (value: string) => ({ number: 7, bytes: Buffer.byteLength(value), kind: 'text' as const, text: value });
+    expect(parseJobLine(text(deep('acme')), context)).toMatchObject({ ok: false, errors: [{ code: 'INVALID_FIELD', field: 'body' }] });
+    expect(parseJobLine(text(deep('other')), context)).toMatchObject({ ok: false, errors: [{ code: 'FORBIDDEN', field: 'tenant' }] });
+  });
 });

@@ -1,4 +1,4 @@
-import { canonicalJson, ErrorCode, FieldError, InferenceRequestV1 } from '@sluice/contracts';
+import { canonicalJson, clipNesting, ErrorCode, FieldError, InferenceRequestV1 } from '@sluice/contracts';
 import { JobDefaults, sha256Hex } from '@sluice/ledger';
 import { validateSubmittedItem } from '../http/submissions/submission.parser';
 import type { JsonlLine } from './jsonl.lines';
@@ -65,7 +65,7 @@ export function parseJobLine(line: JsonlLine, context: JobLineContext): ParsedJo
   }
   if (isObject(json) && json.tenant !== undefined && json.tenant !== context.tenant) {
     const error = { code: ErrorCode.FORBIDDEN, message: "the line names a tenant other than the API key's", field: 'tenant' };
-    return refused(line.number, derivedId, error, canonicalJson(json));
+    return refused(line.number, derivedId, error, canonicalJson(clipNesting(json)));
   }
   const item = validateSubmittedItem(isObject(json) ? withDefaults(json, context.defaults) : json, context.tenant, () => derivedId);
   if (!item.ok) return { ok: false, line: line.number, requestId: item.requestId, errors: item.errors, attempt: item.attempt };

@@ -100,6 +100,25 @@ describe('RequestsHandler', () => {
     expect(ids[2]).not.toBe(ids[0]);
   });
 
+  it('rejects a request nested too deep to validate by a rejected event naming the field, the same one when it is read again', async () => {
+    const { ledger, publisher, one } = setUp();
+    // As JSON.parse builds it from the message: deeper than canonicalJson and class-transformer can walk.
+    const messages = JSON.parse(`${'['.repeat(3_000)}${']'.repeat(3_000)}`) as unknown;
+    const deep = sampleRequest({ id: 'deep-1', body: { model: 'gpt-4o-mini', messages } });
+    const first = await one(deep);
+    const again = await one(deep);
+
+    expect(first).toMatchObject({
+      ok: true,
+      outcome: { kind: 'rejected', tenant: 'acme', requestId: 'deep-1', errors: [{ code: 'INVALID_FIELD', field: 'body' }] },
+    });
+    expect(again).toEqual(first);
+    expect(ledger.rows.size).toBe(0);
+    const [event, repeated] = publisher.messages.map((sent) => sent.value as LifecycleEventV1);
+    expect(event).toMatchObject({ type: 'rejected', requestId: 'deep-1', error: { code: 'INVALID_FIELD', field: 'body' } });
+    expect(repeated.eventId).toBe(event.eventId);
+  });
+
   it.each([
     ['no tenant', { tenant: undefined }, ErrorCode.MISSING_TENANT],
     ['an invalid tenant', { tenant: 'Not A Tenant' }, ErrorCode.INVALID_TENANT],

@@ -1,11 +1,4 @@
-import {
-  canonicalJson,
-  CorrelationHeaders,
-  FieldError,
-  InferenceRequestV1,
-  REQUEST_ID_PATTERN,
-  validateMessage,
-} from '@sluice/contracts';
+import { canonicalJson, clipNesting, CorrelationHeaders, FieldError, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
 import { NonRetryableError } from '@sluice/kafka';
 import { sha256Hex } from '@sluice/ledger';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
@@ -72,7 +65,7 @@ export class RequestsHandler {
     const invalid: Array<{ index: number; submission: InvalidSubmission }> = [];
     items.forEach(({ plain, message }, index) => {
       const trace = traceOf(message.headers);
-      const validation = validateMessage(InferenceRequestV1, plain);
+      const validation = validateRequest(plain);
       if (validation.ok) {
         valid.push({ index, submission: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
         return;
@@ -89,7 +82,7 @@ export class RequestsHandler {
         tenant: plain.tenant as string,
         requestId: requestIdOf(plain, message),
         errors: [first, ...others],
-        attempt: sha256Hex(canonicalJson(plain)).slice(0, 16),
+        attempt: sha256Hex(canonicalJson(clipNesting(plain))).slice(0, 16),
         trace,
       };
       invalid.push({ index, submission });

@@ -119,6 +119,36 @@ describe('ingestion consuming requests (real broker and database)', () => {
     expect(await ingestion.ledger.requests.get(tenant, 'k-bad')).toBeUndefined();
   });
 
+  it('rejects a request nested thousands of levels deep, a bad replyTo and a chosen service tier by name, while the next valid one flows', async () => {
+    // As text: JSON.stringify overflows on a value this deep, and it is how such a request arrives.
+    const deep = JSON.stringify(sampleRequest({ tenant, id: 'k-deep', body: { model: 'gpt-4o-mini', messages: 'DEEP' } })).replace(
+      '"DEEP"',
+      `${'['.repeat(3_000)}${']'.repeat(3_000)}`,
+    );
+    await produceFixtures(kafka, requestsTopic, [
+      { key: 'door', value: Buffer.from(deep) },
+      { key: 'door', value: sampleRequest({ tenant, id: 'k-reply', replyTo: '__consumer_offsets' }) },
+      { key: 'door', value: sampleRequest({ tenant, id: 'k-tier', body: { model: 'gpt-4o-mini', messages: [], service_tier: 'priority' } }) },
+      { key: 'door', value: sampleRequest({ tenant, id: 'k-door-after' }) },
+    ]);
+
+    await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-door-after'), {
+      timeoutMs: 30_000,
+      description: 'k-door-after accepted',
+    });
+    const rejections = () => eventsOfTenant().filter((event) => event.type === 'rejected' && ['k-deep', 'k-reply', 'k-tier'].includes(event.requestId));
+    await waitFor(() => rejections().length === 3, { timeoutMs: 30_000, description: 'the three rejections' });
+    expect(new Map(rejections().map((event) => [event.requestId, event.error]))).toEqual(
+      new Map([
+        ['k-deep', { code: 'INVALID_FIELD', field: 'body', message: expect.stringContaining('levels deep') }],
+        ['k-reply', { code: 'INVALID_FIELD', field: 'replyTo', message: expect.stringContaining('internal') }],
+        ['k-tier', { code: 'INVALID_FIELD', field: 'body.service_tier', message: expect.stringContaining('Sluice picks the service tier') }],
+      ]),
+    );
+    expect(deadLettered().filter((message) => message.key?.toString() === 'door')).toEqual([]);
+    for (const id of ['k-deep', 'k-reply', 'k-tier']) expect(await ingestion.ledger.requests.get(tenant, id)).toBeUndefined();
+  });
+
   it('dead-letters what is not a JSON object, and what names no usable tenant, with the reason in headers', async () => {
     await produceFixtures(kafka, requestsTopic, [
       { key: 'k-garbage', value: Buffer.from('{"tenant": "acme", oops') },

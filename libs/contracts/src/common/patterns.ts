@@ -26,6 +26,12 @@ export const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?
 /** Kafka's legal topic names (`.` and `..` are reserved by Kafka itself). */
 export const TOPIC_NAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/;
 
+/**
+ * A topic a caller may have results copied to: a legal name that is not one of Kafka's internal
+ * topics, which it names `__…` (`__consumer_offsets`, `__transaction_state`) and keeps from clients.
+ */
+export const REPLY_TOPIC_PATTERN = /^(?!__)(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/;
+
 export const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export const METADATA_LIMITS = { maxEntries: 32, maxKeyLength: 64, maxValueLength: 1024 } as const;

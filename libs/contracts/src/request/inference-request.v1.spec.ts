@@ -1,7 +1,8 @@
 import { ErrorCode } from '../errors/error-code.enum';
 import { sampleRequest } from '../testing/message.samples';
+import { MAX_FIELD_NESTING } from '../validation/json-nesting';
 import { FieldError, validateMessage } from '../validation/validate-message';
-import { InferenceRequestV1, resolveDeadline } from './inference-request.v1';
+import { InferenceRequestV1, resolveDeadline, validateRequest } from './inference-request.v1';
 
 function errorsOf(plain: Record<string, unknown>): FieldError[] {
   const outcome = validateMessage(InferenceRequestV1, plain);
@@ -70,8 +71,32 @@ describe('InferenceRequestV1', () => {
     expect(only({ ...minimal, body: undefined })).toMatchObject({ code: ErrorCode.MISSING_FIELD, field: 'body' });
   });
 
-  it('does not inspect the provider body beyond its model', () => {
+  it('does not inspect the provider body beyond its model and service tier', () => {
     expect(validateMessage(InferenceRequestV1, { ...minimal, body: { model: 'm', anything: { nested: [1, null] } } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['openai', 'priority'],
+    ['openai', 'flex'],
+    ['openai', null],
+    ['anthropic', 'auto'],
+  ])('refuses a %s body that sets service_tier %s: Sluice picks the tier', (provider, serviceTier) => {
+    expect(only({ ...minimal, provider, body: { ...minimal.body, service_tier: serviceTier } })).toEqual({
+      code: ErrorCode.INVALID_FIELD,
+      message: "body.service_tier must not be set: Sluice picks the service tier from the request's deadline (flex or standard by the lane it routes to)",
+      field: 'body.service_tier',
+    });
+  });
+
+  it('names body.model and body.service_tier apart when both are wrong', () => {
+    expect(errorsOf({ ...minimal, body: { service_tier: 'priority' } }).map((error) => [error.field, error.code]).sort()).toEqual([
+      ['body.model', ErrorCode.MISSING_FIELD],
+      ['body.service_tier', ErrorCode.INVALID_FIELD],
+    ]);
+  });
+
+  it('leaves n to the provider, whose reported usage prices every choice', () => {
+    expect(validateMessage(InferenceRequestV1, { ...minimal, provider: 'openai', body: { model: 'gpt-4o-mini', messages: [], n: 3 } }).ok).toBe(true);
   });
 
   it.each([['provider', 'gemini'], ['operation', 'classify'], ['mode', 'fast']])('rejects an unknown %s', (field, value) => {
@@ -150,8 +175,21 @@ describe('InferenceRequestV1', () => {
       expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: 'acme.scoring-replies_v2' }).ok).toBe(true);
     });
 
-    it.each(['sluice.results.v1', 'has space', '..', 'x'.repeat(250)])('rejects replyTo #%#', (replyTo) => {
+    it.each(['sluice.results.v1', 'sluice.dlq.v1', 'has space', 'a/b', '', '.', '..', 'x'.repeat(250)])('rejects replyTo #%#', (replyTo) => {
       expect(only({ ...minimal, replyTo })).toMatchObject({ code: ErrorCode.INVALID_FIELD, field: 'replyTo' });
+    });
+
+    it.each(['__consumer_offsets', '__transaction_state', '__anything'])('rejects the internal topic %s', (replyTo) => {
+      expect(only({ ...minimal, replyTo })).toEqual({
+        code: ErrorCode.INVALID_FIELD,
+        message: expect.stringContaining('not an internal one (starting with __)'),
+        field: 'replyTo',
+      });
+    });
+
+    it('accepts names that only contain underscores, and 249 characters', () => {
+      expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: '_acme__replies_' }).ok).toBe(true);
+      expect(validateMessage(InferenceRequestV1, { ...minimal, replyTo: 'x'.repeat(249) }).ok).toBe(true);
     });
   });
 
@@ -176,5 +214,41 @@ describe('InferenceRequestV1', () => {
 
   it('rejects non-boolean stream and cache flags', () => {
     expect(errorsOf({ ...minimal, stream: 'yes', cache: 0 }).map((e) => e.field)).toEqual(['stream', 'cache']);
+  });
+});
+
+describe('validateRequest', () => {
+  /** A request whose body holds `levels` arrays one inside the other, parsed from its text as a producer's would be. */
+  function deepRequest(levels: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const messages = `${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`;
+    return { ...(JSON.parse(`{"model":"gpt-4o-mini","messages":${messages}}`) as object), ...overrides };
+  }
+
+  it('validates a request as InferenceRequestV1 does', () => {
+    expect(validateRequest(sampleRequest())).toEqual(validateMessage(InferenceRequestV1, sampleRequest()));
+    expect(validateRequest({ ...minimal, mode: 'fast' })).toEqual(validateMessage(InferenceRequestV1, { ...minimal, mode: 'fast' }));
+    expect(validateRequest('hello')).toEqual(validateMessage(InferenceRequestV1, 'hello'));
+  });
+
+  it('accepts a body nested MAX_FIELD_NESTING levels deep', () => {
+    expect(validateRequest({ ...minimal, body: deepRequest(MAX_FIELD_NESTING) }).ok).toBe(true);
+  });
+
+  it.each([MAX_FIELD_NESTING + 1, 3_000, 100_000])('refuses a body nested %i levels deep by name, without throwing', (levels) => {
+    expect(validateRequest({ ...minimal, body: deepRequest(levels) })).toEqual({
+      ok: false,
+      errors: [{ code: ErrorCode.INVALID_FIELD, message: `body nests arrays and objects more than ${MAX_FIELD_NESTING} levels deep`, field: 'body' }],
+    });
+  });
+
+  it("still reports the request's other problems, its tenant's first of all", () => {
+    const outcome = validateRequest({ ...minimal, tenant: 'Not A Tenant', mode: 'fast', body: deepRequest(3_000, { model: 7 }) });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.errors.map((error) => [error.field, error.code])).toEqual([
+      ['body', ErrorCode.INVALID_FIELD],
+      ['tenant', ErrorCode.INVALID_TENANT],
+      ['mode', ErrorCode.INVALID_FIELD],
+    ]);
   });
 });

@@ -3,13 +3,15 @@ import {
   MAX_LATENCY_MS_LIMIT,
   METADATA_KEY_PATTERN,
   METADATA_LIMITS,
+  REPLY_TOPIC_PATTERN,
   REQUEST_ID_PATTERN,
   TENANT_PATTERN,
-  TOPIC_NAME_PATTERN,
 } from '../common/patterns';
 import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode } from '../common/values';
 import { ALL_TOPICS } from '../topics/topics.registry';
+import { clipNesting, nestingErrors } from '../validation/json-nesting';
 import {
+  HasNoProperty,
   HasStringProperty,
   InstantBefore,
   IsInstant,
@@ -20,6 +22,7 @@ import {
   Optional,
   PassThrough,
 } from '../validation/message.decorators';
+import { validateMessage, type ValidationOutcome } from '../validation/validate-message';
 
 export const METADATA_MAP_LIMITS = {
   maxEntries: METADATA_LIMITS.maxEntries,
@@ -51,9 +54,14 @@ export abstract class InferenceRequestFieldsV1 {
   @IsIn(OPERATIONS)
   operation!: Operation;
 
-  /** Passed to the provider as is; Sluice reads only `model`. */
+  /**
+   * Passed to the provider as is; Sluice reads `model`. The provider's service tier is Sluice's to
+   * choose: a tier asked for here (OpenAI's `priority`, say) would be billed at its own price while
+   * Sluice books the price of the lane it chose.
+   */
   @IsObject()
   @HasStringProperty('model')
+  @HasNoProperty('service_tier', "Sluice picks the service tier from the request's deadline (flex or standard by the lane it routes to)")
   @PassThrough()
   body!: ProviderRequestBody;
 
@@ -89,10 +97,12 @@ export abstract class InferenceRequestFieldsV1 {
   @IsBoolean()
   cache = true;
 
-  /** A topic of the caller's that receives this request's result as well; never one of Sluice's own. */
+  /** A topic of the caller's that receives this request's result as well; never one of Sluice's own or Kafka's. */
   @Optional()
   @IsString()
-  @Matches(TOPIC_NAME_PATTERN, { message: 'replyTo must be a Kafka topic name' })
+  @Matches(REPLY_TOPIC_PATTERN, {
+    message: 'replyTo must be a Kafka topic name (1-249 of A-Z, a-z, 0-9, ., _ or -; not . or ..) and not an internal one (starting with __)',
+  })
   @IsNotIn(ALL_TOPICS, { message: "replyTo must not be one of Sluice's own topics" })
   replyTo?: string;
 
@@ -114,6 +124,20 @@ export class InferenceRequestV1 extends InferenceRequestFieldsV1 {
   @IsString()
   @Matches(REQUEST_ID_PATTERN, { message: 'id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' })
   id?: string;
+}
+
+/**
+ * A request from outside Sluice (Kafka, HTTP, a job's line) validated as InferenceRequestV1. A field
+ * nested too deep for validation to walk (MAX_FIELD_NESTING) is refused by name, and the rest of the
+ * request is still checked on a copy cut short there: its tenant decides where the refusal is reported.
+ */
+export function validateRequest(plain: unknown): ValidationOutcome<InferenceRequestV1> {
+  const tooDeep = typeof plain === 'object' && plain !== null && !Array.isArray(plain) ? nestingErrors(plain) : [];
+  if (tooDeep.length === 0) return validateMessage(InferenceRequestV1, plain);
+  const rest = validateMessage(InferenceRequestV1, clipNesting(plain));
+  const within = (field: string) => tooDeep.some((error) => field === error.field || field.startsWith(`${error.field}.`));
+  const others = rest.ok ? [] : rest.errors.filter((error) => !within(error.field));
+  return { ok: false, errors: [...tooDeep, ...others] };
 }
 
 /** The absolute deadline a request asks for, if any: its `deadline`, or `maxLatencyMs` after receipt. */

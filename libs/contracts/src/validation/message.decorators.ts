@@ -11,6 +11,7 @@ import { INSTANT_PATTERN, LOOPBACK_HOSTS, WEBHOOK_URL_MAX_LENGTH } from '../comm
 export const ConstraintNames = {
   IsInstant: 'isInstant',
   HasStringProperty: 'hasStringProperty',
+  HasNoProperty: 'hasNoProperty',
   IsWebhookUrl: 'isWebhookUrl',
   IsStringMap: 'isStringMap',
   NotTogetherWith: 'notTogetherWith',
@@ -167,6 +168,25 @@ export function HasStringProperty(property: string, maxLength = 256): PropertyDe
           (typeof value[property] === 'string' && (value[property] as string).length > 0 && (value[property] as string).length <= maxLength),
         defaultMessage: (args: ValidationArguments) =>
           `${args.property}.${property} must be a non-empty string of at most ${maxLength} characters`,
+      },
+    });
+}
+
+/**
+ * The object does not set `property`, which Sluice sets itself (`reason` says how). Reported on
+ * `<field>.<property>`, as HasStringProperty reports its property.
+ */
+export function HasNoProperty(property: string, reason: string): PropertyDecoratorFn {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: ConstraintNames.HasNoProperty,
+      target: target.constructor,
+      propertyName,
+      constraints: [property],
+      options: { context: { subfield: property } },
+      validator: {
+        validate: (value: unknown) => !isPlainObject(value) || !Object.hasOwn(value, property),
+        defaultMessage: (args: ValidationArguments) => `${args.property}.${property} must not be set: ${reason}`,
       },
     });
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@sluice/contracts';
+import { ErrorCode, MAX_FIELD_NESTING } from '@sluice/contracts';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { parseSubmission, SubmissionLimits } from './submission.parser';
 
@@ -7,6 +7,11 @@ const limits: SubmissionLimits = { singleBodyBytes: 10_000, bulkMaxRequests: 4 }
 function request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const { tenant: _tenant, ...rest } = sampleRequest(overrides);
   return rest;
+}
+
+/** `levels` arrays one inside the other, as JSON.parse builds them from a body of any depth. */
+function nested(levels: number): unknown {
+  return JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
 }
 
 function parse(json: unknown, bytes = 100) {
@@ -73,5 +78,18 @@ describe('parseSubmission', () => {
     );
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+
+  it('refuses a request nested deeper than the limit by naming its field, and one nested too deep to hash as a whole', () => {
+    const parsed = parse({ requests: [request({ id: 'deep', body: { model: 'm', messages: nested(3_000) } }), nested(100_000)] });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const [deep, notObject] = parsed.items;
+    expect(deep).toMatchObject({
+      ok: false,
+      requestId: 'deep',
+      errors: [{ code: ErrorCode.INVALID_FIELD, field: 'body', message: expect.stringContaining(`${MAX_FIELD_NESTING} levels`) }],
+    });
+    expect(notObject).toMatchObject({ ok: false, errors: [{ code: ErrorCode.VALIDATION_FAILED, field: '' }], attempt: expect.any(String) });
   });
 });

@@ -1,4 +1,4 @@
-import { canonicalJson, ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN, validateMessage } from '@sluice/contracts';
+import { canonicalJson, clipNesting, ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
 import { sha256Hex } from '@sluice/ledger';
 
 export interface SubmissionLimits {
@@ -33,18 +33,18 @@ function refusal(status: 400 | 403 | 413, code: ErrorCode, message: string): Par
 export function validateSubmittedItem(item: unknown, tenant: string, newId: () => string): SubmittedItem {
   if (!isObject(item)) {
     const error: FieldError = { code: ErrorCode.VALIDATION_FAILED, message: 'a request must be a JSON object', field: '' };
-    return { ok: false, requestId: newId(), errors: [error], attempt: sha256Hex(canonicalJson(item)).slice(0, 16) };
+    return { ok: false, requestId: newId(), errors: [error], attempt: sha256Hex(canonicalJson(clipNesting(item))).slice(0, 16) };
   }
   // The tenant is the API key's; a body may repeat it but not name another (checked by the caller).
   const plain = { ...item, tenant };
-  const validation = validateMessage(InferenceRequestV1, plain);
+  const validation = validateRequest(plain);
   if (validation.ok) return { ok: true, request: validation.value };
   const [first, ...others] = validation.errors;
   return {
     ok: false,
     requestId: typeof item.id === 'string' && REQUEST_ID_PATTERN.test(item.id) ? item.id : newId(),
     errors: [first, ...others],
-    attempt: sha256Hex(canonicalJson(plain)).slice(0, 16),
+    attempt: sha256Hex(canonicalJson(clipNesting(plain))).slice(0, 16),
   };
 }
 
