@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { ProducerDriver, ProducerDriverConfig } from '../../port/driver.port';
 import type { SendResult, TopicMessages, WireMessage } from '../../port/message.types';
+import { asBrokerFailure } from './kafkajs.errors';
 import { fromRecordMetadata, toKafkaJsMessage } from './kafkajs.message';
 import { toKafkaJsRetry } from './kafkajs.retry';
 
@@ -50,15 +51,21 @@ export class KafkaJsProducerDriver implements ProducerDriver {
   }
 
   async send(topic: string, messages: readonly WireMessage[]): Promise<SendResult[]> {
-    const metadata = await this.producer.send({ topic, acks: ACKS_ALL, messages: messages.map(toKafkaJsMessage) });
+    const metadata = await this.producer.send({ topic, acks: ACKS_ALL, messages: messages.map(toKafkaJsMessage) }).catch((error: unknown) => {
+      throw asBrokerFailure(error);
+    });
     return fromRecordMetadata(metadata);
   }
 
   async sendBatch(topicMessages: readonly TopicMessages[]): Promise<SendResult[]> {
-    const metadata = await this.producer.sendBatch({
-      acks: ACKS_ALL,
-      topicMessages: topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(toKafkaJsMessage) })),
-    });
+    const metadata = await this.producer
+      .sendBatch({
+        acks: ACKS_ALL,
+        topicMessages: topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(toKafkaJsMessage) })),
+      })
+      .catch((error: unknown) => {
+        throw asBrokerFailure(error);
+      });
     return fromRecordMetadata(metadata);
   }
 }

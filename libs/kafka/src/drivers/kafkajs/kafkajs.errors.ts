@@ -1,0 +1,23 @@
+import { DependencyUnavailableError } from '@sluice/contracts';
+
+/** What broker outages are reported as. */
+export const BROKER_DEPENDENCY = 'the Kafka broker';
+
+// kafkajs' names for "could not reach or hear from a broker", as opposed to a request the broker
+// refused (a record too large, an unknown topic), which is the message's own problem.
+const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
+
+/**
+ * The error a caller of the driver should see: a broker that cannot be reached as a
+ * DependencyUnavailableError (consumers wait it out instead of dead-lettering), anything else as it
+ * was. kafkajs reports a request it gave up retrying as KafkaJSNumberOfRetriesExceeded, with the last
+ * failure as its `originalError`.
+ */
+export function asBrokerFailure(error: unknown): unknown {
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current instanceof Error; depth += 1) {
+    if (UNREACHABLE.has(current.name)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
+    current = (current as { originalError?: unknown }).originalError ?? current.cause;
+  }
+  return error;
+}
