@@ -101,7 +101,11 @@ export function spawnLogged(command: string, args: readonly string[], options: D
       detached: true,
       stdio: ['ignore', log, log],
     });
-    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    if (child.pid === undefined) {
+      // Node also emits the cause as an 'error' event, which with no listener would crash the caller after this throw.
+      child.on('error', () => undefined);
+      throw new Error(`could not start ${command}`);
+    }
     return child;
   } finally {
     closeSync(log);

@@ -11,6 +11,7 @@ function seconds(ms: number): string {
 const ACTION_TEXT: Record<ServiceAction, string> = {
   started: 'started',
   restarted: 'restarted (new bundle)',
+  resupervised: 'restarted (under the supervisor)',
   running: 'already running',
 };
 
@@ -26,7 +27,7 @@ function shown(path: string, repoRoot: string): string {
 }
 
 export function formatSluiceUp(report: SluiceUpReport, repoRoot: string, stateDir: string): string {
-  const { stack } = report;
+  const { stack, supervisor } = report;
   const rows = [
     ['service', 'url', 'pid', 'state', 'log'],
     ...report.services.map((service) => [
@@ -48,15 +49,20 @@ export function formatSluiceUp(report: SluiceUpReport, repoRoot: string, stateDi
     `  PostgreSQL  ${postgres}`,
     `  Health      GET <url>/health/ready, metrics at <url>/metrics`,
     `  Try it      POST http://127.0.0.1:${report.services.find((s) => s.name === 'ingestion')?.port ?? 3000}/v1/requests, or produce to sluice.requests.v1`,
+    `  Supervisor  pid ${supervisor.pid} (${supervisor.started ? 'started now' : 'already running'}): restarts a service that exits; log ${shown(supervisor.logFile, repoRoot)}`,
     `  Logs        ${shown(stateDir, repoRoot)}/logs/<service>.log, <service>-<copy>.log for further copies, <service>-bulk.log   (tail -f ${shown(stateDir, repoRoot)}/logs/*.log)`,
-    `  Stop        npm run down   (the services above, then only what of the stack npm run up started)`,
+    `  Stop        npm run down   (the supervisor, the services above, then only what of the stack npm run up started)`,
   ].join('\n');
 }
 
 export function formatSluiceDown(report: SluiceDownReport, stateDir: string): string {
   const say = (outcome: string): string =>
     outcome === 'not-running' ? 'not running' : outcome === 'killed' ? 'killed (did not stop in time)' : 'stopped';
-  const rows = [['service', 'pid', 'outcome'], ...report.services.map((s) => [s.name, s.pid === undefined ? '-' : String(s.pid), say(s.outcome)])];
+  const rows = [
+    ['service', 'pid', 'outcome'],
+    ['supervisor', report.supervisor.pid === undefined ? '-' : String(report.supervisor.pid), say(report.supervisor.outcome)],
+    ...report.services.map((s) => [s.name, s.pid === undefined ? '-' : String(s.pid), say(s.outcome)]),
+  ];
   const stack = report.stack;
   const stackLines =
     stack === undefined
