@@ -21,6 +21,7 @@ import {
 } from './services/service.catalog';
 import { isReady, portIsFree } from './services/service.health';
 import {
+  ServiceExit,
   ServiceRecord,
   copyOf,
   instanceOf,
@@ -48,6 +49,9 @@ export interface ServiceOutcome {
   pid: number;
   logFile: string;
   action: ServiceAction;
+  /** Restarts by the supervisor after exits of the service's own. */
+  restarts: number;
+  lastExit?: ServiceExit;
 }
 
 export interface SluiceUpReport {
@@ -271,6 +275,8 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
       pid: record.pid,
       logFile: record.logFile,
       action: action(p),
+      restarts: record.restarts ?? 0,
+      ...(record.lastExit && { lastExit: record.lastExit }),
     }));
     return {
       stack,

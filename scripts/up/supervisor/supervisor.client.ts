@@ -133,3 +133,9 @@ export async function stopSupervisor(stateDir: string): Promise<{ pid?: number; 
   clearSupervisorRecord(stateDir);
   return { pid: known.pid, outcome };
 }
+
+/** The pid of the supervisor of this state dir while it runs. */
+export function runningSupervisorPid(stateDir: string): number | undefined {
+  const known = readSupervisorRecord(stateDir);
+  return known !== undefined && isOurProcess(known.pid, SUPERVISOR_MARKER) ? known.pid : undefined;
+}

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRunning, stopProcess } from '../../stack/process/process.control';
 import { REPO_ROOT, StackConfig, resolveStackConfig } from '../../stack/stack.config';
+import { formatSluiceStatus } from '../report/up.report';
 import { EMULATOR, processMarker } from '../services/service.catalog';
 import { ServiceRecord, readServiceRecords, supervisorLogFile } from '../services/service.state';
 import { bringSluiceDown } from '../sluice.down';
+import { describeSluice } from '../sluice.status';
 import { LaunchSpec } from './process.supervisor';
 import { SupervisorClient, ensureSupervisor } from './supervisor.client';
 
@@ -127,6 +129,9 @@ describe('the supervisor npm run up leaves running (a real process, fake service
     expect(supervisorLog()).toContain(`provider-emulator (pid ${first.pid}) was killed by SIGKILL`);
     expect(supervisorLog()).toContain(`| fake service up (pid ${first.pid})`);
     expect(readFileSync(restarted.logFile, 'utf8')).toContain('supervisor: restart 1 of provider-emulator, which was killed by SIGKILL');
+    expect(formatSluiceStatus(describeSluice(config), REPO_ROOT, config.stateDir)).toMatch(
+      new RegExp(`provider-emulator +http://127.0.0.1:40001 +${restarted.pid} +running +1 +SIGKILL after [0-9.]+ s, [0-9]+ s ago`),
+    );
   });
 
   it('keeps restarting a service that keeps exiting, at the longest wait, and says it never gives up', async () => {
@@ -165,5 +170,6 @@ describe('the supervisor npm run up leaves running (a real process, fake service
     expect(supervisorLog()).not.toMatch(new RegExp(`\\(pid ${pid}\\) (exited|was killed)`));
     expect(processesRunning(fakeBundle)).toEqual([]);
     expect(readServiceRecords(config.stateDir, EMULATOR)).toEqual([]);
+    expect(formatSluiceStatus(describeSluice(config), REPO_ROOT, config.stateDir)).toContain('Supervisor  not running');
   });
 });
