@@ -6,23 +6,29 @@ import { withStackLock } from '../stack/state/stack.lock';
 import { SERVICES, instanceId, processMarker } from './services/service.catalog';
 import { clearStartedStack, instanceOf, readServiceRecords, readUpState, removeServiceRecord, servicesDir } from './services/service.state';
 import { STOP_GRACE_MS } from './sluice.up';
+import { stopSupervisor } from './supervisor/supervisor.client';
 
 export interface SluiceDownReport {
   /** One entry per copy that was recorded (`router`, `router-2`), or per service that was not running. */
   services: Array<{ name: string; pid?: number; outcome: StopOutcome }>;
+  supervisor: { pid?: number; outcome: StopOutcome };
   /** Undefined when up started nothing of the stack: then the stack is left as it is. */
   stack?: DownReport;
 }
 
 /**
- * Stops the services `up` started, one by one in pipeline order (each drains its in-flight work on
- * SIGTERM; SIGKILL after the grace period), then the parts of the stack that `up` itself started.
+ * Stops the supervisor, so that nothing stopped next is restarted, then the services `up` started,
+ * one by one in pipeline order (each drains its in-flight work on SIGTERM; SIGKILL after the grace
+ * period), then the parts of the stack that `up` itself started.
  */
 export async function bringSluiceDown(config: StackConfig): Promise<SluiceDownReport> {
   // Nothing was started from a state dir that does not exist; do not create one to find that out.
-  if (!existsSync(config.stateDir)) return { services: SERVICES.map(({ name }) => ({ name, outcome: 'not-running' })) };
+  if (!existsSync(config.stateDir)) {
+    return { services: SERVICES.map(({ name }) => ({ name, outcome: 'not-running' })), supervisor: { outcome: 'not-running' } };
+  }
 
-  const services = await withStackLock(servicesDir(config.stateDir), async () => {
+  const { services, supervisor } = await withStackLock(servicesDir(config.stateDir), async () => {
+    const supervisor = await stopSupervisor(config.stateDir);
     const stopped: SluiceDownReport['services'] = [];
     for (const { name } of SERVICES) {
       const records = readServiceRecords(config.stateDir, name);
@@ -35,12 +41,12 @@ export async function bringSluiceDown(config: StackConfig): Promise<SluiceDownRe
         stopped.push({ name: instanceId(instance), pid: record.pid, outcome: outcomes[index]! });
       });
     }
-    return stopped;
+    return { services: stopped, supervisor };
   });
 
   const started = readUpState(config.stateDir)?.startedStack;
-  if (started === undefined || (!started.kafka && !started.postgres)) return { services };
+  if (started === undefined || (!started.kafka && !started.postgres)) return { services, supervisor };
   const stack = await bringDown(config, started);
   clearStartedStack(config.stateDir);
-  return { services, stack };
+  return { services, supervisor, stack };
 }

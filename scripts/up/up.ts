@@ -1,7 +1,8 @@
 import { REPO_ROOT, resolveStackConfig } from '../stack/stack.config';
 import { USAGE, UsageError, parseUpArgs } from './cli/up.args';
-import { formatSluiceDown, formatSluiceUp } from './report/up.report';
+import { formatSluiceDown, formatSluiceStatus, formatSluiceUp } from './report/up.report';
 import { bringSluiceDown } from './sluice.down';
+import { describeSluice } from './sluice.status';
 import { bringSluiceUp } from './sluice.up';
 
 const log = (line: string): void => console.log(`up: ${line}`);
@@ -21,6 +22,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'down':
       console.log(formatSluiceDown(await bringSluiceDown(config), config.stateDir));
       return 0;
+    case 'status':
+      console.log(formatSluiceStatus(describeSluice(config), REPO_ROOT, config.stateDir));
+      return 0;
   }
 }
 
@@ -36,7 +40,7 @@ main(process.argv.slice(2)).then(
       console.error(`up: ${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`up: failed: ${describe(error)}\n\nWhat did start keeps running; npm run down stops it.`);
+    console.error(`up: failed: ${describe(error)}\n\nWhat did start keeps running; npm run up:status shows it, npm run down stops it.`);
     process.exit(1);
   },
 );

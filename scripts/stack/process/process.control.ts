@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function isRunning(pid: number): boolean {
@@ -89,9 +89,9 @@ export interface DetachedOptions {
 
 /**
  * Starts a process in its own session with output appended to a log file, so it outlives the
- * command that started it (stack:up returns; the broker keeps running until stack:down).
+ * command that started it and no signal to that command's process group reaches it.
  */
-export function spawnDetached(command: string, args: readonly string[], options: DetachedOptions): number {
+export function spawnLogged(command: string, args: readonly string[], options: DetachedOptions): ChildProcess {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'a');
   try {
@@ -101,12 +101,22 @@ export function spawnDetached(command: string, args: readonly string[], options:
       detached: true,
       stdio: ['ignore', log, log],
     });
-    if (child.pid === undefined) throw new Error(`could not start ${command}`);
-    child.unref();
-    return child.pid;
+    if (child.pid === undefined) {
+      // Node also emits the cause as an 'error' event, which with no listener would crash the caller after this throw.
+      child.on('error', () => undefined);
+      throw new Error(`could not start ${command}`);
+    }
+    return child;
   } finally {
     closeSync(log);
   }
+}
+
+/** spawnLogged for a process nobody waits on (stack:up returns; the broker keeps running until stack:down). */
+export function spawnDetached(command: string, args: readonly string[], options: DetachedOptions): number {
+  const child = spawnLogged(command, args, options);
+  child.unref();
+  return child.pid!;
 }
 
 export interface RunOptions {
@@ -141,9 +151,22 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   });
 }
 
+/** How much of a log's end tailOf reads: logs are appended to across runs and may be hundreds of megabytes. */
+const TAIL_BYTES = 64 * 1024;
+
 /** The last lines of a log file, for error messages that explain a failed start. */
 export function tailOf(file: string, lines = 40): string {
   if (!existsSync(file)) return `(no log at ${file})`;
-  const all = readFileSync(file, 'utf8').trimEnd().split('\n');
-  return all.slice(-lines).join('\n');
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const end = Buffer.alloc(Math.min(size, TAIL_BYTES));
+    readSync(fd, end, 0, end.length, size - end.length);
+    const all = end.toString('utf8').trimEnd().split('\n');
+    // Read from the middle of the file, the first line is a fragment.
+    if (end.length < size) all.shift();
+    return all.slice(-lines).join('\n');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -11,12 +11,13 @@ describe('parseUpArgs', () => {
     expect(parseUpArgs(['up', '--copies', 'router=3', '--copies', 'ingestion=1'])).toMatchObject({ copies: { router: 3, ingestion: 1 } });
   });
 
-  it('reads down and help', () => {
+  it('reads down, status and help', () => {
     expect(parseUpArgs(['down'])).toEqual({ command: 'down' });
+    expect(parseUpArgs(['status'])).toEqual({ command: 'status' });
     expect(parseUpArgs([])).toEqual({ command: 'help' });
   });
 
-  it('refuses unknown options, a bad timeout, bad copies and options on down', () => {
+  it('refuses unknown options, a bad timeout, bad copies and options on down and status', () => {
     expect(() => parseUpArgs(['up', '--fast'])).toThrow(UsageError);
     expect(() => parseUpArgs(['up', '--fast'])).toThrow("Unknown option '--fast'");
     expect(() => parseUpArgs(['up', '--timeout', 'soon'])).toThrow('--timeout needs a positive number of seconds, got "soon"');
@@ -26,6 +27,7 @@ describe('parseUpArgs', () => {
     expect(() => parseUpArgs(['up', '--copies', 'router=2.5'])).toThrow('got "2.5"');
     expect(() => parseUpArgs(['up', '--copies', 'router'])).toThrow('got ""');
     expect(() => parseUpArgs(['down', '--all'])).toThrow('down takes no options: --all');
+    expect(() => parseUpArgs(['status', '--json'])).toThrow('status takes no options: --json');
     expect(() => parseUpArgs(['sideways'])).toThrow('unknown command: sideways');
   });
 });

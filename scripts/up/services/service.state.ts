@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instanceId, ServiceInstance, ServiceName } from './service.catalog';
 
@@ -17,6 +19,27 @@ export interface ServiceRecord {
   bundle: string;
   /** The bundle's mtime when the process started: a rebuilt bundle means the process runs old code. */
   bundleMtimeMs: number;
+  startedAt: string;
+  /** Times the supervisor started it again after it exited on its own (npm run up's own starts do not count). */
+  restarts?: number;
+  /** How it last exited on its own; a stop by npm run up or down is not recorded. */
+  lastExit?: ServiceExit;
+  /** When the supervisor starts it again: set from its exit until the restart. */
+  restartAt?: string;
+}
+
+/** An exit the supervisor saw: `code` is null when a signal ended the process. */
+export interface ServiceExit {
+  code: number | null;
+  signal: string | null;
+  at: string;
+  /** How long that run lasted. */
+  uptimeMs: number;
+}
+
+/** <state>/supervisor.json: the process `npm run up` leaves running to restart the services that exit. */
+export interface SupervisorRecord {
+  pid: number;
   startedAt: string;
 }
 
@@ -57,11 +80,11 @@ function recordFile(stateDir: string, instance: ServiceInstance): string {
   return join(servicesDir(stateDir), `${instanceId(instance)}.json`);
 }
 
-export function copyOf(record: ServiceRecord): number {
+export function copyOf(record: Pick<ServiceRecord, 'copy'>): number {
   return record.copy ?? 1;
 }
 
-export function instanceOf(record: ServiceRecord): ServiceInstance {
+export function instanceOf(record: Pick<ServiceRecord, 'name' | 'copy' | 'role'>): ServiceInstance {
   return { name: record.name, copy: copyOf(record), ...(record.role === 'bulk' && { role: 'bulk' as const }) };
 }
 
@@ -104,4 +127,31 @@ export function recordStartedStack(stateDir: string, started: { kafka: boolean; 
 
 export function clearStartedStack(stateDir: string): void {
   rmSync(join(stateDir, 'up.json'), { force: true });
+}
+
+export function supervisorLogFile(stateDir: string): string {
+  return join(logsDir(stateDir), 'supervisor.log');
+}
+
+/**
+ * Where the supervisor listens: in the state dir, unless that path is too long for a unix socket
+ * (about 107 bytes); then in the temp dir, named by the state dir.
+ */
+export function supervisorSocket(stateDir: string): string {
+  const inside = join(stateDir, 'supervisor.sock');
+  if (Buffer.byteLength(inside) <= 100) return inside;
+  return join(tmpdir(), `sluice-supervisor-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}.sock`);
+}
+
+export function readSupervisorRecord(stateDir: string): SupervisorRecord | undefined {
+  return readJson<SupervisorRecord>(join(stateDir, 'supervisor.json'));
+}
+
+export function writeSupervisorRecord(stateDir: string, record: SupervisorRecord): void {
+  mkdirSync(stateDir, { recursive: true });
+  writeJsonAtomically(join(stateDir, 'supervisor.json'), record);
+}
+
+export function clearSupervisorRecord(stateDir: string): void {
+  rmSync(join(stateDir, 'supervisor.json'), { force: true });
 }
