@@ -12,7 +12,11 @@ import type { ConsumedMessage } from '../port/message.types';
  * transactions and not compacted (no gaps before the end), such as the dead-letter topic.
  */
 export async function readTopicToEnd(kafka: KafkaDriver, topic: string, each: (message: ConsumedMessage) => void | Promise<void>): Promise<void> {
-  const watermarks = await withAdmin(kafka, (admin) => admin.topicOffsets(topic));
+  const watermarks = await withAdmin(kafka, async (admin) => {
+    // Asked first: the offsets request for a missing topic fails only after the driver's retries, with the broker's wording.
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+    return admin.topicOffsets(topic);
+  });
   const ends = new Map(watermarks.filter((w) => BigInt(w.high) > BigInt(w.low)).map((w) => [w.partition, BigInt(w.high)]));
   if (ends.size === 0) return;
 
