@@ -4,6 +4,9 @@ import { createTestDatabase, type TestDatabase } from '@sluice/ledger/testing/te
 import { waitFor } from '@sluice/testing';
 import { sluice, type SluiceRun } from '../testing/sluice.process';
 
+/** Each command is a process of its own (npx, tsx, a broker connection): several seconds apiece on a loaded machine. */
+const SEVERAL_COMMANDS_MS = 240_000;
+
 interface Listed {
   dlqPartition: number;
   dlqOffset: string;
@@ -97,7 +100,7 @@ describe('npx sluice dlq (real broker and database, a dead-letter topic of its o
     const text = await dlq('list', '--tenant', 'globex');
     expect(text.stdout).toMatch(new RegExp(`^1/\\d+  \\S+Z  ${accepted.replace(/\./g, '\\.')}\\[0\\]@11  RETRIES_EXHAUSTED  tenant=globex request=r-2  RETRIES_EXHAUSTED at 11\\n$`));
     expect(text.stderr).toContain(`1 entry on ${dlqTopic}`);
-  });
+  }, SEVERAL_COMMANDS_MS);
 
   it('replays one reason to its original topic without the dead-letter headers, and a second replay replays nothing', async () => {
     const onAccepted = await collectMessages(kafka, accepted);
@@ -122,7 +125,7 @@ describe('npx sluice dlq (real broker and database, a dead-letter topic of its o
     // Listed no more, unless asked for.
     expect((await listed()).map((entry) => entry.code).sort()).toEqual(['INVALID_JSON', 'VALIDATION_FAILED']);
     expect((await listed('--all', '--reason', 'RETRIES_EXHAUSTED')).map((entry) => entry.disposition)).toEqual(['replayed', 'replayed']);
-  });
+  }, SEVERAL_COMMANDS_MS);
 
   it('drops an entry: list hides it and replay skips it', async () => {
     const [unreadable] = await listed('--reason', 'INVALID_JSON');
@@ -138,5 +141,5 @@ describe('npx sluice dlq (real broker and database, a dead-letter topic of its o
     expect(replay.stderr).toContain('replayed 1 of 1 selected');
     expect((await arrivedBeforeMarker(onRequests, requests)).map((message) => message.key?.toString())).toEqual(['acme:r-4']);
     expect(await listed()).toEqual([]);
-  });
+  }, SEVERAL_COMMANDS_MS);
 });
