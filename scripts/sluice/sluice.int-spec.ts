@@ -2,41 +2,11 @@ import { InferenceResultV1, resultIdFor, validateMessage } from '@sluice/contrac
 import { sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
 import { waitFor } from '@sluice/testing';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTestDatabase, RunningIngestion, startIngestion, tenantWithKey } from '../../apps/ingestion/test/ingestion.harness';
-
-const REPO_ROOT = resolve(__dirname, '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npx sluice ...` from the repository root, as a user runs it after npm ci. */
-function sluice(args: string[], env: Record<string, string> = {}): { done: Promise<Run>; exited: () => boolean } {
-  const child = spawn('npx', ['--offline', 'sluice', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, SLUICE_API_KEY: '', SLUICE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let exited = false;
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<Run>((resolveRun, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      exited = true;
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-  return { done, exited: () => exited };
-}
+import { sluice } from './testing/sluice.process';
 
 function line(overrides: Record<string, unknown> = {}): string {
   const { tenant: _t, id: _i, deadline: _d, notBefore: _n, mode: _m, replyTo: _r, webhook: _w, ...rest } = sampleRequest();

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, SluiceClient } from './api/sluice.client';
 import { parseSluiceArgs, USAGE, UsageError } from './cli/sluice.args';
+import { runDlqCommand } from './dlq/dlq.command';
+import { openDlqPorts } from './dlq/dlq.ports';
 import { submitJob } from './submit/submit.command';
 import { localFiles, terminalDisplay } from './submit/submit.ports';
 
@@ -16,6 +18,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command.command === 'help') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (command.command === 'dlq') {
+    const ports = openDlqPorts(process.env);
+    try {
+      return await runDlqCommand(command.options, ports);
+    } finally {
+      await ports.close();
+    }
   }
   const { options } = command;
   const display = terminalDisplay();

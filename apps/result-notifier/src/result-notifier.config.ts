@@ -12,6 +12,13 @@ export class ResultNotifierConfig extends SluiceConfig {
   override KAFKA_GROUP_ID = 'sluice-result-notifier';
 
   @EnvInt({
+    description: 'How often the dead-letter depth (sluice_dlq_depth_messages) is measured (milliseconds).',
+    min: 1_000,
+    max: 60 * 60 * 1000,
+  })
+  NOTIFIER_DLQ_DEPTH_INTERVAL_MS = 30_000;
+
+  @EnvInt({
     description: 'How long a successful answer stays in the result cache for identical requests (milliseconds).',
     min: 1_000,
     max: 30 * 24 * 60 * 60 * 1000,

@@ -14,13 +14,16 @@ export { exitOnFatal } from './consumer/fatal.handler';
 export {
   DeadLetterHeader,
   DEFAULT_DEAD_LETTER_TOPIC,
+  REPLAYED_FROM_HEADER,
   buildDeadLetterHeaders,
+  replayHeaders,
   type DeadLetterFailure,
 } from './dead-letter/dead-letter.headers';
 export { DeadLetterPublishError } from './dead-letter/dead-letter.publisher';
 export * from './producer/kafka.producer';
 export * from './producer/producer.message';
 export * from './admin/kafka.admin';
+export { readTopicToEnd } from './reader/topic.reader';
 export * from './nest/sluice-kafka.transport';
 export * from './nest/sluice-kafka.patterns';
 export * from './nest/sluice-kafka.context';

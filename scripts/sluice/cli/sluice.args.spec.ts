@@ -82,3 +82,63 @@ describe('defaultOutPath', () => {
     expect(defaultOutPath('lines.txt')).toBe('lines.txt.results.jsonl');
   });
 });
+
+describe('parseSluiceArgs dlq', () => {
+  const NOW = Date.parse('2030-03-01T12:00:00Z');
+  const dlq = (...argv: string[]) => parseSluiceArgs(['dlq', ...argv], {}, NOW);
+
+  it('reads list with every filter', () => {
+    expect(
+      dlq('list', '--reason', 'INVALID_JSON', '--tenant', 'acme', '--topic', 'sluice.requests.v1', '--since', '2h', '--until', '2030-03-01T11:30:00Z', '--limit', '5', '--json', '--all', '--dlq-topic', 'my.dlq'),
+    ).toEqual({
+      command: 'dlq',
+      options: {
+        action: 'list',
+        dlqTopic: 'my.dlq',
+        filter: { reason: 'INVALID_JSON', tenant: 'acme', topic: 'sluice.requests.v1', sinceMs: NOW - 7_200_000, untilMs: Date.parse('2030-03-01T11:30:00Z') },
+        limit: 5,
+        json: true,
+        all: true,
+        dryRun: false,
+      },
+    });
+  });
+
+  it('defaults to the shared dead-letter topic, no filter and no limit', () => {
+    expect(dlq('replay')).toEqual({
+      command: 'dlq',
+      options: { action: 'replay', dlqTopic: 'sluice.dlq.v1', filter: {}, limit: undefined, json: false, all: false, dryRun: false },
+    });
+  });
+
+  it('reads entries by partition/offset and --dry-run for drop', () => {
+    expect(dlq('drop', '--entry', '0/17', '--entry', '2/0042', '--dry-run')).toMatchObject({
+      options: { action: 'drop', filter: { entries: [{ partition: 0, offset: '17' }, { partition: 2, offset: '42' }] }, dryRun: true },
+    });
+  });
+
+  it('answers help for dlq alone and dlq <action> --help', () => {
+    for (const argv of [['dlq'], ['dlq', '--help'], ['dlq', 'list', '-h']]) expect(parseSluiceArgs(argv, {})).toEqual({ command: 'help' });
+  });
+
+  it.each([
+    [['purge'], 'dlq takes list, replay, drop, not "purge"'],
+    [['drop'], 'dlq drop needs at least one filter'],
+    [['drop', '--limit', '3'], 'dlq drop needs at least one filter'],
+    [['list', '--reason', 'invalid json'], '--reason must be an error code'],
+    [['list', '--since', 'yesterday'], '--since "yesterday" is neither'],
+    [['list', '--until', '2030-03-01'], '--until "2030-03-01" is neither'],
+    [['list', '--topic', 'a/b'], '--topic "a/b" is not a topic name'],
+    [['list', '--dlq-topic', '..'], '--dlq-topic ".." is not a topic name'],
+    [['list', '--entry', '17'], '--entry must be <partition>/<offset>'],
+    [['list', '--limit', '0'], '--limit must be a positive whole number'],
+    [['list', '--dry-run'], '--dry-run is for dlq replay and drop'],
+    [['replay', '--json'], '--json is for dlq list'],
+    [['drop', '--reason', 'X', '--all'], '--all is for dlq list'],
+    [['list', 'extra'], "Unexpected argument 'extra'"],
+  ])('refuses dlq %j: %s', (argv, message) => {
+    const parse = () => dlq(...argv);
+    expect(parse).toThrow(UsageError);
+    expect(parse).toThrow(message);
+  });
+});

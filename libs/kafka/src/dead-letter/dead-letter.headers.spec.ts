@@ -1,5 +1,5 @@
 import type { ConsumedMessage } from '../port/message.types';
-import { buildDeadLetterHeaders } from './dead-letter.headers';
+import { buildDeadLetterHeaders, replayHeaders } from './dead-letter.headers';
 
 const message: ConsumedMessage = {
   topic: 'sluice.requests.v1',
@@ -42,5 +42,16 @@ describe('buildDeadLetterHeaders', () => {
     });
     expect(headers['x-sluice-error-message']).toHaveLength(1_000);
     expect(headers['x-sluice-error-stack']).toHaveLength(4_000);
+  });
+});
+
+describe('replayHeaders', () => {
+  it('drops every dead-letter header, keeps the others and names the entry replayed', () => {
+    const dead = buildDeadLetterHeaders(message, { code: 'UNEXPECTED_ERROR', message: 'boom', stack: 'at x', attempts: 4 });
+    expect(replayHeaders(dead, 'sluice.dlq.v1/0/17')).toEqual({
+      'x-correlation-id': 'c-1',
+      traceparent: '00-abc-def-01',
+      'x-sluice-replayed-from': 'sluice.dlq.v1/0/17',
+    });
   });
 });

@@ -11,6 +11,9 @@ export const DeadLetterHeader = {
   Attempts: 'x-sluice-attempts',
 } as const;
 
+/** Set on a message replayed from the dead-letter topic: `<dlq topic>/<partition>/<offset>` it came from. */
+export const REPLAYED_FROM_HEADER = 'x-sluice-replayed-from';
+
 export const DEFAULT_DEAD_LETTER_TOPIC = 'sluice.dlq.v1';
 
 export interface DeadLetterFailure {
@@ -47,4 +50,15 @@ export function buildDeadLetterHeaders(message: ConsumedMessage, failure: DeadLe
     delete headers[DeadLetterHeader.ErrorStack];
   }
   return headers;
+}
+
+/**
+ * The headers a dead-lettered message goes back to its topic with: its own, without the reason and
+ * origin (a consumer must not take them for its own failure), marked with the entry it came from.
+ */
+export function replayHeaders(headers: MessageHeaders, replayedFrom: string): MessageHeaders {
+  const replayed: MessageHeaders = { ...headers };
+  for (const name of Object.values(DeadLetterHeader)) delete replayed[name];
+  replayed[REPLAYED_FROM_HEADER] = replayedFrom;
+  return replayed;
 }

@@ -7,6 +7,7 @@ import { batchLaneMigration } from './sql/005_batch_lane.migration';
 import { scheduledRequestsMigration } from './sql/006_scheduled_requests.migration';
 import { jobsMigration } from './sql/007_jobs.migration';
 import { batchWindowItemsMigration } from './sql/008_batch_window_items.migration';
+import { dlqDispositionsMigration } from './sql/009_dlq_dispositions.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   scheduledRequestsMigration,
   jobsMigration,
   batchWindowItemsMigration,
+  dlqDispositionsMigration,
 ];

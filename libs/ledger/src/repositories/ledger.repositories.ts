@@ -5,6 +5,7 @@ import { BatchWindowsRepository } from './batch-windows.repository';
 import { CacheRepository } from './cache.repository';
 import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
+import { DlqDispositionsRepository } from './dlq-dispositions.repository';
 import { JobsRepository } from './jobs.repository';
 import { RequestsRepository } from './requests.repository';
 import { ScheduledLaneMessagesRepository } from './scheduled-lane-messages.repository';
@@ -23,6 +24,7 @@ export interface LedgerRepositories {
   tenants: TenantsRepository;
   apiKeys: ApiKeysRepository;
   jobs: JobsRepository;
+  dlqDispositions: DlqDispositionsRepository;
 }
 
 /** Every repository over one pool, for a composition root to hand out. */
@@ -39,5 +41,6 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
     jobs: new JobsRepository(pool),
+    dlqDispositions: new DlqDispositionsRepository(pool),
   };
 }
