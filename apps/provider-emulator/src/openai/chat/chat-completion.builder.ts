@@ -101,7 +101,7 @@ export function parseChatRequest(body: unknown): ChatRequestPlan {
   const requestedTier = b.service_tier ?? 'auto';
   if (typeof requestedTier !== 'string' || !SERVICE_TIERS.includes(requestedTier)) {
     throw invalidRequest(
-      `Invalid value: '${String(requestedTier)}'. Supported values are: ${SERVICE_TIERS.map((t) => `'${t}'`).join(', ')}.`,
+      `Invalid value: '${typeof requestedTier === 'string' ? requestedTier : JSON.stringify(requestedTier)}'. Supported values are: ${SERVICE_TIERS.map((t) => `'${t}'`).join(', ')}.`,
       'service_tier',
       'invalid_value',
     );
