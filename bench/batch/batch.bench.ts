@@ -71,13 +71,14 @@ async function rawConsume(h: SluiceHarness, topic: string, count: number, timeou
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         for (const message of batch.messages) {
           JSON.parse(message.value?.toString('utf8') ?? 'null');
-          resolveOffset(message.offset);
+          payload.resolveOffset(message.offset);
           seen += 1;
         }
-        await commitOffsetsIfNecessary();
+        await payload.commitOffsetsIfNecessary();
       },
     });
     await waitFor(() => seen >= count, { timeoutMs, intervalMs: 100, description: `the raw consumer to read ${count} messages` });

@@ -18,6 +18,7 @@ import {
 } from '@sluice/contracts';
 
 // Nested types come from @Type metadata; class-transformer exports its store only from this path.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no typings of its own, so the import is typed by hand
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerMetadataStorage };
 
 export type JsonSchema = Record<string, unknown>;

@@ -265,7 +265,7 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
     const deadline = Date.now() + options.readyTimeoutMs;
     const outcomes = await Promise.allSettled(records.map(({ record }) => awaitReady(record, deadline)));
     const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failures.length > 0) throw new AggregateError(failures.map((failure) => failure.reason), 'services not ready');
+    if (failures.length > 0) throw new AggregateError(failures.map((failure): unknown => failure.reason), 'services not ready');
 
     const services = records.map(({ plan: p, record }) => ({
       name: record.name,

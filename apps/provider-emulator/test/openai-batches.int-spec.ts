@@ -159,7 +159,7 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
     }));
     // Uploaded as a stream of unknown length (chunked), the way @sluice/providers submits batches.
     const jsonl = inputs.map((line) => `${JSON.stringify(line)}\n`);
-    const streamed = await client.files.create({ file: await toStreamingFile(Readable.from(jsonl), 'embeddings.jsonl'), purpose: 'batch' });
+    const streamed = await client.files.create({ file: toStreamingFile(Readable.from(jsonl), 'embeddings.jsonl'), purpose: 'batch' });
     expect(streamed.bytes).toBe(Buffer.byteLength(jsonl.join('')));
     const created = await client.batches.create({ input_file_id: streamed.id, endpoint: '/v1/embeddings', completion_window: '24h' });
     const batch = await settle(client, created.id);

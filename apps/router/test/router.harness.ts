@@ -36,7 +36,7 @@ export async function buildRouterApp(env: Record<string, string>, topics?: Route
   }
 }
 
-export function writePolicyFile(policy: unknown): { path: string; remove(): void } {
+export function writePolicyFile(policy: unknown): { path: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-router-policy-'));
   const path = join(dir, 'routing-policy.json');
   writeFileSync(path, typeof policy === 'string' ? policy : JSON.stringify(policy));

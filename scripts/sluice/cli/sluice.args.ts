@@ -48,7 +48,9 @@ requests (see the results, and GET /v1/jobs/<id>/errors); 2 a usage error; 1 any
 export class UsageError extends Error {}
 
 function deadlineProblem(text: string): string | undefined {
-  if (isInstant(text)) return undefined;
+  // isInstant is a type guard over unknown input: used directly as the condition it would narrow `text` to never below.
+  const instant: boolean = isInstant(text);
+  if (instant) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined) return `--deadline "${text}" is neither a duration (6h, 90m, 1h30m) nor an ISO-8601 instant with an offset`;
   if (ms <= 0 || ms > MAX_LATENCY_MS_LIMIT) return `--deadline must be more than 0 and at most ${MAX_LATENCY_MS_LIMIT / 86_400_000} days away`;

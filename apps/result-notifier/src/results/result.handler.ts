@@ -110,7 +110,7 @@ export class ResultHandler {
   }
 
   private async handleAll(batch: readonly IncomingResult[]): Promise<ResultHandling[]> {
-    const handlings: ResultHandling[] = new Array(batch.length);
+    const handlings = new Array<ResultHandling>(batch.length);
     const requests = await this.deps.requests.getMany(batch.map(({ result }) => ({ tenant: result.tenant, id: result.id })));
     const known: Array<{ index: number; incoming: IncomingResult; request: RequestRecord }> = [];
     batch.forEach((incoming, index) => {

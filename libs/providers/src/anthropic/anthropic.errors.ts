@@ -94,8 +94,10 @@ export function mapAnthropicError(error: AnthropicError): ProviderError {
     );
   }
   if (error instanceof APIError) {
+    // instanceof leaves the class's type parameters `any`; these are their defaults.
+    const { status, headers } = error as APIError;
     const envelope = (error.error ?? undefined) as AnthropicErrorEnvelope | undefined;
-    return new ProviderError(anthropicFailure(error.status, envelope, error.requestID ?? null, error.headers), cause);
+    return new ProviderError(anthropicFailure(status, envelope, error.requestID ?? null, headers), cause);
   }
   // The SDK refused the call before sending it (bad arguments, the non-streaming duration guard).
   return new ProviderError(

@@ -74,10 +74,12 @@ export function mapOpenAIError(error: OpenAIError): ProviderError {
     );
   }
   if (error instanceof APIError) {
+    // instanceof leaves the class's type parameters `any`; these are their defaults.
+    const { status, headers } = error as APIError;
     const body = (error.error ?? undefined) as OpenAIErrorBody | undefined;
     const requestId = error.requestID ?? null;
-    if (error.status !== undefined) {
-      return new ProviderError(openAIFailureFromHttp(error.status, body, requestId, error.headers), cause);
+    if (status !== undefined) {
+      return new ProviderError(openAIFailureFromHttp(status, body, requestId, headers), cause);
     }
     // An `error` event inside an HTTP 200 stream: no status, only the body.
     const code = stringOrNull(body?.code) ?? stringOrNull(body?.type);

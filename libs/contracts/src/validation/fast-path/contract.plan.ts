@@ -6,6 +6,7 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
 import { passThroughTransform } from '../message.decorators';
 
 // class-transformer exports its metadata store only from this path (no `exports` map forbids it).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no typings of its own, so the import is typed by hand
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerMetadataStorage };
 
 export type JsonSchema = Record<string, unknown>;
