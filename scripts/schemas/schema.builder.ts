@@ -149,11 +149,13 @@ function contractMetadata(): { classes: Map<string, Function>; metadatas: Valida
   const ours = (Object.values(contracts) as unknown[]).filter(
     (value): value is Function => typeof value === 'function' && storage.validationMetadatas.has(value),
   );
-  const metadatas = ours.flatMap((cls) => storage.validationMetadatas.get(cls) ?? []).map((meta) => {
-    // What validationMetadatasToSchemas does for the whole store: custom constraints are named by their class.
-    const name = constraintName(meta);
-    return name === undefined ? { ...meta } : { ...meta, type: name };
-  });
+  const metadatas = ours
+    .flatMap((cls) => storage.validationMetadatas.get(cls) ?? [])
+    .map((meta) => {
+      // What validationMetadatasToSchemas does for the whole store: custom constraints are named by their class.
+      const name = constraintName(meta);
+      return name === undefined ? { ...meta } : { ...meta, type: name };
+    });
   return { classes: new Map(ours.map((cls) => [cls.name, cls])), metadatas: metadatas as ValidationMetadata[] };
 }
 

@@ -170,7 +170,19 @@ export class RouterHarness {
       events: await collectMessages(kafka, events),
       deadLetter: await collectMessages(kafka, deadLetter),
     };
-    return new RouterHarness(router, routerEnv, kafka, db, createRepositories(db.pool), producer, acceptedTopic, urgentTopic, topics, collectors, policyFile.remove);
+    return new RouterHarness(
+      router,
+      routerEnv,
+      kafka,
+      db,
+      createRepositories(db.pool),
+      producer,
+      acceptedTopic,
+      urgentTopic,
+      topics,
+      collectors,
+      policyFile.remove,
+    );
   }
 
   get app(): INestApplication {

@@ -11,12 +11,7 @@ export { ConsumerRunner } from './consumer/consumer.runner';
 export { resolveRetryPolicy, type RetryPolicy, DEFAULT_RETRY_POLICY } from './consumer/retry.policy';
 export type { Watermarks } from './consumer/in-flight.gate';
 export { exitOnFatal } from './consumer/fatal.handler';
-export {
-  DeadLetterHeader,
-  DEFAULT_DEAD_LETTER_TOPIC,
-  buildDeadLetterHeaders,
-  type DeadLetterFailure,
-} from './dead-letter/dead-letter.headers';
+export { DeadLetterHeader, DEFAULT_DEAD_LETTER_TOPIC, buildDeadLetterHeaders, type DeadLetterFailure } from './dead-letter/dead-letter.headers';
 export { DeadLetterPublishError } from './dead-letter/dead-letter.publisher';
 export * from './producer/kafka.producer';
 export * from './producer/producer.message';

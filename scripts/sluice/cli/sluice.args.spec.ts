@@ -6,7 +6,28 @@ describe('parseSluiceArgs', () => {
   it('reads submit with its file and options', () => {
     expect(
       parseSluiceArgs(
-        ['submit', 'requests.jsonl', '--deadline', '6h', '--mode', 'auto', '--provider', 'openai', '--operation', 'embedding', '--url', 'http://sluice:3000/', '--key', KEY, '--out', 'out.jsonl', '--job-id', 'nightly', '--poll', '500ms'],
+        [
+          'submit',
+          'requests.jsonl',
+          '--deadline',
+          '6h',
+          '--mode',
+          'auto',
+          '--provider',
+          'openai',
+          '--operation',
+          'embedding',
+          '--url',
+          'http://sluice:3000/',
+          '--key',
+          KEY,
+          '--out',
+          'out.jsonl',
+          '--job-id',
+          'nightly',
+          '--poll',
+          '500ms',
+        ],
         {},
       ),
     ).toEqual({

@@ -96,7 +96,8 @@ export function parseSluiceArgs(argv: readonly string[], env: Readonly<Record<st
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'submit needs the JSONL file to upload' : `submit takes one file, not ${positionals.join(' ')}`);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'submit needs the JSONL file to upload' : `submit takes one file, not ${positionals.join(' ')}`);
   const [file] = positionals;
   // An empty variable counts as unset, as shells make it easy to export one by accident.
   const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);

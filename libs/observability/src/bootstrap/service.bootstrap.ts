@@ -63,10 +63,7 @@ export async function bootstrapService<C extends SluiceConfig>(definition: Servi
   let log: Logger | undefined;
   try {
     // The application's own module, extended with the shared service module, is the root.
-    const app = await NestFactory.create<NestExpressApplication>(
-      { module, imports: [serviceModule] },
-      { ...http, bufferLogs: true, abortOnError: false },
-    );
+    const app = await NestFactory.create<NestExpressApplication>({ module, imports: [serviceModule] }, { ...http, bufferLogs: true, abortOnError: false });
     app.useLogger(app.get(NestPinoLogger));
     log = app.get<Logger>(ROOT_LOGGER);
     const config = app.get(SluiceConfig);

@@ -59,10 +59,7 @@ export function parseEmbeddingRequest(body: unknown, nativeOverride: (model: str
 
 function readInputs(input: unknown): { inputs: string[]; promptTokens: number } {
   const invalid = (): never => {
-    throw invalidRequest(
-      "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-      'input',
-    );
+    throw invalidRequest("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
   };
   if (typeof input === 'string') {
     if (input.length === 0) invalid();

@@ -64,8 +64,7 @@ function decline(reason: string): never {
 /** Strings, finite numbers, booleans and null: `enum` compares them with ===, as isIn and isEnum do. */
 function primitiveList(values: unknown): values is ReadonlyArray<string | number | boolean | null> {
   return (
-    Array.isArray(values) &&
-    values.every((v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+    Array.isArray(values) && values.every((v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
   );
 }
 
