@@ -89,7 +89,7 @@ module.exports = {
     {
       name: 'no-undeclared-package',
       comment:
-        'A package loaded at run time but not in package.json works only while another package happens to pull it in. Type-only imports are exempt: types of a framework\'s own dependency (fastify under @nestjs/platform-fastify) should follow the version that framework installs.',
+        "A package loaded at run time but not in package.json works only while another package happens to pull it in. Type-only imports are exempt: types of a framework's own dependency (fastify under @nestjs/platform-fastify) should follow the version that framework installs.",
       severity: 'error',
       from: {},
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'] },

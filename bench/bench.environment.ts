@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { version as kafkajsVersion } from 'kafkajs/package.json';
 
 /** The machine and broker a benchmark ran on, with the load before and after: figures mean little without it. */
 export function benchEnvironment(loadBefore: number[]): Record<string, unknown> {
@@ -12,7 +13,7 @@ export function benchEnvironment(loadBefore: number[]): Record<string, unknown> 
     loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
     loadAverageAfter: os.loadavg().map((value) => Math.round(value * 100) / 100),
     kafkaBrokers: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
-    kafkajs: (require('kafkajs/package.json') as { version: string }).version,
+    kafkajs: kafkajsVersion,
     note: 'shared development machine: other work runs beside the benchmark, so compare the ratio, not absolute figures',
   };
 }

@@ -216,9 +216,7 @@ async function main(): Promise<void> {
 
     const run = (scenario: Scenario, duration: number): Promise<number> => {
       const url = `${base[scenario.target]}${scenario.path}`;
-      return tool === 'wrk'
-        ? Promise.resolve(runWrk(url, scenario, duration, connections, scratch))
-        : runNodeLoad(url, scenario, duration, connections);
+      return tool === 'wrk' ? Promise.resolve(runWrk(url, scenario, duration, connections, scratch)) : runNodeLoad(url, scenario, duration, connections);
     };
     // Warm-up: JIT and connection pools settle before anything is measured.
     for (const scenario of SCENARIOS) await run(scenario, 2);

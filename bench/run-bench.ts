@@ -10,11 +10,13 @@ interface Bench {
 
 const BENCHES: Record<string, Bench> = {
   realtime: {
-    description: 'realtime overhead (request -> result, minus provider time) p50/p99 against a raw kafkajs chain of the same hops; streaming vs blocking time to last token',
+    description:
+      'realtime overhead (request -> result, minus provider time) p50/p99 against a raw kafkajs chain of the same hops; streaming vs blocking time to last token',
     run: async (argv) => (await import('./realtime/realtime.bench')).runRealtimeBench(argv),
   },
   batch: {
-    description: 'one million embedding requests through the batch-aggregator: provider batches against the minimum, peak RSS, intake throughput against a bare kafkajs consumer',
+    description:
+      'one million embedding requests through the batch-aggregator: provider batches against the minimum, peak RSS, intake throughput against a bare kafkajs consumer',
     run: async (argv) => (await import('./batch/batch.bench')).runBatchBench(argv),
   },
   notifier: {
@@ -22,11 +24,12 @@ const BENCHES: Record<string, Bench> = {
     run: async (argv) => (await import('./notifier/notifier.bench')).runNotifierBench(argv),
   },
   runner: {
-    description: 'the consumer runner\'s own overhead: a no-op batch handler against a bare kafkajs eachBatch consumer on the same topic',
+    description: "the consumer runner's own overhead: a no-op batch handler against a bare kafkajs eachBatch consumer on the same topic",
     run: async (argv) => (await import('./runner/runner.bench')).runRunnerBench(argv),
   },
   throughput: {
-    description: 'requests produced to sluice.requests.v1 until every one is on its lane topic, against a raw kafkajs pipe of the same two hops; none lost, time per stage',
+    description:
+      'requests produced to sluice.requests.v1 until every one is on its lane topic, against a raw kafkajs pipe of the same two hops; none lost, time per stage',
     run: async (argv) => (await import('./throughput/throughput.bench')).runThroughputBench(argv),
   },
   isolation: {
@@ -34,7 +37,8 @@ const BENCHES: Record<string, Bench> = {
     run: async (argv) => (await import('./isolation/isolation.bench')).runIsolationBench(argv),
   },
   cost: {
-    description: 'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
+    description:
+      'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
   },
 };

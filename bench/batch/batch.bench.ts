@@ -34,7 +34,15 @@ function laneMessage(tenant: string, runId: string, i: number, dimensions: numbe
     receivedAt: at.toISOString(),
     deadline,
     source: 'kafka',
-    routing: { lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: 0.000000005, realtimeCostUsd: 0.00000001, routedAt: at.toISOString(), deadline, attempt: 1 },
+    routing: {
+      lane: 'batch',
+      reason: 'slack-allows-batch',
+      estimatedCostUsd: 0.000000005,
+      realtimeCostUsd: 0.00000001,
+      routedAt: at.toISOString(),
+      deadline,
+      attempt: 1,
+    },
   };
   return { key: id, value: JSON.stringify(message) };
 }
@@ -46,7 +54,12 @@ function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } {
   return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
 }
 
-async function produceAll(h: SluiceHarness, topic: string, options: BatchBenchOptions, make: (i: number) => { key: string; value: string }): Promise<{ bytes: number; ms: number }> {
+async function produceAll(
+  h: SluiceHarness,
+  topic: string,
+  options: BatchBenchOptions,
+  make: (i: number) => { key: string; value: string },
+): Promise<{ bytes: number; ms: number }> {
   const started = Date.now();
   let bytes = 0;
   for (let start = 0; start < options.requests; start += options.produceChunk) {
@@ -71,13 +84,14 @@ async function rawConsume(h: SluiceHarness, topic: string, count: number, timeou
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         for (const message of batch.messages) {
           JSON.parse(message.value?.toString('utf8') ?? 'null');
-          resolveOffset(message.offset);
+          payload.resolveOffset(message.offset);
           seen += 1;
         }
-        await commitOffsetsIfNecessary();
+        await payload.commitOffsetsIfNecessary();
       },
     });
     await waitFor(() => seen >= count, { timeoutMs, intervalMs: 100, description: `the raw consumer to read ${count} messages` });
@@ -159,7 +173,11 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
           progress = await itemsSubmitted(h, tenant);
           return progress.submitted >= options.requests;
         },
-        { timeoutMs: options.waitS * 1000, intervalMs: 2_000, description: () => `every request in a submitted batch (${progress.submitted} of ${options.requests})` },
+        {
+          timeoutMs: options.waitS * 1000,
+          intervalMs: 2_000,
+          description: () => `every request in a submitted batch (${progress.submitted} of ${options.requests})`,
+        },
       );
       const submittedMs = Date.now() - t0;
       say(`all submitted after ${seconds(submittedMs)} s; waiting for the results`);
@@ -189,8 +207,10 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
         method: {
           sluice:
             'lane messages (LaneRequestV1, embeddings that may wait a day) produced straight to sluice.lane.batch.v1, the aggregator alone (with a private emulator, preset test) consuming them: windows close on the provider limits (50,000 requests) or the window age; throughput until every request is in a submitted batch (recorded in the ledger with its lane message, uploaded as a stream, created at the emulator, offsets committed), and until every result was read off sluice.results.v1',
-          baseline: 'the same number of lane messages, the same size, read by a bare kafkajs consumer (6 partitions concurrently, JSON parse, commit per fetched batch) from a topic of its own on the same broker',
-          memory: "the aggregator's resident memory: idle before the run, sampled every 500 ms, and its peak (VmHWM); beside it, the bytes of all the lane messages, which an aggregator holding every request would need at least",
+          baseline:
+            'the same number of lane messages, the same size, read by a bare kafkajs consumer (6 partitions concurrently, JSON parse, commit per fetched batch) from a topic of its own on the same broker',
+          memory:
+            "the aggregator's resident memory: idle before the run, sampled every 500 ms, and its peak (VmHWM); beside it, the bytes of all the lane messages, which an aggregator holding every request would need at least",
         },
         environment: benchEnvironment(loadBefore),
         batches: {

@@ -43,7 +43,10 @@ export function parseBatchOptions(argv: readonly string[]): BatchBenchOptions {
 }
 
 /** The fewest batches the provider's limits allow for this many requests, inputs and bytes. */
-export function minimumBatches(load: { requests: number; inputs: number; bytes: number }, limits: { maxRequests: number; maxEmbeddingInputs: number | null; maxBytes: number }): number {
+export function minimumBatches(
+  load: { requests: number; inputs: number; bytes: number },
+  limits: { maxRequests: number; maxEmbeddingInputs: number | null; maxBytes: number },
+): number {
   return Math.max(
     Math.ceil(load.requests / limits.maxRequests),
     limits.maxEmbeddingInputs === null ? 0 : Math.ceil(load.inputs / limits.maxEmbeddingInputs),

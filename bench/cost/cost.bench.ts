@@ -63,17 +63,21 @@ function method(options: CostBenchOptions): Record<string, string> {
     workload:
       'each trace row in invocation order becomes one OpenAI request sent at its trace time / speed: chat with a prompt of the recorded context size asking for the recorded output size (conv: ' +
       `${CHAT_MODELS.conv}, code: ${CHAT_MODELS.code}), or for a seeded share of the hours class an embedding (${EMBEDDING_MODEL}) of the context; urgency class by sha256(seed, row) against the mix`,
-    deadlines: URGENCY_CLASSES.map((name) => `${name}: ${formatDuration(URGENCY[name].deadlineMs)} after sending${URGENCY[name].stream ? ', streamed' : ''}`).join('; '),
+    deadlines: URGENCY_CLASSES.map(
+      (name) => `${name}: ${formatDuration(URGENCY[name].deadlineMs)} after sending${URGENCY[name].stream ? ', streamed' : ''}`,
+    ).join('; '),
     system:
       'the five services and a private provider emulator (preset test: batches in about a second) started by the e2e harness on the real broker and database, with consumer groups of their own; requests produced to sluice.requests.v1 (acks=all) under a tenant of this run',
     estimates: options.learnedEstimates
-      ? 'the router learns lane estimates from the run\'s completions (its default refresh); the lower bound still uses the policy\'s estimates, so on the emulator\'s compressed clock Sluice can come in under it'
+      ? "the router learns lane estimates from the run's completions (its default refresh); the lower bound still uses the policy's estimates, so on the emulator's compressed clock Sluice can come in under it"
       : `the router routes by the policy's lane estimates for the whole run (ROUTER_ESTIMATES_REFRESH_MS=${FROZEN_ESTIMATES_REFRESH_MS}), the same the lower bound uses: on the emulator every lane answers in seconds, so learned estimates would describe the emulator, not the providers`,
-    sluice: 'what the ledger booked for the run\'s tenant: the lane that delivered each result (completions), every billed result (request_results, an escalated request\'s second answer included), deadline met as the worker judged it',
-    lowerBound: 'every successfully answered request in the cheapest lane its deadline allows (deadline > the lane\'s policy estimate; realtime always; streamed requests realtime only), priced from the usage the provider reported with the catalog\'s costUsd; a tie goes to the faster lane',
+    sluice:
+      "what the ledger booked for the run's tenant: the lane that delivered each result (completions), every billed result (request_results, an escalated request's second answer included), deadline met as the worker judged it",
+    lowerBound:
+      "every successfully answered request in the cheapest lane its deadline allows (deadline > the lane's policy estimate; realtime always; streamed requests realtime only), priced from the usage the provider reported with the catalog's costUsd; a tie goes to the faster lane",
     allRealtime: 'the same usage at list price',
     naiveAllBatch: 'the same usage at the batch tier, and the deadlines shorter than the batch estimate, which a batch lane taking its estimate would miss',
-    emulatorBilled: 'what the private emulator billed to the run\'s API keys: a cross-check of the ledger\'s figure',
+    emulatorBilled: "what the private emulator billed to the run's API keys: a cross-check of the ledger's figure",
   };
 }
 
@@ -89,14 +93,22 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
   checkClassDeadlines(policy.defaultEstimatesMs);
   const trace = loadTrace(options.traceDir);
   const runId = `cost-${Date.now().toString(36)}`;
-  const plan = planWorkload(trace.rows, { tenant: runId, runId, seed: options.seed, mix: options.mix, speed: options.speed, limit: options.requests, embeddingShare: options.embeddingShare });
+  const plan = planWorkload(trace.rows, {
+    tenant: runId,
+    runId,
+    seed: options.seed,
+    mix: options.mix,
+    speed: options.speed,
+    limit: options.requests,
+    embeddingShare: options.embeddingShare,
+  });
   const spanMs = plan.at(-1)?.sendOffsetMs ?? 0;
   if (!options.learnedEstimates && spanMs + options.waitS * 1000 > FROZEN_ESTIMATES_REFRESH_MS) {
     say('note: the run may outlast an hour, after which the router refreshes its estimates from the ledger once');
   }
   const perClass = Object.fromEntries(URGENCY_CLASSES.map((name) => [name, plan.filter((p) => p.urgency === name).length]));
 
-  say(`starting the five Sluice services and a private provider emulator${options.learnedEstimates ? '' : ' (router on the policy\'s lane estimates)'}`);
+  say(`starting the five Sluice services and a private provider emulator${options.learnedEstimates ? '' : " (router on the policy's lane estimates)"}`);
   const h = await SluiceHarness.start({
     name: 'bench-cost',
     tap: false,
@@ -106,8 +118,13 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
     say(`services ready (logs: ${h.runDir}); tenant ${runId}`);
     // Another copy of Sluice on the broker (npm run up) would handle this run's requests too.
     const foreignConsumers = await h.foreignConsumers();
-    if (foreignConsumers.length > 0) say(`warning: other consumers of Sluice's topics run on this broker (npm run down stops npm run up's): ${foreignConsumers.join('; ')}`);
-    say(`replaying ${plan.length} requests (${Object.entries(perClass).map(([name, n]) => `${name} ${n}`).join(', ')}) from ${relative(REPO_ROOT, trace.dir) || trace.dir} at ${options.speed}x: ${formatDuration(spanMs)} of sending`);
+    if (foreignConsumers.length > 0)
+      say(`warning: other consumers of Sluice's topics run on this broker (npm run down stops npm run up's): ${foreignConsumers.join('; ')}`);
+    say(
+      `replaying ${plan.length} requests (${Object.entries(perClass)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')}) from ${relative(REPO_ROOT, trace.dir) || trace.dir} at ${options.speed}x: ${formatDuration(spanMs)} of sending`,
+    );
     const { replay, endedAtMs, summary } = await runReplay(plan, {
       tenant: runId,
       policy,
@@ -155,7 +172,10 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     say(`written to ${relative(REPO_ROOT, RESULTS_FILE)}`);
     // Written all the same, marked incomplete; the exit status says the run did not measure everything.
-    if (!summary.complete) throw new Error(`${summary.unanswered.length} requests have no result: the figures cover only the ${summary.cost.requests} answered ones (results.complete is false)`);
+    if (!summary.complete)
+      throw new Error(
+        `${summary.unanswered.length} requests have no result: the figures cover only the ${summary.cost.requests} answered ones (results.complete is false)`,
+      );
   } finally {
     await h.stop();
   }

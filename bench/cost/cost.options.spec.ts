@@ -8,7 +8,9 @@ describe('parseCostOptions', () => {
   });
 
   it('reads its own options and the replay ones', () => {
-    expect(parseCostOptions(['--trace', '../shared/data/x', '--learned-estimates', '--requests', '5000', '--mix', 'interactive=1,minutes=1', '--speed', '4'])).toMatchObject({
+    expect(
+      parseCostOptions(['--trace', '../shared/data/x', '--learned-estimates', '--requests', '5000', '--mix', 'interactive=1,minutes=1', '--speed', '4']),
+    ).toMatchObject({
       traceDir: resolve('../shared/data/x'),
       learnedEstimates: true,
       requests: 5000,

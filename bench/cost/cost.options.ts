@@ -12,7 +12,14 @@ export interface CostBenchOptions extends ReplaySettings {
 }
 
 /** The whole excerpt (1,996 requests) at twice the trace's pace: about two minutes of sending. */
-export const DEFAULT_COST_OPTIONS: CostBenchOptions = { ...DEFAULT_SETTINGS, requests: undefined, speed: 2, waitS: 300, traceDir: undefined, learnedEstimates: false };
+export const DEFAULT_COST_OPTIONS: CostBenchOptions = {
+  ...DEFAULT_SETTINGS,
+  requests: undefined,
+  speed: 2,
+  waitS: 300,
+  traceDir: undefined,
+  learnedEstimates: false,
+};
 
 export const COST_USAGE = `npm run bench -- cost [options]
 ${replayUsage(DEFAULT_COST_OPTIONS)}

@@ -105,7 +105,11 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
   });
   const send = async (measured: boolean): Promise<void> => {
     const id = `${realtimeRun}-${sequence++}`;
-    const request = chatRequest(tenant, { id, outputTokens: options.outputTokens, extra: { deadline: new Date(Date.now() + options.deadlineS * 1000).toISOString() } });
+    const request = chatRequest(tenant, {
+      id,
+      outputTokens: options.outputTokens,
+      extra: { deadline: new Date(Date.now() + options.deadlineS * 1000).toISOString() },
+    });
     flight.sent(id, measured);
     await h.producer.send({ topic: Topics.Requests, acks: -1, messages: [{ key: id, value: JSON.stringify(request) }] });
   };
@@ -185,7 +189,15 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
       const last = disturbance?.last();
       await disturbance?.stop();
       const noResult = await flight.drain(options.drainS * 1000);
-      const outcome = phase === 'alone' ? undefined : intakeOutcome(last, count, options.windowS, phase === 'job' ? { name: 'POST /v1/jobs' } : { name: Topics.RequestsBulk, topic: Topics.RequestsBulk });
+      const outcome =
+        phase === 'alone'
+          ? undefined
+          : intakeOutcome(
+              last,
+              count,
+              options.windowS,
+              phase === 'job' ? { name: 'POST /v1/jobs' } : { name: Topics.RequestsBulk, topic: Topics.RequestsBulk },
+            );
       const figures: PhaseFigures = {
         phase,
         ended: phase === 'alone' ? 'duration' : outcome?.complete ? 'intake-complete' : 'window',
@@ -202,7 +214,15 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
         disturbance:
           outcome === undefined
             ? null
-            : { kind: phase === 'job' ? 'POST /v1/jobs' : Topics.RequestsBulk, count, sent: last?.sent ?? 0, onLane: last?.onLane ?? 0, complete: outcome.complete, note: outcome.note, answer: last?.answer },
+            : {
+                kind: phase === 'job' ? 'POST /v1/jobs' : Topics.RequestsBulk,
+                count,
+                sent: last?.sent ?? 0,
+                onLane: last?.onLane ?? 0,
+                complete: outcome.complete,
+                note: outcome.note,
+                answer: last?.answer,
+              },
       };
       phases.push(figures);
       say(
@@ -215,7 +235,9 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
   }
   try {
     const alone = phases.find((phase) => phase.phase === 'alone');
-    const ratios = Object.fromEntries(phases.filter((phase) => phase.phase !== 'alone').map((phase) => [phase.phase, p99Ratio(phase.realtime.p99Ms, alone?.realtime.p99Ms ?? null)]));
+    const ratios = Object.fromEntries(
+      phases.filter((phase) => phase.phase !== 'alone').map((phase) => [phase.phase, p99Ratio(phase.realtime.p99Ms, alone?.realtime.p99Ms ?? null)]),
+    );
     const report = {
       bench: 'isolation',
       date: started.toISOString(),
@@ -224,7 +246,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
       method: {
         realtime:
           'open-loop realtime chat (mode realtime, deadline --deadline s after sending, emulator at zero latency) produced to sluice.requests.v1 with acks=all at --rate through every phase; latency = produce -> its result read off sluice.results.v1 by the measuring process; failed = a result that is not a success; no result = none within --drain s after the phase',
-        job: '(a) a bulk job of --job-lines embedding lines (the trace excerpt\'s sizes, ids <run>-<line>) streamed as one POST /v1/jobs upload with deadline=48h',
+        job: "(a) a bulk job of --job-lines embedding lines (the trace excerpt's sizes, ids <run>-<line>) streamed as one POST /v1/jobs upload with deadline=48h",
         bulk: '(b) --bulk-requests embedding requests with 48 h deadlines produced as fast as one kafkajs producer can (acks=all, 100 a request, 8 in flight) to sluice.requests.bulk.v1',
         generators:
           'the job upload and the bulk producer run in a child process of their own (bench/isolation/disturbance.ts), which also counts their ids on sluice.lane.batch.v1; the measuring process only sends the realtime load and reads results, so a generator running flat out cannot delay its sends or reads',
@@ -235,11 +257,20 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
       environment: benchEnvironment(loadBefore),
       phases,
       ratios,
-      bar: { p99RatioAtMost: P99_BAR, met: Object.values(ratios).every((value) => value !== null && value <= P99_BAR) && phases.every((phase) => phase.realtime.noResult === 0 && phase.realtime.failed === 0) },
+      bar: {
+        p99RatioAtMost: P99_BAR,
+        met:
+          Object.values(ratios).every((value) => value !== null && value <= P99_BAR) &&
+          phases.every((phase) => phase.realtime.noResult === 0 && phase.realtime.failed === 0),
+      },
     };
     mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    say(`p99 ratios against alone: ${Object.entries(ratios).map(([phase, value]) => `${phase} ${value ?? '-'}`).join(', ')} (bar <= ${P99_BAR}); written to ${relative(REPO_ROOT, RESULTS_FILE)}`);
+    say(
+      `p99 ratios against alone: ${Object.entries(ratios)
+        .map(([phase, value]) => `${phase} ${value ?? '-'}`)
+        .join(', ')} (bar <= ${P99_BAR}); written to ${relative(REPO_ROOT, RESULTS_FILE)}`,
+    );
   } finally {
     await h.stop();
   }

@@ -9,7 +9,9 @@ describe('isolation plan', () => {
     const none = intakeOutcome({ sent: 10, onLane: 0, done: false }, 10, 60, bulk);
     expect(none.complete).toBe(false);
     expect(none.note).toMatch(/^no intake: .*does anything consume sluice.requests.bulk.v1/);
-    expect(intakeOutcome(undefined, 10, 60, { name: 'POST /v1/jobs' }).note).toBe('no intake: 0 of 10 sent to POST /v1/jobs, none reached sluice.lane.batch.v1 within the 60 s window');
+    expect(intakeOutcome(undefined, 10, 60, { name: 'POST /v1/jobs' }).note).toBe(
+      'no intake: 0 of 10 sent to POST /v1/jobs, none reached sluice.lane.batch.v1 within the 60 s window',
+    );
   });
 
   it('rates a phase p99 against the alone phase', () => {

@@ -26,7 +26,12 @@ export type PhaseName = 'alone' | 'job' | 'bulk';
 export const PHASE_NAMES: readonly PhaseName[] = ['alone', 'job', 'bulk'];
 
 /** How a disturbed phase ended: its intake complete, or the window ran out (with or without any intake). */
-export function intakeOutcome(report: DisturbanceReport | undefined, count: number, windowS: number, via: { name: string; topic?: string }): { complete: boolean; note: string } {
+export function intakeOutcome(
+  report: DisturbanceReport | undefined,
+  count: number,
+  windowS: number,
+  via: { name: string; topic?: string },
+): { complete: boolean; note: string } {
   if (report?.done) return { complete: true, note: `all ${count} on sluice.lane.batch.v1` };
   const sent = report?.sent ?? 0;
   const onLane = report?.onLane ?? 0;

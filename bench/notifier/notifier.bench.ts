@@ -148,23 +148,33 @@ export async function runNotifierBench(argv: readonly string[]): Promise<void> {
     },
   });
   if (values.help) {
-    console.log('npm run bench -- notifier [--results 20000] [--baseline <repo root of the other build>] [--current <repo root, default this one>] [--rounds 1] [--port 3904] [--limit-s 300] [--cpu-prof <dir>]');
+    console.log(
+      'npm run bench -- notifier [--results 20000] [--baseline <repo root of the other build>] [--current <repo root, default this one>] [--rounds 1] [--port 3904] [--limit-s 300] [--cpu-prof <dir>]',
+    );
     return;
   }
   const n = Number(values.results);
   const loadBefore = loadavg();
-  const systems: Array<[string, string]> = [...(values.baseline ? [['baseline', resolve(values.baseline)] as [string, string]] : []), ['current', resolve(values.current ?? REPO)]];
+  const systems: Array<[string, string]> = [
+    ...(values.baseline ? [['baseline', resolve(values.baseline)] as [string, string]] : []),
+    ['current', resolve(values.current ?? REPO)],
+  ];
   const kafka = new Kafka({ clientId: 'bench-notifier', brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','), logLevel: logLevel.ERROR });
   const runs: Run[] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [system, root] of systems) {
       const run = await runOnce(kafka, system, root, round, n, Number(values.port), Number(values['limit-s']) * 1000, values['cpu-prof']);
-      console.log(`${system} round ${round}: ${run.booked} of ${n} results booked in ${run.bookingSeconds.toFixed(2)} s (${run.bookedPerSecond}/s), ${run.wallSeconds.toFixed(1)} s from start`);
+      console.log(
+        `${system} round ${round}: ${run.booked} of ${n} results booked in ${run.bookingSeconds.toFixed(2)} s (${run.bookedPerSecond}/s), ${run.wallSeconds.toFixed(1)} s from start`,
+      );
       runs.push(run);
     }
   }
   const median = (system: string): number | undefined => {
-    const rates = runs.filter((run) => run.system === system).map((run) => run.bookedPerSecond).sort((a, b) => a - b);
+    const rates = runs
+      .filter((run) => run.system === system)
+      .map((run) => run.bookedPerSecond)
+      .sort((a, b) => a - b);
     return rates.length === 0 ? undefined : rates[Math.floor(rates.length / 2)];
   };
   const current = median('current');
@@ -174,8 +184,7 @@ export async function runNotifierBench(argv: readonly string[]): Promise<void> {
     results: n,
     bookedPerSecond: { current, baseline, ratio: current !== undefined && baseline !== undefined ? Math.round((current / baseline) * 100) / 100 : undefined },
     runs,
-    method:
-      'backlog of results produced before the notifier starts; booking time = first to last completions.booked_at; wall = process start to all booked',
+    method: 'backlog of results produced before the notifier starts; booking time = first to last completions.booked_at; wall = process start to all booked',
     environment: benchEnvironment(loadBefore),
     date: new Date().toISOString(),
   };

@@ -30,7 +30,13 @@ interface PhaseOutcome {
   load: LoadOutcome;
 }
 
-async function runPhase(options: RealtimeBenchOptions, rate: number, durationS: number, flight: InFlight, send: (id: string, measured: boolean) => Promise<void>): Promise<PhaseOutcome> {
+async function runPhase(
+  options: RealtimeBenchOptions,
+  rate: number,
+  durationS: number,
+  flight: InFlight,
+  send: (id: string, measured: boolean) => Promise<void>,
+): Promise<PhaseOutcome> {
   await runSteadyLoad({ ratePerSecond: rate, durationMs: options.warmupS * 1000, send: () => send(newRequestId('warm'), false) });
   const before = flight.latencies.length;
   const load = await runSteadyLoad({ ratePerSecond: rate, durationMs: durationS * 1000, send: () => send(newRequestId('b'), true) });
@@ -39,7 +45,13 @@ async function runPhase(options: RealtimeBenchOptions, rate: number, durationS: 
 }
 
 /** The provider's own time as the worker sees it: the official SDK against the same emulator, one call at a time. */
-async function providerCallMs(baseURL: string, apiKey: string, outputTokens: number, samples: number, stream: boolean): Promise<{ lastMs: number[]; firstMs: number[] }> {
+async function providerCallMs(
+  baseURL: string,
+  apiKey: string,
+  outputTokens: number,
+  samples: number,
+  stream: boolean,
+): Promise<{ lastMs: number[]; firstMs: number[] }> {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
   const lastMs: number[] = [];
   const firstMs: number[] = [];
@@ -235,8 +247,16 @@ async function compareStreaming(h: SluiceHarness, options: RealtimeBenchOptions,
           const entry: { first?: number; last?: number; result?: number } = {};
           seen.set(id, entry);
           const sentAt = now();
-          await producer.send({ topic: Topics.Requests, acks: -1, messages: [{ key: id, value: JSON.stringify(chatRequest(tenant, { id, outputTokens: tokens, extra: { stream } })) }] });
-          await waitFor(() => entry.result !== undefined && (!stream || entry.last !== undefined), { timeoutMs: 60_000, intervalMs: 5, description: `the answer to ${id}` });
+          await producer.send({
+            topic: Topics.Requests,
+            acks: -1,
+            messages: [{ key: id, value: JSON.stringify(chatRequest(tenant, { id, outputTokens: tokens, extra: { stream } })) }],
+          });
+          await waitFor(() => entry.result !== undefined && (!stream || entry.last !== undefined), {
+            timeoutMs: 60_000,
+            intervalMs: 5,
+            description: `the answer to ${id}`,
+          });
           if (stream) {
             first.push((entry.first ?? Number.NaN) - sentAt);
             last.push((entry.last ?? Number.NaN) - sentAt);
@@ -253,7 +273,12 @@ async function compareStreaming(h: SluiceHarness, options: RealtimeBenchOptions,
         tokens,
         providerExpectedMs: options.ttftMs + Math.round((tokens / options.tokensPerSecond) * 1000),
         blocking: { timeToResultMedianMs: median(blocking), samples: blocking.length },
-        streaming: { timeToFirstChunkMedianMs: median(first), timeToLastChunkMedianMs: median(last), timeToResultMedianMs: median(streamedResult), samples: last.length },
+        streaming: {
+          timeToFirstChunkMedianMs: median(first),
+          timeToLastChunkMedianMs: median(last),
+          timeToResultMedianMs: median(streamedResult),
+          samples: last.length,
+        },
         providerDirect: {
           nonStreamingMedianMs: median(direct.lastMs),
           streamFirstTokenMedianMs: median(directStream.firstMs),
@@ -296,20 +321,27 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
       config: options,
       method: {
         overhead:
-          'open-loop load at a fixed rate; latency = produce to sluice.requests.v1 -> result read from sluice.results.v1 (and from the request\'s replyTo), by one kafkajs consumer in the benchmark process; minus the provider\'s own time = the median of SDK calls straight to the same zero-latency emulator',
+          "open-loop load at a fixed rate; latency = produce to sluice.requests.v1 -> result read from sluice.results.v1 (and from the request's replyTo), by one kafkajs consumer in the benchmark process; minus the provider's own time = the median of SDK calls straight to the same zero-latency emulator",
         baseline: `${SLUICE_HOPS} plain kafkajs consume->produce forwarders (one process, acks=all, one send per message) on random topics with the same partition count, same payload, same rate, same broker, alternating rounds with Sluice`,
         ratio: '(Sluice latency - provider median) / baseline latency, at p50 and p99',
         streaming:
           'one request at a time, blocking (stream:false, time to the result on sluice.results.v1) alternating with streaming (stream:true, time to the first and the final chunk on sluice.stream.v1), with the emulator at the given TTFT and token rate',
         sweep:
-          'after the overhead phases: the OpenAI SDK straight to the same zero-latency emulator, closed loop with --concurrency calls in flight (the worker\'s WORKER_MAX_CONCURRENCY), median of --sdk-rounds rounds; then open-loop steps at --sweep-rates, each --warmup s unmeasured and --step s measured (produce -> result read off sluice.results.v1), until a step is not sustained: an answer missing after --step-drain s, p99 not under 2x the first step\'s, the median of the last third of the step over twice the first third\'s (and 100 ms more), or the generator over 1 s behind its schedule. Ratio = highest sustained rate / SDK rate; bar >= 0.5',
+          "after the overhead phases: the OpenAI SDK straight to the same zero-latency emulator, closed loop with --concurrency calls in flight (the worker's WORKER_MAX_CONCURRENCY), median of --sdk-rounds rounds; then open-loop steps at --sweep-rates, each --warmup s unmeasured and --step s measured (produce -> result read off sluice.results.v1), until a step is not sustained: an answer missing after --step-drain s, p99 not under 2x the first step's, the median of the last third of the step over twice the first third's (and 100 ms more), or the generator over 1 s behind its schedule. Ratio = highest sustained rate / SDK rate; bar >= 0.5",
       },
       environment: benchEnvironment(loadBefore),
       overhead,
       bars: {
-        overheadAt50: overhead
-          .filter((entry) => entry.ratePerSecond === 50)
-          .map((entry) => ({ p50Ratio: entry.ratio.p50, p50AtMost: 1.5, p99Ratio: entry.ratio.p99, p99AtMost: 2, met: entry.ratio.p50 !== null && entry.ratio.p99 !== null && entry.ratio.p50 <= 1.5 && entry.ratio.p99 <= 2 }))[0] ?? null,
+        overheadAt50:
+          overhead
+            .filter((entry) => entry.ratePerSecond === 50)
+            .map((entry) => ({
+              p50Ratio: entry.ratio.p50,
+              p50AtMost: 1.5,
+              p99Ratio: entry.ratio.p99,
+              p99AtMost: 2,
+              met: entry.ratio.p50 !== null && entry.ratio.p99 !== null && entry.ratio.p50 <= 1.5 && entry.ratio.p99 <= 2,
+            }))[0] ?? null,
         sweep: sweep === undefined ? null : { ratio: sweep.ratio, atLeast: 0.5, met: sweep.ratio !== null && sweep.ratio >= 0.5 },
       },
       sweep: sweep ?? null,
@@ -318,7 +350,9 @@ export async function runRealtimeBench(argv: readonly string[]): Promise<void> {
     mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     if (sweep !== undefined) {
-      say(`sweep: highest sustained ${sweep.highestSustainedPerSecond ?? '-'} req/s against the SDK's ${sweep.sdk.medianPerSecond ?? '-'} calls/s: ratio ${sweep.ratio ?? '-'} (bar >= 0.5)`);
+      say(
+        `sweep: highest sustained ${sweep.highestSustainedPerSecond ?? '-'} req/s against the SDK's ${sweep.sdk.medianPerSecond ?? '-'} calls/s: ratio ${sweep.ratio ?? '-'} (bar >= 0.5)`,
+      );
     }
     say(`written to ${RESULTS_FILE}`);
   } finally {

@@ -55,7 +55,6 @@ export const DEFAULT_OPTIONS: RealtimeBenchOptions = {
   sdkRounds: 3,
 };
 
-
 const d = DEFAULT_OPTIONS;
 
 export const REALTIME_USAGE = `npm run bench -- realtime [options]

@@ -41,7 +41,8 @@ export interface SweepFigures {
  */
 async function sdkRate(baseURL: string, apiKey: string, options: RealtimeBenchOptions): Promise<SdkFigures> {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
-  const call = (): Promise<unknown> => client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: promptText({ outputTokens: options.outputTokens }) }] });
+  const call = (): Promise<unknown> =>
+    client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: promptText({ outputTokens: options.outputTokens }) }] });
   let errors = 0;
   const round = async (seconds: number): Promise<number> => {
     const until = now() + seconds * 1000;

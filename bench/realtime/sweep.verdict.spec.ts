@@ -13,8 +13,18 @@ const step = (ratePerSecond: number, p99Ms: number, extra: Partial<SweepStep> = 
 describe('sweep verdict', () => {
   it('sees a queue that grows through the step, and not jitter around a few milliseconds', () => {
     const sentAts = Array.from({ length: 30 }, (_, i) => i * 10);
-    expect(backlogTrend(sentAts, sentAts.map((at) => 20 + at * 5)).growing).toBe(true);
-    expect(backlogTrend(sentAts, sentAts.map((_, i) => (i < 15 ? 3 : 9))).growing).toBe(false);
+    expect(
+      backlogTrend(
+        sentAts,
+        sentAts.map((at) => 20 + at * 5),
+      ).growing,
+    ).toBe(true);
+    expect(
+      backlogTrend(
+        sentAts,
+        sentAts.map((_, i) => (i < 15 ? 3 : 9)),
+      ).growing,
+    ).toBe(false);
     expect(backlogTrend([1, 2], [5, 500])).toEqual({ firstThirdP50Ms: null, lastThirdP50Ms: null, growing: false });
   });
 

@@ -15,9 +15,19 @@ export function backlogTrend(sentAts: readonly number[], latencies: readonly num
   const order = latencies.map((latency, index) => ({ sentAt: sentAts[index] as number, latency })).sort((a, b) => a.sentAt - b.sentAt);
   const third = Math.floor(order.length / 3);
   if (third === 0) return { firstThirdP50Ms: null, lastThirdP50Ms: null, growing: false };
-  const first = quantile(order.slice(0, third).map((sample) => sample.latency), 0.5) as number;
-  const last = quantile(order.slice(-third).map((sample) => sample.latency), 0.5) as number;
-  return { firstThirdP50Ms: Math.round(first * 100) / 100, lastThirdP50Ms: Math.round(last * 100) / 100, growing: last > 2 * first && last - first > GROWTH_FLOOR_MS };
+  const first = quantile(
+    order.slice(0, third).map((sample) => sample.latency),
+    0.5,
+  ) as number;
+  const last = quantile(
+    order.slice(-third).map((sample) => sample.latency),
+    0.5,
+  ) as number;
+  return {
+    firstThirdP50Ms: Math.round(first * 100) / 100,
+    lastThirdP50Ms: Math.round(last * 100) / 100,
+    growing: last > 2 * first && last - first > GROWTH_FLOOR_MS,
+  };
 }
 
 export interface SweepStep {
@@ -35,7 +45,8 @@ export function sustained(step: SweepStep, referenceP99Ms: number | null, factor
   if (step.lost > 0) return { ok: false, why: `${step.lost} of ${step.sent} without an answer` };
   if (step.p99Ms === null || referenceP99Ms === null) return { ok: false, why: 'no latencies' };
   if (step.p99Ms >= factor * referenceP99Ms) return { ok: false, why: `p99 ${step.p99Ms} ms is not under ${factor} x ${referenceP99Ms} ms` };
-  if (step.backlog.growing) return { ok: false, why: `latency grows through the step (p50 ${step.backlog.firstThirdP50Ms} -> ${step.backlog.lastThirdP50Ms} ms)` };
+  if (step.backlog.growing)
+    return { ok: false, why: `latency grows through the step (p50 ${step.backlog.firstThirdP50Ms} -> ${step.backlog.lastThirdP50Ms} ms)` };
   // The generator itself fell behind: the offered rate was not what the step claims.
   if (step.maxScheduleLagMs > 1_000) return { ok: false, why: `the generator fell ${step.maxScheduleLagMs} ms behind its schedule` };
   return { ok: true, why: 'sustained' };

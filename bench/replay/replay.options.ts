@@ -51,7 +51,8 @@ export function readReplayFlag(settings: ReplaySettings, flag: string, value: st
       return true;
     case '--embeddings': {
       const share = Number(value);
-      if (value === undefined || !Number.isFinite(share) || share < 0 || share > 1) throw new UsageError(`--embeddings needs a share between 0 and 1, got "${value ?? ''}"`);
+      if (value === undefined || !Number.isFinite(share) || share < 0 || share > 1)
+        throw new UsageError(`--embeddings needs a share between 0 and 1, got "${value ?? ''}"`);
       settings.embeddingShare = share;
       return true;
     }

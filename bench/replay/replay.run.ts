@@ -38,7 +38,14 @@ export async function runReplay(plan: readonly PlannedRequest[], options: Replay
     { name: ANSWERED, total: plan.length },
   ]);
   // Results are counted while the replay still sends, so the second bar moves from the start.
-  const ticker = setInterval(() => void ledger.answered(tenant).then((n) => progress.update(ANSWERED, n), () => undefined), 1_000);
+  const ticker = setInterval(
+    () =>
+      void ledger.answered(tenant).then(
+        (n) => progress.update(ANSWERED, n),
+        () => undefined,
+      ),
+    1_000,
+  );
   let replay: ReplayOutcome;
   let answered: number;
   try {

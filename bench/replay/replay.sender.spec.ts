@@ -20,7 +20,10 @@ describe('replayPlan', () => {
   });
 
   it('splits what is due into sends of at most MAX_REQUESTS_PER_SEND, so no record batch outgrows the broker limit', async () => {
-    const many = planWorkload(Array.from({ length: 40 }, (_, i) => ({ ...rows[0], index: i }) as TraceRow), { tenant: 't', runId: 'run', seed: 1, mix: parseMix('minutes'), speed: 1, embeddingShare: 0 });
+    const many = planWorkload(
+      Array.from({ length: 40 }, (_, i) => ({ ...rows[0], index: i }) as TraceRow),
+      { tenant: 't', runId: 'run', seed: 1, mix: parseMix('minutes'), speed: 1, embeddingShare: 0 },
+    );
     const sizes: number[] = [];
     const outcome = await replayPlan(many, { send: async (requests) => void sizes.push(requests.length), now: () => 1_000 });
     expect(sizes).toEqual([MAX_REQUESTS_PER_SEND, MAX_REQUESTS_PER_SEND, 40 - 2 * MAX_REQUESTS_PER_SEND]);

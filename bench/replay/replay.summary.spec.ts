@@ -15,7 +15,11 @@ function plan(mix: string, count: number): PlannedRequest[] {
   return planWorkload(rows(count), { tenant: 't', runId: 'run', seed: 1, mix: parseMix(mix), speed: 1, embeddingShare: 0 });
 }
 
-function answered(planned: PlannedRequest, lane: string, overrides: Partial<NonNullable<RequestOutcome['completion']>> & { billedUsd?: number; results?: number } = {}): RequestOutcome {
+function answered(
+  planned: PlannedRequest,
+  lane: string,
+  overrides: Partial<NonNullable<RequestOutcome['completion']>> & { billedUsd?: number; results?: number } = {},
+): RequestOutcome {
   const { billedUsd, results, ...completion } = overrides;
   return {
     id: planned.request.id,
@@ -62,7 +66,9 @@ describe('summarizeReplay', () => {
 
   it('bills an escalated request for both of its results, so it costs more than its bound', () => {
     const [one] = plan('hours', 1) as [PlannedRequest];
-    const summary = summarizeReplay([one], new Map([[one.request.id, answered(one, 'realtime', { billedUsd: LIST * 1.5, results: 2 })]]), DEFAULT_POLICY, { nowMs: NOW });
+    const summary = summarizeReplay([one], new Map([[one.request.id, answered(one, 'realtime', { billedUsd: LIST * 1.5, results: 2 })]]), DEFAULT_POLICY, {
+      nowMs: NOW,
+    });
     expect(summary.cost.sluiceUsd).toBeCloseTo(LIST * 1.5, 12);
     expect(summary.cost.ratioToLowerBound).toBeCloseTo(3, 9);
     expect(summary.lanes).toEqual([{ lane: 'realtime', requests: 1, billedUsd: expect.closeTo(LIST * 1.5, 12) }]);
@@ -74,8 +80,30 @@ describe('summarizeReplay', () => {
     const outcomes = new Map<string, RequestOutcome>([
       [late.request.id, answered(late, 'realtime', { deadlineMet: false })],
       [failed.request.id, answered(failed, 'realtime', { status: 'failed', inputTokens: 0, outputTokens: 0, billedUsd: 0 })],
-      [missing.request.id, { id: missing.request.id, status: 'routed', routedLane: 'realtime', decisionReason: 'stream-needs-realtime', deadline: new Date(NOW - 1), results: 0, billedUsd: 0 }],
-      [pending.request.id, { id: pending.request.id, status: 'batched', routedLane: 'batch', decisionReason: 'slack-allows-batch', deadline: new Date(NOW + 60_000), results: 0, billedUsd: 0 }],
+      [
+        missing.request.id,
+        {
+          id: missing.request.id,
+          status: 'routed',
+          routedLane: 'realtime',
+          decisionReason: 'stream-needs-realtime',
+          deadline: new Date(NOW - 1),
+          results: 0,
+          billedUsd: 0,
+        },
+      ],
+      [
+        pending.request.id,
+        {
+          id: pending.request.id,
+          status: 'batched',
+          routedLane: 'batch',
+          decisionReason: 'slack-allows-batch',
+          deadline: new Date(NOW + 60_000),
+          results: 0,
+          billedUsd: 0,
+        },
+      ],
     ]);
     const summary = summarizeReplay(four, outcomes, DEFAULT_POLICY, { nowMs: NOW, notSent: new Map([[notSent.request.id, 'broker down']]) });
     expect(summary.classes[0]).toMatchObject({ requests: 5, met: 0, late: 1, failed: 1, noResult: 2, pending: 1, attainment: 0 });
@@ -83,15 +111,37 @@ describe('summarizeReplay', () => {
     expect(summary.answered).toBe(2);
     expect(summary.cost.requests).toBe(1);
     expect(summary.unanswered).toEqual([
-      { id: missing.request.id, urgency: 'interactive', status: 'routed', routedLane: 'realtime', deadline: new Date(NOW - 1).toISOString(), pastDeadline: true },
-      { id: pending.request.id, urgency: 'interactive', status: 'batched', routedLane: 'batch', deadline: new Date(NOW + 60_000).toISOString(), pastDeadline: false },
+      {
+        id: missing.request.id,
+        urgency: 'interactive',
+        status: 'routed',
+        routedLane: 'realtime',
+        deadline: new Date(NOW - 1).toISOString(),
+        pastDeadline: true,
+      },
+      {
+        id: pending.request.id,
+        urgency: 'interactive',
+        status: 'batched',
+        routedLane: 'batch',
+        deadline: new Date(NOW + 60_000).toISOString(),
+        pastDeadline: false,
+      },
       { id: notSent.request.id, urgency: 'interactive', status: 'not sent: broker down', routedLane: null, deadline: null, pastDeadline: true },
     ]);
   });
 
   it('leaves attainment undecided while every request of a class is pending', () => {
     const [one] = plan('hours', 1) as [PlannedRequest];
-    const outcome: RequestOutcome = { id: one.request.id, status: 'routed', routedLane: 'batch', decisionReason: 'slack-allows-batch', deadline: new Date(NOW + 3_600_000), results: 0, billedUsd: 0 };
+    const outcome: RequestOutcome = {
+      id: one.request.id,
+      status: 'routed',
+      routedLane: 'batch',
+      decisionReason: 'slack-allows-batch',
+      deadline: new Date(NOW + 3_600_000),
+      results: 0,
+      billedUsd: 0,
+    };
     const summary = summarizeReplay([one], new Map([[one.request.id, outcome]]), DEFAULT_POLICY, { nowMs: NOW });
     expect(summary.classes[0]).toMatchObject({ pending: 1, attainment: null });
     expect(summary.cost).toMatchObject({ requests: 0, sluiceUsd: 0, ratioToLowerBound: null, savedPct: null });

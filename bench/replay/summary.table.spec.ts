@@ -52,7 +52,9 @@ describe('formatSummary', () => {
 
   it('says which requests have no result and why', () => {
     expect(text).toContain('1 of 4 requests have no result:');
-    expect(text).toContain('  1 hours request(s) routed to batch (status routed): no result yet, deadline still ahead (pending) when the wait ended, e.g. run-conv-3');
+    expect(text).toContain(
+      '  1 hours request(s) routed to batch (status routed): no result yet, deadline still ahead (pending) when the wait ended, e.g. run-conv-3',
+    );
   });
 });
 

@@ -40,7 +40,10 @@ function unansweredLines(unanswered: readonly Unanswered[]): string[] {
     const first = group[0] as Unanswered;
     const where = first.routedLane === null ? `(${first.status})` : `routed to ${first.routedLane} (status ${first.status})`;
     const when = first.pastDeadline ? 'no result by the deadline' : 'no result yet, deadline still ahead (pending) when the wait ended';
-    const examples = group.slice(0, 3).map((request) => request.id).join(', ');
+    const examples = group
+      .slice(0, 3)
+      .map((request) => request.id)
+      .join(', ');
     return `  ${group.length} ${first.urgency} request(s) ${where}: ${when}, e.g. ${examples}`;
   });
 }
@@ -89,7 +92,11 @@ export function formatSummary(summary: ReplaySummary): string[] {
       [
         ['', 'USD', ''],
         ['Sluice (billed, from the ledger)', formatUsd(cost.sluiceUsd), ''],
-        ['all-realtime', formatUsd(cost.allRealtimeUsd), `Sluice saved ${formatUsd(cost.savedUsd)} USD (${cost.savedPct === null ? '-' : cost.savedPct.toFixed(1)} %)`],
+        [
+          'all-realtime',
+          formatUsd(cost.allRealtimeUsd),
+          `Sluice saved ${formatUsd(cost.savedUsd)} USD (${cost.savedPct === null ? '-' : cost.savedPct.toFixed(1)} %)`,
+        ],
         ['lower bound (cheapest lane each deadline allows)', formatUsd(cost.lowerBoundUsd), `Sluice / lower bound = ${x(cost.ratioToLowerBound)}`],
         ['naive all-batch', formatUsd(cost.naiveAllBatch.usd), `would miss ${cost.naiveAllBatch.missedDeadlines} of ${cost.requests} deadlines`],
       ],

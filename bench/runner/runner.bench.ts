@@ -85,13 +85,14 @@ async function bare(kafka: Kafka, topic: string, options: RunnerBenchOptions): P
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitions,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         started ||= Date.now();
         for (const message of batch.messages) {
           JSON.parse(message.value?.toString('utf8') ?? 'null');
-          resolveOffset(message.offset);
+          payload.resolveOffset(message.offset);
         }
-        await commitOffsetsIfNecessary({
+        await payload.commitOffsetsIfNecessary({
           topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }],
         });
         seen += batch.messages.length;

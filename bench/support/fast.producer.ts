@@ -20,7 +20,13 @@ export interface FastProduceOutcome {
  * Produces `count` messages as fast as one kafkajs producer can (acks=all): chunks of `chunk`
  * messages, `concurrency` requests in flight. The benchmark and its baseline produce the same way.
  */
-export async function produceFast(producer: Producer, topic: string, count: number, make: (index: number) => { key: string; value: string }, options: FastProduceOptions): Promise<FastProduceOutcome> {
+export async function produceFast(
+  producer: Producer,
+  topic: string,
+  count: number,
+  make: (index: number) => { key: string; value: string },
+  options: FastProduceOptions,
+): Promise<FastProduceOutcome> {
   let next = 0;
   let acknowledged = 0;
   let bytes = 0;

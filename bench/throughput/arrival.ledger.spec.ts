@@ -19,7 +19,15 @@ describe('arrival ledger', () => {
     ledger.record(7, 'batch', 4);
     ledger.record(undefined, 'batch', 5);
     expect(ledger.complete).toBe(false);
-    expect(ledger.verdict(laneOf)).toMatchObject({ arrived: 2, missing: 3, duplicates: 1, wrongPlace: 1, unknown: 2, exactlyOnce: false, firstMissing: [2, 3, 4] });
+    expect(ledger.verdict(laneOf)).toMatchObject({
+      arrived: 2,
+      missing: 3,
+      duplicates: 1,
+      wrongPlace: 1,
+      unknown: 2,
+      exactlyOnce: false,
+      firstMissing: [2, 3, 4],
+    });
     expect(ledger.lastAt).toBe(3);
   });
 

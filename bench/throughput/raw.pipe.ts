@@ -13,6 +13,11 @@ export interface RawPipe {
  * partitions concurrently) over fresh topics of `partitions` partitions on the same broker, deleted by stop().
  */
 export async function startRawPipe(kafka: Kafka, brokers: string, options: { hops: number; partitions: number }): Promise<RawPipe> {
-  const forwarders = await startRawForwarders(kafka, brokers, { name: 'bench-pipe', hops: options.hops, partitions: options.partitions, mode: `batch=${options.partitions}` });
+  const forwarders = await startRawForwarders(kafka, brokers, {
+    name: 'bench-pipe',
+    hops: options.hops,
+    partitions: options.partitions,
+    mode: `batch=${options.partitions}`,
+  });
   return { first: forwarders.topics[0] as string, last: forwarders.topics.at(-1) as string, stop: () => forwarders.stop() };
 }

@@ -39,7 +39,18 @@ interface RunFigures {
   arrivals: ArrivalVerdict;
 }
 
-async function runThrough(kafka: Kafka, options: ThroughputOptions, what: string, target: { topic: string; readTopics: readonly string[]; fromEnd: boolean }, make: (index: number) => { key: string; value: string }, runId: string, hooks: { onArrive?: (index: number, topic: string, value: Buffer | null, laneAt: number, readAt: number) => void; onChunkSent?: (first: number, count: number, at: number) => void } = {}): Promise<RunFigures> {
+async function runThrough(
+  kafka: Kafka,
+  options: ThroughputOptions,
+  what: string,
+  target: { topic: string; readTopics: readonly string[]; fromEnd: boolean },
+  make: (index: number) => { key: string; value: string },
+  runId: string,
+  hooks: {
+    onArrive?: (index: number, topic: string, value: Buffer | null, laneAt: number, readAt: number) => void;
+    onChunkSent?: (first: number, count: number, at: number) => void;
+  } = {},
+): Promise<RunFigures> {
   const ledger = new ArrivalLedger(options.requests);
   const reader = await KeyedReader.open(kafka, {
     groupId: randomGroupId(`bench-throughput-${what}`),
@@ -66,7 +77,9 @@ async function runThrough(kafka: Kafka, options: ThroughputOptions, what: string
       onChunkSent: hooks.onChunkSent,
       onAcknowledged: (total) => progress.update(`${what}: produced`, total),
     });
-    await waitFor(() => ledger.complete, { timeoutMs: options.timeoutS * 1000, intervalMs: 100, description: `every message of ${what}` }).catch(() => undefined);
+    await waitFor(() => ledger.complete, { timeoutMs: options.timeoutS * 1000, intervalMs: 100, description: `every message of ${what}` }).catch(
+      () => undefined,
+    );
     const end = ledger.complete ? (ledger.lastAt as number) : Date.now();
     const produceMs = produced.lastAcknowledgedAt - produced.firstSentAt;
     return {
@@ -108,7 +121,11 @@ async function acceptedTimestamps(kafka: Kafka, groupId: string, runId: string, 
     },
   });
   try {
-    await waitFor(() => seen >= expected || Date.now() - lastChange > 15_000, { timeoutMs: 600_000, intervalMs: 200, description: 'the accepted messages' }).catch(() => undefined);
+    await waitFor(() => seen >= expected || Date.now() - lastChange > 15_000, {
+      timeoutMs: 600_000,
+      intervalMs: 200,
+      description: 'the accepted messages',
+    }).catch(() => undefined);
     return seen;
   } finally {
     await reader.stop();
@@ -129,7 +146,11 @@ function sampleLag(admin: Admin, groupPrefix: string, started: number, arrived: 
     busy = true;
     lagsOf(admin, (groupId) => groupId.startsWith(groupPrefix))
       .then((lags) => {
-        into.push({ atS: seconds(Date.now() - started), arrived: arrived(), lag: Object.fromEntries(lags.map((lag) => [lag.groupId.slice(groupPrefix.length + 1), lag.lag])) });
+        into.push({
+          atS: seconds(Date.now() - started),
+          arrived: arrived(),
+          lag: Object.fromEntries(lags.map((lag) => [lag.groupId.slice(groupPrefix.length + 1), lag.lag])),
+        });
       })
       .catch(() => undefined)
       .finally(() => (busy = false));
@@ -149,7 +170,9 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
   const tenant = randomTenant('bench-tp');
   const stamp = Date.now().toString(36);
   const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
-  say(`starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`);
+  say(
+    `starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`,
+  );
   const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, bulkApart: true, only: services, readyTimeoutMs: READY_TIMEOUT_MS });
   const admin = h.kafka.admin();
   await admin.connect();
@@ -158,7 +181,9 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     const kafka = quietKafka(brokers, `bench-throughput-${stamp}`);
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [Topics.Requests] })).topics;
     const partitions = metadata?.partitions.length ?? 6;
-    say(`services ready (logs: ${h.runDir}); ${Topics.Requests} has ${partitions} partitions; ${options.requests} requests of the trace's sizes, ${Math.round(options.chatShare * 100)} % chat (15 min) and the rest embeddings (48 h)`);
+    say(
+      `services ready (logs: ${h.runDir}); ${Topics.Requests} has ${partitions} partitions; ${options.requests} requests of the trace's sizes, ${Math.round(options.chatShare * 100)} % chat (15 min) and the rest embeddings (48 h)`,
+    );
 
     let baseline: RunFigures | undefined;
     if (!options.skipBaseline) {
@@ -166,7 +191,14 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       const pipe = await startRawPipe(h.kafka, brokers, { hops: HOPS, partitions });
       const baseRunId = `tpb${stamp}`;
       try {
-        baseline = await runThrough(kafka, options, 'baseline', { topic: pipe.first, readTopics: [pipe.last], fromEnd: false }, (index) => plannedRequest(baseRunId, tenant, index, rows, options.chatShare, Date.now()), baseRunId);
+        baseline = await runThrough(
+          kafka,
+          options,
+          'baseline',
+          { topic: pipe.first, readTopics: [pipe.last], fromEnd: false },
+          (index) => plannedRequest(baseRunId, tenant, index, rows, options.chatShare, Date.now()),
+          baseRunId,
+        );
       } finally {
         await pipe.stop();
       }
@@ -212,8 +244,10 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     } finally {
       stopSampling();
     }
-    say(`Sluice: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`);
-    say('reading the run\'s Kafka timestamps on sluice.accepted.v1 for the time split');
+    say(
+      `Sluice: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`,
+    );
+    say("reading the run's Kafka timestamps on sluice.accepted.v1 for the time split");
     const acceptedSeen = await acceptedTimestamps(kafka, acceptedGroup, runId, n, acceptedAt);
     const stamps: RequestStamps[] = [];
     for (let index = 0; index < n; index += 1) {
@@ -235,11 +269,12 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       config: { ...options, partitions, services: services ?? 'all' },
       method: {
         sluice:
-          'requests (the trace excerpt\'s sizes, cycled: chat on gpt-5/o4-mini with a 15 min deadline for the async lane, text-embedding-3-small embeddings with a 48 h deadline for the batch lane, mode auto) produced to sluice.requests.v1 as fast as one kafkajs producer can (acks=all, --produce-chunk messages a request, --produce-concurrency in flight); the benchmark reads sluice.lane.async.v1 and sluice.lane.batch.v1 (from their end before the run, by key) until every id arrived; rate = N / (last lane arrival - first produce)',
+          "requests (the trace excerpt's sizes, cycled: chat on gpt-5/o4-mini with a 15 min deadline for the async lane, text-embedding-3-small embeddings with a 48 h deadline for the batch lane, mode auto) produced to sluice.requests.v1 as fast as one kafkajs producer can (acks=all, --produce-chunk messages a request, --produce-concurrency in flight); the benchmark reads sluice.lane.async.v1 and sluice.lane.batch.v1 (from their end before the run, by key) until every id arrived; rate = N / (last lane arrival - first produce)",
         baseline: `the same N messages (same sizes, produced the same way) through ${HOPS} plain kafkajs forwarders in a child process: each consumes a fetched batch per partition (partitions concurrently), forwards it in one send with acks=all and commits after it; fresh topics of the same partition count on the same broker, deleted afterwards; measured first, in the same run`,
-        exactlyOnce: 'counted by the benchmark from the keys it read (each key is <run>-<index>), independent of Sluice\'s code: every index on a lane topic, none twice, each on the lane its deadline calls for',
+        exactlyOnce:
+          "counted by the benchmark from the keys it read (each key is <run>-<index>), independent of Sluice's code: every index on a lane topic, none twice, each on the lane its deadline calls for",
         stages:
-          'per request, from the benchmark\'s send time, the lane message\'s receivedAt (ingestion) and routing.routedAt (the router; the `at` of its routed event), the Kafka timestamps of its messages on sluice.accepted.v1 (read after the run) and on the lane topic, and the time the benchmark read it',
+          "per request, from the benchmark's send time, the lane message's receivedAt (ingestion) and routing.routedAt (the router; the `at` of its routed event), the Kafka timestamps of its messages on sluice.accepted.v1 (read after the run) and on the lane topic, and the time the benchmark read it",
         lag: `every ${LAG_SAMPLE_MS / 1000} s, the uncommitted messages of each consumer group of the run`,
       },
       environment: benchEnvironment(loadBefore),

@@ -29,7 +29,11 @@ describe('throughput plan', () => {
   });
 
   it('reads receivedAt and routedAt from the end of a lane message', () => {
-    const text = JSON.stringify({ request: { id: 'x', body: { input: 'receivedAt' } }, receivedAt: '2026-01-01T00:00:00.000Z', routing: { lane: 'batch', routedAt: '2026-01-01T00:00:01.500Z' } });
+    const text = JSON.stringify({
+      request: { id: 'x', body: { input: 'receivedAt' } },
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      routing: { lane: 'batch', routedAt: '2026-01-01T00:00:01.500Z' },
+    });
     expect(laneStamps(text)).toEqual({ receivedAt: Date.parse('2026-01-01T00:00:00.000Z'), routedAt: Date.parse('2026-01-01T00:00:01.500Z') });
     expect(laneStamps('{}')).toEqual({ receivedAt: undefined, routedAt: undefined });
   });

@@ -37,7 +37,14 @@ export function indexOf(runId: string, key: string): number | undefined {
  * (rows cycle when the run is longer than the trace), a chat for the async lane or an embedding for
  * the batch lane, its deadline counted from `nowMs`.
  */
-export function plannedRequest(runId: string, tenant: string, index: number, rows: readonly TraceRow[], chatShare: number, nowMs: number): { key: string; value: string } {
+export function plannedRequest(
+  runId: string,
+  tenant: string,
+  index: number,
+  rows: readonly TraceRow[],
+  chatShare: number,
+  nowMs: number,
+): { key: string; value: string } {
   const row = rows[index % rows.length] as TraceRow;
   const kind = kindOf(index, chatShare);
   const id = requestId(runId, index);

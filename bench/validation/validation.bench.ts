@@ -15,15 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  AcceptedRequestV1,
-  InferenceRequestV1,
-  InferenceResultV1,
-  LaneRequestV1,
-  LifecycleEventV1,
-  StreamChunkV1,
-  validateMessage,
-} from '@sluice/contracts';
+import { AcceptedRequestV1, InferenceRequestV1, InferenceResultV1, LaneRequestV1, LifecycleEventV1, StreamChunkV1, validateMessage } from '@sluice/contracts';
 import {
   sampleAccepted,
   sampleEvent,
@@ -57,7 +49,13 @@ const CONTRACTS: Contract[] = [
   {
     name: 'request (minimal)',
     cls: InferenceRequestV1,
-    valid: (i) => ({ tenant: 'acme', provider: 'openai', operation: 'embedding', body: { model: 'text-embedding-3-small', input: `text ${i}` }, maxLatencyMs: 60_000 }),
+    valid: (i) => ({
+      tenant: 'acme',
+      provider: 'openai',
+      operation: 'embedding',
+      body: { model: 'text-embedding-3-small', input: `text ${i}` },
+      maxLatencyMs: 60_000,
+    }),
     invalid: { tenant: 'acme', provider: 'openai', operation: 'embedding', body: { input: 'x' } },
   },
   {
@@ -116,7 +114,10 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 function round(validate: Validate, cls: new () => object, messages: readonly Plain[], expectOk: boolean): Round {
@@ -145,8 +146,12 @@ function main(): void {
   const count = Number(values.messages);
   const rounds = Number(values.rounds);
   const rows: Record<string, unknown>[] = [];
-  console.log(`validateMessage, µs per message (median of ${rounds} rounds; ${count} messages each; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
-  console.log(`${'contract'.padEnd(18)} ${'old p50'.padStart(7)} ${'new p50'.padStart(7)} ${'old p99'.padStart(7)} ${'new p99'.padStart(7)} ${'old cpu'.padStart(7)} ${'new cpu'.padStart(7)}  speed-up (p50)  invalid old/new p50  compile ms`);
+  console.log(
+    `validateMessage, µs per message (median of ${rounds} rounds; ${count} messages each; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
+  );
+  console.log(
+    `${'contract'.padEnd(18)} ${'old p50'.padStart(7)} ${'new p50'.padStart(7)} ${'old p99'.padStart(7)} ${'new p99'.padStart(7)} ${'old cpu'.padStart(7)} ${'new cpu'.padStart(7)}  speed-up (p50)  invalid old/new p50  compile ms`,
+  );
   for (const contract of CONTRACTS) {
     const valid = Array.from({ length: count }, (_, i) => parsed(contract.valid(i)));
     const invalid = Array.from({ length: Math.min(count, 1000) }, () => parsed(contract.invalid));
@@ -169,7 +174,13 @@ function main(): void {
     console.log(
       `${contract.name.padEnd(18)} ${fixed(oldValid.medianUs)} ${fixed(newValid.medianUs)} ${fixed(oldValid.p99Us)} ${fixed(newValid.p99Us)} ${fixed(oldValid.cpuUs)} ${fixed(newValid.cpuUs)}  ${`${speedUp.toFixed(1)}x`.padStart(14)}  ${fixed(oldInvalid.medianUs)} /${fixed(newInvalid.medianUs)}  ${fixed(compileMs)}`,
     );
-    rows.push({ contract: contract.name, class: contract.cls.name, valid: { old: oldValid, new: newValid, speedUp }, invalid: { old: oldInvalid, new: newInvalid }, firstCallMs: compileMs });
+    rows.push({
+      contract: contract.name,
+      class: contract.cls.name,
+      valid: { old: oldValid, new: newValid, speedUp },
+      invalid: { old: oldInvalid, new: newInvalid },
+      firstCallMs: compileMs,
+    });
   }
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });

@@ -17,7 +17,11 @@ describe('laneCostsUsd', () => {
     if (!gpt5 || !mini) throw new Error('catalog changed');
     // gpt-5: 1.25 USD per M input, 10 per M output; flex and batch both half.
     expect(laneCostsUsd(gpt5, usage)).toEqual({ realtime: 2.25, async: 1.125, batch: 1.125 });
-    expect(laneCostsUsd(mini, usage)).toEqual({ realtime: costUsd(mini, usage, 'standard'), async: costUsd(mini, usage, 'standard'), batch: costUsd(mini, usage, 'batch') });
+    expect(laneCostsUsd(mini, usage)).toEqual({
+      realtime: costUsd(mini, usage, 'standard'),
+      async: costUsd(mini, usage, 'standard'),
+      batch: costUsd(mini, usage, 'batch'),
+    });
   });
 });
 
@@ -40,9 +44,19 @@ describe('lanesAllowed', () => {
 
 describe('boundOf', () => {
   it('puts a request in the cheapest lane its deadline allows', () => {
-    expect(boundOf(request({ deadlineMs: 30_000 }), DEFAULT_POLICY)).toEqual({ cheapestLane: 'realtime', lowerBoundUsd: 2.25, allRealtimeUsd: 2.25, allBatchUsd: 1.125, allBatchMeetsDeadline: false });
+    expect(boundOf(request({ deadlineMs: 30_000 }), DEFAULT_POLICY)).toEqual({
+      cheapestLane: 'realtime',
+      lowerBoundUsd: 2.25,
+      allRealtimeUsd: 2.25,
+      allBatchUsd: 1.125,
+      allBatchMeetsDeadline: false,
+    });
     expect(boundOf(request(), DEFAULT_POLICY)).toMatchObject({ cheapestLane: 'async', lowerBoundUsd: 1.125, allBatchMeetsDeadline: false });
-    expect(boundOf(request({ deadlineMs: 12 * HOUR }), DEFAULT_POLICY)).toMatchObject({ cheapestLane: 'async', lowerBoundUsd: 1.125, allBatchMeetsDeadline: true });
+    expect(boundOf(request({ deadlineMs: 12 * HOUR }), DEFAULT_POLICY)).toMatchObject({
+      cheapestLane: 'async',
+      lowerBoundUsd: 1.125,
+      allBatchMeetsDeadline: true,
+    });
   });
 
   it('gives a tie in price to the faster lane, so a model without flex saves only in batch', () => {

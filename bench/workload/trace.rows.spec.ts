@@ -24,8 +24,12 @@ describe('parseTraceCsv', () => {
   });
 
   it('names the file and line of what it cannot read', () => {
-    expect(() => parseTraceCsv('time,a,b\n', 'code', 'x.csv')).toThrow(new TraceFormatError('x.csv: the first line must be "TIMESTAMP,ContextTokens,GeneratedTokens"'));
-    expect(() => parseTraceCsv(`${header}\n2023-11-16 18:20:00,12,x\n`, 'code', 'x.csv')).toThrow('x.csv line 2: GeneratedTokens must be a whole number of tokens, got "x"');
+    expect(() => parseTraceCsv('time,a,b\n', 'code', 'x.csv')).toThrow(
+      new TraceFormatError('x.csv: the first line must be "TIMESTAMP,ContextTokens,GeneratedTokens"'),
+    );
+    expect(() => parseTraceCsv(`${header}\n2023-11-16 18:20:00,12,x\n`, 'code', 'x.csv')).toThrow(
+      'x.csv line 2: GeneratedTokens must be a whole number of tokens, got "x"',
+    );
     expect(() => parseTraceCsv(`${header}\n2023-11-16 18:20:00,12,3,4\n`, 'code', 'x.csv')).toThrow('x.csv line 2: expected 3 columns, got 4');
     expect(() => parseTraceCsv(`${header}\nyesterday,12,3\n`, 'code', 'x.csv')).toThrow('x.csv line 2: TIMESTAMP must look like');
     expect(() => parseTraceCsv(`${header}\n2023-11-16 18:20:00,-1,3\n`, 'code', 'x.csv')).toThrow('ContextTokens must be a whole number');
@@ -35,7 +39,10 @@ describe('parseTraceCsv', () => {
 describe('mergeByTime', () => {
   it('interleaves both files in invocation order, code first on a tie', () => {
     const row = (source: 'code' | 'conv', index: number, atMs: number) => ({ source, index, atMs, contextTokens: 1, generatedTokens: 1 });
-    const merged = mergeByTime([[row('code', 0, 5), row('code', 1, 9)], [row('conv', 0, 1), row('conv', 1, 5), row('conv', 2, 7)]]);
+    const merged = mergeByTime([
+      [row('code', 0, 5), row('code', 1, 9)],
+      [row('conv', 0, 1), row('conv', 1, 5), row('conv', 2, 7)],
+    ]);
     expect(merged.map((r) => `${r.source}${r.index}`)).toEqual(['conv0', 'code0', 'conv1', 'conv2', 'code1']);
   });
 });

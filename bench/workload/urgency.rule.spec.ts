@@ -4,7 +4,12 @@ import { DEFAULT_MIX, URGENCY, checkClassDeadlines, formatMix, parseMix, unitDra
 describe('unitDraw', () => {
   it('is fixed by seed, purpose and row, and falls in [0, 1)', () => {
     expect(unitDraw(1, 'urgency', 'conv', 7)).toBe(unitDraw(1, 'urgency', 'conv', 7));
-    const draws = [unitDraw(2, 'urgency', 'conv', 7), unitDraw(1, 'operation', 'conv', 7), unitDraw(1, 'urgency', 'code', 7), unitDraw(1, 'urgency', 'conv', 8)];
+    const draws = [
+      unitDraw(2, 'urgency', 'conv', 7),
+      unitDraw(1, 'operation', 'conv', 7),
+      unitDraw(1, 'urgency', 'code', 7),
+      unitDraw(1, 'urgency', 'conv', 8),
+    ];
     for (const draw of draws) expect(draw).not.toBe(unitDraw(1, 'urgency', 'conv', 7));
     for (let i = 0; i < 1000; i += 1) {
       const draw = unitDraw(3, 'urgency', 'code', i);
@@ -60,7 +65,9 @@ describe('the class deadlines', () => {
   });
 
   it('refuse estimates that would send a class elsewhere', () => {
-    expect(() => checkClassDeadlines({ realtime: 10_000, async: 300_000, batch: 24 * 3_600_000 })).toThrow(/hours \(deadline 43200000 ms\) would go to async, not batch/);
+    expect(() => checkClassDeadlines({ realtime: 10_000, async: 300_000, batch: 24 * 3_600_000 })).toThrow(
+      /hours \(deadline 43200000 ms\) would go to async, not batch/,
+    );
     expect(() => checkClassDeadlines({ realtime: 10_000, async: 20 * 60_000, batch: 6 * 3_600_000 })).toThrow(/minutes .* would go to realtime, not async/);
   });
 });

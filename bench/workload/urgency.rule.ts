@@ -44,7 +44,10 @@ export const DEFAULT_MIX: UrgencyMix = { interactive: 0.4, minutes: 0.3, hours: 
  */
 export function parseMix(text: string): UrgencyMix {
   const weights: Record<UrgencyClass, number> = { interactive: 0, minutes: 0, hours: 0 };
-  for (const part of text.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     const [name, rawWeight] = part.split('=');
     if (!URGENCY_CLASSES.includes(name as UrgencyClass)) {
       throw new Error(`--mix: unknown urgency class "${name}"; expected ${URGENCY_CLASSES.join(', ')}`);

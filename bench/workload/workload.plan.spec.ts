@@ -83,7 +83,15 @@ describe('costedRequest', () => {
   it('prices the usage the request had, or the expected one', () => {
     const [planned] = planWorkload(rows(1), { ...OPTIONS, mix: parseMix('interactive') });
     if (planned === undefined) throw new Error('no plan');
-    expect(costedRequest(planned)).toEqual({ tenant: 'demo-x', provider: 'openai', model: 'o4-mini', operation: 'chat', stream: true, deadlineMs: 30_000, usage: { inputTokens: 100, outputTokens: 10 } });
+    expect(costedRequest(planned)).toEqual({
+      tenant: 'demo-x',
+      provider: 'openai',
+      model: 'o4-mini',
+      operation: 'chat',
+      stream: true,
+      deadlineMs: 30_000,
+      usage: { inputTokens: 100, outputTokens: 10 },
+    });
     expect(costedRequest(planned, { inputTokens: 1, outputTokens: 2 }).usage).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 });

@@ -8,10 +8,34 @@ describe('parseDemoArgs', () => {
   });
 
   it('reads every option', () => {
-    const parsed = parseDemoArgs(['--requests', '50', '--speed', '2.5', '--seed', '7', '--mix', 'interactive=1,minutes=1', '--embeddings', '0', '--wait', '30', '--down', '--rebuild']);
+    const parsed = parseDemoArgs([
+      '--requests',
+      '50',
+      '--speed',
+      '2.5',
+      '--seed',
+      '7',
+      '--mix',
+      'interactive=1,minutes=1',
+      '--embeddings',
+      '0',
+      '--wait',
+      '30',
+      '--down',
+      '--rebuild',
+    ]);
     expect(parsed).toEqual({
       command: 'run',
-      options: { requests: 50, speed: 2.5, seed: 7, mix: { interactive: 0.5, minutes: 0.5, hours: 0 }, embeddingShare: 0, waitS: 30, down: true, rebuild: true },
+      options: {
+        requests: 50,
+        speed: 2.5,
+        seed: 7,
+        mix: { interactive: 0.5, minutes: 0.5, hours: 0 },
+        embeddingShare: 0,
+        waitS: 30,
+        down: true,
+        rebuild: true,
+      },
     });
     expect(parseDemoArgs(['--help'])).toEqual({ command: 'help' });
   });

@@ -33,14 +33,26 @@ async function runDemo(options: DemoOptions): Promise<number> {
 
   say('bringing Sluice up (as npm run up: Kafka, PostgreSQL, topics, migrations, the five services, the provider emulator)');
   const up = await bringSluiceUp(config, { rebuild: options.rebuild, readyTimeoutMs: 180_000, log: say });
-  say(`Sluice is up (${(up.elapsedMs / 1000).toFixed(1)} s): ${up.services.map((s) => `${s.name} :${s.port}`).join(', ')}; logs in ${relative(REPO_ROOT, config.stateDir) || '.'}/logs`);
+  say(
+    `Sluice is up (${(up.elapsedMs / 1000).toFixed(1)} s): ${up.services.map((s) => `${s.name} :${s.port}`).join(', ')}; logs in ${relative(REPO_ROOT, config.stateDir) || '.'}/logs`,
+  );
 
   const runId = `demo-${Date.now().toString(36)}`;
-  const plan = planWorkload(trace.rows, { tenant: runId, runId, seed: options.seed, mix: options.mix, speed: options.speed, limit: options.requests, embeddingShare: options.embeddingShare });
+  const plan = planWorkload(trace.rows, {
+    tenant: runId,
+    runId,
+    seed: options.seed,
+    mix: options.mix,
+    speed: options.speed,
+    limit: options.requests,
+    embeddingShare: options.embeddingShare,
+  });
   const perClass = URGENCY_CLASSES.map((urgency) => `${urgency} ${plan.filter((p) => p.urgency === urgency).length}`).join(', ');
   const spanMs = plan.at(-1)?.sendOffsetMs ?? 0;
   say(`replaying ${plan.length} requests of the Azure LLM inference trace 2023 excerpt (CC BY 4.0, ${relative(REPO_ROOT, trace.dir)}): ${perClass}`);
-  say(`mix ${formatMix(options.mix)}, seed ${options.seed}, speed ${options.speed}x: ${formatDuration(spanMs)} of sending; tenant ${runId}; lane estimates from ${relative(REPO_ROOT, policyPath)}`);
+  say(
+    `mix ${formatMix(options.mix)}, seed ${options.seed}, speed ${options.speed}x: ${formatDuration(spanMs)} of sending; tenant ${runId}; lane estimates from ${relative(REPO_ROOT, policyPath)}`,
+  );
 
   const kafka = new Kafka({ clientId: 'sluice-demo', brokers: up.stack.kafka.brokers.split(','), logLevel: logLevel.ERROR });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -86,7 +98,8 @@ main(process.argv.slice(2)).then(
       console.error(`demo: ${error.message}\n\n${DEMO_USAGE}`);
       process.exit(2);
     }
-    const message = error instanceof AggregateError ? error.errors.map((e: Error) => e.message).join('\n\n') : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof AggregateError ? error.errors.map((e: Error) => e.message).join('\n\n') : error instanceof Error ? error.message : String(error);
     console.error(`demo: failed: ${message}`);
     process.exit(1);
   },

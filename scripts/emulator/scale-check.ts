@@ -66,7 +66,13 @@ async function main(): Promise<void> {
     },
   };
   const emulator = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'run-emulator.ts')], {
-    env: { ...process.env, EMULATOR_PORT: String(port), EMULATOR_DATA_DIR: join(scratch, 'data'), EMULATOR_PROFILE: JSON.stringify(profile), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      EMULATOR_PORT: String(port),
+      EMULATOR_DATA_DIR: join(scratch, 'data'),
+      EMULATOR_PROFILE: JSON.stringify(profile),
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'inherit',
   });
   const phases: Record<string, number> = {};
@@ -79,8 +85,11 @@ async function main(): Promise<void> {
   };
   try {
     const client = new OpenAI({ apiKey: 'sk-scale', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0, timeout: 3_600_000 });
-    for (let ready = false; !ready; ) {
-      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    for (let ready = false; !ready;) {
+      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ready) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const inputPath = join(scratch, 'input.jsonl');

@@ -50,7 +50,12 @@ describe('keys commands (real database)', () => {
     expect(text).not.toContain(firstKey);
     expect(text).not.toContain(secondKey);
     const rows = listed.out.slice(1).map((line) => line.split('\t'));
-    expect(rows.map(([prefix, label]) => [prefix, label]).sort()).toEqual([[firstPrefix, 'first'], [secondKey.split('_')[1], '-']].sort());
+    expect(rows.map(([prefix, label]) => [prefix, label]).sort()).toEqual(
+      [
+        [firstPrefix, 'first'],
+        [secondKey.split('_')[1], '-'],
+      ].sort(),
+    );
     expect(rows.find(([prefix]) => prefix === firstPrefix)?.[4]).not.toBe('-');
   });
 

@@ -33,7 +33,10 @@ const cases: Array<{ name: string; cls: new () => object; valid: Sample[]; inval
   {
     name: 'request.v1',
     cls: InferenceRequestV1,
-    valid: [sampleRequest(), { tenant: 'acme', provider: 'openai', operation: 'embedding', body: { model: 'text-embedding-3-small', input: ['a'] }, maxLatencyMs: 5000 }],
+    valid: [
+      sampleRequest(),
+      { tenant: 'acme', provider: 'openai', operation: 'embedding', body: { model: 'text-embedding-3-small', input: ['a'] }, maxLatencyMs: 5000 },
+    ],
     invalid: [
       ['unknown field', sampleRequest({ priority: 1 })],
       ['missing tenant', sampleRequest({ tenant: undefined })],
@@ -82,7 +85,15 @@ const cases: Array<{ name: string; cls: new () => object; valid: Sample[]; inval
   {
     name: 'event.v1',
     cls: LifecycleEventV1,
-    valid: [sampleEvent(), sampleEvent({ type: 'rejected', lane: undefined, reason: undefined, error: { code: 'MISSING_FIELD', message: 'body.model is required', field: 'body.model' } })],
+    valid: [
+      sampleEvent(),
+      sampleEvent({
+        type: 'rejected',
+        lane: undefined,
+        reason: undefined,
+        error: { code: 'MISSING_FIELD', message: 'body.model is required', field: 'body.model' },
+      }),
+    ],
     invalid: [
       ['routed without lane', sampleEvent({ lane: undefined })],
       ['progress without progress', sampleEvent({ type: 'progress' })],

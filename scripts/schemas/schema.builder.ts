@@ -18,6 +18,7 @@ import {
 } from '@sluice/contracts';
 
 // Nested types come from @Type metadata; class-transformer exports its store only from this path.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no typings of its own, so the import is typed by hand
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerMetadataStorage };
 
 export type JsonSchema = Record<string, unknown>;
@@ -148,11 +149,13 @@ function contractMetadata(): { classes: Map<string, Function>; metadatas: Valida
   const ours = (Object.values(contracts) as unknown[]).filter(
     (value): value is Function => typeof value === 'function' && storage.validationMetadatas.has(value),
   );
-  const metadatas = ours.flatMap((cls) => storage.validationMetadatas.get(cls) ?? []).map((meta) => {
-    // What validationMetadatasToSchemas does for the whole store: custom constraints are named by their class.
-    const name = constraintName(meta);
-    return name === undefined ? { ...meta } : { ...meta, type: name };
-  });
+  const metadatas = ours
+    .flatMap((cls) => storage.validationMetadatas.get(cls) ?? [])
+    .map((meta) => {
+      // What validationMetadatasToSchemas does for the whole store: custom constraints are named by their class.
+      const name = constraintName(meta);
+      return name === undefined ? { ...meta } : { ...meta, type: name };
+    });
   return { classes: new Map(ours.map((cls) => [cls.name, cls])), metadatas: metadatas as ValidationMetadata[] };
 }
 

@@ -53,10 +53,16 @@ describe('npx sluice submit (against a running ingestion, real broker and databa
     const args = ['submit', input, '--deadline', '6h', '--url', ingestion.baseUrl, '--out', out, '--poll', '200ms'];
 
     const run = sluice(args, { SLUICE_API_KEY: key });
-    await waitFor(async () => (await jobRequests(tenant)).length === 3, { timeoutMs: 60_000, description: 'the three valid lines recorded as requests of the job' });
+    await waitFor(async () => (await jobRequests(tenant)).length === 3, {
+      timeoutMs: 60_000,
+      description: 'the three valid lines recorded as requests of the job',
+    });
     const requests = await jobRequests(tenant);
     const jobId = requests[0].job_id;
-    await waitFor(async () => (await ingestion.ledger.jobs.get(tenant, jobId))?.status === 'received', { timeoutMs: 30_000, description: 'the upload read to its end' });
+    await waitFor(async () => (await ingestion.ledger.jobs.get(tenant, jobId))?.status === 'received', {
+      timeoutMs: 30_000,
+      description: 'the upload read to its end',
+    });
     expect(jobId).toMatch(/^job_[0-9a-f]{40}$/);
     expect(requests.map((request) => [request.id, request.job_line])).toEqual([
       [`${jobId}-1`, 1],
@@ -77,7 +83,10 @@ describe('npx sluice submit (against a running ingestion, real broker and databa
     expect(finished.stderr).toContain('line 3: INVALID_JSON');
     expect(finished.stderr).toContain(`job ${jobId} completed: 3 succeeded, 0 failed, 1 line refused; 3 results written to ${out}`);
     expect(finished.stderr).not.toContain(key);
-    const written = (await readFile(out, 'utf8')).trimEnd().split('\n').map((row) => JSON.parse(row) as InferenceResultV1);
+    const written = (await readFile(out, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((row) => JSON.parse(row) as InferenceResultV1);
     expect(written).toEqual(booked.map((result) => JSON.parse(JSON.stringify(result))));
 
     // The same command again follows the same job: nothing is uploaded or recorded twice.

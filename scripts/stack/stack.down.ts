@@ -27,10 +27,7 @@ export async function bringDown(config: StackConfig, scope: DownScope = { kafka:
     return { kafka: scope.kafka ? 'not-running' : undefined, postgres: scope.postgres ? 'not-running' : undefined };
   }
   return withStackLock(config.stateDir, async () => {
-    const [kafka, postgres] = await Promise.all([
-      scope.kafka ? stopOurKafka(config) : undefined,
-      scope.postgres ? stopOurPostgres(config) : undefined,
-    ]);
+    const [kafka, postgres] = await Promise.all([scope.kafka ? stopOurKafka(config) : undefined, scope.postgres ? stopOurPostgres(config) : undefined]);
     writeState(config.stateDir, {
       ...(scope.kafka ? { kafka: undefined } : {}),
       ...(scope.postgres ? { postgres: undefined } : {}),

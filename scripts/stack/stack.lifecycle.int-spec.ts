@@ -28,7 +28,14 @@ function listenOn(port: number): Promise<number> {
 async function freePortPair(): Promise<number> {
   for (;;) {
     const port = await listenOn(0);
-    if (port < 65535 && (await listenOn(port + 1).then(() => true, () => false))) return port;
+    if (
+      port < 65535 &&
+      (await listenOn(port + 1).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return port;
   }
 }
 

@@ -29,9 +29,6 @@ export async function provisionOnly(config: StackConfig, waitMs: number): Promis
     intervalMs: 1_000,
   });
   if (!databaseUp) throw new Error(`PostgreSQL at ${redactUrl(databaseUrl)} did not answer within ${waitMs} ms`);
-  const [topics, migrations] = await Promise.all([
-    provisionTopics(config.kafkaBrokers, definitions),
-    applyMigrations(databaseUrl),
-  ]);
+  const [topics, migrations] = await Promise.all([provisionTopics(config.kafkaBrokers, definitions), applyMigrations(databaseUrl)]);
   return { topics, migrations };
 }

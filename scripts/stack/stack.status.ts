@@ -37,9 +37,7 @@ export async function describeStack(config: StackConfig): Promise<StatusReport> 
   const reachable = probe?.ok ?? false;
 
   const [topics, migrations] = await Promise.all([
-    cluster === undefined
-      ? undefined
-      : attempt(() => inspectTopics(config.kafkaBrokers, loadTopicDefinitions(config.topicsFile))),
+    cluster === undefined ? undefined : attempt(() => inspectTopics(config.kafkaBrokers, loadTopicDefinitions(config.topicsFile))),
     database === undefined || !reachable ? undefined : attempt(() => readMigrationState(database.url)),
   ]);
 

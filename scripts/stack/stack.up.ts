@@ -85,10 +85,7 @@ async function bringUpLocked(config: StackConfig, options: UpOptions): Promise<U
     if (postgresResult.status === 'rejected') throw postgresResult.reason;
     const kafka = kafkaResult.value;
     const postgres = postgresResult.value;
-    const [topics, migrations] = await Promise.all([
-      provisionTopics(kafka.brokers, definitions),
-      applyMigrations(postgres.url),
-    ]);
+    const [topics, migrations] = await Promise.all([provisionTopics(kafka.brokers, definitions), applyMigrations(postgres.url)]);
     return { kafka, postgres, topics, migrations, elapsedMs: Date.now() - began };
   } catch (error) {
     if (options.rollbackOnFailure) {

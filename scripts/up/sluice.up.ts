@@ -129,27 +129,37 @@ function plan(
  * How many copies of each service to run: as asked, else as many as run now, at least one. Copies
  * beyond the count (a smaller count asked for) are returned to be stopped.
  */
-function planCopies(
-  config: StackConfig,
-  options: SluiceUpOptions,
-  watched: ReadonlyMap<string, WatchedProcess>,
-): { plans: Plan[]; surplus: ServiceRecord[] } {
+function planCopies(config: StackConfig, options: SluiceUpOptions, watched: ReadonlyMap<string, WatchedProcess>): { plans: Plan[]; surplus: ServiceRecord[] } {
   const plans: Plan[] = [];
   const surplus: ServiceRecord[] = [];
   for (const spec of SERVICES) {
     const all = readServiceRecords(config.stateDir, spec.name);
     const records = all.filter((record) => record.role !== 'bulk');
     // A copy waiting for its restart counts as running: it is down only for the moment.
-    const running = records.filter(
-      (record) => isOurProcess(record.pid, processMarker(spec.name)) || watched.has(instanceId(instanceOf(record))),
-    );
+    const running = records.filter((record) => isOurProcess(record.pid, processMarker(spec.name)) || watched.has(instanceId(instanceOf(record))));
     const wanted = options.copies?.[spec.name] ?? Math.max(1, ...running.map(copyOf));
     for (let copy = 1; copy <= wanted; copy += 1) {
-      plans.push(plan(config, spec, { name: spec.name, copy }, records.find((record) => copyOf(record) === copy), watched));
+      plans.push(
+        plan(
+          config,
+          spec,
+          { name: spec.name, copy },
+          records.find((record) => copyOf(record) === copy),
+          watched,
+        ),
+      );
     }
     surplus.push(...records.filter((record) => copyOf(record) > wanted));
     if (spec.name !== EMULATOR && BULK_APART[spec.name] !== undefined) {
-      plans.push(plan(config, spec, { name: spec.name, copy: 1, role: 'bulk' }, all.find((record) => record.role === 'bulk'), watched));
+      plans.push(
+        plan(
+          config,
+          spec,
+          { name: spec.name, copy: 1, role: 'bulk' },
+          all.find((record) => record.role === 'bulk'),
+          watched,
+        ),
+      );
     }
   }
   return { plans, surplus };
@@ -190,7 +200,13 @@ async function start(config: StackConfig, { spec, instance }: Plan, stack: UpRep
   };
   // The supervisor starts it as its own child, so it sees the exit, and records it.
   const started = await supervisor.start(instanceId(instance), { command: process.execPath, args: [bundle], cwd: config.repoRoot, env, record });
-  return { ...record, pid: started.pid!, startedAt: new Date().toISOString(), restarts: started.restarts, ...(started.lastExit && { lastExit: started.lastExit }) };
+  return {
+    ...record,
+    pid: started.pid!,
+    startedAt: new Date().toISOString(),
+    restarts: started.restarts,
+    ...(started.lastExit && { lastExit: started.lastExit }),
+  };
 }
 
 function action(p: Plan): ServiceAction {
@@ -229,10 +245,15 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
   recordStartedStack(config.stateDir, { kafka: stack.kafka.origin === 'started', postgres: stack.postgres.origin === 'started' });
 
   return withStackLock(servicesDir(config.stateDir), async () => {
-    const built = await ensureBundles(config.repoRoot, config.stateDir, SERVICES.map((spec) => spec.name), {
-      output: 'inherit',
-      force: options.rebuild,
-    });
+    const built = await ensureBundles(
+      config.repoRoot,
+      config.stateDir,
+      SERVICES.map((spec) => spec.name),
+      {
+        output: 'inherit',
+        force: options.rebuild,
+      },
+    );
     const supervisor = await ensureSupervisor(config.stateDir, { repoRoot: config.repoRoot, log: options.log });
     if (supervisor.started) options.log(`started the supervisor (pid ${supervisor.client.pid}): it restarts a service that exits`);
     const watched = new Map((await supervisor.client.list()).map((watch) => [watch.id, watch]));
@@ -265,7 +286,11 @@ export async function bringSluiceUp(config: StackConfig, options: SluiceUpOption
     const deadline = Date.now() + options.readyTimeoutMs;
     const outcomes = await Promise.allSettled(records.map(({ record }) => awaitReady(record, deadline)));
     const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failures.length > 0) throw new AggregateError(failures.map((failure) => failure.reason), 'services not ready');
+    if (failures.length > 0)
+      throw new AggregateError(
+        failures.map((failure): unknown => failure.reason),
+        'services not ready',
+      );
 
     const services = records.map(({ plan: p, record }) => ({
       name: record.name,

@@ -103,11 +103,14 @@ describe('apps boot', () => {
   beforeAll(async () => {
     lock = await holdHarnessLock(stack.stateDir, 20 * 60_000);
     let buildOutput = '';
-    await ensureBundles(ROOT, stack.stateDir, APPS.map((app) => app.name as ServiceName), { output: (chunk) => (buildOutput += chunk) }).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${buildOutput}`);
-      },
-    );
+    await ensureBundles(
+      ROOT,
+      stack.stateDir,
+      APPS.map((app) => app.name as ServiceName),
+      { output: (chunk) => (buildOutput += chunk) },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${buildOutput}`);
+    });
   }, 25 * 60_000);
 
   afterAll(async () => {

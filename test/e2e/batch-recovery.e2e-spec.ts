@@ -54,42 +54,50 @@ describe('batch lane across a crashed aggregator', () => {
     expect(new Set(lines.map((line) => line.batchId)).size).toBe(1);
   }
 
-  it('loses nothing and submits nothing twice when killed while requests wait in an open window', async () => {
-    const tenant = randomTenant('window-crash');
-    const requests = Array.from({ length: 300 }, () => embeddingRequest(tenant, 60 * MINUTE));
-    const ids = requests.map((request) => request.id);
-    await h.produce(requests);
-    await h.waitFor(async () => (await metric(h, 'sluice_batch_window_waiting_requests')) === ids.length, {
-      timeoutMs: MINUTE,
-      description: 'all 300 requests waiting in the open window',
-    });
-    expect(await ledgerBatches(h, tenant)).toEqual([]);
-
-    await h.crashAndRestart('batch-aggregator');
-
-    await expectEachOnce(tenant, ids);
-    expect(await ledgerBatches(h, tenant)).toEqual([expect.objectContaining({ status: 'completed', requestCount: 300, items: { succeeded: 300 } })]);
-  }, 8 * MINUTE);
-
-  it('resumes a submitted batch after being killed while polling it, without submitting it again', async () => {
-    const tenant = randomTenant('poll-crash');
-    // Slow enough that the batch is still running when the aggregator dies.
-    await h.emulator.setProfile(EMBEDDING_MODEL, { batch: { turnaround: { distribution: 'fixed', minMs: 20_000, maxMs: 20_000 } } });
-    try {
+  it(
+    'loses nothing and submits nothing twice when killed while requests wait in an open window',
+    async () => {
+      const tenant = randomTenant('window-crash');
       const requests = Array.from({ length: 300 }, () => embeddingRequest(tenant, 60 * MINUTE));
       const ids = requests.map((request) => request.id);
       await h.produce(requests);
-      await h.waitFor(async () => (await ledgerBatches(h, tenant)).some((batch) => batch.status === 'in_progress'), {
+      await h.waitFor(async () => (await metric(h, 'sluice_batch_window_waiting_requests')) === ids.length, {
         timeoutMs: MINUTE,
-        description: 'the batch submitted and in progress',
+        description: 'all 300 requests waiting in the open window',
       });
+      expect(await ledgerBatches(h, tenant)).toEqual([]);
 
       await h.crashAndRestart('batch-aggregator');
 
       await expectEachOnce(tenant, ids);
       expect(await ledgerBatches(h, tenant)).toEqual([expect.objectContaining({ status: 'completed', requestCount: 300, items: { succeeded: 300 } })]);
-    } finally {
-      await h.emulator.removeProfile(EMBEDDING_MODEL);
-    }
-  }, 8 * MINUTE);
+    },
+    8 * MINUTE,
+  );
+
+  it(
+    'resumes a submitted batch after being killed while polling it, without submitting it again',
+    async () => {
+      const tenant = randomTenant('poll-crash');
+      // Slow enough that the batch is still running when the aggregator dies.
+      await h.emulator.setProfile(EMBEDDING_MODEL, { batch: { turnaround: { distribution: 'fixed', minMs: 20_000, maxMs: 20_000 } } });
+      try {
+        const requests = Array.from({ length: 300 }, () => embeddingRequest(tenant, 60 * MINUTE));
+        const ids = requests.map((request) => request.id);
+        await h.produce(requests);
+        await h.waitFor(async () => (await ledgerBatches(h, tenant)).some((batch) => batch.status === 'in_progress'), {
+          timeoutMs: MINUTE,
+          description: 'the batch submitted and in progress',
+        });
+
+        await h.crashAndRestart('batch-aggregator');
+
+        await expectEachOnce(tenant, ids);
+        expect(await ledgerBatches(h, tenant)).toEqual([expect.objectContaining({ status: 'completed', requestCount: 300, items: { succeeded: 300 } })]);
+      } finally {
+        await h.emulator.removeProfile(EMBEDDING_MODEL);
+      }
+    },
+    8 * MINUTE,
+  );
 });

@@ -114,14 +114,20 @@ describe('realtime path over HTTP', () => {
     expect(completionText(resultB.response)?.split(' ')).toHaveLength(7);
 
     const [viewA, viewB] = await Promise.all([
-      h.waitFor(async () => {
-        const reply = await h.http.request<{ status: string; tenant: string; result: unknown }>(keyA, id);
-        return reply.body.result !== null ? reply : undefined;
-      }, { description: `${tenantA}'s view of ${id} with its result` }),
-      h.waitFor(async () => {
-        const reply = await h.http.request<{ status: string; tenant: string; result: unknown }>(keyB, id);
-        return reply.body.result !== null ? reply : undefined;
-      }, { description: `${tenantB}'s view of ${id} with its result` }),
+      h.waitFor(
+        async () => {
+          const reply = await h.http.request<{ status: string; tenant: string; result: unknown }>(keyA, id);
+          return reply.body.result !== null ? reply : undefined;
+        },
+        { description: `${tenantA}'s view of ${id} with its result` },
+      ),
+      h.waitFor(
+        async () => {
+          const reply = await h.http.request<{ status: string; tenant: string; result: unknown }>(keyB, id);
+          return reply.body.result !== null ? reply : undefined;
+        },
+        { description: `${tenantB}'s view of ${id} with its result` },
+      ),
     ]);
     expect(viewA.body).toMatchObject({ tenant: tenantA, result: { tenant: tenantA, resultId: resultA.resultId } });
     expect(viewB.body).toMatchObject({ tenant: tenantB, result: { tenant: tenantB, resultId: resultB.resultId } });

@@ -1,13 +1,4 @@
-import {
-  ErrorCode,
-  InferenceResultV1,
-  LifecycleEventV1,
-  StreamChunkV1,
-  Topics,
-  lifecycleEventId,
-  resultIdFor,
-  validateMessage,
-} from '@sluice/contracts';
+import { ErrorCode, InferenceResultV1, LifecycleEventV1, StreamChunkV1, Topics, lifecycleEventId, resultIdFor, validateMessage } from '@sluice/contracts';
 import { randomTenant } from '@sluice/testing';
 import { CHAT_MODEL, SluiceHarness, chatRequest, completionText, newRequestId } from './support';
 

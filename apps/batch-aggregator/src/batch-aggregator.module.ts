@@ -47,7 +47,14 @@ const clock = (): Date => new Date();
     {
       provide: BatchSubmitter,
       inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, AggregatorMetrics, ROOT_LOGGER],
-      useFactory: (config: BatchAggregatorConfig, adapters: ProviderAdapters, ledger: LedgerRepositories, publisher: AggregatorPublisher, metrics: AggregatorMetrics, logger: Logger) =>
+      useFactory: (
+        config: BatchAggregatorConfig,
+        adapters: ProviderAdapters,
+        ledger: LedgerRepositories,
+        publisher: AggregatorPublisher,
+        metrics: AggregatorMetrics,
+        logger: Logger,
+      ) =>
         new BatchSubmitter({
           adapters,
           batches: ledger.batches,
@@ -74,7 +81,11 @@ const clock = (): Date => new Date();
       ) =>
         new BatchResolver(
           { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }) },
-          { maxAttempts: config.BATCH_MAX_ATTEMPTS, completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS, escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS },
+          {
+            maxAttempts: config.BATCH_MAX_ATTEMPTS,
+            completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
+            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+          },
         ),
     },
     {
@@ -91,7 +102,17 @@ const clock = (): Date => new Date();
         logger: Logger,
       ) =>
         new BatchTracker(
-          { adapters, batches: ledger.batches, publisher, submitter, resolver, metrics, sleep: abortableSleep, clock, logger: logger.child({ component: 'tracker' }) },
+          {
+            adapters,
+            batches: ledger.batches,
+            publisher,
+            submitter,
+            resolver,
+            metrics,
+            sleep: abortableSleep,
+            clock,
+            logger: logger.child({ component: 'tracker' }),
+          },
           {
             poll: { baseDelayMs: config.BATCH_POLL_MIN_MS, maxDelayMs: Math.max(config.BATCH_POLL_MIN_MS, config.BATCH_POLL_MAX_MS) },
             progressIntervalMs: config.BATCH_PROGRESS_INTERVAL_MS,

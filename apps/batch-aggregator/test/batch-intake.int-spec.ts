@@ -41,7 +41,16 @@ function laneMessage(tenant: string, i: number, inMs = DAY_MS): { key: string; v
   return {
     key: id,
     value: {
-      request: { id, tenant, provider: 'openai', operation: 'embedding', body: { model: 'text-embedding-3-small', input: `passage ${i}`, dimensions: 8 }, mode: 'batch', stream: false, cache: false },
+      request: {
+        id,
+        tenant,
+        provider: 'openai',
+        operation: 'embedding',
+        body: { model: 'text-embedding-3-small', input: `passage ${i}`, dimensions: 8 },
+        mode: 'batch',
+        stream: false,
+        cache: false,
+      },
       receivedAt: at.toISOString(),
       deadline,
       source: 'kafka',
@@ -157,7 +166,9 @@ describe('batch intake → windows → submission (real broker, ledger and emula
   const waitingInWindows = async (tenant: string): Promise<number> =>
     Number((await db.pool.query<{ n: string }>('select count(*) as n from batch_window_items where tenant = $1', [tenant])).rows[0]!.n);
 
-  async function batchesOf(tenant: string): Promise<Array<{ id: string; requests: number; items: number; providerBatchId: string | null; inputFileId: string | null }>> {
+  async function batchesOf(
+    tenant: string,
+  ): Promise<Array<{ id: string; requests: number; items: number; providerBatchId: string | null; inputFileId: string | null }>> {
     const { rows } = await db.pool.query<{ id: string; requests: number; items: string; provider_batch_id: string | null; input_file_id: string | null }>(
       `select b.id, b.request_count as requests, count(i.*) as items, b.provider_batch_id, b.input_file_id
          from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 group by b.id order by b.created_at`,
@@ -175,7 +186,11 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     const { lane, events } = await lanePair();
     const tenant = randomTenant();
     const groupId = randomGroupId('agg');
-    await produceFixtures(kafka, lane, Array.from({ length: 5_000 }, (_, i) => laneMessage(tenant, i)));
+    await produceFixtures(
+      kafka,
+      lane,
+      Array.from({ length: 5_000 }, (_, i) => laneMessage(tenant, i)),
+    );
     const running = await aggregator(lane, events, groupId, { maxRequests: 2_000, maxAgeMs: 30_000 });
     try {
       await waitFor(async () => (await batchesOf(tenant)).filter((b) => b.providerBatchId !== null).length === 3 && (await allCommitted(groupId, lane)), {
@@ -208,7 +223,11 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     const { lane, events } = await lanePair();
     const tenant = randomTenant();
     const groupId = randomGroupId('agg');
-    await produceFixtures(kafka, lane, Array.from({ length: 1_500 }, (_, i) => laneMessage(tenant, i)));
+    await produceFixtures(
+      kafka,
+      lane,
+      Array.from({ length: 1_500 }, (_, i) => laneMessage(tenant, i)),
+    );
     const first = await aggregator(lane, events, groupId, { maxRequests: 2_000, maxAgeMs: 600_000 });
     try {
       // The window is still open and nothing is submitted, yet every offset is committed: the ledger has the requests.
@@ -232,7 +251,11 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     const customIdsBefore = await customIdsOf(tenant, 'batch_window_items');
 
     // Read after the restart: they join the adopted window, whose request limit they reach.
-    await produceFixtures(kafka, lane, Array.from({ length: 100 }, (_, i) => laneMessage(tenant, 1_500 + i)));
+    await produceFixtures(
+      kafka,
+      lane,
+      Array.from({ length: 100 }, (_, i) => laneMessage(tenant, 1_500 + i)),
+    );
     const second = await aggregator(lane, events, groupId, { maxRequests: 1_600, maxAgeMs: 600_000 });
     try {
       expect(second.adoptedRequests).toBe(1_500);

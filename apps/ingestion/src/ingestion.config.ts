@@ -34,8 +34,7 @@ export class IngestionConfig extends SluiceConfig {
   INGESTION_BULK_MAX_REQUESTS = 1_000;
 
   @EnvInt({
-    description:
-      'How often an open GET /v1/requests/:id/events stream gets a keep-alive comment (milliseconds), so proxies do not close an idle stream.',
+    description: 'How often an open GET /v1/requests/:id/events stream gets a keep-alive comment (milliseconds), so proxies do not close an idle stream.',
     min: 1_000,
     max: 10 * 60 * 1000,
   })
@@ -51,7 +50,7 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      'How long the events relay keeps reading after the last events stream of this instance closed (milliseconds); then it pauses until a stream opens, so an instance without streams decodes none of the system\'s events.',
+      "How long the events relay keeps reading after the last events stream of this instance closed (milliseconds); then it pauses until a stream opens, so an instance without streams decodes none of the system's events.",
     min: 0,
     max: 10 * 60 * 1000,
   })

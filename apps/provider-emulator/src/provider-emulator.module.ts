@@ -83,7 +83,8 @@ export class ProviderEmulatorModule {
             files: FileStore,
             openaiBatches: OpenAIBatchService,
             messageBatches: MessageBatchService,
-          ) => new EmulatorLifecycle({
+          ) =>
+            new EmulatorLifecycle({
               profiles,
               faults,
               limiter,

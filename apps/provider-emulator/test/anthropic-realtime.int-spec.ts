@@ -33,9 +33,7 @@ describe('provider emulator: Anthropic Messages through @anthropic-ai/sdk', () =
     const billing = await emulator.billing(apiKey);
     const price = findModelPrice('anthropic', MODEL);
     if (!price) throw new Error('catalog lacks the model');
-    expect(billing.byModel).toEqual([
-      expect.objectContaining({ provider: 'anthropic', model: MODEL, tier: 'standard', kind: 'call', requests: 2 }),
-    ]);
+    expect(billing.byModel).toEqual([expect.objectContaining({ provider: 'anthropic', model: MODEL, tier: 'standard', kind: 'call', requests: 2 })]);
     const one = costUsd(price, { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens }, 'standard');
     expect(billing.totals.costUsd).toBeCloseTo(2 * one, 12);
   });

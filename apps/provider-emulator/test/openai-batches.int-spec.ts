@@ -159,7 +159,7 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
     }));
     // Uploaded as a stream of unknown length (chunked), the way @sluice/providers submits batches.
     const jsonl = inputs.map((line) => `${JSON.stringify(line)}\n`);
-    const streamed = await client.files.create({ file: await toStreamingFile(Readable.from(jsonl), 'embeddings.jsonl'), purpose: 'batch' });
+    const streamed = await client.files.create({ file: toStreamingFile(Readable.from(jsonl), 'embeddings.jsonl'), purpose: 'batch' });
     expect(streamed.bytes).toBe(Buffer.byteLength(jsonl.join('')));
     const created = await client.batches.create({ input_file_id: streamed.id, endpoint: '/v1/embeddings', completion_window: '24h' });
     const batch = await settle(client, created.id);
@@ -177,7 +177,10 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
     const model = 'gpt-4.1-mini';
     await emulator.putProfile(model, { faults: { forceExpire: true, expireAfterFraction: 0.5 } });
     const client = emulator.openai(newApiKey('expire'));
-    const fileId = await upload(client, Array.from({ length: 100 }, (_, i) => chatLine(`e-${i}`, model, `q${i}`)));
+    const fileId = await upload(
+      client,
+      Array.from({ length: 100 }, (_, i) => chatLine(`e-${i}`, model, `q${i}`)),
+    );
     const created = await client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const batch = await settle(client, created.id);
     expect(batch.status).toBe('expired');
@@ -202,7 +205,10 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
     const model = 'gpt-4.1';
     await emulator.putProfile(model, { batch: { turnaround: { distribution: 'fixed', minMs: 5000 }, cancellingMs: 200 } });
     const client = emulator.openai(newApiKey('cancel'));
-    const fileId = await upload(client, Array.from({ length: 400 }, (_, i) => chatLine(`c-${i}`, model, `q${i}`)));
+    const fileId = await upload(
+      client,
+      Array.from({ length: 400 }, (_, i) => chatLine(`c-${i}`, model, `q${i}`)),
+    );
     const created = await client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
     await waitFor(
       async () => {
@@ -255,7 +261,12 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
   });
 
   it.each([
-    ['a line whose url is not the batch endpoint', [chatLine('a', 'gpt-4o-mini', 'x'), { ...chatLine('b', 'gpt-4o-mini', 'y'), url: '/v1/embeddings' }], 'invalid_url', 2],
+    [
+      'a line whose url is not the batch endpoint',
+      [chatLine('a', 'gpt-4o-mini', 'x'), { ...chatLine('b', 'gpt-4o-mini', 'y'), url: '/v1/embeddings' }],
+      'invalid_url',
+      2,
+    ],
     ['two models in one file', [chatLine('a', 'gpt-4o-mini', 'x'), chatLine('b', 'gpt-4o', 'y')], 'mismatched_model', 2],
     ['a line that is not JSON', [chatLine('a', 'gpt-4o-mini', 'x'), '{"custom_id": "b", '], 'invalid_json_line', 2],
     ['a duplicate custom_id', [chatLine('a', 'gpt-4o-mini', 'x'), chatLine('a', 'gpt-4o-mini', 'y')], 'duplicate_custom_id', 2],
@@ -275,7 +286,10 @@ describe('provider emulator: OpenAI Files and Batches through the openai SDK', (
     const client = emulator.openai(newApiKey('limits'));
     await emulator.putProfile(model, { batch: { maxRequests: 3 } });
     const tooMany = await client.batches.create({
-      input_file_id: await upload(client, Array.from({ length: 4 }, (_, i) => chatLine(`t-${i}`, model, 'x'))),
+      input_file_id: await upload(
+        client,
+        Array.from({ length: 4 }, (_, i) => chatLine(`t-${i}`, model, 'x')),
+      ),
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });

@@ -126,11 +126,7 @@ describe('provider emulator: OpenAI chat and embeddings through the openai SDK',
     expect(billing.byModel[0]).toMatchObject({ model: FLEX_MODEL, tier: 'flex', requests: 1 });
     const price = findModelPrice('openai', FLEX_MODEL);
     if (!price) throw new Error('catalog lacks the flex model');
-    const expected = costUsd(
-      price,
-      { inputTokens: flex.usage?.prompt_tokens ?? 0, outputTokens: flex.usage?.completion_tokens ?? 0 },
-      'flex',
-    );
+    const expected = costUsd(price, { inputTokens: flex.usage?.prompt_tokens ?? 0, outputTokens: flex.usage?.completion_tokens ?? 0 }, 'flex');
     expect(billing.totals.costUsd).toBeCloseTo(expected, 12);
 
     const refusal = await client.chat.completions
@@ -239,9 +235,7 @@ describe('provider emulator: OpenAI chat and embeddings through the openai SDK',
       expect(serverError).toBeInstanceOf(OpenAI.InternalServerError);
 
       await emulator.armFault(CHAT_MODEL, 'timeout', 1);
-      const timeout = await client.chat.completions
-        .create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'x' }] })
-        .catch((error: unknown) => error);
+      const timeout = await client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
       // Under Node this is an APIConnectionTimeoutError; inside Jest's VM the SDK cannot recognise the
       // abort as a timeout (the DOMException comes from another realm), so only the base class is certain.
       expect(timeout).toBeInstanceOf(OpenAI.APIConnectionError);

@@ -45,12 +45,16 @@ describe('RealtimeWorkerConfig', () => {
         WORKER_FALLBACKS: '{"openai:gpt-4o":"anthropic:claude-haiku-4-5"}',
         WORKER_MODEL_CONCURRENCY: '{',
         OPENAI_API_KEY: 'has space',
-      }).slice().sort(),
-    ).toEqual([
-      'OPENAI_API_KEY must be a key without spaces (got "[redacted]")',
-      'WORKER_MODEL_CONCURRENCY is not valid JSON (got "{")',
-      'WORKER_REALTIME_RESERVED_SHARE must be a decimal fraction from 0 up to, not including, 1 (e.g. 0.3) (got "1")',
-      'WORKER_FALLBACKS "openai:gpt-4o" must fall back to a model of the same provider (got "{\\"openai:gpt-4o\\":\\"anthropic:claude-haiku-4-5\\"}")',
-    ].sort());
+      })
+        .slice()
+        .sort(),
+    ).toEqual(
+      [
+        'OPENAI_API_KEY must be a key without spaces (got "[redacted]")',
+        'WORKER_MODEL_CONCURRENCY is not valid JSON (got "{")',
+        'WORKER_REALTIME_RESERVED_SHARE must be a decimal fraction from 0 up to, not including, 1 (e.g. 0.3) (got "1")',
+        'WORKER_FALLBACKS "openai:gpt-4o" must fall back to a model of the same provider (got "{\\"openai:gpt-4o\\":\\"anthropic:claude-haiku-4-5\\"}")',
+      ].sort(),
+    );
   });
 });

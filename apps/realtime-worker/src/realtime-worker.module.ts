@@ -53,7 +53,10 @@ function readOptionalFile(path: string): string | undefined {
       useFactory: (config: RealtimeWorkerConfig, metrics: WorkerMetrics, log: Logger) => {
         const overrides = parsedOrThrow('WORKER_MODEL_CONCURRENCY', parseConcurrencyMap(config.WORKER_MODEL_CONCURRENCY));
         const reserved = resolveReservedShare(config, readOptionalFile);
-        log.info({ reservedRealtimeShare: reserved.share, source: reserved.source, maxConcurrency: config.WORKER_MAX_CONCURRENCY }, 'provider concurrency limits');
+        log.info(
+          { reservedRealtimeShare: reserved.share, source: reserved.source, maxConcurrency: config.WORKER_MAX_CONCURRENCY },
+          'provider concurrency limits',
+        );
         return new ConcurrencyLimiter(
           { capacity: (key) => overrides.get(key) ?? config.WORKER_MAX_CONCURRENCY, reservedRealtimeShare: reserved.share },
           (key, usage) => metrics.limiterUsage(key, usage),

@@ -244,10 +244,13 @@ describe('realtime worker against the broker and the provider emulator', () => {
       ...WAIT,
       description: 'the streamed result',
     });
-    const streamed = await waitFor(() => {
-      const found = chunksOf(chunks, id);
-      return found.some((chunk) => chunk.final) ? found : undefined;
-    }, { ...WAIT, description: 'the final stream chunk' });
+    const streamed = await waitFor(
+      () => {
+        const found = chunksOf(chunks, id);
+        return found.some((chunk) => chunk.final) ? found : undefined;
+      },
+      { ...WAIT, description: 'the final stream chunk' },
+    );
 
     expect(result).toMatchObject({ status: 'succeeded', usage: { outputTokens: 120 } });
     expect(streamed.map((chunk) => chunk.seq)).toEqual(streamed.map((_chunk, index) => index));
@@ -267,7 +270,10 @@ describe('realtime worker against the broker and the provider emulator', () => {
     const messages = Array.from({ length: 6 }, () =>
       laneMessage({ tenant, body: { model: STORM_MODEL, messages: [{ role: 'user', content: `storm ${randomUUID()}` }] } }),
     );
-    await producer.send(topics.lanes.realtime, messages.map(({ id, value }) => ({ key: id, value })));
+    await producer.send(
+      topics.lanes.realtime,
+      messages.map(({ id, value }) => ({ key: id, value })),
+    );
 
     const stormResults = await waitFor(() => (resultsOf(results, tenant).length === messages.length ? resultsOf(results, tenant) : undefined), {
       ...WAIT,
@@ -278,7 +284,9 @@ describe('realtime worker against the broker and the provider emulator', () => {
     const faults = (await emulator.admin('GET', 'faults')) as { injected: Record<string, Record<string, number>> };
     expect(faults.injected[STORM_MODEL]?.['429']).toBe(STORM_FAULTS);
     const metrics = await worker.app.get(MetricsRegistry).metrics();
-    expect(metrics).toContain(`sluice_provider_retries_total{provider="openai",model="${STORM_MODEL}",lane="realtime",kind="rate_limited",service="realtime-worker"} ${STORM_FAULTS}`);
+    expect(metrics).toContain(
+      `sluice_provider_retries_total{provider="openai",model="${STORM_MODEL}",lane="realtime",kind="rate_limited",service="realtime-worker"} ${STORM_FAULTS}`,
+    );
   });
 
   it('calls a flex model on the async lane at the flex tier, billed at flex by the provider', async () => {
@@ -337,7 +345,10 @@ describe('realtime worker against the broker and the provider emulator', () => {
     // No earlier test had this many messages in flight at once, so the peak below is this test's.
     expect(worker.app.get(LanesConsumer).stats().realtime!.maxInFlight).toBeLessThan(messages.length);
     // One produce request to one partition: the consumer fetches them together.
-    await producer.send(topics.lanes.realtime, messages.map(({ id, value }) => ({ key: id, value, partition: 0 })));
+    await producer.send(
+      topics.lanes.realtime,
+      messages.map(({ id, value }) => ({ key: id, value, partition: 0 })),
+    );
 
     await waitFor(() => resultsOf(results, tenant).length === messages.length, { ...WAIT, description: 'all sixteen results' });
     expect(resultsOf(results, tenant).every((result) => result.status === 'succeeded')).toBe(true);
@@ -419,7 +430,9 @@ describe('realtime worker shutdown', () => {
     });
     expect(result).toMatchObject({ id, status: 'succeeded', resultId: `${tenant}.${id}.realtime.1` });
     expect(resultsOf(results, tenant)).toHaveLength(1);
-    expect(await second.app.get(MetricsRegistry).metrics()).toMatch(/^sluice_worker_results_total\{lane="realtime",status="succeeded",code="none",service="realtime-worker"\} 1$/m);
+    expect(await second.app.get(MetricsRegistry).metrics()).toMatch(
+      /^sluice_worker_results_total\{lane="realtime",status="succeeded",code="none",service="realtime-worker"\} 1$/m,
+    );
     // The provider does not know the first worker gave up: that call runs to its end and is billed,
     // so a redelivered request costs a second call.
     await waitFor(async () => (await billedCalls(apiKey, HELD_MODEL)) === 2, { ...WAIT, description: 'both calls billed by the provider' });
@@ -579,7 +592,11 @@ describe('realtime worker: calls across partitions, commits behind results, rest
     expect(proxy.open()).toBe(slow.length);
 
     await first.close();
-    expect(resultsOf(results, tenant).map((result) => result.id).sort()).toEqual(quick.map(({ id }) => id).sort());
+    expect(
+      resultsOf(results, tenant)
+        .map((result) => result.id)
+        .sort(),
+    ).toEqual(quick.map(({ id }) => id).sort());
     await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 0 } });
     await start(groupId);
 

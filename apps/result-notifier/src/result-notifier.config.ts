@@ -49,7 +49,7 @@ export class ResultNotifierConfig extends SluiceConfig {
   NOTIFIER_WEBHOOK_BASE_DELAY_MS = 30_000;
 
   @EnvInt({
-    description: 'Longest wait between two webhook attempts (milliseconds), also the cap on a receiver\'s Retry-After.',
+    description: "Longest wait between two webhook attempts (milliseconds), also the cap on a receiver's Retry-After.",
     min: 1,
     max: 7 * 24 * 60 * 60 * 1000,
   })

@@ -32,13 +32,24 @@ describe('result-notifier books a mixed batch on the real broker and database', 
     }
     const key: CoalescingKey = { scope: tenant, contentHash: 'c'.repeat(64) };
     for (const id of ['lead', 'follow']) {
-      await h.ledger.requests.recordRouting(tenant, id, { lane: 'realtime', reason: 'test', estimatedCostUsd: 0, realtimeCostUsd: 0.0001, routedAt: new Date(), cacheKey: key });
+      await h.ledger.requests.recordRouting(tenant, id, {
+        lane: 'realtime',
+        reason: 'test',
+        estimatedCostUsd: 0,
+        realtimeCostUsd: 0.0001,
+        routedAt: new Date(),
+        cacheKey: key,
+      });
       await h.ledger.coalescing.claimOrJoin(key, { tenant, requestId: id }, 60_000);
     }
     const crashed = resultOf(tenant, 'crashed');
     // What a notifier that died between booking and publishing leaves behind.
     await h.ledger.completions.bookMany([crashed]);
-    const lateBatch = resultOf(tenant, 'race', { lane: 'batch', resultId: resultIdFor(tenant, 'race', 'batch'), cost: { usd: 0.00005, realtimeUsd: 0.0001, savedUsd: 0.00005 } });
+    const lateBatch = resultOf(tenant, 'race', {
+      lane: 'batch',
+      resultId: resultIdFor(tenant, 'race', 'batch'),
+      cost: { usd: 0.00005, realtimeUsd: 0.0001, savedUsd: 0.00005 },
+    });
     const escalated = resultOf(tenant, 'race', { resultId: resultIdFor(tenant, 'race', 'realtime', 2) });
     // PostgreSQL's jsonb refuses \u0000: this result can never be booked.
     const poison = resultOf(tenant, 'poison', { response: { text: 'a\u0000b' } });
@@ -56,7 +67,10 @@ describe('result-notifier books a mixed batch on the real broker and database', 
     ];
 
     // One send to one partition: the notifier fetches them together.
-    await producer.send(Topics.Results, batch.map((result) => ({ key: result.id, value: result, requestId: result.id, partition: 0 })));
+    await producer.send(
+      Topics.Results,
+      batch.map((result) => ({ key: result.id, value: result, requestId: result.id, partition: 0 })),
+    );
 
     const answered = [...fresh, 'twice', 'race', 'lead', 'follow', 'crashed'];
     await waitFor(() => answered.every((id) => h.eventsOf(tenant, id).length > 0), { timeoutMs: 60_000, description: 'every completed event' });

@@ -203,7 +203,10 @@ async function prime(harness: NotifierHarness, producer: KafkaProducer): Promise
         firstBookedRound.set(partition, Math.min(probeRound, firstBookedRound.get(partition) ?? probeRound));
       }
       const probeEvents = harness.events.messages
-        .map((message) => ({ partition: message.partition, event: JSON.parse(message.value?.toString() ?? 'null') as { tenant?: string; requestId?: string } | null }))
+        .map((message) => ({
+          partition: message.partition,
+          event: JSON.parse(message.value?.toString() ?? 'null') as { tenant?: string; requestId?: string } | null,
+        }))
         .filter(({ event }) => event?.tenant === tenant);
       const seen = new Set(probeEvents.map(({ partition }) => partition));
       if (firstBookedRound.size === resultPartitions.length && seen.size === eventPartitions) {

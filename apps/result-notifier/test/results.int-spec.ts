@@ -59,10 +59,13 @@ describe('result-notifier on the real broker and database', () => {
       costUsd: 0.0001,
       deadlineMet: true,
     });
-    const toReply = await waitFor(() => {
-      const found = decoded(replies).filter((message) => message.value.tenant === tenant);
-      return found.length > 0 ? found : null;
-    }, { timeoutMs: 30_000, description: 'the replyTo copy' });
+    const toReply = await waitFor(
+      () => {
+        const found = decoded(replies).filter((message) => message.value.tenant === tenant);
+        return found.length > 0 ? found : null;
+      },
+      { timeoutMs: 30_000, description: 'the replyTo copy' },
+    );
     expect(toReply).toEqual([{ key: 'req-twice', value: result }]);
 
     const completion = await h.ledger.completions.get(tenant, 'req-twice');
@@ -123,14 +126,21 @@ describe('result-notifier on the real broker and database', () => {
       description: "the winner's event and replyTo copy",
     });
     expect(h.eventsOf(tenant, 'req-race').map((event) => [event.type, event.resultId])).toEqual([['completed', batch.resultId]]);
-    expect(decoded(replies).filter((message) => message.value.tenant === tenant).map((message) => message.value.resultId)).toEqual([batch.resultId]);
+    expect(
+      decoded(replies)
+        .filter((message) => message.value.tenant === tenant)
+        .map((message) => message.value.resultId),
+    ).toEqual([batch.resultId]);
     expect(await h.ledger.completions.resultIdsOf(tenant, 'req-race')).toEqual(expect.arrayContaining([batch.resultId, realtime.resultId]));
     expect(await h.ledger.requests.get(tenant, 'req-race')).toMatchObject({ status: 'succeeded', lane: 'batch', resultId: batch.resultId });
   });
 
-  it('caches a leader\'s answer and answers its coalesced followers with their own cache-lane results', async () => {
+  it("caches a leader's answer and answers its coalesced followers with their own cache-lane results", async () => {
     const tenant = randomTenant();
-    const key: CoalescingKey = { scope: tenant, contentHash: cacheContentHash('openai', 'chat', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: tenant }] }) };
+    const key: CoalescingKey = {
+      scope: tenant,
+      contentHash: cacheContentHash('openai', 'chat', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: tenant }] }),
+    };
     for (const id of ['lead', 'follow-1', 'follow-2']) {
       await h.ledger.requests.insert(requestRow(tenant, id, { replyTo: id === 'follow-1' ? replyTopic : null }));
       await h.ledger.requests.recordRouting(tenant, id, {
@@ -164,15 +174,21 @@ describe('result-notifier on the real broker and database', () => {
       });
       expect(await h.ledger.requests.get(tenant, id)).toMatchObject({ status: 'succeeded', lane: 'cache', costUsd: 0, savedUsd: 0.0001 });
     }
-    const [reply] = await waitFor(() => {
-      const found = decoded(replies).filter((message) => message.value.tenant === tenant);
-      return found.length > 0 ? found : null;
-    }, { timeoutMs: 30_000, description: "follow-1's replyTo copy" });
+    const [reply] = await waitFor(
+      () => {
+        const found = decoded(replies).filter((message) => message.value.tenant === tenant);
+        return found.length > 0 ? found : null;
+      },
+      { timeoutMs: 30_000, description: "follow-1's replyTo copy" },
+    );
     expect(reply).toMatchObject({ key: 'follow-1', value: { id: 'follow-1', lane: 'cache', response: leader.response, usage: leader.usage } });
 
     expect(await counterValue(h, 'sluice_saved_usd_total', { lane: 'cache' })).toBeCloseTo(savedBefore + 0.0002, 10);
     const cached = await h.ledger.cache.hit(tenant, key.contentHash);
-    expect(cached).toMatchObject({ sourceRequestId: 'lead', result: { resultId: leader.resultId, response: leader.response, usage: leader.usage, model: leader.model } });
+    expect(cached).toMatchObject({
+      sourceRequestId: 'lead',
+      result: { resultId: leader.resultId, response: leader.response, usage: leader.usage, model: leader.model },
+    });
     // The flight is over: an identical request now answers from the cache instead of joining.
     expect(await h.ledger.coalescing.claimOrJoin(key, { tenant, requestId: 'late' }, 60_000)).toMatchObject({ role: 'cached', sourceRequestId: 'lead' });
   });
@@ -182,7 +198,14 @@ describe('result-notifier on the real broker and database', () => {
     const key: CoalescingKey = { scope: tenant, contentHash: 'e'.repeat(64) };
     for (const id of ['lead', 'follow']) {
       await h.ledger.requests.insert(requestRow(tenant, id));
-      await h.ledger.requests.recordRouting(tenant, id, { lane: 'realtime', reason: 'test', estimatedCostUsd: 0, realtimeCostUsd: 0, routedAt: new Date(), cacheKey: key });
+      await h.ledger.requests.recordRouting(tenant, id, {
+        lane: 'realtime',
+        reason: 'test',
+        estimatedCostUsd: 0,
+        realtimeCostUsd: 0,
+        routedAt: new Date(),
+        cacheKey: key,
+      });
       await h.ledger.coalescing.claimOrJoin(key, { tenant, requestId: id }, 60_000);
     }
     const failed = resultOf(tenant, 'lead', {
@@ -199,7 +222,12 @@ describe('result-notifier on the real broker and database', () => {
       timeoutMs: 30_000,
       description: "the follower's failed event",
     });
-    expect(event).toMatchObject({ type: 'failed', eventId: lifecycleEventId(tenant, 'follow', 'failed'), lane: 'cache', error: { code: 'PROVIDER_UNAVAILABLE' } });
+    expect(event).toMatchObject({
+      type: 'failed',
+      eventId: lifecycleEventId(tenant, 'follow', 'failed'),
+      lane: 'cache',
+      error: { code: 'PROVIDER_UNAVAILABLE' },
+    });
     expect(h.eventsOf(tenant, 'lead')).toMatchObject([{ type: 'failed', lane: 'realtime' }]);
     expect(await h.ledger.cache.hit(tenant, key.contentHash)).toBeUndefined();
     expect(await h.ledger.requests.get(tenant, 'follow')).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_UNAVAILABLE' });

@@ -23,7 +23,9 @@ export function verifyStandardWebhook(
   if (!/^\d+$/.test(timestamp)) throw new Error('webhook-timestamp is not a number of seconds');
   if (Math.abs(Math.floor(now.getTime() / 1000) - Number(timestamp)) > toleranceSeconds) throw new Error('webhook-timestamp is outside the tolerance');
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(Buffer.from(`${id}.${timestamp}.${body}`, 'utf8')).digest();
+  const expected = createHmac('sha256', key)
+    .update(Buffer.from(`${id}.${timestamp}.${body}`, 'utf8'))
+    .digest();
   // The header may carry several space-separated signatures (key rotation); any valid v1 one is enough.
   for (const entry of signatures.split(' ')) {
     const [version, encoded] = entry.split(',');

@@ -65,7 +65,7 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      "How often the spend today of the tenants with a daily budget is re-read from the ledger in the background (one query for all); a budget is enforced against a figure at most this old.",
+      'How often the spend today of the tenants with a daily budget is re-read from the ledger in the background (one query for all); a budget is enforced against a figure at most this old.',
     min: 100,
     max: 10 * MINUTE_MS,
   })

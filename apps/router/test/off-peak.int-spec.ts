@@ -154,7 +154,10 @@ describe('router off-peak holds on the real broker and database', () => {
     // Still held when the copy was handled: it was held again, not sent as a routed request would be.
     expect((await h.ledger.scheduledLaneMessages.get(tenant, accepted.request.id))?.releasedAt).toBeNull();
 
-    await waitFor(async () => (await h.ledger.scheduledLaneMessages.get(tenant, accepted.request.id))?.releasedAt, { ...WAIT, description: 'the hold released' });
+    await waitFor(async () => (await h.ledger.scheduledLaneMessages.get(tenant, accepted.request.id))?.releasedAt, {
+      ...WAIT,
+      description: 'the hold released',
+    });
     await drainBatchLane(tenant);
     expect(onBatchLane(tenant, accepted.request.id)).toHaveLength(1);
   });
@@ -168,10 +171,23 @@ describe('router off-peak holds on the real broker and database', () => {
       const checked = validateMessage(AcceptedRequestV1, plain);
       if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
       const accepted = checked.value;
-      const routing = { lane: 'batch' as const, reason: 'slack-allows-batch', estimatedCostUsd: 0, realtimeCostUsd: 0, routedAt: accepted.receivedAt, attempt: 1 };
+      const routing = {
+        lane: 'batch' as const,
+        reason: 'slack-allows-batch',
+        estimatedCostUsd: 0,
+        realtimeCostUsd: 0,
+        routedAt: accepted.receivedAt,
+        attempt: 1,
+      };
       await h.ledger.requests.insert(requestRecordFromAccepted(accepted));
       await h.ledger.requests.recordRouting(tenant, accepted.request.id, { ...routing, routedAt: new Date(accepted.receivedAt) }, 'queued');
-      await h.ledger.scheduledLaneMessages.hold({ tenant, requestId: accepted.request.id, lane: 'batch', releaseAt: new Date(), message: { ...accepted, routing } });
+      await h.ledger.scheduledLaneMessages.hold({
+        tenant,
+        requestId: accepted.request.id,
+        lane: 'batch',
+        releaseAt: new Date(),
+        message: { ...accepted, routing },
+      });
       return accepted.request.id;
     }
     // Over the broker's default message.max.bytes (1 MiB): refused whatever the retries.

@@ -94,16 +94,12 @@ describe('router, a batch at a time, on the real broker and database', () => {
     expect(results.map(idOf)).toEqual(['hit']);
     expect(validateMessage(InferenceResultV1, results[0]!.value)).toMatchObject({ ok: true, value: { status: 'succeeded', lane: 'cache' } });
 
-    const events = h.on('events', tenant).map((e) => `${e.value.type as string}:${idOf(e)}`).sort();
+    const events = h
+      .on('events', tenant)
+      .map((e) => `${e.value.type as string}:${idOf(e)}`)
+      .sort();
     expect(events).toEqual(
-      [
-        ...[...bulk, ...urgent].map((a) => `routed:${a.request.id}`),
-        'routed:hit',
-        'routed:held',
-        'queued:held',
-        'routed:leader',
-        'queued:follower',
-      ].sort(),
+      [...[...bulk, ...urgent].map((a) => `routed:${a.request.id}`), 'routed:hit', 'routed:held', 'queued:held', 'routed:leader', 'queued:follower'].sort(),
     );
 
     const deadLetters = h.on('deadLetter', tenant);

@@ -36,7 +36,7 @@ export async function buildRouterApp(env: Record<string, string>, topics?: Route
   }
 }
 
-export function writePolicyFile(policy: unknown): { path: string; remove(): void } {
+export function writePolicyFile(policy: unknown): { path: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-router-policy-'));
   const path = join(dir, 'routing-policy.json');
   writeFileSync(path, typeof policy === 'string' ? policy : JSON.stringify(policy));
@@ -170,7 +170,19 @@ export class RouterHarness {
       events: await collectMessages(kafka, events),
       deadLetter: await collectMessages(kafka, deadLetter),
     };
-    return new RouterHarness(router, routerEnv, kafka, db, createRepositories(db.pool), producer, acceptedTopic, urgentTopic, topics, collectors, policyFile.remove);
+    return new RouterHarness(
+      router,
+      routerEnv,
+      kafka,
+      db,
+      createRepositories(db.pool),
+      producer,
+      acceptedTopic,
+      urgentTopic,
+      topics,
+      collectors,
+      policyFile.remove,
+    );
   }
 
   get app(): INestApplication {

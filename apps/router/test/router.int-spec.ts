@@ -58,7 +58,10 @@ describe('router on the real broker and database', () => {
     const tenant = randomTenant();
     const { request } = await h.submit(acceptedRequest(tenant, { deadlineInMs: 24 * HOUR }));
 
-    const [laneMessage] = await waitFor(() => (h.on('batch', tenant).length > 0 ? h.on('batch', tenant) : undefined), { ...WAIT, description: 'the batch lane request' });
+    const [laneMessage] = await waitFor(() => (h.on('batch', tenant).length > 0 ? h.on('batch', tenant) : undefined), {
+      ...WAIT,
+      description: 'the batch lane request',
+    });
     expect(laneMessage.key).toBe(request.id);
     expect(laneMessage.headers['x-request-id']).toBe(request.id);
     const lane = valid(LaneRequestV1, laneMessage);
@@ -80,7 +83,10 @@ describe('router on the real broker and database', () => {
     const tenant = randomTenant();
     const { request } = await h.submit(acceptedRequest(tenant, { deadlineInMs: 20_000 }));
 
-    const [laneMessage] = await waitFor(() => (h.on('realtime', tenant).length > 0 ? h.on('realtime', tenant) : undefined), { ...WAIT, description: 'the realtime lane request' });
+    const [laneMessage] = await waitFor(() => (h.on('realtime', tenant).length > 0 ? h.on('realtime', tenant) : undefined), {
+      ...WAIT,
+      description: 'the realtime lane request',
+    });
     expect(valid(LaneRequestV1, laneMessage).routing).toMatchObject({ lane: 'realtime', reason: 'slack-needs-realtime' });
     await waitFor(() => byType(h.on('events', tenant), 'routed').length === 1, { ...WAIT, description: 'the routed event' });
     expect((await h.ledger.requests.get(tenant, request.id))?.lane).toBe('realtime');
@@ -95,13 +101,21 @@ describe('router on the real broker and database', () => {
       contentHash: cacheContentHash('openai', 'chat', body),
       provider: 'openai',
       model: 'gpt-4o-mini',
-      result: { resultId: `${tenant}.earlier.realtime.1`, response: { id: 'chatcmpl-cached', object: 'chat.completion', choices: [] }, usage, realtimeUsd: 0.0000036 },
+      result: {
+        resultId: `${tenant}.earlier.realtime.1`,
+        response: { id: 'chatcmpl-cached', object: 'chat.completion', choices: [] },
+        usage,
+        realtimeUsd: 0.0000036,
+      },
       sourceRequestId: 'earlier',
       expiresAt: new Date(Date.now() + HOUR),
     });
     const { request } = await h.submit(acceptedRequest(tenant, { body }));
 
-    const [message] = await waitFor(() => (h.on('results', tenant).length > 0 ? h.on('results', tenant) : undefined), { ...WAIT, description: 'the cached result' });
+    const [message] = await waitFor(() => (h.on('results', tenant).length > 0 ? h.on('results', tenant) : undefined), {
+      ...WAIT,
+      description: 'the cached result',
+    });
     const result = valid(InferenceResultV1, message);
     expect(result).toMatchObject({
       id: request.id,
@@ -191,7 +205,10 @@ describe('router on the real broker and database', () => {
   it('dead-letters a request that is not in its ledger instead of routing it', async () => {
     const tenant = randomTenant();
     await h.submit(acceptedRequest(tenant), { record: false });
-    const [message] = await waitFor(() => (h.on('deadLetter', tenant).length > 0 ? h.on('deadLetter', tenant) : undefined), { ...WAIT, description: 'the dead letter' });
+    const [message] = await waitFor(() => (h.on('deadLetter', tenant).length > 0 ? h.on('deadLetter', tenant) : undefined), {
+      ...WAIT,
+      description: 'the dead letter',
+    });
     expect(message.headers[DlqHeaders.ErrorCode]).toBe('REQUEST_NOT_IN_LEDGER');
     expect(h.on('events', tenant)).toEqual([]);
   });

@@ -32,8 +32,7 @@ export interface CompleteResult {
 }
 
 export type StreamChunk =
-  | { type: 'delta'; text: string }
-  | { type: 'final'; response: unknown; usage: ProviderUsage; model: string; providerRequestId: string | null };
+  { type: 'delta'; text: string } | { type: 'final'; response: unknown; usage: ProviderUsage; model: string; providerRequestId: string | null };
 
 export interface EmbedRequest extends CallOptions {
   /** The provider's own embeddings body (`model`, `input`, …). */

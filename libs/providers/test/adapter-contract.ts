@@ -3,16 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@sluice/testing';
-import {
-  BatchAdapter,
-  BatchResult,
-  BatchState,
-  ProviderError,
-  ProviderName,
-  RealtimeAdapter,
-  StreamChunk,
-  TERMINAL_BATCH_STATUSES,
-} from '@sluice/providers';
+import { BatchAdapter, BatchResult, BatchState, ProviderError, ProviderName, RealtimeAdapter, StreamChunk, TERMINAL_BATCH_STATUSES } from '@sluice/providers';
 
 /** What differs between providers; every contract case below runs against each. */
 export interface ProviderFixture {
@@ -79,7 +70,9 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
 
   describe('realtime', () => {
     it('completes a chat request with the provider body, usage and request id', async () => {
-      const result = await context().realtime().complete({ body: fixture.chatBody(prompt('complete')) });
+      const result = await context()
+        .realtime()
+        .complete({ body: fixture.chatBody(prompt('complete')) });
       expect(fixture.text(result.response).length).toBeGreaterThan(0);
       expect(result.model.startsWith(fixture.chatModel)).toBe(true);
       expect(result.usage.inputTokens).toBeGreaterThan(0);
@@ -110,7 +103,9 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
     it('embeds, or says clearly that the provider cannot', async () => {
       if (fixture.embeddingModel === null) {
         const error = await expectProviderError(
-          context().realtime().embed({ body: { model: 'any', input: 'hello' } }),
+          context()
+            .realtime()
+            .embed({ body: { model: 'any', input: 'hello' } }),
         );
         expect(error).toMatchObject({ kind: 'unsupported', provider: fixture.provider });
         return;
@@ -129,7 +124,11 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
 
     it('maps a 429 to rate_limited with the retry delay, status and request id', async () => {
       await context().armFault(fixture.chatModel, '429', 1);
-      const error = await expectProviderError(context().realtime().complete({ body: fixture.chatBody(prompt('429')) }));
+      const error = await expectProviderError(
+        context()
+          .realtime()
+          .complete({ body: fixture.chatBody(prompt('429')) }),
+      );
       expect(error).toMatchObject({
         kind: 'rate_limited',
         provider: fixture.provider,
@@ -138,12 +137,20 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
         providerRequestId: expect.any(String),
       });
       // The fault was armed for one request only: the adapter itself did not retry it away (maxRetries 0).
-      await expect(context().realtime().complete({ body: fixture.chatBody(prompt('after 429')) })).resolves.toBeDefined();
+      await expect(
+        context()
+          .realtime()
+          .complete({ body: fixture.chatBody(prompt('after 429')) }),
+      ).resolves.toBeDefined();
     });
 
     it('maps a 500 to retryable', async () => {
       await context().armFault(fixture.chatModel, '500', 1);
-      const error = await expectProviderError(context().realtime().complete({ body: fixture.chatBody(prompt('500')) }));
+      const error = await expectProviderError(
+        context()
+          .realtime()
+          .complete({ body: fixture.chatBody(prompt('500')) }),
+      );
       expect(error).toMatchObject({ kind: 'retryable', status: 500, providerRequestId: expect.any(String) });
     });
 
@@ -164,7 +171,9 @@ export function adapterContract(fixture: ProviderFixture, context: () => Contrac
       const controller = new AbortController();
       controller.abort();
       const error = await expectProviderError(
-        context().realtime().complete({ body: fixture.chatBody(prompt('abort')), signal: controller.signal }),
+        context()
+          .realtime()
+          .complete({ body: fixture.chatBody(prompt('abort')), signal: controller.signal }),
       );
       expect(error.kind).toBe('aborted');
     });

@@ -86,7 +86,7 @@ export class SluiceClient {
   /** Uploads the lines as the job; resolves once the service has read them all. */
   async submitJob(options: JobOptions, body: AsyncIterable<Uint8Array>): Promise<JobReceipt> {
     const query = new URLSearchParams(Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    const response = await this.call('POST', `/v1/jobs?${query}`, { 'content-type': 'application/x-ndjson' }, body);
+    const response = await this.call('POST', `/v1/jobs?${query.toString()}`, { 'content-type': 'application/x-ndjson' }, body);
     await this.ensureOk(response, 'POST /v1/jobs');
     return (await response.json()) as JobReceipt;
   }

@@ -6,7 +6,28 @@ describe('parseSluiceArgs', () => {
   it('reads submit with its file and options', () => {
     expect(
       parseSluiceArgs(
-        ['submit', 'requests.jsonl', '--deadline', '6h', '--mode', 'auto', '--provider', 'openai', '--operation', 'embedding', '--url', 'http://sluice:3000/', '--key', KEY, '--out', 'out.jsonl', '--job-id', 'nightly', '--poll', '500ms'],
+        [
+          'submit',
+          'requests.jsonl',
+          '--deadline',
+          '6h',
+          '--mode',
+          'auto',
+          '--provider',
+          'openai',
+          '--operation',
+          'embedding',
+          '--url',
+          'http://sluice:3000/',
+          '--key',
+          KEY,
+          '--out',
+          'out.jsonl',
+          '--job-id',
+          'nightly',
+          '--poll',
+          '500ms',
+        ],
         {},
       ),
     ).toEqual({
@@ -89,7 +110,25 @@ describe('parseSluiceArgs dlq', () => {
 
   it('reads list with every filter', () => {
     expect(
-      dlq('list', '--reason', 'INVALID_JSON', '--tenant', 'acme', '--topic', 'sluice.requests.v1', '--since', '2h', '--until', '2030-03-01T11:30:00Z', '--limit', '5', '--json', '--all', '--dlq-topic', 'my.dlq'),
+      dlq(
+        'list',
+        '--reason',
+        'INVALID_JSON',
+        '--tenant',
+        'acme',
+        '--topic',
+        'sluice.requests.v1',
+        '--since',
+        '2h',
+        '--until',
+        '2030-03-01T11:30:00Z',
+        '--limit',
+        '5',
+        '--json',
+        '--all',
+        '--dlq-topic',
+        'my.dlq',
+      ),
     ).toEqual({
       command: 'dlq',
       options: {
@@ -113,7 +152,16 @@ describe('parseSluiceArgs dlq', () => {
 
   it('reads entries by partition/offset and --dry-run for drop', () => {
     expect(dlq('drop', '--entry', '0/17', '--entry', '2/0042', '--dry-run')).toMatchObject({
-      options: { action: 'drop', filter: { entries: [{ partition: 0, offset: '17' }, { partition: 2, offset: '42' }] }, dryRun: true },
+      options: {
+        action: 'drop',
+        filter: {
+          entries: [
+            { partition: 0, offset: '17' },
+            { partition: 2, offset: '42' },
+          ],
+        },
+        dryRun: true,
+      },
     });
   });
 

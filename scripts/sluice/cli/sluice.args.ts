@@ -1,4 +1,14 @@
-import { isInstant, JOB_ID_PATTERN, MAX_LATENCY_MS_LIMIT, OPERATIONS, parseDuration, PROVIDERS, REQUEST_MODES, TOPIC_NAME_PATTERN, Topics } from '@sluice/contracts';
+import {
+  isInstant,
+  JOB_ID_PATTERN,
+  MAX_LATENCY_MS_LIMIT,
+  OPERATIONS,
+  parseDuration,
+  PROVIDERS,
+  REQUEST_MODES,
+  TOPIC_NAME_PATTERN,
+  Topics,
+} from '@sluice/contracts';
 import { parseArgs } from 'node:util';
 import { DlqFilter, parseTimeBound } from '../dlq/dlq.filter';
 
@@ -98,7 +108,9 @@ sluice database). exit status: 0 done; 2 a usage error; 1 anything else.
 export class UsageError extends Error {}
 
 function deadlineProblem(text: string): string | undefined {
-  if (isInstant(text)) return undefined;
+  // isInstant is a type guard over unknown input: used directly as the condition it would narrow `text` to never below.
+  const instant: boolean = isInstant(text);
+  if (instant) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined) return `--deadline "${text}" is neither a duration (6h, 90m, 1h30m) nor an ISO-8601 instant with an offset`;
   if (ms <= 0 || ms > MAX_LATENCY_MS_LIMIT) return `--deadline must be more than 0 and at most ${MAX_LATENCY_MS_LIMIT / 86_400_000} days away`;
@@ -145,7 +157,8 @@ export function parseSluiceArgs(argv: readonly string[], env: Readonly<Record<st
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'submit needs the JSONL file to upload' : `submit takes one file, not ${positionals.join(' ')}`);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'submit needs the JSONL file to upload' : `submit takes one file, not ${positionals.join(' ')}`);
   const [file] = positionals;
   // An empty variable counts as unset, as shells make it easy to export one by accident.
   const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
@@ -230,7 +243,8 @@ function parseDlqArgs(argv: readonly string[], nowMs: number): SluiceCommand {
     if (values[name] && !actions.includes(action as DlqAction)) throw new UsageError(`--${name} is for dlq ${actions.join(' and ')}`);
     return values[name] === true;
   };
-  if (values.reason !== undefined && !REASON_PATTERN.test(values.reason)) throw new UsageError(`--reason must be an error code such as INVALID_JSON, not "${values.reason}"`);
+  if (values.reason !== undefined && !REASON_PATTERN.test(values.reason))
+    throw new UsageError(`--reason must be an error code such as INVALID_JSON, not "${values.reason}"`);
   if (values.tenant === '') throw new UsageError('--tenant must not be empty');
   const entries = (values.entry ?? []).map((text) => {
     const match = ENTRY_PATTERN.exec(text);
@@ -246,7 +260,8 @@ function parseDlqArgs(argv: readonly string[], nowMs: number): SluiceCommand {
     entries: entries.length > 0 ? entries : undefined,
   };
   for (const key of Object.keys(filter) as Array<keyof DlqFilter>) if (filter[key] === undefined) delete filter[key];
-  if (action === 'drop' && Object.keys(filter).length === 0) throw new UsageError('dlq drop needs at least one filter (--reason, --tenant, --topic, --since, --until or --entry)');
+  if (action === 'drop' && Object.keys(filter).length === 0)
+    throw new UsageError('dlq drop needs at least one filter (--reason, --tenant, --topic, --since, --until or --entry)');
   let limit: number | undefined;
   if (values.limit !== undefined) {
     if (!/^\d{1,9}$/.test(values.limit) || Number(values.limit) < 1) throw new UsageError(`--limit must be a positive whole number, not "${values.limit}"`);

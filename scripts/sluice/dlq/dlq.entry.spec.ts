@@ -53,7 +53,9 @@ describe('formatEntryLine and entryJson', () => {
   const entry = readDlqEntry(dead(JSON.stringify({ tenant: 'acme', id: 'r-1' })));
 
   it('prints one line: place, time, origin, reason, who, message', () => {
-    expect(formatEntryLine(entry)).toBe('0/17  2030-01-01T00:00:00.000Z  sluice.accepted.v1[2]@1234  RETRIES_EXHAUSTED  tenant=acme request=r-1  provider kept failing');
+    expect(formatEntryLine(entry)).toBe(
+      '0/17  2030-01-01T00:00:00.000Z  sluice.accepted.v1[2]@1234  RETRIES_EXHAUSTED  tenant=acme request=r-1  provider kept failing',
+    );
     expect(formatEntryLine(readDlqEntry(dead('not json')), 'dropped')).toMatch(/RETRIES_EXHAUSTED {2}- {2}provider kept failing {2}\[dropped\]$/);
   });
 

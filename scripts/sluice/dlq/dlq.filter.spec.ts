@@ -59,7 +59,21 @@ describe('matchesFilter', () => {
   });
 
   it('matches named entries by partition and offset', () => {
-    expect(matchesFilter(entry(), { entries: [{ partition: 1, offset: '7' }, { partition: 0, offset: '7' }] })).toBe(true);
-    expect(matchesFilter(entry(), { entries: [{ partition: 1, offset: '7' }, { partition: 0, offset: '8' }] })).toBe(false);
+    expect(
+      matchesFilter(entry(), {
+        entries: [
+          { partition: 1, offset: '7' },
+          { partition: 0, offset: '7' },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      matchesFilter(entry(), {
+        entries: [
+          { partition: 1, offset: '7' },
+          { partition: 0, offset: '8' },
+        ],
+      }),
+    ).toBe(false);
   });
 });

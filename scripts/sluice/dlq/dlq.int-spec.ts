@@ -41,14 +41,22 @@ describe('npx sluice dlq (real broker and database, a dead-letter topic of its o
   }
 
   async function dlq(...args: string[]): Promise<SluiceRun> {
-    const run = await sluice(['dlq', ...args, '--dlq-topic', dlqTopic], { DATABASE_URL: database.url, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' }).done;
+    const run = await sluice(['dlq', ...args, '--dlq-topic', dlqTopic], {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    }).done;
     if (run.code !== 0) throw new Error(`sluice dlq ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
     return run;
   }
 
   async function listed(...filters: string[]): Promise<Listed[]> {
     const { stdout } = await dlq('list', '--json', ...filters);
-    return stdout.trim() === '' ? [] : stdout.trim().split('\n').map((row) => JSON.parse(row) as Listed);
+    return stdout.trim() === ''
+      ? []
+      : stdout
+          .trim()
+          .split('\n')
+          .map((row) => JSON.parse(row) as Listed);
   }
 
   /**
@@ -82,64 +90,82 @@ describe('npx sluice dlq (real broker and database, a dead-letter topic of its o
     if (kafka) await deleteTopics(kafka, [dlqTopic, requests, accepted].filter(Boolean));
   });
 
-  it('lists every entry, and only the ones matching reason, tenant, original topic and time', async () => {
-    const all = await listed();
-    expect(all.map((entry) => [entry.code, entry.tenant, entry.requestId, entry.originalTopic]).sort()).toEqual(
-      [
-        ['INVALID_JSON', null, null, requests],
-        ['RETRIES_EXHAUSTED', 'acme', 'r-1', accepted],
-        ['RETRIES_EXHAUSTED', 'globex', 'r-2', accepted],
-        ['VALIDATION_FAILED', 'acme', 'r-4', requests],
-      ].sort(),
-    );
-    expect((await listed('--reason', 'RETRIES_EXHAUSTED')).map((entry) => entry.requestId).sort()).toEqual(['r-1', 'r-2']);
-    expect((await listed('--tenant', 'acme', '--topic', requests)).map((entry) => entry.requestId)).toEqual(['r-4']);
-    expect(await listed('--until', '2000-01-01T00:00:00Z')).toEqual([]);
-    expect(await listed('--since', '1h', '--limit', '3')).toHaveLength(3);
+  it(
+    'lists every entry, and only the ones matching reason, tenant, original topic and time',
+    async () => {
+      const all = await listed();
+      expect(all.map((entry) => [entry.code, entry.tenant, entry.requestId, entry.originalTopic]).sort()).toEqual(
+        [
+          ['INVALID_JSON', null, null, requests],
+          ['RETRIES_EXHAUSTED', 'acme', 'r-1', accepted],
+          ['RETRIES_EXHAUSTED', 'globex', 'r-2', accepted],
+          ['VALIDATION_FAILED', 'acme', 'r-4', requests],
+        ].sort(),
+      );
+      expect((await listed('--reason', 'RETRIES_EXHAUSTED')).map((entry) => entry.requestId).sort()).toEqual(['r-1', 'r-2']);
+      expect((await listed('--tenant', 'acme', '--topic', requests)).map((entry) => entry.requestId)).toEqual(['r-4']);
+      expect(await listed('--until', '2000-01-01T00:00:00Z')).toEqual([]);
+      expect(await listed('--since', '1h', '--limit', '3')).toHaveLength(3);
 
-    const text = await dlq('list', '--tenant', 'globex');
-    expect(text.stdout).toMatch(new RegExp(`^1/\\d+  \\S+Z  ${accepted.replace(/\./g, '\\.')}\\[0\\]@11  RETRIES_EXHAUSTED  tenant=globex request=r-2  RETRIES_EXHAUSTED at 11\\n$`));
-    expect(text.stderr).toContain(`1 entry on ${dlqTopic}`);
-  }, SEVERAL_COMMANDS_MS);
+      const text = await dlq('list', '--tenant', 'globex');
+      expect(text.stdout).toMatch(
+        new RegExp(`^1/\\d+  \\S+Z  ${accepted.replace(/\./g, '\\.')}\\[0\\]@11  RETRIES_EXHAUSTED  tenant=globex request=r-2  RETRIES_EXHAUSTED at 11\\n$`),
+      );
+      expect(text.stderr).toContain(`1 entry on ${dlqTopic}`);
+    },
+    SEVERAL_COMMANDS_MS,
+  );
 
-  it('replays one reason to its original topic without the dead-letter headers, and a second replay replays nothing', async () => {
-    const onAccepted = await collectMessages(kafka, accepted);
-    collectors.push(onAccepted);
+  it(
+    'replays one reason to its original topic without the dead-letter headers, and a second replay replays nothing',
+    async () => {
+      const onAccepted = await collectMessages(kafka, accepted);
+      collectors.push(onAccepted);
 
-    const first = await dlq('replay', '--reason', 'RETRIES_EXHAUSTED');
-    expect(first.stderr).toContain('replayed 2 of 2 selected');
-    const replayed = await arrivedBeforeMarker(onAccepted, accepted);
-    expect(replayed.map((message) => message.key?.toString()).sort()).toEqual(['acme:r-1', 'globex:r-2']);
-    for (const message of replayed) {
-      expect(Object.keys(message.headers).filter((name) => name.startsWith('x-sluice-error') || name.startsWith('x-sluice-original') || name === 'x-sluice-attempts')).toEqual([]);
-      expect(message.headers['x-correlation-id']).toBe(`corr-${message.key?.toString()}`);
-      expect(message.headers['x-sluice-replayed-from']).toMatch(new RegExp(`^${dlqTopic.replace(/\./g, '\\.')}/[01]/\\d+$`));
-    }
-    expect(replayed.find((message) => message.key?.toString() === 'acme:r-1')?.value?.toString()).toBe(JSON.stringify({ tenant: 'acme', requestId: 'r-1' }));
+      const first = await dlq('replay', '--reason', 'RETRIES_EXHAUSTED');
+      expect(first.stderr).toContain('replayed 2 of 2 selected');
+      const replayed = await arrivedBeforeMarker(onAccepted, accepted);
+      expect(replayed.map((message) => message.key?.toString()).sort()).toEqual(['acme:r-1', 'globex:r-2']);
+      for (const message of replayed) {
+        expect(
+          Object.keys(message.headers).filter(
+            (name) => name.startsWith('x-sluice-error') || name.startsWith('x-sluice-original') || name === 'x-sluice-attempts',
+          ),
+        ).toEqual([]);
+        expect(message.headers['x-correlation-id']).toBe(`corr-${message.key?.toString()}`);
+        expect(message.headers['x-sluice-replayed-from']).toMatch(new RegExp(`^${dlqTopic.replace(/\./g, '\\.')}/[01]/\\d+$`));
+      }
+      expect(replayed.find((message) => message.key?.toString() === 'acme:r-1')?.value?.toString()).toBe(JSON.stringify({ tenant: 'acme', requestId: 'r-1' }));
 
-    const second = await dlq('replay', '--reason', 'RETRIES_EXHAUSTED');
-    expect(second.stdout).toBe('');
-    expect(second.stderr).toContain('replayed 0 of 0 selected');
-    expect(await arrivedBeforeMarker(onAccepted, accepted)).toHaveLength(2);
+      const second = await dlq('replay', '--reason', 'RETRIES_EXHAUSTED');
+      expect(second.stdout).toBe('');
+      expect(second.stderr).toContain('replayed 0 of 0 selected');
+      expect(await arrivedBeforeMarker(onAccepted, accepted)).toHaveLength(2);
 
-    // Listed no more, unless asked for.
-    expect((await listed()).map((entry) => entry.code).sort()).toEqual(['INVALID_JSON', 'VALIDATION_FAILED']);
-    expect((await listed('--all', '--reason', 'RETRIES_EXHAUSTED')).map((entry) => entry.disposition)).toEqual(['replayed', 'replayed']);
-  }, SEVERAL_COMMANDS_MS);
+      // Listed no more, unless asked for.
+      expect((await listed()).map((entry) => entry.code).sort()).toEqual(['INVALID_JSON', 'VALIDATION_FAILED']);
+      expect((await listed('--all', '--reason', 'RETRIES_EXHAUSTED')).map((entry) => entry.disposition)).toEqual(['replayed', 'replayed']);
+    },
+    SEVERAL_COMMANDS_MS,
+  );
 
-  it('drops an entry: list hides it and replay skips it', async () => {
-    const [unreadable] = await listed('--reason', 'INVALID_JSON');
-    const dropped = await dlq('drop', '--entry', `${unreadable.dlqPartition}/${unreadable.dlqOffset}`);
-    expect(dropped.stdout).toBe(`dropped ${dlqTopic}/${unreadable.dlqPartition}/${unreadable.dlqOffset}\n`);
+  it(
+    'drops an entry: list hides it and replay skips it',
+    async () => {
+      const [unreadable] = await listed('--reason', 'INVALID_JSON');
+      const dropped = await dlq('drop', '--entry', `${unreadable.dlqPartition}/${unreadable.dlqOffset}`);
+      expect(dropped.stdout).toBe(`dropped ${dlqTopic}/${unreadable.dlqPartition}/${unreadable.dlqOffset}\n`);
 
-    expect((await listed()).map((entry) => entry.code)).toEqual(['VALIDATION_FAILED']);
-    expect((await listed('--all')).find((entry) => entry.code === 'INVALID_JSON')?.disposition).toBe('dropped');
+      expect((await listed()).map((entry) => entry.code)).toEqual(['VALIDATION_FAILED']);
+      expect((await listed('--all')).find((entry) => entry.code === 'INVALID_JSON')?.disposition).toBe('dropped');
 
-    const onRequests = await collectMessages(kafka, requests);
-    collectors.push(onRequests);
-    const replay = await dlq('replay');
-    expect(replay.stderr).toContain('replayed 1 of 1 selected');
-    expect((await arrivedBeforeMarker(onRequests, requests)).map((message) => message.key?.toString())).toEqual(['acme:r-4']);
-    expect(await listed()).toEqual([]);
-  }, SEVERAL_COMMANDS_MS);
+      const onRequests = await collectMessages(kafka, requests);
+      collectors.push(onRequests);
+      const replay = await dlq('replay');
+      expect(replay.stderr).toContain('replayed 1 of 1 selected');
+      expect((await arrivedBeforeMarker(onRequests, requests)).map((message) => message.key?.toString())).toEqual(['acme:r-4']);
+      expect(await listed()).toEqual([]);
+    },
+    SEVERAL_COMMANDS_MS,
+  );
 });

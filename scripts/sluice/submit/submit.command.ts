@@ -61,7 +61,10 @@ async function upload(file: string, job: JobOptions, ports: SubmitPorts): Promis
   const { client, files, display } = ports;
   display.uploadStarted(await files.size(file));
   try {
-    return await client.submitJob(job, files.read(file, (bytes) => display.uploaded(bytes)));
+    return await client.submitJob(
+      job,
+      files.read(file, (bytes) => display.uploaded(bytes)),
+    );
   } finally {
     display.uploadDone();
   }

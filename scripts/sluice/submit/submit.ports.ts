@@ -42,16 +42,13 @@ export const localFiles: SubmitFiles = {
     let count = 0;
     let last = NEWLINE;
     try {
-      await pipeline(
-        async function* () {
-          for await (const chunk of lines) {
-            for (const byte of chunk) if (byte === NEWLINE) count += 1;
-            if (chunk.length > 0) last = chunk[chunk.length - 1];
-            yield chunk;
-          }
-        },
-        createWriteStream(partial),
-      );
+      await pipeline(async function* () {
+        for await (const chunk of lines) {
+          for (const byte of chunk) if (byte === NEWLINE) count += 1;
+          if (chunk.length > 0) last = chunk[chunk.length - 1];
+          yield chunk;
+        }
+      }, createWriteStream(partial));
       await rename(partial, path);
     } catch (error) {
       await rm(partial, { force: true });

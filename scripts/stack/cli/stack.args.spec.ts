@@ -11,10 +11,7 @@ describe('parseStackArgs', () => {
     expect(parseStackArgs([])).toEqual({ command: 'help' });
   });
 
-  it.each([[['sideways']], [['up', '--fersh']], [['down', 'now']], [['provision', '--wait-ms', 'soon']], [['status', 'x']]])(
-    'rejects %j',
-    (argv) => {
-      expect(() => parseStackArgs(argv)).toThrow(UsageError);
-    },
-  );
+  it.each([[['sideways']], [['up', '--fersh']], [['down', 'now']], [['provision', '--wait-ms', 'soon']], [['status', 'x']]])('rejects %j', (argv) => {
+    expect(() => parseStackArgs(argv)).toThrow(UsageError);
+  });
 });

@@ -105,12 +105,7 @@ export async function startBroker({ classpath, endpoint, files, readyTimeoutMs }
 }
 
 /** Waits for a broker we started (now or earlier) to answer; on death or deadline, fails with its log tail. */
-export async function awaitBrokerReady(
-  pid: number,
-  endpoint: LocalBrokerEndpoint,
-  files: BrokerFiles,
-  timeoutMs: number,
-): Promise<void> {
+export async function awaitBrokerReady(pid: number, endpoint: LocalBrokerEndpoint, files: BrokerFiles, timeoutMs: number): Promise<void> {
   const address = brokerAddress(endpoint);
   const ready = await pollUntil(async () => (await probeKafka(address)) !== undefined, {
     timeoutMs,

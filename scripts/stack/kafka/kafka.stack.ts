@@ -57,15 +57,11 @@ export async function ensureKafka(config: StackConfig, options: EnsureKafkaOptio
   const answering = await probeKafka(brokers);
   if (answering !== undefined) {
     if (options.fresh && ourPid === undefined) options.log(`--fresh: Kafka at ${brokers} is not ours; its topics and data are left alone`);
-    return ourPid !== undefined
-      ? { brokers, origin: 'ours', pid: ourPid, logFile: files.logFile, dataDir: files.dataDir }
-      : { brokers, origin: 'external' };
+    return ourPid !== undefined ? { brokers, origin: 'ours', pid: ourPid, logFile: files.logFile, dataDir: files.dataDir } : { brokers, origin: 'external' };
   }
 
   if (endpoint === undefined) {
-    throw new Error(
-      `no Kafka answers at KAFKA_BROKERS=${brokers}, and that is not a single loopback address, so no broker is started in its place`,
-    );
+    throw new Error(`no Kafka answers at KAFKA_BROKERS=${brokers}, and that is not a single loopback address, so no broker is started in its place`);
   }
 
   if (ourPid !== undefined) {

@@ -13,7 +13,15 @@ describe('parseTopicDefinitions', () => {
     [{ topics: [{ name: 'bad name', partitions: 1 }] }, '"name" must match'],
     [{ topics: [{ name: 'a', partitions: 0 }] }, 'positive integer'],
     [{ topics: [{ name: 'a', partitions: 1.5 }] }, 'positive integer'],
-    [{ topics: [{ name: 'a', partitions: 1 }, { name: 'a', partitions: 1 }] }, 'defined twice'],
+    [
+      {
+        topics: [
+          { name: 'a', partitions: 1 },
+          { name: 'a', partitions: 1 },
+        ],
+      },
+      'defined twice',
+    ],
     [{ topics: [{ name: 'a', partitions: 1, config: { k: {} } }] }, 'must be a string, number or boolean'],
   ])('rejects %j', (document, message) => {
     expect(() => parseTopicDefinitions(document)).toThrow(message);

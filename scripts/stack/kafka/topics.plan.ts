@@ -32,9 +32,7 @@ export interface TopicPlan {
 
 function configChanges(desired: Record<string, string>, current: Record<string, string>): ConfigChange[] {
   const keys = [...new Set([...Object.keys(desired), ...Object.keys(current)])].sort();
-  return keys
-    .filter((key) => desired[key] !== current[key])
-    .map((key) => ({ key, from: current[key], to: desired[key] }));
+  return keys.filter((key) => desired[key] !== current[key]).map((key) => ({ key, from: current[key], to: desired[key] }));
 }
 
 /**
@@ -77,8 +75,6 @@ export function describeAction(action: TopicAction): string {
     case 'add-partitions':
       return `grow ${action.name} from ${action.from} to ${action.to} partitions`;
     case 'set-config':
-      return `configure ${action.name}: ${action.changes
-        .map((c) => `${c.key} ${c.from ?? '(default)'} -> ${c.to ?? '(default)'}`)
-        .join(', ')}`;
+      return `configure ${action.name}: ${action.changes.map((c) => `${c.key} ${c.from ?? '(default)'} -> ${c.to ?? '(default)'}`).join(', ')}`;
   }
 }

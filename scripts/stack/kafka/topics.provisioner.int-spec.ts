@@ -37,10 +37,7 @@ describe('provisionTopics (real broker)', () => {
     expect(again.plan.unchanged).toEqual([wide, narrow]);
 
     const changed = await provisionTopics(brokers, definitions(4, '120000'));
-    expect(changed.applied).toEqual([
-      `grow ${wide} from 2 to 4 partitions`,
-      `configure ${wide}: retention.ms 60000 -> 120000`,
-    ]);
+    expect(changed.applied).toEqual([`grow ${wide} from 2 to 4 partitions`, `configure ${wide}: retention.ms 60000 -> 120000`]);
     const settled = await inspectTopics(brokers, definitions(4, '120000'));
     expect(settled).toEqual({ actions: [], drift: [], unchanged: [wide, narrow] });
 

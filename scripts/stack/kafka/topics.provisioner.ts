@@ -29,7 +29,13 @@ async function observeTopics(admin: Admin, names: readonly string[]): Promise<Ma
 }
 
 async function planFor(admin: Admin, definitions: readonly TopicDefinition[]): Promise<TopicPlan> {
-  return planTopics(definitions, await observeTopics(admin, definitions.map((topic) => topic.name)));
+  return planTopics(
+    definitions,
+    await observeTopics(
+      admin,
+      definitions.map((topic) => topic.name),
+    ),
+  );
 }
 
 export interface ProvisionReport {

@@ -58,9 +58,7 @@ async function prepareDirectory(files: EmbeddedFiles, user: RunAs): Promise<void
   chownSync(files.dir, user.uid, user.gid);
   const check = await runCommand('test', ['-w', files.dir, '-a', '-x', files.dir], user);
   if (check.code !== 0) {
-    throw new Error(
-      `the postgres user cannot write ${files.dir}: every directory above it must be searchable by that user (choose another SLUICE_STATE_DIR)`,
-    );
+    throw new Error(`the postgres user cannot write ${files.dir}: every directory above it must be searchable by that user (choose another SLUICE_STATE_DIR)`);
   }
 }
 
@@ -83,22 +81,13 @@ export interface EmbeddedServer {
  * it outlives this command. Trust auth on 127.0.0.1 only, no Unix socket (its default directory
  * may not be writable here): a development server nobody else can reach.
  */
-export async function startEmbeddedPostgres(
-  files: EmbeddedFiles,
-  port: number,
-  database: string,
-  timeoutMs: number,
-): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(files: EmbeddedFiles, port: number, database: string, timeoutMs: number): Promise<EmbeddedServer> {
   const user = serverUser();
   const { initdb, pgCtl } = binaries();
   await prepareDirectory(files, user);
 
   if (!existsSync(join(files.dataDir, 'PG_VERSION'))) {
-    const init = await runCommand(
-      initdb,
-      ['-D', files.dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-locale', '--no-sync'],
-      user,
-    );
+    const init = await runCommand(initdb, ['-D', files.dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-locale', '--no-sync'], user);
     if (init.code !== 0) throw new Error(`initdb failed for ${files.dataDir} (exit ${init.code}):\n${init.output.trim()}`);
   }
 
@@ -134,11 +123,7 @@ export async function stopEmbeddedPostgres(files: EmbeddedFiles, graceMs: number
   const pid = runningEmbeddedPid(files);
   if (pid === undefined) return 'not-running';
   const { pgCtl } = binaries();
-  const stop = await runCommand(
-    pgCtl,
-    ['stop', '-D', files.dataDir, '-m', 'fast', '-w', '-t', String(Math.ceil(graceMs / 1000))],
-    serverUser(),
-  );
+  const stop = await runCommand(pgCtl, ['stop', '-D', files.dataDir, '-m', 'fast', '-w', '-t', String(Math.ceil(graceMs / 1000))], serverUser());
   if (stop.code === 0) return 'stopped';
   return stopProcess(pid, files.dataDir, 5_000);
 }

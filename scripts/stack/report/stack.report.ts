@@ -80,7 +80,12 @@ export function formatUp(report: UpReport, stateDir: string, definitions: number
     ...row('Migrations', ...migrationLines(report.migrations)),
     ...row('State', `${stateFile(stateDir)}`),
     ...row('Use it', envLine(report)),
-    ...row('Stop', ours.length > 0 ? `npm run stack:down  (stops ${ours.join(' and ')}; nothing else)` : 'nothing to stop: every service was already running and is not ours'),
+    ...row(
+      'Stop',
+      ours.length > 0
+        ? `npm run stack:down  (stops ${ours.join(' and ')}; nothing else)`
+        : 'nothing to stop: every service was already running and is not ours',
+    ),
   ].join('\n');
 }
 
@@ -121,11 +126,12 @@ export function formatStatus(status: StatusReport, stateDir: string, definitions
     : [`${kafka.brokers}  not answering${kafka.ourPid !== undefined ? `; our broker (pid ${kafka.ourPid}) runs but does not answer there` : ''}`];
   if (kafka.ourPid !== undefined) kafkaLines.push(`log: ${kafka.logFile}`);
 
-  const topics = status.topics === undefined
-    ? ['unknown (Kafka not answering)']
-    : status.topics.ok
-      ? topicStatusLines(definitions, status.topics.value)
-      : [`cannot inspect: ${status.topics.error}`];
+  const topics =
+    status.topics === undefined
+      ? ['unknown (Kafka not answering)']
+      : status.topics.ok
+        ? topicStatusLines(definitions, status.topics.value)
+        : [`cannot inspect: ${status.topics.error}`];
 
   const origin =
     postgres.origin === 'ours'
@@ -139,15 +145,16 @@ export function formatStatus(status: StatusReport, stateDir: string, definitions
       : [`${redactUrl(postgres.url)}  ${postgres.reachable ? 'reachable' : `NOT reachable (${postgres.reason})`}, ${origin}`];
   if (postgres.ourPid !== undefined) postgresLines.push(`log: ${postgres.logFile}`);
 
-  const migrations = status.migrations === undefined
-    ? ['unknown (database not reachable)']
-    : status.migrations.ok
-      ? [
-          `${status.migrations.value.applied.length} applied${status.migrations.value.applied.length ? ` (${status.migrations.value.applied.join(', ')})` : ''}, ${
-            status.migrations.value.pending.length
-          } pending${status.migrations.value.pending.length ? ` (${status.migrations.value.pending.join(', ')})` : ''}`,
-        ]
-      : [`cannot read: ${status.migrations.error}`];
+  const migrations =
+    status.migrations === undefined
+      ? ['unknown (database not reachable)']
+      : status.migrations.ok
+        ? [
+            `${status.migrations.value.applied.length} applied${status.migrations.value.applied.length ? ` (${status.migrations.value.applied.join(', ')})` : ''}, ${
+              status.migrations.value.pending.length
+            } pending${status.migrations.value.pending.length ? ` (${status.migrations.value.pending.join(', ')})` : ''}`,
+          ]
+        : [`cannot read: ${status.migrations.error}`];
 
   return [
     `Sluice stack status (state: ${stateDir})`,

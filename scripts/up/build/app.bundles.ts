@@ -25,7 +25,9 @@ function newestIn(dir: string): number {
 export function newestSourceMtime(repoRoot: string, service: ServiceName): number {
   const libs = join(repoRoot, 'libs');
   const libSources = existsSync(libs) ? readdirSync(libs).map((lib) => newestIn(join(libs, lib, 'src'))) : [];
-  const shared = SHARED_INPUTS.map((file) => join(repoRoot, file)).filter(existsSync).map((file) => statSync(file).mtimeMs);
+  const shared = SHARED_INPUTS.map((file) => join(repoRoot, file))
+    .filter(existsSync)
+    .map((file) => statSync(file).mtimeMs);
   const appConfig = join(repoRoot, 'apps', service, 'tsconfig.app.json');
   return Math.max(newestIn(join(repoRoot, 'apps', service, 'src')), ...libSources, ...shared, existsSync(appConfig) ? statSync(appConfig).mtimeMs : 0);
 }

@@ -40,7 +40,13 @@ describe('formatSluiceStatus', () => {
 
   it('shows per process whether it runs or waits for its restart, its restarts and its last exit', () => {
     const text = formatSluiceStatus(
-      { supervisor: { pid: 99, logFile: '/repo/.sluice/logs/supervisor.log' }, services: [{ record: record({}), running: true }, { record: crashing, running: false }] },
+      {
+        supervisor: { pid: 99, logFile: '/repo/.sluice/logs/supervisor.log' },
+        services: [
+          { record: record({}), running: true },
+          { record: crashing, running: false },
+        ],
+      },
       '/repo',
       '/repo/.sluice',
       NOW,

@@ -36,7 +36,12 @@ const ACTION_TEXT: Record<ServiceAction, string> = {
 /** Pads each column to its widest cell; the last column is left ragged. */
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function shown(path: string, repoRoot: string): string {
@@ -109,8 +114,7 @@ export function formatSluiceStatus(status: SluiceStatus, repoRoot: string, state
 }
 
 export function formatSluiceDown(report: SluiceDownReport, stateDir: string): string {
-  const say = (outcome: string): string =>
-    outcome === 'not-running' ? 'not running' : outcome === 'killed' ? 'killed (did not stop in time)' : 'stopped';
+  const say = (outcome: string): string => (outcome === 'not-running' ? 'not running' : outcome === 'killed' ? 'killed (did not stop in time)' : 'stopped');
   const rows = [
     ['service', 'pid', 'outcome'],
     ['supervisor', report.supervisor.pid === undefined ? '-' : String(report.supervisor.pid), say(report.supervisor.outcome)],

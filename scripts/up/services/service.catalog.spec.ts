@@ -19,13 +19,17 @@ describe('serviceEnv', () => {
   });
 
   it('keeps per-service variables of the parent out, and provider URLs the parent chose in', () => {
-    const env = serviceEnv('ingestion', { ...inputs, groupId: 'g-1', logLevel: 'debug' }, {
-      PATH: '/bin',
-      PORT: '9999',
-      KAFKA_GROUP_ID: 'everyone',
-      KAFKA_CLIENT_ID: 'everyone',
-      OPENAI_BASE_URL: 'https://api.openai.com/v1',
-    });
+    const env = serviceEnv(
+      'ingestion',
+      { ...inputs, groupId: 'g-1', logLevel: 'debug' },
+      {
+        PATH: '/bin',
+        PORT: '9999',
+        KAFKA_GROUP_ID: 'everyone',
+        KAFKA_CLIENT_ID: 'everyone',
+        OPENAI_BASE_URL: 'https://api.openai.com/v1',
+      },
+    );
     expect(env).toMatchObject({ PATH: '/bin', PORT: '3001', KAFKA_GROUP_ID: 'g-1', LOG_LEVEL: 'debug', OPENAI_BASE_URL: 'https://api.openai.com/v1' });
     expect(env.KAFKA_CLIENT_ID).toBeUndefined();
   });

@@ -79,7 +79,14 @@ export class ProcessSupervisor {
     const id = instanceId(instanceOf(spec.record));
     const previous = this.watches.get(id);
     if (previous?.child !== undefined) throw new AlreadyRunningError(`${id} already runs (pid ${previous.child.pid})`);
-    const watch: Watch = { spec, pid: 0, startedAtMs: 0, restarts: previous?.restarts ?? 0, exitStreak: previous?.exitStreak ?? 0, lastExit: previous?.lastExit };
+    const watch: Watch = {
+      spec,
+      pid: 0,
+      startedAtMs: 0,
+      restarts: previous?.restarts ?? 0,
+      exitStreak: previous?.exitStreak ?? 0,
+      lastExit: previous?.lastExit,
+    };
     // Launched first: should the start fail, a pending restart stays as it was.
     this.launch(id, watch);
     clearTimeout(previous?.timer);
@@ -157,7 +164,9 @@ export class ProcessSupervisor {
     this.schedule(id, watch, decision.delayMs);
     writeServiceRecord(this.stateDir, this.record(watch));
 
-    const tail = tailOf(watch.spec.record.logFile, TAIL_LINES).split('\n').map((line) => `    | ${line}`);
+    const tail = tailOf(watch.spec.record.logFile, TAIL_LINES)
+      .split('\n')
+      .map((line) => `    | ${line}`);
     this.log(
       [
         `${id} (pid ${child.pid}) ${how} after ${seconds(uptimeMs)} up; restart ${watch.restarts + 1} in ${seconds(decision.delayMs)}. The end of ${watch.spec.record.logFile}:`,

@@ -1,13 +1,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { StopOutcome, isOurProcess, isRunning, pollUntil, spawnDetached, stopProcess, tailOf } from '../../stack/process/process.control';
-import {
-  clearSupervisorRecord,
-  readSupervisorRecord,
-  supervisorLogFile,
-  supervisorSocket,
-  writeSupervisorRecord,
-} from '../services/service.state';
+import { clearSupervisorRecord, readSupervisorRecord, supervisorLogFile, supervisorSocket, writeSupervisorRecord } from '../services/service.state';
 import { LaunchSpec, WatchedProcess } from './process.supervisor';
 import { RestartPolicy } from './restart.policy';
 

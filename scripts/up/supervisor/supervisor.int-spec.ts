@@ -113,7 +113,9 @@ describe('the supervisor npm run up leaves running (a real process, fake service
   it('restarts a service that is killed, counts the restart, and logs the signal with the end of its log', async () => {
     const first = await client.start('provider-emulator', launchSpec(1));
     expect(recordOf(1)).toMatchObject({ pid: first.pid, restarts: 0 });
-    await waitFor(() => readFileSync(recordOf(1)!.logFile, 'utf8').includes(`fake service up (pid ${first.pid})`), { description: 'the fake service to start' });
+    await waitFor(() => readFileSync(recordOf(1)!.logFile, 'utf8').includes(`fake service up (pid ${first.pid})`), {
+      description: 'the fake service to start',
+    });
 
     process.kill(first.pid!, 'SIGKILL');
     const restarted = await waitFor(

@@ -26,7 +26,12 @@ export async function positionAtEnd(kafka: Kafka, groupIds: readonly string[], t
   await Promise.all(groupIds.map((groupId) => commitOnce(kafka, groupId, topics, ends)));
 }
 
-async function commitOnce(kafka: Kafka, groupId: string, topics: readonly string[], ends: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
+async function commitOnce(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  ends: Array<{ topic: string; partition: number; offset: string }>,
+): Promise<void> {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
@@ -75,7 +80,11 @@ export interface GroupLag {
   behind: string[];
 }
 
-export async function lagOf(admin: Admin, group: ActiveGroup, ends: (topic: string) => Promise<Array<{ partition: number; high: string; low: string }>>): Promise<GroupLag> {
+export async function lagOf(
+  admin: Admin,
+  group: ActiveGroup,
+  ends: (topic: string) => Promise<Array<{ partition: number; high: string; low: string }>>,
+): Promise<GroupLag> {
   const topics = [...new Set(group.members.flatMap((member) => member.topics))];
   if (topics.length === 0) return { groupId: group.groupId, lag: 0, behind: [] };
   const committed = await admin.fetchOffsets({ groupId: group.groupId, topics });

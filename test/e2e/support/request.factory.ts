@@ -47,7 +47,11 @@ export function completionText(response: unknown): string | undefined {
 export const EMBEDDING_MODEL = 'text-embedding-3-small';
 
 /** An OpenAI embeddings request for the batch lane, with a deadline `deadlineMs` from now. */
-export function embeddingRequest(tenant: string, deadlineMs: number, options: { id?: string; input?: string } = {}): Record<string, unknown> & { id: string; tenant: string } {
+export function embeddingRequest(
+  tenant: string,
+  deadlineMs: number,
+  options: { id?: string; input?: string } = {},
+): Record<string, unknown> & { id: string; tenant: string } {
   return {
     id: options.id ?? newRequestId('e'),
     tenant,

@@ -284,7 +284,11 @@ export class SluiceHarness {
   /** Requests as producers send them: JSON on sluice.requests.v1, keyed by id. */
   async produce(requests: ReadonlyArray<Record<string, unknown>>, options: { partition?: number } = {}): Promise<void> {
     await this.produceRaw(
-      requests.map((request) => ({ key: typeof request.id === 'string' ? request.id : undefined, value: JSON.stringify(request), partition: options.partition })),
+      requests.map((request) => ({
+        key: typeof request.id === 'string' ? request.id : undefined,
+        value: JSON.stringify(request),
+        partition: options.partition,
+      })),
     );
   }
 

@@ -16,7 +16,12 @@ export class DeadlineGuard {
   private running?: Promise<void>;
 
   constructor(
-    private readonly deps: { batches: Pick<BatchesRepository, 'pendingItemsDueBefore'>; escalator: Pick<Escalator, 'fromBatch'>; clock: () => Date; logger: Logger },
+    private readonly deps: {
+      batches: Pick<BatchesRepository, 'pendingItemsDueBefore'>;
+      escalator: Pick<Escalator, 'fromBatch'>;
+      clock: () => Date;
+      logger: Logger;
+    },
     private readonly settings: { leadMs: number; intervalMs: number },
   ) {}
 

@@ -27,7 +27,10 @@ export class Escalator {
     if (laneRequests.length === 0) return;
     const at = this.deps.clock();
     await this.deps.publisher.escalations(laneRequests.map((laneRequest) => this.escalation(laneRequest, reason, laneRequest.routing.attempt + 1, at)));
-    await this.deps.requests.setStatuses(laneRequests.map(({ request }) => ({ tenant: request.tenant, id: request.id })), 'escalated');
+    await this.deps.requests.setStatuses(
+      laneRequests.map(({ request }) => ({ tenant: request.tenant, id: request.id })),
+      'escalated',
+    );
     this.deps.metrics.escalated(reason, laneRequests.length);
   }
 
@@ -36,11 +39,15 @@ export class Escalator {
     const escalating = items.filter((item) => item.status === 'pending' && item.payload !== null);
     if (escalating.length === 0) return 0;
     const at = this.deps.clock();
-    await this.deps.publisher.escalations(
-      escalating.map((item) => this.escalation(item.payload as LaneRequestV1, reason, item.attempt + 1, at, batch)),
+    await this.deps.publisher.escalations(escalating.map((item) => this.escalation(item.payload as LaneRequestV1, reason, item.attempt + 1, at, batch)));
+    const changed = await this.deps.batches.escalateItems(
+      batch.id,
+      escalating.map((item) => item.customId),
     );
-    const changed = await this.deps.batches.escalateItems(batch.id, escalating.map((item) => item.customId));
-    await this.deps.requests.setStatuses(escalating.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'escalated');
+    await this.deps.requests.setStatuses(
+      escalating.map((item) => ({ tenant: item.tenant, id: item.requestId })),
+      'escalated',
+    );
     this.deps.metrics.escalated(reason, changed.length);
     return changed.length;
   }

@@ -182,7 +182,10 @@ export class BatchIntake {
     try {
       return this.deps.adapters.batch(request.provider).buildLine(request.id, request.body, request.operation).length;
     } catch (error) {
-      this.deps.logger.warn({ requestId: request.id, tenant: request.tenant, err: error }, 'request cannot go into a provider batch; sending it to the realtime lane');
+      this.deps.logger.warn(
+        { requestId: request.id, tenant: request.tenant, err: error },
+        'request cannot go into a provider batch; sending it to the realtime lane',
+      );
       return undefined;
     }
   }
@@ -198,7 +201,10 @@ export class BatchIntake {
     const running = Promise.allSettled(writes)
       .then(() => this.deps.flusher.flush(closed, this.stopping.signal))
       .catch((error: unknown) => {
-        this.deps.logger.error({ batchId: closed.id, window: closed.key, err: error }, 'flushing a window failed; its requests stay in the ledger until the next start adopts them');
+        this.deps.logger.error(
+          { batchId: closed.id, window: closed.key, err: error },
+          'flushing a window failed; its requests stay in the ledger until the next start adopts them',
+        );
       });
     this.flushing.add(running);
     void running.finally(() => this.flushing.delete(running));

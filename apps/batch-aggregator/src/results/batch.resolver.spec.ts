@@ -155,7 +155,11 @@ describe('BatchResolver', () => {
     for (const result of h.published) expect(validateMessage(InferenceResultV1, JSON.parse(JSON.stringify(result)))).toMatchObject({ ok: true });
     expect(h.published.find((r) => r.id === 'a')?.cost).toEqual({ usd: expect.any(Number), realtimeUsd: expect.any(Number), savedUsd: expect.any(Number) });
     expect(h.published.find((r) => r.id === 'a')!.cost.usd).toBeCloseTo(h.published.find((r) => r.id === 'a')!.cost.realtimeUsd / 2, 12);
-    expect(h.published.find((r) => r.id === 'c')?.error).toMatchObject({ code: ErrorCode.PROVIDER_INVALID_REQUEST, retryable: false, providerCode: 'invalid_body' });
+    expect(h.published.find((r) => r.id === 'c')?.error).toMatchObject({
+      code: ErrorCode.PROVIDER_INVALID_REQUEST,
+      retryable: false,
+      providerCode: 'invalid_body',
+    });
 
     // b expired and e never came back: only they go into the next batch, as attempt 2.
     expect(h.resubmitted).toHaveLength(1);

@@ -77,7 +77,14 @@ export class BatchResolver {
 
   private async publishChunk(batch: BatchRecord, chunk: readonly BatchResult[], lineErrors: Map<string, ResultError>): Promise<void> {
     if (chunk.length === 0) return;
-    const items = new Map((await this.deps.batches.itemsByCustomId(batch.id, chunk.map((r) => r.customId))).map((item) => [item.customId, item]));
+    const items = new Map(
+      (
+        await this.deps.batches.itemsByCustomId(
+          batch.id,
+          chunk.map((r) => r.customId),
+        )
+      ).map((item) => [item.customId, item]),
+    );
     const completedAt = this.deps.clock();
     const results: InferenceResultV1[] = [];
     const outcomes: ItemOutcome[] = [];
@@ -142,7 +149,10 @@ export class BatchResolver {
       const plan =
         batch.status === 'failed'
           ? { action: 'escalate' as const, reason: 'batch-failed' }
-          : planMissing({ attempt: item.attempt, deadlineMs: deadline === undefined ? undefined : Date.parse(deadline), error }, { ...this.settings, nowMs: now.getTime() });
+          : planMissing(
+              { attempt: item.attempt, deadlineMs: deadline === undefined ? undefined : Date.parse(deadline), error },
+              { ...this.settings, nowMs: now.getTime() },
+            );
       if (plan.action === 'resubmit') resubmit.push(item);
       else if (plan.action === 'escalate') escalate.set(plan.reason, [...(escalate.get(plan.reason) ?? []), item]);
       else failed.push({ item, error });
@@ -180,7 +190,14 @@ export class BatchResolver {
     const status = batch.status === 'cancelled' ? 'cancelled' : batch.status === 'expired' ? 'expired' : 'failed';
     const recorded = await this.deps.batches.resubmit(
       { batchId: batch.id, customIds: items.map((item) => item.customId), status },
-      { id, provider: batch.provider, operation: batch.operation, model: batch.model, bytes, earliestDeadline: earliest === undefined ? null : new Date(earliest) },
+      {
+        id,
+        provider: batch.provider,
+        operation: batch.operation,
+        model: batch.model,
+        bytes,
+        earliestDeadline: earliest === undefined ? null : new Date(earliest),
+      },
       next,
     );
     if (!recorded) return undefined;
@@ -189,7 +206,10 @@ export class BatchResolver {
     await this.deps.publisher.events(
       items.filter((item) => recorded.customIds.has(item.customId)).map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)),
     );
-    this.deps.logger.info({ batchId: batch.id, status: batch.status, resubmittedAs: id, requests: recorded.requestCount }, 'missing requests moved into a new batch');
+    this.deps.logger.info(
+      { batchId: batch.id, status: batch.status, resubmittedAs: id, requests: recorded.requestCount },
+      'missing requests moved into a new batch',
+    );
     return this.deps.batches.get(id);
   }
 }

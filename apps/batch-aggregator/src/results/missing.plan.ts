@@ -32,5 +32,11 @@ export function planMissing(line: MissingLine, settings: MissingSettings): Missi
   if (!line.error.retryable) return { action: 'fail' };
   const slackMs = line.deadlineMs === undefined ? Number.POSITIVE_INFINITY : line.deadlineMs - settings.nowMs;
   if (line.attempt < settings.maxAttempts && slackMs > settings.completionEstimateMs + settings.escalationLeadMs) return { action: 'resubmit' };
-  return { action: 'escalate', reason: `batch-${line.error.code.toLowerCase().replace(/_/g, '-').replace(/^batch-/, '')}` };
+  return {
+    action: 'escalate',
+    reason: `batch-${line.error.code
+      .toLowerCase()
+      .replace(/_/g, '-')
+      .replace(/^batch-/, '')}`,
+  };
 }

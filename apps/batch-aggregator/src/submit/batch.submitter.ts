@@ -56,7 +56,10 @@ export class BatchSubmitter {
       try {
         const existing = startedBefore ? await this.findAtProvider(adapter, batch) : undefined;
         if (existing) {
-          this.deps.logger.warn({ batchId: batch.id, providerBatchId: existing }, 'batch was already created at the provider; adopting it instead of submitting again');
+          this.deps.logger.warn(
+            { batchId: batch.id, providerBatchId: existing },
+            'batch was already created at the provider; adopting it instead of submitting again',
+          );
           await this.recordSubmitted(batch, existing, null, announced);
           return { kind: 'submitted', providerBatchId: existing };
         }
@@ -68,7 +71,10 @@ export class BatchSubmitter {
           metadata: { [BATCH_ID_METADATA]: batch.id },
         });
         await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, announced);
-        this.deps.logger.info({ batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt }, 'batch submitted');
+        this.deps.logger.info(
+          { batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt },
+          'batch submitted',
+        );
         this.deps.metrics.submitTook(batch.provider, 'submitted', (Date.now() - began) / 1000);
         this.deps.metrics.submitted(batch, submitted.requestCount);
         return { kind: 'submitted', providerBatchId: submitted.batchId };
@@ -102,7 +108,11 @@ export class BatchSubmitter {
     for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
       const at = this.deps.clock();
       const events = page.map((item) => submittedEvent(item.payload as LaneRequestV1, { id: batch.id, providerBatchId }, at));
-      await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'submitted', 'batch');
+      await this.deps.requests.setStatuses(
+        page.map((item) => ({ tenant: item.tenant, id: item.requestId })),
+        'submitted',
+        'batch',
+      );
       await this.deps.publisher.events(events);
     }
   }

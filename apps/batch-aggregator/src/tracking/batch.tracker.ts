@@ -107,7 +107,9 @@ export class BatchTracker {
   }
 
   private run(task: () => Promise<void>): void {
-    const running = task().catch((error: unknown) => this.deps.logger.error({ err: error }, 'batch work failed; it is retried on the next poll or after a restart'));
+    const running = task().catch((error: unknown) =>
+      this.deps.logger.error({ err: error }, 'batch work failed; it is retried on the next poll or after a restart'),
+    );
     this.work.add(running);
     void running.finally(() => this.work.delete(running));
   }
@@ -162,7 +164,10 @@ export class BatchTracker {
         // The provider has no such batch (deleted, or another account's): nothing will come back from it.
         this.tracked.delete(batch.id);
         this.deps.metrics.open(this.tracked.size);
-        this.deps.logger.error({ batchId: batch.id, providerBatchId: batch.providerBatchId, err: error }, 'the provider does not know this batch; its requests go another way');
+        this.deps.logger.error(
+          { batchId: batch.id, providerBatchId: batch.providerBatchId, err: error },
+          'the provider does not know this batch; its requests go another way',
+        );
         await this.deps.batches.recordProgress(batch.id, { status: 'failed', error: `the provider does not know batch ${batch.providerBatchId ?? ''}` });
         const fresh = await this.deps.batches.get(batch.id);
         if (fresh) await this.resolve(fresh);

@@ -13,7 +13,10 @@ function laneRequest(id: string, request: Record<string, unknown> = {}, attempt 
   return checked.value;
 }
 
-function entry(id: string, options: { bytes?: number; inputs?: number; deadlineMs?: number; request?: Record<string, unknown>; attempt?: number } = {}): NewEntry {
+function entry(
+  id: string,
+  options: { bytes?: number; inputs?: number; deadlineMs?: number; request?: Record<string, unknown>; attempt?: number } = {},
+): NewEntry {
   return {
     laneRequest: laneRequest(id, options.request, options.attempt),
     bytes: options.bytes ?? 100,
@@ -81,10 +84,15 @@ describe('WindowBook', () => {
   it('closes windows by age and by earliest deadline less the turnaround, and says when the next is due', () => {
     const book = new WindowBook(() => LIMITS, windowIds());
     book.add(entry('old'), NOW);
-    book.add(entry('urgent', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }, deadlineMs: NOW + 6 * HOUR + 30_000 }), NOW + 10_000);
+    book.add(
+      entry('urgent', { request: { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }, deadlineMs: NOW + 6 * HOUR + 30_000 }),
+      NOW + 10_000,
+    );
     expect(book.nextDueAtMs()).toBe(NOW + 30_000);
     expect(book.closeDue(NOW + 29_999)).toEqual([]);
-    expect(book.closeDue(NOW + 30_000).map(({ key, reason, earliestDeadlineMs }) => [key.model, reason, earliestDeadlineMs])).toEqual([['gpt-4o', 'deadline', NOW + 6 * HOUR + 30_000]]);
+    expect(book.closeDue(NOW + 30_000).map(({ key, reason, earliestDeadlineMs }) => [key.model, reason, earliestDeadlineMs])).toEqual([
+      ['gpt-4o', 'deadline', NOW + 6 * HOUR + 30_000],
+    ]);
     expect(book.closeDue(NOW + 60_000).map(({ key, reason }) => [key.model, reason])).toEqual([['gpt-4o-mini', 'age']]);
     expect(book.nextDueAtMs()).toBeUndefined();
   });
@@ -109,9 +117,11 @@ describe('WindowBook', () => {
 
   it('gives a second request with the same id (another tenant, another attempt) a digest custom id', () => {
     const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 10 }), windowIds());
-    const ids = [book.add(entry('same'), NOW), book.add(entry('same', { request: { tenant: 'globex' } }), NOW), book.add(entry('same', { attempt: 2 }), NOW)].map(
-      (added) => added.entry.customId,
-    );
+    const ids = [
+      book.add(entry('same'), NOW),
+      book.add(entry('same', { request: { tenant: 'globex' } }), NOW),
+      book.add(entry('same', { attempt: 2 }), NOW),
+    ].map((added) => added.entry.customId);
     expect(ids[0]).toBe('same');
     expect(new Set(ids).size).toBe(3);
     for (const id of ids.slice(1)) expect(id).toMatch(/^x_[A-Za-z0-9_-]{43}$/);
@@ -131,7 +141,9 @@ describe('WindowBook', () => {
   it('closes an adopted window at once when it is already at a limit', () => {
     const book = new WindowBook(() => LIMITS, windowIds());
     const entries = ['a', 'b', 'c', 'd'].map((id) => adoptedEntry(id));
-    expect(book.adopt({ id: 'earlier', key: MINI, openedAtMs: NOW, entries }).map(({ id, size, reason }) => [id, size, reason])).toEqual([['earlier', 4, 'count']]);
+    expect(book.adopt({ id: 'earlier', key: MINI, openedAtMs: NOW, entries }).map(({ id, size, reason }) => [id, size, reason])).toEqual([
+      ['earlier', 4, 'count'],
+    ]);
     expect(book.windows).toBe(0);
   });
 

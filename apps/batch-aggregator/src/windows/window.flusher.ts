@@ -41,10 +41,16 @@ export class WindowFlusher {
     const recorded = await this.record(window, signal);
     if (recorded === 'interrupted') return;
     if (recorded) {
-      this.deps.logger.info({ batchId: window.id, ...window.key, reason: window.reason, requests: recorded.requestCount, bytes: window.bytes }, 'window closed; batch recorded');
+      this.deps.logger.info(
+        { batchId: window.id, ...window.key, reason: window.reason, requests: recorded.requestCount, bytes: window.bytes },
+        'window closed; batch recorded',
+      );
       await this.submitRecorded(window.id, now, signal);
     } else {
-      this.deps.logger.info({ window: window.key, requests: window.size }, 'every request of the window was already in a batch (redelivered); nothing new to submit');
+      this.deps.logger.info(
+        { window: window.key, requests: window.size },
+        'every request of the window was already in a batch (redelivered); nothing new to submit',
+      );
     }
   }
 
@@ -71,7 +77,11 @@ export class WindowFlusher {
   /** Every request of the batch is `batched`: its status, and its event. */
   private async announce(id: string, now: Date): Promise<void> {
     for await (const page of this.deps.batches.itemPages(id, { status: 'pending' })) {
-      await this.deps.requests.setStatuses(page.map((item) => ({ tenant: item.tenant, id: item.requestId })), 'batched', 'batch');
+      await this.deps.requests.setStatuses(
+        page.map((item) => ({ tenant: item.tenant, id: item.requestId })),
+        'batched',
+        'batch',
+      );
       await this.deps.publisher.events(page.map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)));
     }
   }
@@ -82,7 +92,10 @@ export class WindowFlusher {
     const earliestDeadline = Number.isFinite(window.earliestDeadlineMs) ? new Date(window.earliestDeadlineMs) : null;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.windows.close({ id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline }, window.size);
+        return await this.deps.windows.close(
+          { id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline },
+          window.size,
+        );
       } catch (error) {
         const delayMs = backoffMs(attempt, this.deps.retry);
         this.deps.logger.warn({ batchId: id, attempt, delayMs, err: error }, 'recording the batch failed; retrying');

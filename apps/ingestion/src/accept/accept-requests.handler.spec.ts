@@ -57,10 +57,7 @@ describe('AcceptRequestsHandler', () => {
 
   it('gives a request without an id the assigned one, or else a generated one', async () => {
     const { handler } = setUp();
-    const [assigned, generated] = await handler.accept([
-      submission({ id: undefined }, { assignedId: 'req_from_position' }),
-      submission({ id: undefined }),
-    ]);
+    const [assigned, generated] = await handler.accept([submission({ id: undefined }, { assignedId: 'req_from_position' }), submission({ id: undefined })]);
     expect(assigned).toMatchObject({ kind: 'accepted', record: { id: 'req_from_position' } });
     expect(generated).toMatchObject({ kind: 'accepted', record: { id: 'req_generated_1' } });
   });

@@ -1,11 +1,4 @@
-import {
-  AcceptedRequestV1,
-  ErrorCode,
-  FieldError,
-  InferenceRequestV1,
-  RequestSource,
-  resolveDeadline,
-} from '@sluice/contracts';
+import { AcceptedRequestV1, ErrorCode, FieldError, InferenceRequestV1, RequestSource, resolveDeadline } from '@sluice/contracts';
 import { JobLine, RequestRecord, requestHashes, requestRecordFromAccepted } from '@sluice/ledger';
 import type { IntakePath, RoutingPolicy } from '@sluice/routing';
 import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger, Trace } from './accept.ports';
@@ -43,8 +36,7 @@ export interface InvalidSubmission {
  * same id and with the same content). `conflict`: the id is taken by different content.
  */
 export type Acceptance =
-  | { kind: 'accepted'; record: RequestRecord; duplicate: boolean }
-  | { kind: 'conflict'; tenant: string; requestId: string; error: FieldError };
+  { kind: 'accepted'; record: RequestRecord; duplicate: boolean } | { kind: 'conflict'; tenant: string; requestId: string; error: FieldError };
 
 export interface AcceptPorts {
   ledger: RequestLedger;

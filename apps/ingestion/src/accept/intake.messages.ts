@@ -1,11 +1,4 @@
-import {
-  AcceptedRequestV1,
-  FieldError,
-  LifecycleEventV1,
-  lifecycleEventId,
-  Topics,
-  messageKey,
-} from '@sluice/contracts';
+import { AcceptedRequestV1, FieldError, LifecycleEventV1, lifecycleEventId, Topics, messageKey } from '@sluice/contracts';
 import type { IntakePath } from '@sluice/routing';
 import type { OutboundMessage, Trace } from './accept.ports';
 

@@ -63,8 +63,6 @@ export interface MessagePosition {
  * after a crash gets the same id, so the ledger sees a duplicate instead of a second request.
  */
 export function requestIdForMessage(position: MessagePosition): string {
-  const digest = createHash('sha256')
-    .update(`${position.topic}/${position.partition}/${position.offset}/${position.timestamp}`)
-    .digest();
+  const digest = createHash('sha256').update(`${position.topic}/${position.partition}/${position.offset}/${position.timestamp}`).digest();
   return newRequestId(new Date(Number(position.timestamp) || 0), digest);
 }

@@ -53,7 +53,14 @@ describe('costReport', () => {
   it('groups by day, totals per day, per lane and overall, exactly', () => {
     const report = costReport(
       [
-        row('2030-03-01', 'batch', { requests: 2, results: 3, costUsd: 0.0000366, supersededCostUsd: 0.00001, realtimeCostUsd: 0.0000532, savedUsd: 0.0000166 }),
+        row('2030-03-01', 'batch', {
+          requests: 2,
+          results: 3,
+          costUsd: 0.0000366,
+          supersededCostUsd: 0.00001,
+          realtimeCostUsd: 0.0000532,
+          savedUsd: 0.0000166,
+        }),
         row('2030-03-01', 'realtime', { requests: 1, results: 1, costUsd: 0.00002, realtimeCostUsd: 0.00002 }),
         row('2030-03-02', 'batch', { requests: 1, results: 1, costUsd: 0.0000012, realtimeCostUsd: 0.0000024, savedUsd: 0.0000012 }),
       ],

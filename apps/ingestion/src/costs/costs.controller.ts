@@ -25,10 +25,24 @@ export class CostsController {
       'From the ledger: `costUsd` is every result providers billed (delivered or superseded by a faster lane), `realtimeCostUsd` the list ' +
       'price of the completed requests on the realtime lane, `savedUsd` the difference. Days are the UTC days results completed on.',
   })
-  @ApiQuery({ name: 'from', required: false, description: `First UTC day, YYYY-MM-DD, included; default ${DEFAULT_DAYS - 1} days before \`to\`.`, example: '2030-03-01' })
-  @ApiQuery({ name: 'to', required: false, description: `Last UTC day, YYYY-MM-DD, included; default today. At most ${MAX_DAYS} days in all.`, example: '2030-03-30' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: `First UTC day, YYYY-MM-DD, included; default ${DEFAULT_DAYS - 1} days before \`to\`.`,
+    example: '2030-03-01',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: `Last UTC day, YYYY-MM-DD, included; default today. At most ${MAX_DAYS} days in all.`,
+    example: '2030-03-30',
+  })
   @ApiOkResponse({ type: CostReportDoc })
-  @ApiResponse({ status: 400, type: ApiErrorDoc, description: 'from or to is not a day, from is after to, or the range is longer than allowed (`field` names it).' })
+  @ApiResponse({
+    status: 400,
+    type: ApiErrorDoc,
+    description: 'from or to is not a day, from is after to, or the range is longer than allowed (`field` names it).',
+  })
   async report(@Query() query: Record<string, unknown>, @Tenant() tenant: string): Promise<CostReport> {
     const range = parseCostRange(query, new Date());
     if (!range.ok) throw new ApiError(400, range.error.code, range.error.message, { field: range.error.field });

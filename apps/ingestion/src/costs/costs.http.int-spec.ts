@@ -77,7 +77,10 @@ describe('GET /v1/costs (real database)', () => {
   it('refuses a bad range naming the field, and a request without a key', async () => {
     const { key } = await tenantWithKey(ingestion.ledger, 'cost');
     const client = apiClient(ingestion.baseUrl, key);
-    expect(await client.get('/v1/costs?from=2030-03-02&to=2030-03-01')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_FIELD', field: 'from' } } });
+    expect(await client.get('/v1/costs?from=2030-03-02&to=2030-03-01')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_FIELD', field: 'from' } },
+    });
     expect(await client.get('/v1/costs?to=march')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_FIELD', field: 'to' } } });
     expect(await client.get('/v1/costs?tenant=other')).toMatchObject({ status: 400, body: { error: { code: 'UNKNOWN_FIELD', field: 'tenant' } } });
     expect(await apiClient(ingestion.baseUrl).get('/v1/costs')).toMatchObject({ status: 401 });

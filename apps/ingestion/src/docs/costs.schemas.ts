@@ -20,7 +20,8 @@ export class CostFiguresDoc {
   results!: number;
 
   @ApiProperty({
-    description: 'What was really spent: the provider price of every billed result, delivered or superseded, at the price of the lane that produced it (a cache hit costs 0).',
+    description:
+      'What was really spent: the provider price of every billed result, delivered or superseded, at the price of the lane that produced it (a cache hit costs 0).',
     example: 0.0000366,
   })
   costUsd!: number;
@@ -29,7 +30,8 @@ export class CostFiguresDoc {
   supersededCostUsd!: number;
 
   @ApiProperty({
-    description: 'What the completed requests would have cost on the realtime lane at list price, for the same usage: the all-realtime baseline, counted once per request.',
+    description:
+      'What the completed requests would have cost on the realtime lane at list price, for the same usage: the all-realtime baseline, counted once per request.',
     example: 0.0000532,
   })
   realtimeCostUsd!: number;

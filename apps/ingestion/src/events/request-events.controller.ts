@@ -53,19 +53,32 @@ export class RequestEventsController {
   @ApiOkResponse({ description: 'The event stream.' })
   @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
   @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such request for the API key's tenant." })
-  @ApiResponse({ status: 503, type: ApiErrorDoc, description: 'The broker did not answer in time, so live events cannot be promised; the status is still at GET /v1/requests/:id.' })
+  @ApiResponse({
+    status: 503,
+    type: ApiErrorDoc,
+    description: 'The broker did not answer in time, so live events cannot be promised; the status is still at GET /v1/requests/:id.',
+  })
   async events(@Param('id') id: string, @Tenant() tenant: string, @Res() response: ServerResponse): Promise<void> {
     let unsubscribe = (): void => undefined;
-    const stream = new RequestStream(tenant, id, responseSink(response, () => unsubscribe()), {
-      resultWaitMs: this.config.INGESTION_SSE_RESULT_WAIT_MS,
-    });
+    const stream = new RequestStream(
+      tenant,
+      id,
+      responseSink(response, () => unsubscribe()),
+      {
+        resultWaitMs: this.config.INGESTION_SSE_RESULT_WAIT_MS,
+      },
+    );
     // Subscribed, and the relay reading, before the ledger is read: nothing published between the two is lost.
     unsubscribe = this.hub.open(stream);
     try {
       await this.relay.goLive();
     } catch (error) {
       unsubscribe();
-      throw new ApiError(503, ErrorCode.INTERNAL, `live events are not available right now (${(error as Error).message}); the request's status is at GET /v1/requests/${id}`);
+      throw new ApiError(
+        503,
+        ErrorCode.INTERNAL,
+        `live events are not available right now (${(error as Error).message}); the request's status is at GET /v1/requests/${id}`,
+      );
     }
     let view;
     try {

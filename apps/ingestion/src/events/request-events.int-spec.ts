@@ -55,7 +55,11 @@ describe('request event streams (real broker and database)', () => {
     ]);
     // Topics are read in any order against each other; in the system the route is long out before the first chunk.
     await waitFor(() => client.events().some((event) => event.event === 'routed'), { timeoutMs: 10_000, description: 'the routed event' });
-    await produceFixtures(kafka, Topics.Stream, [0, 1, 2].map((seq) => ({ key: 'sse-1', value: streamChunk(tenant, 'sse-1', seq, `part-${seq} `, seq === 2) })));
+    await produceFixtures(
+      kafka,
+      Topics.Stream,
+      [0, 1, 2].map((seq) => ({ key: 'sse-1', value: streamChunk(tenant, 'sse-1', seq, `part-${seq} `, seq === 2) })),
+    );
     await produceFixtures(kafka, Topics.Results, [{ key: 'sse-1', value: { ...inferenceResult(tenant, 'sse-1'), chunks: 3 } }]);
     await produceFixtures(kafka, Topics.Events, [{ key: 'sse-1', value: completedEvent(tenant, 'sse-1') }]);
 
@@ -63,7 +67,12 @@ describe('request event streams (real broker and database)', () => {
     const events = client.events();
     expect(events.map((event) => event.event)).toEqual(['status', 'routed', 'chunk', 'chunk', 'chunk', 'completed', 'result', 'end']);
     expect(events[1]).toMatchObject({ id: `${tenant}.sse-1.routed`, data: { tenant, lane: 'realtime' } });
-    expect(events.filter((event) => event.event === 'chunk').map((event) => (event.data as { delta: string }).delta).join('')).toBe('part-0 part-1 part-2 ');
+    expect(
+      events
+        .filter((event) => event.event === 'chunk')
+        .map((event) => (event.data as { delta: string }).delta)
+        .join(''),
+    ).toBe('part-0 part-1 part-2 ');
     const result = events.find((event) => event.event === 'result')!.data;
     expect(validateMessage(InferenceResultV1, result).ok).toBe(true);
     expect(result).toMatchObject({ id: 'sse-1', tenant, status: 'succeeded', response: { object: 'chat.completion' } });

@@ -16,15 +16,7 @@ import { CorrelationHeaders, ErrorCode } from '@sluice/contracts';
 import { PinoLogger } from 'nestjs-pino';
 import type { ServerResponse } from 'node:http';
 import type { Trace } from '../accept/accept.ports';
-import {
-  ApiErrorDoc,
-  BulkReceiptDoc,
-  BulkSubmissionDoc,
-  InferenceRequestDoc,
-  RefusedItemDoc,
-  RequestReceiptDoc,
-  RequestViewDoc,
-} from '../docs/api.schemas';
+import { ApiErrorDoc, BulkReceiptDoc, BulkSubmissionDoc, InferenceRequestDoc, RefusedItemDoc, RequestReceiptDoc, RequestViewDoc } from '../docs/api.schemas';
 import { ApiKeyGuard, Tenant } from './auth/api-key.guard';
 import { Received, type ReceivedBody } from './body/request-body.parser';
 import { ApiError } from './errors/api.error';
@@ -54,11 +46,15 @@ export class RequestsController {
   @ApiOperation({
     summary: 'Submit one request, or several as { "requests": [...] }',
     description:
-      'Requests act for the API key\'s tenant. Idempotent by id: the same id with the same content answers the ' +
+      "Requests act for the API key's tenant. Idempotent by id: the same id with the same content answers the " +
       'existing request (200, duplicate: true); with different content, 409. One invalid request refuses the whole body (400).',
   })
   @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(InferenceRequestDoc) }, { $ref: getSchemaPath(BulkSubmissionDoc) }] } })
-  @ApiResponse({ status: 202, description: 'Accepted: one receipt, or `{ requests: [...] }` for a bulk body.', schema: { oneOf: [{ $ref: getSchemaPath(RequestReceiptDoc) }, { $ref: getSchemaPath(BulkReceiptDoc) }] } })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted: one receipt, or `{ requests: [...] }` for a bulk body.',
+    schema: { oneOf: [{ $ref: getSchemaPath(RequestReceiptDoc) }, { $ref: getSchemaPath(BulkReceiptDoc) }] },
+  })
   @ApiOkResponse({ type: RequestReceiptDoc, description: 'Already accepted with this id and the same content.' })
   @ApiResponse({ status: 400, type: ApiErrorDoc, description: 'Invalid JSON, shape or request; `errors` names each field.' })
   @ApiForbiddenResponse({ type: ApiErrorDoc, description: "A request names a tenant other than the API key's." })

@@ -34,7 +34,10 @@ describe('ingestion HTTP API (real broker and database)', () => {
       database,
       env: { INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT), INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT), INGESTION_BULK_MAX_REQUESTS: '5' },
     });
-    [urgent, events] = await Promise.all([collectMessages(kafka, Topics.AcceptedUrgent, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
+    [urgent, events] = await Promise.all([
+      collectMessages(kafka, Topics.AcceptedUrgent, { fromEnd: true }),
+      collectMessages(kafka, Topics.Events, { fromEnd: true }),
+    ]);
   });
 
   afterAll(async () => {
@@ -80,7 +83,11 @@ describe('ingestion HTTP API (real broker and database)', () => {
   it('accepts a bulk body, one receipt per request, and publishes each', async () => {
     const { tenant, key } = await tenantWithKey(ingestion.ledger);
     const reply = await apiClient(ingestion.baseUrl, key).post('/v1/requests', {
-      requests: [request({ id: 'bulk-a' }), request({ id: 'bulk-b', operation: 'embedding', body: { model: 'text-embedding-3-small', input: 'x' } }), request({ id: undefined })],
+      requests: [
+        request({ id: 'bulk-a' }),
+        request({ id: 'bulk-b', operation: 'embedding', body: { model: 'text-embedding-3-small', input: 'x' } }),
+        request({ id: undefined }),
+      ],
     });
 
     expect(reply.status).toBe(202);
@@ -88,7 +95,11 @@ describe('ingestion HTTP API (real broker and database)', () => {
     expect(receipts.map((receipt) => receipt.status)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(receipts[2].id).toMatch(/^req_[0-9A-Z]{26}$/);
     await waitFor(() => urgentFor(tenant).length === 3, { timeoutMs: 20_000, description: 'three accepted messages' });
-    expect(urgentFor(tenant).map((message) => message.request.id).sort()).toEqual([...receipts.map((receipt) => receipt.id)].sort());
+    expect(
+      urgentFor(tenant)
+        .map((message) => message.request.id)
+        .sort(),
+    ).toEqual([...receipts.map((receipt) => receipt.id)].sort());
   });
 
   it('is idempotent by id: the same body answers the same request, another body 409', async () => {

@@ -198,7 +198,7 @@ describe('JobIntakeHandler', () => {
     expect(ledger.rows.size).toBe(1);
   });
 
-  it("reports a line whose id belongs to another request instead of taking it into the job", async () => {
+  it('reports a line whose id belongs to another request instead of taking it into the job', async () => {
     const { ledger, receive } = setUp();
     await receive(requestLine({ id: 'shared' }), { id: 'first' });
     const reply = await receive(`${requestLine({ id: 'shared' })}\n${requestLine({ id: 'twice' })}\n${requestLine({ id: 'twice' })}`, { id: 'second' });

@@ -222,7 +222,14 @@ export class JobIntakeHandler {
     const problems: JobLineError[] = [];
     const acceptances = await this.ports.intake.accept(
       // A job is bulk work by its sender's choice: no line of it may take the urgent path.
-      valid.map((line) => ({ request: line.request, source: 'http' as const, assignedId: line.requestId, job: { id: jobId, line: line.line }, bulk: true, trace: upload.trace })),
+      valid.map((line) => ({
+        request: line.request,
+        source: 'http' as const,
+        assignedId: line.requestId,
+        job: { id: jobId, line: line.line },
+        bulk: true,
+        trace: upload.trace,
+      })),
     );
     acceptances.forEach((acceptance, index) => {
       const line = valid[index];

@@ -1,14 +1,4 @@
-import {
-  ErrorCode,
-  FieldError,
-  isInstant,
-  JOB_ID_PATTERN,
-  MAX_LATENCY_MS_LIMIT,
-  OPERATIONS,
-  parseDuration,
-  PROVIDERS,
-  REQUEST_MODES,
-} from '@sluice/contracts';
+import { ErrorCode, FieldError, isInstant, JOB_ID_PATTERN, MAX_LATENCY_MS_LIMIT, OPERATIONS, parseDuration, PROVIDERS, REQUEST_MODES } from '@sluice/contracts';
 import type { JobDefaults } from '@sluice/ledger';
 
 /** The query string of POST /v1/jobs: the job's id (optional) and the defaults its lines get. */

@@ -23,11 +23,14 @@ function counted(byLane: Array<[Lane | null, number, number, number]>): JobProgr
 
 describe('jobView', () => {
   it('shows progress overall and per lane, with the requests not routed yet', () => {
-    const view = jobView(record, counted([
-      ['batch', 4, 2, 1],
-      ['cache', 1, 1, 0],
-      [null, 1, 0, 0],
-    ]));
+    const view = jobView(
+      record,
+      counted([
+        ['batch', 4, 2, 1],
+        ['cache', 1, 1, 0],
+        [null, 1, 0, 0],
+      ]),
+    );
     expect(view).toEqual({
       id: 'nightly',
       status: 'running',

@@ -62,7 +62,11 @@ export class JobsController {
   @ApiBody({
     schema: { type: 'string', format: 'binary', description: 'JSON Lines: one InferenceRequest object per line; blank lines are skipped.' },
   })
-  @ApiQuery({ name: 'id', required: false, description: 'The job id (`^[A-Za-z0-9_-]{1,48}$`), to post the same job again without duplicates; generated when absent.' })
+  @ApiQuery({
+    name: 'id',
+    required: false,
+    description: 'The job id (`^[A-Za-z0-9_-]{1,48}$`), to post the same job again without duplicates; generated when absent.',
+  })
   @ApiQuery({
     name: 'deadline',
     required: false,
@@ -75,7 +79,11 @@ export class JobsController {
   @ApiOkResponse({ type: JobReceiptDoc, description: 'The job existed with these options: it was read again, and only what was missing was recorded.' })
   @ApiResponse({ status: 400, type: ApiErrorDoc, description: 'An option is unknown or invalid (`field` names it); nothing was read.' })
   @ApiResponse({ status: 409, type: ApiErrorDoc, description: 'DUPLICATE_ID_CONFLICT: the job id exists with other options.' })
-  @ApiResponse({ status: 413, type: ApiErrorDoc, description: 'More lines than INGESTION_JOB_MAX_LINES: the lines up to the limit were taken, the rest was not read.' })
+  @ApiResponse({
+    status: 413,
+    type: ApiErrorDoc,
+    description: 'More lines than INGESTION_JOB_MAX_LINES: the lines up to the limit were taken, the rest was not read.',
+  })
   @ApiResponse({ status: 415, type: ApiErrorDoc, description: `The body is not sent as ${JSONL_CONTENT_TYPES.join(', ')}.` })
   @ApiResponse({ status: 503, type: ApiErrorDoc, description: 'The ledger or the broker did not answer; post the job again under its id.' })
   async submit(
@@ -98,7 +106,11 @@ export class JobsController {
         this.logger.error({ tenant, err: error }, 'job upload failed');
       }
       response.setHeader('connection', 'close');
-      throw new ApiError(503, ErrorCode.INTERNAL, 'the job could not be read to its end; post it again under its id (nothing already recorded is recorded twice)');
+      throw new ApiError(
+        503,
+        ErrorCode.INTERNAL,
+        'the job could not be read to its end; post it again under its id (nothing already recorded is recorded twice)',
+      );
     }
     // An answer before the end of the body: close the connection rather than read the rest only to drop it.
     if (!request.complete) response.setHeader('connection', 'close');
@@ -130,12 +142,7 @@ export class JobsController {
   @ApiOkResponse({ description: 'JSON Lines of InferenceResultV1.', schema: { type: 'string' } })
   @ApiResponse({ status: 400, type: ApiErrorDoc, description: '`after` is not a line number.' })
   @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such job for the API key's tenant." })
-  async results(
-    @Param('id') id: string,
-    @Query('after') after: unknown,
-    @Tenant() tenant: string,
-    @Res() response: ServerResponse,
-  ): Promise<void> {
+  async results(@Param('id') id: string, @Query('after') after: unknown, @Tenant() tenant: string, @Res() response: ServerResponse): Promise<void> {
     if (after !== undefined && (typeof after !== 'string' || !AFTER.test(after))) {
       throw new ApiError(400, ErrorCode.INVALID_FIELD, 'after must be a line number', { field: 'after' });
     }

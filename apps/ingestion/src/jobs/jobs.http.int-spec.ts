@@ -44,7 +44,10 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     ingestion = await startIngestion({ database, env: { INGESTION_BODY_LIMIT_BYTES: '4096', INGESTION_JOB_MAX_LINES: '10000' } });
-    [accepted, events] = await Promise.all([collectMessages(kafka, Topics.Accepted, { fromEnd: true }), collectMessages(kafka, Topics.Events, { fromEnd: true })]);
+    [accepted, events] = await Promise.all([
+      collectMessages(kafka, Topics.Accepted, { fromEnd: true }),
+      collectMessages(kafka, Topics.Events, { fromEnd: true }),
+    ]);
   });
 
   afterAll(async () => {
@@ -73,10 +76,19 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
     expect(await ingestion.ledger.requests.get(tenant, 'nightly-6')).toMatchObject({ job: { id: 'nightly', line: 6 } });
 
     await waitFor(() => acceptedFor(tenant).length === 3, { timeoutMs: 20_000, description: "the job's accepted messages" });
-    expect(acceptedFor(tenant).map((message) => message.request.id).sort()).toEqual(['nightly-1', 'nightly-6', 'own-line']);
+    expect(
+      acceptedFor(tenant)
+        .map((message) => message.request.id)
+        .sort(),
+    ).toEqual(['nightly-1', 'nightly-6', 'own-line']);
     expect(acceptedFor(tenant).find((message) => message.request.id === 'nightly-1')).toMatchObject({ deadline: deadline.toISOString(), source: 'http' });
     await waitFor(() => eventsFor(tenant).filter((event) => event.type === 'rejected').length === 2, { timeoutMs: 20_000, description: 'two rejected events' });
-    expect(eventsFor(tenant).filter((event) => event.type === 'rejected').map((event) => event.requestId).sort()).toEqual(['nightly-3', 'nightly-5']);
+    expect(
+      eventsFor(tenant)
+        .filter((event) => event.type === 'rejected')
+        .map((event) => event.requestId)
+        .sort(),
+    ).toEqual(['nightly-3', 'nightly-5']);
 
     const errors = await client.get('/v1/jobs/nightly/errors');
     expect(errors.headers.get('content-type')).toContain('application/x-ndjson');
@@ -106,7 +118,13 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
 
     expect((await client.get('/v1/jobs/progress')).body).toMatchObject({
       status: 'running',
-      progress: { total: 3, succeeded: 2, pending: 1, unrouted: 0, lanes: { batch: { total: 2, succeeded: 1, pending: 1 }, cache: { total: 1, succeeded: 1 } } },
+      progress: {
+        total: 3,
+        succeeded: 2,
+        pending: 1,
+        unrouted: 0,
+        lanes: { batch: { total: 2, succeeded: 1, pending: 1 }, cache: { total: 1, succeeded: 1 } },
+      },
     });
     const partial = await client.get('/v1/jobs/progress/results');
     expect(partial.status).toBe(200);
@@ -178,8 +196,14 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
   it('refuses a body that is not JSONL, an unknown option and a missing key before reading it', async () => {
     const { key } = await tenantWithKey(ingestion.ledger, 'job');
     const client = apiClient(ingestion.baseUrl, key);
-    expect(await client.post('/v1/jobs', line(), { 'content-type': 'application/json' })).toMatchObject({ status: 415, body: { error: { code: 'INVALID_JSON' } } });
-    expect(await client.post('/v1/jobs?deadlin=6h', line(), NDJSON)).toMatchObject({ status: 400, body: { error: { code: 'UNKNOWN_FIELD', field: 'deadlin' } } });
+    expect(await client.post('/v1/jobs', line(), { 'content-type': 'application/json' })).toMatchObject({
+      status: 415,
+      body: { error: { code: 'INVALID_JSON' } },
+    });
+    expect(await client.post('/v1/jobs?deadlin=6h', line(), NDJSON)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'UNKNOWN_FIELD', field: 'deadlin' } },
+    });
     expect(await client.post('/v1/jobs?deadline=soon', line(), NDJSON)).toMatchObject({ status: 400, body: { error: { field: 'deadline' } } });
     expect(await apiClient(ingestion.baseUrl).post('/v1/jobs', line(), NDJSON)).toMatchObject({ status: 401 });
   });

@@ -147,19 +147,18 @@ describe('RequestsHandler', () => {
       { bulk: false },
     );
 
-    expect(results.map((result) => (result.ok ? `${result.outcome.kind}:${result.outcome.requestId}` : `failed:${(result.error as NonRetryableError).code}`))).toEqual([
-      'accepted:a',
-      'rejected:bad',
-      'failed:MISSING_TENANT',
-      'accepted:soon',
-      `accepted:${requestIdForMessage(at(5))}`,
-    ]);
+    expect(
+      results.map((result) => (result.ok ? `${result.outcome.kind}:${result.outcome.requestId}` : `failed:${(result.error as NonRetryableError).code}`)),
+    ).toEqual(['accepted:a', 'rejected:bad', 'failed:MISSING_TENANT', 'accepted:soon', `accepted:${requestIdForMessage(at(5))}`]);
     expect(ledger.insertCalls).toEqual([3]);
     expect(acceptedTopicOf(publisher, 'a')).toBe(Topics.Accepted);
     expect(acceptedTopicOf(publisher, 'soon')).toBe(Topics.AcceptedUrgent);
-    expect(publisher.messages.filter((sent) => sent.topic === Topics.Events).map((sent) => `${(sent.value as LifecycleEventV1).type}:${sent.key}`).sort()).toEqual(
-      ['accepted:a', 'accepted:soon', `accepted:${requestIdForMessage(at(5))}`, 'rejected:bad'].sort(),
-    );
+    expect(
+      publisher.messages
+        .filter((sent) => sent.topic === Topics.Events)
+        .map((sent) => `${(sent.value as LifecycleEventV1).type}:${sent.key}`)
+        .sort(),
+    ).toEqual(['accepted:a', 'accepted:soon', `accepted:${requestIdForMessage(at(5))}`, 'rejected:bad'].sort());
   });
 
   it('keeps what comes from the bulk intake on the bulk path, whatever its deadline: the sender chose', async () => {

@@ -60,7 +60,7 @@ export class RequestsHandler {
   ) {}
 
   async handle(items: readonly ConsumedItem[], options: IntakeOptions): Promise<ItemResult[]> {
-    const results: ItemResult[] = new Array(items.length);
+    const results = new Array<ItemResult>(items.length);
     const valid: Array<{ index: number; submission: Submission }> = [];
     const invalid: Array<{ index: number; submission: InvalidSubmission }> = [];
     items.forEach(({ plain, message }, index) => {

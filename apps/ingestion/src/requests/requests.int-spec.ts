@@ -200,12 +200,24 @@ describe('ingestion consuming requests (real broker and database)', () => {
       timeoutMs: 30_000,
       description: 'the two rejections of the batch',
     });
-    await waitFor(() => deadLettered().some((message) => message.key?.toString() === 'mix'), { timeoutMs: 30_000, description: 'the request without a tenant dead-lettered' });
+    await waitFor(() => deadLettered().some((message) => message.key?.toString() === 'mix'), {
+      timeoutMs: 30_000,
+      description: 'the request without a tenant dead-lettered',
+    });
 
-    const ids = (messages: AcceptedRequestV1[]) => messages.map((message) => message.request.id).filter((id) => id.startsWith('m-')).sort();
+    const ids = (messages: AcceptedRequestV1[]) =>
+      messages
+        .map((message) => message.request.id)
+        .filter((id) => id.startsWith('m-'))
+        .sort();
     expect(ids(urgentOfTenant())).toEqual(['m-realtime', 'm-soon', 'm-stream']);
     expect(ids(acceptedOfTenant())).toEqual(['m-batch', 'm-later']);
-    expect(validateMessage(AcceptedRequestV1, urgentOfTenant().find((message) => message.request.id === 'm-soon')).ok).toBe(true);
+    expect(
+      validateMessage(
+        AcceptedRequestV1,
+        urgentOfTenant().find((message) => message.request.id === 'm-soon'),
+      ).ok,
+    ).toBe(true);
     const rejected = eventsOfTenant().filter((event) => event.type === 'rejected' && event.requestId.startsWith('m-'));
     expect(new Map(rejected.map((event) => [event.requestId, event.error?.code]))).toEqual(
       new Map([

@@ -29,13 +29,7 @@ const SLICE_MS = 8;
  * window closes, or a forced expiry point is reached. The lines it did not run stay unread in
  * `reader` for `skipRemaining`.
  */
-export async function executeLines(
-  reader: LineReader,
-  handler: LineHandler,
-  pace: Pace,
-  isCancelled: () => boolean,
-  signal: AbortSignal,
-): Promise<Outcome> {
+export async function executeLines(reader: LineReader, handler: LineHandler, pace: Pace, isCancelled: () => boolean, signal: AbortSignal): Promise<Outcome> {
   let processed = 0;
   for (;;) {
     if (signal.aborted) throw new Aborted();

@@ -11,10 +11,7 @@ import { ProviderEmulatorModule } from '../provider-emulator.module';
  * Fastify rather than Express: measured on this machine it answers about twice the requests per
  * second for the same handlers (bench/emulator.bench.ts).
  */
-export async function createEmulatorApp(
-  config: EmulatorConfig,
-  logger: Logger = createEmulatorLogger(config.logLevel),
-): Promise<NestFastifyApplication> {
+export async function createEmulatorApp(config: EmulatorConfig, logger: Logger = createEmulatorLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.maxJsonBodyBytes });
   const app = await NestFactory.create<NestFastifyApplication>(ProviderEmulatorModule.forRoot(config, logger), adapter, {
     logger: new NestPinoLogger(logger),

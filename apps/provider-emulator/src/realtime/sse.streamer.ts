@@ -17,12 +17,7 @@ const MIN_TICK_MS = 10;
  * Writes an SSE response paced like a model generating tokens. Resolves true when the whole
  * stream was written, false when the client went away first.
  */
-export function streamSse(
-  reply: FastifyReply,
-  frames: SseFrames,
-  latency: BehaviourProfile['latency'],
-  headers: Record<string, string>,
-): Promise<boolean> {
+export function streamSse(reply: FastifyReply, frames: SseFrames, latency: BehaviourProfile['latency'], headers: Record<string, string>): Promise<boolean> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { ...headers, 'content-type': SSE_TYPE, 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -47,15 +42,13 @@ export function streamSse(
     const tick = (): void => {
       if (closed) return;
       const due =
-        latency.tokensPerSecond > 0
-          ? Math.min(tokens.length, Math.floor(((Date.now() - startedAt) * latency.tokensPerSecond) / 1000) + 1)
-          : tokens.length;
+        latency.tokensPerSecond > 0 ? Math.min(tokens.length, Math.floor(((Date.now() - startedAt) * latency.tokensPerSecond) / 1000) + 1) : tokens.length;
       if (due > sent) {
         res.write(tokens.slice(sent, due).join(''));
         sent = due;
       }
       if (sent >= tokens.length) return finish();
-      const nextDueIn = ((sent * 1000) / latency.tokensPerSecond) - (Date.now() - startedAt);
+      const nextDueIn = (sent * 1000) / latency.tokensPerSecond - (Date.now() - startedAt);
       timer = setTimeout(tick, Math.max(MIN_TICK_MS, nextDueIn));
     };
     timer = setTimeout(() => {

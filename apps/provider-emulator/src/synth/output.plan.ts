@@ -33,12 +33,7 @@ export function requestedOutputTokens(metadata: unknown, texts: readonly string[
  * The deterministic reply size: what the request asked for, else a length fixed by the input's
  * hash within the profile's natural range; then cut at the request's cap when it has one.
  */
-export function planOutput(
-  requested: number | undefined,
-  cap: number | undefined,
-  inputSeed: number,
-  natural: NaturalLength,
-): OutputPlan {
+export function planOutput(requested: number | undefined, cap: number | undefined, inputSeed: number, natural: NaturalLength): OutputPlan {
   const span = Math.max(0, natural.maxTokens - natural.minTokens) + 1;
   const wanted = requested ?? natural.minTokens + (inputSeed % span);
   if (cap !== undefined && wanted > cap) return { tokens: cap, capped: true };

@@ -65,9 +65,7 @@ export interface ProviderCallerDeps {
   random?: () => number;
 }
 
-type TargetOutcome =
-  | { ok: true; served: ServedCall; attempts: number }
-  | { ok: false; failure: WorkerFailure; attempts: number; mayFallBack: boolean };
+type TargetOutcome = { ok: true; served: ServedCall; attempts: number } | { ok: false; failure: WorkerFailure; attempts: number; mayFallBack: boolean };
 
 interface Answer {
   response: unknown;

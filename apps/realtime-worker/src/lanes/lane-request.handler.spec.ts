@@ -61,7 +61,12 @@ class ScriptedAdapter implements RealtimeAdapter {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     this.calls.push({ kind: 'embed', body: request.body });
-    return { response: { object: 'list', data: [{ embedding: [0.1, 0.2] }] }, usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0 }, model: String(request.body.model), providerRequestId: 'req_e' };
+    return {
+      response: { object: 'list', data: [{ embedding: [0.1, 0.2] }] },
+      usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0 },
+      model: String(request.body.model),
+      providerRequestId: 'req_e',
+    };
   }
 
   private next(): Step {
@@ -71,12 +76,24 @@ class ScriptedAdapter implements RealtimeAdapter {
   }
 
   private answer(text: string, body: Record<string, unknown>): CompleteResult {
-    const response = { id: 'chatcmpl-1', object: 'chat.completion', model: `${String(body.model)}-2024-07-18`, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] };
+    const response = {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      model: `${String(body.model)}-2024-07-18`,
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    };
     return { response, usage: USAGE, model: response.model, providerRequestId: 'req_ok' };
   }
 
   private error(kind: ProviderErrorKind, retryAfterMs?: number): ProviderError {
-    return new ProviderError({ kind, provider: this.provider, message: `${kind} failure`, code: `${kind}_code`, providerRequestId: `req_${kind}`, retryAfterMs });
+    return new ProviderError({
+      kind,
+      provider: this.provider,
+      message: `${kind} failure`,
+      code: `${kind}_code`,
+      providerRequestId: `req_${kind}`,
+      retryAfterMs,
+    });
   }
 }
 
@@ -106,10 +123,7 @@ interface Harness {
   handle(request: LaneRequestV1, lane?: WorkerLane): Promise<InferenceResultV1>;
 }
 
-function harness(
-  steps: Step[],
-  options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number } = {},
-): Harness {
+function harness(steps: Step[], options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number } = {}): Harness {
   let now = START;
   const sleeps: number[] = [];
   const adapter = new ScriptedAdapter(options.provider ?? 'openai', steps);
@@ -143,7 +157,11 @@ function harness(
     metrics,
     shutdown,
     handle: (request, lane = 'realtime') =>
-      handler.handle(request, lane, { signal: shutdown.signal, correlation: { requestId: request.request.id, correlationId: 'corr-1' }, log: pino({ level: 'silent' }) }),
+      handler.handle(request, lane, {
+        signal: shutdown.signal,
+        correlation: { requestId: request.request.id, correlationId: 'corr-1' },
+        log: pino({ level: 'silent' }),
+      }),
   };
 }
 
@@ -189,7 +207,9 @@ describe('LaneRequestHandler', () => {
     expect(h.adapter.calls).toHaveLength(3);
     expect(h.sleeps[0]).toBeGreaterThanOrEqual(2_000);
     expect(h.sleeps[1]).toBeGreaterThanOrEqual(3_000);
-    expect(await h.metrics.metrics()).toMatch(/sluice_provider_retries_total\{provider="openai",model="gpt-4o-mini",lane="realtime",kind="rate_limited",service="realtime-worker"\} 2/);
+    expect(await h.metrics.metrics()).toMatch(
+      /sluice_provider_retries_total\{provider="openai",model="gpt-4o-mini",lane="realtime",kind="rate_limited",service="realtime-worker"\} 2/,
+    );
   });
 
   it('gives the later calls only what is left of the deadline', async () => {
@@ -205,7 +225,13 @@ describe('LaneRequestHandler', () => {
     expect(h.sleeps).toEqual([100, 200, 400, 800]);
     expect(result).toMatchObject({
       status: 'failed',
-      error: { code: ErrorCode.PROVIDER_ERROR, retryable: true, providerCode: 'retryable_code', providerRequestId: 'req_retryable', message: 'openai failed 5 attempt(s); last error: retryable failure' },
+      error: {
+        code: ErrorCode.PROVIDER_ERROR,
+        retryable: true,
+        providerCode: 'retryable_code',
+        providerRequestId: 'req_retryable',
+        message: 'openai failed 5 attempt(s); last error: retryable failure',
+      },
       cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
     });
   });
@@ -251,7 +277,9 @@ describe('LaneRequestHandler', () => {
     const result = await h.handle(laneRequest({ body: chatBody('gpt-4o') }));
     expect(h.adapter.calls.map((call) => call.body.model)).toEqual(['gpt-4o', 'gpt-4o', 'gpt-4o', 'gpt-4o', 'gpt-4o', 'gpt-4o-mini']);
     expect(result).toMatchObject({ status: 'succeeded', model: 'gpt-4o-mini' });
-    expect(await h.metrics.metrics()).toContain('sluice_provider_fallbacks_total{provider="openai",model="gpt-4o",lane="realtime",fallback_model="gpt-4o-mini",service="realtime-worker"} 1');
+    expect(await h.metrics.metrics()).toContain(
+      'sluice_provider_fallbacks_total{provider="openai",model="gpt-4o",lane="realtime",fallback_model="gpt-4o-mini",service="realtime-worker"} 1',
+    );
   });
 
   it('falls back when the deadline leaves no time to retry the requested model', async () => {
@@ -338,8 +366,12 @@ describe('LaneRequestHandler', () => {
     const h = harness([{ fail: 'rate_limited', retryAfterMs: 10 }, { answer: 'ok' }]);
     await h.handle(laneRequest());
     const text = await h.metrics.metrics();
-    expect(text).toContain('sluice_provider_call_seconds_count{service="realtime-worker",provider="openai",model="gpt-4o-mini",lane="realtime",outcome="rate_limited"} 1');
-    expect(text).toContain('sluice_provider_call_seconds_count{service="realtime-worker",provider="openai",model="gpt-4o-mini",lane="realtime",outcome="success"} 1');
+    expect(text).toContain(
+      'sluice_provider_call_seconds_count{service="realtime-worker",provider="openai",model="gpt-4o-mini",lane="realtime",outcome="rate_limited"} 1',
+    );
+    expect(text).toContain(
+      'sluice_provider_call_seconds_count{service="realtime-worker",provider="openai",model="gpt-4o-mini",lane="realtime",outcome="success"} 1',
+    );
     expect(text).toContain('sluice_worker_results_total{lane="realtime",status="succeeded",code="none",service="realtime-worker"} 1');
   });
 });

@@ -1,15 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CorrelationHeaders, LaneRequestV1, validateMessage } from '@sluice/contracts';
-import {
-  ConsumerRunner,
-  ConsumerRunnerStats,
-  GroupJoinEvent,
-  InboundMessage,
-  KAFKA_DRIVER,
-  KafkaDriver,
-  KafkaProducer,
-  MessageOutcome,
-} from '@sluice/kafka';
+import { ConsumerRunner, ConsumerRunnerStats, GroupJoinEvent, InboundMessage, KAFKA_DRIVER, KafkaDriver, KafkaProducer, MessageOutcome } from '@sluice/kafka';
 import { ConsumerHealthRegistry, MessageObserver } from '@sluice/observability';
 import { setMaxListeners } from 'node:events';
 import { ShutdownAbortError } from '../calls/provider.caller';
@@ -109,9 +100,12 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const drain = setTimeout(() => {
-      for (const calls of this.calls.values()) calls.abortAll(new Error('the drain deadline of the shutdown passed'));
-    }, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS / 2));
+    const drain = setTimeout(
+      () => {
+        for (const calls of this.calls.values()) calls.abortAll(new Error('the drain deadline of the shutdown passed'));
+      },
+      Math.floor(this.config.SHUTDOWN_TIMEOUT_MS / 2),
+    );
     try {
       await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     } finally {

@@ -13,7 +13,11 @@ export type WorkerFailure = ResultError;
 export function providerFailure(error: ProviderFailure, stop: StopReason, attempts: number): WorkerFailure {
   if (stop === 'deadline') {
     return {
-      ...resultErrorOf(error, ErrorCode.DEADLINE_EXCEEDED, `the deadline left no time to retry ${error.provider} after ${attempts} attempt(s); last error: ${error.message}`),
+      ...resultErrorOf(
+        error,
+        ErrorCode.DEADLINE_EXCEEDED,
+        `the deadline left no time to retry ${error.provider} after ${attempts} attempt(s); last error: ${error.message}`,
+      ),
       retryable: true,
     };
   }

@@ -23,7 +23,12 @@ describe('succeededResult', () => {
   it('carries the response, usage, cost, timings, deadline and metadata', () => {
     const request = laneRequest();
     const completedAt = new Date('2030-01-01T11:00:00.000Z');
-    const result = succeededResult(request, 'realtime', { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE }, completedAt);
+    const result = succeededResult(
+      request,
+      'realtime',
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      completedAt,
+    );
     expect(result).toEqual({
       id: 'req-1',
       tenant: 'acme',
@@ -67,7 +72,12 @@ describe('succeededResult', () => {
 
   it('omits deadline and deadlineMet when the request had none', () => {
     const request = laneRequest({ deadline: undefined, request: { ...(sampleLaneRequest().request as object), deadline: undefined } }, { deadline: undefined });
-    const result = succeededResult(request, 'realtime', { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE }, new Date());
+    const result = succeededResult(
+      request,
+      'realtime',
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      new Date(),
+    );
     expect(result).not.toHaveProperty('deadline');
     expect(result).not.toHaveProperty('deadlineMet');
     expectValid(result);
@@ -85,11 +95,23 @@ describe('failedResult', () => {
   });
 
   it("carries the provider's code and request id, no usage and no cost", () => {
-    const result = failedResult(laneRequest(), 'realtime', { provider: 'openai', model: 'gpt-nope' }, providerFailure(invalid, 'not-retryable', 1), new Date('2030-01-01T00:00:00Z'));
+    const result = failedResult(
+      laneRequest(),
+      'realtime',
+      { provider: 'openai', model: 'gpt-nope' },
+      providerFailure(invalid, 'not-retryable', 1),
+      new Date('2030-01-01T00:00:00Z'),
+    );
     expect(result).toMatchObject({
       status: 'failed',
       model: 'gpt-nope',
-      error: { code: ErrorCode.MODEL_UNKNOWN, message: 'The model `gpt-nope` does not exist', retryable: false, providerCode: 'model_not_found', providerRequestId: 'req_abc' },
+      error: {
+        code: ErrorCode.MODEL_UNKNOWN,
+        message: 'The model `gpt-nope` does not exist',
+        retryable: false,
+        providerCode: 'model_not_found',
+        providerRequestId: 'req_abc',
+      },
       usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
       cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
     });
@@ -99,7 +121,13 @@ describe('failedResult', () => {
 
   it('stays valid with a deadline failure and an over-long provider message', () => {
     const long = new ProviderError({ kind: 'retryable', provider: 'anthropic', message: 'x'.repeat(10_000), code: 'api_error', providerRequestId: null });
-    const result = failedResult(laneRequest(), 'realtime', { provider: 'anthropic', model: 'claude-haiku-4-5' }, providerFailure(long, 'attempts-exhausted', 5), new Date());
+    const result = failedResult(
+      laneRequest(),
+      'realtime',
+      { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      providerFailure(long, 'attempts-exhausted', 5),
+      new Date(),
+    );
     expect(result.error!.message.length).toBeLessThanOrEqual(4096);
     expectValid(result);
     expectValid(failedResult(laneRequest(), 'async', { provider: 'openai', model: 'gpt-4o' }, deadlineFailure('too late'), new Date()));

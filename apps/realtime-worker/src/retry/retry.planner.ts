@@ -46,11 +46,7 @@ const RETRYABLE: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'retr
  * could not start `minAttemptMs` before the deadline: waiting for it would only turn a failure we can
  * report now into the same failure later.
  */
-export function planRetry(
-  failure: FailedAttempt,
-  policy: ProviderRetryPolicy,
-  random: () => number = Math.random,
-): RetryPlan {
+export function planRetry(failure: FailedAttempt, policy: ProviderRetryPolicy, random: () => number = Math.random): RetryPlan {
   if (!RETRYABLE.has(failure.kind)) return { action: 'stop', reason: 'not-retryable' };
   // A rate limit says when to come back, so while a deadline bounds the wait it is not a failure to
   // count: a 429 storm is waited out for as long as the request's deadline allows.

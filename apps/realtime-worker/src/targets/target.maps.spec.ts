@@ -47,7 +47,10 @@ describe('parseConcurrencyMap', () => {
   });
 
   it('refuses other values', () => {
-    expect(parseConcurrencyMap('{"openai:gpt-4o":0,"openai:x":1.5,"x":2}')).toMatchObject({ ok: false, problems: expect.arrayContaining([expect.stringContaining('"openai:gpt-4o"')]) });
+    expect(parseConcurrencyMap('{"openai:gpt-4o":0,"openai:x":1.5,"x":2}')).toMatchObject({
+      ok: false,
+      problems: expect.arrayContaining([expect.stringContaining('"openai:gpt-4o"')]),
+    });
   });
 });
 

@@ -26,10 +26,15 @@ describe('measureDlqDepth (real broker and database)', () => {
 
   it('counts the entries on the topic that were neither replayed nor dropped', async () => {
     const dispositions = new DlqDispositionsRepository(database.pool);
-    const measure = () => measureDlqDepth(topic, { topicOffsets: (name) => admin.topicOffsets(name), countRetained: (name, lows) => dispositions.countRetained(name, lows) });
+    const measure = () =>
+      measureDlqDepth(topic, { topicOffsets: (name) => admin.topicOffsets(name), countRetained: (name, lows) => dispositions.countRetained(name, lows) });
     expect(await measure()).toBe(0);
 
-    await produceFixtures(kafka, topic, [0, 0, 1].map((partition, i) => ({ value: Buffer.from(`dead ${i}`), partition })));
+    await produceFixtures(
+      kafka,
+      topic,
+      [0, 0, 1].map((partition, i) => ({ value: Buffer.from(`dead ${i}`), partition })),
+    );
     expect(await measure()).toBe(3);
 
     const ref = { originalTopic: 'sluice.requests.v1', errorCode: 'INVALID_JSON' };

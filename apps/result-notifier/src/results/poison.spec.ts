@@ -42,7 +42,7 @@ describe('isolateFailures', () => {
     expect(calls.length).toBeLessThan(16);
   });
 
-  it('fails everything at once, without splitting, when the failure is not one item\'s', async () => {
+  it("fails everything at once, without splitting, when the failure is not one item's", async () => {
     const calls: number[] = [];
     const down = new Error('broker unavailable');
     const outcomes = await isolateFailures([1, 2, 3, 4], async (items) => {

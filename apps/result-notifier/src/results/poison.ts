@@ -17,10 +17,7 @@ export type ItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknow
  * each half, down to single items, so a poison message fails alone and the rest go through
  * (log2(n) extra tries of its neighbours, all idempotent). Other failures fail every item.
  */
-export async function isolateFailures<T, R>(
-  items: readonly T[],
-  work: (items: readonly T[]) => Promise<R[]>,
-): Promise<Array<ItemOutcome<R>>> {
+export async function isolateFailures<T, R>(items: readonly T[], work: (items: readonly T[]) => Promise<R[]>): Promise<Array<ItemOutcome<R>>> {
   try {
     return (await work(items)).map((value) => ({ ok: true, value }));
   } catch (error) {

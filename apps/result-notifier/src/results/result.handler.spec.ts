@@ -344,7 +344,7 @@ describe('ResultHandler, one result at a time', () => {
     expect(await metricValue(h.registry, 'sluice_reply_topic_missing_total', {})).toBe(1);
   });
 
-  it('caches a succeeded answer under the request\'s key for the configured time', async () => {
+  it("caches a succeeded answer under the request's key for the configured time", async () => {
     const h = harness();
     h.ledger.add(requestRecord({ cacheKey: KEY }));
     const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1' });
@@ -366,9 +366,7 @@ describe('ResultHandler, one result at a time', () => {
   it('answers each coalesced follower with its own valid cache-lane result on the results topic', async () => {
     const h = harness();
     h.ledger.add(requestRecord({ cacheKey: KEY }));
-    h.ledger.add(
-      requestRecord({ id: 'req-2', cacheKey: KEY, deadline: null, metadata: {}, receivedAt: new Date('2029-12-31T13:00:00Z'), routedAt: null }),
-    );
+    h.ledger.add(requestRecord({ id: 'req-2', cacheKey: KEY, deadline: null, metadata: {}, receivedAt: new Date('2029-12-31T13:00:00Z'), routedAt: null }));
     h.ledger.waiting = [{ tenant: 'acme', requestId: 'req-2' }];
     const leader = result({ lane: 'realtime', resultId: 'acme.req-1.realtime.1', cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } });
 
@@ -457,7 +455,13 @@ describe('ResultHandler, a batch at a time', () => {
     const h = harness();
     requests(h, ['req-1', 'req-2', 'req-3']);
     h.ledger.add(requestRecord({ id: 'req-4', replyTo: null, webhookUrl: null }));
-    const batch = [resultFor('req-1'), resultFor('req-2'), resultFor('req-unknown'), resultFor('req-3'), result({ id: 'req-4', resultId: 'acme.req-4.batch.1' }, true)];
+    const batch = [
+      resultFor('req-1'),
+      resultFor('req-2'),
+      resultFor('req-unknown'),
+      resultFor('req-3'),
+      result({ id: 'req-4', resultId: 'acme.req-4.batch.1' }, true),
+    ];
 
     const handled = await h.handleAll(batch);
 

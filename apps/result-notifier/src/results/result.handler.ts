@@ -59,8 +59,7 @@ export type ReplyOutcome = 'published' | 'missing-topic' | 'none';
 
 /** What handling one result did, for the consumer's log line and for tests. */
 export type ResultHandling =
-  | { outcome: 'unknown-request' }
-  | { outcome: BookingOutcome['outcome']; plan: ResultPlan; followers: number; reply: ReplyOutcome; webhookQueued: boolean };
+  { outcome: 'unknown-request' } | { outcome: BookingOutcome['outcome']; plan: ResultPlan; followers: number; reply: ReplyOutcome; webhookQueued: boolean };
 
 /**
  * What a cache hit replays (the router reads it back from `cache_entries.result`): the provider's
@@ -110,7 +109,7 @@ export class ResultHandler {
   }
 
   private async handleAll(batch: readonly IncomingResult[]): Promise<ResultHandling[]> {
-    const handlings: ResultHandling[] = new Array(batch.length);
+    const handlings = new Array<ResultHandling>(batch.length);
     const requests = await this.deps.requests.getMany(batch.map(({ result }) => ({ tenant: result.tenant, id: result.id })));
     const known: Array<{ index: number; incoming: IncomingResult; request: RequestRecord }> = [];
     batch.forEach((incoming, index) => {

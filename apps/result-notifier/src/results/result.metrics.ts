@@ -16,7 +16,7 @@ export class ResultMetrics {
   constructor(registry: MetricsRegistry) {
     this.booked = registry.counter({
       name: 'sluice_results_booked_total',
-      help: 'Results booked as their request\'s completion (and delivered), by lane and status.',
+      help: "Results booked as their request's completion (and delivered), by lane and status.",
       labelNames: ['lane', 'status'],
     });
     this.costUsd = registry.counter({
@@ -33,8 +33,7 @@ export class ResultMetrics {
     });
     this.savedUsd = registry.counter({
       name: 'sluice_saved_usd_total',
-      help:
-        "Realtime price minus what delivered completions cost, by the lane that answered (USD); superseded results' cost is not taken off (see sluice_realtime_cost_usd_total).",
+      help: "Realtime price minus what delivered completions cost, by the lane that answered (USD); superseded results' cost is not taken off (see sluice_realtime_cost_usd_total).",
       labelNames: ['lane'],
     });
     this.deadlineMet = registry.counter({

@@ -25,7 +25,7 @@ describe('planResult', () => {
     });
   });
 
-  it('treats an answer from the cache lane as nobody\'s leader and caches it no further', () => {
+  it("treats an answer from the cache lane as nobody's leader and caches it no further", () => {
     expect(planResult('booked', { ...providerAnswer, lane: 'cache' })).toEqual({
       deliver: true,
       cache: false,

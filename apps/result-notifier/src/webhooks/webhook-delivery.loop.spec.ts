@@ -97,9 +97,7 @@ describe('WebhookDeliveryLoop', () => {
     loop.start();
 
     await waitFor(() => deliveries.failed.length === 1, { timeoutMs: 5_000, description: 'the failed attempt to be recorded' });
-    expect(deliveries.failed).toEqual([
-      { eventId: 'acme.req-1.completed', statusCode: 502, error: 'HTTP 502', retryAt: new Date(NOW.getTime() + 2_000) },
-    ]);
+    expect(deliveries.failed).toEqual([{ eventId: 'acme.req-1.completed', statusCode: 502, error: 'HTTP 502', retryAt: new Date(NOW.getTime() + 2_000) }]);
   });
 
   it('marks a delivery to a URL that is not allowed dead without sending anything', async () => {

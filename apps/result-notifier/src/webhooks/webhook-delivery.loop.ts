@@ -138,9 +138,16 @@ export class WebhookDeliveryLoop {
 
   private log(delivery: WebhookDelivery, decision: AttemptDecision): void {
     // The origin only: a URL's path and query may carry the receiver's own tokens.
-    const fields = { eventId: delivery.eventId, tenant: delivery.tenant, requestId: delivery.requestId, origin: originOf(delivery.url), attempt: delivery.attempts };
+    const fields = {
+      eventId: delivery.eventId,
+      tenant: delivery.tenant,
+      requestId: delivery.requestId,
+      origin: originOf(delivery.url),
+      attempt: delivery.attempts,
+    };
     if (decision.outcome === 'delivered') this.deps.logger.debug({ ...fields, statusCode: decision.statusCode }, 'webhook delivered');
-    else if (decision.outcome === 'retry') this.deps.logger.info({ ...fields, error: decision.error, retryAt: decision.retryAt }, 'webhook attempt failed; will retry');
+    else if (decision.outcome === 'retry')
+      this.deps.logger.info({ ...fields, error: decision.error, retryAt: decision.retryAt }, 'webhook attempt failed; will retry');
     else this.deps.logger.warn({ ...fields, statusCode: decision.statusCode, error: decision.error }, 'webhook delivery dead');
   }
 }

@@ -8,9 +8,7 @@ export interface WebhookRetryPolicy {
 }
 
 /** What one POST came back with. */
-export type AttemptResult =
-  | { kind: 'response'; status: number; retryAfterMs?: number; detail?: string }
-  | { kind: 'error'; error: string };
+export type AttemptResult = { kind: 'response'; status: number; retryAfterMs?: number; detail?: string } | { kind: 'error'; error: string };
 
 export type AttemptDecision =
   | { outcome: 'delivered'; statusCode: number }

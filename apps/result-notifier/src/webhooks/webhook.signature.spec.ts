@@ -6,9 +6,7 @@ const SECRET = `whsec_${Buffer.from('a-test-key-of-more-than-24-bytes!').toStrin
 describe('webhook signing', () => {
   it('matches the test vector published with the Standard Webhooks reference libraries', () => {
     const key = webhookSigningKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
-    expect(signWebhook(key, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
-      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
-    );
+    expect(signWebhook(key, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
   it('produces headers that an independent Standard Webhooks receiver accepts', () => {

@@ -1,11 +1,4 @@
-import {
-  AcceptedRequestV1,
-  ErrorCode,
-  InferenceResultV1,
-  LaneRequestV1,
-  LifecycleEventV1,
-  validateMessage,
-} from '@sluice/contracts';
+import { AcceptedRequestV1, ErrorCode, InferenceResultV1, LaneRequestV1, LifecycleEventV1, validateMessage } from '@sluice/contracts';
 import { sampleAccepted, sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { NonRetryableError } from '@sluice/kafka';
 import {
@@ -219,7 +212,10 @@ function policy(plain: unknown = {}): RoutingPolicy {
 
 function accepted(request: Record<string, unknown> = {}, outer: Record<string, unknown> = {}): AcceptedRequestV1 {
   const { deadline: _deadline, notBefore: _notBefore, replyTo: _replyTo, webhook: _webhook, ...base } = sampleRequest({ body: BODY });
-  const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: { ...base, ...request }, receivedAt: NOW.toISOString(), deadline: undefined, ...outer }));
+  const outcome = validateMessage(
+    AcceptedRequestV1,
+    sampleAccepted({ request: { ...base, ...request }, receivedAt: NOW.toISOString(), deadline: undefined, ...outer }),
+  );
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
   return outcome.value;
 }
@@ -458,7 +454,11 @@ describe('AcceptedHandler', () => {
       h.requests.add(message);
       await h.route(message);
       expect(h.flights.claims).toEqual([
-        { key: { scope: 'acme', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) }, request: { tenant: 'acme', requestId: 'req-1' }, staleAfterMs: 600_000 },
+        {
+          key: { scope: 'acme', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+          request: { tenant: 'acme', requestId: 'req-1' },
+          staleAfterMs: 600_000,
+        },
       ]);
       // The notifier caches the answer and releases the followers under the key the flight was claimed with.
       expect(h.requests.recorded[0].routing.cacheKey).toEqual(h.flights.claims[0].key);
@@ -484,7 +484,11 @@ describe('AcceptedHandler', () => {
     it('answers a cache hit itself: a free result on the results topic, priced at what realtime would have cost', async () => {
       const h = harness();
       const usage = { inputTokens: 1_000, outputTokens: 200, cachedInputTokens: 0 };
-      h.flights.outcome = { role: 'cached', result: { response: { id: 'chatcmpl-7', choices: [] }, usage, model: 'gpt-4o-mini-2024-07-18' }, sourceRequestId: 'first' };
+      h.flights.outcome = {
+        role: 'cached',
+        result: { response: { id: 'chatcmpl-7', choices: [] }, usage, model: 'gpt-4o-mini-2024-07-18' },
+        sourceRequestId: 'first',
+      };
       const message = withDeadline(20_000);
       h.requests.add(message);
 
@@ -508,7 +512,13 @@ describe('AcceptedHandler', () => {
         deadlineMet: true,
         metadata: message.request.metadata,
       });
-      expect(valid(LifecycleEventV1, h.publisher.on('events')[0])).toMatchObject({ type: 'routed', lane: 'cache', reason: 'cache-hit', estimatedCostUsd: 0, savedUsd: realtimeUsd });
+      expect(valid(LifecycleEventV1, h.publisher.on('events')[0])).toMatchObject({
+        type: 'routed',
+        lane: 'cache',
+        reason: 'cache-hit',
+        estimatedCostUsd: 0,
+        savedUsd: realtimeUsd,
+      });
       expect(h.requests.recorded[0]).toMatchObject({ routing: { lane: 'cache', reason: 'cache-hit', estimatedCostUsd: 0, realtimeCostUsd: realtimeUsd } });
     });
 
@@ -604,7 +614,9 @@ describe('AcceptedHandler', () => {
         realtimeCostUsd: COSTS.realtime,
         releaseAt: inTwoHours,
       });
-      expect(h.requests.recorded).toEqual([{ id: 'req-1', status: 'queued', routing: expect.objectContaining({ lane: 'batch', reason: 'slack-allows-batch' }) }]);
+      expect(h.requests.recorded).toEqual([
+        { id: 'req-1', status: 'queued', routing: expect.objectContaining({ lane: 'batch', reason: 'slack-allows-batch' }) },
+      ]);
       expect(h.holds.calls).toHaveLength(1);
       const held = h.holds.calls[0];
       expect(held).toMatchObject({ tenant: 'acme', requestId: 'req-1', lane: 'batch', releaseAt: new Date(inTwoHours), correlationId: 'corr-req-1' });
@@ -773,7 +785,11 @@ describe('AcceptedHandler, a batch at a time', () => {
     const unknown = withDeadline(20_000, { id: 'unknown', body: { ...BODY, model: 'gpt-nonexistent' } });
     const held = withDeadline(24 * HOUR, { id: 'held', notBefore: new Date(NOW.getTime() + HOUR).toISOString() });
     for (const message of [bulk, urgent, hit, unknown, held]) h.requests.add(message);
-    h.flights.outcomes.set('hit', { role: 'cached', result: { response: { id: 'chatcmpl-1' }, usage: { inputTokens: 5, outputTokens: 1 } }, sourceRequestId: 'earlier' });
+    h.flights.outcomes.set('hit', {
+      role: 'cached',
+      result: { response: { id: 'chatcmpl-1' }, usage: { inputTokens: 5, outputTokens: 1 } },
+      sourceRequestId: 'earlier',
+    });
 
     const results = await h.batch([bulk, urgent, hit, unknown, held]);
 
@@ -867,7 +883,10 @@ describe('AcceptedHandler, a batch at a time', () => {
     h.flights.outcome = { role: 'follower', leader: { tenant: 'acme', requestId: 'elsewhere' } };
     const results = await h.batch([a, b]);
     expect(results.map((r) => r.ok && r.outcome.kind)).toEqual(['coalesced', 'coalesced']);
-    expect(h.requests.reads).toEqual([['a', 'b'], ['elsewhere', 'elsewhere']]);
+    expect(h.requests.reads).toEqual([
+      ['a', 'b'],
+      ['elsewhere', 'elsewhere'],
+    ]);
   });
 });
 

@@ -37,7 +37,17 @@ import {
   refusalResult,
   routedEvent,
 } from './routing.messages';
-import type { CacheLedger, CorrelatedMessage, Correlation, EstimateSource, FlightLedger, OutboundMessage, RequestLedger, RouterPublisher, SpendSource } from './routing.ports';
+import type {
+  CacheLedger,
+  CorrelatedMessage,
+  Correlation,
+  EstimateSource,
+  FlightLedger,
+  OutboundMessage,
+  RequestLedger,
+  RouterPublisher,
+  SpendSource,
+} from './routing.ports';
 
 export const CACHE_HIT_REASON = 'cache-hit';
 export const COALESCED_REASON = 'coalesced';
@@ -220,7 +230,9 @@ export class AcceptedHandler {
   /** Spend is read in the background; only the first batch of a UTC day (or after a boot) waits for it. */
   private async ensureSpend(batch: readonly AcceptedMessage[], now: Date): Promise<void> {
     const { tenants } = this.settings.policy;
-    const unread = batch.some(({ accepted: { request } }) => tenants[request.tenant]?.dailyBudgetUsd !== undefined && this.ports.spend.spentTodayUsd(request.tenant, now) === undefined);
+    const unread = batch.some(
+      ({ accepted: { request } }) => tenants[request.tenant]?.dailyBudgetUsd !== undefined && this.ports.spend.spentTodayUsd(request.tenant, now) === undefined,
+    );
     if (unread) await this.ports.spend.refresh(now);
   }
 
@@ -268,7 +280,8 @@ export class AcceptedHandler {
         : {}),
     };
     const decision = this.decide(job, input);
-    if (job.cacheKey === undefined) return decision.ok ? this.dispatch(job, decision) : this.refuse(accepted, correlation, now, deadlineMs, refusalOf(decision));
+    if (job.cacheKey === undefined)
+      return decision.ok ? this.dispatch(job, decision) : this.refuse(accepted, correlation, now, deadlineMs, refusalOf(decision));
     // A refused request may still be answered for free, but it must not lead a flight others wait on.
     if (!decision.ok) return { kind: 'refused-cache', job, refusal: refusalOf(decision) };
     return { kind: 'claim', job, decision };
@@ -278,16 +291,13 @@ export class AcceptedHandler {
     const { accepted, now } = job;
     const { request } = accepted;
     const { policy } = this.settings;
-    return routeRequest(
-      input,
-      {
-        nowMs: now.getTime(),
-        policy,
-        estimateMs: (lane) => this.ports.estimates.estimateMs({ provider: request.provider, model: request.body.model, lane }, now),
-        costs: job.costs,
-        spentTodayUsd: policy.tenants[request.tenant]?.dailyBudgetUsd === undefined ? 0 : (this.ports.spend.spentTodayUsd(request.tenant, now) ?? 0),
-      },
-    );
+    return routeRequest(input, {
+      nowMs: now.getTime(),
+      policy,
+      estimateMs: (lane) => this.ports.estimates.estimateMs({ provider: request.provider, model: request.body.model, lane }, now),
+      costs: job.costs,
+      spentTodayUsd: policy.tenants[request.tenant]?.dailyBudgetUsd === undefined ? 0 : (this.ports.spend.spentTodayUsd(request.tenant, now) ?? 0),
+    });
   }
 
   /** Every claim of the batch in one ledger transaction; followers of leaders outside the batch in one read. */
@@ -299,7 +309,9 @@ export class AcceptedHandler {
       this.settings.coalesceStaleMs,
       now,
     );
-    const outside = outcomes.flatMap((outcome) => (outcome.role === 'follower' && !records.has(refKey(outcome.leader.tenant, outcome.leader.requestId)) ? [outcome.leader] : []));
+    const outside = outcomes.flatMap((outcome) =>
+      outcome.role === 'follower' && !records.has(refKey(outcome.leader.tenant, outcome.leader.requestId)) ? [outcome.leader] : [],
+    );
     const leaders = new Map(records);
     for (const record of (await this.ports.requests.getMany(outside.map((leader) => ({ tenant: leader.tenant, id: leader.requestId })))).values()) {
       leaders.set(refKey(record.tenant, record.id), record);
@@ -324,7 +336,11 @@ export class AcceptedHandler {
     }
     if (this.leaderAnswersInTime(job, leaders.get(refKey(claim.leader.tenant, claim.leader.requestId)))) return this.follow(job, claim.leader);
     // Still a follower in the ledger: whichever answer is booked first is delivered.
-    return this.dispatch(job, decision, `also waiting on identical request ${this.leaderName(claim.leader, request.tenant)}, which may answer after this deadline`);
+    return this.dispatch(
+      job,
+      decision,
+      `also waiting on identical request ${this.leaderName(claim.leader, request.tenant)}, which may answer after this deadline`,
+    );
   }
 
   private async settleRefusedLookups(slots: Slot[], now: Date): Promise<void> {
@@ -434,9 +450,18 @@ export class AcceptedHandler {
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     };
     if (releaseAt !== undefined) {
-      return { ...this.hold(accepted, routing, releaseAt, correlation), routing: update, outcome: { kind: 'held', ...routed, releaseAt: releaseAt.toISOString() } };
+      return {
+        ...this.hold(accepted, routing, releaseAt, correlation),
+        routing: update,
+        outcome: { kind: 'held', ...routed, releaseAt: releaseAt.toISOString() },
+      };
     }
-    return { outcome: { kind: 'routed', ...routed }, correlation, messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)], routing: update };
+    return {
+      outcome: { kind: 'routed', ...routed },
+      correlation,
+      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)],
+      routing: update,
+    };
   }
 
   /**
@@ -477,7 +502,15 @@ export class AcceptedHandler {
       routing: {
         tenant: request.tenant,
         id: request.id,
-        routing: { lane: 'cache', reason: CACHE_HIT_REASON, estimatedCostUsd: 0, realtimeCostUsd: realtimeUsd, routedAt: now, deadline, cacheKey: job.cacheKey },
+        routing: {
+          lane: 'cache',
+          reason: CACHE_HIT_REASON,
+          estimatedCostUsd: 0,
+          realtimeCostUsd: realtimeUsd,
+          routedAt: now,
+          deadline,
+          cacheKey: job.cacheKey,
+        },
         status: 'routed',
       },
       messages: [

@@ -32,7 +32,8 @@ export class EstimatesRefresher implements OnApplicationBootstrap, OnApplication
     this.running = true;
     try {
       const { updated, failed } = await this.estimates.refresh(new Date());
-      if (failed.length > 0) this.log.warn({ err: failed[0], failed: failed.length, updated }, 'some lane estimates could not be refreshed; the previous ones stay');
+      if (failed.length > 0)
+        this.log.warn({ err: failed[0], failed: failed.length, updated }, 'some lane estimates could not be refreshed; the previous ones stay');
       else this.log.debug({ updated }, 'lane estimates refreshed');
     } finally {
       this.running = false;

@@ -31,7 +31,14 @@ describe('RouterMetrics', () => {
   it('counts held requests as decisions too, and what became of released ones', async () => {
     const registry = new MetricsRegistry('router-test');
     const metrics = new RouterMetrics(registry);
-    metrics.record({ kind: 'held', lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: 0.25, realtimeCostUsd: 1, releaseAt: '2030-01-01T02:00:00.000Z' });
+    metrics.record({
+      kind: 'held',
+      lane: 'batch',
+      reason: 'slack-allows-batch',
+      estimatedCostUsd: 0.25,
+      realtimeCostUsd: 1,
+      releaseAt: '2030-01-01T02:00:00.000Z',
+    });
     metrics.released({ published: 3, answered: 1, failures: [{ tenant: 't', requestId: 'r9', error: 'MESSAGE_TOO_LARGE' }], more: false });
     metrics.released({ published: 2, answered: 0, failures: [], more: false });
 

@@ -33,7 +33,9 @@ class FakePublisher implements ReleasePublisher {
   async publishEach(messages: readonly CorrelatedMessage[]): Promise<Array<PromiseSettledResult<void>>> {
     this.sent.push(...messages);
     return messages.map((m) =>
-      this.refuse.has(m.message.key) ? { status: 'rejected', reason: new Error('The request included a message larger than the max message size') } : { status: 'fulfilled', value: undefined },
+      this.refuse.has(m.message.key)
+        ? { status: 'rejected', reason: new Error('The request included a message larger than the max message size') }
+        : { status: 'fulfilled', value: undefined },
     );
   }
 }
@@ -69,7 +71,16 @@ describe('HeldLaneReleaser', () => {
     h.publisher.refuse.add('big');
     const outcome = await h.releaser.releaseDue();
     expect(h.holds.reports).toEqual([
-      { retry: [{ tenant: 'acme', requestId: 'big', at: new Date(NOW.getTime() + 20_000), error: 'Error: The request included a message larger than the max message size' }] },
+      {
+        retry: [
+          {
+            tenant: 'acme',
+            requestId: 'big',
+            at: new Date(NOW.getTime() + 20_000),
+            error: 'Error: The request included a message larger than the max message size',
+          },
+        ],
+      },
     ]);
     expect(outcome).toEqual({
       published: 1,

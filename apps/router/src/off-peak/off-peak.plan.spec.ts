@@ -32,10 +32,7 @@ describe('releaseAtFor', () => {
 
 describe('planRelease', () => {
   it('publishes each due message to its lane, keyed by request id, with the headers of its request', () => {
-    const plan = planRelease([
-      due('r1', { correlationId: 'corr-1', traceparent: '00-abc-def-01' }),
-      due('r2', { lane: 'realtime', requestStatus: null }),
-    ]);
+    const plan = planRelease([due('r1', { correlationId: 'corr-1', traceparent: '00-abc-def-01' }), due('r2', { lane: 'realtime', requestStatus: null })]);
     expect(plan.answered).toEqual([]);
     expect(plan.publish.map((p) => p.outbound)).toEqual([
       {

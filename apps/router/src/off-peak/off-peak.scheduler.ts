@@ -46,7 +46,10 @@ export class OffPeakScheduler implements OnApplicationBootstrap, OnModuleDestroy
       const outcome = await this.releaser.releaseDue();
       this.metrics.released(outcome);
       for (const failure of outcome.failures) {
-        this.log.warn({ requestId: failure.requestId, tenant: failure.tenant, error: failure.error }, 'held lane message refused by the broker; it is tried again later');
+        this.log.warn(
+          { requestId: failure.requestId, tenant: failure.tenant, error: failure.error },
+          'held lane message refused by the broker; it is tried again later',
+        );
       }
       if (outcome.published + outcome.answered > 0) this.log.debug({ published: outcome.published, answered: outcome.answered }, 'held lane messages released');
       return outcome.more;

@@ -56,7 +56,9 @@ describe('configTableMarkdown', () => {
     const table = configTableMarkdown(describeConfig(NotifierConfig)).split('\n');
     expect(table[0]).toBe('| variable | default | meaning |');
     expect(table).toContain('| `PORT` | `3004` | HTTP port for the API, /health and /metrics. |');
-    expect(table).toContain('| `KAFKA_GROUP_ID` | `sluice-result-notifier` | Kafka consumer group id. Each consuming service has its own default; override it to run a separate copy. |');
+    expect(table).toContain(
+      '| `KAFKA_GROUP_ID` | `sluice-result-notifier` | Kafka consumer group id. Each consuming service has its own default; override it to run a separate copy. |',
+    );
     expect(table).toContain('| `WEBHOOK_MAX_ATTEMPTS` | _required_ | Webhook attempts \\| before giving up. |');
   });
 });

@@ -14,7 +14,8 @@ export interface EnvVarDescription {
 
 function asEnvValue(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return Array.isArray(value) ? value.join(',') : String(value);
+  // Defaults are what the variables parse into: strings, numbers, booleans and lists of them.
+  return Array.isArray(value) ? value.join(',') : String(value as string | number | boolean);
 }
 
 /**

@@ -58,15 +58,11 @@ describe('loadConfig', () => {
   });
 
   it('names the variable, the rule and the value it got', () => {
-    expect(() => loadConfig(SluiceConfig, { PORT: 'abc' })).toThrow(
-      'Invalid environment: PORT must be an integer between 1 and 65535 (got "abc")',
-    );
+    expect(() => loadConfig(SluiceConfig, { PORT: 'abc' })).toThrow('Invalid environment: PORT must be an integer between 1 and 65535 (got "abc")');
   });
 
   it('reports every wrong variable at once', () => {
-    const problems = problemsOf(() =>
-      loadConfig(SluiceConfig, { PORT: '70000', LOG_LEVEL: 'loud', KAFKA_BROKERS: 'localhost', DATABASE_URL: 'mysql://db/x' }),
-    );
+    const problems = problemsOf(() => loadConfig(SluiceConfig, { PORT: '70000', LOG_LEVEL: 'loud', KAFKA_BROKERS: 'localhost', DATABASE_URL: 'mysql://db/x' }));
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT must be an integer between 1 and 65535 (got "70000")',
@@ -94,9 +90,7 @@ describe('loadConfig', () => {
   });
 
   it('never repeats a secret in the error', () => {
-    const problems = problemsOf(() =>
-      loadConfig(WorkerConfig, { API_KEY: 'pk-live-123', DATABASE_URL: 'mysql://u:hunter2@db/x' }),
-    );
+    const problems = problemsOf(() => loadConfig(WorkerConfig, { API_KEY: 'pk-live-123', DATABASE_URL: 'mysql://u:hunter2@db/x' }));
     expect(problems.join('\n')).not.toMatch(/pk-live-123|hunter2/);
     expect(problems).toContain('API_KEY must start with sk- (got "[redacted]")');
     expect(problems).toContain('DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://u:***@db/x")');

@@ -2,9 +2,7 @@ import { redactUrlPassword } from './url-password.redactor';
 
 describe('redactUrlPassword', () => {
   it('masks the password and keeps user, host and database', () => {
-    expect(redactUrlPassword('postgres://sluice:s3cret@db.internal:5432/sluice')).toBe(
-      'postgres://sluice:***@db.internal:5432/sluice',
-    );
+    expect(redactUrlPassword('postgres://sluice:s3cret@db.internal:5432/sluice')).toBe('postgres://sluice:***@db.internal:5432/sluice');
   });
 
   it('leaves a URL without a password unchanged', () => {

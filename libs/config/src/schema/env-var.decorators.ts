@@ -54,9 +54,7 @@ export function EnvInt(options: EnvVarOptions & { min: number; max: number }): P
   });
 }
 
-export function EnvString(
-  options: EnvVarOptions & { pattern: RegExp; rule: string; secret?: boolean },
-): PropertyDecorator {
+export function EnvString(options: EnvVarOptions & { pattern: RegExp; rule: string; secret?: boolean }): PropertyDecorator {
   const { pattern } = options;
   return envVar<string>({
     ...options,
@@ -87,8 +85,7 @@ export function EnvList(options: EnvVarOptions & { itemPattern: RegExp; itemRule
         .split(',')
         .map((item) => item.trim())
         .filter((item) => item !== ''),
-    check: (value) =>
-      Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && itemPattern.test(item)),
+    check: (value) => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && itemPattern.test(item)),
   });
 }
 

@@ -25,7 +25,7 @@ export function registerEnvVar(cls: object, spec: EnvVarSpec): void {
 /** Every variable declared on `cls` and its ancestors, ancestors first, in declaration order. */
 export function envVarsOf(cls: abstract new (...args: never[]) => unknown): EnvVarSpec[] {
   const chain: object[] = [];
-  for (let c: object | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
+  for (let c: object | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) chain.unshift(c);
   const merged = new Map<string, EnvVarSpec>();
   for (const c of chain) for (const [name, spec] of specsByClass.get(c) ?? []) merged.set(name, spec);
   return [...merged.values()];

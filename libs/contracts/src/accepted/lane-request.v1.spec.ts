@@ -47,7 +47,10 @@ describe('LaneRequestV1', () => {
       ok: false,
       errors: [{ code: ErrorCode.MISSING_FIELD, message: 'routing is required', field: 'routing' }],
     });
-    const outcome = validateMessage(LaneRequestV1, sampleLaneRequest({ routing: { lane: 'slow', reason: '', estimatedCostUsd: -1, realtimeCostUsd: 0, routedAt: 'now' } }));
+    const outcome = validateMessage(
+      LaneRequestV1,
+      sampleLaneRequest({ routing: { lane: 'slow', reason: '', estimatedCostUsd: -1, realtimeCostUsd: 0, routedAt: 'now' } }),
+    );
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) {
       expect(outcome.errors.map((e) => e.field).sort()).toEqual(['routing.estimatedCostUsd', 'routing.lane', 'routing.reason', 'routing.routedAt']);

@@ -7,7 +7,12 @@ const base = { eventId: 'acme.req-1.x', requestId: 'req-1', tenant: 'acme', at: 
 
 function missingFields(type: LifecycleEventType): string[] {
   const outcome = validateMessage(LifecycleEventV1, { ...base, type });
-  return outcome.ok ? [] : outcome.errors.filter((e) => e.code === ErrorCode.MISSING_FIELD).map((e) => e.field).sort();
+  return outcome.ok
+    ? []
+    : outcome.errors
+        .filter((e) => e.code === ErrorCode.MISSING_FIELD)
+        .map((e) => e.field)
+        .sort();
 }
 
 describe('LifecycleEventV1', () => {

@@ -89,7 +89,11 @@ describe('InferenceRequestV1', () => {
   });
 
   it('names body.model and body.service_tier apart when both are wrong', () => {
-    expect(errorsOf({ ...minimal, body: { service_tier: 'priority' } }).map((error) => [error.field, error.code]).sort()).toEqual([
+    expect(
+      errorsOf({ ...minimal, body: { service_tier: 'priority' } })
+        .map((error) => [error.field, error.code])
+        .sort(),
+    ).toEqual([
       ['body.model', ErrorCode.MISSING_FIELD],
       ['body.service_tier', ErrorCode.INVALID_FIELD],
     ]);
@@ -99,7 +103,11 @@ describe('InferenceRequestV1', () => {
     expect(validateMessage(InferenceRequestV1, { ...minimal, provider: 'openai', body: { model: 'gpt-4o-mini', messages: [], n: 3 } }).ok).toBe(true);
   });
 
-  it.each([['provider', 'gemini'], ['operation', 'classify'], ['mode', 'fast']])('rejects an unknown %s', (field, value) => {
+  it.each([
+    ['provider', 'gemini'],
+    ['operation', 'classify'],
+    ['mode', 'fast'],
+  ])('rejects an unknown %s', (field, value) => {
     expect(only({ ...minimal, [field]: value })).toMatchObject({ code: ErrorCode.INVALID_FIELD, field });
   });
 
@@ -117,12 +125,15 @@ describe('InferenceRequestV1', () => {
       });
     });
 
-    it.each([['zero', 0], ['negative', -5], ['fractional', 1.5], ['a string', '250'], ['beyond 30 days', 31 * 24 * 3600 * 1000]])(
-      'rejects a maxLatencyMs that is %s',
-      (_label, maxLatencyMs) => {
-        expect(only({ ...minimal, maxLatencyMs })).toMatchObject({ code: ErrorCode.INVALID_FIELD, field: 'maxLatencyMs' });
-      },
-    );
+    it.each([
+      ['zero', 0],
+      ['negative', -5],
+      ['fractional', 1.5],
+      ['a string', '250'],
+      ['beyond 30 days', 31 * 24 * 3600 * 1000],
+    ])('rejects a maxLatencyMs that is %s', (_label, maxLatencyMs) => {
+      expect(only({ ...minimal, maxLatencyMs })).toMatchObject({ code: ErrorCode.INVALID_FIELD, field: 'maxLatencyMs' });
+    });
 
     it.each([
       ['without an offset', '2030-01-01T00:00:00'],

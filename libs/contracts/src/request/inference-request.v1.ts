@@ -1,12 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsNotIn, IsObject, IsPositive, IsString, Matches, Max } from 'class-validator';
-import {
-  MAX_LATENCY_MS_LIMIT,
-  METADATA_KEY_PATTERN,
-  METADATA_LIMITS,
-  REPLY_TOPIC_PATTERN,
-  REQUEST_ID_PATTERN,
-  TENANT_PATTERN,
-} from '../common/patterns';
+import { MAX_LATENCY_MS_LIMIT, METADATA_KEY_PATTERN, METADATA_LIMITS, REPLY_TOPIC_PATTERN, REQUEST_ID_PATTERN, TENANT_PATTERN } from '../common/patterns';
 import { Operation, OPERATIONS, Provider, PROVIDERS, REQUEST_MODES, RequestMode } from '../common/values';
 import { ALL_TOPICS } from '../topics/topics.registry';
 import { clipNesting, nestingErrors } from '../validation/json-nesting';

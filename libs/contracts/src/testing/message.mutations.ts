@@ -174,7 +174,18 @@ const BY_TYPE_BRIEF: Record<'string' | 'number' | 'object', unknown[]> = {
 };
 
 /** Values for field names added where the message does not have them. */
-const ADDITIONS: unknown[] = [null, 'x', 5000, true, '2031-01-01T00:00:00Z', 'realtime', {}, { model: 'm' }, { done: 1, total: 2 }, { code: 'INTERNAL', message: 'm', retryable: true }];
+const ADDITIONS: unknown[] = [
+  null,
+  'x',
+  5000,
+  true,
+  '2031-01-01T00:00:00Z',
+  'realtime',
+  {},
+  { model: 'm' },
+  { done: 1, total: 2 },
+  { code: 'INTERNAL', message: 'm', retryable: true },
+];
 
 /** Keys no contract knows, among them the ones that name Object.prototype members. */
 const UNKNOWN_KEYS = ['extra', 'Tenant', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
@@ -229,14 +240,19 @@ export function mutationsOf(base: Plain, options: MutationOptions): Mutation[] {
     values.forEach((value, i) => out.push({ label: `${at} = value ${i}`, plain: setAt(base, path, (parent, key) => withKey(parent, key, value)) }));
     if (isRecord(current)) {
       out.push({ label: `${at} as an array`, plain: setAt(base, path, (parent, key) => withKey(parent, key, [current])) });
-      out.push({ label: `${at} without prototype`, plain: setAt(base, path, (parent, key) => withKey(parent, key, Object.assign(Object.create(null), current))) });
+      out.push({
+        label: `${at} without prototype`,
+        plain: setAt(base, path, (parent, key) => withKey(parent, key, Object.assign(Object.create(null), current))),
+      });
     }
   }
   for (const objectPath of [[], ...paths.filter((path) => isRecord(valueAt(path)))]) {
     const at = objectPath.length === 0 ? '(root)' : objectPath.join('.');
     const target = valueAt(objectPath) as Plain;
     const add = (key: string, value: unknown): Plain =>
-      objectPath.length === 0 ? withKey(base, key, value) : setAt(base, objectPath, (parent, last) => withKey(parent, last, withKey(parent[last] as Plain, key, value)));
+      objectPath.length === 0
+        ? withKey(base, key, value)
+        : setAt(base, objectPath, (parent, last) => withKey(parent, last, withKey(parent[last] as Plain, key, value)));
     for (const key of UNKNOWN_KEYS) out.push({ label: `${at} + unknown key ${JSON.stringify(key)}`, plain: add(key, 'x') });
     if ((options.freeForm ?? []).some((path) => at === path || at.startsWith(`${path}.`))) continue;
     for (const key of options.fieldNames.filter((name) => !Object.prototype.hasOwnProperty.call(target, name))) {

@@ -9,9 +9,7 @@ describe('canonicalJson', () => {
   });
 
   it('keeps array order, drops undefined members and honours toJSON', () => {
-    expect(canonicalJson({ a: [2, 1], u: undefined, d: new Date('2030-01-01T00:00:00Z') })).toBe(
-      '{"a":[2,1],"d":"2030-01-01T00:00:00.000Z"}',
-    );
+    expect(canonicalJson({ a: [2, 1], u: undefined, d: new Date('2030-01-01T00:00:00Z') })).toBe('{"a":[2,1],"d":"2030-01-01T00:00:00.000Z"}');
   });
 
   it('keeps a __proto__ key as data', () => {

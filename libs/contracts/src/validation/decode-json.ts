@@ -1,8 +1,7 @@
 import { ErrorCode } from '../errors/error-code.enum';
 
 export type DecodeOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; error: { code: ErrorCode.INVALID_JSON | ErrorCode.PAYLOAD_TOO_LARGE; message: string } };
+  { ok: true; value: unknown } | { ok: false; error: { code: ErrorCode.INVALID_JSON | ErrorCode.PAYLOAD_TOO_LARGE; message: string } };
 
 export interface DecodeOptions {
   /** Larger payloads are refused before parsing, so one huge message cannot stall a consumer. */

@@ -129,8 +129,7 @@ export function IsInstant(): PropertyDecoratorFn {
       propertyName,
       validator: {
         validate: isInstant,
-        defaultMessage: (args: ValidationArguments) =>
-          `${args.property} must be an ISO-8601 date-time with an offset, e.g. 2030-01-01T00:00:00Z`,
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an ISO-8601 date-time with an offset, e.g. 2030-01-01T00:00:00Z`,
       },
     });
 }
@@ -166,8 +165,7 @@ export function HasStringProperty(property: string, maxLength = 256): PropertyDe
         validate: (value: unknown) =>
           !isPlainObject(value) ||
           (typeof value[property] === 'string' && (value[property] as string).length > 0 && (value[property] as string).length <= maxLength),
-        defaultMessage: (args: ValidationArguments) =>
-          `${args.property}.${property} must be a non-empty string of at most ${maxLength} characters`,
+        defaultMessage: (args: ValidationArguments) => `${args.property}.${property} must be a non-empty string of at most ${maxLength} characters`,
       },
     });
 }

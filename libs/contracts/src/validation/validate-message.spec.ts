@@ -5,15 +5,17 @@ import { sampleRequest, sampleResult } from '../testing/message.samples';
 import { validateMessage } from './validate-message';
 
 describe('validateMessage', () => {
-  it.each([['null', null], ['an array', [sampleRequest()]], ['a string', 'hello'], ['a number', 42]])(
-    'rejects %s as a whole message',
-    (_label, plain) => {
-      expect(validateMessage(InferenceRequestV1, plain)).toEqual({
-        ok: false,
-        errors: [{ code: ErrorCode.VALIDATION_FAILED, message: 'the message must be a JSON object', field: '' }],
-      });
-    },
-  );
+  it.each([
+    ['null', null],
+    ['an array', [sampleRequest()]],
+    ['a string', 'hello'],
+    ['a number', 42],
+  ])('rejects %s as a whole message', (_label, plain) => {
+    expect(validateMessage(InferenceRequestV1, plain)).toEqual({
+      ok: false,
+      errors: [{ code: ErrorCode.VALIDATION_FAILED, message: 'the message must be a JSON object', field: '' }],
+    });
+  });
 
   it('returns an instance of the class on success', () => {
     const outcome = validateMessage(InferenceRequestV1, sampleRequest());
@@ -60,10 +62,11 @@ describe('validateMessage', () => {
   it('treats null as a value to validate, not as absent', () => {
     const outcome = validateMessage(InferenceRequestV1, sampleRequest({ mode: null, deadline: null }));
     expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expect(outcome.errors.map((e) => [e.field, e.code])).toEqual([
-      ['mode', ErrorCode.INVALID_FIELD],
-      ['deadline', ErrorCode.INVALID_FIELD],
-    ]);
+    if (!outcome.ok)
+      expect(outcome.errors.map((e) => [e.field, e.code])).toEqual([
+        ['mode', ErrorCode.INVALID_FIELD],
+        ['deadline', ErrorCode.INVALID_FIELD],
+      ]);
   });
 
   it('reports a nested object given as an array or a scalar once, on the object', () => {

@@ -3,14 +3,7 @@ import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { FailureCode } from '../errors/failure.codes';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
-import type {
-  BatchHandler,
-  InvalidMessageHandler,
-  MessageContext,
-  MessageHandler,
-  Validate,
-  ValidationIssue,
-} from './consumer.types';
+import type { BatchHandler, InvalidMessageHandler, MessageContext, MessageHandler, Validate, ValidationIssue } from './consumer.types';
 import { HandlerContext, type BatchHeartbeat } from './handler.context';
 import { decodeJson } from './json.decoder';
 import { toError, type LoopResult, type RetryLoop, type Settled } from './retry.loop';
@@ -22,9 +15,7 @@ export interface ValidMessage<T> {
 }
 
 type Prepared<T> =
-  | { kind: 'valid'; value: T }
-  | { kind: 'invalid'; plain: unknown; errors: readonly ValidationIssue[] }
-  | { kind: 'unreadable'; failure: DeadLetterFailure };
+  { kind: 'valid'; value: T } | { kind: 'invalid'; plain: unknown; errors: readonly ValidationIssue[] } | { kind: 'unreadable'; failure: DeadLetterFailure };
 
 export interface PipelineCounters {
   deadLettered: number;
@@ -155,5 +146,4 @@ export class BatchPipeline<T> {
   private contextFor(message: ConsumedMessage, beats: BatchHeartbeat, attempt: number): MessageContext {
     return new HandlerContext(message, attempt, this.settings.abandon, beats);
   }
-
 }

@@ -3,16 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomGroupId, waitFor } from '@sluice/testing';
 import type { KafkaDriver } from '../port/driver.port';
-import {
-  committedOffsets,
-  createRandomTopic,
-  deleteTopics,
-  fastSession,
-  produceFixtures,
-  spawnFixture,
-  testKafka,
-  type FixtureProcess,
-} from '../testing';
+import { committedOffsets, createRandomTopic, deleteTopics, fastSession, produceFixtures, spawnFixture, testKafka, type FixtureProcess } from '../testing';
 import { ConsumerRunner } from './consumer.runner';
 
 interface Handled {

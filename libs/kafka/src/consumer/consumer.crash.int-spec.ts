@@ -1,14 +1,6 @@
 import { randomGroupId, randomTopicName, waitFor } from '@sluice/testing';
 import type { KafkaDriver } from '../port/driver.port';
-import {
-  committedOffsets,
-  createRandomTopic,
-  deleteTopics,
-  produceFixtures,
-  spawnFixture,
-  testKafka,
-  type FixtureProcess,
-} from '../testing';
+import { committedOffsets, createRandomTopic, deleteTopics, produceFixtures, spawnFixture, testKafka, type FixtureProcess } from '../testing';
 
 interface LogLine {
   time: number;

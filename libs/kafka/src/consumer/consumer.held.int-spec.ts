@@ -47,7 +47,11 @@ describe('ConsumerRunner with held messages (real broker)', () => {
     const topic = await createRandomTopic(kafka, { prefix: 'held' });
     const dlq = await createRandomTopic(kafka, { prefix: 'held-dlq' });
     topics.push(topic, dlq);
-    await produceFixtures(kafka, topic, Array.from({ length: count }, (_, n) => ({ key: `k${n}`, value: { n } })));
+    await produceFixtures(
+      kafka,
+      topic,
+      Array.from({ length: count }, (_, n) => ({ key: `k${n}`, value: { n } })),
+    );
     return { topic, dlq };
   }
 

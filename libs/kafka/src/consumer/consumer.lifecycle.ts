@@ -186,7 +186,7 @@ export class ConsumerLifecycle {
     if (this.settings.ownedProducer) closing.push(this.settings.ownedProducer.disconnect());
     for (const result of await Promise.allSettled(closing)) {
       if (result.status === 'rejected') {
-        this.settings.logger.warn({ groupId: this.settings.groupId, err: result.reason }, 'error while closing kafka connections');
+        this.settings.logger.warn({ groupId: this.settings.groupId, err: result.reason as unknown }, 'error while closing kafka connections');
       }
     }
   }

@@ -205,7 +205,11 @@ describe('ConsumerRunner (fake driver)', () => {
       },
     });
     await kafka.consumerDriver.deliver(TOPIC, 0, items(4));
-    expect(seen).toEqual([[0, 1, 2, 3], [1, 3], [1, 3]]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [1, 3],
+      [1, 3],
+    ]);
     expect(kafka.producerDriver.sent.map((sent) => sent.message.headers?.[DeadLetterHeader.OriginalOffset])).toEqual(['1', '3']);
     expect(runner.stats()).toMatchObject({ handled: 2, deadLettered: 2, retries: 4 });
     expect(kafka.consumerDriver.committed(TOPIC, 0)).toEqual(['4']);

@@ -53,10 +53,7 @@ export class ConsumerRunner<T = unknown> {
       onResume: () => this.lifecycle.resumeFetching(),
     });
     const ownedProducer = options.deadLetter?.producer ? undefined : new KafkaProducer(options.kafka, { retry: options.deadLetter?.retry });
-    const deadLetters = new DeadLetterPublisher(
-      options.deadLetter?.producer ?? ownedProducer!,
-      options.deadLetter?.topic ?? DEFAULT_DEAD_LETTER_TOPIC,
-    );
+    const deadLetters = new DeadLetterPublisher(options.deadLetter?.producer ?? ownedProducer!, options.deadLetter?.topic ?? DEFAULT_DEAD_LETTER_TOPIC);
     const session = { ...RUNNER_DEFAULTS.session, ...options.session };
     const consumer = options.kafka.consumer({
       groupId,

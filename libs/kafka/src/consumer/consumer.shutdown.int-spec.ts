@@ -1,14 +1,6 @@
 import { randomGroupId, waitFor } from '@sluice/testing';
 import type { KafkaDriver } from '../port/driver.port';
-import {
-  committedOffsets,
-  createRandomTopic,
-  deleteTopics,
-  fastSession,
-  latch,
-  produceFixtures,
-  testKafka,
-} from '../testing';
+import { committedOffsets, createRandomTopic, deleteTopics, fastSession, latch, produceFixtures, testKafka } from '../testing';
 import { ConsumerRunner } from './consumer.runner';
 
 describe('ConsumerRunner graceful shutdown (real broker)', () => {
@@ -42,7 +34,11 @@ describe('ConsumerRunner graceful shutdown (real broker)', () => {
     const topic = await createRandomTopic(kafka, { prefix: 'shutdown' });
     topics.push(topic);
     const ids = Array.from({ length: 10 }, (_, index) => `m-${index}`);
-    await produceFixtures(kafka, topic, ids.map((id) => ({ value: { id } })));
+    await produceFixtures(
+      kafka,
+      topic,
+      ids.map((id) => ({ value: { id } })),
+    );
     const groupId = randomGroupId('shutdown');
 
     const handled: string[] = [];
@@ -95,10 +91,7 @@ describe('ConsumerRunner graceful shutdown (real broker)', () => {
         const { id } = value as { id: string };
         if (id === 'stuck') {
           started.open();
-          await Promise.race([
-            never.opened,
-            new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true })),
-          ]);
+          await Promise.race([never.opened, new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }))]);
           return;
         }
         handled.push(id);

@@ -4,11 +4,7 @@
  * beat (typically "rebalance in progress") is reported so the batch can wind down.
  * Returns the function that stops it.
  */
-export function startPacemaker(
-  heartbeat: () => Promise<void>,
-  intervalMs: number,
-  onError: (error: unknown) => void,
-): () => void {
+export function startPacemaker(heartbeat: () => Promise<void>, intervalMs: number, onError: (error: unknown) => void): () => void {
   let beating = false;
   const timer = setInterval(() => {
     if (beating) return;

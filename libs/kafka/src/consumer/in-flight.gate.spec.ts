@@ -2,10 +2,7 @@ import { InFlightGate, validateWatermarks } from './in-flight.gate';
 
 function gate(highWaterMark: number, lowWaterMark: number) {
   const events: string[] = [];
-  const instance = new InFlightGate(
-    { highWaterMark, lowWaterMark },
-    { onPause: () => events.push('pause'), onResume: () => events.push('resume') },
-  );
+  const instance = new InFlightGate({ highWaterMark, lowWaterMark }, { onPause: () => events.push('pause'), onResume: () => events.push('resume') });
   return { gate: instance, events };
 }
 

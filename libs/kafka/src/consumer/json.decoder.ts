@@ -1,8 +1,6 @@
 import { FailureCode } from '../errors/failure.codes';
 
-export type DecodeResult =
-  | { ok: true; value: unknown }
-  | { ok: false; code: typeof FailureCode.EmptyValue | typeof FailureCode.InvalidJson; message: string };
+export type DecodeResult = { ok: true; value: unknown } | { ok: false; code: typeof FailureCode.EmptyValue | typeof FailureCode.InvalidJson; message: string };
 
 /** Decodes a record value as UTF-8 JSON; an unreadable value is reported, never thrown. */
 export function decodeJson(value: Buffer | null): DecodeResult {

@@ -54,7 +54,15 @@ interface HeldMessages {
 
 function parked(held: HeldMessages, index: number): ConsumedMessage {
   const key = held.keys[index];
-  return { topic: held.topic, partition: held.partition, offset: String(held.offsets[index]!), key: key == null ? null : Buffer.from(key, 'latin1'), value: null, headers: {}, timestamp: '0' };
+  return {
+    topic: held.topic,
+    partition: held.partition,
+    offset: String(held.offsets[index]!),
+    key: key == null ? null : Buffer.from(key, 'latin1'),
+    value: null,
+    headers: {},
+    timestamp: '0',
+  };
 }
 
 /** Held messages of one group by the work they wait for: a handler that shares one promise among many is settled once. */

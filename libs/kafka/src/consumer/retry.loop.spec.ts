@@ -58,7 +58,11 @@ describe('RetryLoop', () => {
         attempts.push(attempt);
         // Item 1 fails for a bug, item 0 for the outage; the outage lasts five attempts.
         return items.map(({ message }) =>
-          message.offset === '1' ? { ok: false, error: new Error('bug') } : attempt <= 5 ? { ok: false, error: attempt % 2 === 0 ? wrapped : outage } : { ok: true },
+          message.offset === '1'
+            ? { ok: false, error: new Error('bug') }
+            : attempt <= 5
+              ? { ok: false, error: attempt % 2 === 0 ? wrapped : outage }
+              : { ok: true },
         );
       },
       async ({ message }, failure) => {
@@ -92,7 +96,10 @@ describe('RetryLoop', () => {
     const givenUp: string[] = [];
     const result = await retries.run(
       [item(0), item(1)],
-      (): MessageOutcome[] => [{ ok: true, held }, { ok: false, error: new NonRetryableError('BAD', 'no') }],
+      (): MessageOutcome[] => [
+        { ok: true, held },
+        { ok: false, error: new NonRetryableError('BAD', 'no') },
+      ],
       async ({ message }, failure) => {
         givenUp.push(`${message.offset}:${failure.code}:${failure.attempts}`);
         return 'done';

@@ -137,7 +137,8 @@ export class RetryLoop {
       if (!Array.isArray(outcomes) || outcomes.length !== items.length) {
         throw new Error(`batch handler returned ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes for ${items.length} messages`);
       }
-      return outcomes;
+      // Array.isArray widened the elements to `any`; the declared type holds again once the check passed.
+      return outcomes as readonly MessageOutcome[];
     } catch (error) {
       return items.map(() => ({ ok: false, error }));
     }

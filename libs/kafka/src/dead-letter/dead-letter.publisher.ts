@@ -16,9 +16,7 @@ export class DeadLetterPublisher {
 
   async publish(message: ConsumedMessage, failure: DeadLetterFailure): Promise<void> {
     try {
-      await this.producer.send(this.topic, [
-        { key: message.key, value: message.value, headers: buildDeadLetterHeaders(message, failure) },
-      ]);
+      await this.producer.send(this.topic, [{ key: message.key, value: message.value, headers: buildDeadLetterHeaders(message, failure) }]);
     } catch (cause) {
       throw new DeadLetterPublishError(
         `could not dead-letter ${message.topic}[${message.partition}]@${message.offset} to ${this.topic}: ${(cause as Error).message}`,

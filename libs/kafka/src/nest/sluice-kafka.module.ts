@@ -59,16 +59,10 @@ export class SluiceKafkaModule {
   }
 
   static forRootAsync(options: SluiceKafkaModuleAsyncOptions): DynamicModule {
-    return SluiceKafkaModule.build(
-      { provide: KAFKA_MODULE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
-      options.imports,
-    );
+    return SluiceKafkaModule.build({ provide: KAFKA_MODULE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }, options.imports);
   }
 
-  private static build(
-    optionsProvider: Provider,
-    imports: ModuleMetadata['imports'] = [],
-  ): DynamicModule {
+  private static build(optionsProvider: Provider, imports: ModuleMetadata['imports'] = []): DynamicModule {
     return {
       module: SluiceKafkaModule,
       global: true,

@@ -16,9 +16,12 @@ describe('planConsumerGroups', () => {
   });
 
   it('refuses a group that mixes batch and per-message handlers', () => {
-    expect(() => planConsumerGroups('g', [{ topic: 'a', extras: { batch: true } }, { topic: 'b', extras: {} }])).toThrow(
-      'consumer group g mixes batch and per-message handlers (a, b)',
-    );
+    expect(() =>
+      planConsumerGroups('g', [
+        { topic: 'a', extras: { batch: true } },
+        { topic: 'b', extras: {} },
+      ]),
+    ).toThrow('consumer group g mixes batch and per-message handlers (a, b)');
   });
 
   it('refuses handlers of one group that disagree on maxBatchSize', () => {
@@ -63,6 +66,6 @@ describe('selectConsumerGroups', () => {
   });
 
   it('refuses a group the service does not have, naming the ones it has', () => {
-    expect(() => selectConsumerGroups(plans, ['bulk'])).toThrow('no consumer group named [bulk]: this service\'s groups are [main, urgent]');
+    expect(() => selectConsumerGroups(plans, ['bulk'])).toThrow("no consumer group named [bulk]: this service's groups are [main, urgent]");
   });
 });

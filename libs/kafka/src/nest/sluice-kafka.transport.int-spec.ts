@@ -11,16 +11,7 @@ import { NonRetryableError } from '../errors/non-retryable.error';
 import { RetryableError } from '../errors/retryable.error';
 import type { KafkaDriver } from '../port/driver.port';
 import { KafkaProducer } from '../producer/kafka.producer';
-import {
-  collectMessages,
-  createRandomTopic,
-  deleteTopics,
-  fastSession,
-  memoryLogger,
-  produceFixtures,
-  testKafka,
-  type MessageCollector,
-} from '../testing';
+import { collectMessages, createRandomTopic, deleteTopics, fastSession, memoryLogger, produceFixtures, testKafka, type MessageCollector } from '../testing';
 import { SluiceKafkaBatchContext, SluiceKafkaContext } from './sluice-kafka.context';
 import { SluiceKafkaModule } from './sluice-kafka.module';
 import { SluiceKafkaTransport } from './sluice-kafka.transport';
@@ -74,7 +65,11 @@ const bulkCalls: Array<{ partition: number; ids: string[]; group: boolean }> = [
 class BulkController {
   @EventPattern(bulkTopic, { batch: true, group: 'bulk' })
   onBulk(@Payload() messages: ReadonlyArray<InboundMessage<Order>>, @Ctx() context: SluiceKafkaBatchContext): MessageOutcome[] {
-    bulkCalls.push({ partition: context.getPartition(), ids: messages.map((m) => m.value.id), group: messages.every((m) => m.context.partition === context.getPartition()) });
+    bulkCalls.push({
+      partition: context.getPartition(),
+      ids: messages.map((m) => m.value.id),
+      group: messages.every((m) => m.context.partition === context.getPartition()),
+    });
     return messages.map(({ value }) =>
       value.id.startsWith('bad') ? { ok: false, error: new NonRetryableError('BULK_REFUSED', `bulk ${value.id} refused`) } : { ok: true },
     );
@@ -224,7 +219,9 @@ describe('SluiceKafkaTransport (real broker)', () => {
       // More than one message per call: the handler gets what a fetch returned, not one message.
       expect(bulkCalls.some((call) => call.ids.length > 1)).toBe(true);
       expect(bulkCalls.every((call) => call.group)).toBe(true);
-      const codes = deadBulk().map((message) => message.headers['x-sluice-error-code']).sort();
+      const codes = deadBulk()
+        .map((message) => message.headers['x-sluice-error-code'])
+        .sort();
       expect(codes).toEqual(['BULK_REFUSED', 'BULK_REFUSED', 'BULK_REFUSED', 'BULK_REFUSED', 'VALIDATION_FAILED']);
       expect(strategy.unwrap<ConsumerRunner>('bulk').groupId).toBe(`${groupId}.bulk`);
     } finally {

@@ -34,13 +34,7 @@ export interface TopicContract {
 
 export type SluiceKafkaConsumerSettings = Pick<
   MessageModeOptions<unknown>,
-  | 'fromBeginning'
-  | 'deadLetter'
-  | 'retry'
-  | 'backpressure'
-  | 'partitionsConsumedConcurrently'
-  | 'session'
-  | 'shutdownTimeoutMs'
+  'fromBeginning' | 'deadLetter' | 'retry' | 'backpressure' | 'partitionsConsumedConcurrently' | 'session' | 'shutdownTimeoutMs'
 >;
 
 export interface SluiceKafkaTransportOptions {
@@ -78,10 +72,7 @@ function passThrough(plain: unknown): ValidationResult<unknown> {
  * validated messages of one fetch of one partition and a SluiceKafkaBatchContext, and answers per
  * message. What a handler throws goes through the runner's retry and dead-letter policy.
  */
-export class SluiceKafkaTransport
-  extends Server<SluiceKafkaEvents, SluiceKafkaStatus>
-  implements CustomTransportStrategy
-{
+export class SluiceKafkaTransport extends Server<SluiceKafkaEvents, SluiceKafkaStatus> implements CustomTransportStrategy {
   override transportId = SLUICE_KAFKA_TRANSPORT;
   private readonly kafka: KafkaDriver;
   private readonly kafkaLogger: KafkaLogger;
@@ -253,7 +244,7 @@ export class SluiceKafkaTransport
     this.warnedAboutFilteredErrors = true;
     this.kafkaLogger.warn(
       { groupId: this.options.groupId },
-      'a handler error reached the kafka transport through Nest\'s exception filter only, so it counts as unexpected: ' +
+      "a handler error reached the kafka transport through Nest's exception filter only, so it counts as unexpected: " +
         'import SluiceKafkaModule (it registers SluiceKafkaErrorInterceptor) and connect a hybrid microservice with { inheritAppConfig: true }',
     );
   }

@@ -1,11 +1,5 @@
 import type { KafkaLogger } from './logger.port';
-import type {
-  ConsumedMessage,
-  SendResult,
-  TopicMessages,
-  TopicPartitionOffset,
-  WireMessage,
-} from './message.types';
+import type { ConsumedMessage, SendResult, TopicMessages, TopicPartitionOffset, WireMessage } from './message.types';
 
 /** The driver's own retry of broker requests (connections, metadata, produce, commit). */
 export interface DriverRetrySettings {

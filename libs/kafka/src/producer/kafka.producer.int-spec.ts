@@ -46,7 +46,13 @@ describe('KafkaProducer (real broker)', () => {
     topics.push(first, second);
     await producer.sendBatch([
       { topic: first, messages: [{ key: 'k', value: 1 }] },
-      { topic: second, messages: [{ key: 'k', value: 2 }, { key: 'k', value: 3 }] },
+      {
+        topic: second,
+        messages: [
+          { key: 'k', value: 2 },
+          { key: 'k', value: 3 },
+        ],
+      },
     ]);
     const collector = await collectMessages(kafka, second);
     try {
@@ -57,11 +63,14 @@ describe('KafkaProducer (real broker)', () => {
     }
   });
 
-  it('writes every message of many concurrent callers once, each caller\'s messages in its order', async () => {
+  it("writes every message of many concurrent callers once, each caller's messages in its order", async () => {
     const topic = await createRandomTopic(kafka, { partitions: 3 });
     topics.push(topic);
     const callers = Array.from({ length: 50 }, (_, caller) =>
-      producer.send(topic, Array.from({ length: 4 }, (_, i) => ({ key: `k${caller}`, value: { caller, i } }))),
+      producer.send(
+        topic,
+        Array.from({ length: 4 }, (_, i) => ({ key: `k${caller}`, value: { caller, i } })),
+      ),
     );
     await Promise.all(callers);
     const collector = await collectMessages(kafka, topic);
@@ -85,7 +94,10 @@ describe('KafkaProducer (real broker)', () => {
     const merging = new KafkaProducer(kafka, { maxRequestBytes: 4 * 1024 * 1024 });
     await merging.connect();
     try {
-      await merging.sendBatch([{ topic: good, messages: [{ value: 'before' }] }, { topic: other, messages: [{ value: 'before' }] }]);
+      await merging.sendBatch([
+        { topic: good, messages: [{ value: 'before' }] },
+        { topic: other, messages: [{ value: 'before' }] },
+      ]);
       // Over the broker's message.max.bytes (1 MiB): refused whatever the retries.
       const first = merging.send(good, [{ key: 'first', value: 'first' }]);
       const refused = merging.send(other, [{ key: 'big', value: 'x'.repeat(1_200_000) }]);
@@ -95,9 +107,16 @@ describe('KafkaProducer (real broker)', () => {
       await Promise.all(beside);
       // One caller's batch the broker writes in part: the good topic's record is written, the whole call fails.
       await expect(
-        merging.sendBatch([{ topic: good, messages: [{ value: 'partly' }] }, { topic: other, messages: [{ value: 'y'.repeat(1_200_000) }] }]),
+        merging.sendBatch([
+          { topic: good, messages: [{ value: 'partly' }] },
+          { topic: other, messages: [{ value: 'y'.repeat(1_200_000) }] },
+        ]),
       ).rejects.toThrow(/larger than the max message size/);
-      for (let i = 0; i < 3; i += 1) await merging.sendBatch([{ topic: good, messages: [{ value: `after-${i}` }] }, { topic: other, messages: [{ value: `after-${i}` }] }]);
+      for (let i = 0; i < 3; i += 1)
+        await merging.sendBatch([
+          { topic: good, messages: [{ value: `after-${i}` }] },
+          { topic: other, messages: [{ value: `after-${i}` }] },
+        ]);
     } finally {
       await merging.disconnect();
     }
@@ -108,7 +127,10 @@ describe('KafkaProducer (real broker)', () => {
       await waitFor(() => texts(0).includes('after-2') && texts(1).includes('after-2'), { timeoutMs: 20_000, description: 'the last sends on both topics' });
       // A merged request that failed is sent again caller by caller, so what it wrote may come twice; what
       // was sent after it comes exactly once: no record is dropped as a supposed duplicate.
-      for (const [index, beside] of [[0, 'beside-1'], [1, 'beside-2']] as const) {
+      for (const [index, beside] of [
+        [0, 'beside-1'],
+        [1, 'beside-2'],
+      ] as const) {
         expect(texts(index)).toContain(beside);
         for (const text of ['before', 'after-0', 'after-1', 'after-2']) expect(texts(index).filter((t) => t === text)).toHaveLength(1);
       }

@@ -19,11 +19,7 @@ export async function deleteTopics(kafka: KafkaDriver, names: readonly string[])
 }
 
 /** Produces messages with a short-lived producer and waits until the broker has them all. */
-export async function produceFixtures(
-  kafka: KafkaDriver,
-  topic: string,
-  messages: readonly ProducerMessage[],
-): Promise<void> {
+export async function produceFixtures(kafka: KafkaDriver, topic: string, messages: readonly ProducerMessage[]): Promise<void> {
   const producer = new KafkaProducer(kafka);
   await producer.connect();
   try {

@@ -45,7 +45,10 @@ describe('pooled connections that break while checked out (real PostgreSQL)', ()
       const pid = await backendPid(client);
       await terminate(database, pid);
       // Nothing is running on the connection when its backend ends: the break arrives as an 'error' event.
-      await waitFor(() => !(client as unknown as { _queryable: boolean })._queryable, { timeoutMs: 10_000, description: 'the client to notice its backend ended' });
+      await waitFor(() => !(client as unknown as { _queryable: boolean })._queryable, {
+        timeoutMs: 10_000,
+        description: 'the client to notice its backend ended',
+      });
       await client.query('select 1');
     });
 

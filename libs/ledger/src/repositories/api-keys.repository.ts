@@ -13,10 +13,12 @@ export class ApiKeysRepository {
   /** Issues a key for an existing tenant. The plaintext is returned once and never stored. */
   async issue(tenantId: string, label: string | null = null): Promise<{ key: string; prefix: string; keyId: number }> {
     const { key, prefix } = generateApiKey();
-    const { rows } = await this.pool.query<{ id: string }>(
-      'insert into api_keys (tenant_id, prefix, key_hash, label) values ($1, $2, $3, $4) returning id',
-      [tenantId, prefix, hashApiKey(key), label],
-    );
+    const { rows } = await this.pool.query<{ id: string }>('insert into api_keys (tenant_id, prefix, key_hash, label) values ($1, $2, $3, $4) returning id', [
+      tenantId,
+      prefix,
+      hashApiKey(key),
+      label,
+    ]);
     return { key, prefix, keyId: Number(rows[0].id) };
   }
 

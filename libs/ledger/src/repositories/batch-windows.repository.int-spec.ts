@@ -15,7 +15,15 @@ function batchOf(id: string): NewBatch {
 function itemsOf(window: string, tenant: string, from: number, count: number): NewWindowItem[] {
   return Array.from({ length: count }, (_, n) => {
     const i = from + n;
-    return { windowId: window, customId: `r-${i}`, tenant, requestId: `r-${i}`, attempt: 1, deadline: '2030-01-02T00:00:00Z', payload: { request: { id: `r-${i}` }, n: i } };
+    return {
+      windowId: window,
+      customId: `r-${i}`,
+      tenant,
+      requestId: `r-${i}`,
+      attempt: 1,
+      deadline: '2030-01-02T00:00:00Z',
+      payload: { request: { id: `r-${i}` }, n: i },
+    };
   });
 }
 
@@ -101,7 +109,12 @@ describe('BatchWindowsRepository', () => {
     const keys = [0, 1, 2].map((i) => ({ windowId: id, tenant, requestId: `r-${i}`, attempt: 1 }));
     const taken: unknown[] = [];
     expect(await windows.take(keys, async (payloads) => void taken.push(...payloads))).toBe(2);
-    expect(taken).toEqual(expect.arrayContaining([{ request: { id: 'r-0' }, n: 0 }, { request: { id: 'r-1' }, n: 1 }]));
+    expect(taken).toEqual(
+      expect.arrayContaining([
+        { request: { id: 'r-0' }, n: 0 },
+        { request: { id: 'r-1' }, n: 1 },
+      ]),
+    );
     expect(taken).toHaveLength(2);
     expect(await waiting(id)).toBe(0);
     expect(await waiting(other)).toBe(1);

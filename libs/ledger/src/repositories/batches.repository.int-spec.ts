@@ -104,7 +104,9 @@ describe('BatchesRepository', () => {
 
     const due = (await batches.pendingItemsDueBefore(new Date('2030-01-01T00:00:01Z'))).filter((i) => i.batchId === id);
     expect(due.map((i) => i.requestId).sort()).toEqual(['r-1', 'r-2']);
-    expect(await batches.pendingItemsDueBefore(new Date('2029-12-31T23:59:59Z'))).not.toEqual(expect.arrayContaining([expect.objectContaining({ batchId: id })]));
+    expect(await batches.pendingItemsDueBefore(new Date('2029-12-31T23:59:59Z'))).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ batchId: id })]),
+    );
   });
 
   it('leaves out lane messages already in a batch, so a redelivered window submits only what is new', async () => {

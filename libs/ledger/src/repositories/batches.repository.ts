@@ -326,10 +326,7 @@ export class BatchesRepository {
 
   /** The items behind the given custom ids, to fan provider results out to their requests. */
   async itemsByCustomId(batchId: string, customIds: readonly string[]): Promise<BatchItemRecord[]> {
-    const { rows } = await this.pool.query<BatchItemRow>(
-      'select * from batch_items where batch_id = $1 and custom_id = any($2::text[])',
-      [batchId, customIds],
-    );
+    const { rows } = await this.pool.query<BatchItemRow>('select * from batch_items where batch_id = $1 and custom_id = any($2::text[])', [batchId, customIds]);
     return rows.map(toItem);
   }
 

@@ -20,7 +20,15 @@ describe('CacheRepository', () => {
 
   it('serves a live entry to its own tenant only and counts hits', async () => {
     const [tenant, other] = [randomTenant(), randomTenant()];
-    await cache.put({ tenant, contentHash: hash, provider: 'openai', model: 'text-embedding-3-small', result: { data: [1] }, sourceRequestId: 'r1', expiresAt: '2030-01-02T00:00:00Z' });
+    await cache.put({
+      tenant,
+      contentHash: hash,
+      provider: 'openai',
+      model: 'text-embedding-3-small',
+      result: { data: [1] },
+      sourceRequestId: 'r1',
+      expiresAt: '2030-01-02T00:00:00Z',
+    });
     expect(await cache.hit(tenant, hash, now)).toMatchObject({ result: { data: [1] }, sourceRequestId: 'r1', hits: 1 });
     expect((await cache.hit(tenant, hash, now))?.hits).toBe(2);
     expect(await cache.hit(other, hash, now)).toBeUndefined();

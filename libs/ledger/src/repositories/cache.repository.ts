@@ -99,10 +99,10 @@ export class CacheRepository {
 
   /** Deletes up to `limit` expired entries; call repeatedly until it returns less than the limit. */
   async deleteExpired(now: Date = new Date(), limit = 10_000): Promise<number> {
-    const { rowCount } = await this.pool.query(
-      `delete from cache_entries where ctid in (select ctid from cache_entries where expires_at <= $1 limit $2)`,
-      [now, limit],
-    );
+    const { rowCount } = await this.pool.query(`delete from cache_entries where ctid in (select ctid from cache_entries where expires_at <= $1 limit $2)`, [
+      now,
+      limit,
+    ]);
     return rowCount ?? 0;
   }
 

@@ -28,9 +28,7 @@ describe('CoalescingRepository', () => {
   it('makes one leader among many identical concurrent requests; the rest follow it', async () => {
     const tenant = randomTenant();
     const k = key(tenant, 'same');
-    const outcomes = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => coalescing.claimOrJoin(k, { tenant, requestId: `r${i}` }, minute, now)),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => coalescing.claimOrJoin(k, { tenant, requestId: `r${i}` }, minute, now)));
     const leaders = outcomes.filter((o) => o.role === 'leader');
     expect(leaders).toHaveLength(1);
     const leaderIndex = outcomes.findIndex((o) => o.role === 'leader');
@@ -39,7 +37,9 @@ describe('CoalescingRepository', () => {
     }
     const followers = await coalescing.release(k, { tenant, requestId: `r${leaderIndex}` });
     expect(followers.map((f) => f.requestId).sort()).toEqual(
-      Array.from({ length: 12 }, (_, i) => `r${i}`).filter((id) => id !== `r${leaderIndex}`).sort(),
+      Array.from({ length: 12 }, (_, i) => `r${i}`)
+        .filter((id) => id !== `r${leaderIndex}`)
+        .sort(),
     );
   });
 
@@ -48,7 +48,15 @@ describe('CoalescingRepository', () => {
     const k = key(tenant, 'cached');
     expect(await coalescing.claimOrJoin(k, { tenant, requestId: 'a' }, minute, now)).toEqual({ role: 'leader' });
     expect(await coalescing.claimOrJoin(k, { tenant, requestId: 'a' }, minute, now)).toEqual({ role: 'leader' });
-    await cache.put({ tenant, contentHash: k.contentHash, provider: 'openai', model: 'm', result: { answer: 42 }, sourceRequestId: 'a', expiresAt: '2030-01-02T00:00:00Z' });
+    await cache.put({
+      tenant,
+      contentHash: k.contentHash,
+      provider: 'openai',
+      model: 'm',
+      result: { answer: 42 },
+      sourceRequestId: 'a',
+      expiresAt: '2030-01-02T00:00:00Z',
+    });
     expect(await coalescing.release(k, { tenant, requestId: 'a' })).toEqual([]);
     expect(await coalescing.claimOrJoin(k, { tenant, requestId: 'b' }, minute, now)).toEqual({ role: 'cached', result: { answer: 42 }, sourceRequestId: 'a' });
   });
@@ -59,7 +67,10 @@ describe('CoalescingRepository', () => {
     expect(await coalescing.claimOrJoin(key(two, 'x'), { tenant: two, requestId: 'r' }, minute, now)).toEqual({ role: 'leader' });
     const shared = { scope: '*', contentHash: key(one, 'shared').contentHash };
     expect(await coalescing.claimOrJoin(shared, { tenant: one, requestId: 's' }, minute, now)).toEqual({ role: 'leader' });
-    expect(await coalescing.claimOrJoin(shared, { tenant: two, requestId: 's' }, minute, now)).toEqual({ role: 'follower', leader: { tenant: one, requestId: 's' } });
+    expect(await coalescing.claimOrJoin(shared, { tenant: two, requestId: 's' }, minute, now)).toEqual({
+      role: 'follower',
+      leader: { tenant: one, requestId: 's' },
+    });
   });
 
   it('replaces a stale leader, and the stale one then releases nothing', async () => {

@@ -13,9 +13,7 @@ export interface RequestRef {
 }
 
 export type ClaimOutcome =
-  | { role: 'leader' }
-  | { role: 'follower'; leader: RequestRef }
-  | { role: 'cached'; result: Record<string, unknown>; sourceRequestId: string };
+  { role: 'leader' } | { role: 'follower'; leader: RequestRef } | { role: 'cached'; result: Record<string, unknown>; sourceRequestId: string };
 
 /** A leader whose flight is ending, under the key it was claimed with. */
 export interface FlightEnd {
@@ -193,7 +191,10 @@ export class CoalescingRepository {
       groups.set(id, group);
     }
     const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const decided = await this.claimNewKeys(sorted.map(([, group]) => group), now);
+    const decided = await this.claimNewKeys(
+      sorted.map(([, group]) => group),
+      now,
+    );
     const rest = sorted.filter(([id]) => !decided.has(id));
     if (rest.length > 0) for (const [id, outcomes] of await this.claimInFlight(groups, rest, staleAfterMs, now)) decided.set(id, outcomes);
     // Each claim takes the next outcome of its key, in the order the claims came.
@@ -208,7 +209,13 @@ export class CoalescingRepository {
 
   /** The keys answered from the cache or led by a claimant of this call; the others are left out. */
   private async claimNewKeys(groups: ReadonlyArray<{ key: CoalescingKey; members: RequestRef[] }>, now: Date): Promise<Map<string, ClaimOutcome[]>> {
-    const { rows } = await this.pool.query<{ kind: 'cached' | 'leader'; scope: string; content_hash: string; result: Record<string, unknown> | null; source_request_id: string | null }>(
+    const { rows } = await this.pool.query<{
+      kind: 'cached' | 'leader';
+      scope: string;
+      content_hash: string;
+      result: Record<string, unknown> | null;
+      source_request_id: string | null;
+    }>(
       `with k as (
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) with ordinality
            as k(scope, content_hash, leader_tenant, leader_request_id, claims, position)
@@ -246,7 +253,10 @@ export class CoalescingRepository {
       const { key, members } = byId.get(id)!;
       if (row.kind === 'cached') {
         const outcome: ClaimOutcome = { role: 'cached', result: row.result!, sourceRequestId: row.source_request_id! };
-        outcomes.set(id, members.map(() => outcome));
+        outcomes.set(
+          id,
+          members.map(() => outcome),
+        );
       } else {
         outcomes.set(id, followFirst(members, members[0]!));
         for (const member of members.slice(1)) followers.push({ key, request: member });
@@ -293,7 +303,10 @@ export class CoalescingRepository {
         for (const row of cached.rows) {
           const id = flightId({ scope: row.tenant, contentHash: row.content_hash });
           const outcome: ClaimOutcome = { role: 'cached', result: row.result, sourceRequestId: row.source_request_id };
-          outcomes.set(id, groups.get(id)!.members.map(() => outcome));
+          outcomes.set(
+            id,
+            groups.get(id)!.members.map(() => outcome),
+          );
         }
         const leaderless = free.filter((id) => !outcomes.has(id)).map((id) => groups.get(id)!);
         if (leaderless.length > 0) {
@@ -338,7 +351,10 @@ export class CoalescingRepository {
           outcomes.set(id, followFirst(members, members[0]!));
         } else {
           const leader = { tenant: row.leader_tenant, requestId: row.leader_request_id };
-          outcomes.set(id, members.map(() => ({ role: 'follower', leader })));
+          outcomes.set(
+            id,
+            members.map(() => ({ role: 'follower', leader })),
+          );
         }
       }
       if (takeOver.length > 0) {
@@ -346,7 +362,13 @@ export class CoalescingRepository {
           `update inflight_requests i set leader_tenant = k.leader_tenant, leader_request_id = k.leader_request_id, started_at = $5
              from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as k(scope, content_hash, leader_tenant, leader_request_id)
             where i.scope = k.scope and i.content_hash = k.content_hash`,
-          [takeOver.map((t) => t.key.scope), takeOver.map((t) => t.key.contentHash), takeOver.map((t) => t.leader.tenant), takeOver.map((t) => t.leader.requestId), now],
+          [
+            takeOver.map((t) => t.key.scope),
+            takeOver.map((t) => t.key.contentHash),
+            takeOver.map((t) => t.leader.tenant),
+            takeOver.map((t) => t.leader.requestId),
+            now,
+          ],
         );
       }
       const followers: Array<{ key: CoalescingKey; request: RequestRef }> = [];
@@ -365,7 +387,12 @@ export class CoalescingRepository {
       `insert into coalesced_requests (tenant, request_id, scope, content_hash)
        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
        on conflict (tenant, request_id) do nothing`,
-      [followers.map((f) => f.request.tenant), followers.map((f) => f.request.requestId), followers.map((f) => f.key.scope), followers.map((f) => f.key.contentHash)],
+      [
+        followers.map((f) => f.request.tenant),
+        followers.map((f) => f.request.requestId),
+        followers.map((f) => f.key.scope),
+        followers.map((f) => f.key.contentHash),
+      ],
     );
   }
 }

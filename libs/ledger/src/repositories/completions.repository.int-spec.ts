@@ -154,7 +154,9 @@ describe('CompletionsRepository', () => {
     const day1 = (time: string) => ({ receivedAt: '2030-03-01T00:00:00Z', completedAt: `2030-03-01T${time}Z` });
     for (const id of ['b1', 'b2', 'race', 'c1', 'late']) await recordRequest(tenant, id);
     await completions.book(result(tenant, 'b1', 'batch', 1, { timings: day1('01:00:00'), cost: { usd: 0.000005, realtimeUsd: 0.00001, savedUsd: 0.000005 } }));
-    await completions.book(result(tenant, 'b2', 'batch', 1, { timings: day1('23:59:59.999'), cost: { usd: 0.0000216, realtimeUsd: 0.0000432, savedUsd: 0.0000216 } }));
+    await completions.book(
+      result(tenant, 'b2', 'batch', 1, { timings: day1('23:59:59.999'), cost: { usd: 0.0000216, realtimeUsd: 0.0000432, savedUsd: 0.0000216 } }),
+    );
     // The deadline guard escalated `race`: realtime answered first, the batch result came later and lost.
     await completions.book(result(tenant, 'race', 'realtime', 2, { timings: day1('02:00:00'), cost: { usd: 0.00002, realtimeUsd: 0.00002, savedUsd: 0 } }));
     await completions.book(result(tenant, 'race', 'batch', 1, { timings: day1('03:00:00'), cost: { usd: 0.00001, realtimeUsd: 0.00002, savedUsd: 0.00001 } }));
@@ -164,7 +166,16 @@ describe('CompletionsRepository', () => {
 
     const rows = await completions.dailyCosts(tenant, new Date('2030-03-01T00:00:00Z'), new Date('2030-03-02T00:00:00Z'));
     expect(rows).toEqual([
-      { day: '2030-03-01', lane: 'batch', requests: 2, results: 3, costUsd: 0.0000366, supersededCostUsd: 0.00001, realtimeCostUsd: 0.0000532, savedUsd: 0.0000166 },
+      {
+        day: '2030-03-01',
+        lane: 'batch',
+        requests: 2,
+        results: 3,
+        costUsd: 0.0000366,
+        supersededCostUsd: 0.00001,
+        realtimeCostUsd: 0.0000532,
+        savedUsd: 0.0000166,
+      },
       { day: '2030-03-01', lane: 'cache', requests: 1, results: 1, costUsd: 0, supersededCostUsd: 0, realtimeCostUsd: 0.00003, savedUsd: 0.00003 },
       { day: '2030-03-01', lane: 'realtime', requests: 1, results: 1, costUsd: 0.00002, supersededCostUsd: 0, realtimeCostUsd: 0.00002, savedUsd: 0 },
     ]);
@@ -258,7 +269,10 @@ describe('CompletionsRepository', () => {
       await recordRequests(tenant, ['r1', 'r2', 'r3']);
       const first = [result(tenant, 'r1', 'batch'), result(tenant, 'r2', 'batch'), result(tenant, 'r3', 'async')];
       await completions.bookMany(first);
-      await completions.markPublishedMany([{ tenant, requestId: 'r1' }, { tenant, requestId: 'r3' }]);
+      await completions.markPublishedMany([
+        { tenant, requestId: 'r1' },
+        { tenant, requestId: 'r3' },
+      ]);
       const loser = result(tenant, 'r3', 'realtime', 2);
 
       expect(await completions.bookMany([...first.slice(0, 2), loser])).toEqual([
@@ -286,7 +300,10 @@ describe('CompletionsRepository', () => {
       await completions.markPublishedMany([{ tenant, requestId: 'r1' }]);
       const firstTime = (await completions.get(tenant, 'r1'))?.publishedAt;
 
-      await completions.markPublishedMany([{ tenant, requestId: 'r1' }, { tenant, requestId: 'r2' }]);
+      await completions.markPublishedMany([
+        { tenant, requestId: 'r1' },
+        { tenant, requestId: 'r2' },
+      ]);
 
       expect((await completions.get(tenant, 'r1'))?.publishedAt).toEqual(firstTime);
       expect((await completions.get(tenant, 'r2'))?.publishedAt).toEqual(expect.any(Date));
@@ -312,10 +329,7 @@ describe('CompletionsRepository', () => {
         const batch = ids.map((id, i) => result(tenant, id, i % 2 === 0 ? 'batch' : 'async'));
         // The other copy saw the escalated realtime answer of every third request, and in another order.
         const other = ids.map((id, i) => (i % 3 === 0 ? result(tenant, id, 'realtime', 2) : batch[i])).reverse();
-        const [mine, theirs] = await Promise.all([
-          new CompletionsRepository(copies[0]).bookMany(batch),
-          new CompletionsRepository(copies[1]).bookMany(other),
-        ]);
+        const [mine, theirs] = await Promise.all([new CompletionsRepository(copies[0]).bookMany(batch), new CompletionsRepository(copies[1]).bookMany(other)]);
 
         const theirsInOrder = [...theirs].reverse();
         for (const [i, id] of ids.entries()) {

@@ -169,10 +169,10 @@ export class CompletionsRepository {
         ],
       );
       if (claimed.rows.length === 0) {
-        const { rows } = await client.query<{ result_id: string }>(
-          'select result_id from completions where tenant = $1 and request_id = $2',
-          [result.tenant, result.id],
-        );
+        const { rows } = await client.query<{ result_id: string }>('select result_id from completions where tenant = $1 and request_id = $2', [
+          result.tenant,
+          result.id,
+        ]);
         const winner = rows[0].result_id;
         return winner === result.resultId
           ? { outcome: 'already-booked', resultId: winner }
@@ -206,10 +206,7 @@ export class CompletionsRepository {
    * crash between publishing and this call publishes the same ids again and changes nothing here.
    */
   async markPublished(tenant: string, requestId: string): Promise<void> {
-    await this.pool.query('update completions set published_at = coalesce(published_at, now()) where tenant = $1 and request_id = $2', [
-      tenant,
-      requestId,
-    ]);
+    await this.pool.query('update completions set published_at = coalesce(published_at, now()) where tenant = $1 and request_id = $2', [tenant, requestId]);
   }
 
   /**
@@ -341,10 +338,10 @@ export class CompletionsRepository {
    * completions booked before results were stored.
    */
   async deliveredResult(tenant: string, requestId: string): Promise<InferenceResultV1 | undefined> {
-    const { rows } = await this.pool.query<{ result: InferenceResultV1 | null }>(
-      'select result from completions where tenant = $1 and request_id = $2',
-      [tenant, requestId],
-    );
+    const { rows } = await this.pool.query<{ result: InferenceResultV1 | null }>('select result from completions where tenant = $1 and request_id = $2', [
+      tenant,
+      requestId,
+    ]);
     return rows[0]?.result ?? undefined;
   }
 

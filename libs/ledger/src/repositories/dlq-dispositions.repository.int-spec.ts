@@ -41,14 +41,29 @@ describe('DlqDispositionsRepository', () => {
     const entries = Array.from({ length: 20 }, (_, i) => ref(i % 2, String(i)));
     const acted: DlqEntryRef[][] = [];
     const runs = await Promise.all([0, 1].map(() => dispositions.settle('dlq.d', 'replayed', entries, async (claimed) => void acted.push(claimed))));
-    expect(runs.flat().map((entry) => entry.offset).sort()).toEqual(entries.map((entry) => entry.offset).sort());
+    expect(
+      runs
+        .flat()
+        .map((entry) => entry.offset)
+        .sort(),
+    ).toEqual(entries.map((entry) => entry.offset).sort());
     expect(acted.flat()).toHaveLength(20);
   });
 
   it('counts the settled entries the topic still holds', async () => {
     await dispositions.settle('dlq.e', 'dropped', [ref(0, '3'), ref(0, '9'), ref(1, '4')]);
-    expect(await dispositions.countRetained('dlq.e', [{ partition: 0, low: '0' }, { partition: 1, low: '0' }])).toBe(3);
-    expect(await dispositions.countRetained('dlq.e', [{ partition: 0, low: '5' }, { partition: 1, low: '5' }])).toBe(1);
+    expect(
+      await dispositions.countRetained('dlq.e', [
+        { partition: 0, low: '0' },
+        { partition: 1, low: '0' },
+      ]),
+    ).toBe(3);
+    expect(
+      await dispositions.countRetained('dlq.e', [
+        { partition: 0, low: '5' },
+        { partition: 1, low: '5' },
+      ]),
+    ).toBe(1);
     expect(await dispositions.countRetained('dlq.e', [])).toBe(0);
   });
 });

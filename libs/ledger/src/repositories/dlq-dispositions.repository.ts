@@ -41,7 +41,12 @@ export class DlqDispositionsRepository {
    * `act` throws, none of them is recorded. A concurrent call waits on the rows and then skips them.
    * Resolves with the entries claimed here.
    */
-  async settle<T extends DlqEntryRef>(dlqTopic: string, disposition: DlqDisposition, entries: readonly T[], act: (claimed: T[]) => Promise<void> = async () => {}): Promise<T[]> {
+  async settle<T extends DlqEntryRef>(
+    dlqTopic: string,
+    disposition: DlqDisposition,
+    entries: readonly T[],
+    act: (claimed: T[]) => Promise<void> = async () => {},
+  ): Promise<T[]> {
     if (entries.length === 0) return [];
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ dlq_partition: number; dlq_offset: string }>(

@@ -45,9 +45,18 @@ describe('JobsRepository', () => {
 
   it('creates a job once; the same id with the same options is the same job, with other options a conflict', async () => {
     const tenant = randomTenant();
-    const job = { tenant, id: 'nightly', options: { deadline: '6h' }, defaults: { deadline: '2030-01-01T06:00:00.000Z' }, createdAt: new Date('2030-01-01T00:00:00Z') };
+    const job = {
+      tenant,
+      id: 'nightly',
+      options: { deadline: '6h' },
+      defaults: { deadline: '2030-01-01T06:00:00.000Z' },
+      createdAt: new Date('2030-01-01T00:00:00Z'),
+    };
     const created = await jobs.open(job);
-    expect(created).toMatchObject({ outcome: 'created', job: { id: 'nightly', status: 'receiving', lines: 0, invalidLines: 0, receivedAt: null, createdAt: job.createdAt } });
+    expect(created).toMatchObject({
+      outcome: 'created',
+      job: { id: 'nightly', status: 'receiving', lines: 0, invalidLines: 0, receivedAt: null, createdAt: job.createdAt },
+    });
 
     await jobs.recordLineErrors(tenant, 'nightly', [{ line: 2, requestId: 'nightly-2', code: ErrorCode.INVALID_JSON, message: 'bad', field: '' }]);
     await jobs.recordIntake(tenant, 'nightly', { lines: 3, invalidLines: 1 }, 'received');

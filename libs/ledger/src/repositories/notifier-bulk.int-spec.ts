@@ -98,7 +98,12 @@ describe('bulk ledger reads and writes of the result notifier', () => {
     );
 
     const byLeader = new Map(released.map((flight) => [flight.leader.requestId, flight.followers.map((ref) => ref.requestId).sort()]));
-    expect(byLeader).toEqual(new Map([['l1', ['f1a', 'f1b']], ['l2', []]]));
+    expect(byLeader).toEqual(
+      new Map([
+        ['l1', ['f1a', 'f1b']],
+        ['l2', []],
+      ]),
+    );
     expect(answered.sort()).toEqual(['f1a', 'f1b']);
     expect(await coalescing.claimOrJoin(k1, { tenant, requestId: 'next' }, minute, now)).toEqual({ role: 'leader' });
     expect(await coalescing.claimOrJoin(k3, { tenant, requestId: 'f3b' }, minute, now)).toEqual({ role: 'follower', leader: { tenant, requestId: 'l3' } });
@@ -125,7 +130,13 @@ describe('bulk ledger reads and writes of the result notifier', () => {
   it('WebhookDeliveriesRepository.enqueueMany queues each event once and says which it queued', async () => {
     const deliveries = new WebhookDeliveriesRepository(db.pool);
     const tenant = randomTenant();
-    const delivery = (eventId: string): NewWebhookDelivery => ({ eventId, tenant, requestId: eventId, url: 'https://hooks.example.com/x', payload: { id: eventId } });
+    const delivery = (eventId: string): NewWebhookDelivery => ({
+      eventId,
+      tenant,
+      requestId: eventId,
+      url: 'https://hooks.example.com/x',
+      payload: { id: eventId },
+    });
     await deliveries.enqueue(delivery(`${tenant}-old`));
 
     const queued = await deliveries.enqueueMany([delivery(`${tenant}-a`), delivery(`${tenant}-old`), delivery(`${tenant}-b`), delivery(`${tenant}-a`)]);

@@ -135,7 +135,13 @@ describe('RequestsRepository', () => {
       'batched',
     );
     expect(routed).toBe(true);
-    expect(await requests.get(tenant, 'r1')).toMatchObject({ status: 'batched', lane: 'batch', decisionReason: 'slack', estimatedCostUsd: 0.5, realtimeCostUsd: 1 });
+    expect(await requests.get(tenant, 'r1')).toMatchObject({
+      status: 'batched',
+      lane: 'batch',
+      decisionReason: 'slack',
+      estimatedCostUsd: 0.5,
+      realtimeCostUsd: 1,
+    });
     expect(await requests.setStatus(tenant, 'r1', 'submitted')).toBe(true);
 
     await db.pool.query("update requests set status = 'succeeded' where tenant = $1 and id = 'r1'", [tenant]);

@@ -23,7 +23,14 @@ function routed(tenant: string, id: string, overrides: Partial<RoutingUpdate> = 
     tenant,
     id,
     status: 'routed',
-    routing: { lane: 'batch', reason: 'slack-allows-batch', estimatedCostUsd: 0.001, realtimeCostUsd: 0.002, routedAt: NOW, deadline: new Date('2030-01-02T00:00:00Z') },
+    routing: {
+      lane: 'batch',
+      reason: 'slack-allows-batch',
+      estimatedCostUsd: 0.001,
+      realtimeCostUsd: 0.002,
+      routedAt: NOW,
+      deadline: new Date('2030-01-02T00:00:00Z'),
+    },
     ...overrides,
   };
 }
@@ -74,11 +81,22 @@ describe('routing a batch in the ledger', () => {
       await insert(tenant, 'lane', 'held', 'done');
       await requests.setStatus(tenant, 'done', 'submitted');
       await db.pool.query(`update requests set status = 'succeeded' where tenant = $1 and id = 'done'`, [tenant]);
-      const held = (id: string) => ({ tenant, requestId: id, lane: 'batch' as const, releaseAt: new Date('2030-01-01T02:00:00Z'), message: { id }, correlationId: `c-${id}` });
+      const held = (id: string) => ({
+        tenant,
+        requestId: id,
+        lane: 'batch' as const,
+        releaseAt: new Date('2030-01-01T02:00:00Z'),
+        message: { id },
+        correlationId: `c-${id}`,
+      });
       const cacheKey = { scope: tenant, contentHash: 'h1' };
 
       const applied = await requests.routeMany(
-        [routed(tenant, 'lane', { routing: { ...routed(tenant, 'lane').routing, cacheKey } }), routed(tenant, 'held', { status: 'queued' }), routed(tenant, 'done', { status: 'queued' })],
+        [
+          routed(tenant, 'lane', { routing: { ...routed(tenant, 'lane').routing, cacheKey } }),
+          routed(tenant, 'held', { status: 'queued' }),
+          routed(tenant, 'done', { status: 'queued' }),
+        ],
         [held('held'), held('done')],
       );
 
@@ -117,7 +135,13 @@ describe('routing a batch in the ledger', () => {
       await requests.routeMany([], [{ ...first, message: { first: false }, releaseAt: new Date('2030-01-01T03:00:00Z') }]);
       expect(await holds.get(tenant, 'again')).toMatchObject({ message: { first: true }, releaseAt: new Date('2030-01-01T02:00:00Z') });
       // Recorded queued by a router that stopped before holding: the hold alone is written.
-      await requests.routeMany([], [{ ...first, requestId: 'unheld' }, { ...first, requestId: 'unheld', message: { first: false } }]);
+      await requests.routeMany(
+        [],
+        [
+          { ...first, requestId: 'unheld' },
+          { ...first, requestId: 'unheld', message: { first: false } },
+        ],
+      );
       expect(await holds.get(tenant, 'unheld')).toMatchObject({ message: { first: true } });
     });
 
@@ -133,7 +157,10 @@ describe('routing a batch in the ledger', () => {
   });
 
   describe('CoalescingRepository.claimOrJoinMany', () => {
-    const key = (tenant: string, input: string): CoalescingKey => ({ scope: tenant, contentHash: cacheContentHash('openai', 'embedding', { model: 'm', input }) });
+    const key = (tenant: string, input: string): CoalescingKey => ({
+      scope: tenant,
+      contentHash: cacheContentHash('openai', 'embedding', { model: 'm', input }),
+    });
 
     it('makes the first of identical requests in one batch the leader and the others its followers; distinct ones each lead', async () => {
       const tenant = randomTenant();
@@ -182,7 +209,11 @@ describe('routing a batch in the ledger', () => {
         MINUTE,
         NOW,
       );
-      expect(outcomes).toEqual([{ role: 'follower', leader: { tenant, requestId: 'early' } }, { role: 'leader' }, { role: 'follower', leader: { tenant, requestId: 'y' } }]);
+      expect(outcomes).toEqual([
+        { role: 'follower', leader: { tenant, requestId: 'early' } },
+        { role: 'leader' },
+        { role: 'follower', leader: { tenant, requestId: 'y' } },
+      ]);
       expect(await coalescing.release(stale, { tenant, requestId: 'lost' })).toEqual([]);
       expect(await coalescing.release(stale, { tenant, requestId: 'y' })).toEqual([{ tenant, requestId: 'z' }]);
     });
@@ -190,7 +221,15 @@ describe('routing a batch in the ledger', () => {
     it('answers every identical request of a batch from a live cache entry, counting each hit, and leads none', async () => {
       const tenant = randomTenant();
       const k = key(tenant, 'cached');
-      await cache.put({ tenant, contentHash: k.contentHash, provider: 'openai', model: 'm', result: { response: {} }, sourceRequestId: 'src', expiresAt: '2030-02-01T00:00:00Z' });
+      await cache.put({
+        tenant,
+        contentHash: k.contentHash,
+        provider: 'openai',
+        model: 'm',
+        result: { response: {} },
+        sourceRequestId: 'src',
+        expiresAt: '2030-02-01T00:00:00Z',
+      });
       const outcomes = await coalescing.claimOrJoinMany(
         [
           { key: k, request: { tenant, requestId: 'p' } },
@@ -212,7 +251,15 @@ describe('routing a batch in the ledger', () => {
       const tenant = randomTenant();
       const k = key(tenant, 'cached-and-led');
       await coalescing.claimOrJoin(k, { tenant, requestId: 'inflight' }, MINUTE, NOW);
-      await cache.put({ tenant, contentHash: k.contentHash, provider: 'openai', model: 'm', result: { response: { n: 1 } }, sourceRequestId: 'src', expiresAt: '2030-02-01T00:00:00Z' });
+      await cache.put({
+        tenant,
+        contentHash: k.contentHash,
+        provider: 'openai',
+        model: 'm',
+        result: { response: { n: 1 } },
+        sourceRequestId: 'src',
+        expiresAt: '2030-02-01T00:00:00Z',
+      });
       const outcomes = await coalescing.claimOrJoinMany([{ key: k, request: { tenant, requestId: 'late' } }], MINUTE, NOW);
       expect(outcomes).toEqual([{ role: 'cached', result: { response: { n: 1 } }, sourceRequestId: 'src' }]);
       expect(await coalescing.release(k, { tenant, requestId: 'inflight' })).toEqual([]);
@@ -222,13 +269,20 @@ describe('routing a batch in the ledger', () => {
       const tenant = randomTenant();
       const keys = Array.from({ length: 20 }, (_, i) => key(tenant, `k${i}`));
       const batches = await Promise.all(
-        Array.from({ length: 4 }, (_, b) => coalescing.claimOrJoinMany(keys.map((k, i) => ({ key: k, request: { tenant, requestId: `b${b}-${i}` } })), MINUTE, NOW)),
+        Array.from({ length: 4 }, (_, b) =>
+          coalescing.claimOrJoinMany(
+            keys.map((k, i) => ({ key: k, request: { tenant, requestId: `b${b}-${i}` } })),
+            MINUTE,
+            NOW,
+          ),
+        ),
       );
       for (let i = 0; i < keys.length; i++) {
         const roles = batches.map((outcomes) => outcomes[i]!);
         expect(roles.filter((o) => o.role === 'leader')).toHaveLength(1);
         const leader = batches.findIndex((outcomes) => outcomes[i]!.role === 'leader');
-        for (const outcome of roles.filter((o) => o.role !== 'leader')) expect(outcome).toEqual({ role: 'follower', leader: { tenant, requestId: `b${leader}-${i}` } });
+        for (const outcome of roles.filter((o) => o.role !== 'leader'))
+          expect(outcome).toEqual({ role: 'follower', leader: { tenant, requestId: `b${leader}-${i}` } });
       }
     });
   });

@@ -64,7 +64,12 @@ describe('ScheduledLaneMessagesRepository', () => {
 
   it('releases only what is due, earliest first and up to the limit, then drops the payload and moves the request to routed', async () => {
     const tenant = randomTenant();
-    for (const [id, seconds] of [['late', 30], ['first', 10], ['second', 20], ['not-yet', 90]] as const) {
+    for (const [id, seconds] of [
+      ['late', 30],
+      ['first', 10],
+      ['second', 20],
+      ['not-yet', 90],
+    ] as const) {
       await scheduled.hold(await queuedRequest(tenant, id, at(seconds)));
     }
     const sent: DueLaneMessage[][] = [];

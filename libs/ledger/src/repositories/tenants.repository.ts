@@ -37,10 +37,10 @@ export class TenantsRepository {
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `update tenants set disabled_at = case when $2 then coalesce(disabled_at, now()) else null end where id = $1`,
-      [id, disabled],
-    );
+    const { rowCount } = await this.pool.query(`update tenants set disabled_at = case when $2 then coalesce(disabled_at, now()) else null end where id = $1`, [
+      id,
+      disabled,
+    ]);
     return rowCount === 1;
   }
 }

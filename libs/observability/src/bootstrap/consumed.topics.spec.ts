@@ -12,7 +12,10 @@ describe('topicContracts', () => {
   it('validates a contract class topic against its class', () => {
     const valid = validate('validated.v1', sampleRequest({ tenant: 'acme' }));
     expect(valid.ok && valid.value).toBeInstanceOf(InferenceRequestV1);
-    expect(validate('validated.v1', { tenant: 'acme' })).toMatchObject({ ok: false, errors: expect.arrayContaining([expect.objectContaining({ field: 'body' })]) });
+    expect(validate('validated.v1', { tenant: 'acme' })).toMatchObject({
+      ok: false,
+      errors: expect.arrayContaining([expect.objectContaining({ field: 'body' })]),
+    });
   });
 
   it('hands a json-object topic any JSON object whole, unvalidated', () => {

@@ -48,7 +48,7 @@ export interface ServiceDefinition<C extends SluiceConfig> {
  * the producer and finally the database. It exits 0 when all of that finished in time, 1 otherwise.
  */
 export async function bootstrapService<C extends SluiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  const { name, module, config: configClass, consumes, http, configure } = definition;
+  const { name, module, config: configClass, consumes, http } = definition;
   let serviceModule;
   try {
     serviceModule = SluiceServiceModule.forRoot({ name, config: configClass });
@@ -63,15 +63,12 @@ export async function bootstrapService<C extends SluiceConfig>(definition: Servi
   let log: Logger | undefined;
   try {
     // The application's own module, extended with the shared service module, is the root.
-    const app = await NestFactory.create<NestExpressApplication>(
-      { module, imports: [serviceModule] },
-      { ...http, bufferLogs: true, abortOnError: false },
-    );
+    const app = await NestFactory.create<NestExpressApplication>({ module, imports: [serviceModule] }, { ...http, bufferLogs: true, abortOnError: false });
     app.useLogger(app.get(NestPinoLogger));
     log = app.get<Logger>(ROOT_LOGGER);
     const config = app.get(SluiceConfig);
     if (config.NICENESS > 0) setPriority(config.NICENESS);
-    await configure?.(app);
+    await definition.configure?.(app);
     const consumer = Object.keys(consumes).length > 0 ? connectConsumer(app, config, consumes, log) : undefined;
     watchSignals(app, consumer, config.SHUTDOWN_TIMEOUT_MS, log);
     await app.startAllMicroservices();
@@ -159,7 +156,7 @@ async function shutDown(
     // The transport itself, not its Nest microservice wrapper: closing the wrapper would run the
     // application's shutdown hooks (producer, database) before the HTTP server has drained.
     { name: 'kafka consumer', run: () => consumer?.close() },
-    { name: 'http server', run: () => closeHttpServer(app.getHttpServer()) },
+    { name: 'http server', run: () => closeHttpServer(app.getHttpServer() as Server) },
     // Nest's hooks: the producer disconnects, then the database pool ends (see SluiceServiceModule).
     { name: 'application', run: () => app.close() },
   ];

@@ -107,12 +107,8 @@ describe('SluiceServiceModule over HTTP', () => {
     expect(response.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
     expect(response.text).toContain('process_resident_memory_bytes{service="probe"}');
     expect(response.text).toContain('sluice_messages_consumed_total{topic="sluice.accepted.v1",service="probe"} 1');
-    expect(response.text).toContain(
-      'sluice_http_request_duration_seconds_count{service="probe",method="GET",route="/v1/things/:id",status_code="200"} 1',
-    );
-    expect(response.text).toContain(
-      'sluice_http_request_duration_seconds_count{service="probe",method="GET",route="unmatched",status_code="404"} 1',
-    );
+    expect(response.text).toContain('sluice_http_request_duration_seconds_count{service="probe",method="GET",route="/v1/things/:id",status_code="200"} 1');
+    expect(response.text).toContain('sluice_http_request_duration_seconds_count{service="probe",method="GET",route="unmatched",status_code="404"} 1');
   });
 
   it("logs each request as JSON with the caller's request id and echoes it back", async () => {

@@ -5,9 +5,7 @@ export interface ShutdownStep {
 }
 
 export type ShutdownOutcome =
-  | { status: 'completed' }
-  | { status: 'failed'; failures: Array<{ step: string; error: unknown }> }
-  | { status: 'timed-out'; step: string };
+  { status: 'completed' } | { status: 'failed'; failures: Array<{ step: string; error: unknown }> } | { status: 'timed-out'; step: string };
 
 export interface ShutdownObserver {
   stepStarted?(step: string): void;
@@ -19,11 +17,7 @@ export interface ShutdownObserver {
  * producer that fails to flush must not keep the database pool open); the deadline does: whatever is
  * still running then is abandoned, and the caller exits non-zero.
  */
-export async function runShutdown(
-  steps: readonly ShutdownStep[],
-  timeoutMs: number,
-  observer: ShutdownObserver = {},
-): Promise<ShutdownOutcome> {
+export async function runShutdown(steps: readonly ShutdownStep[], timeoutMs: number, observer: ShutdownObserver = {}): Promise<ShutdownOutcome> {
   let current = steps[0]?.name ?? '';
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<ShutdownOutcome>((resolve) => {

@@ -56,10 +56,7 @@ describe('createRootLogger', () => {
 
   it('keeps a database URL readable but masks its password', () => {
     const out = capture();
-    createRootLogger('router', 'info', out.stream).info(
-      { config: { DATABASE_URL: 'postgres://sluice:hunter2@db:5432/sluice' } },
-      'config',
-    );
+    createRootLogger('router', 'info', out.stream).info({ config: { DATABASE_URL: 'postgres://sluice:hunter2@db:5432/sluice' } }, 'config');
     expect(out.lines()[0]).toMatchObject({ config: { DATABASE_URL: 'postgres://sluice:***@db:5432/sluice' } });
   });
 

@@ -50,7 +50,9 @@ describe('MessageObserver', () => {
     observer.receivedBatch('sluice.requests.v1', 0);
     observer.loggerFor(contextFor('sluice.requests.v1'), { requestId: 'req-9', tenant: 'acme' }).info('request rejected');
     expect(await metrics.metrics()).toContain('sluice_messages_consumed_total{topic="sluice.requests.v1",service="router"} 300');
-    expect(lines).toEqual([expect.objectContaining({ msg: 'request rejected', topic: 'sluice.requests.v1', offset: '41', requestId: 'req-9', tenant: 'acme' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'request rejected', topic: 'sluice.requests.v1', offset: '41', requestId: 'req-9', tenant: 'acme' }),
+    ]);
   });
 
   it('returns a logger bound to where the message came from and whom it is about', () => {
@@ -69,7 +71,7 @@ describe('MessageObserver', () => {
     ]);
   });
 
-  it("takes the request id from the x-request-id header when the payload has none", () => {
+  it('takes the request id from the x-request-id header when the payload has none', () => {
     observer.received(contextFor('sluice.requests.v1', { 'x-request-id': 'from-header' }), { tenant: 'acme' }).info('x');
     expect(lines[0]).toMatchObject({ requestId: 'from-header', tenant: 'acme' });
   });

@@ -9,9 +9,7 @@ import { MetricsRegistry } from './metrics.registry';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [
-    { provide: MetricsRegistry, inject: [SERVICE_NAME], useFactory: (service: string) => new MetricsRegistry(service) },
-  ],
+  providers: [{ provide: MetricsRegistry, inject: [SERVICE_NAME], useFactory: (service: string) => new MetricsRegistry(service) }],
   exports: [MetricsRegistry],
 })
 export class SluiceMetricsModule implements NestModule {

@@ -41,11 +41,7 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
-  private define<M extends Metric<string>>(
-    kind: MetricKind,
-    type: new (configuration: never) => M,
-    definition: HistogramDefinition<string>,
-  ): M {
+  private define<M extends Metric<string>>(kind: MetricKind, type: new (configuration: never) => M, definition: HistogramDefinition<string>): M {
     const problem = metricNameProblem(kind, definition.name);
     if (problem) throw new Error(problem);
     const existing = this.registry.getSingleMetric(definition.name);

@@ -14,18 +14,14 @@ describe('buildAnthropicBatchLine', () => {
   });
 
   it.each(['', 'has space', 'a'.repeat(65), 'dot.ted'])('refuses custom_id %j', (customId) => {
-    expect(() => buildAnthropicBatchLine(customId, { model: 'claude-haiku-4-5', max_tokens: 1, messages: [] }, 'chat')).toThrow(
-      /custom_id/,
-    );
+    expect(() => buildAnthropicBatchLine(customId, { model: 'claude-haiku-4-5', max_tokens: 1, messages: [] }, 'chat')).toThrow(/custom_id/);
   });
 
   it('refuses embeddings and max_tokens 0', () => {
     const unsupported = (): Buffer => buildAnthropicBatchLine('x', { model: 'claude-haiku-4-5' }, 'embedding');
     expect(unsupported).toThrow(ProviderError);
     expect(unsupported).toThrow(/chat only/);
-    expect(() => buildAnthropicBatchLine('x', { model: 'claude-haiku-4-5', max_tokens: 0, messages: [] }, 'chat')).toThrow(
-      /max_tokens 0/,
-    );
+    expect(() => buildAnthropicBatchLine('x', { model: 'claude-haiku-4-5', max_tokens: 0, messages: [] }, 'chat')).toThrow(/max_tokens 0/);
   });
 });
 

@@ -1,9 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type {
-  BatchCreateParams,
-  MessageBatch,
-  MessageBatchIndividualResponse,
-} from '@anthropic-ai/sdk/resources/messages/batches';
+import type { BatchCreateParams, MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { Operation } from '../pricing/pricing';
 import { ProviderError, ProviderFailure } from '../errors/provider-error';
 import type {

@@ -1,12 +1,4 @@
-import {
-  AnthropicError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  OverloadedError,
-  RateLimitError,
-} from '@anthropic-ai/sdk';
+import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import { ProviderError } from '../errors/provider-error';
 import { anthropicFailure, mapAnthropicError, rethrowAnthropic } from './anthropic.errors';
 
@@ -66,12 +58,7 @@ describe('mapAnthropicError', () => {
   });
 
   it('maps an error event inside a stream by its type', () => {
-    const overloaded = new APIError(
-      undefined,
-      { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
-      undefined,
-      undefined,
-    );
+    const overloaded = new APIError(undefined, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, undefined, undefined);
     expect(mapAnthropicError(overloaded)).toMatchObject({ kind: 'provider_down', status: undefined });
   });
 
@@ -90,11 +77,7 @@ describe('mapAnthropicError', () => {
 
 describe('anthropicFailure', () => {
   it('classifies an errored batch line by its error type', () => {
-    const failure = anthropicFailure(
-      undefined,
-      { type: 'error', error: { type: 'invalid_request_error', message: 'bad' }, request_id: 'req_line' },
-      null,
-    );
+    const failure = anthropicFailure(undefined, { type: 'error', error: { type: 'invalid_request_error', message: 'bad' }, request_id: 'req_line' }, null);
     expect(failure).toMatchObject({ kind: 'invalid_request', code: 'invalid_request_error', providerRequestId: 'req_line' });
   });
 });

@@ -1,18 +1,5 @@
-import {
-  AnthropicError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from '@anthropic-ai/sdk';
-import {
-  isUnreachable,
-  kindForStatus,
-  ProviderError,
-  ProviderErrorKind,
-  ProviderFailure,
-  retryAfterMsFrom,
-} from '../errors/provider-error';
+import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { isUnreachable, kindForStatus, ProviderError, ProviderErrorKind, ProviderFailure, retryAfterMsFrom } from '../errors/provider-error';
 
 /** Anthropic's error envelope: `{type: "error", error: {type, message, details?}, request_id}`. */
 export interface AnthropicErrorEnvelope {
@@ -44,8 +31,7 @@ export function anthropicFailure(
 ): ProviderFailure {
   const type = stringOrNull(envelope?.error?.type);
   const errorCode = stringOrNull(envelope?.error?.details?.error_code);
-  const message =
-    stringOrNull(envelope?.error?.message) ?? (status ? `Anthropic returned HTTP ${status}` : 'Anthropic error');
+  const message = stringOrNull(envelope?.error?.message) ?? (status ? `Anthropic returned HTTP ${status}` : 'Anthropic error');
   const kind = kindForAnthropic(status, type, errorCode, message);
   return {
     kind,
@@ -58,12 +44,7 @@ export function anthropicFailure(
   };
 }
 
-function kindForAnthropic(
-  status: number | undefined,
-  type: string | null,
-  errorCode: string | null,
-  message: string,
-): ProviderErrorKind {
+function kindForAnthropic(status: number | undefined, type: string | null, errorCode: string | null, message: string): ProviderErrorKind {
   if (errorCode === 'model_not_found') return 'model_unknown';
   // Anthropic names an unknown model as `not_found_error` "model: <name>".
   if ((status === 404 || type === 'not_found_error') && /\bmodel\b/i.test(message)) return 'model_unknown';
@@ -75,33 +56,23 @@ function kindForAnthropic(
 export function mapAnthropicError(error: AnthropicError): ProviderError {
   const cause = { cause: error };
   if (error instanceof APIUserAbortError) {
-    return new ProviderError(
-      { kind: 'aborted', provider: 'anthropic', message: error.message, code: null, providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind: 'aborted', provider: 'anthropic', message: error.message, code: null, providerRequestId: null }, cause);
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError(
-      { kind: 'retryable', provider: 'anthropic', message: error.message, code: 'timeout', providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind: 'retryable', provider: 'anthropic', message: error.message, code: 'timeout', providerRequestId: null }, cause);
   }
   if (error instanceof APIConnectionError) {
     const kind = isUnreachable(error) ? 'provider_down' : 'retryable';
-    return new ProviderError(
-      { kind, provider: 'anthropic', message: error.message, code: 'connection_error', providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind, provider: 'anthropic', message: error.message, code: 'connection_error', providerRequestId: null }, cause);
   }
   if (error instanceof APIError) {
+    // instanceof leaves the class's type parameters `any`; these are their defaults.
+    const { status, headers } = error as APIError;
     const envelope = (error.error ?? undefined) as AnthropicErrorEnvelope | undefined;
-    return new ProviderError(anthropicFailure(error.status, envelope, error.requestID ?? null, error.headers), cause);
+    return new ProviderError(anthropicFailure(status, envelope, error.requestID ?? null, headers), cause);
   }
   // The SDK refused the call before sending it (bad arguments, the non-streaming duration guard).
-  return new ProviderError(
-    { kind: 'invalid_request', provider: 'anthropic', message: error.message, code: null, providerRequestId: null },
-    cause,
-  );
+  return new ProviderError({ kind: 'invalid_request', provider: 'anthropic', message: error.message, code: null, providerRequestId: null }, cause);
 }
 
 /** Rethrows SDK errors as ProviderErrors; anything else is our own bug and propagates untouched. */

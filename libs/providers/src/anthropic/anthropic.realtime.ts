@@ -2,14 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { RequestOptions } from '@anthropic-ai/sdk/internal/request-options';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import { ProviderError } from '../errors/provider-error';
-import type {
-  CallOptions,
-  CompleteRequest,
-  CompleteResult,
-  EmbedResult,
-  RealtimeAdapter,
-  StreamChunk,
-} from '../realtime.interface';
+import type { CallOptions, CompleteRequest, CompleteResult, EmbedResult, RealtimeAdapter, StreamChunk } from '../realtime.interface';
 import { anthropicMessagesBody, wantsLongOutput } from './anthropic.body';
 import { rethrowAnthropic } from './anthropic.errors';
 import { anthropicUsage } from './anthropic.usage';

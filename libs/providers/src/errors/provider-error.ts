@@ -13,15 +13,7 @@ import type { ProviderName } from '../pricing/pricing';
  *   model without a flex tier); raised before any call is made.
  * - aborted: the caller's own AbortSignal fired (Sluice cancels work whose deadline has passed).
  */
-export type ProviderErrorKind =
-  | 'rate_limited'
-  | 'retryable'
-  | 'provider_down'
-  | 'invalid_request'
-  | 'auth'
-  | 'model_unknown'
-  | 'unsupported'
-  | 'aborted';
+export type ProviderErrorKind = 'rate_limited' | 'retryable' | 'provider_down' | 'invalid_request' | 'auth' | 'model_unknown' | 'unsupported' | 'aborted';
 
 const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'retryable', 'provider_down']);
 

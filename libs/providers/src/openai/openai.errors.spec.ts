@@ -8,9 +8,7 @@ function httpError(status: number, error: Record<string, unknown>, headers: Reco
 
 describe('mapOpenAIError', () => {
   it('maps a 429 to rate_limited with retry-after-ms, status and request id', () => {
-    const mapped = mapOpenAIError(
-      httpError(429, { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after-ms': '1500' }),
-    );
+    const mapped = mapOpenAIError(httpError(429, { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after-ms': '1500' }));
     expect(mapped).toBeInstanceOf(ProviderError);
     expect(mapped).toMatchObject({
       kind: 'rate_limited',

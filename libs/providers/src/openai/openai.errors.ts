@@ -1,18 +1,5 @@
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  OpenAIError,
-} from 'openai';
-import {
-  isUnreachable,
-  kindForStatus,
-  ProviderError,
-  ProviderErrorKind,
-  ProviderFailure,
-  retryAfterMsFrom,
-} from '../errors/provider-error';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+import { isUnreachable, kindForStatus, ProviderError, ProviderErrorKind, ProviderFailure, retryAfterMsFrom } from '../errors/provider-error';
 
 interface OpenAIErrorBody {
   message?: unknown;
@@ -55,43 +42,30 @@ function kindForOpenAI(status: number, body: OpenAIErrorBody | null | undefined,
 export function mapOpenAIError(error: OpenAIError): ProviderError {
   const cause = { cause: error };
   if (error instanceof APIUserAbortError) {
-    return new ProviderError(
-      { kind: 'aborted', provider: 'openai', message: error.message, code: null, providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind: 'aborted', provider: 'openai', message: error.message, code: null, providerRequestId: null }, cause);
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError(
-      { kind: 'retryable', provider: 'openai', message: error.message, code: 'timeout', providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind: 'retryable', provider: 'openai', message: error.message, code: 'timeout', providerRequestId: null }, cause);
   }
   if (error instanceof APIConnectionError) {
     const kind = isUnreachable(error) ? 'provider_down' : 'retryable';
-    return new ProviderError(
-      { kind, provider: 'openai', message: error.message, code: 'connection_error', providerRequestId: null },
-      cause,
-    );
+    return new ProviderError({ kind, provider: 'openai', message: error.message, code: 'connection_error', providerRequestId: null }, cause);
   }
   if (error instanceof APIError) {
+    // instanceof leaves the class's type parameters `any`; these are their defaults.
+    const { status, headers } = error as APIError;
     const body = (error.error ?? undefined) as OpenAIErrorBody | undefined;
     const requestId = error.requestID ?? null;
-    if (error.status !== undefined) {
-      return new ProviderError(openAIFailureFromHttp(error.status, body, requestId, error.headers), cause);
+    if (status !== undefined) {
+      return new ProviderError(openAIFailureFromHttp(status, body, requestId, headers), cause);
     }
     // An `error` event inside an HTTP 200 stream: no status, only the body.
     const code = stringOrNull(body?.code) ?? stringOrNull(body?.type);
     const kind: ProviderErrorKind = code === 'rate_limit_exceeded' ? 'rate_limited' : 'retryable';
-    return new ProviderError(
-      { kind, provider: 'openai', message: error.message, code, providerRequestId: requestId },
-      cause,
-    );
+    return new ProviderError({ kind, provider: 'openai', message: error.message, code, providerRequestId: requestId }, cause);
   }
   // The SDK refused the call before sending it (bad arguments, unparseable response).
-  return new ProviderError(
-    { kind: 'invalid_request', provider: 'openai', message: error.message, code: null, providerRequestId: null },
-    cause,
-  );
+  return new ProviderError({ kind: 'invalid_request', provider: 'openai', message: error.message, code: null, providerRequestId: null }, cause);
 }
 
 /** Rethrows SDK errors as ProviderErrors; anything else is our own bug and propagates untouched. */

@@ -1,20 +1,9 @@
 import type OpenAI from 'openai';
 import type { RequestOptions } from 'openai/internal/request-options';
 import { ChatCompletionStream } from 'openai/resources/chat/completions';
-import type {
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { EmbeddingCreateParams } from 'openai/resources/embeddings';
-import type {
-  CallOptions,
-  CompleteRequest,
-  CompleteResult,
-  EmbedRequest,
-  EmbedResult,
-  RealtimeAdapter,
-  StreamChunk,
-} from '../realtime.interface';
+import type { CallOptions, CompleteRequest, CompleteResult, EmbedRequest, EmbedResult, RealtimeAdapter, StreamChunk } from '../realtime.interface';
 import { rethrowOpenAI } from './openai.errors';
 import { requireModel } from '../body/request-body';
 import { openAIChatBody } from './openai.body';

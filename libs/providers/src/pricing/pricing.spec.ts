@@ -38,10 +38,16 @@ describe('pricing catalog', () => {
   });
 
   it('gives a flex discount only to the OpenAI models that have a flex tier', () => {
-    const flex = listModelPrices().filter((p) => p.flexDiscount !== null).map((p) => p.model);
+    const flex = listModelPrices()
+      .filter((p) => p.flexDiscount !== null)
+      .map((p) => p.model);
     expect(flex).toEqual(expect.arrayContaining(['o4-mini', 'gpt-5-mini']));
     expect(flex).not.toContain('gpt-4o');
-    expect(listModelPrices().filter((p) => p.provider === 'anthropic').every((p) => p.flexDiscount === null)).toBe(true);
+    expect(
+      listModelPrices()
+        .filter((p) => p.provider === 'anthropic')
+        .every((p) => p.flexDiscount === null),
+    ).toBe(true);
   });
 
   it('keeps model names unique per provider', () => {
@@ -79,18 +85,13 @@ describe('costUsd', () => {
   });
 
   it('refuses the flex tier for a model without one', () => {
-    expect(() => costUsd(price({ flexDiscount: null }), { inputTokens: 1, outputTokens: 1 }, 'flex')).toThrow(
-      /no flex tier/,
-    );
+    expect(() => costUsd(price({ flexDiscount: null }), { inputTokens: 1, outputTokens: 1 }, 'flex')).toThrow(/no flex tier/);
   });
 
   it('prices a real catalog entry', () => {
     const gpt4oMini = findModelPrice('openai', 'gpt-4o-mini');
     expect(gpt4oMini).toBeDefined();
-    expect(costUsd(gpt4oMini!, { inputTokens: 1_000, outputTokens: 1_000 }, 'batch')).toBeCloseTo(
-      (1_000 * 0.15 + 1_000 * 0.6) / 1_000_000 / 2,
-      12,
-    );
+    expect(costUsd(gpt4oMini!, { inputTokens: 1_000, outputTokens: 1_000 }, 'batch')).toBeCloseTo((1_000 * 0.15 + 1_000 * 0.6) / 1_000_000 / 2, 12);
   });
 });
 

@@ -101,10 +101,7 @@ export function savedUsd(realtimeUsd: number, usd: number): number {
  */
 export function costUsd(price: ModelPrice, usage: TokenUsage, tier: PriceTier): number {
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
-  const full =
-    (usage.inputTokens - cached) * price.inputPerMTok +
-    cached * price.cachedInputPerMTok +
-    usage.outputTokens * price.outputPerMTok;
+  const full = (usage.inputTokens - cached) * price.inputPerMTok + cached * price.cachedInputPerMTok + usage.outputTokens * price.outputPerMTok;
   return roundUsd((full / 1_000_000) * (1 - tierDiscount(price, tier)));
 }
 

@@ -28,7 +28,11 @@ describe('costOf', () => {
   });
 
   it('bills cached input at the cached rate', () => {
-    const { cost } = costOf({ provider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 1_000_000 }, 'standard');
+    const { cost } = costOf(
+      { provider: 'openai', model: 'gpt-4o-mini' },
+      { inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 1_000_000 },
+      'standard',
+    );
     expect(cost.usd).toBeCloseTo(0.075, 12);
   });
 

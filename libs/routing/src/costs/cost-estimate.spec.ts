@@ -8,7 +8,13 @@ describe('estimateInputTokens', () => {
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: 'x'.repeat(40) },
-        { role: 'user', content: [{ type: 'text', text: 'y'.repeat(38) }, { type: 'image_url', image_url: { url: 'https://img.example/a.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'y'.repeat(38) },
+            { type: 'image_url', image_url: { url: 'https://img.example/a.png' } },
+          ],
+        },
       ],
       temperature: 0,
     };
@@ -23,7 +29,15 @@ describe('estimateInputTokens', () => {
   it('counts embedding input given as text, as a list of texts, or as token ids', () => {
     expect(estimateInputTokens({ model: 'e', input: 'abcdefghi' })).toBe(3);
     expect(estimateInputTokens({ model: 'e', input: ['abcd', 'efgh'] })).toBe(2);
-    expect(estimateInputTokens({ model: 'e', input: [[1, 2, 3], [4, 5]] })).toBe(5);
+    expect(
+      estimateInputTokens({
+        model: 'e',
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }),
+    ).toBe(5);
   });
 
   it('estimates nothing for a body without text', () => {

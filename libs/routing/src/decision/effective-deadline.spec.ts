@@ -2,7 +2,10 @@ import { parsePolicy } from '../policy/routing-policy';
 import { effectiveDeadlineMs } from './effective-deadline';
 
 describe('effectiveDeadlineMs', () => {
-  const parsed = parsePolicy({ operations: { chat: { defaultDeadlineMs: 60_000 } }, tenants: { slow: { operations: { chat: { defaultDeadlineMs: 3_600_000 } } } } });
+  const parsed = parsePolicy({
+    operations: { chat: { defaultDeadlineMs: 60_000 } },
+    tenants: { slow: { operations: { chat: { defaultDeadlineMs: 3_600_000 } } } },
+  });
   if (!parsed.ok) throw new Error('bad test policy');
   const { policy } = parsed;
 

@@ -23,7 +23,14 @@ function policy(plain: unknown): RoutingPolicy {
 describe('routeRequest', () => {
   it('sends work whose slack exceeds the batch estimate to batch', () => {
     const decision = routeRequest(input({ deadlineMs: NOW + 7 * HOUR }), context());
-    expect(decision).toMatchObject({ ok: true, lane: 'batch', reason: 'slack-allows-batch', slackMs: 7 * HOUR, estimatedCostUsd: 0.005, realtimeCostUsd: 0.01 });
+    expect(decision).toMatchObject({
+      ok: true,
+      lane: 'batch',
+      reason: 'slack-allows-batch',
+      slackMs: 7 * HOUR,
+      estimatedCostUsd: 0.005,
+      realtimeCostUsd: 0.01,
+    });
   });
 
   it('sends work with minutes of slack to async and seconds of slack to realtime', () => {
@@ -63,7 +70,10 @@ describe('routeRequest', () => {
   });
 
   it('keeps streaming requests on realtime, since only the sync API streams tokens', () => {
-    expect(routeRequest(input({ stream: true, mode: 'batch', deadlineMs: NOW + 48 * HOUR }), context())).toMatchObject({ lane: 'realtime', reason: 'stream-needs-realtime' });
+    expect(routeRequest(input({ stream: true, mode: 'batch', deadlineMs: NOW + 48 * HOUR }), context())).toMatchObject({
+      lane: 'realtime',
+      reason: 'stream-needs-realtime',
+    });
     const p = policy({ operations: { chat: { allowedLanes: ['batch'] } } });
     expect(routeRequest(input({ stream: true }), context({ policy: p }))).toMatchObject({ ok: false, code: 'LANE_NOT_ALLOWED', field: 'stream' });
   });

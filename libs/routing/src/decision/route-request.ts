@@ -119,7 +119,10 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
 
   // Over budget: the only lever is a cheaper lane that still meets the deadline; otherwise refuse.
   const cheaper = (['batch', 'async'] as const).find(
-    (lane) => usable(lane) && (laneCost(ctx.costs, lane) ?? Infinity) < choice.estimatedCostUsd && slackMs > ctx.estimateMs(lane) &&
+    (lane) =>
+      usable(lane) &&
+      (laneCost(ctx.costs, lane) ?? Infinity) < choice.estimatedCostUsd &&
+      slackMs > ctx.estimateMs(lane) &&
       ctx.spentTodayUsd + (laneCost(ctx.costs, lane) ?? Infinity) <= budget,
   );
   if (cheaper && !input.stream) return decide(cheaper, 'budget-pushed-to-cheaper-lane');

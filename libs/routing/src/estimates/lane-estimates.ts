@@ -73,7 +73,14 @@ export class LaneEstimates {
     if (list) this.prune(list, nowMs);
     const count = list?.length ?? 0;
     if (!list || count < this.minSamples) return { ms: this.options.defaultsMs[key.lane], source: 'default', samples: count };
-    return { ms: percentileOf(list.map((s) => s.durationMs), this.percentile), source: 'learned', samples: count };
+    return {
+      ms: percentileOf(
+        list.map((s) => s.durationMs),
+        this.percentile,
+      ),
+      source: 'learned',
+      samples: count,
+    };
   }
 
   private prune(list: Sample[], nowMs: number): void {

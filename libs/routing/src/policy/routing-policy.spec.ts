@@ -20,7 +20,14 @@ describe('parsePolicy', () => {
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.errors.map((e) => e.path).sort()).toEqual(
-      ['defaultEstimatesMs.batch', 'operations.chat.allowedLanes', 'operations.images', 'reservedRealtimeShare', 'tenants.acme.dailyBudgetUsd', 'tenants.acme.shareCache'].sort(),
+      [
+        'defaultEstimatesMs.batch',
+        'operations.chat.allowedLanes',
+        'operations.images',
+        'reservedRealtimeShare',
+        'tenants.acme.dailyBudgetUsd',
+        'tenants.acme.shareCache',
+      ].sort(),
     );
     expect(parsed.errors.find((e) => e.path === 'operations.chat.allowedLanes')?.message).toMatch(/carrier-pigeon/);
   });
@@ -32,7 +39,10 @@ describe('parsePolicy', () => {
   it('gives a tenant its overrides and the operation defaults for the rest', () => {
     const parsed = parsePolicy({ tenants: { acme: { operations: { embedding: { allowedLanes: ['batch'] } }, shareCache: true } } });
     if (!parsed.ok) throw new Error('policy should parse');
-    expect(operationPolicyFor(parsed.policy, 'acme', 'embedding')).toEqual({ defaultDeadlineMs: DEFAULT_POLICY.operations.embedding.defaultDeadlineMs, allowedLanes: ['batch'] });
+    expect(operationPolicyFor(parsed.policy, 'acme', 'embedding')).toEqual({
+      defaultDeadlineMs: DEFAULT_POLICY.operations.embedding.defaultDeadlineMs,
+      allowedLanes: ['batch'],
+    });
     expect(operationPolicyFor(parsed.policy, 'other', 'embedding')).toEqual(DEFAULT_POLICY.operations.embedding);
     expect(parsed.policy.tenants.acme.shareCache).toBe(true);
   });

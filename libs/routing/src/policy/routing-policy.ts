@@ -138,8 +138,7 @@ export function parsePolicy(input: unknown): ParsedPolicy {
     }
   }
 
-  const reservedRealtimeShare =
-    reader.fraction(input.reservedRealtimeShare, 'reservedRealtimeShare') ?? DEFAULT_POLICY.reservedRealtimeShare;
+  const reservedRealtimeShare = reader.fraction(input.reservedRealtimeShare, 'reservedRealtimeShare') ?? DEFAULT_POLICY.reservedRealtimeShare;
 
   const tenants: Record<string, TenantPolicy> = {};
   if (input.tenants !== undefined) {

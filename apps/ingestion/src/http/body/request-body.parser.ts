@@ -4,9 +4,7 @@ import { ErrorCode } from '@sluice/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What the parser made of a request body: the JSON and its size, or why there is none. */
-export type ReceivedBody =
-  | { ok: true; json: unknown; bytes: number }
-  | { ok: false; status: 400 | 413 | 415; code: ErrorCode; message: string };
+export type ReceivedBody = { ok: true; json: unknown; bytes: number } | { ok: false; status: 400 | 413 | 415; code: ErrorCode; message: string };
 
 interface ParsedRequest extends IncomingMessage {
   body?: unknown;

@@ -31,10 +31,27 @@ describe('requestView', () => {
   });
 
   it('shows the decision of a routed request, and its result once one was delivered', () => {
-    const routed = { ...recorded, status: 'routed' as const, lane: 'batch' as const, decisionReason: 'deadline-slack>batch-estimate', estimatedCostUsd: 0.5, realtimeCostUsd: 1, routedAt: new Date('2030-01-01T00:00:01Z') };
+    const routed = {
+      ...recorded,
+      status: 'routed' as const,
+      lane: 'batch' as const,
+      decisionReason: 'deadline-slack>batch-estimate',
+      estimatedCostUsd: 0.5,
+      realtimeCostUsd: 1,
+      routedAt: new Date('2030-01-01T00:00:01Z'),
+    };
     expect(requestView(routed)).toMatchObject({ decision: { reason: 'deadline-slack>batch-estimate', estimatedCostUsd: 0.5 }, result: null });
 
-    const failed = { ...routed, status: 'failed' as const, resultId: 'acme.r-1.batch.1', errorCode: 'BATCH_EXPIRED', costUsd: 0, savedUsd: 1, completedAt: new Date('2030-01-01T00:30:00Z'), deadlineMet: true };
+    const failed = {
+      ...routed,
+      status: 'failed' as const,
+      resultId: 'acme.r-1.batch.1',
+      errorCode: 'BATCH_EXPIRED',
+      costUsd: 0,
+      savedUsd: 1,
+      completedAt: new Date('2030-01-01T00:30:00Z'),
+      deadlineMet: true,
+    };
     const delivered = sampleFailedResult({ id: 'r-1', lane: 'batch', resultId: 'acme.r-1.batch.1' }) as unknown as InferenceResultV1;
     expect(requestView(failed, delivered)).toMatchObject({
       cost: { usd: 0, realtimeUsd: 1, savedUsd: 1 },

@@ -14,9 +14,7 @@ export type SubmittedItem =
   | { ok: false; requestId: string; errors: [FieldError, ...FieldError[]]; attempt: string };
 
 /** The body as one request or many, each validated for the caller's tenant; or why the body as a whole is refused. */
-export type ParsedSubmission =
-  | { ok: true; bulk: boolean; items: SubmittedItem[] }
-  | { ok: false; status: 400 | 403 | 413; code: ErrorCode; message: string };
+export type ParsedSubmission = { ok: true; bulk: boolean; items: SubmittedItem[] } | { ok: false; status: 400 | 403 | 413; code: ErrorCode; message: string };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -19,7 +19,14 @@ function setUp() {
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
-  const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => new Date('2030-01-01T00:00:00Z'), newId: () => 'req_gen', policy: DEFAULT_POLICY });
+  const intake = new AcceptRequestsHandler({
+    ledger,
+    publisher,
+    counters,
+    clock: () => new Date('2030-01-01T00:00:00Z'),
+    newId: () => 'req_gen',
+    policy: DEFAULT_POLICY,
+  });
   let ids = 0;
   const handler = new SubmitRequestsHandler(intake, counters, { singleBodyBytes: 1_000, bulkMaxRequests: 10 }, () => `req_new_${(ids += 1)}`);
   return { ledger, publisher, counters, handler };
@@ -61,7 +68,11 @@ describe('SubmitRequestsHandler', () => {
   it('accepts a bulk body in one go, answering per request', async () => {
     const { publisher, handler } = setUp();
     await handler.submit(json(request({ id: 'taken' })), 'acme', {});
-    const reply = await handler.submit(json({ requests: [request({ id: 'a' }), request({ id: 'taken', body: { model: 'other' } }), request({ id: undefined })] }), 'acme', {});
+    const reply = await handler.submit(
+      json({ requests: [request({ id: 'a' }), request({ id: 'taken', body: { model: 'other' } }), request({ id: undefined })] }),
+      'acme',
+      {},
+    );
 
     expect(reply).toMatchObject({
       status: 202,

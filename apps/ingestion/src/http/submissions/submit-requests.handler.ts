@@ -66,14 +66,10 @@ export class SubmitRequestsHandler {
     if (invalid.length > 0) {
       await this.intake.reject(invalid.map(({ item }) => rejectionOf(item, tenant, trace)));
       const errors = invalid.flatMap(({ item, index }) => (parsed.bulk ? item.errors.map((error) => prefixed(`requests.${index}`, error)) : item.errors));
-      const message = parsed.bulk
-        ? `${invalid.length} of ${parsed.items.length} requests are invalid; none was accepted`
-        : 'the request is invalid';
+      const message = parsed.bulk ? `${invalid.length} of ${parsed.items.length} requests are invalid; none was accepted` : 'the request is invalid';
       return failure(400, ErrorCode.VALIDATION_FAILED, message, { errors });
     }
-    const acceptances = await this.intake.accept(
-      parsed.items.flatMap((item) => (item.ok ? [{ request: item.request, source: 'http' as const, trace }] : [])),
-    );
+    const acceptances = await this.intake.accept(parsed.items.flatMap((item) => (item.ok ? [{ request: item.request, source: 'http' as const, trace }] : [])));
     if (parsed.bulk) {
       return {
         status: 202,

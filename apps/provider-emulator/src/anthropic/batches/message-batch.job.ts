@@ -124,9 +124,7 @@ export class MessageBatchJob {
 
   toObject(baseUrl: string): Record<string, unknown> {
     const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-    const counts = this.ended
-      ? { processing: 0, ...this.tally }
-      : { processing: this.request.total, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
+    const counts = this.ended ? { processing: 0, ...this.tally } : { processing: this.request.total, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
     return {
       id: this.id,
       type: 'message_batch',

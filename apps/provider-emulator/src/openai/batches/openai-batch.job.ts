@@ -17,15 +17,7 @@ import { embeddingResponseJson, parseEmbeddingRequest } from '../embeddings/embe
 import type { FileStore, StoredFile } from '../files/file.store';
 import { BatchError, validateBatchInput } from './openai-batch.validator';
 
-export type OpenAIBatchStatus =
-  | 'validating'
-  | 'failed'
-  | 'in_progress'
-  | 'finalizing'
-  | 'completed'
-  | 'expired'
-  | 'cancelling'
-  | 'cancelled';
+export type OpenAIBatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
 export interface OpenAIBatchDeps {
   files: FileStore;
@@ -267,10 +259,7 @@ export class OpenAIBatchJob {
     };
   }
 
-  private answer(
-    endpoint: string,
-    body: Record<string, unknown>,
-  ): { json: string; inputTokens: number; outputTokens: number; price: ModelPrice } {
+  private answer(endpoint: string, body: Record<string, unknown>): { json: string; inputTokens: number; outputTokens: number; price: ModelPrice } {
     if (endpoint === '/v1/embeddings') {
       const plan = parseEmbeddingRequest(body, (model) => this.deps.profiles.forModel(model).embeddingDimensions);
       return { json: embeddingResponseJson(plan), inputTokens: plan.promptTokens, outputTokens: 0, price: plan.price };

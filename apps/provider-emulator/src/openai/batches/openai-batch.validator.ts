@@ -74,8 +74,7 @@ export async function validateBatchInput(
       } else if (seen.has(customId)) {
         report({
           code: 'duplicate_custom_id',
-          message:
-            'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
+          message: 'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
           param: 'custom_id',
           line,
         });

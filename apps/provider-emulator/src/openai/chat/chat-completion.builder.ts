@@ -92,16 +92,12 @@ export function parseChatRequest(body: unknown): ChatRequestPlan {
     throw notFound(`The model \`${b.model}\` does not exist or you do not have access to it.`, 'model_not_found');
   }
   if (price.operation !== 'chat') {
-    throw notFound(
-      'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?',
-      null,
-      'model',
-    );
+    throw notFound('This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?', null, 'model');
   }
   const requestedTier = b.service_tier ?? 'auto';
   if (typeof requestedTier !== 'string' || !SERVICE_TIERS.includes(requestedTier)) {
     throw invalidRequest(
-      `Invalid value: '${String(requestedTier)}'. Supported values are: ${SERVICE_TIERS.map((t) => `'${t}'`).join(', ')}.`,
+      `Invalid value: '${typeof requestedTier === 'string' ? requestedTier : JSON.stringify(requestedTier)}'. Supported values are: ${SERVICE_TIERS.map((t) => `'${t}'`).join(', ')}.`,
       'service_tier',
       'invalid_value',
     );
@@ -193,19 +189,11 @@ export function chatCompletionFrames(plan: ChatPlan, id: string, created: number
   const tokens: string[] = [];
   let tail = '';
   plan.choices.forEach((choice, index) => {
-    head += frame(
-      `[{"index":${index},"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]`,
-      usageNull,
-    );
+    head += frame(`[{"index":${index},"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]`, usageNull);
     for (const piece of choice.pieces) {
-      tokens.push(
-        frame(`[{"index":${index},"delta":{"content":${JSON.stringify(piece)}},"logprobs":null,"finish_reason":null}]`, usageNull),
-      );
+      tokens.push(frame(`[{"index":${index},"delta":{"content":${JSON.stringify(piece)}},"logprobs":null,"finish_reason":null}]`, usageNull));
     }
-    tail += frame(
-      `[{"index":${index},"delta":{},"logprobs":null,"finish_reason":"${choice.capped ? 'length' : 'stop'}"}]`,
-      usageNull,
-    );
+    tail += frame(`[{"index":${index},"delta":{},"logprobs":null,"finish_reason":"${choice.capped ? 'length' : 'stop'}"}]`, usageNull);
   });
   if (plan.includeUsage) tail += frame('[]', `,"usage":${JSON.stringify(chatUsage(plan))}`);
   tail += 'data: [DONE]\n\n';
@@ -219,12 +207,7 @@ function optionalCount(b: Record<string, unknown>, field: string): number | unde
     throw invalidRequest(`Invalid type for '${field}': expected an integer.`, field, 'invalid_type');
   }
   if (value < 1) {
-    throw invalidRequest(
-      `Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`,
-      field,
-      'integer_below_min_value',
-    );
+    throw invalidRequest(`Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`, field, 'integer_below_min_value');
   }
   return value;
 }
-

@@ -38,7 +38,7 @@ export function parseEmbeddingRequest(body: unknown, nativeOverride: (model: str
   const encoding = b.encoding_format ?? 'float';
   if (encoding !== 'float' && encoding !== 'base64') {
     throw invalidRequest(
-      `Invalid value: '${String(encoding)}'. Supported values are: 'float' and 'base64'.`,
+      `Invalid value: '${typeof encoding === 'string' ? encoding : JSON.stringify(encoding)}'. Supported values are: 'float' and 'base64'.`,
       'encoding_format',
       'invalid_value',
     );
@@ -59,10 +59,7 @@ export function parseEmbeddingRequest(body: unknown, nativeOverride: (model: str
 
 function readInputs(input: unknown): { inputs: string[]; promptTokens: number } {
   const invalid = (): never => {
-    throw invalidRequest(
-      "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-      'input',
-    );
+    throw invalidRequest("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
   };
   if (typeof input === 'string') {
     if (input.length === 0) invalid();

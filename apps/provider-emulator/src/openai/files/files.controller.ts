@@ -45,11 +45,7 @@ export class FilesController {
   }
 
   @Get()
-  list(
-    @Req() req: FastifyRequest,
-    @Res() reply: FastifyReply,
-    @Query() query: Record<string, string | undefined>,
-  ): void {
+  list(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() query: Record<string, string | undefined>): void {
     this.authorize(req, reply);
     const order = query.order ?? 'desc';
     if (order !== 'asc' && order !== 'desc') {
@@ -80,11 +76,7 @@ export class FilesController {
   content(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): void {
     this.authorize(req, reply);
     const file = this.find(id);
-    reply
-      .code(200)
-      .header('content-type', 'application/octet-stream')
-      .header('content-length', String(file.bytes))
-      .send(createReadStream(file.path));
+    reply.code(200).header('content-type', 'application/octet-stream').header('content-length', String(file.bytes)).send(createReadStream(file.path));
   }
 
   @Delete(':id')

@@ -35,7 +35,13 @@ type Plain = Record<string, unknown>;
 type Cls = new () => object;
 
 const names = (...classes: Function[]): string[] => [
-  ...new Set(classes.flatMap((cls) => getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).map((m) => m.propertyName))),
+  ...new Set(
+    classes.flatMap((cls) =>
+      getMetadataStorage()
+        .getTargetValidationMetadatas(cls, '', false, false)
+        .map((m) => m.propertyName),
+    ),
+  ),
 ];
 // Fields of other messages, tried in every object as well.
 const FOREIGN = ['request', 'routing', 'status', 'type', 'lane'];
@@ -112,7 +118,13 @@ const cases: Case[] = [
   {
     name: 'result, minimal',
     cls: InferenceResultV1,
-    base: sampleResult({ deadline: undefined, deadlineMet: undefined, metadata: undefined, usage: { inputTokens: 1, outputTokens: 1 }, timings: { receivedAt: '2030-01-01T00:00:00Z', completedAt: '2030-01-01T00:00:00Z' } }),
+    base: sampleResult({
+      deadline: undefined,
+      deadlineMet: undefined,
+      metadata: undefined,
+      usage: { inputTokens: 1, outputTokens: 1 },
+      timings: { receivedAt: '2030-01-01T00:00:00Z', completedAt: '2030-01-01T00:00:00Z' },
+    }),
     options: { freeForm: FREE_FORM, fieldNames: RESULT_FIELDS, brief: true },
   },
   { name: 'event with every field', cls: LifecycleEventV1, base: everyEventField, options: { freeForm: FREE_FORM, fieldNames: EVENT_FIELDS } },
@@ -185,7 +197,8 @@ describe('the compiled check against class-validator', () => {
         tally.referenceThrew++;
         // class-transformer throws on a `constructor` key in an object it copies (a PassThrough body
         // included); the compiled check does not copy PassThrough values, so it may accept those.
-        if (!/reading 'constructor'/.test(expected.threw.message) || !hasConstructorKey(plain)) failures.push(`${label}: class-validator threw ${expected.threw.message}`);
+        if (!/reading 'constructor'/.test(expected.threw.message) || !hasConstructorKey(plain))
+          failures.push(`${label}: class-validator threw ${expected.threw.message}`);
         return;
       }
       const { outcome } = expected;

@@ -48,7 +48,9 @@ class Bare {
 describe('compiled contracts', () => {
   it('compile every message class of the contracts', () => {
     const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Function, unknown[]> };
-    const classes = (Object.values(contracts) as unknown[]).filter((value): value is Function => typeof value === 'function' && storage.validationMetadatas.has(value));
+    const classes = (Object.values(contracts) as unknown[]).filter(
+      (value): value is Function => typeof value === 'function' && storage.validationMetadatas.has(value),
+    );
     expect(classes.length).toBeGreaterThan(10);
     expect(classes.map((cls) => [cls.name, fastPathStatus(cls)])).toEqual(classes.map((cls) => [cls.name, { compiled: true }]));
   });
@@ -99,7 +101,9 @@ describe('compiled contracts', () => {
   // plainToInstance copies a PassThrough value before dropping the copy, and the copy of an object
   // with a `constructor` key throws; the compiled check does not copy, so such a request is valid.
   it('accept a provider body with a `constructor` key, on which class-validator alone threw', () => {
-    const plain = JSON.parse(JSON.stringify(sampleRequest({ body: { model: 'm', response_format: { schema: { properties: { constructor: { type: 'string' } } } } } }))) as object;
+    const plain = JSON.parse(
+      JSON.stringify(sampleRequest({ body: { model: 'm', response_format: { schema: { properties: { constructor: { type: 'string' } } } } } })),
+    ) as object;
     expect(() => classValidatorOutcome(InferenceRequestV1, plain)).toThrow(/constructor/);
     expect(validateMessage(InferenceRequestV1, plain)).toMatchObject({ ok: true, value: { body: { model: 'm' } } });
   });

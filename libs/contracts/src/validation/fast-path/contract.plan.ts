@@ -6,6 +6,7 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
 import { passThroughTransform } from '../message.decorators';
 
 // class-transformer exports its metadata store only from this path (no `exports` map forbids it).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no typings of its own, so the import is typed by hand
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerMetadataStorage };
 
 export type JsonSchema = Record<string, unknown>;
@@ -63,8 +64,7 @@ function decline(reason: string): never {
 /** Strings, finite numbers, booleans and null: `enum` compares them with ===, as isIn and isEnum do. */
 function primitiveList(values: unknown): values is ReadonlyArray<string | number | boolean | null> {
   return (
-    Array.isArray(values) &&
-    values.every((v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+    Array.isArray(values) && values.every((v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
   );
 }
 

@@ -1,12 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type {
-  BatchContext,
-  ConsumerDriver,
-  ConsumerDriverConfig,
-  ConsumerRunConfig,
-  CrashEvent,
-  GroupJoinEvent,
-} from '../../port/driver.port';
+import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
 import { fromKafkaJsMessage } from './kafkajs.message';
 import { toKafkaJsRetry } from './kafkajs.retry';
 
@@ -64,9 +57,7 @@ export class KafkaJsConsumerDriver implements ConsumerDriver {
   }
 
   onGroupJoin(listener: (event: GroupJoinEvent) => void): void {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
-      listener({ memberId: payload.memberId, assignment: payload.memberAssignment }),
-    );
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => listener({ memberId: payload.memberId, assignment: payload.memberAssignment }));
   }
 
   onFetch(listener: () => void): void {
@@ -74,9 +65,7 @@ export class KafkaJsConsumerDriver implements ConsumerDriver {
   }
 
   onCrash(listener: (event: CrashEvent) => void): void {
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      listener({ error: payload.error, restart: payload.restart }),
-    );
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => listener({ error: payload.error, restart: payload.restart }));
   }
 }
 
@@ -89,8 +78,7 @@ function toBatchContext(payload: EachBatchPayload): BatchContext {
     resolveOffset: (offset) => payload.resolveOffset(offset),
     // The batch-scoped commit goes straight to the group coordinator; consumer.commitOffsets() is a
     // no-op once stop() has begun, which would lose the commits of handlers finishing during shutdown.
-    commit: (nextOffset) =>
-      payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
+    commit: (nextOffset) => payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
     heartbeat: () => payload.heartbeat(),
     isRunning: () => payload.isRunning(),
     isStale: () => payload.isStale(),

@@ -1,14 +1,7 @@
 import { Kafka } from 'kafkajs';
 import type { KafkaClientConfig } from '../../config/kafka-client.config';
 import { createDefaultLogger } from '../../config/default.logger';
-import type {
-  AdminDriver,
-  ConsumerDriver,
-  ConsumerDriverConfig,
-  KafkaDriver,
-  ProducerDriver,
-  ProducerDriverConfig,
-} from '../../port/driver.port';
+import type { AdminDriver, ConsumerDriver, ConsumerDriverConfig, KafkaDriver, ProducerDriver, ProducerDriverConfig } from '../../port/driver.port';
 import type { KafkaLogger } from '../../port/logger.port';
 import { KafkaJsAdminDriver } from './kafkajs.admin';
 import { KafkaJsConsumerDriver } from './kafkajs.consumer';

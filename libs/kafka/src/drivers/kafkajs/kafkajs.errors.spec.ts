@@ -6,7 +6,11 @@ import { asBrokerFailure } from './kafkajs.errors';
 describe('asBrokerFailure', () => {
   it('reports a broker that cannot be reached as an outage the runner waits out', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
-    for (const error of [refused, new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'), new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 30_000 })]) {
+    for (const error of [
+      refused,
+      new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'),
+      new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 30_000 }),
+    ]) {
       const reported = asBrokerFailure(error);
       expect(reported).toBeInstanceOf(DependencyUnavailableError);
       expect(reported).toMatchObject({ dependency: 'the Kafka broker', cause: error });
