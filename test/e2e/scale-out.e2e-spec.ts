@@ -36,7 +36,7 @@ describe('scale-out: several copies of a service, one of them killed mid-run', (
     const tenant = randomTenant('scale');
     const replyTo = await h.createTopic('scale-reply', 3);
     const replies = await h.collect(replyTo);
-    // Deadlines far enough out that the session timeout of the killed copies (30 s) cannot fail a request.
+    // Deadlines far enough out that the killed copies' partitions waiting for their session to end (KAFKA_SESSION_TIMEOUT_MS) cannot fail a request.
     const requests = Array.from({ length: REQUESTS }, () => chatRequest(tenant, { outputTokens: 8, extra: { maxLatencyMs: 180_000, replyTo } }));
 
     const started = Date.now();
