@@ -1,4 +1,5 @@
-import { AcceptedRequestV1, FieldError, LifecycleEventV1, lifecycleEventId, Topics, messageKey } from '@sluice/contracts';
+import { AcceptedRequestV1, canonicalJson, clipNesting, FieldError, LifecycleEventV1, lifecycleEventId, Topics, messageKey } from '@sluice/contracts';
+import { sha256Hex } from '@sluice/ledger';
 import type { IntakePath } from '@sluice/routing';
 import type { OutboundMessage, Trace } from './accept.ports';
 
@@ -44,6 +45,14 @@ export interface Rejection {
    */
   attempt: string;
   at: Date;
+}
+
+/**
+ * The `attempt` of a refused payload: its content hash, cut to the nesting limit first, since
+ * canonicalJson walks what it hashes and a payload may be refused for nesting too deep to walk.
+ */
+export function attemptOf(payload: unknown): string {
+  return sha256Hex(canonicalJson(clipNesting(payload))).slice(0, 16);
 }
 
 /** A `rejected` event on sluice.events.v1, keyed by the request id. */

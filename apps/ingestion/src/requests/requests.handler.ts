@@ -1,8 +1,8 @@
-import { canonicalJson, clipNesting, CorrelationHeaders, FieldError, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
+import { CorrelationHeaders, FieldError, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
 import { NonRetryableError } from '@sluice/kafka';
-import { sha256Hex } from '@sluice/ledger';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import { Acceptance, AcceptRequestsHandler, InvalidSubmission, Submission } from '../accept/accept-requests.handler';
+import { attemptOf } from '../accept/intake.messages';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
 
 export interface ConsumedRequest extends MessagePosition {
@@ -82,7 +82,7 @@ export class RequestsHandler {
         tenant: plain.tenant as string,
         requestId: requestIdOf(plain, message),
         errors: [first, ...others],
-        attempt: sha256Hex(canonicalJson(clipNesting(plain))).slice(0, 16),
+        attempt: attemptOf(plain),
         trace,
       };
       invalid.push({ index, submission });

@@ -85,6 +85,7 @@ export class RetryLoop {
       const retry: I[] = [];
       let delayMs = 0;
       let lastError: unknown;
+      let outage = false;
       for (let index = 0; index < pending.length; index += 1) {
         const item = pending[index]!;
         const outcome = outcomes[index]!;
@@ -100,13 +101,13 @@ export class RetryLoop {
         }
         retry.push(item);
         lastError = outcome.error;
+        outage = failure.kind === 'outage';
         const retryAfterMs = failure.kind === 'retryable' ? failure.retryAfterMs : undefined;
         delayMs = Math.max(delayMs, retryDelayMs(policy, attemptNo, retryAfterMs));
       }
       pending = retry;
       if (pending.length === 0) break;
       counters.retries += pending.length;
-      const outage = classifyError(lastError).kind === 'outage';
       const first = pending[0]!.message;
       this.settings.logger.warn(
         {

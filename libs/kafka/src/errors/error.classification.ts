@@ -12,13 +12,13 @@ export type ErrorClass =
 
 /**
  * The name of @sluice/contracts' DependencyUnavailableError (thrown by the ledger and the Kafka
- * driver when the database or the broker cannot be reached), matched by name: like the rest of this
- * library, the runner depends on none of our packages.
+ * driver when the database or the broker cannot be reached), matched by name so that a handler may
+ * report an outage with any error of that name, not only an instance of that one class.
  */
 const OUTAGE_ERROR_NAME = 'DependencyUnavailableError';
 
 /** Whether `error`, or an error it was caused by, says a dependency is unavailable. */
-export function isOutage(error: unknown): boolean {
+function isOutage(error: unknown): boolean {
   let current: unknown = error;
   // A few levels: a handler may wrap what the ledger threw; a cycle must not loop forever.
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {

@@ -1,5 +1,5 @@
-import { canonicalJson, clipNesting, ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
-import { sha256Hex } from '@sluice/ledger';
+import { ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
+import { attemptOf } from '../../accept/intake.messages';
 
 export interface SubmissionLimits {
   /** Largest body carrying one request, in bytes. */
@@ -31,7 +31,7 @@ function refusal(status: 400 | 403 | 413, code: ErrorCode, message: string): Par
 export function validateSubmittedItem(item: unknown, tenant: string, newId: () => string): SubmittedItem {
   if (!isObject(item)) {
     const error: FieldError = { code: ErrorCode.VALIDATION_FAILED, message: 'a request must be a JSON object', field: '' };
-    return { ok: false, requestId: newId(), errors: [error], attempt: sha256Hex(canonicalJson(clipNesting(item))).slice(0, 16) };
+    return { ok: false, requestId: newId(), errors: [error], attempt: attemptOf(item) };
   }
   // The tenant is the API key's; a body may repeat it but not name another (checked by the caller).
   const plain = { ...item, tenant };
@@ -42,7 +42,7 @@ export function validateSubmittedItem(item: unknown, tenant: string, newId: () =
     ok: false,
     requestId: typeof item.id === 'string' && REQUEST_ID_PATTERN.test(item.id) ? item.id : newId(),
     errors: [first, ...others],
-    attempt: sha256Hex(canonicalJson(clipNesting(plain))).slice(0, 16),
+    attempt: attemptOf(plain),
   };
 }
 
