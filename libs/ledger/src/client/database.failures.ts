@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 
 /** What the ledger's outages are reported as. */
-export const LEDGER_DEPENDENCY = 'the ledger database';
+const LEDGER_DEPENDENCY = 'the ledger database';
 
 // Server states that mean "cannot serve you now", not "your statement is wrong": shutting down,
 // restarting, crashed (57P01-57P03), out of connection slots (53300), and every connection exception (08xxx).

@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 
 /** What broker outages are reported as. */
-export const BROKER_DEPENDENCY = 'the Kafka broker';
+const BROKER_DEPENDENCY = 'the Kafka broker';
 
 // kafkajs' names for "could not reach or hear from a broker", as opposed to a request the broker
 // refused (a record too large, an unknown topic), which is the message's own problem.
