@@ -59,6 +59,13 @@ describe('estimateOutputTokens', () => {
   it('has no output for embeddings', () => {
     expect(estimateOutputTokens('embedding', { model: 'e', max_tokens: 99 })).toBe(0);
   });
+
+  it('plans the limit once per choice asked for, since every choice is generated and billed', () => {
+    expect(estimateOutputTokens('chat', { model: 'm', max_tokens: 100, n: 3 })).toBe(300);
+    expect(estimateOutputTokens('chat', { model: 'm', n: 2 })).toBe(1024);
+    expect(estimateOutputTokens('chat', { model: 'm', max_tokens: 100, n: 0 })).toBe(100);
+    expect(estimateOutputTokens('chat', { model: 'm', max_tokens: 100, n: 1.5 })).toBe(100);
+  });
 });
 
 describe('laneCosts', () => {

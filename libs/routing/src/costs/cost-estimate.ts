@@ -67,7 +67,8 @@ function positiveInteger(value: unknown): number | undefined {
 
 /**
  * Output tokens planned for: the body's own limit (`max_completion_tokens`, then `max_tokens`), else
- * the operation's default. A limit is an upper bound, so costs and budgets are planned on the safe side.
+ * the operation's default, once per choice asked for (`n`): the limit applies to each choice and each is
+ * billed. A limit is an upper bound, so costs and budgets are planned on the safe side.
  */
 export function estimateOutputTokens(
   operation: Operation,
@@ -75,7 +76,8 @@ export function estimateOutputTokens(
   defaults: Readonly<Record<Operation, number>> = DEFAULT_OUTPUT_TOKENS,
 ): number {
   if (operation === 'embedding') return 0;
-  return positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? defaults[operation];
+  const perChoice = positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? defaults[operation];
+  return perChoice * (positiveInteger(body.n) ?? 1);
 }
 
 export function estimateUsage(
