@@ -1,4 +1,4 @@
-import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
+import { EnvInt, EnvString, WebhookDestinationsConfig } from '@sluice/config';
 
 /**
  * A development secret so the stack runs without setup; the notifier warns at boot while it is in use.
@@ -6,7 +6,7 @@ import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
  */
 export const DEVELOPMENT_WEBHOOK_SECRET = `whsec_${Buffer.from('sluice-development-webhook-secret-0001').toString('base64')}`;
 
-export class ResultNotifierConfig extends SluiceConfig {
+export class ResultNotifierConfig extends WebhookDestinationsConfig {
   override PORT = 3004;
   override KAFKA_CLIENT_ID = 'sluice-result-notifier';
   override KAFKA_GROUP_ID = 'sluice-result-notifier';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { webhookDestinationPolicy } from '@sluice/contracts';
 import { KafkaProducer } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
@@ -15,7 +16,7 @@ import { WebhookDeliveryLifecycle } from './webhooks/webhook-delivery.lifecycle'
 import { WebhookDeliveryLoop } from './webhooks/webhook-delivery.loop';
 import { SharedWebhookKey, WebhookKeys } from './webhooks/webhook.keys';
 import { WebhookMetrics } from './webhooks/webhook.metrics';
-import { postWebhook } from './webhooks/webhook.sender';
+import { webhookPoster } from './webhooks/webhook.sender';
 
 const LEDGER = Symbol('result-notifier.ledger');
 const WEBHOOK_KEYS = Symbol('result-notifier.webhook-keys');
@@ -52,7 +53,13 @@ const WEBHOOK_KEYS = Symbol('result-notifier.webhook-keys');
             pollMs: config.NOTIFIER_WEBHOOK_POLL_MS,
             timeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS,
           },
-          { deliveries: ledger.webhookDeliveries, keys, post: postWebhook, metrics, logger: logger.child({ component: 'webhooks' }) },
+          {
+            deliveries: ledger.webhookDeliveries,
+            keys,
+            post: webhookPoster(webhookDestinationPolicy(config.WEBHOOK_ALLOWED_DESTINATIONS ?? [])),
+            metrics,
+            logger: logger.child({ component: 'webhooks' }),
+          },
         ),
     },
     WebhookDeliveryLifecycle,

@@ -98,6 +98,8 @@ export async function startNotifier(options: NotifierOptions = {}): Promise<Noti
     NOTIFIER_WEBHOOK_MAX_ATTEMPTS: '3',
     NOTIFIER_WEBHOOK_POLL_MS: '50',
     NOTIFIER_WEBHOOK_TIMEOUT_MS: '5000',
+    // The receivers of these tests listen on loopback, which webhooks reach only when allowed.
+    WEBHOOK_ALLOWED_DESTINATIONS: '127.0.0.1,localhost',
     ...options.env,
   });
   const logger = createRootLogger('result-notifier', config.LOG_LEVEL, sink);

@@ -143,6 +143,21 @@ describe('result-notifier webhooks, to a receiver on 127.0.0.1', () => {
     expect(dead.lastError).toContain('(not retried)');
     expect(receiver.at(path)).toHaveLength(1);
   });
+
+  it('sends nothing to an internal address the operator did not allow, and records why', async () => {
+    const tenant = randomTenant();
+    // Loopback as 127.0.0.1 is allowed for these tests' receiver; the rest of 127/8 is not (https: the URL's shape is fine).
+    const url = receiver.url(`/hooks/${tenant}`).replace('http://127.0.0.1', 'https://127.0.0.2');
+    await h.ledger.requests.insert(requestRow(tenant, 'req-1', { webhookUrl: url }));
+    const deadBefore = await deliveriesCounted(h, 'dead');
+
+    await h.produceResults([resultOf(tenant, 'req-1')]);
+
+    const dead = await settled(h, lifecycleEventId(tenant, 'req-1', 'completed'));
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastStatusCode: null, deliveredAt: null });
+    expect(dead.lastError).toBe('webhook.url must not point at an internal address (127.0.0.2) unless the operator allows it (not sent)');
+    expect(await deliveriesCounted(h, 'dead')).toBe(deadBefore + 1);
+  });
 });
 
 describe('result-notifier webhooks across a restart', () => {

@@ -189,6 +189,8 @@ export class SluiceHarness {
           NOTIFIER_WEBHOOK_MAX_DELAY_MS: '400',
           NOTIFIER_WEBHOOK_POLL_MS: '50',
           NOTIFIER_WEBHOOK_TIMEOUT_MS: '3000',
+          // The e2e receivers listen on loopback, which webhooks reach only when allowed.
+          WEBHOOK_ALLOWED_DESTINATIONS: '127.0.0.1,localhost',
         },
         // Batches in about a second, should a test's request end up on the batch lane.
         [EMULATOR]: { EMULATOR_PROFILE: JSON.stringify({ preset: 'test' }) },

@@ -67,6 +67,15 @@ describe('webhook response classification', () => {
       });
     }
   });
+
+  it('gives up at once on a destination webhooks may not reach: nothing was sent, and retrying would not change where it points', () => {
+    const refused: AttemptResult = { kind: 'refused', error: 'webhook.url must not point at an internal address (10.0.0.1)' };
+    expect(decideAttempt(refused, 1, policy, now)).toEqual({
+      outcome: 'dead',
+      statusCode: null,
+      error: 'webhook.url must not point at an internal address (10.0.0.1) (not sent)',
+    });
+  });
 });
 
 describe('Retry-After', () => {

@@ -7,8 +7,9 @@ export interface WebhookRetryPolicy {
   maxDelayMs: number;
 }
 
-/** What one POST came back with. */
-export type AttemptResult = { kind: 'response'; status: number; retryAfterMs?: number; detail?: string } | { kind: 'error'; error: string };
+/** What one POST came back with; `refused`: not sent, the destination is one webhooks may not reach. */
+export type AttemptResult =
+  { kind: 'response'; status: number; retryAfterMs?: number; detail?: string } | { kind: 'error'; error: string } | { kind: 'refused'; error: string };
 
 export type AttemptDecision =
   | { outcome: 'delivered'; statusCode: number }
@@ -36,6 +37,7 @@ export function isPermanentRefusal(status: number): boolean {
 /** Turns the `attempt`-th attempt's result (1-based) into what the ledger records next. */
 export function decideAttempt(result: AttemptResult, attempt: number, policy: WebhookRetryPolicy, now: Date): AttemptDecision {
   if (result.kind === 'response' && result.status >= 200 && result.status < 300) return { outcome: 'delivered', statusCode: result.status };
+  if (result.kind === 'refused') return { outcome: 'dead', statusCode: null, error: `${result.error} (not sent)` };
   const statusCode = result.kind === 'response' ? result.status : null;
   const error = result.kind === 'response' ? describeStatus(result.status, result.detail) : result.error;
   if (statusCode !== null && isPermanentRefusal(statusCode)) return { outcome: 'dead', statusCode, error: `${error} (not retried)` };
