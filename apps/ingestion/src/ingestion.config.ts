@@ -1,8 +1,8 @@
-import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
+import { EnvInt, EnvString, WebhookDestinationsConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
-export class IngestionConfig extends SluiceConfig {
+export class IngestionConfig extends WebhookDestinationsConfig {
   override PORT = 3000;
   override KAFKA_CLIENT_ID = 'sluice-ingestion';
   override KAFKA_GROUP_ID = 'sluice-ingestion';
@@ -49,6 +49,13 @@ export class IngestionConfig extends SluiceConfig {
   INGESTION_SSE_RESULT_WAIT_MS = 5_000;
 
   @EnvInt({
+    description: 'Event streams (GET /v1/requests/:id/events) one API key may hold open at once, per copy of ingestion; more get 429.',
+    min: 1,
+    max: 100_000,
+  })
+  INGESTION_SSE_MAX_STREAMS_PER_KEY = 100;
+
+  @EnvInt({
     description:
       "How long the events relay keeps reading after the last events stream of this instance closed (milliseconds); then it pauses until a stream opens, so an instance without streams decodes none of the system's events.",
     min: 0,
@@ -71,4 +78,15 @@ export class IngestionConfig extends SluiceConfig {
     max: 24 * 60 * 60 * 1000,
   })
   INGESTION_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+  @EnvInt({
+    description:
+      'HTTP requests one API key may make per INGESTION_RATE_LIMIT_WINDOW_MS, all routes together (a bulk POST or a job upload counts once); more get 429 with Retry-After. Counted per copy of ingestion.',
+    min: 1,
+    max: 1_000_000,
+  })
+  INGESTION_RATE_LIMIT_REQUESTS = 100;
+
+  @EnvInt({ description: 'The sliding window INGESTION_RATE_LIMIT_REQUESTS counts over (milliseconds).', min: 1_000, max: 60 * 60 * 1000 })
+  INGESTION_RATE_LIMIT_WINDOW_MS = 1_000;
 }

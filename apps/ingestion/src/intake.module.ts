@@ -1,4 +1,5 @@
 import { Module, Provider } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { loadRoutingPolicy } from '@sluice/config';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { PG_POOL } from '@sluice/observability';
@@ -91,6 +92,14 @@ const providers: Provider[] = [
  * and their relay. Tests compose it with a consumer of a topic of their own.
  */
 @Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [IngestionConfig],
+      useFactory: (config: IngestionConfig) => ({
+        throttlers: [{ ttl: config.INGESTION_RATE_LIMIT_WINDOW_MS, limit: config.INGESTION_RATE_LIMIT_REQUESTS }],
+      }),
+    }),
+  ],
   controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
   providers,
   exports: [RequestsHandler],

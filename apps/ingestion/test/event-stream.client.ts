@@ -6,6 +6,8 @@ export interface EventStreamClient {
   events(): Array<{ event: string; id?: string; data: unknown }>;
   /** True once the server ended the stream. */
   ended(): boolean;
+  /** The whole body as read so far (an error's JSON, when the stream was refused). */
+  text(): string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function openEventStream(url: string, key: string): Promise<EventSt
     status: response.status,
     events: () => parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2)),
     ended: () => ended,
+    text: () => text,
     close: async () => {
       abort.abort();
       await reading;

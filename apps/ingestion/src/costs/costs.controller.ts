@@ -1,9 +1,19 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { CompletionsRepository } from '@sluice/ledger';
-import { ApiErrorDoc } from '../docs/api.schemas';
+import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
 import { CostReportDoc } from '../docs/costs.schemas';
 import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
+import { KeyRateGuard } from '../http/limits/key-rate.guard';
 import { ApiError } from '../http/errors/api.error';
 import { CostReport, costReport, DEFAULT_DAYS, MAX_DAYS, parseCostRange } from './cost-report';
 
@@ -14,7 +24,8 @@ export type CostLedger = Pick<CompletionsRepository, 'dailyCosts'>;
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/costs')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, KeyRateGuard)
+@ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class CostsController {
   constructor(@Inject(COST_LEDGER) private readonly ledger: CostLedger) {}
 

@@ -37,8 +37,16 @@ export class ApiErrorDoc {
   errors?: FieldErrorDoc[];
 }
 
+/** What a 429 of any route means: every route counts against the key's one limit. */
+export const API_KEY_OVER_LIMIT =
+  'The API key made more requests than INGESTION_RATE_LIMIT_REQUESTS in the last INGESTION_RATE_LIMIT_WINDOW_MS (all routes together), or holds its most event streams open; code RATE_LIMITED, Retry-After says when to try again.';
+
 export class WebhookTargetDoc {
-  @ApiProperty({ description: 'https URL (http only for localhost), without credentials.', example: 'https://hooks.example.com/sluice' })
+  @ApiProperty({
+    description:
+      'https URL without credentials (http only for an allowed loopback host); internal addresses (loopback, private, link-local) only where WEBHOOK_ALLOWED_DESTINATIONS allows them.',
+    example: 'https://hooks.example.com/sluice',
+  })
   url!: string;
 }
 

@@ -1,9 +1,20 @@
-import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ErrorCode } from '@sluice/contracts';
-import type { ServerResponse } from 'node:http';
-import { ApiErrorDoc } from '../docs/api.schemas';
-import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
+import { ApiKeyGuard, callerOf, Tenant } from '../http/auth/api-key.guard';
+import { KeyRateGuard } from '../http/limits/key-rate.guard';
 import { ApiError } from '../http/errors/api.error';
 import { isTerminal } from '../http/status/request-status.view';
 import { RequestStatusQuery } from '../http/status/request-status.query';
@@ -11,6 +22,7 @@ import { IngestionConfig } from '../ingestion.config';
 import { RequestEventsHub } from './request-events.hub';
 import { RequestEventsRelay } from './request-events.relay';
 import { RequestStream, StreamSink } from './request.stream';
+import { StreamQuota } from './stream.quota';
 
 // A client this far behind is not reading; it is cut off and may reconnect (the ledger catches it up).
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -31,14 +43,19 @@ function responseSink(response: ServerResponse, onEnd: () => void): StreamSink {
 @ApiTags('requests')
 @ApiBearerAuth()
 @Controller('v1/requests')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, KeyRateGuard)
+@ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class RequestEventsController {
+  private readonly quota: StreamQuota;
+
   constructor(
     private readonly hub: RequestEventsHub,
     private readonly relay: RequestEventsRelay,
     private readonly status: RequestStatusQuery,
     private readonly config: IngestionConfig,
-  ) {}
+  ) {
+    this.quota = new StreamQuota(config.INGESTION_SSE_MAX_STREAMS_PER_KEY);
+  }
 
   @Get(':id/events')
   @ApiOperation({
@@ -58,7 +75,18 @@ export class RequestEventsController {
     type: ApiErrorDoc,
     description: 'The broker did not answer in time, so live events cannot be promised; the status is still at GET /v1/requests/:id.',
   })
-  async events(@Param('id') id: string, @Tenant() tenant: string, @Res() response: ServerResponse): Promise<void> {
+  async events(@Param('id') id: string, @Tenant() tenant: string, @Req() request: IncomingMessage, @Res() response: ServerResponse): Promise<void> {
+    const { keyPrefix } = callerOf(request)!;
+    const release = this.quota.take(keyPrefix);
+    if (release === undefined) {
+      throw new ApiError(
+        429,
+        'RATE_LIMITED',
+        `this API key has ${this.config.INGESTION_SSE_MAX_STREAMS_PER_KEY} event streams open, its limit; close one first`,
+      );
+    }
+    // Every way out (the stream ends, the client leaves, an error is answered) closes the response.
+    response.once('close', release);
     let unsubscribe = (): void => undefined;
     const stream = new RequestStream(
       tenant,

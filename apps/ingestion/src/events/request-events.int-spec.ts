@@ -28,7 +28,10 @@ describe('request event streams (real broker and database)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    ingestion = await startIngestion({ database, env: { INGESTION_SSE_RESULT_WAIT_MS: '10000', INGESTION_SSE_RELAY_LINGER_MS: '500' } });
+    ingestion = await startIngestion({
+      database,
+      env: { INGESTION_SSE_RESULT_WAIT_MS: '10000', INGESTION_SSE_RELAY_LINGER_MS: '500', INGESTION_SSE_MAX_STREAMS_PER_KEY: '2' },
+    });
     relay = ingestion.app.get(RequestEventsRelay);
     await waitFor(() => relay.ready, { timeoutMs: 30_000, description: 'the events relay to join its group' });
   });
@@ -96,6 +99,26 @@ describe('request event streams (real broker and database)', () => {
     expect(validateMessage(InferenceResultV1, events[1].data).ok).toBe(true);
 
     expect((await stream('late-1', other.key)).status).toBe(404);
+  });
+
+  it('holds at most INGESTION_SSE_MAX_STREAMS_PER_KEY streams open per key: the next gets 429 until one closes', async () => {
+    const { key } = await tenantWithKey(ingestion.ledger, 'cap');
+    const other = await tenantWithKey(ingestion.ledger, 'cao');
+    await apiClient(ingestion.baseUrl, key).post('/v1/requests', request('cap-1'));
+    await apiClient(ingestion.baseUrl, other.key).post('/v1/requests', request('cap-2'));
+
+    const [first, second] = [await stream('cap-1', key), await stream('cap-1', key)];
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await stream('cap-1', key);
+    expect(third.status).toBe(429);
+    await waitFor(() => third.ended(), { timeoutMs: 5_000, description: 'the refusal to be read' });
+    expect(JSON.parse(third.text())).toEqual({ error: { code: 'RATE_LIMITED', message: 'this API key has 2 event streams open, its limit; close one first' } });
+    expect((await stream('cap-2', other.key)).status).toBe(200);
+
+    await first.close();
+    await waitFor(async () => (await stream('cap-1', key)).status === 200, { timeoutMs: 10_000, description: 'a place freed by the closed stream' });
+    // Later cases need the relay idle: no stream of this case may stay open.
+    await Promise.all(streams.splice(0).map((client) => client.close()));
   });
 
   it("refuses another tenant's request as not found", async () => {

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -16,8 +17,18 @@ import { CorrelationHeaders, ErrorCode } from '@sluice/contracts';
 import { PinoLogger } from 'nestjs-pino';
 import type { ServerResponse } from 'node:http';
 import type { Trace } from '../accept/accept.ports';
-import { ApiErrorDoc, BulkReceiptDoc, BulkSubmissionDoc, InferenceRequestDoc, RefusedItemDoc, RequestReceiptDoc, RequestViewDoc } from '../docs/api.schemas';
+import {
+  API_KEY_OVER_LIMIT,
+  ApiErrorDoc,
+  BulkReceiptDoc,
+  BulkSubmissionDoc,
+  InferenceRequestDoc,
+  RefusedItemDoc,
+  RequestReceiptDoc,
+  RequestViewDoc,
+} from '../docs/api.schemas';
 import { ApiKeyGuard, Tenant } from './auth/api-key.guard';
+import { KeyRateGuard } from './limits/key-rate.guard';
 import { Received, type ReceivedBody } from './body/request-body.parser';
 import { ApiError } from './errors/api.error';
 import type { RequestView } from './status/request-status.view';
@@ -32,7 +43,8 @@ const LOGGED_IDS = 20;
 @ApiExtraModels(InferenceRequestDoc, BulkSubmissionDoc, RequestReceiptDoc, RefusedItemDoc, BulkReceiptDoc)
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/requests')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, KeyRateGuard)
+@ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class RequestsController {
   constructor(
     private readonly submissions: SubmitRequestsHandler,

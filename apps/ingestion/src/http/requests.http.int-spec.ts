@@ -3,10 +3,11 @@ import { sampleRequest, sampleResult } from '@sluice/contracts/testing/message.s
 import { collectMessages, MessageCollector, testKafka } from '@sluice/kafka/testing';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
 import { waitFor } from '@sluice/testing';
-import { apiClient, createTestDatabase, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
+import { apiClient, createTestDatabase, HttpReply, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
 
 const SINGLE_LIMIT = 4_096;
 const BULK_LIMIT = 64 * 1024;
+const RATE_LIMIT = 20;
 
 function request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const { tenant: _tenant, deadline: _deadline, notBefore: _notBefore, replyTo: _replyTo, webhook: _webhook, ...rest } = sampleRequest(overrides);
@@ -32,7 +33,13 @@ describe('ingestion HTTP API (real broker and database)', () => {
     database = await createTestDatabase();
     ingestion = await startIngestion({
       database,
-      env: { INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT), INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT), INGESTION_BULK_MAX_REQUESTS: '5' },
+      env: {
+        INGESTION_BODY_LIMIT_BYTES: String(SINGLE_LIMIT),
+        INGESTION_BULK_BODY_LIMIT_BYTES: String(BULK_LIMIT),
+        INGESTION_BULK_MAX_REQUESTS: '5',
+        INGESTION_RATE_LIMIT_REQUESTS: String(RATE_LIMIT),
+        INGESTION_RATE_LIMIT_WINDOW_MS: '60000',
+      },
     });
     [urgent, events] = await Promise.all([
       collectMessages(kafka, Topics.AcceptedUrgent, { fromEnd: true }),
@@ -220,6 +227,21 @@ describe('ingestion HTTP API (real broker and database)', () => {
     expect(metrics).toMatch(/^sluice_requests_accepted_total\{[^}]*source="http"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^sluice_requests_rejected_total\{[^}]*code="DUPLICATE_ID_CONFLICT"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^sluice_requests_rejected_total\{[^}]*code="PAYLOAD_TOO_LARGE"[^}]*\} [1-9]/m);
+  });
+
+  it('answers 429 with Retry-After to the request over a key’s limit, and only for that key', async () => {
+    const busy = apiClient(ingestion.baseUrl, (await tenantWithKey(ingestion.ledger)).key);
+    const other = apiClient(ingestion.baseUrl, (await tenantWithKey(ingestion.ledger)).key);
+    // The limit is RATE_LIMIT requests a minute here, so however slow the machine, all of these fall in one window.
+    const replies: HttpReply[] = [];
+    for (let index = 0; index <= RATE_LIMIT; index++) replies.push(await busy.get(`/v1/requests/limit-${index}`));
+    expect(replies.map((reply) => reply.status)).toEqual([...Array<number>(RATE_LIMIT).fill(404), 429]);
+    const over = replies[RATE_LIMIT]!;
+    expect(over.body).toEqual({
+      error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^this API key is over its limit of 20 requests per 60 s; retry after \d+ s$/) as unknown },
+    });
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await other.get('/v1/requests/limit-other')).status).toBe(404);
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {

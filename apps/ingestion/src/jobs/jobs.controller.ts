@@ -11,6 +11,7 @@ import {
   ApiQuery,
   ApiResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CorrelationHeaders, ErrorCode, MAX_LATENCY_MS_LIMIT } from '@sluice/contracts';
@@ -18,9 +19,10 @@ import { PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Trace } from '../accept/accept.ports';
-import { ApiErrorDoc } from '../docs/api.schemas';
+import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
 import { JobReceiptDoc, JobViewDoc, RequestCountsDoc } from '../docs/jobs.schemas';
 import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
+import { KeyRateGuard } from '../http/limits/key-rate.guard';
 import { ApiError } from '../http/errors/api.error';
 import { IngestionConfig } from '../ingestion.config';
 import { JobIntakeHandler, JobIntakeReply } from './job-intake.handler';
@@ -37,7 +39,8 @@ const AFTER = /^\d{1,10}$/;
 @ApiExtraModels(RequestCountsDoc)
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/jobs')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, KeyRateGuard)
+@ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class JobsController {
   constructor(
     private readonly intake: JobIntakeHandler,

@@ -8,7 +8,18 @@ import { credentialsFrom } from './bearer-token';
 export const API_KEYS = Symbol('ingestion.api-keys');
 export type ApiKeyLedger = Pick<ApiKeysRepository, 'authenticate'>;
 
-const tenants = new WeakMap<IncomingMessage, string>();
+/** Who made a request: the key's public prefix (never the secret) and its tenant. */
+export interface Caller {
+  keyPrefix: string;
+  tenant: string;
+}
+
+const callers = new WeakMap<IncomingMessage, Caller>();
+
+/** The caller ApiKeyGuard admitted, or undefined before it ran. */
+export function callerOf(request: IncomingMessage): Caller | undefined {
+  return callers.get(request);
+}
 
 function unauthenticated(response: ServerResponse, message: string): ApiError {
   response.setHeader('WWW-Authenticate', 'Bearer realm="sluice"');
@@ -29,14 +40,14 @@ export class ApiKeyGuard implements CanActivate {
     if (identity === undefined) {
       throw unauthenticated(http.getResponse<ServerResponse>(), 'the API key is unknown, revoked, or its tenant is disabled');
     }
-    tenants.set(request, identity.tenantId);
+    callers.set(request, { keyPrefix: identity.prefix, tenant: identity.tenantId });
     return true;
   }
 }
 
 /** The tenant of the request's API key; only on routes behind ApiKeyGuard. */
 export const Tenant = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  const tenant = tenants.get(context.switchToHttp().getRequest<IncomingMessage>());
-  if (tenant === undefined) throw new Error('@Tenant() used on a route without ApiKeyGuard');
-  return tenant;
+  const caller = callers.get(context.switchToHttp().getRequest<IncomingMessage>());
+  if (caller === undefined) throw new Error('@Tenant() used on a route without ApiKeyGuard');
+  return caller.tenant;
 });

@@ -2,10 +2,10 @@ import { HttpException } from '@nestjs/common';
 import { ErrorCode, FieldError } from '@sluice/contracts';
 
 /**
- * The codes of HTTP error bodies: the shared ErrorCode values, and NOT_FOUND, which only the HTTP API
- * has (a message is never "not found").
+ * The codes of HTTP error bodies: the shared ErrorCode values, and NOT_FOUND and RATE_LIMITED, which
+ * only the HTTP API has (a message is never "not found", and Kafka producers are paced by the broker).
  */
-export type ApiErrorCode = ErrorCode | 'NOT_FOUND';
+export type ApiErrorCode = ErrorCode | 'NOT_FOUND' | 'RATE_LIMITED';
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; field?: string };
