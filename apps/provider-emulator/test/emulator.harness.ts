@@ -22,14 +22,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Boots the emulator in this process on a free port, with the fast "test" batch preset. */
-export async function bootEmulator(source: ProfileSource = {}): Promise<Harness> {
+/** Boots the emulator in this process on a free port, with the fast "test" batch preset; `env` adds variables. */
+export async function bootEmulator(source: ProfileSource = {}, env: Record<string, string> = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
   const config = loadEmulatorConfig({
     EMULATOR_PORT: '0',
     EMULATOR_DATA_DIR: dataDir,
     EMULATOR_PROFILE: JSON.stringify({ preset: 'test', seed: 7, ...source }),
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const app: NestFastifyApplication = await createEmulatorApp(config);
   await app.listen(0, '127.0.0.1');

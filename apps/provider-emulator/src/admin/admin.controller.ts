@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { BillingLedger } from '../billing/billing.ledger';
+import { AdminKeyGuard } from './admin-key.guard';
 import { FAULT_KINDS, FaultInjector, FaultKind } from '../faults/fault.injector';
 import { invalidRequest } from '../http/emulator.error';
 import { sendJson } from '../http/reply.writer';
@@ -13,6 +14,7 @@ const DEFAULT = 'default';
 
 /** Runtime control for tests and demos: profiles, armed faults, billing, reset. */
 @Controller('_emulator')
+@UseGuards(AdminKeyGuard)
 export class AdminController {
   constructor(
     @Inject(ProfileRegistry) private readonly profiles: ProfileRegistry,

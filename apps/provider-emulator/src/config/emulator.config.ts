@@ -55,6 +55,16 @@ export class ProviderEmulatorEnv {
   })
   EMULATOR_API_KEYS?: string[];
 
+  @EnvString({
+    description:
+      'Key of the admin API (/_emulator: profiles, faults, billing, reset), sent as `Authorization: Bearer <key>`. Unset: the admin API is open while EMULATOR_API_KEYS is unset (a local emulator) and closed (403) once it is set.',
+    pattern: /^\S{16,}$/,
+    rule: 'must be at least 16 characters without spaces',
+    secret: true,
+    optional: true,
+  })
+  EMULATOR_ADMIN_KEY?: string;
+
   @EnvUrl({
     description: "Base of absolute URLs the emulator hands out (Anthropic results_url); unset: the request's Host.",
     protocols: ['http:', 'https:'],
@@ -84,6 +94,8 @@ export interface EmulatorConfig {
   seed: number | undefined;
   /** Empty: any non-empty key is accepted. */
   apiKeys: readonly string[];
+  /** Undefined: the admin API is open when apiKeys is empty, closed otherwise. */
+  adminKey: string | undefined;
   publicUrl: string | undefined;
   maxUploadBytes: number;
   maxJsonBodyBytes: number;
@@ -102,6 +114,7 @@ export function loadEmulatorConfig(env: Environment = process.env): EmulatorConf
     profileJson: vars.EMULATOR_PROFILE,
     seed: vars.EMULATOR_SEED,
     apiKeys: vars.EMULATOR_API_KEYS ?? [],
+    adminKey: vars.EMULATOR_ADMIN_KEY,
     publicUrl: vars.EMULATOR_PUBLIC_URL?.replace(/\/+$/, ''),
     maxUploadBytes: vars.EMULATOR_MAX_UPLOAD_BYTES,
     maxJsonBodyBytes: vars.EMULATOR_MAX_JSON_BYTES,
