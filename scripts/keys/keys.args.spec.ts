@@ -15,6 +15,18 @@ describe('parseKeysArgs', () => {
     expect(parseKeysArgs(['list', '--tenant', 'acme'])).toEqual({ command: 'list', tenant: 'acme' });
   });
 
+  it('reads webhook-secret with a tenant and an overlap, 24h unless given', () => {
+    expect(parseKeysArgs(['webhook-secret', '--tenant', 'acme'])).toEqual({ command: 'webhook-secret', tenant: 'acme', overlapMs: 86_400_000 });
+    expect(parseKeysArgs(['webhook-secret', '--tenant', 'acme', '--overlap', '90m'])).toEqual({
+      command: 'webhook-secret',
+      tenant: 'acme',
+      overlapMs: 5_400_000,
+    });
+    expect(parseKeysArgs(['webhook-secret', '--tenant', 'acme', '--overlap', '0'])).toEqual({ command: 'webhook-secret', tenant: 'acme', overlapMs: 0 });
+    expect(() => parseKeysArgs(['webhook-secret', '--tenant', 'acme', '--overlap', '90'])).toThrow('--overlap "90" is not a duration');
+    expect(() => parseKeysArgs(['webhook-secret'])).toThrow('webhook-secret needs --tenant');
+  });
+
   it('answers help for nothing, help, --help and -h', () => {
     for (const argv of [[], ['help'], ['--help'], ['-h']]) expect(parseKeysArgs(argv)).toEqual({ command: 'help' });
   });

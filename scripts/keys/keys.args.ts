@@ -1,9 +1,10 @@
-import { TENANT_PATTERN } from '@sluice/contracts';
+import { parseDuration, TENANT_PATTERN } from '@sluice/contracts';
 
 export type KeysCommand =
   | { command: 'create'; tenant: string; label: string | null }
   | { command: 'revoke'; prefix: string }
   | { command: 'list'; tenant: string }
+  | { command: 'webhook-secret'; tenant: string; overlapMs: number }
   | { command: 'help' };
 
 export const USAGE = `usage: npm run keys -- <command>
@@ -15,6 +16,11 @@ commands:
   revoke <prefix>     revoke the key with this prefix (the 12 hex characters after "slc_")
   list --tenant <tenant>
                       the tenant's keys: prefix, label, created, last used, revoked (never the keys)
+  webhook-secret --tenant <tenant> [--overlap <duration>]
+                      give the tenant a webhook signing secret of its own (whsec_...), printed once on
+                      stdout; its webhooks are signed with it from then on (within
+                      NOTIFIER_WEBHOOK_SECRETS_REFRESH_MS). Run again to rotate: the previous secret
+                      signs along for --overlap (default 24h; 0 stops it at once), so the receiver can switch
 
 environment:
   DATABASE_URL        the ledger; default postgres://postgres@127.0.0.1:5432/sluice
@@ -71,6 +77,14 @@ export function parseKeysArgs(argv: readonly string[]): KeysCommand {
       const { values, positional } = options(rest, ['--tenant']);
       if (positional.length > 0) throw new UsageError(`unexpected argument for list: ${positional.join(' ')}`);
       return { command: 'list', tenant: tenantOf(values, 'list') };
+    }
+    case 'webhook-secret': {
+      const { values, positional } = options(rest, ['--tenant', '--overlap']);
+      if (positional.length > 0) throw new UsageError(`unexpected argument for webhook-secret: ${positional.join(' ')}`);
+      const overlap = values.get('--overlap') ?? '24h';
+      const overlapMs = overlap === '0' ? 0 : parseDuration(overlap);
+      if (overlapMs === undefined) throw new UsageError(`--overlap "${overlap}" is not a duration (e.g. 24h, 30m, 0)`);
+      return { command: 'webhook-secret', tenant: tenantOf(values, 'webhook-secret'), overlapMs };
     }
     case undefined:
     case 'help':

@@ -69,4 +69,27 @@ describe('keys commands (real database)', () => {
     expect(await runKeysCommand(database.pool, { command: 'create', tenant, label: null }, output)).toBe(1);
     expect(out).toHaveLength(0);
   });
+
+  it('gives a tenant a webhook secret printed once, and rotates it with the previous one signing along for the overlap', async () => {
+    const tenant = randomTenant('keys');
+    const created = recorder();
+    await runKeysCommand(database.pool, { command: 'create', tenant, label: null }, created.output);
+
+    const first = recorder();
+    expect(await runKeysCommand(database.pool, { command: 'webhook-secret', tenant, overlapMs: 60_000 }, first.output)).toBe(0);
+    expect(first.out).toEqual([expect.stringMatching(/^whsec_/) as unknown]);
+    expect(first.notes.join('\n')).not.toContain(first.out[0]);
+
+    const second = recorder();
+    expect(await runKeysCommand(database.pool, { command: 'webhook-secret', tenant, overlapMs: 60_000 }, second.output)).toBe(0);
+    expect(second.notes.join('\n')).toContain('the previous one signs along for 60 s');
+    expect((await createRepositories(database.pool).webhookSecrets.activeFor([tenant])).get(tenant)).toEqual([second.out[0], first.out[0]]);
+  });
+
+  it('refuses a webhook secret for a tenant that does not exist', async () => {
+    const { out, notes, output } = recorder();
+    expect(await runKeysCommand(database.pool, { command: 'webhook-secret', tenant: randomTenant('keys'), overlapMs: 0 }, output)).toBe(1);
+    expect(out).toHaveLength(0);
+    expect(notes.join('\n')).toMatch(/^no tenant /);
+  });
 });

@@ -41,6 +41,18 @@ export async function runKeysCommand(pool: Pool, command: Exclude<KeysCommand, {
       output.note(`no live key with prefix ${command.prefix} (unknown, or already revoked)`);
       return 1;
     }
+    case 'webhook-secret': {
+      const tenant = await ledger.tenants.get(command.tenant);
+      if (tenant === undefined) {
+        output.note(`no tenant ${command.tenant}: create it with an API key first (npm run keys -- create --tenant ${command.tenant})`);
+        return 1;
+      }
+      const rotated = await ledger.webhookSecrets.rotate(command.tenant, command.overlapMs);
+      const previous = rotated.retiring === 0 ? 'it is its first' : `the previous one signs along for ${Math.round(command.overlapMs / 1000)} s, then stops`;
+      output.note(`webhook secret ${rotated.id} for tenant ${command.tenant} (${previous}); it is shown this once, give it to the tenant now:`);
+      output.out(rotated.secret);
+      return 0;
+    }
     case 'list': {
       const keys = await listApiKeys(pool, command.tenant);
       if (keys.length === 0) {

@@ -27,12 +27,19 @@ export class ResultNotifierConfig extends WebhookDestinationsConfig {
 
   @EnvString({
     description:
-      'Key that signs webhook deliveries (Standard Webhooks, HMAC-SHA256), shared by all tenants until tenants have their own: `whsec_` followed by the base64 of 24 to 64 random bytes. Defaults to a development key, with a warning at boot.',
+      'Key that signs the webhook deliveries of tenants without a secret of their own (`npm run keys -- webhook-secret`; Standard Webhooks, HMAC-SHA256): `whsec_` followed by the base64 of 24 to 64 random bytes. Defaults to a development key: a warning at boot, and a refusal to boot when SLUICE_ENV is production.',
     pattern: /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/,
     rule: 'must be whsec_ followed by the base64 of 24 to 64 bytes',
     secret: true,
   })
   NOTIFIER_WEBHOOK_SECRET = DEVELOPMENT_WEBHOOK_SECRET;
+
+  @EnvInt({
+    description: "How long a tenant's webhook secrets are used before they are read from the ledger again (milliseconds): a rotation takes effect within it.",
+    min: 1_000,
+    max: 60 * 60 * 1000,
+  })
+  NOTIFIER_WEBHOOK_SECRETS_REFRESH_MS = 30_000;
 
   @EnvInt({
     description: 'Attempts per webhook delivery, the first included, before it is marked dead.',

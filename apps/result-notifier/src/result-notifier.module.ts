@@ -14,7 +14,7 @@ import { ResultMetrics } from './results/result.metrics';
 import { ResultsConsumer } from './results/results.consumer';
 import { WebhookDeliveryLifecycle } from './webhooks/webhook-delivery.lifecycle';
 import { WebhookDeliveryLoop } from './webhooks/webhook-delivery.loop';
-import { SharedWebhookKey, WebhookKeys } from './webhooks/webhook.keys';
+import { checkedSharedKey, LedgerWebhookKeys, WebhookKeys } from './webhooks/webhook.keys';
 import { WebhookMetrics } from './webhooks/webhook.metrics';
 import { webhookPoster } from './webhooks/webhook.sender';
 
@@ -30,12 +30,13 @@ const WEBHOOK_KEYS = Symbol('result-notifier.webhook-keys');
     { provide: WebhookMetrics, inject: [MetricsRegistry], useFactory: (registry: MetricsRegistry) => new WebhookMetrics(registry) },
     {
       provide: WEBHOOK_KEYS,
-      inject: [ResultNotifierConfig, ROOT_LOGGER],
-      useFactory: (config: ResultNotifierConfig, logger: Logger): WebhookKeys => {
-        if (config.NOTIFIER_WEBHOOK_SECRET === DEVELOPMENT_WEBHOOK_SECRET) {
-          logger.warn('NOTIFIER_WEBHOOK_SECRET is not set: webhooks are signed with the development key, which anyone can read in the source');
-        }
-        return new SharedWebhookKey(config.NOTIFIER_WEBHOOK_SECRET);
+      inject: [ResultNotifierConfig, LEDGER, ROOT_LOGGER],
+      useFactory: (config: ResultNotifierConfig, ledger: LedgerRepositories, logger: Logger): WebhookKeys => {
+        const shared = checkedSharedKey(
+          { env: config.SLUICE_ENV, secret: config.NOTIFIER_WEBHOOK_SECRET, developmentSecret: DEVELOPMENT_WEBHOOK_SECRET },
+          (message) => logger.warn(message),
+        );
+        return new LedgerWebhookKeys(ledger.webhookSecrets, shared, config.NOTIFIER_WEBHOOK_SECRETS_REFRESH_MS);
       },
     },
     {

@@ -71,6 +71,23 @@ describe('result-notifier webhooks, to a receiver on 127.0.0.1', () => {
     expect(body.data.result).toEqual(JSON.parse(JSON.stringify(result)));
   });
 
+  it("signs a tenant's webhooks with its own secret, so one replayed to another tenant's receiver fails verification", async () => {
+    const [owner, other] = [randomTenant(), randomTenant()];
+    await Promise.all([h.ledger.tenants.upsert(owner), h.ledger.tenants.upsert(other)]);
+    const [ownerSecret, otherSecret] = [(await h.ledger.webhookSecrets.rotate(owner, 0)).secret, (await h.ledger.webhookSecrets.rotate(other, 0)).secret];
+    const path = `/hooks/${owner}`;
+    await h.ledger.requests.insert(requestRow(owner, 'req-1', { webhookUrl: receiver.url(path) }));
+
+    await h.produceResults([resultOf(owner, 'req-1')]);
+
+    expect(await settled(h, lifecycleEventId(owner, 'req-1', 'completed'))).toMatchObject({ status: 'delivered' });
+    const [hook] = receiver.at(path);
+    expect(() => verifyStandardWebhook(ownerSecret, hook!.headers, hook!.body)).not.toThrow();
+    // What the other tenant's receiver (or anyone holding only the shared key) would check it with:
+    expect(() => verifyStandardWebhook(otherSecret, hook!.headers, hook!.body)).toThrow('no webhook-signature matches');
+    expect(() => verifyStandardWebhook(TEST_WEBHOOK_SECRET, hook!.headers, hook!.body)).toThrow('no webhook-signature matches');
+  });
+
   it('sends a failed event for a failed result', async () => {
     const tenant = randomTenant();
     const path = `/hooks/${tenant}`;

@@ -16,4 +16,5 @@ export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/jobs.repository';
 export * from './repositories/dlq-dispositions.repository';
+export * from './repositories/webhook-secrets.repository';
 export * from './repositories/ledger.repositories';

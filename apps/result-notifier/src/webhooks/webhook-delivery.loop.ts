@@ -80,10 +80,22 @@ export class WebhookDeliveryLoop {
   }
 
   private async claim(limit: number): Promise<WebhookDelivery[]> {
+    let claimed: WebhookDelivery[];
     try {
-      return await this.deps.deliveries.claimDue(limit, this.leaseMs, this.clock());
+      claimed = await this.deps.deliveries.claimDue(limit, this.leaseMs, this.clock());
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'could not claim due webhook deliveries; trying again at the next poll');
+      return [];
+    }
+    try {
+      await this.deps.keys.prepare(claimed.map((delivery) => delivery.tenant));
+      return claimed;
+    } catch (error) {
+      // Signing with the wrong key would fail at the receiver and spend an attempt: these wait for their lease to end.
+      this.deps.logger.warn(
+        { err: error, claimed: claimed.length },
+        'could not read the tenants’ webhook secrets; the claimed deliveries are tried when their lease ends',
+      );
       return [];
     }
   }
@@ -132,7 +144,7 @@ export class WebhookDeliveryLoop {
 
   private async attempt(delivery: WebhookDelivery): Promise<AttemptResult> {
     const body = JSON.stringify(delivery.payload);
-    const headers = signedWebhookHeaders(this.deps.keys.keyFor(delivery.tenant), delivery.eventId, this.clock(), body);
+    const headers = signedWebhookHeaders(this.deps.keys.keysFor(delivery.tenant), delivery.eventId, this.clock(), body);
     return this.deps.post({ url: delivery.url, body, headers: { ...headers }, timeoutMs: this.settings.timeoutMs });
   }
 

@@ -23,10 +23,12 @@ export interface SignedWebhookHeaders {
 }
 
 /**
- * Headers for one attempt. The timestamp is the attempt's own, so a retry hours later is not
- * refused by a receiver that rejects old timestamps (as the scheme tells receivers to).
+ * Headers for one attempt, signed with each key (space-separated, as the scheme allows, so a receiver
+ * that holds either secret of a rotation verifies). The timestamp is the attempt's own, so a retry
+ * hours later is not refused by a receiver that rejects old timestamps (as the scheme tells receivers to).
  */
-export function signedWebhookHeaders(key: Buffer, id: string, sentAt: Date, body: string): SignedWebhookHeaders {
+export function signedWebhookHeaders(keys: readonly Buffer[], id: string, sentAt: Date, body: string): SignedWebhookHeaders {
   const timestamp = Math.floor(sentAt.getTime() / 1000);
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(key, id, timestamp, body) };
+  const signatures = keys.map((key) => signWebhook(key, id, timestamp, body)).join(' ');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatures };
 }

@@ -3,6 +3,9 @@ import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl } from './env-var.decorator
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const SLUICE_ENVS = ['development', 'production'] as const;
+export type SluiceEnv = (typeof SLUICE_ENVS)[number];
+
 // Kafka's own limit for client and group ids (the legal topic-name characters, 249 at most).
 const KAFKA_ID = /^[A-Za-z0-9._-]{1,249}$/;
 const KAFKA_ID_RULE = "must be 1 to 249 letters, digits, '.', '_' or '-'";
@@ -75,6 +78,13 @@ export class SluiceConfig {
 
   @EnvEnum({ description: 'Minimum level of the JSON log lines written to stdout.', values: LOG_LEVELS })
   LOG_LEVEL: LogLevel = 'info';
+
+  @EnvEnum({
+    description:
+      'production refuses to boot with the development defaults that only a local stack may use (the result-notifier’s development webhook key); development warns about them.',
+    values: SLUICE_ENVS,
+  })
+  SLUICE_ENV: SluiceEnv = 'development';
 
   @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
   PORT = 3000;

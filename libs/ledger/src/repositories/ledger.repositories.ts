@@ -11,6 +11,7 @@ import { RequestsRepository } from './requests.repository';
 import { ScheduledLaneMessagesRepository } from './scheduled-lane-messages.repository';
 import { TenantsRepository } from './tenants.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookSecretsRepository } from './webhook-secrets.repository';
 
 export interface LedgerRepositories {
   requests: RequestsRepository;
@@ -25,6 +26,7 @@ export interface LedgerRepositories {
   apiKeys: ApiKeysRepository;
   jobs: JobsRepository;
   dlqDispositions: DlqDispositionsRepository;
+  webhookSecrets: WebhookSecretsRepository;
 }
 
 /** Every repository over one pool, for a composition root to hand out. */
@@ -42,5 +44,6 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     apiKeys: new ApiKeysRepository(pool),
     jobs: new JobsRepository(pool),
     dlqDispositions: new DlqDispositionsRepository(pool),
+    webhookSecrets: new WebhookSecretsRepository(pool),
   };
 }
