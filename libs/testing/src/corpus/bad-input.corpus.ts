@@ -26,6 +26,14 @@ export interface BadInputCase {
   setup?: { value: string; key?: string };
 }
 
+/**
+ * A case's value (or setup) as the bytes to produce. Send these, not the string: a producer that
+ * JSON-encodes what is not a Buffer (as @sluice/kafka's does) would send every case as a JSON string.
+ */
+export function valueBytes(value: Buffer | string): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
 export interface CorpusOptions {
   /** The tenant of every case that has a usable one; the API key's tenant over HTTP. */
   tenant?: string;
