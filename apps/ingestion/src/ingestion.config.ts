@@ -16,7 +16,8 @@ export class IngestionConfig extends WebhookDestinationsConfig {
   ROUTING_POLICY_FILE = 'deploy/policy/routing-policy.json';
 
   @EnvInt({
-    description: 'Largest body of a POST /v1/requests carrying one request (bytes); larger ones are answered 413 PAYLOAD_TOO_LARGE.',
+    description:
+      'Largest single request (bytes): the body of a POST /v1/requests carrying one request (larger ones are answered 413 PAYLOAD_TOO_LARGE), each request of a bulk POST and each job line, and the value of a message on sluice.requests.v1 or sluice.requests.bulk.v1 (larger ones are refused with PAYLOAD_TOO_LARGE).',
     min: 1_024,
     max: 64 * MIB,
   })

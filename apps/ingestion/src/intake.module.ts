@@ -51,8 +51,9 @@ const providers: Provider[] = [
   },
   {
     provide: RequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics],
-    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters) => new RequestsHandler(intake, counters),
+    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig],
+    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig) =>
+      new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }),
   },
   {
     provide: SubmitRequestsHandler,

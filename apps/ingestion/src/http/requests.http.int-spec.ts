@@ -220,7 +220,7 @@ describe('ingestion HTTP API (real broker and database)', () => {
     const { key } = await tenantWithKey(ingestion.ledger);
     const client = apiClient(ingestion.baseUrl, key);
     await client.post('/v1/requests', request({ id: 'counted-1' }));
-    await client.post('/v1/requests', request({ id: 'counted-1', body: { model: 'other' } }));
+    await client.post('/v1/requests', request({ id: 'counted-1', body: { model: 'gpt-4o', messages: [] } }));
     await client.post('/v1/requests', request({ body: { model: 'm', input: 'y'.repeat(SINGLE_LIMIT) } }));
 
     const metrics = String((await apiClient(ingestion.baseUrl).get('/metrics')).body);

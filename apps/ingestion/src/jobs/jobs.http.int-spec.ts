@@ -59,7 +59,14 @@ describe('bulk jobs over HTTP (real broker and database)', () => {
   it('takes a JSONL job: valid lines become requests of the job on the router topic, invalid ones are reported', async () => {
     const { tenant, key } = await tenantWithKey(ingestion.ledger, 'job');
     const client = apiClient(ingestion.baseUrl, key);
-    const body = [line(), line({ id: 'own-line', mode: 'realtime' }), '{"provider": "openai",', '', line({ body: { input: 'x' } }), line()].join('\n');
+    const body = [
+      line(),
+      line({ id: 'own-line', mode: 'realtime' }),
+      '{"provider": "openai",',
+      '',
+      line({ body: { messages: [{ role: 'user', content: 'x' }] } }),
+      line(),
+    ].join('\n');
     const reply = await client.post('/v1/jobs?id=nightly&deadline=6h&mode=batch', body, NDJSON);
 
     expect(reply.status).toBe(202);

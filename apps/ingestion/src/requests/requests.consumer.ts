@@ -34,7 +34,14 @@ export class RequestsConsumer {
   protected async take(messages: RequestMessages, options: IntakeOptions): Promise<MessageOutcome[]> {
     const items: ConsumedItem[] = messages.map(({ value, context }) => ({
       plain: value,
-      message: { topic: context.topic, partition: context.partition, offset: context.offset, timestamp: context.timestamp, headers: context.headers },
+      message: {
+        topic: context.topic,
+        partition: context.partition,
+        offset: context.offset,
+        timestamp: context.timestamp,
+        headers: context.headers,
+        bytes: context.raw?.byteLength,
+      },
     }));
     if (messages.length > 0) this.messages.receivedBatch(messages[0].context.topic, messages.length);
     const results = await this.requests.handle(items, options);

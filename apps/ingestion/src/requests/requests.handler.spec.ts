@@ -34,7 +34,7 @@ function setUp(ledger = new MemoryLedger()) {
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
   const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'unused', policy: DEFAULT_POLICY });
-  const handler = new RequestsHandler(intake, counters);
+  const handler = new RequestsHandler(intake, counters, { maxBytes: 1_000_000 });
   const one = async (plain: Record<string, unknown>, consumed = message): Promise<ItemResult> => {
     const [result] = await handler.handle([{ plain, message: consumed }], { bulk: false });
     return result;

@@ -1,12 +1,15 @@
-import { CorrelationHeaders, FieldError, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
+import { CorrelationHeaders, FieldError, REQUEST_ID_PATTERN } from '@sluice/contracts';
 import { NonRetryableError } from '@sluice/kafka';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import { Acceptance, AcceptRequestsHandler, InvalidSubmission, Submission } from '../accept/accept-requests.handler';
 import { attemptOf } from '../accept/intake.messages';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
+import { checkRequest, oversizeError } from '../accept/request.check';
 
 export interface ConsumedRequest extends MessagePosition {
   headers: Readonly<Record<string, string>>;
+  /** The size of the message's value, when the transport knows it. */
+  bytes?: number;
 }
 
 /** What became of one message: the consumer logs it. */
@@ -39,6 +42,14 @@ export interface ConsumedItem {
 /** What became of one message: its outcome, or the error the consumer runner retries or dead-letters it for. */
 export type ItemResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
 
+export interface IntakeLimits {
+  /**
+   * The largest request value taken in, as over HTTP: the broker's own limit (message.max.bytes) may be
+   * raised for other topics, and a larger request could not be passed on to the router's.
+   */
+  maxBytes: number;
+}
+
 export interface IntakeOptions {
   /** Read from sluice.requests.bulk.v1: the sender chose the bulk path for all of it. */
   bulk: boolean;
@@ -47,7 +58,8 @@ export interface IntakeOptions {
 type Accepting = { ok: true; acceptance: Acceptance } | { ok: false; error: unknown };
 
 /**
- * Requests produced to Kafka, a fetched batch at a time: valid → accepted (one multi-row ledger
+ * Requests produced to Kafka, a fetched batch at a time (checked by checkRequest, and against the size
+ * limit): valid → accepted (one multi-row ledger
  * insert and one producer call for the batch); invalid with a usable tenant → a `rejected` event
  * keyed by its id (or one derived from the message when it has none usable); without a usable tenant
  * → a NonRetryableError under the tenant's error code, which the consumer runner dead-letters with
@@ -57,6 +69,7 @@ export class RequestsHandler {
   constructor(
     private readonly intake: AcceptRequestsHandler,
     private readonly counters: IntakeCounters,
+    private readonly limits: IntakeLimits,
   ) {}
 
   async handle(items: readonly ConsumedItem[], options: IntakeOptions): Promise<ItemResult[]> {
@@ -65,7 +78,12 @@ export class RequestsHandler {
     const invalid: Array<{ index: number; submission: InvalidSubmission }> = [];
     items.forEach(({ plain, message }, index) => {
       const trace = traceOf(message.headers);
-      const validation = validateRequest(plain);
+      const checked = checkRequest(plain);
+      // Still checked whole: its tenant decides where the refusal of its size is reported.
+      const validation =
+        message.bytes !== undefined && message.bytes > this.limits.maxBytes
+          ? { ok: false as const, errors: [oversizeError(message.bytes, this.limits.maxBytes), ...(checked.ok ? [] : checked.errors)] }
+          : checked;
       if (validation.ok) {
         valid.push({ index, submission: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
         return;

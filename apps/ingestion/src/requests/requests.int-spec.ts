@@ -6,6 +6,7 @@ import { collectMessages, deleteTopics, fastSession, memoryLogger, MessageCollec
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
 import { topicContracts } from '@sluice/observability';
 import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
+import { badInputCorpus, valueBytes } from '@sluice/testing/corpus/bad-input.corpus';
 import { createTestDatabase, RunningIngestion, startIngestion } from '../../test/ingestion.harness';
 import { ingestionService } from '../ingestion.definition';
 import { RequestMessages, RequestsConsumer } from './requests.consumer';
@@ -51,7 +52,8 @@ describe('ingestion consuming requests (real broker and database)', () => {
   beforeAll(async () => {
     await withAdmin(kafka, (admin) =>
       admin.ensureTopics([
-        { name: requestsTopic, partitions: 2 },
+        // Room for the corpus's 2 MB request, which Sluice must refuse itself when the topic takes it.
+        { name: requestsTopic, partitions: 2, config: { 'max.message.bytes': 4 * 1024 * 1024 } },
         { name: bulkTopic, partitions: 2 },
       ]),
     );
@@ -179,6 +181,65 @@ describe('ingestion consuming requests (real broker and database)', () => {
     });
     await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-last'), { timeoutMs: 30_000, description: 'k-last accepted' });
   });
+  it('refuses every kind of the bad-input corpus on one partition by its code, dead-letters only the unreadable, and accepts the request behind them', async () => {
+    // A tenant of its own, so its events are only the corpus's.
+    const corpusTenant = randomTenant('kcorpus');
+    const corpus = badInputCorpus('door', { tenant: corpusTenant });
+    const key = 'corpus';
+    await produceFixtures(kafka, requestsTopic, [
+      ...corpus.flatMap((item) => [
+        ...(item.setup ? [{ key, value: valueBytes(item.setup.value) }] : []),
+        { key, value: valueBytes(item.value), headers: item.headers },
+      ]),
+      { key, value: sampleRequest({ tenant: corpusTenant, id: 'corpus-after' }) },
+    ]);
+
+    await waitFor(
+      () => decoded<AcceptedRequestV1>(accepted).some((message) => message.request?.tenant === corpusTenant && message.request.id === 'corpus-after'),
+      {
+        timeoutMs: 60_000,
+        description: 'the valid request behind the corpus accepted',
+      },
+    );
+    const named = corpus.filter((item) => item.requestId !== undefined);
+    const namedIds = new Set(named.map((item) => item.requestId));
+    const rejections = () => decoded<LifecycleEventV1>(events).filter((event) => event.tenant === corpusTenant && event.type === 'rejected');
+    await waitFor(() => named.every((item) => rejections().some((event) => event.requestId === item.requestId)), {
+      timeoutMs: 60_000,
+      description: `a rejected event for each of the ${named.length} cases with a readable id`,
+    });
+    const errorOf = (requestId: string) => rejections().find((event) => event.requestId === requestId)?.error;
+    expect(named.map((item) => ({ kind: item.kind, code: errorOf(item.requestId!)?.code, field: errorOf(item.requestId!)?.field }))).toEqual(
+      named.map((item) => ({ kind: item.kind, code: item.expect.code, field: item.expect.field })),
+    );
+    // The request with an unusable id is rejected under one derived from its position.
+    const unnamed = corpus.filter((item) => item.kind === 'id-invalid');
+    await waitFor(() => rejections().filter((event) => !namedIds.has(event.requestId)).length === unnamed.length, {
+      timeoutMs: 60_000,
+      description: 'the rejection under a derived id',
+    });
+    expect(
+      rejections()
+        .filter((event) => !namedIds.has(event.requestId))
+        .map((event) => event.error),
+    ).toEqual(unnamed.map((item) => expect.objectContaining(item.expect)));
+
+    const unreadable = corpus.filter((item) => item.requestId === undefined && item.kind !== 'id-invalid');
+    const corpusDeadLetters = () => deadLettered().filter((message) => message.key?.toString() === key);
+    await waitFor(() => corpusDeadLetters().length >= unreadable.length, { timeoutMs: 60_000, description: `${unreadable.length} dead-lettered cases` });
+    // Each once, on its first attempt: nothing that can never succeed is retried.
+    const byCode = (entries: string[][]) => entries.map((entry) => entry.join(' ')).sort();
+    expect(byCode(corpusDeadLetters().map((message) => [message.headers['x-sluice-error-code'], message.headers['x-sluice-attempts']]))).toEqual(
+      byCode(unreadable.map((item) => [item.expect.code, '1'])),
+    );
+
+    const duplicate = corpus.find((item) => item.setup)!;
+    expect(await ingestion.ledger.requests.get(corpusTenant, duplicate.requestId!)).toMatchObject({ status: 'accepted' });
+    for (const item of named.filter((candidate) => candidate !== duplicate)) {
+      expect(await ingestion.ledger.requests.get(corpusTenant, item.requestId!)).toBeUndefined();
+    }
+  });
+
   it('takes a batch mixing valid, invalid, urgent and deferrable requests: each to its topic, every one accounted for', async () => {
     // One key: one partition, so the messages arrive in one fetch.
     await produceFixtures(kafka, requestsTopic, [

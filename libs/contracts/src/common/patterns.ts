@@ -39,6 +39,9 @@ export const METADATA_LIMITS = { maxEntries: 32, maxKeyLength: 64, maxValueLengt
 /** Upper bound on `maxLatencyMs`: 30 days, beyond any batch lane's completion window. */
 export const MAX_LATENCY_MS_LIMIT = 30 * 24 * 60 * 60 * 1000;
 
+/** Upper bound on `max_tokens` / `max_completion_tokens` in a request's body: beyond any model's output limit. */
+export const MAX_OUTPUT_TOKENS_LIMIT = 1_000_000;
+
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 
 /** Hosts a webhook may reach over plain http: local receivers in development and tests only. */

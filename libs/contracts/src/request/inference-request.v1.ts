@@ -16,6 +16,7 @@ import {
   PassThrough,
 } from '../validation/message.decorators';
 import { validateMessage, type ValidationOutcome } from '../validation/validate-message';
+import { requestRuleErrors } from './request.rules';
 
 export const METADATA_MAP_LIMITS = {
   maxEntries: METADATA_LIMITS.maxEntries,
@@ -120,16 +121,22 @@ export class InferenceRequestV1 extends InferenceRequestFieldsV1 {
 }
 
 /**
- * A request from outside Sluice (Kafka, HTTP, a job's line) validated as InferenceRequestV1. A field
- * nested too deep for validation to walk (MAX_FIELD_NESTING) is refused by name, and the rest of the
- * request is still checked on a copy cut short there: its tenant decides where the refusal is reported.
+ * A request from outside Sluice (Kafka, HTTP, a job's line) validated as InferenceRequestV1 and by
+ * the rules the decorators cannot say (requestRuleErrors). A field nested too deep for validation to
+ * walk (MAX_FIELD_NESTING) is refused by name, and the rest of the request is still checked on a copy
+ * cut short there: its tenant decides where the refusal is reported.
  */
 export function validateRequest(plain: unknown): ValidationOutcome<InferenceRequestV1> {
-  const tooDeep = typeof plain === 'object' && plain !== null && !Array.isArray(plain) ? nestingErrors(plain) : [];
-  if (tooDeep.length === 0) return validateMessage(InferenceRequestV1, plain);
-  const rest = validateMessage(InferenceRequestV1, clipNesting(plain));
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) return validateMessage(InferenceRequestV1, plain);
+  const tooDeep = nestingErrors(plain);
+  const readable = tooDeep.length === 0 ? (plain as Record<string, unknown>) : (clipNesting(plain) as Record<string, unknown>);
+  const checked = validateMessage(InferenceRequestV1, readable);
+  const rules = requestRuleErrors(readable);
+  if (tooDeep.length === 0 && rules.length === 0) return checked;
+  const found = checked.ok ? [] : checked.errors;
+  const named = new Set(found.map((error) => error.field));
   const within = (field: string) => tooDeep.some((error) => field === error.field || field.startsWith(`${error.field}.`));
-  const others = rest.ok ? [] : rest.errors.filter((error) => !within(error.field));
+  const others = [...found, ...rules.filter((error) => !named.has(error.field))].filter((error) => !within(error.field));
   return { ok: false, errors: [...tooDeep, ...others] };
 }
 

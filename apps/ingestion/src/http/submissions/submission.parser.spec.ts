@@ -68,7 +68,7 @@ describe('parseSubmission', () => {
     expect(good.ok).toBe(true);
     expect(bad).toMatchObject({ ok: false, requestId: 'bad', errors: [{ code: 'INVALID_FIELD', field: 'mode' }] });
     expect(unnamed).toMatchObject({ ok: false, requestId: 'req_new_1' });
-    expect(!unnamed.ok && unnamed.errors.map((error) => error.field).sort()).toEqual(['body.model', 'id']);
+    expect(!unnamed.ok && unnamed.errors.map((error) => error.field).sort()).toEqual(['body.messages', 'body.model', 'id']);
     expect(notObject).toMatchObject({ ok: false, requestId: 'req_new_2', errors: [{ code: 'VALIDATION_FAILED', field: '' }] });
   });
 

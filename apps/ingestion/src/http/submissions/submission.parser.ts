@@ -1,5 +1,6 @@
-import { ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN, validateRequest } from '@sluice/contracts';
+import { clipNesting, ErrorCode, FieldError, InferenceRequestV1, REQUEST_ID_PATTERN } from '@sluice/contracts';
 import { attemptOf } from '../../accept/intake.messages';
+import { checkRequest, oversizeError } from '../../accept/request.check';
 
 export interface SubmissionLimits {
   /** Largest body carrying one request, in bytes. */
@@ -24,6 +25,12 @@ function refusal(status: 400 | 403 | 413, code: ErrorCode, message: string): Par
   return { ok: false, status, code, message };
 }
 
+/** The id a refused item is named by: its own when usable, else a new one. */
+function refusedItemId(item: unknown, newId: () => string): string {
+  const id = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' && REQUEST_ID_PATTERN.test(id) ? id : newId();
+}
+
 /**
  * One request of a submission, validated for the caller's tenant (which it may leave out; that it
  * names no other is the caller's check). `newId` names an invalid request that brings no usable id.
@@ -35,15 +42,31 @@ export function validateSubmittedItem(item: unknown, tenant: string, newId: () =
   }
   // The tenant is the API key's; a body may repeat it but not name another (checked by the caller).
   const plain = { ...item, tenant };
-  const validation = validateRequest(plain);
+  const validation = checkRequest(plain);
   if (validation.ok) return { ok: true, request: validation.value };
   const [first, ...others] = validation.errors;
   return {
     ok: false,
-    requestId: typeof item.id === 'string' && REQUEST_ID_PATTERN.test(item.id) ? item.id : newId(),
+    requestId: refusedItemId(item, newId),
     errors: [first, ...others],
     attempt: attemptOf(plain),
   };
+}
+
+/**
+ * One request of a bulk body: refused whole when it is larger than a request may be alone, so the bulk
+ * path is no way around the single-request limit. Only measured when the body as a whole is larger
+ * than that, as only then can one of its requests be; measured as written again (cut to the nesting
+ * limit, which a deeper request is refused for anyway), since the parser keeps no item's own bytes.
+ */
+function validateBulkItem(item: unknown, tenant: string, limits: SubmissionLimits, bodyBytes: number, newId: () => string): SubmittedItem {
+  if (bodyBytes > limits.singleBodyBytes) {
+    const bytes = Buffer.byteLength(JSON.stringify(clipNesting(item)) ?? '');
+    if (bytes > limits.singleBodyBytes) {
+      return { ok: false, requestId: refusedItemId(item, newId), errors: [oversizeError(bytes, limits.singleBodyBytes)], attempt: attemptOf(item) };
+    }
+  }
+  return validateSubmittedItem(item, tenant, newId);
 }
 
 /**
@@ -79,6 +102,6 @@ export function parseSubmission(json: unknown, bytes: number, tenant: string, li
   return {
     ok: true,
     bulk,
-    items: items.map((item) => validateSubmittedItem(item, tenant, newId)),
+    items: bulk ? items.map((item) => validateBulkItem(item, tenant, limits, bytes, newId)) : items.map((item) => validateSubmittedItem(item, tenant, newId)),
   };
 }

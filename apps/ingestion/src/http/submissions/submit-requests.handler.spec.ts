@@ -46,7 +46,7 @@ describe('SubmitRequestsHandler', () => {
   it('answers the same id with other content 409 DUPLICATE_ID_CONFLICT on the id', async () => {
     const { handler } = setUp();
     await handler.submit(json(request()), 'acme', {});
-    const conflict = await handler.submit(json(request({ body: { model: 'gpt-4o' } })), 'acme', {});
+    const conflict = await handler.submit(json(request({ body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'Something else' }] } })), 'acme', {});
 
     expect(conflict).toMatchObject({ status: 409, body: { error: { code: ErrorCode.DUPLICATE_ID_CONFLICT, field: 'id' } } });
   });
@@ -58,7 +58,7 @@ describe('SubmitRequestsHandler', () => {
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ error: { code: ErrorCode.VALIDATION_FAILED } });
     const fields = 'errors' in reply.body ? reply.body.errors?.map((error) => error.field).sort() : [];
-    expect(fields).toEqual(['body.model', 'mode']);
+    expect(fields).toEqual(['body.messages', 'body.model', 'mode']);
     expect(ledger.rows.size).toBe(0);
     expect(publisher.messages).toHaveLength(1);
     expect(publisher.messages[0]).toMatchObject({ topic: Topics.Events, key: 'req-1', trace: { correlationId: 'c-1' } });
@@ -69,7 +69,13 @@ describe('SubmitRequestsHandler', () => {
     const { publisher, handler } = setUp();
     await handler.submit(json(request({ id: 'taken' })), 'acme', {});
     const reply = await handler.submit(
-      json({ requests: [request({ id: 'a' }), request({ id: 'taken', body: { model: 'other' } }), request({ id: undefined })] }),
+      json({
+        requests: [
+          request({ id: 'a' }),
+          request({ id: 'taken', body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'Something else' }] } }),
+          request({ id: undefined }),
+        ],
+      }),
       'acme',
       {},
     );
