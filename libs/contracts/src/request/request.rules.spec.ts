@@ -12,12 +12,14 @@ const embedding = (body: Record<string, unknown>) => ({ operation: 'embedding', 
 describe('the rules of a request beyond its decorators', () => {
   it('takes one choice and output limits within range', () => {
     expect(firstError(chat({ n: 1, max_tokens: 1, max_completion_tokens: 1_000_000 }))).toBeUndefined();
+    expect(firstError(chat({ n: 128 }))).toBeUndefined();
     expect(firstError(embedding({ input: ['a', 'b'] }))).toBeUndefined();
     expect(firstError({ ...chat({}), stream: true })).toBeUndefined();
   });
 
   it.each([
-    ['n above 1, which would be billed n times', chat({ n: 2 }), 'INVALID_FIELD', 'body.n'],
+    ['n of no choices', chat({ n: 0 }), 'INVALID_FIELD', 'body.n'],
+    ['n above what the provider takes', chat({ n: 129 }), 'INVALID_FIELD', 'body.n'],
     ['n that is not a number', chat({ n: '1' }), 'INVALID_FIELD', 'body.n'],
     ['max_tokens of 0', chat({ max_tokens: 0 }), 'INVALID_FIELD', 'body.max_tokens'],
     ['a fractional max_completion_tokens', chat({ max_completion_tokens: 1.5 }), 'INVALID_FIELD', 'body.max_completion_tokens'],
@@ -39,7 +41,7 @@ describe('the rules of a request beyond its decorators', () => {
   });
 
   it('reports a rule after the decorators, and a field once', () => {
-    const outcome = validateRequest(sampleRequest({ mode: 'whenever', body: { model: 'gpt-4o-mini', n: 3, messages: [] } }));
+    const outcome = validateRequest(sampleRequest({ mode: 'whenever', body: { model: 'gpt-4o-mini', n: 0, messages: [] } }));
     expect(outcome.ok ? [] : outcome.errors.map((error) => error.field)).toEqual(['mode', 'body.n']);
   });
 });

@@ -2,6 +2,9 @@ import { ErrorCode } from '../errors/error-code.enum';
 import { MAX_OUTPUT_TOKENS_LIMIT } from '../common/patterns';
 import type { FieldError } from '../validation/validation-outcome';
 
+/** OpenAI's own limit on choices per chat completion. */
+const MAX_CHOICES = 128;
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -24,9 +27,10 @@ function prototypeKeyErrors(plain: Record<string, unknown>): FieldError[] {
 /** What the body needs for Sluice to price and route it; the rest of it is the provider's to judge. */
 function bodyErrors(body: Record<string, unknown>, operation: unknown): FieldError[] {
   const errors: FieldError[] = [];
-  // Each choice is billed: n > 1 would cost n times what Sluice estimates, routes on and books.
-  if (Object.hasOwn(body, 'n') && body.n !== 1) {
-    errors.push(invalid('body.n', 'must be 1 when set: Sluice prices, routes and books one choice per request'));
+  // Each choice is generated and billed: routing plans the output once per choice, and the bill is the
+  // provider's reported usage, so any count the provider takes is priced; a count it refuses is refused here.
+  if (Object.hasOwn(body, 'n') && !(Number.isInteger(body.n) && (body.n as number) >= 1 && (body.n as number) <= MAX_CHOICES)) {
+    errors.push(invalid('body.n', `must be a whole number of choices from 1 to ${MAX_CHOICES}`));
   }
   // The output limit sizes the cost estimate the lane is chosen by.
   for (const field of ['max_tokens', 'max_completion_tokens']) {

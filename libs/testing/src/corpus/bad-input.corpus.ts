@@ -200,7 +200,7 @@ function kafkaCases(run: string, tenant: string): BadInputCase[] {
 
   // Fields that would change the price or bypass routing.
   rejected('service-tier', withBody(request('service-tier'), { service_tier: 'priority' }), 'INVALID_FIELD', 'body.service_tier');
-  rejected('n-unpriced', withBody(request('n-unpriced'), { n: 3 }), 'INVALID_FIELD', 'body.n');
+  rejected('n-out-of-range', withBody(request('n-out-of-range'), { n: 1000 }), 'INVALID_FIELD', 'body.n');
 
   // Where results would go.
   rejected('reply-to-internal', { ...request('reply-to-internal'), replyTo: '__consumer_offsets' }, 'INVALID_FIELD', 'replyTo');
