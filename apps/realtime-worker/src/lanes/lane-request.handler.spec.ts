@@ -24,7 +24,7 @@ const START = Date.parse('2030-01-01T11:59:00.000Z');
 const DEADLINE = '2030-01-01T12:00:00.000Z';
 const USAGE = { inputTokens: 12, outputTokens: 4, cachedInputTokens: 0 };
 
-type Step = { answer: string } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
+type Step = { answer: string; then?: () => void } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
 
 interface Call {
   kind: 'complete' | 'stream' | 'embed';
@@ -46,6 +46,7 @@ class ScriptedAdapter implements RealtimeAdapter {
     this.calls.push({ kind: 'complete', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
     if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('then' in step) step.then?.();
     return this.answer('answer' in step ? step.answer : '', request.body);
   }
 
@@ -105,6 +106,10 @@ class RecordingOutput implements LaneOutput {
   async publishResult(result: InferenceResultV1, correlation: Correlation): Promise<void> {
     this.results.push(result);
     this.correlations.push(correlation);
+  }
+
+  async publishResults(results: ReadonlyArray<{ result: InferenceResultV1; correlation: Correlation }>): Promise<void> {
+    for (const { result, correlation } of results) await this.publishResult(result, correlation);
   }
 
   async publishChunks(chunks: readonly StreamChunkV1[]): Promise<void> {
@@ -360,6 +365,12 @@ describe('LaneRequestHandler', () => {
     const h = harness([{ fail: 'retryable' }], { onSleep: () => h.shutdown.abort() });
     await expect(h.handle(laneRequest())).rejects.toBeInstanceOf(ShutdownAbortError);
     expect(h.output.results).toEqual([]);
+  });
+
+  it('publishes an answer the provider billed when the worker stopped waiting as it came, then hands the message back', async () => {
+    const h = harness([{ answer: 'paid for', then: () => h.shutdown.abort() }]);
+    await expect(h.handle(laneRequest())).rejects.toBeInstanceOf(ShutdownAbortError);
+    expect(h.output.results).toEqual([expect.objectContaining({ status: 'succeeded', resultId: 'acme.req-1.realtime.1', providerRequestId: 'req_ok' })]);
   });
 
   it('records each provider call in the latency histogram by outcome', async () => {

@@ -26,7 +26,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       request,
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       completedAt,
     );
     expect(result).toEqual({
@@ -37,6 +37,7 @@ describe('succeededResult', () => {
       lane: 'realtime',
       provider: 'openai',
       model: 'gpt-4o-mini',
+      providerRequestId: 'req_1',
       response: CHAT,
       usage: USAGE,
       cost: { usd: 0.45, realtimeUsd: 0.45, savedUsd: 0 },
@@ -49,7 +50,13 @@ describe('succeededResult', () => {
   });
 
   it('keys the result id on lane and routing attempt, so a redelivery repeats it and an escalation does not', () => {
-    const served = { target: { provider: 'openai' as const, model: 'gpt-4o-mini' }, tier: 'standard' as const, response: CHAT, usage: USAGE };
+    const served = {
+      target: { provider: 'openai' as const, model: 'gpt-4o-mini' },
+      tier: 'standard' as const,
+      response: CHAT,
+      usage: USAGE,
+      providerRequestId: 'req_1',
+    };
     const at = new Date('2030-01-01T00:00:00Z');
     expect(succeededResult(laneRequest(), 'realtime', served, at).resultId).toBe(succeededResult(laneRequest(), 'realtime', served, at).resultId);
     expect(succeededResult(laneRequest({}, {}), 'async', served, at).resultId).toBe('acme.req-1.async.1');
@@ -60,7 +67,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       laneRequest(),
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       new Date('2030-01-01T12:00:00.001Z'),
     );
     expect(result.deadlineMet).toBe(false);
@@ -75,7 +82,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       request,
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       new Date(),
     );
     expect(result).not.toHaveProperty('deadline');

@@ -11,6 +11,8 @@ export interface ServedCall {
   /** The provider's own response body. */
   response: unknown;
   usage: ProviderUsage;
+  /** The provider's id of this call (or the worker's, when it sent none): what the ledger books its spend under. */
+  providerRequestId: string;
 }
 
 /** The deadline this lane had to meet: the router's (the request's own, or the policy default). */
@@ -22,6 +24,7 @@ export function succeededResult(laneRequest: LaneRequestV1, lane: WorkerLane, se
   return {
     ...common(laneRequest, lane, served.target, completedAt),
     status: 'succeeded',
+    providerRequestId: served.providerRequestId,
     response: served.response as Record<string, unknown>,
     usage: { ...served.usage },
     cost: costOf(served.target, served.usage, served.tier).cost,
