@@ -98,7 +98,13 @@ function readOptionalFile(path: string): string | undefined {
         if (fallbacks.size > 0) {
           log.info({ fallbacks: Object.fromEntries([...fallbacks].map(([from, to]) => [from, targetKey(to)])) }, 'provider fallbacks');
         }
-        return new LaneRequestHandler({ caller, output: new KafkaLaneOutput(producer, topics), fallbacks, observer: metrics });
+        return new LaneRequestHandler({
+          caller,
+          output: new KafkaLaneOutput(producer, topics),
+          fallbacks,
+          observer: metrics,
+          maxResultBytes: config.WORKER_MAX_RESULT_BYTES,
+        });
       },
     },
     {

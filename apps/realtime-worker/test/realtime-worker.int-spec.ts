@@ -356,6 +356,35 @@ describe('realtime worker against the broker and the provider emulator', () => {
     expect(result).not.toHaveProperty('response');
   });
 
+  it('answers an embedding too large for the broker with a failed result PAYLOAD_TOO_LARGE carrying its cost, and goes on with the partition', async () => {
+    const tenant = randomTenant('oversize');
+    // 40 vectors of 3072 dimensions: some 2.5 MB of JSON, over the broker's 1 MiB record limit.
+    const large = laneMessage({
+      tenant,
+      body: { model: 'text-embedding-3-large', input: Array.from({ length: 40 }, (_, i) => `passage ${i} of a long document`) },
+    });
+    (large.value.request as { operation: string }).operation = 'embedding';
+    const behind = laneMessage({ tenant });
+    await producer.send(topics.lanes.realtime, [
+      { key: large.id, value: large.value, partition: 0 },
+      { key: behind.id, value: behind.value, partition: 0 },
+    ]);
+
+    const answered = await waitFor(() => (resultsOf(results, tenant).length === 2 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'a result for the oversize embedding and for the request behind it',
+    });
+    const oversize = answered.find((result) => result.id === large.id)!;
+    expect(validateMessage(InferenceResultV1, oversize)).toMatchObject({ ok: true });
+    expect(oversize).toMatchObject({ status: 'failed', error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false } });
+    expect(oversize.response).toBeUndefined();
+    // The provider billed the call: its cost is on the result, so the ledger books it.
+    expect(oversize.cost.usd).toBeGreaterThan(0);
+    expect(oversize.providerRequestId).toEqual(expect.any(String));
+    expect(answered.find((result) => result.id === behind.id)).toMatchObject({ status: 'succeeded' });
+    expect(worker.app.get(LanesConsumer).stats().realtime).toMatchObject({ deadLettered: 0 });
+  });
+
   it('handles the messages of one partition concurrently, not one after another', async () => {
     const tenant = randomTenant('conc');
     const messages = Array.from({ length: 16 }, () =>

@@ -63,7 +63,13 @@ class ScriptedAdapter implements RealtimeAdapter {
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     this.calls.push({ kind: 'embed', body: request.body });
     return {
-      response: { object: 'list', data: [{ embedding: [0.1, 0.2] }] },
+      response: {
+        object: 'list',
+        data: (Array.isArray(request.body.input) ? request.body.input : [request.body.input]).map((_input: unknown, index) => ({
+          index,
+          embedding: Array.from({ length: 16 }, (_n, i) => 0.1 + i / 100),
+        })),
+      },
       usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0 },
       model: String(request.body.model),
       providerRequestId: 'req_e',
@@ -128,7 +134,10 @@ interface Harness {
   handle(request: LaneRequestV1, lane?: WorkerLane): Promise<InferenceResultV1>;
 }
 
-function harness(steps: Step[], options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number } = {}): Harness {
+function harness(
+  steps: Step[],
+  options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number; maxResultBytes?: number } = {},
+): Harness {
   let now = START;
   const sleeps: number[] = [];
   const adapter = new ScriptedAdapter(options.provider ?? 'openai', steps);
@@ -151,7 +160,14 @@ function harness(steps: Step[], options: { fallbacks?: FallbackMap; provider?: P
     clock: () => now,
     random: () => 0.5,
   });
-  const handler = new LaneRequestHandler({ caller, output, fallbacks: options.fallbacks ?? new Map(), observer: workerMetrics, clock: () => new Date(now) });
+  const handler = new LaneRequestHandler({
+    caller,
+    output,
+    fallbacks: options.fallbacks ?? new Map(),
+    observer: workerMetrics,
+    maxResultBytes: options.maxResultBytes ?? 1_000_000,
+    clock: () => new Date(now),
+  });
   const shutdown = new AbortController();
   return {
     handler,
@@ -371,6 +387,18 @@ describe('LaneRequestHandler', () => {
     const h = harness([{ answer: 'paid for', then: () => h.shutdown.abort() }]);
     await expect(h.handle(laneRequest())).rejects.toBeInstanceOf(ShutdownAbortError);
     expect(h.output.results).toEqual([expect.objectContaining({ status: 'succeeded', resultId: 'acme.req-1.realtime.1', providerRequestId: 'req_ok' })]);
+  });
+
+  it('reports an answer too large for the broker as a failed result with its cost, and publishes that', async () => {
+    const h = harness([], { maxResultBytes: 2_048 });
+    const result = await h.handle(
+      laneRequest({ operation: 'embedding', body: { model: 'text-embedding-3-large', input: Array.from({ length: 40 }, (_, i) => `text ${i}`) } }),
+    );
+    expect(h.output.results).toEqual([result]);
+    expect(result).toMatchObject({ status: 'failed', error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false, providerRequestId: 'req_e' } });
+    expect(result.response).toBeUndefined();
+    expect(result.cost.usd).toBeGreaterThan(0);
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(2_048);
   });
 
   it('records each provider call in the latency histogram by outcome', async () => {

@@ -2,7 +2,7 @@ import type { InferenceResultV1, LaneRequestV1, StreamChunkV1 } from '@sluice/co
 import type { Logger } from 'pino';
 import { ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
-import { failedResult, laneDeadline, succeededResult } from '../result/result.builder';
+import { failedResult, fittingResult, laneDeadline, succeededResult } from '../result/result.builder';
 import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { FallbackMap } from '../targets/target.maps';
@@ -38,6 +38,8 @@ export interface LaneRequestHandlerDeps {
   output: LaneOutput;
   fallbacks: FallbackMap;
   observer: ResultObserver;
+  /** Largest result (JSON bytes) the broker takes; a larger answer is reported as PAYLOAD_TOO_LARGE. */
+  maxResultBytes: number;
   clock?: () => Date;
 }
 
@@ -81,7 +83,7 @@ export class LaneRequestHandler {
     });
     const completedAt = this.clock();
     const built = outcome.ok
-      ? succeededResult(laneRequest, lane, outcome.served, completedAt)
+      ? fittingResult(succeededResult(laneRequest, lane, outcome.served, completedAt), this.deps.maxResultBytes)
       : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
     // A stream reader waits for a final chunk, success or not; it goes out before the result, which
     // says how many there were for readers that see the result first.

@@ -2,7 +2,7 @@ import { ErrorCode, InferenceResultV1, LaneRequestV1, validateMessage } from '@s
 import { sampleLaneRequest } from '@sluice/contracts/testing/message.samples';
 import { ProviderError } from '@sluice/providers';
 import { deadlineFailure, providerFailure } from './failure.mapping';
-import { failedResult, laneDeadline, succeededResult } from './result.builder';
+import { failedResult, fittingResult, laneDeadline, succeededResult } from './result.builder';
 
 function laneRequest(overrides: Record<string, unknown> = {}, routing: Record<string, unknown> = {}): LaneRequestV1 {
   const plain = sampleLaneRequest(overrides);
@@ -168,5 +168,40 @@ describe('providerFailure', () => {
 
   it('names the attempts when they ran out', () => {
     expect(providerFailure(failure('retryable'), 'attempts-exhausted', 5).message).toBe('openai failed 5 attempt(s); last error: boom');
+  });
+});
+
+describe('fittingResult', () => {
+  const served = {
+    target: { provider: 'openai' as const, model: 'gpt-4o-mini' },
+    tier: 'standard' as const,
+    response: CHAT,
+    usage: USAGE,
+    providerRequestId: 'req_1',
+  };
+  const at = new Date('2030-01-01T11:00:00.000Z');
+
+  it('keeps a result that fits, and any failure', () => {
+    const result = succeededResult(laneRequest(), 'realtime', served, at);
+    expect(fittingResult(result, 100_000)).toBe(result);
+    const failed = failedResult(laneRequest(), 'realtime', served.target, deadlineFailure('late'), at);
+    expect(fittingResult(failed, 10)).toBe(failed);
+  });
+
+  it('turns an answer too large to publish into a failure PAYLOAD_TOO_LARGE that keeps the cost, the ids and no response', () => {
+    const result = succeededResult(laneRequest(), 'realtime', served, at);
+    const size = Buffer.byteLength(JSON.stringify(result));
+    const fitted = fittingResult(result, size - 1);
+    expect(fitted).toMatchObject({
+      status: 'failed',
+      resultId: result.resultId,
+      providerRequestId: 'req_1',
+      usage: USAGE,
+      cost: result.cost,
+      error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false, providerRequestId: 'req_1' },
+    });
+    expect(fitted.error?.message).toContain(`${size} bytes, more than the ${size - 1}`);
+    expect(fitted.response).toBeUndefined();
+    expectValid(fitted);
   });
 });
