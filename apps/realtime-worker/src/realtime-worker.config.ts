@@ -94,4 +94,12 @@ export class RealtimeWorkerConfig extends ProviderClientsConfig {
     optional: true,
   })
   WORKER_MAX_IN_FLIGHT?: number;
+
+  @EnvInt({
+    description:
+      "Largest result (JSON bytes) the worker publishes; a provider answer that would make a larger one (a big batch of large embeddings) becomes a failed result PAYLOAD_TOO_LARGE carrying the call's cost. Keep it under the broker's message.max.bytes (1 MiB by default) and the results topic's max.message.bytes.",
+    min: 1_024,
+    max: 100_000_000,
+  })
+  WORKER_MAX_RESULT_BYTES = 1_000_000;
 }

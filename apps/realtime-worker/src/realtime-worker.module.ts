@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
-import { abortableSleep, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
+import { CompletionsRepository } from '@sluice/ledger';
+import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
 import { readFileSync } from 'node:fs';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 
 import { ProviderCaller } from './calls/provider.caller';
+import { AnsweredRequests } from './lanes/answered-requests.filter';
 import { KafkaLaneOutput } from './lanes/lane-output.publisher';
 import { LaneRequestHandler } from './lanes/lane-request.handler';
 import { LanesConsumer } from './lanes/lanes.consumer';
@@ -95,8 +98,25 @@ function readOptionalFile(path: string): string | undefined {
         if (fallbacks.size > 0) {
           log.info({ fallbacks: Object.fromEntries([...fallbacks].map(([from, to]) => [from, targetKey(to)])) }, 'provider fallbacks');
         }
-        return new LaneRequestHandler({ caller, output: new KafkaLaneOutput(producer, topics), fallbacks, observer: metrics });
+        return new LaneRequestHandler({
+          caller,
+          output: new KafkaLaneOutput(producer, topics),
+          fallbacks,
+          observer: metrics,
+          maxResultBytes: config.WORKER_MAX_RESULT_BYTES,
+        });
       },
+    },
+    {
+      provide: AnsweredRequests,
+      inject: [PG_POOL, KafkaProducer, WORKER_TOPICS, WorkerMetrics, ROOT_LOGGER],
+      useFactory: (pool: Pool, producer: KafkaProducer, topics: WorkerTopics, metrics: WorkerMetrics, log: Logger) =>
+        new AnsweredRequests({
+          ledger: new CompletionsRepository(pool),
+          output: new KafkaLaneOutput(producer, topics),
+          observer: metrics,
+          log: log.child({ component: 'answered-requests' }),
+        }),
     },
     LanesConsumer,
   ],

@@ -3,6 +3,8 @@ import { Test } from '@nestjs/testing';
 import { ErrorCode, InferenceResultV1, StreamChunkV1, validateMessage } from '@sluice/contracts';
 import { KafkaDriver, KafkaProducer, withAdmin } from '@sluice/kafka';
 import { collectMessages, deleteTopics, MessageCollector, testKafka } from '@sluice/kafka/testing';
+import { CompletionsRepository } from '@sluice/ledger';
+import { createTestDatabase, TestDatabase } from '@sluice/ledger/testing/test-database';
 import { MetricsRegistry, SluiceServiceModule } from '@sluice/observability';
 import { randomGroupId, randomTenant, randomTopicName, waitFor } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
@@ -105,6 +107,18 @@ function laneMessage({ tenant, lane = 'realtime', provider = 'openai', body, str
   return { id, value };
 }
 
+/** The emulator's own record of every call it billed to the key: its request id (the x-request-id/request-id it answered with) and cost. */
+async function billingRecords(apiKey: string, model: string): Promise<Array<{ requestId: string; costUsd: number }>> {
+  const response = await fetch(`${emulator.baseUrl}/_emulator/billing/records?apiKey=${encodeURIComponent(apiKey)}`);
+  const text = await response.text();
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as { requestId: string; costUsd: number; model: string })
+    .filter((record) => record.model === model)
+    .map(({ requestId, costUsd }) => ({ requestId, costUsd }));
+}
+
 async function billedCalls(apiKey: string, model: string): Promise<number> {
   const billing = (await emulator.admin('GET', `billing?apiKey=${encodeURIComponent(apiKey)}`)) as {
     byModel: Array<{ model: string; requests: number }>;
@@ -130,6 +144,8 @@ function chatText(result: InferenceResultV1): string {
 
 let kafka: KafkaDriver;
 let emulator: EmulatorHandle;
+// The ledger the workers read booked results from: this suite's own, so no other run's rows.
+let db: TestDatabase;
 let producer: KafkaProducer;
 // Deleted only once the producer is gone: kafkajs refreshes the metadata of every topic a producer
 // has written to, and a deleted one fails its later sends.
@@ -137,6 +153,7 @@ const createdTopics: string[] = [];
 
 beforeAll(async () => {
   kafka = testKafka();
+  db = await createTestDatabase();
   emulator = await startEmulator();
   await emulator.admin('PUT', `profiles/${STORM_MODEL}`, { faults: { retryAfterMs: RETRY_AFTER_MS } });
   await emulator.admin('PUT', `profiles/${SLOW_MODEL}`, { latency: { ttftMs: 400 } });
@@ -147,6 +164,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect();
   await emulator?.close();
+  await db?.drop();
   if (createdTopics.length > 0) await deleteTopics(kafka, createdTopics);
 });
 
@@ -154,6 +172,7 @@ function workerEnv(apiKey: string, groupId: string, extra: Record<string, string
   return {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     KAFKA_GROUP_ID: groupId,
+    DATABASE_URL: db.url,
     OPENAI_BASE_URL: `${baseUrl}/v1`,
     ANTHROPIC_BASE_URL: baseUrl,
     OPENAI_API_KEY: apiKey,
@@ -335,6 +354,35 @@ describe('realtime worker against the broker and the provider emulator', () => {
     });
     expect(result!.error!.providerRequestId).toEqual(expect.any(String));
     expect(result).not.toHaveProperty('response');
+  });
+
+  it('answers an embedding too large for the broker with a failed result PAYLOAD_TOO_LARGE carrying its cost, and goes on with the partition', async () => {
+    const tenant = randomTenant('oversize');
+    // 40 vectors of 3072 dimensions: some 2.5 MB of JSON, over the broker's 1 MiB record limit.
+    const large = laneMessage({
+      tenant,
+      body: { model: 'text-embedding-3-large', input: Array.from({ length: 40 }, (_, i) => `passage ${i} of a long document`) },
+    });
+    (large.value.request as { operation: string }).operation = 'embedding';
+    const behind = laneMessage({ tenant });
+    await producer.send(topics.lanes.realtime, [
+      { key: large.id, value: large.value, partition: 0 },
+      { key: behind.id, value: behind.value, partition: 0 },
+    ]);
+
+    const answered = await waitFor(() => (resultsOf(results, tenant).length === 2 ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'a result for the oversize embedding and for the request behind it',
+    });
+    const oversize = answered.find((result) => result.id === large.id)!;
+    expect(validateMessage(InferenceResultV1, oversize)).toMatchObject({ ok: true });
+    expect(oversize).toMatchObject({ status: 'failed', error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false } });
+    expect(oversize.response).toBeUndefined();
+    // The provider billed the call: its cost is on the result, so the ledger books it.
+    expect(oversize.cost.usd).toBeGreaterThan(0);
+    expect(oversize.providerRequestId).toEqual(expect.any(String));
+    expect(answered.find((result) => result.id === behind.id)).toMatchObject({ status: 'succeeded' });
+    expect(worker.app.get(LanesConsumer).stats().realtime).toMatchObject({ deadLettered: 0 });
   });
 
   it('handles the messages of one partition concurrently, not one after another', async () => {
@@ -619,5 +667,119 @@ describe('realtime worker: calls across partitions, commits behind results, rest
       ...WAIT,
       description: 'every partition committed to its end by the second worker',
     });
+  });
+  /**
+   * The quick messages of `behindSlow` are answered while slow calls on their partitions run, so
+   * their offsets stay uncommitted; the first worker stops (its slow calls cut off) and a second one
+   * of the group gets every message again: the real redelivery after a crash between a provider
+   * call and its commit.
+   */
+  async function answeredThenRedelivered(groupId: string, tenant: string, beforeRestart: (quickResults: InferenceResultV1[]) => Promise<void>) {
+    await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 4_000 } });
+    const first = await start(groupId, { SHUTDOWN_TIMEOUT_MS: '1000' });
+    const slow = slowRequests(tenant, PARTITIONS);
+    const quick = Array.from({ length: PARTITIONS }, () =>
+      laneMessage({
+        tenant,
+        provider: 'anthropic',
+        body: { model: QUICK_MODEL, max_tokens: 16, messages: [{ role: 'user', content: `quick ${randomUUID()}` }] },
+      }),
+    );
+    await producer.send(topics.lanes.realtime, spread(slow));
+    await waitFor(() => proxy.open() === slow.length, { ...WAIT, description: 'the slow calls open' });
+    await producer.send(topics.lanes.realtime, spread(quick));
+    const quickResults = await waitFor(() => (resultsOf(results, tenant).length === quick.length ? resultsOf(results, tenant) : undefined), {
+      ...WAIT,
+      description: 'the quick results',
+    });
+    await beforeRestart(quickResults);
+    await first.close();
+    await emulator.admin('PUT', `profiles/${CONCURRENT_MODEL}`, { latency: { ttftMs: 0 } });
+    const second = await start(groupId);
+    await waitFor(
+      () => {
+        const answered = new Set(resultsOf(results, tenant).map((result) => result.id));
+        return slow.every(({ id }) => answered.has(id));
+      },
+      { ...WAIT, description: 'the cut-off slow requests answered by the second worker' },
+    );
+    await waitFor(() => committedToEnd(`${groupId}.realtime`, topics.lanes.realtime), {
+      ...WAIT,
+      description: 'every partition committed by the second worker',
+    });
+    return { second, quick, quickResults };
+  }
+
+  it('does not call the provider again for a redelivered message whose result is booked, and republishes a result whose delivery had not finished', async () => {
+    const completions = new CompletionsRepository(db.pool);
+    const tenant = randomTenant('booked');
+    const { second, quick, quickResults } = await answeredThenRedelivered(randomGroupId('worker-booked'), tenant, async (answered) => {
+      // What the notifier does: book every result; the first one's delivery also finished.
+      await completions.bookMany(answered);
+      await completions.markPublishedMany([{ tenant, requestId: answered[0]!.id }]);
+      await waitFor(async () => (await billedCalls(apiKey, QUICK_MODEL)) === answered.length, { ...WAIT, description: 'the quick calls billed' });
+    });
+
+    const metrics = second.app.get(MetricsRegistry);
+    const answered = (action: string) =>
+      new RegExp(`^sluice_worker_answered_messages_total\\{lane="realtime",action="${action}",service="realtime-worker"\\} (\\d+)$`, 'm');
+    await waitFor(async () => answered('republished').exec(await metrics.metrics())?.[1] === '2', { ...WAIT, description: 'two stored results republished' });
+    expect(answered('acknowledged').exec(await metrics.metrics())?.[1]).toBe('1');
+    // No second call for any of the booked requests: the provider billed each once.
+    expect(await billedCalls(apiKey, QUICK_MODEL)).toBe(quick.length);
+    const quickIds = new Set(quick.map(({ id }) => id));
+    const copies = resultsOf(results, tenant).filter((result) => quickIds.has(result.id));
+    // The unpublished two went out again, the very results that were booked; the published one did not.
+    expect(copies).toHaveLength(quick.length + 2);
+    for (const result of copies) {
+      expect(result).toEqual(JSON.parse(JSON.stringify(quickResults.find((booked) => booked.id === result.id))));
+    }
+    expect(copies.filter((result) => result.id === quickResults[0]!.id)).toHaveLength(1);
+  });
+
+  it('answers a message redelivered before its result was booked with a second call, whose spend the ledger books as extra: billed equals booked', async () => {
+    const completions = new CompletionsRepository(db.pool);
+    const tenant = randomTenant('extra');
+    const { quick } = await answeredThenRedelivered(randomGroupId('worker-extra'), tenant, async () => undefined);
+    const quickIds = new Set(quick.map(({ id }) => id));
+    const answers = await waitFor(
+      () => {
+        const found = resultsOf(results, tenant).filter((result) => quickIds.has(result.id));
+        return found.length === 2 * quick.length ? found : undefined;
+      },
+      { ...WAIT, description: 'every quick request answered twice, once by each worker' },
+    );
+    for (const id of quickIds) {
+      const pair = answers.filter((result) => result.id === id);
+      expect(new Set(pair.map((result) => result.resultId)).size).toBe(1);
+      expect(new Set(pair.map((result) => result.providerRequestId)).size).toBe(2);
+    }
+
+    // What the notifier does with them, in the order they came.
+    const bookings = await completions.bookMany(answers);
+    expect(bookings.filter((booking) => booking.outcome === 'booked')).toHaveLength(quick.length);
+    expect(bookings.filter((booking) => booking.extraSpend)).toHaveLength(quick.length);
+    const billed = await waitFor(
+      async () => {
+        const records = await billingRecords(apiKey, QUICK_MODEL);
+        return records.length === 2 * quick.length ? records : undefined;
+      },
+      { ...WAIT, description: 'both calls of every quick request billed' },
+    );
+    const booked = await db.pool.query<{ provider_request_id: string; cost_usd: string }>(
+      `select provider_request_id, cost_usd from request_results where tenant = $1 and model = $2
+       union all
+       select provider_request_id, cost_usd from extra_spend where tenant = $1 and model = $2`,
+      [tenant, QUICK_MODEL],
+    );
+    // Every call the provider billed is booked once, under its own id, at the price it was billed.
+    expect(booked.rows.map((row) => row.provider_request_id).sort()).toEqual(billed.map((record) => record.requestId).sort());
+    const bookedUsd = booked.rows.reduce((total, row) => total + Number(row.cost_usd), 0);
+    expect(bookedUsd).toBeCloseTo(
+      billed.reduce((total, record) => total + record.costUsd, 0),
+      12,
+    );
+    const { rows } = await db.pool.query<{ n: string }>('select count(*) as n from completions where tenant = $1', [tenant]);
+    expect(Number(rows[0]!.n)).toBe(quick.length);
   });
 });

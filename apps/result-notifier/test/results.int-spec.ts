@@ -83,6 +83,34 @@ describe('result-notifier on the real broker and database', () => {
     });
   });
 
+  it("books a second provider call's answer to one request once as a result and its spend as extra, and delivers one completion", async () => {
+    const tenant = randomTenant();
+    await h.ledger.requests.insert(requestRow(tenant, 'req-called-twice', { replyTo: replyTopic }));
+    // The worker answered, crashed before committing, and answered the redelivered lane message with a second call.
+    const first = resultOf(tenant, 'req-called-twice', { providerRequestId: 'req_call_1' });
+    const second = resultOf(tenant, 'req-called-twice', { providerRequestId: 'req_call_2' });
+    const extraBefore = await counterValue(h, 'sluice_extra_calls_total', { lane: 'realtime' });
+    const costBefore = await counterValue(h, 'sluice_cost_usd_total', { lane: 'realtime' });
+
+    await h.produceResults([first, second, first]);
+
+    await waitFor(async () => (await counterValue(h, 'sluice_extra_calls_total', { lane: 'realtime' })) === extraBefore + 1, {
+      timeoutMs: 30_000,
+      description: 'the second call booked as extra spend',
+    });
+    await waitFor(() => h.eventsOf(tenant, 'req-called-twice').length > 0, { timeoutMs: 30_000, description: 'the completed event' });
+    expect(h.eventsOf(tenant, 'req-called-twice')).toHaveLength(1);
+    expect(await h.ledger.completions.resultIdsOf(tenant, 'req-called-twice')).toEqual([first.resultId]);
+    expect(await h.ledger.completions.deliveredResult(tenant, 'req-called-twice')).toMatchObject({ providerRequestId: 'req_call_1' });
+    const { rows } = await h.db.pool.query<{ provider_request_id: string; cost_usd: string }>(
+      'select provider_request_id, cost_usd from extra_spend where tenant = $1 and request_id = $2',
+      [tenant, 'req-called-twice'],
+    );
+    expect(rows).toEqual([{ provider_request_id: 'req_call_2', cost_usd: '0.0001' }]);
+    expect(await counterValue(h, 'sluice_cost_usd_total', { lane: 'realtime' })).toBeCloseTo(costBefore + 0.0002, 10);
+    expect(await counterValue(h, 'sluice_extra_spend_usd_total', { lane: 'realtime' })).toBeCloseTo(0.0001, 10);
+  });
+
   it('publishes, with the same ids, a completion booked before a crash but never published', async () => {
     const tenant = randomTenant();
     await h.ledger.requests.insert(requestRow(tenant, 'req-crashed', { replyTo: replyTopic }));

@@ -45,6 +45,8 @@ describe('costReport', () => {
     results: 0,
     costUsd: 0,
     supersededCostUsd: 0,
+    extraCalls: 0,
+    extraCostUsd: 0,
     realtimeCostUsd: 0,
     savedUsd: 0,
     ...figures,
@@ -58,6 +60,8 @@ describe('costReport', () => {
           results: 3,
           costUsd: 0.0000366,
           supersededCostUsd: 0.00001,
+          extraCalls: 0,
+          extraCostUsd: 0,
           realtimeCostUsd: 0.0000532,
           savedUsd: 0.0000166,
         }),
@@ -72,11 +76,40 @@ describe('costReport', () => {
       ['2030-03-02', ['batch'], 0.0000012],
     ]);
     expect(report.lanes).toEqual([
-      { lane: 'batch', requests: 3, results: 4, costUsd: 0.0000378, supersededCostUsd: 0.00001, realtimeCostUsd: 0.0000556, savedUsd: 0.0000178 },
-      { lane: 'realtime', requests: 1, results: 1, costUsd: 0.00002, supersededCostUsd: 0, realtimeCostUsd: 0.00002, savedUsd: 0 },
+      {
+        lane: 'batch',
+        requests: 3,
+        results: 4,
+        costUsd: 0.0000378,
+        supersededCostUsd: 0.00001,
+        extraCalls: 0,
+        extraCostUsd: 0,
+        realtimeCostUsd: 0.0000556,
+        savedUsd: 0.0000178,
+      },
+      {
+        lane: 'realtime',
+        requests: 1,
+        results: 1,
+        costUsd: 0.00002,
+        supersededCostUsd: 0,
+        extraCalls: 0,
+        extraCostUsd: 0,
+        realtimeCostUsd: 0.00002,
+        savedUsd: 0,
+      },
     ]);
     // Plain addition would give 0.00005780000000000001 here.
-    expect(report.total).toEqual({ requests: 4, results: 5, costUsd: 0.0000578, supersededCostUsd: 0.00001, realtimeCostUsd: 0.0000756, savedUsd: 0.0000178 });
+    expect(report.total).toEqual({
+      requests: 4,
+      results: 5,
+      costUsd: 0.0000578,
+      supersededCostUsd: 0.00001,
+      extraCalls: 0,
+      extraCostUsd: 0,
+      realtimeCostUsd: 0.0000756,
+      savedUsd: 0.0000178,
+    });
     expect(report).toMatchObject({ from: '2030-03-01', to: '2030-03-31', currency: 'USD' });
   });
 
@@ -87,7 +120,7 @@ describe('costReport', () => {
       currency: 'USD',
       days: [],
       lanes: [],
-      total: { requests: 0, results: 0, costUsd: 0, supersededCostUsd: 0, realtimeCostUsd: 0, savedUsd: 0 },
+      total: { requests: 0, results: 0, costUsd: 0, supersededCostUsd: 0, extraCalls: 0, extraCostUsd: 0, realtimeCostUsd: 0, savedUsd: 0 },
     });
   });
 });

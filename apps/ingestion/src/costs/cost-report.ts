@@ -8,6 +8,8 @@ export interface CostFigures {
   results: number;
   costUsd: number;
   supersededCostUsd: number;
+  extraCalls: number;
+  extraCostUsd: number;
   realtimeCostUsd: number;
   savedUsd: number;
 }
@@ -84,7 +86,7 @@ export function parseCostRange(query: Readonly<Record<string, unknown>>, now: Da
 }
 
 function zero(): CostFigures {
-  return { requests: 0, results: 0, costUsd: 0, supersededCostUsd: 0, realtimeCostUsd: 0, savedUsd: 0 };
+  return { requests: 0, results: 0, costUsd: 0, supersededCostUsd: 0, extraCalls: 0, extraCostUsd: 0, realtimeCostUsd: 0, savedUsd: 0 };
 }
 
 // Every amount the ledger holds has at most 12 decimals; rounding each sum keeps the totals as exact
@@ -94,13 +96,15 @@ function add(into: CostFigures, row: CostFigures): void {
   into.results += row.results;
   into.costUsd = roundUsd(into.costUsd + row.costUsd);
   into.supersededCostUsd = roundUsd(into.supersededCostUsd + row.supersededCostUsd);
+  into.extraCalls += row.extraCalls;
+  into.extraCostUsd = roundUsd(into.extraCostUsd + row.extraCostUsd);
   into.realtimeCostUsd = roundUsd(into.realtimeCostUsd + row.realtimeCostUsd);
   into.savedUsd = roundUsd(into.savedUsd + row.savedUsd);
 }
 
 function figures(row: DailyLaneCost): CostFigures {
-  const { requests, results, costUsd, supersededCostUsd, realtimeCostUsd, savedUsd } = row;
-  return { requests, results, costUsd, supersededCostUsd, realtimeCostUsd, savedUsd };
+  const { requests, results, costUsd, supersededCostUsd, extraCalls, extraCostUsd, realtimeCostUsd, savedUsd } = row;
+  return { requests, results, costUsd, supersededCostUsd, extraCalls, extraCostUsd, realtimeCostUsd, savedUsd };
 }
 
 /** The report from the ledger's rows (ordered by day and lane): per day and lane, per lane, and in all. */

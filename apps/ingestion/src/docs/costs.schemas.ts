@@ -21,13 +21,24 @@ export class CostFiguresDoc {
 
   @ApiProperty({
     description:
-      'What was really spent: the provider price of every billed result, delivered or superseded, at the price of the lane that produced it (a cache hit costs 0).',
+      'What was really spent: the provider price of every billed result, delivered or superseded, and of every extra call, at the price of the lane that produced it (a cache hit costs 0).',
     example: 0.0000366,
   })
   costUsd!: number;
 
   @ApiProperty({ description: 'The part of costUsd spent on results that lost a race and were never delivered.', example: 0.00001 })
   supersededCostUsd!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Provider calls billed a second time for the same result: a lane message redelivered after a crash, before its first result was booked, ' +
+      'and answered by another call. Booked once per call; not in `results`.',
+  })
+  extraCalls!: number;
+
+  @ApiProperty({ description: 'The part of costUsd spent on those extra calls.', example: 0 })
+  extraCostUsd!: number;
 
   @ApiProperty({
     description:

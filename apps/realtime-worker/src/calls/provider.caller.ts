@@ -16,6 +16,7 @@ import type { StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { tierFor } from '../targets/lane.tier';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { Sleep } from '@sluice/observability';
+import { randomUUID } from 'node:crypto';
 
 /** How a provider call ended, for the call-latency histogram: `success`, a ProviderError kind, or `error` (a bug). */
 export type CallOutcomeLabel = 'success' | ProviderErrorKind | 'error';
@@ -70,6 +71,15 @@ type TargetOutcome = { ok: true; served: ServedCall; attempts: number } | { ok: 
 interface Answer {
   response: unknown;
   usage: ProviderUsage;
+  providerRequestId: string;
+}
+
+/**
+ * The provider's id of the call, or one made up when it sent none: every answered call needs an id
+ * of its own, so the ledger tells a second call for one result (a redelivery) from the same one again.
+ */
+function callIdOf(providerRequestId: string | null): string {
+  return providerRequestId ?? `sluice-${randomUUID()}`;
 }
 
 // setTimeout's limit; deadlines can be days away (async lane), beyond what one timer can wait.
@@ -200,11 +210,13 @@ export class ProviderCaller {
   ): Promise<Answer> {
     const adapter = this.deps.adapters.realtime(target.provider);
     const options = { body, signal: plan.signal, ...(timeoutMs !== undefined && { timeoutMs }) };
-    if (plan.operation === 'embedding') return adapter.embed(options);
-    if (!plan.stream) return adapter.complete({ ...options, tier });
+    if (plan.operation === 'embedding' || !plan.stream) {
+      const answer = plan.operation === 'embedding' ? await adapter.embed(options) : await adapter.complete({ ...options, tier });
+      return { response: answer.response, usage: answer.usage, providerRequestId: callIdOf(answer.providerRequestId) };
+    }
     for await (const chunk of adapter.stream({ ...options, tier })) {
       if (chunk.type === 'delta') plan.stream.push(chunk.text);
-      else return { response: chunk.response, usage: chunk.usage };
+      else return { response: chunk.response, usage: chunk.usage, providerRequestId: callIdOf(chunk.providerRequestId) };
     }
     throw new Error(`the ${target.provider} stream ended without its final chunk`);
   }

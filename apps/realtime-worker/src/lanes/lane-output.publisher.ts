@@ -14,6 +14,13 @@ export class KafkaLaneOutput implements LaneOutput {
     await this.producer.send(this.topics.results, [this.record(result.id, result, correlation)]);
   }
 
+  async publishResults(results: ReadonlyArray<{ result: InferenceResultV1; correlation: Correlation }>): Promise<void> {
+    await this.producer.send(
+      this.topics.results,
+      results.map(({ result, correlation }) => this.record(result.id, result, correlation)),
+    );
+  }
+
   async publishChunks(chunks: readonly StreamChunkV1[], correlation: Correlation): Promise<void> {
     await this.producer.send(
       this.topics.stream,

@@ -24,7 +24,7 @@ const START = Date.parse('2030-01-01T11:59:00.000Z');
 const DEADLINE = '2030-01-01T12:00:00.000Z';
 const USAGE = { inputTokens: 12, outputTokens: 4, cachedInputTokens: 0 };
 
-type Step = { answer: string } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
+type Step = { answer: string; then?: () => void } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
 
 interface Call {
   kind: 'complete' | 'stream' | 'embed';
@@ -46,6 +46,7 @@ class ScriptedAdapter implements RealtimeAdapter {
     this.calls.push({ kind: 'complete', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
     if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('then' in step) step.then?.();
     return this.answer('answer' in step ? step.answer : '', request.body);
   }
 
@@ -62,7 +63,13 @@ class ScriptedAdapter implements RealtimeAdapter {
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     this.calls.push({ kind: 'embed', body: request.body });
     return {
-      response: { object: 'list', data: [{ embedding: [0.1, 0.2] }] },
+      response: {
+        object: 'list',
+        data: (Array.isArray(request.body.input) ? request.body.input : [request.body.input]).map((_input: unknown, index) => ({
+          index,
+          embedding: Array.from({ length: 16 }, (_n, i) => 0.1 + i / 100),
+        })),
+      },
       usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0 },
       model: String(request.body.model),
       providerRequestId: 'req_e',
@@ -107,6 +114,10 @@ class RecordingOutput implements LaneOutput {
     this.correlations.push(correlation);
   }
 
+  async publishResults(results: ReadonlyArray<{ result: InferenceResultV1; correlation: Correlation }>): Promise<void> {
+    for (const { result, correlation } of results) await this.publishResult(result, correlation);
+  }
+
   async publishChunks(chunks: readonly StreamChunkV1[]): Promise<void> {
     this.chunks.push(...chunks);
   }
@@ -123,7 +134,10 @@ interface Harness {
   handle(request: LaneRequestV1, lane?: WorkerLane): Promise<InferenceResultV1>;
 }
 
-function harness(steps: Step[], options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number } = {}): Harness {
+function harness(
+  steps: Step[],
+  options: { fallbacks?: FallbackMap; provider?: ProviderName; onSleep?: () => void; capacity?: number; maxResultBytes?: number } = {},
+): Harness {
   let now = START;
   const sleeps: number[] = [];
   const adapter = new ScriptedAdapter(options.provider ?? 'openai', steps);
@@ -146,7 +160,14 @@ function harness(steps: Step[], options: { fallbacks?: FallbackMap; provider?: P
     clock: () => now,
     random: () => 0.5,
   });
-  const handler = new LaneRequestHandler({ caller, output, fallbacks: options.fallbacks ?? new Map(), observer: workerMetrics, clock: () => new Date(now) });
+  const handler = new LaneRequestHandler({
+    caller,
+    output,
+    fallbacks: options.fallbacks ?? new Map(),
+    observer: workerMetrics,
+    maxResultBytes: options.maxResultBytes ?? 1_000_000,
+    clock: () => new Date(now),
+  });
   const shutdown = new AbortController();
   return {
     handler,
@@ -360,6 +381,24 @@ describe('LaneRequestHandler', () => {
     const h = harness([{ fail: 'retryable' }], { onSleep: () => h.shutdown.abort() });
     await expect(h.handle(laneRequest())).rejects.toBeInstanceOf(ShutdownAbortError);
     expect(h.output.results).toEqual([]);
+  });
+
+  it('publishes an answer the provider billed when the worker stopped waiting as it came, then hands the message back', async () => {
+    const h = harness([{ answer: 'paid for', then: () => h.shutdown.abort() }]);
+    await expect(h.handle(laneRequest())).rejects.toBeInstanceOf(ShutdownAbortError);
+    expect(h.output.results).toEqual([expect.objectContaining({ status: 'succeeded', resultId: 'acme.req-1.realtime.1', providerRequestId: 'req_ok' })]);
+  });
+
+  it('reports an answer too large for the broker as a failed result with its cost, and publishes that', async () => {
+    const h = harness([], { maxResultBytes: 2_048 });
+    const result = await h.handle(
+      laneRequest({ operation: 'embedding', body: { model: 'text-embedding-3-large', input: Array.from({ length: 40 }, (_, i) => `text ${i}`) } }),
+    );
+    expect(h.output.results).toEqual([result]);
+    expect(result).toMatchObject({ status: 'failed', error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false, providerRequestId: 'req_e' } });
+    expect(result.response).toBeUndefined();
+    expect(result.cost.usd).toBeGreaterThan(0);
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(2_048);
   });
 
   it('records each provider call in the latency histogram by outcome', async () => {

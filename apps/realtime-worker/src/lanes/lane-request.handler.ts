@@ -2,7 +2,7 @@ import type { InferenceResultV1, LaneRequestV1, StreamChunkV1 } from '@sluice/co
 import type { Logger } from 'pino';
 import { ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
-import { failedResult, laneDeadline, succeededResult } from '../result/result.builder';
+import { failedResult, fittingResult, laneDeadline, succeededResult } from '../result/result.builder';
 import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { FallbackMap } from '../targets/target.maps';
@@ -17,6 +17,8 @@ export interface Correlation {
 /** Where the worker's answers go: `sluice.results.v1` and `sluice.stream.v1`, keyed by request id. */
 export interface LaneOutput {
   publishResult(result: InferenceResultV1, correlation: Correlation): Promise<void>;
+  /** Several results in one produce request. */
+  publishResults(results: ReadonlyArray<{ result: InferenceResultV1; correlation: Correlation }>): Promise<void>;
   publishChunks(chunks: readonly StreamChunkV1[], correlation: Correlation): Promise<void>;
 }
 
@@ -36,14 +38,18 @@ export interface LaneRequestHandlerDeps {
   output: LaneOutput;
   fallbacks: FallbackMap;
   observer: ResultObserver;
+  /** Largest result (JSON bytes) the broker takes; a larger answer is reported as PAYLOAD_TOO_LARGE. */
+  maxResultBytes: number;
   clock?: () => Date;
 }
 
 /**
  * One lane message in, one result out: call the provider (streaming the deltas when asked), then
  * publish the result, keyed by request id. The result is published before the message is committed;
- * a redelivery calls the provider again and publishes a result with the same resultId, which the
- * notifier books once. Nothing is kept between messages.
+ * a redelivery whose result is booked by then is not called again (AnsweredRequests), one that comes
+ * sooner calls the provider again and publishes a result with the same resultId and another
+ * providerRequestId: the notifier books it once as a result and the second call as extra spend.
+ * Nothing is kept between messages.
  */
 export class LaneRequestHandler {
   private readonly clock: () => Date;
@@ -77,15 +83,19 @@ export class LaneRequestHandler {
     });
     const completedAt = this.clock();
     const built = outcome.ok
-      ? succeededResult(laneRequest, lane, outcome.served, completedAt)
+      ? fittingResult(succeededResult(laneRequest, lane, outcome.served, completedAt), this.deps.maxResultBytes)
       : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
     // A stream reader waits for a final chunk, success or not; it goes out before the result, which
     // says how many there were for readers that see the result first.
     const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
     const result = chunks === undefined ? built : { ...built, chunks };
-    if (message.signal.aborted) throw new ShutdownAbortError();
+    // An answer the provider billed goes out even when the worker stopped waiting for it, so its
+    // spend is booked: the message stays uncommitted all the same, and its redelivery finds the
+    // result booked (no second call) or books the second call's spend as extra.
+    if (message.signal.aborted && !outcome.ok) throw new ShutdownAbortError();
     await this.deps.output.publishResult(result, message.correlation);
     this.deps.observer.result(result);
+    if (message.signal.aborted) throw new ShutdownAbortError();
 
     const fields = { resultId: result.resultId, provider: result.provider, model: result.model, attempts: outcome.attempts, fellBack: outcome.fellBack };
     if (result.status === 'succeeded') {

@@ -7,8 +7,9 @@ import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import { RealtimeWorkerConfig } from '../realtime-worker.config';
 import { parseConcurrencyMap, parsedOrThrow } from '../targets/target.maps';
+import { AnsweredRequests } from './answered-requests.filter';
 import { LaneCallsRegistry } from './lane-calls.registry';
-import { LaneRequestHandler } from './lane-request.handler';
+import { Correlation, LaneRequestHandler } from './lane-request.handler';
 import { laneWatermarks } from './lane.watermarks';
 import { WORKER_TOPICS, WorkerTopics } from './worker.topics';
 
@@ -49,6 +50,8 @@ function reportingJoins(kafka: KafkaDriver, onJoin: (event: GroupJoinEvent) => v
  *   provider slots pause only the async lane's fetching, never the realtime lane's.
  * A rebalance that takes a partition away aborts its calls (another member answers them); one that
  * gives it back adopts the calls still running for the redelivered messages (LaneCallsRegistry).
+ * Before a batch's calls start, one ledger query sorts out the messages whose request already has a
+ * booked result (a redelivery after a crash): they are acknowledged, not called (AnsweredRequests).
  * Messages that fail LaneRequestV1 go to the dead-letter topic, as does one whose handling threw (a
  * bug: provider failures are results). Shutdown (beforeApplicationShutdown, before the producer closes)
  * lets calls finish within half of SHUTDOWN_TIMEOUT_MS; what still runs then is aborted, not published
@@ -65,6 +68,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(RealtimeWorkerConfig) private readonly config: RealtimeWorkerConfig,
     @Inject(WORKER_TOPICS) private readonly topics: WorkerTopics,
     @Inject(LaneRequestHandler) private readonly handler: LaneRequestHandler,
+    @Inject(AnsweredRequests) private readonly answered: AnsweredRequests,
     @Inject(MessageObserver) private readonly messages: MessageObserver,
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
   ) {}
@@ -84,7 +88,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
         groupId: `${config.KAFKA_GROUP_ID}.${lane}`,
         topics: [this.topics.lanes[lane]],
         validate: (plain) => validateMessage(LaneRequestV1, plain),
-        handleBatch: (messages) => messages.map((message) => this.hold(lane, calls, message)),
+        handleBatch: (messages) => this.handleBatch(lane, calls, messages),
         maxBatchSize: config.WORKER_PARTITION_BATCH_SIZE,
         partitionsConsumedConcurrently: config.WORKER_PARTITIONS_CONCURRENCY,
         backpressure,
@@ -123,17 +127,25 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
-  private hold(lane: WorkerLane, calls: LaneCallsRegistry, { value, context }: InboundMessage<LaneRequestV1>): MessageOutcome {
+  /**
+   * A fetched batch: one ledger query first, so a redelivered message whose request already has its
+   * result is answered from the ledger and acknowledged instead of calling the provider again; the
+   * others are held while their calls run.
+   */
+  private async handleBatch(lane: WorkerLane, calls: LaneCallsRegistry, messages: ReadonlyArray<InboundMessage<LaneRequestV1>>): Promise<MessageOutcome[]> {
+    const correlations = messages.map(correlationOf);
+    const toCall = await this.answered.toCall(
+      lane,
+      messages.map(({ value }, index) => ({ tenant: value.request.tenant, requestId: value.request.id, correlation: correlations[index]! })),
+    );
+    return messages.map((message, index): MessageOutcome => (toCall[index] ? this.hold(lane, calls, message, correlations[index]!) : { ok: true }));
+  }
+
+  private hold(lane: WorkerLane, calls: LaneCallsRegistry, { value, context }: InboundMessage<LaneRequestV1>, correlation: Correlation): MessageOutcome {
     const { request } = value;
     const log = this.messages.received(context, { requestId: request.id, tenant: request.tenant });
     // Every held call listens on the runner's one abort signal; hundreds at once are expected.
     setMaxListeners(0, context.signal);
-    const headers = context.headers;
-    const correlation = {
-      requestId: request.id,
-      correlationId: headers[CorrelationHeaders.CorrelationId],
-      traceparent: headers[CorrelationHeaders.TraceParent],
-    };
     const held = calls.hold(
       context,
       async (signal) => {
@@ -143,4 +155,14 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     );
     return { ok: true, held };
   }
+}
+
+/** The correlation headers a lane message came with, carried onto its result. */
+function correlationOf({ value, context }: InboundMessage<LaneRequestV1>): Correlation {
+  const headers = context.headers;
+  return {
+    requestId: value.request.id,
+    correlationId: headers[CorrelationHeaders.CorrelationId],
+    traceparent: headers[CorrelationHeaders.TraceParent],
+  };
 }

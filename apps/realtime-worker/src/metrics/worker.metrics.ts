@@ -3,6 +3,7 @@ import type { MetricsRegistry } from '@sluice/observability';
 import { findModelPrice, ProviderErrorKind } from '@sluice/providers';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { CallObserver, CallOutcomeLabel } from '../calls/provider.caller';
+import type { AnsweredAction, AnsweredObserver } from '../lanes/answered-requests.filter';
 import type { ResultObserver } from '../lanes/lane-request.handler';
 import type { KeyUsage, WorkerLane } from '../limiter/concurrency.limiter';
 import { parseTargetKey, ProviderTarget } from '../targets/provider.target';
@@ -13,7 +14,7 @@ type TargetLabels = 'provider' | 'model' | 'lane';
  * The worker's own series. Model names come from requests, so a model the pricing catalog does not
  * know is counted as `other`: a caller cannot grow the number of series by inventing names.
  */
-export class WorkerMetrics implements CallObserver, ResultObserver {
+export class WorkerMetrics implements CallObserver, ResultObserver, AnsweredObserver {
   private readonly callSeconds: Histogram<TargetLabels | 'outcome'>;
   private readonly retries: Counter<TargetLabels | 'kind'>;
   private readonly fallbacks: Counter<TargetLabels | 'fallback_model'>;
@@ -21,6 +22,8 @@ export class WorkerMetrics implements CallObserver, ResultObserver {
   private readonly waiting: Gauge<TargetLabels>;
   private readonly results: Counter<'lane' | 'status' | 'code'>;
   private readonly costUsd: Counter<'lane' | 'kind'>;
+  private readonly answeredMessages: Counter<'lane' | 'action'>;
+  private readonly ledgerChecksFailed: Counter<'lane'>;
 
   constructor(metrics: MetricsRegistry) {
     this.callSeconds = metrics.histogram({
@@ -59,6 +62,26 @@ export class WorkerMetrics implements CallObserver, ResultObserver {
       help: 'USD of the results published: kind=spent at the tier used, kind=saved against the realtime price.',
       labelNames: ['lane', 'kind'],
     });
+    this.answeredMessages = metrics.counter({
+      name: 'sluice_worker_answered_messages_total',
+      help:
+        'Lane messages whose request already had a booked result (a redelivery), so the provider was not called: ' +
+        'action=republished when the stored result was published again (its delivery had not finished), acknowledged otherwise.',
+      labelNames: ['lane', 'action'],
+    });
+    this.ledgerChecksFailed = metrics.counter({
+      name: 'sluice_worker_ledger_check_failures_total',
+      help: 'Fetched batches whose booked results could not be read (the ledger was unreachable), so every message was called.',
+      labelNames: ['lane'],
+    });
+  }
+
+  answered(lane: WorkerLane, action: AnsweredAction): void {
+    this.answeredMessages.inc({ lane, action });
+  }
+
+  ledgerCheckFailed(lane: WorkerLane): void {
+    this.ledgerChecksFailed.inc({ lane });
   }
 
   providerCall(target: ProviderTarget, lane: WorkerLane, outcome: CallOutcomeLabel, seconds: number): void {

@@ -2,7 +2,7 @@ import { ErrorCode, InferenceResultV1, LaneRequestV1, validateMessage } from '@s
 import { sampleLaneRequest } from '@sluice/contracts/testing/message.samples';
 import { ProviderError } from '@sluice/providers';
 import { deadlineFailure, providerFailure } from './failure.mapping';
-import { failedResult, laneDeadline, succeededResult } from './result.builder';
+import { failedResult, fittingResult, laneDeadline, succeededResult } from './result.builder';
 
 function laneRequest(overrides: Record<string, unknown> = {}, routing: Record<string, unknown> = {}): LaneRequestV1 {
   const plain = sampleLaneRequest(overrides);
@@ -26,7 +26,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       request,
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       completedAt,
     );
     expect(result).toEqual({
@@ -37,6 +37,7 @@ describe('succeededResult', () => {
       lane: 'realtime',
       provider: 'openai',
       model: 'gpt-4o-mini',
+      providerRequestId: 'req_1',
       response: CHAT,
       usage: USAGE,
       cost: { usd: 0.45, realtimeUsd: 0.45, savedUsd: 0 },
@@ -49,7 +50,13 @@ describe('succeededResult', () => {
   });
 
   it('keys the result id on lane and routing attempt, so a redelivery repeats it and an escalation does not', () => {
-    const served = { target: { provider: 'openai' as const, model: 'gpt-4o-mini' }, tier: 'standard' as const, response: CHAT, usage: USAGE };
+    const served = {
+      target: { provider: 'openai' as const, model: 'gpt-4o-mini' },
+      tier: 'standard' as const,
+      response: CHAT,
+      usage: USAGE,
+      providerRequestId: 'req_1',
+    };
     const at = new Date('2030-01-01T00:00:00Z');
     expect(succeededResult(laneRequest(), 'realtime', served, at).resultId).toBe(succeededResult(laneRequest(), 'realtime', served, at).resultId);
     expect(succeededResult(laneRequest({}, {}), 'async', served, at).resultId).toBe('acme.req-1.async.1');
@@ -60,7 +67,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       laneRequest(),
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       new Date('2030-01-01T12:00:00.001Z'),
     );
     expect(result.deadlineMet).toBe(false);
@@ -75,7 +82,7 @@ describe('succeededResult', () => {
     const result = succeededResult(
       request,
       'realtime',
-      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE },
+      { target: { provider: 'openai', model: 'gpt-4o-mini' }, tier: 'standard', response: CHAT, usage: USAGE, providerRequestId: 'req_1' },
       new Date(),
     );
     expect(result).not.toHaveProperty('deadline');
@@ -161,5 +168,40 @@ describe('providerFailure', () => {
 
   it('names the attempts when they ran out', () => {
     expect(providerFailure(failure('retryable'), 'attempts-exhausted', 5).message).toBe('openai failed 5 attempt(s); last error: boom');
+  });
+});
+
+describe('fittingResult', () => {
+  const served = {
+    target: { provider: 'openai' as const, model: 'gpt-4o-mini' },
+    tier: 'standard' as const,
+    response: CHAT,
+    usage: USAGE,
+    providerRequestId: 'req_1',
+  };
+  const at = new Date('2030-01-01T11:00:00.000Z');
+
+  it('keeps a result that fits, and any failure', () => {
+    const result = succeededResult(laneRequest(), 'realtime', served, at);
+    expect(fittingResult(result, 100_000)).toBe(result);
+    const failed = failedResult(laneRequest(), 'realtime', served.target, deadlineFailure('late'), at);
+    expect(fittingResult(failed, 10)).toBe(failed);
+  });
+
+  it('turns an answer too large to publish into a failure PAYLOAD_TOO_LARGE that keeps the cost, the ids and no response', () => {
+    const result = succeededResult(laneRequest(), 'realtime', served, at);
+    const size = Buffer.byteLength(JSON.stringify(result));
+    const fitted = fittingResult(result, size - 1);
+    expect(fitted).toMatchObject({
+      status: 'failed',
+      resultId: result.resultId,
+      providerRequestId: 'req_1',
+      usage: USAGE,
+      cost: result.cost,
+      error: { code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false, providerRequestId: 'req_1' },
+    });
+    expect(fitted.error?.message).toContain(`${size} bytes, more than the ${size - 1}`);
+    expect(fitted.response).toBeUndefined();
+    expectValid(fitted);
   });
 });

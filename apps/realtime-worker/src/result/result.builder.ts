@@ -1,4 +1,4 @@
-import { InferenceResultV1, LaneRequestV1, resultIdFor } from '@sluice/contracts';
+import { ErrorCode, InferenceResultV1, LaneRequestV1, resultIdFor } from '@sluice/contracts';
 import { costOf, ProviderUsage, RealtimeTier } from '@sluice/providers';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import type { ProviderTarget } from '../targets/provider.target';
@@ -11,6 +11,8 @@ export interface ServedCall {
   /** The provider's own response body. */
   response: unknown;
   usage: ProviderUsage;
+  /** The provider's id of this call (or the worker's, when it sent none): what the ledger books its spend under. */
+  providerRequestId: string;
 }
 
 /** The deadline this lane had to meet: the router's (the request's own, or the policy default). */
@@ -22,6 +24,7 @@ export function succeededResult(laneRequest: LaneRequestV1, lane: WorkerLane, se
   return {
     ...common(laneRequest, lane, served.target, completedAt),
     status: 'succeeded',
+    providerRequestId: served.providerRequestId,
     response: served.response as Record<string, unknown>,
     usage: { ...served.usage },
     cost: costOf(served.target, served.usage, served.tier).cost,
@@ -42,6 +45,32 @@ export function failedResult(
     error: { ...failure },
     usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
     cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+  };
+}
+
+/**
+ * The result as it can go out: unchanged when its JSON fits in `maxBytes`, otherwise a failed result
+ * PAYLOAD_TOO_LARGE in its place. The broker refuses a record over its limit on every try, so such a
+ * result could never be published: its message would be retried and dead-lettered, the provider's
+ * bill never booked and the user never answered. The failure keeps the call's usage and cost (the
+ * provider billed it) and says how to ask for less.
+ */
+export function fittingResult(result: InferenceResultV1, maxBytes: number): InferenceResultV1 {
+  if (result.status !== 'succeeded') return result;
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes <= maxBytes) return result;
+  const { response: _response, ...rest } = result;
+  return {
+    ...rest,
+    status: 'failed',
+    error: {
+      code: ErrorCode.PAYLOAD_TOO_LARGE,
+      message:
+        `the provider's answer makes a result of ${bytes} bytes, more than the ${maxBytes} a result may have on the broker; ` +
+        'ask for fewer inputs per request or fewer dimensions',
+      retryable: false,
+      ...(result.providerRequestId !== undefined && { providerRequestId: result.providerRequestId }),
+    },
   };
 }
 

@@ -71,6 +71,8 @@ class FakeLedger {
   releases = 0;
   /** Results whose booking the database refuses, as it refuses a \u0000 in jsonb. */
   readonly refused = new Set<string>();
+  /** Provider calls the ledger books as extra spend: another call than the one recorded for their result. */
+  readonly extraCalls = new Set<string>();
   bookCalls = 0;
 
   add(record: RequestRecord): void {
@@ -97,12 +99,12 @@ class FakeLedger {
         const existing = this.booked.get(requestKey(r.tenant, r.id));
         if (existing === undefined) {
           this.booked.set(requestKey(r.tenant, r.id), { resultId: r.resultId, publishedAt: null });
-          return { outcome: 'booked', resultId: r.resultId, published: false };
+          return { outcome: 'booked', resultId: r.resultId, published: false, extraSpend: false };
         }
         const published = existing.publishedAt !== null;
         return existing.resultId === r.resultId
-          ? { outcome: 'already-booked', resultId: r.resultId, published }
-          : { outcome: 'superseded', resultId: r.resultId, winnerResultId: existing.resultId, published };
+          ? { outcome: 'already-booked', resultId: r.resultId, published, extraSpend: this.extraCalls.has(r.providerRequestId ?? '') }
+          : { outcome: 'superseded', resultId: r.resultId, winnerResultId: existing.resultId, published, extraSpend: false };
       });
     },
     markPublishedMany: async (refs: ReadonlyArray<{ tenant: string; requestId: string }>) => {
@@ -287,6 +289,23 @@ describe('ResultHandler, one result at a time', () => {
     expect(h.ledger.webhookRows.size).toBe(1);
     expect(await metricValue(h.registry, 'sluice_results_skipped_total', { lane: 'batch', reason: 'duplicate' })).toBe(1);
     expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+  });
+
+  it("accounts a second call's answer to a booked result as extra spend, and delivers nothing more", async () => {
+    const h = harness();
+    h.ledger.add(requestRecord());
+    await h.handle(result({ providerRequestId: 'call-1' }));
+    const sentBefore = h.producer.sent.length;
+    h.ledger.extraCalls.add('call-2');
+
+    const again = await h.handle(result({ providerRequestId: 'call-2' }));
+
+    expect(again).toMatchObject({ outcome: 'already-booked', plan: { deliver: false } });
+    expect(h.producer.sent).toHaveLength(sentBefore);
+    expect(await metricValue(h.registry, 'sluice_results_booked_total', { lane: 'batch', status: 'succeeded' })).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_extra_calls_total', { lane: 'batch' })).toBe(1);
+    expect(await metricValue(h.registry, 'sluice_extra_spend_usd_total', { lane: 'batch' })).toBeCloseTo(0.00005, 10);
+    expect(await metricValue(h.registry, 'sluice_cost_usd_total', { lane: 'batch' })).toBeCloseTo(0.0001, 10);
   });
 
   it('publishes again, with the same ids, when the first try failed after booking', async () => {

@@ -136,7 +136,16 @@ export class ResultHandler {
       })),
     );
     const booked: Booked[] = known.map((entry, i) => ({ ...entry, booking: bookings[i], plan: plans[i] }));
-    for (const { incoming, plan } of booked) this.account(incoming.result, plan);
+    for (const { incoming, plan, booking } of booked) {
+      this.account(incoming.result, plan);
+      if (booking.extraSpend) {
+        this.deps.metrics.extraSpend(incoming.result);
+        const { resultId, providerRequestId, cost } = incoming.result;
+        incoming
+          .log()
+          .warn({ resultId, providerRequestId, costUsd: cost.usd }, 'another provider call answered a recorded result; its spend was booked as extra');
+      }
+    }
 
     await this.deps.cache.putMany(booked.filter(({ plan, request }) => plan.cache && request.cacheKey !== null).map((b) => this.cacheEntry(b)));
     const deliveries = await this.deliveries(booked.filter(({ plan }) => plan.deliver));

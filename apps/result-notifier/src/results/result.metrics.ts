@@ -12,6 +12,8 @@ export class ResultMetrics {
   private readonly deadlineMet: Counter<'lane' | 'met'>;
   private readonly skippedResults: Counter<'lane' | 'reason'>;
   private readonly missingReplyTopics: Counter;
+  private readonly extraCalls: Counter<'lane'>;
+  private readonly extraCostUsd: Counter<'lane'>;
 
   constructor(registry: MetricsRegistry) {
     this.booked = registry.counter({
@@ -21,7 +23,7 @@ export class ResultMetrics {
     });
     this.costUsd = registry.counter({
       name: 'sluice_cost_usd_total',
-      help: 'What providers billed for booked results, delivered or superseded, by lane (USD).',
+      help: 'What providers billed for booked results, delivered or superseded, and for extra calls, by lane (USD).',
       labelNames: ['lane'],
     });
     this.realtimeCostUsd = registry.counter({
@@ -50,6 +52,18 @@ export class ResultMetrics {
       name: 'sluice_reply_topic_missing_total',
       help: "Completions not copied to their request's replyTo topic because the topic does not exist.",
     });
+    this.extraCalls = registry.counter({
+      name: 'sluice_extra_calls_total',
+      help:
+        'Provider calls billed a second time for one result (a lane message redelivered after a crash and answered again), ' +
+        'booked as extra spend, by lane. Each is in sluice_cost_usd_total and sluice_extra_spend_usd_total.',
+      labelNames: ['lane'],
+    });
+    this.extraCostUsd = registry.counter({
+      name: 'sluice_extra_spend_usd_total',
+      help: 'What the extra calls of sluice_extra_calls_total cost, by lane (USD).',
+      labelNames: ['lane'],
+    });
   }
 
   completion(result: InferenceResultV1): void {
@@ -65,6 +79,13 @@ export class ResultMetrics {
   superseded(result: InferenceResultV1): void {
     this.bill(result.lane, result.cost.usd);
     this.skipped(result.lane, 'superseded');
+  }
+
+  /** A provider call answered a result that was already recorded: its spend was booked as extra. */
+  extraSpend(result: InferenceResultV1): void {
+    this.extraCalls.inc({ lane: result.lane });
+    this.bill(result.lane, result.cost.usd);
+    if (result.cost.usd > 0) this.extraCostUsd.inc({ lane: result.lane }, result.cost.usd);
   }
 
   skipped(lane: Lane, reason: SkipReason): void {

@@ -109,6 +109,18 @@ export class InferenceResultV1 {
   @MaxLength(256)
   model!: string;
 
+  /**
+   * The provider's id of the call that produced this answer (its `x-request-id` / `request-id`, or
+   * one the worker made up when the provider sent none). A lane message redelivered after a crash
+   * and answered by a second call keeps its resultId but carries the second call's id: the ledger
+   * books that call's spend as extra, so what providers billed and what the ledger booked agree.
+   */
+  @Optional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  providerRequestId?: string;
+
   /** The provider's own response body, untouched. */
   @RequiredWhen('status', ['succeeded'])
   @IsObject()

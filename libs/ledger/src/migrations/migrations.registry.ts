@@ -8,6 +8,7 @@ import { scheduledRequestsMigration } from './sql/006_scheduled_requests.migrati
 import { jobsMigration } from './sql/007_jobs.migration';
 import { batchWindowItemsMigration } from './sql/008_batch_window_items.migration';
 import { dlqDispositionsMigration } from './sql/009_dlq_dispositions.migration';
+import { extraSpendMigration } from './sql/010_extra_spend.migration';
 import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
 
 /** Every migration, in the order it is applied. Append only. */
@@ -21,5 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   jobsMigration,
   batchWindowItemsMigration,
   dlqDispositionsMigration,
+  extraSpendMigration,
   webhookSecretsMigration,
 ];

@@ -4,7 +4,7 @@ import { randomTenant } from '@sluice/testing';
 import { createPool } from '../client/database.pool';
 import { createTestDatabase, TestDatabase } from '../testing/test-database';
 import { CompletionsRepository } from './completions.repository';
-import { requestRecordFromAccepted, RequestsRepository } from './requests.repository';
+import { requestKey, requestRecordFromAccepted, RequestsRepository } from './requests.repository';
 
 function result(tenant: string, requestId: string, lane: Lane, attempt = 1, overrides: Record<string, unknown> = {}): InferenceResultV1 {
   const outcome = validateMessage(
@@ -173,15 +173,50 @@ describe('CompletionsRepository', () => {
         results: 3,
         costUsd: 0.0000366,
         supersededCostUsd: 0.00001,
+        extraCalls: 0,
+        extraCostUsd: 0,
         realtimeCostUsd: 0.0000532,
         savedUsd: 0.0000166,
       },
-      { day: '2030-03-01', lane: 'cache', requests: 1, results: 1, costUsd: 0, supersededCostUsd: 0, realtimeCostUsd: 0.00003, savedUsd: 0.00003 },
-      { day: '2030-03-01', lane: 'realtime', requests: 1, results: 1, costUsd: 0.00002, supersededCostUsd: 0, realtimeCostUsd: 0.00002, savedUsd: 0 },
+      {
+        day: '2030-03-01',
+        lane: 'cache',
+        requests: 1,
+        results: 1,
+        costUsd: 0,
+        supersededCostUsd: 0,
+        extraCalls: 0,
+        extraCostUsd: 0,
+        realtimeCostUsd: 0.00003,
+        savedUsd: 0.00003,
+      },
+      {
+        day: '2030-03-01',
+        lane: 'realtime',
+        requests: 1,
+        results: 1,
+        costUsd: 0.00002,
+        supersededCostUsd: 0,
+        extraCalls: 0,
+        extraCostUsd: 0,
+        realtimeCostUsd: 0.00002,
+        savedUsd: 0,
+      },
     ]);
     const next = await completions.dailyCosts(tenant, new Date('2030-03-02T00:00:00Z'), new Date('2030-03-03T00:00:00Z'));
     expect(next).toEqual([
-      { day: '2030-03-02', lane: 'batch', requests: 1, results: 1, costUsd: 0.00005, supersededCostUsd: 0, realtimeCostUsd: 0.0001, savedUsd: 0.00005 },
+      {
+        day: '2030-03-02',
+        lane: 'batch',
+        requests: 1,
+        results: 1,
+        costUsd: 0.00005,
+        supersededCostUsd: 0,
+        extraCalls: 0,
+        extraCostUsd: 0,
+        realtimeCostUsd: 0.0001,
+        savedUsd: 0.00005,
+      },
     ]);
     expect(await completions.dailyCosts(randomTenant(), new Date('2030-03-01T00:00:00Z'), new Date('2030-03-03T00:00:00Z'))).toEqual([]);
   });
@@ -224,8 +259,8 @@ describe('CompletionsRepository', () => {
       const batch = [result(tenant, 'r1', 'batch'), result(tenant, 'r2', 'realtime', 1, { cost: { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 } })];
 
       expect(await completions.bookMany(batch)).toEqual([
-        { outcome: 'booked', resultId: batch[0].resultId, published: false },
-        { outcome: 'booked', resultId: batch[1].resultId, published: false },
+        { outcome: 'booked', resultId: batch[0].resultId, published: false, extraSpend: false },
+        { outcome: 'booked', resultId: batch[1].resultId, published: false, extraSpend: false },
       ]);
       expect(await requests.get(tenant, 'r1')).toMatchObject({
         status: 'succeeded',
@@ -250,10 +285,10 @@ describe('CompletionsRepository', () => {
       const other = result(tenant, 'r2', 'batch');
 
       expect(await completions.bookMany([late, other, escalated, late])).toEqual([
-        { outcome: 'booked', resultId: late.resultId, published: false },
-        { outcome: 'booked', resultId: other.resultId, published: false },
-        { outcome: 'superseded', resultId: escalated.resultId, winnerResultId: late.resultId, published: false },
-        { outcome: 'already-booked', resultId: late.resultId, published: false },
+        { outcome: 'booked', resultId: late.resultId, published: false, extraSpend: false },
+        { outcome: 'booked', resultId: other.resultId, published: false, extraSpend: false },
+        { outcome: 'superseded', resultId: escalated.resultId, winnerResultId: late.resultId, published: false, extraSpend: false },
+        { outcome: 'already-booked', resultId: late.resultId, published: false, extraSpend: false },
       ]);
       expect((await completions.resultIdsOf(tenant, 'r1')).sort()).toEqual([late.resultId, escalated.resultId].sort());
       expect(await requests.get(tenant, 'r1')).toMatchObject({ lane: 'batch', resultId: late.resultId });
@@ -276,9 +311,9 @@ describe('CompletionsRepository', () => {
       const loser = result(tenant, 'r3', 'realtime', 2);
 
       expect(await completions.bookMany([...first.slice(0, 2), loser])).toEqual([
-        { outcome: 'already-booked', resultId: first[0].resultId, published: true },
-        { outcome: 'already-booked', resultId: first[1].resultId, published: false },
-        { outcome: 'superseded', resultId: loser.resultId, winnerResultId: first[2].resultId, published: true },
+        { outcome: 'already-booked', resultId: first[0].resultId, published: true, extraSpend: false },
+        { outcome: 'already-booked', resultId: first[1].resultId, published: false, extraSpend: false },
+        { outcome: 'superseded', resultId: loser.resultId, winnerResultId: first[2].resultId, published: true, extraSpend: false },
       ]);
       expect(await requests.get(tenant, 'r3')).toMatchObject({ lane: 'async', resultId: first[2].resultId });
     });
@@ -289,8 +324,84 @@ describe('CompletionsRepository', () => {
       const booked = result(tenant, 'r1', 'realtime');
       await completions.book(booked);
 
-      expect(await completions.bookMany([booked])).toEqual([{ outcome: 'already-booked', resultId: booked.resultId, published: false }]);
+      expect(await completions.bookMany([booked])).toEqual([{ outcome: 'already-booked', resultId: booked.resultId, published: false, extraSpend: false }]);
       expect(await completions.book(result(tenant, 'r1', 'batch'))).toMatchObject({ outcome: 'superseded', winnerResultId: booked.resultId });
+    });
+
+    it("books another call's answer to a booked result as extra spend, once per call, and never as a second result", async () => {
+      const tenant = randomTenant();
+      await recordRequests(tenant, ['r1', 'r2']);
+      const cost = { usd: 0.0002, realtimeUsd: 0.0002, savedUsd: 0 };
+      const first = result(tenant, 'r1', 'realtime', 1, { providerRequestId: 'call-1', cost });
+      // The lane message was redelivered after a crash and answered by a second call: same result id.
+      const second = result(tenant, 'r1', 'realtime', 1, { providerRequestId: 'call-2', cost });
+      const other = result(tenant, 'r2', 'realtime', 1, { providerRequestId: 'call-3', cost });
+      await completions.bookMany([first]);
+
+      expect(await completions.bookMany([second, other, first, second])).toEqual([
+        { outcome: 'already-booked', resultId: first.resultId, published: false, extraSpend: true },
+        { outcome: 'booked', resultId: other.resultId, published: false, extraSpend: false },
+        { outcome: 'already-booked', resultId: first.resultId, published: false, extraSpend: false },
+        { outcome: 'already-booked', resultId: first.resultId, published: false, extraSpend: false },
+      ]);
+      // The notifier handling the same results again books nothing more.
+      expect((await completions.bookMany([second])).map((booking) => booking.extraSpend)).toEqual([false]);
+
+      const { rows } = await db.pool.query<{ provider_request_id: string; result_id: string; cost_usd: string }>(
+        'select provider_request_id, result_id, cost_usd from extra_spend where tenant = $1',
+        [tenant],
+      );
+      expect(rows).toEqual([{ provider_request_id: 'call-2', result_id: first.resultId, cost_usd: '0.0002' }]);
+      expect(await completions.resultIdsOf(tenant, 'r1')).toEqual([first.resultId]);
+      expect(await completions.deliveredResult(tenant, 'r1')).toMatchObject({ providerRequestId: 'call-1' });
+    });
+
+    it('books the second of two calls for one result in one batch as extra spend, and leaves free calls out', async () => {
+      const tenant = randomTenant();
+      await recordRequests(tenant, ['r1', 'r2']);
+      const cost = { usd: 0.0001, realtimeUsd: 0.0001, savedUsd: 0 };
+      const first = result(tenant, 'r1', 'async', 1, { providerRequestId: 'call-a', cost });
+      const second = result(tenant, 'r1', 'async', 1, { providerRequestId: 'call-b', cost });
+      const cached = result(tenant, 'r2', 'cache', 1, { providerRequestId: 'call-c', cost: { usd: 0, realtimeUsd: 0.0001, savedUsd: 0.0001 } });
+      const cachedAgain = { ...cached, providerRequestId: 'call-d' };
+
+      expect((await completions.bookMany([first, second, cached, cachedAgain])).map(({ outcome, extraSpend }) => ({ outcome, extraSpend }))).toEqual([
+        { outcome: 'booked', extraSpend: false },
+        { outcome: 'already-booked', extraSpend: true },
+        { outcome: 'booked', extraSpend: false },
+        { outcome: 'already-booked', extraSpend: false },
+      ]);
+      const days = await completions.dailyCosts(tenant, new Date('2000-01-01T00:00:00Z'), new Date('2100-01-01T00:00:00Z'));
+      const async = days.find((row) => row.lane === 'async');
+      expect(async).toMatchObject({
+        requests: 1,
+        results: 1,
+        extraCalls: 1,
+        extraCostUsd: 0.0001,
+        costUsd: 0.0002,
+        realtimeCostUsd: 0.0001,
+        savedUsd: -0.0001,
+      });
+    });
+
+    it('reads the booked completions of a batch of requests in one go, with their results and whether they were published', async () => {
+      const tenant = randomTenant();
+      await recordRequests(tenant, ['r1', 'r2', 'r3']);
+      const [r1, r2] = [result(tenant, 'r1', 'realtime'), result(tenant, 'r2', 'batch')];
+      await completions.bookMany([r1, r2]);
+      await completions.markPublishedMany([{ tenant, requestId: 'r2' }]);
+
+      const booked = await completions.bookedResults(['r1', 'r2', 'r3', 'r1'].map((requestId) => ({ tenant, requestId })));
+      expect([...booked.keys()].sort()).toEqual([requestKey(tenant, 'r1'), requestKey(tenant, 'r2')].sort());
+      expect(
+        [...booked.values()]
+          .map(({ requestId, published, result }) => ({ requestId, published, resultId: result?.resultId }))
+          .sort((a, b) => a.requestId.localeCompare(b.requestId)),
+      ).toEqual([
+        { requestId: 'r1', published: false, resultId: r1.resultId },
+        { requestId: 'r2', published: true, resultId: r2.resultId },
+      ]);
+      expect(await completions.bookedResults([])).toEqual(new Map());
     });
 
     it('marks published once: a repeat keeps the first time', async () => {

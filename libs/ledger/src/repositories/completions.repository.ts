@@ -14,8 +14,30 @@ export type BookingOutcome =
   | { outcome: 'already-booked'; resultId: string }
   | { outcome: 'superseded'; resultId: string; winnerResultId: string };
 
-/** How bookMany booked one result: as book() would, and whether the request's completion was published before the call. */
-export type BulkBookingOutcome = BookingOutcome & { published: boolean };
+/**
+ * How bookMany booked one result: as book() would, whether the request's completion was published
+ * before the call, and whether this call booked the result's provider call as extra spend (another
+ * call than the one recorded for its result id: a redelivered lane message answered twice).
+ */
+export type BulkBookingOutcome = BookingOutcome & { published: boolean; extraSpend: boolean };
+
+/** A booked completion as the realtime worker reads it before calling a provider for a lane message. */
+export interface BookedResult {
+  tenant: string;
+  requestId: string;
+  /** The delivered result; null for completions booked before results were stored. */
+  result: InferenceResultV1 | null;
+  published: boolean;
+}
+
+/** The provider call behind a result: its own id, or the one of the failed call it reports. */
+function callIdOf(result: InferenceResultV1): string | undefined {
+  return result.providerRequestId ?? result.error?.providerRequestId;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 // Rows per markPublishedMany statement: bounds one statement's array and the locks it holds.
 const PUBLISH_CHUNK = 1_000;
@@ -94,6 +116,8 @@ export interface DailyLaneCost {
   results: number;
   costUsd: number;
   supersededCostUsd: number;
+  extraCalls: number;
+  extraCostUsd: number;
   realtimeCostUsd: number;
   savedUsd: number;
 }
@@ -140,7 +164,7 @@ export class CompletionsRepository {
           result.usage.cachedInputTokens ?? 0,
           result.cost.usd,
           result.error?.code ?? null,
-          result.error?.providerRequestId ?? null,
+          callIdOf(result) ?? null,
           result.timings.completedAt,
         ],
       );
@@ -225,21 +249,23 @@ export class CompletionsRepository {
       if (!firstOf.has(key)) firstOf.set(key, index);
     });
     const claimants = [...firstOf.values()].map((index) => results[index]!).sort(compareResults);
-    const recorded = [...new Map(results.map((result) => [result.resultId, result])).values()].sort((a, b) =>
-      a.resultId < b.resultId ? -1 : a.resultId > b.resultId ? 1 : 0,
-    );
+    // Of several results with one id, the first is recorded; another call's copy is extra spend.
+    const firstOfResult = new Map<string, InferenceResultV1>();
+    for (const result of results) if (!firstOfResult.has(result.resultId)) firstOfResult.set(result.resultId, result);
+    const recorded = [...firstOfResult.values()].sort((a, b) => compareKeys(a.resultId, b.resultId));
     const column = <T>(rows: readonly InferenceResultV1[], pick: (result: InferenceResultV1) => T): T[] => rows.map(pick);
     // One statement, so one round trip, atomic without a transaction: every result recorded, the first
     // result of each request claims its completion, and the requests whose claim won take its status
     // and costs. The completion columns are read from one JSON array of the results, which also is what
     // `result` stores: one JSON.stringify instead of the driver escaping every result into an array literal.
-    const claimed = await this.pool.query<{ tenant: string; request_id: string }>(
+    const booked = await this.pool.query<{ kind: 'claimed' | 'recorded'; tenant: string | null; key: string }>(
       `with recorded as (
          insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
                                       output_tokens, cached_input_tokens, cost_usd, error_code, provider_request_id, completed_at)
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[],
                               $9::integer[], $10::integer[], $11::numeric[], $12::text[], $13::text[], $14::timestamptz[])
          on conflict (result_id) do nothing
+         returning result_id
        ), claimed as (
          insert into completions (tenant, request_id, result_id, status, lane, provider, model, cost_usd, realtime_cost_usd,
                                   saved_usd, received_at, completed_at, deadline, deadline_met, result)
@@ -261,7 +287,9 @@ export class CompletionsRepository {
            join claimed c on c.tenant = u.tenant and c.request_id = u.id
           where r.tenant = u.tenant and r.id = u.id
        )
-       select tenant, request_id from claimed`,
+       select 'claimed' as kind, tenant, request_id as key from claimed
+       union all
+       select 'recorded', null, result_id from recorded`,
       [
         column(recorded, (r) => r.resultId),
         column(recorded, (r) => r.tenant),
@@ -275,7 +303,7 @@ export class CompletionsRepository {
         column(recorded, (r) => r.usage.cachedInputTokens ?? 0),
         column(recorded, (r) => r.cost.usd),
         column(recorded, (r) => r.error?.code ?? null),
-        column(recorded, (r) => r.error?.providerRequestId ?? null),
+        column(recorded, (r) => callIdOf(r) ?? null),
         column(recorded, (r) => r.timings.completedAt),
         JSON.stringify(claimants),
         column(claimants, (r) => r.tenant),
@@ -291,7 +319,9 @@ export class CompletionsRepository {
         column(claimants, (r) => r.error?.code ?? null),
       ],
     );
-    const won = new Set(claimed.rows.map((row) => requestKey(row.tenant, row.request_id)));
+    const won = new Set(booked.rows.filter((row) => row.kind === 'claimed').map((row) => requestKey(row.tenant!, row.key)));
+    const recordedNow = new Set(booked.rows.filter((row) => row.kind === 'recorded').map((row) => row.key));
+    const extra = await this.bookExtraSpend(results, firstOfResult, recordedNow);
     const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));
     const winners = new Map<string, { resultId: string; published: boolean }>();
     if (lost.length > 0) {
@@ -308,11 +338,92 @@ export class CompletionsRepository {
       const first = firstOf.get(key)!;
       const winner = won.has(key) ? { resultId: results[first]!.resultId, published: false } : winners.get(key);
       if (winner === undefined) throw new Error(`completion of ${result.tenant}/${result.id} conflicted but cannot be read`);
-      if (won.has(key) && index === first) return { outcome: 'booked', resultId: result.resultId, published: false };
+      const extraSpend = extra.get(index) === true;
+      if (won.has(key) && index === first) return { outcome: 'booked', resultId: result.resultId, published: false, extraSpend };
       return winner.resultId === result.resultId
-        ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published }
-        : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published };
+        ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published, extraSpend }
+        : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published, extraSpend };
     });
+  }
+
+  /**
+   * Books as extra spend the provider calls of `results` that are not the call recorded for their
+   * result id: a result that cost something and names another call than the recorded one. Only the
+   * results that did not record their result id just now can be such, so a batch of new results
+   * costs no statement here; otherwise one statement, idempotent on (request, call). Returns, by
+   * index into `results`, the ones it booked now (the first of each call).
+   */
+  private async bookExtraSpend(
+    results: readonly InferenceResultV1[],
+    firstOfResult: ReadonlyMap<string, InferenceResultV1>,
+    recordedNow: ReadonlySet<string>,
+  ): Promise<Map<number, boolean>> {
+    const candidates = new Map<string, { index: number; result: InferenceResultV1; callId: string }>();
+    results.forEach((result, index) => {
+      const callId = callIdOf(result);
+      if (callId === undefined || result.cost.usd <= 0) return;
+      if (recordedNow.has(result.resultId) && callIdOf(firstOfResult.get(result.resultId)!) === callId) return;
+      const key = `${requestKey(result.tenant, result.id)}\u0000${callId}`;
+      if (!candidates.has(key)) candidates.set(key, { index, result, callId });
+    });
+    const booked = new Map<number, boolean>();
+    if (candidates.size === 0) return booked;
+    // Key order, so two copies booking overlapping calls wait on each other instead of deadlocking.
+    const rows = [...candidates].sort(([a], [b]) => compareKeys(a, b)).map(([, candidate]) => candidate);
+    const column = <T>(pick: (candidate: (typeof rows)[number]) => T): T[] => rows.map(pick);
+    const inserted = await this.pool.query<{ tenant: string; request_id: string; provider_request_id: string }>(
+      `insert into extra_spend (tenant, request_id, provider_request_id, result_id, lane, provider, model, input_tokens,
+                                output_tokens, cached_input_tokens, cost_usd, completed_at)
+       select u.tenant, u.request_id, u.call_id, u.result_id, u.lane, u.provider, u.model, u.input_tokens,
+              u.output_tokens, u.cached_input_tokens, u.cost_usd, u.completed_at
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[],
+                     $9::integer[], $10::integer[], $11::numeric[], $12::timestamptz[])
+              as u(tenant, request_id, call_id, result_id, lane, provider, model, input_tokens, output_tokens,
+                   cached_input_tokens, cost_usd, completed_at)
+         join request_results rr on rr.result_id = u.result_id
+        where rr.provider_request_id is distinct from u.call_id
+       on conflict (tenant, request_id, provider_request_id) do nothing
+       returning tenant, request_id, provider_request_id`,
+      [
+        column((c) => c.result.tenant),
+        column((c) => c.result.id),
+        column((c) => c.callId),
+        column((c) => c.result.resultId),
+        column((c) => c.result.lane),
+        column((c) => c.result.provider),
+        column((c) => c.result.model),
+        column((c) => c.result.usage.inputTokens),
+        column((c) => c.result.usage.outputTokens),
+        column((c) => c.result.usage.cachedInputTokens ?? 0),
+        column((c) => c.result.cost.usd),
+        column((c) => c.result.timings.completedAt),
+      ],
+    );
+    for (const row of inserted.rows) {
+      const candidate = candidates.get(`${requestKey(row.tenant, row.request_id)}\u0000${row.provider_request_id}`);
+      if (candidate !== undefined) booked.set(candidate.index, true);
+    }
+    return booked;
+  }
+
+  /**
+   * The completions booked for these requests, with their delivered results, in one query: the
+   * realtime worker asks before calling a provider for a fetched batch of lane messages, and calls
+   * for none of the requests that already have their result.
+   */
+  async bookedResults(refs: ReadonlyArray<{ tenant: string; requestId: string }>): Promise<Map<string, BookedResult>> {
+    if (refs.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ tenant: string; request_id: string; result: InferenceResultV1 | null; published: boolean }>(
+      `select c.tenant, c.request_id, c.result, c.published_at is not null as published
+         from completions c join unnest($1::text[], $2::text[]) as k(tenant, id) on c.tenant = k.tenant and c.request_id = k.id`,
+      [refs.map((ref) => ref.tenant), refs.map((ref) => ref.requestId)],
+    );
+    return new Map(
+      rows.map((row) => [
+        requestKey(row.tenant, row.request_id),
+        { tenant: row.tenant, requestId: row.request_id, result: row.result, published: row.published },
+      ]),
+    );
   }
 
   /** `markPublished` for many requests, one statement per chunk. */
@@ -383,6 +494,8 @@ export class CompletionsRepository {
    * - `results`, `costUsd`: every result providers produced and billed, delivered or superseded,
    *   in the lane that produced it: what was really spent;
    * - `supersededCostUsd`: the part of `costUsd` spent on results that lost a race and were never delivered;
+   * - `extraCalls`, `extraCostUsd`: provider calls billed a second time for one result (a lane message
+   *   redelivered after a crash and answered again), booked in `extra_spend`; part of `costUsd`;
    * - `realtimeCostUsd`: what the completed requests would have cost on the realtime lane at list price,
    *   counted once per request, with the lane that delivered;
    * - `savedUsd`: realtimeCostUsd - costUsd, which can be negative in a lane whose results were
@@ -397,6 +510,8 @@ export class CompletionsRepository {
       results: string;
       cost: string;
       superseded: string;
+      extra_calls: string;
+      extra: string;
       realtime: string;
       saved: string;
     }>(
@@ -407,17 +522,28 @@ export class CompletionsRepository {
            left join completions c on c.tenant = rr.tenant and c.request_id = rr.request_id and c.result_id = rr.result_id
           where rr.tenant = $1 and rr.completed_at >= $2 and rr.completed_at < $3
           group by 1, 2),
+       extra as (
+         select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, lane, count(*) as calls, sum(cost_usd) as cost
+           from extra_spend
+          where tenant = $1 and completed_at >= $2 and completed_at < $3
+          group by 1, 2),
        delivered as (
          select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, lane, count(*) as requests,
                 sum(realtime_cost_usd) as realtime
            from completions
           where tenant = $1 and completed_at >= $2 and completed_at < $3
-          group by 1, 2)
-       select coalesce(b.day, d.day) as day, coalesce(b.lane, d.lane) as lane,
+          group by 1, 2),
+       days as (
+         select day, lane from billed union select day, lane from extra union select day, lane from delivered)
+       select k.day, k.lane,
               coalesce(d.requests, 0) as requests, coalesce(b.results, 0) as results,
-              coalesce(b.cost, 0) as cost, coalesce(b.superseded, 0) as superseded, coalesce(d.realtime, 0) as realtime,
-              coalesce(d.realtime, 0) - coalesce(b.cost, 0) as saved
-         from billed b full join delivered d on d.day = b.day and d.lane = b.lane
+              coalesce(b.cost, 0) + coalesce(x.cost, 0) as cost, coalesce(b.superseded, 0) as superseded,
+              coalesce(x.calls, 0) as extra_calls, coalesce(x.cost, 0) as extra, coalesce(d.realtime, 0) as realtime,
+              coalesce(d.realtime, 0) - coalesce(b.cost, 0) - coalesce(x.cost, 0) as saved
+         from days k
+         left join billed b on b.day = k.day and b.lane = k.lane
+         left join extra x on x.day = k.day and x.lane = k.lane
+         left join delivered d on d.day = k.day and d.lane = k.lane
         order by 1, 2`,
       [tenant, from, to],
     );
@@ -428,6 +554,8 @@ export class CompletionsRepository {
       results: Number(row.results),
       costUsd: Number(row.cost),
       supersededCostUsd: Number(row.superseded),
+      extraCalls: Number(row.extra_calls),
+      extraCostUsd: Number(row.extra),
       realtimeCostUsd: Number(row.realtime),
       savedUsd: Number(row.saved),
     }));
