@@ -138,8 +138,7 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
     },
   });
   try {
-    const aggregatorPid = h.service('batch-aggregator').pid;
-    const idle = memoryOf(aggregatorPid);
+    const idle = memoryOf(h.service('batch-aggregator').pid);
 
     say(`baseline: ${options.requests} lane messages to a topic of its own, then a bare kafkajs consumer reads and commits them`);
     const rawTopic = await h.createTopic('bench-batch-raw', 6);
@@ -161,12 +160,21 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
       },
     });
     let peakSampled = idle.rssBytes;
-    const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, memoryOf(aggregatorPid).rssBytes)), 500);
+    let sampler: NodeJS.Timeout | undefined;
     try {
-      say(`Sluice: ${options.requests} lane messages to ${Topics.LaneBatch}`);
-      const t0 = Date.now();
-      const produced = await produceAll(h, Topics.LaneBatch, options, (i) => laneMessage(tenant, runId, i, options.dimensions, started));
-      say(`produced in ${seconds(produced.ms)} s (${Math.round(produced.bytes / 1e6)} MB); waiting for every request to be in a submitted batch`);
+      // Like the baseline's, Sluice's lane messages wait on the topic before it reads them: the
+      // aggregator is stopped while they are produced, and the clock starts as it is started again.
+      say(`Sluice: the batch-aggregator stopped while ${options.requests} lane messages are produced to ${Topics.LaneBatch}`);
+      let produced = { bytes: 0, ms: 0 };
+      let t0 = 0;
+      const aggregator = await h.stopAndRestart('batch-aggregator', async () => {
+        produced = await produceAll(h, Topics.LaneBatch, options, (i) => laneMessage(tenant, runId, i, options.dimensions, started));
+        say(`produced in ${seconds(produced.ms)} s (${Math.round(produced.bytes / 1e6)} MB); starting the batch-aggregator`);
+        t0 = Date.now();
+      });
+      const aggregatorPid = aggregator.pid;
+      sampler = setInterval(() => (peakSampled = Math.max(peakSampled, memoryOf(aggregatorPid).rssBytes)), 500);
+      say(`ready after ${seconds(Date.now() - t0)} s; waiting for every request to be in a submitted batch`);
       let progress = { recorded: 0, submitted: 0 };
       await h.waitFor(
         async () => {
@@ -206,7 +214,7 @@ export async function runBatchBench(argv: readonly string[]): Promise<void> {
         config: options,
         method: {
           sluice:
-            'lane messages (LaneRequestV1, embeddings that may wait a day) produced straight to sluice.lane.batch.v1, the aggregator alone (with a private emulator, preset test) consuming them: windows close on the provider limits (50,000 requests) or the window age; throughput until every request is in a submitted batch (recorded in the ledger with its lane message, uploaded as a stream, created at the emulator, offsets committed), and until every result was read off sluice.results.v1',
+            'lane messages (LaneRequestV1, embeddings that may wait a day) produced straight to sluice.lane.batch.v1 while the aggregator is stopped, the clock started as it is started again (its start-up included); the aggregator alone (with a private emulator, preset test) consuming them: windows close on the provider limits (50,000 requests) or the window age; throughput until every request is in a submitted batch (recorded in the ledger with its lane message, uploaded as a stream, created at the emulator, offsets committed), and until every result was read off sluice.results.v1',
           baseline:
             'the same number of lane messages, the same size, read by a bare kafkajs consumer (6 partitions concurrently, JSON parse, commit per fetched batch) from a topic of its own on the same broker',
           memory:

@@ -13,6 +13,7 @@ import {
   ServiceName,
   ServiceSpec,
   bundlePath,
+  nodeArgsFor,
   instanceId,
   instancePort,
   processMarker,
@@ -199,7 +200,13 @@ async function start(config: StackConfig, { spec, instance }: Plan, stack: UpRep
     bundleMtimeMs: bundleMtime(config.repoRoot, spec.name),
   };
   // The supervisor starts it as its own child, so it sees the exit, and records it.
-  const started = await supervisor.start(instanceId(instance), { command: process.execPath, args: [bundle], cwd: config.repoRoot, env, record });
+  const started = await supervisor.start(instanceId(instance), {
+    command: process.execPath,
+    args: [...nodeArgsFor(spec.name, env), bundle],
+    cwd: config.repoRoot,
+    env,
+    record,
+  });
   return {
     ...record,
     pid: started.pid!,

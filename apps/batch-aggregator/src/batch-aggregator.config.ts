@@ -26,6 +26,14 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
 
   @EnvInt({
     description:
+      'Most requests waiting in all open windows together (one window per provider, operation and model); past it the largest window is submitted early. The aggregator keeps a small entry per waiting request, and `npm run up` caps its heap by this.',
+    min: 1,
+    max: 1_000_000,
+  })
+  BATCH_WINDOWS_MAX_WAITING = 100_000;
+
+  @EnvInt({
+    description:
       'The batch lane turnaround planned for: a window is submitted no later than its earliest deadline less this, and a request that did not come back is resubmitted only while this much time (plus the escalation lead) is left.',
     min: SECOND_MS,
     max: 48 * HOUR_MS,

@@ -182,6 +182,7 @@ const clock = (): Date => new Date();
             },
             escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
             newWindowId: (nowMs: number) => newBatchId(new Date(nowMs)),
+            maxWaiting: config.BATCH_WINDOWS_MAX_WAITING,
           },
         ),
     },

@@ -125,6 +125,7 @@ describe('batch intake → windows → submission (real broker, ledger and emula
         limitsFor: () => ({ maxRequests: 50_000, maxBytes: 200_000_000, maxInputs: 50_000, maxAgeMs: 60_000, completionEstimateMs: 60_000, ...limits }),
         escalationLeadMs: 1_000,
         newWindowId: (nowMs) => newBatchId(new Date(nowMs)),
+        maxWaiting: 100_000,
       },
     );
     const runner = new ConsumerRunner<LaneRequestV1>({

@@ -1,4 +1,4 @@
-import { BULK_NICENESS, EMULATOR, SERVICES, instanceId, instancePort, roleEnv, serviceEnv } from './service.catalog';
+import { BULK_NICENESS, EMULATOR, SERVICES, instanceId, instancePort, nodeArgsFor, roleEnv, serviceEnv } from './service.catalog';
 
 const inputs = {
   kafkaBrokers: '127.0.0.1:9092',
@@ -71,5 +71,15 @@ describe('bulk work apart', () => {
   it('changes nothing when the apps run their groups together', () => {
     expect(roleEnv({ name: 'router', copy: 1 }, false)).toEqual({});
     expect(roleEnv({ name: 'batch-aggregator', copy: 1 }, false)).toEqual({});
+  });
+});
+
+describe('nodeArgsFor', () => {
+  it("caps the batch-aggregator's heap by the requests its windows may keep waiting, and no other service's", () => {
+    expect(nodeArgsFor('batch-aggregator', {})).toEqual(['--max-old-space-size=126']);
+    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual(['--max-old-space-size=309']);
+    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: 'lots' })).toEqual(['--max-old-space-size=126']);
+    expect(nodeArgsFor('router', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual([]);
+    expect(nodeArgsFor(EMULATOR, {})).toEqual([]);
   });
 });

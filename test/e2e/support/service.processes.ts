@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOurProcess, isRunning, pollUntil, tailOf } from '../../../scripts/stack/process/process.control';
-import { ServiceName, bundlePath, instanceId, processMarker } from '../../../scripts/up/services/service.catalog';
+import { ServiceName, bundlePath, instanceId, nodeArgsFor, processMarker } from '../../../scripts/up/services/service.catalog';
 import { isReady } from '../../../scripts/up/services/service.health';
 
 export interface ServiceProcess {
@@ -47,7 +47,11 @@ export function launchService(
   const log = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...profilingArgs(id), bundlePath(repoRoot, name)], { cwd: repoRoot, env, stdio: ['ignore', log, log] });
+    child = spawn(process.execPath, [...nodeArgsFor(name, env), ...profilingArgs(id), bundlePath(repoRoot, name)], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', log, log],
+    });
   } finally {
     closeSync(log);
   }

@@ -264,6 +264,22 @@ export class SluiceHarness {
     return restarted;
   }
 
+  /**
+   * Stops a service as an operator would (SIGTERM: its shutdown hooks run), runs `meanwhile` while it
+   * is down, then starts it again with the same environment, port and log file; resolves once the new
+   * process is ready. How a benchmark lets a backlog build up before a service reads it.
+   */
+  async stopAndRestart(id: string, meanwhile: () => Promise<void>, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
+    const old = this.service(id);
+    await old.stop();
+    await meanwhile();
+    const restarted = launchService(REPO_ROOT, old.name, old.port, this.envs.get(id) ?? {}, old.logFile, old.copy, old.role);
+    this.running.set(id, restarted);
+    writePidFile(this.runDir, [...this.running.values()]);
+    await awaitReady(restarted, Date.now() + readyTimeoutMs);
+    return restarted;
+  }
+
   /** Kills a copy with SIGKILL and leaves it down: its partitions go to the other copies of its groups. */
   async crash(id: string): Promise<ServiceProcess> {
     const old = this.service(id);

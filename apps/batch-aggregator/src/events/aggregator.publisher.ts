@@ -17,8 +17,9 @@ export interface Escalation {
 
 // A batch of 50,000 answers is far more than one produce request should carry: the broker takes
 // about 1 MB per partition batch by default, and one embeddings answer alone is tens of kilobytes.
-// A send carries at most this many messages and this many bytes of values.
-const MESSAGES_PER_SEND = 500;
+// A send carries at most this many messages and this many bytes of values: a page of small events
+// (1,000, a few hundred bytes each) goes in one.
+const MESSAGES_PER_SEND = 1_000;
 const BYTES_PER_SEND = 512 * 1024;
 
 /**
@@ -68,7 +69,11 @@ export class AggregatorPublisher {
 
   private async sendChunk(chunk: ReadonlyArray<[string, ProducerMessage]>): Promise<void> {
     const byTopic = new Map<string, ProducerMessage[]>();
-    for (const [topic, produced] of chunk) byTopic.set(topic, [...(byTopic.get(topic) ?? []), produced]);
+    for (const [topic, produced] of chunk) {
+      const list = byTopic.get(topic);
+      if (list) list.push(produced);
+      else byTopic.set(topic, [produced]);
+    }
     await this.producer.sendBatch([...byTopic].map(([topic, list]) => ({ topic, messages: list })));
   }
 }

@@ -30,10 +30,15 @@ export interface IntakeSettings {
   escalationLeadMs: number;
   /** Names a window as it opens: the id its batch gets. */
   newWindowId: (nowMs: number) => string;
+  /** Most requests waiting in all open windows together; past it the largest window closes early. */
+  maxWaiting: number;
 }
 
 // While windows are open the book is looked at at least this often, for deadlines closing in.
 const MAX_TIMER_MS = 1_000;
+
+// Windows turned into batches and submitted at once: one can record or build while another uploads.
+const FLUSHES_AT_ONCE = 2;
 
 /**
  * Where batch-lane messages wait for their provider batch. Each message joins the open window of its
@@ -53,6 +58,8 @@ export class BatchIntake {
   private readonly book: WindowBook;
   private readonly flushing = new Set<Promise<void>>();
   private readonly writing = new Set<Promise<void>>();
+  private readonly flushQueue: Array<() => void> = [];
+  private flushesRunning = 0;
   private readonly stopping = new AbortController();
   private timer?: NodeJS.Timeout;
 
@@ -60,7 +67,7 @@ export class BatchIntake {
     private readonly deps: IntakeDeps,
     private readonly settings: IntakeSettings,
   ) {
-    this.book = new WindowBook(settings.limitsFor, settings.newWindowId);
+    this.book = new WindowBook(settings.limitsFor, settings.newWindowId, settings.maxWaiting);
   }
 
   get waiting(): number {
@@ -199,7 +206,15 @@ export class BatchIntake {
   private flush(closed: ClosedWindow): void {
     const writes = [...this.writing];
     const running = Promise.allSettled(writes)
-      .then(() => this.deps.flusher.flush(closed, this.stopping.signal))
+      .then(() => this.flushTurn())
+      .then(async (release) => {
+        try {
+          // Stopping began while it waited for its turn: its items stay in the ledger for the next start.
+          if (!this.stopping.signal.aborted) await this.deps.flusher.flush(closed, this.stopping.signal);
+        } finally {
+          release();
+        }
+      })
       .catch((error: unknown) => {
         this.deps.logger.error(
           { batchId: closed.id, window: closed.key, err: error },
@@ -208,6 +223,25 @@ export class BatchIntake {
       });
     this.flushing.add(running);
     void running.finally(() => this.flushing.delete(running));
+  }
+
+  /**
+   * Waits for one of FLUSHES_AT_ONCE turns. A backlog closes windows faster than they upload: each
+   * flush holds pages of items and events while it runs, and twenty at once would only share the same
+   * CPU and database while holding twenty times the memory.
+   */
+  private flushTurn(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = (): void => {
+        this.flushesRunning += 1;
+        resolve(() => {
+          this.flushesRunning -= 1;
+          this.flushQueue.shift()?.();
+        });
+      };
+      if (this.flushesRunning < FLUSHES_AT_ONCE) grant();
+      else this.flushQueue.push(grant);
+    });
   }
 
   private schedule(): void {

@@ -93,10 +93,13 @@ export class BatchSubmitter {
     }
   }
 
-  /** The batch input, streamed from the ledger page by page: no more than a page is ever held. */
+  /**
+   * The batch input, streamed from the ledger page by page: no more than a page is ever held. A page
+   * goes out as one chunk: a chunk per line would be a socket write per line.
+   */
   private async *input(adapter: BatchAdapter, batch: BatchRecord): AsyncGenerator<Buffer> {
     for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
-      for (const item of page) yield adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation);
+      yield Buffer.concat(page.map((item) => adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation)));
     }
   }
 

@@ -30,9 +30,10 @@ export interface WindowLimits {
 
 /**
  * `restart`: a window found in the ledger at start beside a newer one of its key; it had been closed
- * before the restart and its batch not yet recorded.
+ * before the restart and its batch not yet recorded. `waiting`: the largest window, closed early
+ * because all open windows together reached the most requests the aggregator keeps waiting.
  */
-export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline' | 'restart';
+export type FlushReason = 'count' | 'bytes' | 'inputs' | 'age' | 'deadline' | 'restart' | 'waiting';
 
 /**
  * A window whose earliest deadline is already nearer than the turnaround still waits this long, so a

@@ -40,6 +40,10 @@ function adoptedEntry(id: string, options: { bytes?: number; deadlineMs?: number
 
 const MINI: WindowKey = { provider: 'openai', operation: 'chat', model: 'gpt-4o-mini' };
 
+function chatBody(model: string): Record<string, unknown> {
+  return { model, messages: [{ role: 'user', content: 'Hello' }] };
+}
+
 function windowIds(): () => string {
   let next = 0;
   return () => `window-${(next += 1)}`;
@@ -163,5 +167,18 @@ describe('WindowBook', () => {
     expect(book.waiting).toBe(1);
     expect(book.nextDueAtMs()).toBe(NOW + 60_000);
     expect(book.takeNearDeadline(NOW, 60_000)).toEqual([]);
+  });
+
+  it('closes the largest window early when all open windows together reach the most requests kept waiting', () => {
+    const book = new WindowBook(() => ({ ...LIMITS, maxRequests: 10 }), windowIds(), 4);
+    book.add(entry('a1', { request: { body: chatBody('gpt-4o-mini') } }), NOW);
+    book.add(entry('a2', { request: { body: chatBody('gpt-4o-mini') } }), NOW);
+    book.add(entry('a3', { request: { body: chatBody('gpt-4o-mini') } }), NOW);
+    book.add(entry('b1', { request: { body: chatBody('gpt-4o') } }), NOW);
+    expect(book.waiting).toBe(4);
+    const added = book.add(entry('b2', { request: { body: chatBody('gpt-4o') } }), NOW);
+    expect(added.closed.map(({ id, size, reason }) => [id, size, reason])).toEqual([['window-1', 3, 'waiting']]);
+    expect(book.waiting).toBe(2);
+    expect(book.add(entry('a4', { request: { body: chatBody('gpt-4o-mini') } }), NOW).window.id).toBe('window-3');
   });
 });

@@ -44,7 +44,9 @@ export interface AdoptedWindow {
 
 /**
  * The open windows, one per provider, operation and model. Adding a request that does not fit closes
- * the window it would have joined and opens the next; the book never holds a window past a limit.
+ * the window it would have joined and opens the next; the book never holds a window past a limit, nor
+ * more than `maxWaiting` requests in all its windows together (the largest closes early): what the
+ * aggregator's memory is sized by, however many models are in bulk at once.
  * Pure bookkeeping: the caller's clock drives age and deadline closing (`closeDue`), and the caller
  * names each window as it opens (`newWindowId`).
  */
@@ -54,6 +56,7 @@ export class WindowBook {
   constructor(
     private readonly limitsFor: (key: WindowKey) => WindowLimits,
     private readonly newWindowId: (nowMs: number) => string,
+    private readonly maxWaiting = Number.POSITIVE_INFINITY,
   ) {}
 
   get windows(): number {
@@ -101,6 +104,7 @@ export class WindowBook {
       closed.push(closedOf(window, full));
       this.open.delete(id);
     }
+    closed.push(...this.relieve());
     return { window, entry: added, closed };
   }
 
@@ -129,6 +133,7 @@ export class WindowBook {
     } else {
       this.open.set(id, keep);
     }
+    closed.push(...this.relieve());
     return closed;
   }
 
@@ -163,6 +168,19 @@ export class WindowBook {
       if (window.size === 0) this.open.delete(id);
     }
     return taken;
+  }
+
+  /** Closes the largest windows while all of them together hold more than `maxWaiting` requests. */
+  private relieve(): ClosedWindow[] {
+    const closed: ClosedWindow[] = [];
+    while (this.waiting > this.maxWaiting) {
+      let largest: [string, BatchWindow] | undefined;
+      for (const open of this.open) if (!largest || open[1].size > largest[1].size) largest = open;
+      if (!largest) break;
+      closed.push(closedOf(largest[1], 'waiting'));
+      this.open.delete(largest[0]);
+    }
+    return closed;
   }
 
   private limitReason(window: BatchWindow, entry: NewEntry): FlushReason {

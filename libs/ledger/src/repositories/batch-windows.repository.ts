@@ -60,20 +60,23 @@ export class BatchWindowsRepository {
    */
   async add(items: readonly NewWindowItem[]): Promise<void> {
     if (items.length === 0) return;
+    // One JSON text parameter for the whole batch: a text[] of lane messages costs pg an escaping pass
+    // over every character of every element, and the database an array parse on top of the JSON one.
+    const rows = items.map((i) => ({
+      t: i.tenant,
+      r: i.requestId,
+      a: i.attempt,
+      w: i.windowId,
+      c: i.customId,
+      d: toInstant(i.deadline),
+      p: i.payload,
+    }));
     await this.pool.query(
       `insert into batch_window_items as w (tenant, request_id, attempt, window_id, custom_id, deadline, payload)
-       select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+       select t, r, a, w, c, d, p from json_to_recordset($1::json) as x(t text, r text, a int, w text, c text, d timestamptz, p jsonb)
        on conflict (tenant, request_id, attempt) do update set window_id = excluded.window_id, custom_id = excluded.custom_id
         where (w.window_id, w.custom_id) is distinct from (excluded.window_id, excluded.custom_id)`,
-      [
-        items.map((i) => i.tenant),
-        items.map((i) => i.requestId),
-        items.map((i) => i.attempt),
-        items.map((i) => i.windowId),
-        items.map((i) => i.customId),
-        items.map((i) => toInstant(i.deadline)),
-        items.map((i) => JSON.stringify(i.payload)),
-      ],
+      [JSON.stringify(rows)],
     );
   }
 
