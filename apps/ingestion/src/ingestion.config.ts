@@ -1,4 +1,4 @@
-import { EnvInt, EnvString, SluiceConfig } from '@sluice/config';
+import { EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
@@ -71,4 +71,12 @@ export class IngestionConfig extends SluiceConfig {
     max: 24 * 60 * 60 * 1000,
   })
   INGESTION_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+  @EnvUrl({
+    description:
+      "Base URL of the ingestion process that serves job uploads (the one running the `bulk` consumer group, at a lower CPU priority): POST /v1/jobs is then streamed there and its answer back, so a job's lines are never read, validated, recorded or published in this process. Unset: this process serves uploads itself. `npm run up` sets it on the ingestion copies that take urgent requests.",
+    protocols: ['http:'],
+    optional: true,
+  })
+  INGESTION_JOBS_UPSTREAM?: string;
 }
