@@ -13,6 +13,7 @@ import { LoadOutcome, runSteadyLoad } from '../realtime/steady.load';
 import { BenchProgress } from '../support/bench.progress';
 import { KeyedReader, quietKafka } from '../support/keyed.reader';
 import { ISOLATION_USAGE, IsolationOptions, parseIsolationOptions } from './isolation.options';
+import { RealtimeStages, ResultTimings } from './realtime.stages';
 import { DisturbanceConfig, DisturbanceReport, PhaseName, intakeOutcome, p99Ratio } from './isolation.plan';
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'isolation.json');
@@ -73,6 +74,8 @@ interface PhaseFigures {
   durationS: number;
   settledBefore: boolean | null;
   realtime: LatencySummary & { sent: number; answered: number; failed: number; noResult: number; maxScheduleLagMs: number };
+  /** Where the realtime requests' time went, per stage (see RealtimeStages). */
+  stagesMs: Record<string, LatencySummary>;
   disturbance: null | { kind: string; count: number; sent: number; onLane: number; complete: boolean; note: string; answer?: string };
 }
 
@@ -91,6 +94,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
   const realtimeRun = `iso${stamp}`;
   const tenant = randomTenant('bench-iso');
   let flight = new InFlight();
+  let stages = new RealtimeStages();
   let sequence = 0;
   const results = await KeyedReader.open(quietKafka(brokers, `bench-isolation-${stamp}`), {
     groupId: randomGroupId('bench-isolation-results'),
@@ -99,8 +103,10 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
     keyPrefix: `${realtimeRun}-`,
     onMessage: (message) => {
       const at = now();
-      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { id?: string; status?: string };
-      if (value.id !== undefined) flight.arrived(value.id, at, value.status === 'succeeded');
+      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { id?: string; status?: string; timings?: ResultTimings };
+      if (value.id === undefined) return;
+      const sentAt = flight.sentAt(value.id);
+      if (flight.arrived(value.id, at, value.status === 'succeeded') !== undefined && sentAt !== undefined) stages.record(sentAt, value.timings, at);
     },
   });
   const send = async (measured: boolean): Promise<void> => {
@@ -131,6 +137,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
         if (!settledBefore) say(`not caught up after ${options.settleS} s: the ${phase} phase starts with a backlog (settledBefore: false in the JSON)`);
       }
       flight = new InFlight();
+      stages = new RealtimeStages();
       const count = phase === 'job' ? options.jobLines : options.bulkRequests;
       const abort = new AbortController();
       const windowMs = (phase === 'alone' ? options.aloneS : options.windowS) * 1000;
@@ -211,6 +218,7 @@ export async function runIsolationBench(argv: readonly string[]): Promise<void> 
           noResult,
           maxScheduleLagMs: load.maxLagMs,
         },
+        stagesMs: stages.split(),
         disturbance:
           outcome === undefined
             ? null

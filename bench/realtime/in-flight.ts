@@ -17,6 +17,12 @@ export class InFlight {
     return sentAt;
   }
 
+  /** When a measured request still in flight was sent; undefined for others. */
+  sentAt(id: string): number | undefined {
+    const entry = this.pending.get(id);
+    return entry?.measured ? entry.sentAt : undefined;
+  }
+
   /** Records an arrival; returns the latency when it was one of ours. */
   arrived(id: string, at: number, ok = true): number | undefined {
     const entry = this.pending.get(id);

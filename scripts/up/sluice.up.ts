@@ -187,7 +187,7 @@ async function start(config: StackConfig, { spec, instance }: Plan, stack: UpRep
     logLevel: process.env.LOG_LEVEL || 'info',
     ...((instance.copy > 1 || instance.role !== undefined) && { clientId: `sluice-${instanceId(instance)}` }),
   });
-  Object.assign(env, roleEnv(instance, true));
+  Object.assign(env, roleEnv(instance, true, `http://127.0.0.1:${instancePort(spec, 1, 'bulk')}`));
   const bundle = bundlePath(config.repoRoot, spec.name);
   const record = {
     name: spec.name,

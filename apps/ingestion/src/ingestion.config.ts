@@ -1,4 +1,4 @@
-import { EnvInt, EnvString, WebhookDestinationsConfig } from '@sluice/config';
+import { EnvInt, EnvString, EnvUrl, WebhookDestinationsConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
@@ -90,4 +90,12 @@ export class IngestionConfig extends WebhookDestinationsConfig {
 
   @EnvInt({ description: 'The sliding window INGESTION_RATE_LIMIT_REQUESTS counts over (milliseconds).', min: 1_000, max: 60 * 60 * 1000 })
   INGESTION_RATE_LIMIT_WINDOW_MS = 1_000;
+
+  @EnvUrl({
+    description:
+      "Base URL of the ingestion process that serves job uploads (the one running the `bulk` consumer group, at a lower CPU priority): POST /v1/jobs is then streamed there and its answer back, so a job's lines are never read, validated, recorded or published in this process. Unset: this process serves uploads itself. `npm run up` sets it on the ingestion copies that take urgent requests.",
+    protocols: ['http:'],
+    optional: true,
+  })
+  INGESTION_JOBS_UPSTREAM?: string;
 }

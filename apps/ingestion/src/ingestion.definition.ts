@@ -5,11 +5,14 @@ import type { Server } from 'node:http';
 import { setUpApiDocs } from './docs/api-docs.setup';
 import { useRequestBodyParser } from './http/body/request-body.parser';
 import { IngestionConfig } from './ingestion.config';
+import { forwardJobUploads } from './jobs/job-upload.forwarder';
 import { IngestionModule } from './ingestion.module';
 
-/** Ingestion's own application setup: its JSON body parser, how long a request may take to arrive, and the API docs. */
+/** Ingestion's own application setup: where job uploads are served, its JSON body parser, how long a request may take to arrive, and the API docs. */
 export function configureIngestion(app: NestExpressApplication): void {
   const config = app.get(IngestionConfig);
+  // Ahead of the body parser and the routes: the upload's bytes pass through untouched.
+  if (config.INGESTION_JOBS_UPSTREAM !== undefined) app.use('/v1/jobs', forwardJobUploads(new URL(config.INGESTION_JOBS_UPSTREAM)));
   useRequestBodyParser(app, config.INGESTION_BULK_BODY_LIMIT_BYTES);
   // Node's default (5 minutes to receive a whole request) would cut a large job upload off mid-way.
   (app.getHttpServer() as Server).requestTimeout = config.INGESTION_REQUEST_TIMEOUT_MS;

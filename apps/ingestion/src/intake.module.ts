@@ -1,6 +1,7 @@
 import { Module, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { loadRoutingPolicy } from '@sluice/config';
+import { BulkValve } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { PG_POOL } from '@sluice/observability';
 import type { RoutingPolicy } from '@sluice/routing';
@@ -69,8 +70,8 @@ const providers: Provider[] = [
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
   {
     provide: JobIntakeHandler,
-    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig],
-    useFactory: (ledger: LedgerRepositories, intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig) =>
+    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve],
+    useFactory: (ledger: LedgerRepositories, intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, valve: BulkValve) =>
       new JobIntakeHandler({
         jobs: ledger.jobs,
         intake,
@@ -78,6 +79,7 @@ const providers: Provider[] = [
         clock: () => new Date(),
         newJobId,
         limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
+        valve,
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },

@@ -68,6 +68,15 @@ describe('bulk work apart', () => {
     expect(roleEnv({ name: 'realtime-worker', copy: 1 }, true)).toEqual({});
   });
 
+  it("sends the urgent ingestion copies' job uploads to the bulk process", () => {
+    expect(roleEnv({ name: 'ingestion', copy: 2 }, true, 'http://127.0.0.1:3050')).toEqual({
+      KAFKA_CONSUMER_GROUPS: 'main',
+      INGESTION_JOBS_UPSTREAM: 'http://127.0.0.1:3050',
+    });
+    expect(roleEnv({ name: 'ingestion', copy: 1, role: 'bulk' }, true, 'http://127.0.0.1:3050')).not.toHaveProperty('INGESTION_JOBS_UPSTREAM');
+    expect(roleEnv({ name: 'router', copy: 1 }, true, 'http://127.0.0.1:3051')).toEqual({ KAFKA_CONSUMER_GROUPS: 'urgent' });
+  });
+
   it('changes nothing when the apps run their groups together', () => {
     expect(roleEnv({ name: 'router', copy: 1 }, false)).toEqual({});
     expect(roleEnv({ name: 'batch-aggregator', copy: 1 }, false)).toEqual({});

@@ -62,8 +62,9 @@ export function instancePort(spec: ServiceSpec, copy: number, role?: 'bulk'): nu
  * priority, so on a busy machine the kernel runs urgent work first; ordering inside Kafka is
  * already separate (their own topics and groups), this separates the CPU.
  */
-export const BULK_APART: Partial<Record<SluiceApp, { urgent: readonly string[]; bulk: readonly string[] }>> = {
-  ingestion: { urgent: ['main'], bulk: ['bulk'] },
+export const BULK_APART: Partial<Record<SluiceApp, { urgent: readonly string[]; bulk: readonly string[]; bulkHttp?: string }>> = {
+  // Job uploads are bulk work too: the urgent copies stream them to the bulk process's HTTP API.
+  ingestion: { urgent: ['main'], bulk: ['bulk'], bulkHttp: 'INGESTION_JOBS_UPSTREAM' },
   router: { urgent: ['urgent'], bulk: ['main'] },
 };
 
@@ -74,17 +75,21 @@ export const BULK_ONLY: readonly SluiceApp[] = ['batch-aggregator'];
 export const BULK_NICENESS = 10;
 
 /**
- * What makes a process urgent or bulk when an app's bulk work runs apart: its consumer groups and
- * its CPU priority. Empty when it runs together (every group in one process, default priority).
+ * What makes a process urgent or bulk when an app's bulk work runs apart: its consumer groups, its
+ * CPU priority, and for urgent copies where the bulk process's HTTP API is (`bulkUrl`), when the app
+ * hands it bulk HTTP work. Empty when it runs together (every group in one process, default priority).
  */
-export function roleEnv(instance: ServiceInstance, bulkApart: boolean): Record<string, string> {
+export function roleEnv(instance: ServiceInstance, bulkApart: boolean, bulkUrl?: string): Record<string, string> {
   if (!bulkApart || instance.name === EMULATOR) return {};
   if (BULK_ONLY.includes(instance.name)) return { NICENESS: String(BULK_NICENESS) };
   const split = BULK_APART[instance.name];
   if (split === undefined) return {};
   return instance.role === 'bulk'
     ? { KAFKA_CONSUMER_GROUPS: split.bulk.join(','), NICENESS: String(BULK_NICENESS) }
-    : { KAFKA_CONSUMER_GROUPS: split.urgent.join(',') };
+    : {
+        KAFKA_CONSUMER_GROUPS: split.urgent.join(','),
+        ...(split.bulkHttp !== undefined && bulkUrl !== undefined ? { [split.bulkHttp]: bulkUrl } : {}),
+      };
 }
 
 /** The webpack bundle `npm run build` leaves for an app (nest-cli.json: entry file main). */
@@ -114,7 +119,7 @@ export interface ServiceEnvInputs {
  * Variables a parent's environment must not leak into a service: one exported KAFKA_GROUP_ID or
  * PORT would otherwise give all five apps the same group or port.
  */
-const PER_SERVICE_VARIABLES = ['PORT', 'EMULATOR_PORT', 'KAFKA_GROUP_ID', 'KAFKA_CLIENT_ID', 'KAFKA_CONSUMER_GROUPS', 'NICENESS'];
+const PER_SERVICE_VARIABLES = ['PORT', 'EMULATOR_PORT', 'KAFKA_GROUP_ID', 'KAFKA_CLIENT_ID', 'KAFKA_CONSUMER_GROUPS', 'NICENESS', 'INGESTION_JOBS_UPSTREAM'];
 
 /**
  * The environment a service runs with: the caller's, minus per-service variables, plus where the

@@ -212,7 +212,7 @@ export class SluiceHarness {
             groupId: name === EMULATOR ? undefined : groupOf(name),
             ...((copy > 1 || role !== undefined) && { clientId: `sluice-e2e-${id}` }),
           }),
-          ...roleEnv(instance, options.bulkApart === true),
+          ...roleEnv(instance, options.bulkApart === true, `http://127.0.0.1:${ports.get(instanceId({ name, copy: 1, role: 'bulk' }))}`),
           ...own[name],
           ...options.env?.[name],
         };

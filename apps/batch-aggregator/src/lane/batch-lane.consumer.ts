@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
-import { ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer } from '@sluice/kafka';
+import { BulkValve, ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer } from '@sluice/kafka';
 import type { BatchesRepository } from '@sluice/ledger';
 import { ConsumerHealthRegistry, ROOT_LOGGER } from '@sluice/observability';
 import type { Logger } from 'pino';
@@ -39,6 +39,7 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
     @Inject(AGGREGATOR_BATCHES) private readonly batches: Pick<BatchesRepository, 'listUnresolved'>,
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(BulkValve) private readonly valve: BulkValve,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,6 +62,8 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       // Messages are in flight only while their fetched batch is written: room for every partition's.
       backpressure: { highWaterMark: GROUP_SIZE * PARTITIONS_AT_ONCE, lowWaterMark: GROUP_SIZE },
       deadLetter: { producer: this.producer },
+      // The batch lane's deadlines are hours: its intake gives way while urgent work flows.
+      valve: this.valve,
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
     });
     this.health.register(runner.groupId, { consumerHealth: () => runner.health() });

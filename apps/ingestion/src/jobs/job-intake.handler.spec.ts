@@ -1,3 +1,4 @@
+import type { WorkValve } from '@sluice/kafka';
 import { canonicalJson, Topics } from '@sluice/contracts';
 import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
@@ -55,7 +56,24 @@ async function* linesOf(text: string): AsyncGenerator<JsonlLine> {
   yield* jsonlLines([Buffer.from(text)], 4_096);
 }
 
+/** A valve that lets a chunk through only when the test says so, and counts the chunks it saw end. */
+class TurnValve implements WorkValve {
+  open = true;
+  waiting: Array<() => void> = [];
+  ended = 0;
+
+  async admit(): Promise<() => void> {
+    if (!this.open) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => (this.ended += 1);
+  }
+
+  letOneThrough(): void {
+    this.waiting.shift()?.();
+  }
+}
+
 function setUp(limits: Partial<JobIntakeLimits> = {}) {
+  const valve = new TurnValve();
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
@@ -69,10 +87,11 @@ function setUp(limits: Partial<JobIntakeLimits> = {}) {
     clock: () => NOW,
     newJobId: () => `job_generated_${(ids += 1)}`,
     limits: { chunkLines: 500, chunkBytes: 1_000_000, chunksInFlight: 2, maxLines: 1_000, ...limits },
+    valve,
   });
   const receive = (text: string, query: Record<string, unknown> = {}, contentType = NDJSON) =>
     handler.receive('acme', query, contentType, linesOf(text), { correlationId: 'corr-job' });
-  return { ledger, publisher, counters, jobs, handler, receive };
+  return { ledger, publisher, counters, jobs, handler, receive, valve };
 }
 
 describe('JobIntakeHandler', () => {
@@ -162,6 +181,19 @@ describe('JobIntakeHandler', () => {
     release();
     expect(await receiving).toMatchObject({ status: 202, body: { lines: 3, accepted: 3 } });
     expect(publisher.calls).toHaveLength(3);
+  });
+
+  it('records no chunk before the valve lets it through, and tells the valve when each is done', async () => {
+    const { ledger, handler, valve } = setUp({ chunkLines: 1, chunksInFlight: 2 });
+    valve.open = false;
+    const receiving = handler.receive('acme', { id: 'valved' }, NDJSON, linesOf([requestLine(), requestLine()].join('\n')), {});
+    await waitUntil(() => valve.waiting.length === 1);
+    expect(ledger.insertCalls).toEqual([]);
+    valve.letOneThrough();
+    await waitUntil(() => ledger.insertCalls.length === 1 && valve.waiting.length === 1);
+    valve.letOneThrough();
+    expect(await receiving).toMatchObject({ status: 202, body: { lines: 2, accepted: 2 } });
+    expect(valve.ended).toBe(2);
   });
 
   it('cuts a chunk at its byte budget too', async () => {

@@ -1,5 +1,6 @@
 import { ErrorCode, FieldError } from '@sluice/contracts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { WorkValve } from '@sluice/kafka';
 import type { JobLine, JobLineError, JobsRepository, JobStatus } from '@sluice/ledger';
 import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import type { AcceptRequestsHandler } from '../accept/accept-requests.handler';
@@ -30,6 +31,8 @@ export interface JobIntakePorts {
   clock: () => Date;
   newJobId: (now: Date) => string;
   limits: JobIntakeLimits;
+  /** A job is deferrable work: each chunk waits its turn while urgent work flows. */
+  valve: WorkValve;
 }
 
 /** A refused line's problem as the API shows it. */
@@ -169,12 +172,17 @@ export class JobIntakeHandler {
     const { chunkLines, chunkBytes, chunksInFlight, maxLines } = this.ports.limits;
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    const start = (chunk: ParsedJobLine[]): void => {
+    const start = async (chunk: ParsedJobLine[]): Promise<void> => {
+      // Waiting here stops reading too: the upload itself slows down while urgent work flows.
+      const done = await this.ports.valve.admit();
       const flushing: Promise<void> = this.flush(upload, chunk)
         .catch((error: unknown) => {
           failure ??= { error };
         })
-        .finally(() => inFlight.delete(flushing));
+        .finally(() => {
+          done();
+          inFlight.delete(flushing);
+        });
       inFlight.add(flushing);
     };
     const settle = async (): Promise<void> => {
@@ -196,7 +204,7 @@ export class JobIntakeHandler {
         chunk.push(parseJobLine(line, upload.context));
         bytes += line.bytes;
         if (chunk.length >= chunkLines || bytes >= chunkBytes) {
-          start(chunk);
+          await start(chunk);
           chunk = [];
           bytes = 0;
           if (inFlight.size >= chunksInFlight) await Promise.race(inFlight);
@@ -209,7 +217,7 @@ export class JobIntakeHandler {
       // The upload broke off: what was read is still recorded before the failure goes up.
       failure ??= { error };
     }
-    if (!failure && chunk.length > 0) start(chunk);
+    if (!failure && chunk.length > 0) await start(chunk);
     await settle();
     return tooMany;
   }

@@ -25,8 +25,9 @@ export class RequestsConsumer {
     return this.take(messages, { bulk: false });
   }
 
-  // The producer chose bulk: a realtime-ish deadline on this topic still goes the bulk path.
-  @EventPattern(Topics.RequestsBulk, { batch: true, group: 'bulk' })
+  // The producer chose bulk: a realtime-ish deadline on this topic still goes the bulk path, and gives
+  // way while urgent work flows.
+  @EventPattern(Topics.RequestsBulk, { batch: true, group: 'bulk', deferrable: true })
   onBulkRequests(@Payload() messages: RequestMessages): Promise<MessageOutcome[]> {
     return this.take(messages, { bulk: true });
   }

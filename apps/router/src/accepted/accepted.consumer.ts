@@ -22,7 +22,8 @@ export class AcceptedConsumer {
     private readonly metrics: RouterMetrics,
   ) {}
 
-  @EventPattern(Topics.Accepted, { batch: true, maxBatchSize: MAX_BATCH })
+  // Nothing on sluice.accepted.v1 needs the realtime lane: it gives way while urgent work flows.
+  @EventPattern(Topics.Accepted, { batch: true, deferrable: true, maxBatchSize: MAX_BATCH })
   onAccepted(@Payload() batch: ReadonlyArray<InboundMessage<AcceptedRequestV1>>): Promise<MessageOutcome[]> {
     return this.route(batch);
   }

@@ -70,6 +70,29 @@ export class SluiceConfig {
   })
   NICENESS = 0;
 
+  @EnvInt({
+    description:
+      "Share of the wall clock (percent) a process's deferrable work may take while urgent work flows: ingestion's bulk intake and job uploads, the router's sluice.accepted.v1, the batch-aggregator's intake. While sluice.accepted.urgent.v1 grew in the last BULK_VALVE_HOLD_MS, their slices run one at a time and each is followed by a rest in proportion to it; otherwise they run flat out. 100 turns the valve off.",
+    min: 1,
+    max: 100,
+  })
+  BULK_VALVE_DUTY_PERCENT = 20;
+
+  @EnvInt({
+    description: 'How long after urgent traffic was last seen (sluice.accepted.urgent.v1 grew) deferrable work keeps giving way (milliseconds).',
+    min: 0,
+    max: 600_000,
+  })
+  BULK_VALVE_HOLD_MS = 3_000;
+
+  @EnvInt({
+    description:
+      'Least time between two reads of the urgent signal (the high-water marks of sluice.accepted.urgent.v1, one ListOffsets request), milliseconds. Read only while deferrable work runs.',
+    min: 50,
+    max: 60_000,
+  })
+  BULK_VALVE_PROBE_MS = 500;
+
   @EnvUrl({
     description: 'PostgreSQL connection URL of the ledger. Its password is never logged.',
     protocols: ['postgres:', 'postgresql:'],

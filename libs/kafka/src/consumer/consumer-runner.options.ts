@@ -4,6 +4,7 @@ import type { KafkaProducer } from '../producer/kafka.producer';
 import type { BatchHandler, InvalidMessageHandler, MessageHandler, Validate } from './consumer.types';
 import type { Watermarks } from './in-flight.gate';
 import type { RetryPolicy } from './retry.policy';
+import type { WorkValve } from '../valve/bulk.valve';
 
 export interface ConsumerSessionSettings {
   /** Broker-side bounds apply (group.min.session.timeout.ms is 6000 by default). */
@@ -42,6 +43,11 @@ interface BaseRunnerOptions<T> {
    * still bounds what is in memory across all of them.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * For deferrable work only: asked before each slice of a fetched batch is handled, so the group
+   * gives way while urgent work flows (see BulkValve). Absent: slices are handled as they come.
+   */
+  valve?: WorkValve;
   /** How long stop() waits for in-flight handlers before giving up on them (they stay uncommitted). */
   shutdownTimeoutMs?: number;
   /** Called once when the consumer cannot go on; defaults to logging and process.exit(1). */

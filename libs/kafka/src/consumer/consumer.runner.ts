@@ -103,6 +103,7 @@ export class ConsumerRunner<T = unknown> {
       limits,
       commitEachGroup: !options.handleBatch,
       gate: this.gate,
+      valve: options.valve,
       pipeline,
       commits: new CommitTracker(logger, groupId),
       control: this.lifecycle,

@@ -10,6 +10,7 @@ import { BatchHeartbeat } from './handler.context';
 import { startPacemaker } from './heartbeat.pacemaker';
 import type { ConsumerWork } from './consumer.lifecycle';
 import type { InFlightGate } from './in-flight.gate';
+import type { WorkValve } from '../valve/bulk.valve';
 import { failureOf, toError, type HeldItem } from './retry.loop';
 
 /** What the worker needs from the runner's lifecycle. */
@@ -31,6 +32,8 @@ export interface PartitionWorkerSettings<T> {
    */
   commitEachGroup: boolean;
   gate: InFlightGate;
+  /** Deferrable work's valve: each group waits for its turn, and reports when it is done. */
+  valve?: WorkValve;
   pipeline: BatchPipeline<T>;
   commits: CommitTracker;
   control: WorkerControl;
@@ -157,14 +160,21 @@ export class PartitionWorker<T> implements ConsumerWork {
     batch: BatchContext,
     beats: BatchHeartbeat,
   ): Promise<{ committing: Promise<boolean> } | undefined> {
-    const { gate, pipeline, commits } = this.settings;
-    if (!(await gate.acquire(group.length))) return undefined;
+    const { gate, pipeline, commits, valve, control } = this.settings;
+    // Before the gate: a slice waiting for its turn holds no in-flight units.
+    const done = (await valve?.admit()) ?? (() => undefined);
+    if (!control.consuming || !(await gate.acquire(group.length))) {
+      done();
+      return undefined;
+    }
     let result: Awaited<ReturnType<BatchPipeline<T>['process']>>;
     try {
       result = await pipeline.process(group, beats);
     } catch (error) {
       gate.release(group.length);
       throw error;
+    } finally {
+      done();
     }
     // A held message keeps its place in the gate until its work is durable: what is held is in memory.
     const held = result.settled === 'done' ? result.held : [];

@@ -6,12 +6,12 @@ describe('planConsumerGroups', () => {
       { topic: 'a', extras: undefined },
       { topic: 'b', extras: { batch: true, group: 'urgent', maxBatchSize: 200 } },
       { topic: 'c', extras: {} },
-      { topic: 'd', extras: { batch: true, group: 'bulk', maxBatchBytes: 65_536 } },
+      { topic: 'd', extras: { batch: true, group: 'bulk', deferrable: true, maxBatchBytes: 65_536 } },
     ]);
     expect(plans).toEqual([
-      { suffix: undefined, groupId: 'sluice-router', topics: ['a', 'c'], batch: false, maxBatchSize: undefined },
-      { suffix: 'urgent', groupId: 'sluice-router.urgent', topics: ['b'], batch: true, maxBatchSize: 200 },
-      { suffix: 'bulk', groupId: 'sluice-router.bulk', topics: ['d'], batch: true, maxBatchSize: undefined, maxBatchBytes: 65_536 },
+      { suffix: undefined, groupId: 'sluice-router', topics: ['a', 'c'], batch: false, deferrable: false, maxBatchSize: undefined },
+      { suffix: 'urgent', groupId: 'sluice-router.urgent', topics: ['b'], batch: true, deferrable: false, maxBatchSize: 200 },
+      { suffix: 'bulk', groupId: 'sluice-router.bulk', topics: ['d'], batch: true, deferrable: true, maxBatchSize: undefined, maxBatchBytes: 65_536 },
     ]);
   });
 
@@ -39,8 +39,18 @@ describe('planConsumerGroups', () => {
     ).toThrow('consumer group g: handlers of a, b disagree on maxBatchBytes');
   });
 
+  it('refuses handlers of one group that disagree on deferrable', () => {
+    expect(() =>
+      planConsumerGroups('g', [
+        { topic: 'a', extras: { batch: true, deferrable: true } },
+        { topic: 'b', extras: { batch: true } },
+      ]),
+    ).toThrow('consumer group g: handlers of a, b disagree on deferrable');
+  });
+
   it.each([
     [{ batch: 'yes' }, 'extras.batch must be a boolean'],
+    [{ deferrable: 1 }, 'extras.deferrable must be a boolean'],
     [{ group: 'no spaces' }, 'extras.group must match'],
     [{ batch: true, maxBatchSize: 0 }, 'extras.maxBatchSize must be a positive integer'],
     [{ batch: true, maxBatchBytes: 1.5 }, 'extras.maxBatchBytes must be a positive integer'],

@@ -8,10 +8,14 @@
  * - `group`: the handler's topic is consumed by its own consumer group, `<groupId>.<group>`, with
  *   its own fetching, in-flight bound and commits, so a flood on one topic never waits in front of
  *   another. Handlers without a group share the service's group.
+ * - `deferrable: true`: the group's work can wait (bulk intake, non-urgent routing): it runs behind
+ *   the transport's valve, which makes it give way while urgent work flows. All handlers of a group
+ *   must agree.
  */
 export interface SluiceKafkaPatternOptions {
   batch?: boolean;
   group?: string;
+  deferrable?: boolean;
   /** Largest slice of a fetched batch handed to a batch handler at once. */
   maxBatchSize?: number;
   /** Most bytes of keys and values in one slice (a larger message goes alone). */
@@ -25,6 +29,7 @@ export interface ConsumerGroupPlan {
   groupId: string;
   topics: string[];
   batch: boolean;
+  deferrable: boolean;
   maxBatchSize?: number;
   maxBatchBytes?: number;
 }
@@ -34,8 +39,9 @@ const GROUP_SUFFIX = /^[A-Za-z0-9_-]{1,64}$/;
 function optionsOf(topic: string, extras: unknown): SluiceKafkaPatternOptions {
   if (extras === undefined || extras === null) return {};
   if (typeof extras !== 'object') throw new Error(`@EventPattern('${topic}') extras must be an object`);
-  const { batch, group, maxBatchSize, maxBatchBytes } = extras as Record<string, unknown>;
+  const { batch, group, deferrable, maxBatchSize, maxBatchBytes } = extras as Record<string, unknown>;
   if (batch !== undefined && typeof batch !== 'boolean') throw new Error(`@EventPattern('${topic}') extras.batch must be a boolean`);
+  if (deferrable !== undefined && typeof deferrable !== 'boolean') throw new Error(`@EventPattern('${topic}') extras.deferrable must be a boolean`);
   if (group !== undefined && (typeof group !== 'string' || !GROUP_SUFFIX.test(group))) {
     throw new Error(`@EventPattern('${topic}') extras.group must match ${GROUP_SUFFIX.source}`);
   }
@@ -48,6 +54,7 @@ function optionsOf(topic: string, extras: unknown): SluiceKafkaPatternOptions {
   return {
     batch: batch as boolean | undefined,
     group: group as string | undefined,
+    deferrable: deferrable as boolean | undefined,
     maxBatchSize: maxBatchSize as number | undefined,
     maxBatchBytes: maxBatchBytes as number | undefined,
   };
@@ -63,6 +70,7 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
     const options = optionsOf(topic, extras);
     const key = options.group ?? '';
     const batch = options.batch === true;
+    const deferrable = options.deferrable === true;
     const existing = plans.get(key);
     if (existing === undefined) {
       plans.set(key, {
@@ -70,6 +78,7 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
         groupId: options.group === undefined ? groupId : `${groupId}.${options.group}`,
         topics: [topic],
         batch,
+        deferrable,
         maxBatchSize: options.maxBatchSize,
         maxBatchBytes: options.maxBatchBytes,
       });
@@ -79,6 +88,9 @@ export function planConsumerGroups(groupId: string, handlers: ReadonlyArray<{ to
       throw new Error(
         `consumer group ${existing.groupId} mixes batch and per-message handlers (${[...existing.topics, topic].join(', ')}): give one of them a group of its own`,
       );
+    }
+    if (existing.deferrable !== deferrable) {
+      throw new Error(`consumer group ${existing.groupId}: handlers of ${[...existing.topics, topic].join(', ')} disagree on deferrable`);
     }
     for (const limit of ['maxBatchSize', 'maxBatchBytes'] as const) {
       if (existing[limit] !== options[limit]) {

@@ -17,6 +17,7 @@ import { createKafkaJsDriver } from '../drivers/kafkajs/kafkajs.driver';
 import { FailureCode } from '../errors/failure.codes';
 import { NonRetryableError } from '../errors/non-retryable.error';
 import type { KafkaDriver } from '../port/driver.port';
+import type { WorkValve } from '../valve/bulk.valve';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
 import { takeHandlerFailure } from './handler-error.interceptor';
@@ -48,6 +49,8 @@ export interface SluiceKafkaTransportOptions {
   groups?: Record<string, SluiceKafkaConsumerSettings>;
   /** Run only these groups (`main` for the service's own, else suffixes); all when absent. */
   onlyGroups?: readonly string[];
+  /** What the groups of deferrable handlers (`deferrable: true`) ask before each slice; none: they run flat out. */
+  valve?: WorkValve;
   /** Defaults to logging and process.exit(1): a service that stopped consuming must not stay up. */
   onFatal?: (error: Error) => unknown;
 }
@@ -159,6 +162,7 @@ export class SluiceKafkaTransport extends Server<SluiceKafkaEvents, SluiceKafkaS
       validate: (plain: unknown, message: ConsumedMessage) => (contracts[message.topic]?.validate ?? passThrough)(plain, message),
       onInvalid: (invalid: InvalidMessage) => this.onInvalid(contracts[invalid.context.topic], invalid),
       onFatal: (error: Error) => this.onFatal(error),
+      ...(plan.deferrable && this.options.valve !== undefined ? { valve: this.options.valve } : {}),
     };
     if (plan.batch) {
       const options: BatchModeOptions<unknown> = {

@@ -2,7 +2,7 @@ import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigClass, ConfigValidationError, SluiceConfig } from '@sluice/config';
-import { SluiceKafkaTransport } from '@sluice/kafka';
+import { BulkValve, SluiceKafkaTransport } from '@sluice/kafka';
 import type { Server } from 'node:http';
 import { setPriority } from 'node:os';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -105,6 +105,7 @@ function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: 
     groupId,
     contracts: topicContracts(consumes),
     onlyGroups: config.KAFKA_CONSUMER_GROUPS,
+    valve: app.get(BulkValve),
     // In-flight handlers get half the shutdown budget; the rest is for HTTP, the producer and the database.
     consumer: {
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigClass, SluiceConfig, SluiceConfigModule } from '@sluice/config';
-import { SluiceKafkaModule } from '@sluice/kafka';
+import { BulkValve, SluiceKafkaModule } from '@sluice/kafka';
 import type { Logger } from 'pino';
 import { SluiceDatabaseModule } from '../database/database.module';
 import { SluiceHealthModule } from '../health/health.module';
@@ -8,6 +8,7 @@ import { SluiceLoggingModule } from '../logging/logging.module';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { MessageObserver } from '../messages/message.observer';
 import { SluiceMetricsModule } from '../metrics/metrics.module';
+import { BULK_VALVE_PROVIDERS } from '../valve/bulk-valve.providers';
 import { SERVICE_NAME } from './service-name.token';
 
 export interface ServiceModuleOptions<C extends SluiceConfig> {
@@ -18,7 +19,7 @@ export interface ServiceModuleOptions<C extends SluiceConfig> {
 
 /**
  * Everything a Sluice service has before its own features: validated config, JSON logging, metrics,
- * the database pool, the Kafka producer and health endpoints. Global, so a service's feature modules
+ * the database pool, the Kafka producer, health endpoints and the bulk valve. Global, so a service's feature modules
  * inject any of it. Defining it validates the environment (see SluiceConfigModule), so it throws on a
  * bad one.
  */
@@ -43,8 +44,8 @@ export class SluiceServiceModule {
           }),
         }),
       ],
-      providers: [{ provide: SERVICE_NAME, useValue: name }, MessageObserver],
-      exports: [SERVICE_NAME, MessageObserver, SluiceHealthModule],
+      providers: [{ provide: SERVICE_NAME, useValue: name }, MessageObserver, ...BULK_VALVE_PROVIDERS],
+      exports: [SERVICE_NAME, MessageObserver, SluiceHealthModule, BulkValve],
     };
   }
 }
