@@ -178,13 +178,25 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
         const fetchable = this.cursors.fetchable(this.paused);
         if (fetchable.length > 0 && this.running) this.startFetches(fetchable, await this.consumer.metadata({ topics: this.topics }));
       } catch (error) {
-        // The library retried already; the next pass tries again, as kafkajs restarts after such a crash.
-        this.crashed(toError(asBrokerFailure(error)), true);
-        await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
+        await this.restart(error);
         this.woken = true;
       }
       if (this.running) await this.nextWake();
     }
+  }
+
+  /**
+   * What kafkajs does after a failure its retries did not cure: report it, wait, and join the group
+   * again. The join is the signal that the consumer is whole again (the lifecycle reports it ready
+   * on it), and every partition goes on from its committed offset. A join that fails is tried again
+   * after the next failure.
+   */
+  private async restart(error: unknown): Promise<void> {
+    if (!this.running) return;
+    this.crashed(toError(asBrokerFailure(error)), true);
+    await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
+    if (!this.running) return;
+    await this.consumer.joinGroup({}).catch(() => undefined);
   }
 
   /** Committed offsets, else the start or the end of the partition (fromBeginning). */
@@ -256,8 +268,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       if (response === undefined) {
         this.consumer.clearMetadata();
         for (const { cursor } of asked) if (cursor.state === 'fetching') cursor.state = 'idle';
-        this.crashed(toError(asBrokerFailure(error)), true);
-        await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
+        await this.restart(error);
         return;
       }
     }
@@ -338,7 +349,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     try {
       await this.run_!.eachBatch(context);
     } catch (error) {
-      this.crashed(toError(error), true);
+      void this.restart(error);
     } finally {
       this.cursors.batchEnded(cursor, epoch, first, resolved);
     }
