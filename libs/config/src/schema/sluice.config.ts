@@ -33,10 +33,10 @@ export class SluiceConfig {
 
   @EnvEnum({
     description:
-      'The Kafka client library consumers and producers run on: `kafkajs`, or `platformatic` (@platformatic/kafka: the same semantics at about half the CPU per message). Administration always uses kafkajs.',
+      'The Kafka client library consumers and producers run on: `platformatic` (@platformatic/kafka: about half the CPU per message), or `kafkajs`, with the same semantics. Administration always uses kafkajs.',
     values: KAFKA_DRIVER_NAMES,
   })
-  KAFKA_DRIVER: KafkaDriverSetting = 'kafkajs';
+  KAFKA_DRIVER: KafkaDriverSetting = 'platformatic';
 
   @EnvString({
     description: 'Kafka consumer group id. Each consuming service has its own default; override it to run a separate copy.',
