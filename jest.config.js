@@ -27,5 +27,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
+    {
+      // libs/kafka's semantics once more on kafkajs (the rest runs on the default, @platformatic/kafka): both drivers behind the port pass the same specs.
+      ...shared,
+      displayName: 'integration:kafkajs',
+      testMatch: ['<rootDir>/libs/kafka/src/**/*.int-spec.ts'],
+      setupFiles: ['<rootDir>/libs/kafka/src/testing/kafkajs.setup.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
   ],
 };

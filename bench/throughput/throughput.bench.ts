@@ -6,6 +6,8 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../../scripts/stack/stack.config';
 import { SluiceHarness } from '../../test/e2e/support';
+import type { ServiceName } from '../../scripts/up/services/service.catalog';
+import type { KafkaDriverName } from '@sluice/kafka';
 import { lagsOf, positionAtEnd } from '../../test/e2e/support/consumer.groups';
 import { benchEnvironment } from '../bench.environment';
 import { ratio } from '../realtime/latency.stats';
@@ -158,6 +160,92 @@ function sampleLag(admin: Admin, groupPrefix: string, started: number, arrived: 
   return () => clearInterval(timer);
 }
 
+interface SluiceRun {
+  driver: KafkaDriverName;
+  figures: RunFigures;
+  acceptedTimestampsRead: number;
+  stagesMs: ReturnType<typeof stageSplit>;
+  lagTimeline: LagSample[];
+}
+
+function startServices(services: readonly ServiceName[] | undefined, driver: KafkaDriverName): Promise<SluiceHarness> {
+  const env = { KAFKA_DRIVER: driver };
+  return SluiceHarness.start({
+    name: 'bench-throughput',
+    tap: false,
+    bulkApart: true,
+    only: services,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    env: { ingestion: env, router: env },
+  });
+}
+
+/** N requests through the running services to the lane topics, with the time split and the lag timeline. */
+async function measureSluice(
+  h: SluiceHarness,
+  admin: Admin,
+  kafka: Kafka,
+  options: ThroughputOptions,
+  plan: { tenant: string; rows: readonly TraceRow[]; runId: string; driver: KafkaDriverName },
+): Promise<SluiceRun> {
+  const { tenant, rows, runId, driver } = plan;
+  const n = options.requests;
+  const producedAt = new Float64Array(n).fill(Number.NaN);
+  const receivedAt = new Float64Array(n).fill(Number.NaN);
+  const routedAt = new Float64Array(n).fill(Number.NaN);
+  const laneAt = new Float64Array(n).fill(Number.NaN);
+  const readAt = new Float64Array(n).fill(Number.NaN);
+  const acceptedAt = new Float64Array(n).fill(Number.NaN);
+  const acceptedGroup = randomGroupId('bench-throughput-accepted');
+  await positionAtEnd(kafka, [acceptedGroup], [Topics.Accepted]);
+  const timeline: LagSample[] = [];
+  let arrivedSoFar = 0;
+  const stopSampling = sampleLag(admin, h.groupPrefix, Date.now(), () => arrivedSoFar, timeline);
+  say(`Sluice on ${driver}: ${n} requests to ${Topics.Requests}, read back from ${Topics.LaneAsync} and ${Topics.LaneBatch}`);
+  let sluice: RunFigures;
+  try {
+    sluice = await runThrough(
+      kafka,
+      options,
+      `Sluice-${driver}`,
+      { topic: Topics.Requests, readTopics: [Topics.LaneAsync, Topics.LaneBatch], fromEnd: true },
+      (index) => plannedRequest(runId, tenant, index, rows, options.chatShare, Date.now()),
+      runId,
+      {
+        onChunkSent: (first, count, at) => producedAt.fill(at, first, first + count),
+        onArrive: (index, _topic, value, timestampMs, at) => {
+          arrivedSoFar += 1;
+          if (!Number.isNaN(readAt[index])) return;
+          const stamps = laneStamps(value?.toString('utf8') ?? '');
+          receivedAt[index] = stamps.receivedAt ?? Number.NaN;
+          routedAt[index] = stamps.routedAt ?? Number.NaN;
+          laneAt[index] = timestampMs;
+          readAt[index] = at;
+        },
+      },
+    );
+  } finally {
+    stopSampling();
+  }
+  say(
+    `Sluice on ${driver}: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`,
+  );
+  say("reading the run's Kafka timestamps on sluice.accepted.v1 for the time split");
+  const acceptedSeen = await acceptedTimestamps(kafka, acceptedGroup, runId, n, acceptedAt);
+  const stamps: RequestStamps[] = [];
+  for (let index = 0; index < n; index += 1) {
+    stamps.push({
+      producedAt: producedAt[index] as number,
+      receivedAt: receivedAt[index] as number,
+      acceptedAt: acceptedAt[index] as number,
+      routedAt: routedAt[index] as number,
+      laneAt: laneAt[index] as number,
+      readAt: readAt[index] as number,
+    });
+  }
+  return { driver, figures: sluice, acceptedTimestampsRead: acceptedSeen, stagesMs: stageSplit(stamps), lagTimeline: timeline };
+}
+
 export async function runThroughputBench(argv: readonly string[]): Promise<void> {
   if (argv.includes('--help')) {
     console.log(THROUGHPUT_USAGE);
@@ -170,11 +258,12 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
   const tenant = randomTenant('bench-tp');
   const stamp = Date.now().toString(36);
   const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
+  const [firstDriver, ...laterDrivers] = options.drivers as [KafkaDriverName, ...KafkaDriverName[]];
   say(
-    `starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports`,
+    `starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports, on ${firstDriver}`,
   );
-  const h = await SluiceHarness.start({ name: 'bench-throughput', tap: false, bulkApart: true, only: services, readyTimeoutMs: READY_TIMEOUT_MS });
-  const admin = h.kafka.admin();
+  let h = await startServices(services, firstDriver);
+  let admin = h.kafka.admin();
   await admin.connect();
   try {
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
@@ -205,63 +294,21 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       say(`baseline: ${baseline.arrivals.arrived} of ${options.requests} through in ${baseline.seconds} s: ${baseline.perSecond}/s`);
     }
 
-    const runId = `tp${stamp}`;
-    const n = options.requests;
-    const producedAt = new Float64Array(n).fill(Number.NaN);
-    const receivedAt = new Float64Array(n).fill(Number.NaN);
-    const routedAt = new Float64Array(n).fill(Number.NaN);
-    const laneAt = new Float64Array(n).fill(Number.NaN);
-    const readAt = new Float64Array(n).fill(Number.NaN);
-    const acceptedAt = new Float64Array(n).fill(Number.NaN);
-    const acceptedGroup = randomGroupId('bench-throughput-accepted');
-    await positionAtEnd(kafka, [acceptedGroup], [Topics.Accepted]);
-    const timeline: LagSample[] = [];
-    let arrivedSoFar = 0;
-    const stopSampling = sampleLag(admin, h.groupPrefix, Date.now(), () => arrivedSoFar, timeline);
-    say(`Sluice: ${n} requests to ${Topics.Requests}, read back from ${Topics.LaneAsync} and ${Topics.LaneBatch}`);
-    let sluice: RunFigures;
-    try {
-      sluice = await runThrough(
-        kafka,
-        options,
-        'Sluice',
-        { topic: Topics.Requests, readTopics: [Topics.LaneAsync, Topics.LaneBatch], fromEnd: true },
-        (index) => plannedRequest(runId, tenant, index, rows, options.chatShare, Date.now()),
-        runId,
-        {
-          onChunkSent: (first, count, at) => producedAt.fill(at, first, first + count),
-          onArrive: (index, _topic, value, timestampMs, at) => {
-            arrivedSoFar += 1;
-            if (!Number.isNaN(readAt[index])) return;
-            const stamps = laneStamps(value?.toString('utf8') ?? '');
-            receivedAt[index] = stamps.receivedAt ?? Number.NaN;
-            routedAt[index] = stamps.routedAt ?? Number.NaN;
-            laneAt[index] = timestampMs;
-            readAt[index] = at;
-          },
-        },
-      );
-    } finally {
-      stopSampling();
+    const runs: SluiceRun[] = [await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}`, driver: firstDriver })];
+    for (const driver of laterDrivers) {
+      say(`restarting ingestion and the router on ${driver}`);
+      await admin.disconnect();
+      await h.stop();
+      h = await startServices(services, driver);
+      admin = h.kafka.admin();
+      await admin.connect();
+      runs.push(await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}${driver.slice(0, 2)}`, driver }));
     }
-    say(
-      `Sluice: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`,
-    );
-    say("reading the run's Kafka timestamps on sluice.accepted.v1 for the time split");
-    const acceptedSeen = await acceptedTimestamps(kafka, acceptedGroup, runId, n, acceptedAt);
-    const stamps: RequestStamps[] = [];
-    for (let index = 0; index < n; index += 1) {
-      stamps.push({
-        producedAt: producedAt[index] as number,
-        receivedAt: receivedAt[index] as number,
-        acceptedAt: acceptedAt[index] as number,
-        routedAt: routedAt[index] as number,
-        laneAt: laneAt[index] as number,
-        readAt: readAt[index] as number,
-      });
-    }
-    const split = stageSplit(stamps);
-    const rateRatio = baseline === undefined ? null : ratio(sluice.perSecond, baseline.perSecond);
+    const byDriver = runs.map((run) => {
+      const rateRatio = baseline === undefined ? null : ratio(run.figures.perSecond, baseline.perSecond);
+      return { ...run, ratio: rateRatio, met: rateRatio !== null && rateRatio >= 0.5 && run.figures.arrivals.exactlyOnce };
+    });
+    const first = byDriver[0]!;
     const report = {
       bench: 'throughput',
       date: started.toISOString(),
@@ -271,6 +318,8 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
         sluice:
           "requests (the trace excerpt's sizes, cycled: chat on gpt-5/o4-mini with a 15 min deadline for the async lane, text-embedding-3-small embeddings with a 48 h deadline for the batch lane, mode auto) produced to sluice.requests.v1 as fast as one kafkajs producer can (acks=all, --produce-chunk messages a request, --produce-concurrency in flight); the benchmark reads sluice.lane.async.v1 and sluice.lane.batch.v1 (from their end before the run, by key) until every id arrived; rate = N / (last lane arrival - first produce)",
         baseline: `the same N messages (same sizes, produced the same way) through ${HOPS} plain kafkajs forwarders in a child process: each consumes a fetched batch per partition (partitions concurrently), forwards it in one send with acks=all and commits after it; fresh topics of the same partition count on the same broker, deleted afterwards; measured first, in the same run`,
+        drivers:
+          "with several --drivers, ingestion and the router are restarted on each (KAFKA_DRIVER) after the one baseline and measured in turn; `sluice`, `ratio`, `stagesMs` and `lagTimeline` are the first driver's, `byDriver` has every one",
         exactlyOnce:
           "counted by the benchmark from the keys it read (each key is <run>-<index>), independent of Sluice's code: every index on a lane topic, none twice, each on the lane its deadline calls for",
         stages:
@@ -279,20 +328,31 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       },
       environment: benchEnvironment(loadBefore),
       baseline: baseline ?? null,
-      sluice: { ...sluice, acceptedTimestampsRead: acceptedSeen },
-      ratio: rateRatio,
-      bar: { ratioAtLeast: 0.5, met: rateRatio !== null && rateRatio >= 0.5 && sluice.arrivals.exactlyOnce },
-      stagesMs: split,
-      lagTimeline: timeline,
+      driver: first.driver,
+      sluice: { ...first.figures, acceptedTimestampsRead: first.acceptedTimestampsRead },
+      ratio: first.ratio,
+      bar: { ratioAtLeast: 0.5, met: first.met },
+      stagesMs: first.stagesMs,
+      lagTimeline: first.lagTimeline,
+      byDriver: byDriver.map(({ driver, figures, acceptedTimestampsRead, ratio: rateRatio, met, stagesMs }) => ({
+        driver,
+        sluice: { ...figures, acceptedTimestampsRead },
+        ratio: rateRatio,
+        met,
+        stagesMs,
+      })),
     };
     mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    const verdict = sluice.arrivals;
-    say(
-      `Sluice ${sluice.perSecond}/s against the raw pipe's ${baseline?.perSecond ?? '-'}/s: ratio ${rateRatio ?? '-'} (bar >= 0.5); ` +
-        `exactly once: ${verdict.exactlyOnce} (missing ${verdict.missing}, duplicates ${verdict.duplicates}, wrong lane ${verdict.wrongPlace}); ` +
-        `p50 produce->accepted ${split.produceToAccepted.p50Ms} ms, accepted->lane ${split.acceptedToLane.p50Ms} ms; written to ${relative(REPO_ROOT, RESULTS_FILE)}`,
-    );
+    for (const run of byDriver) {
+      const verdict = run.figures.arrivals;
+      say(
+        `Sluice on ${run.driver} ${run.figures.perSecond}/s against the raw pipe's ${baseline?.perSecond ?? '-'}/s: ratio ${run.ratio ?? '-'} (bar >= 0.5); ` +
+          `exactly once: ${verdict.exactlyOnce} (missing ${verdict.missing}, duplicates ${verdict.duplicates}, wrong lane ${verdict.wrongPlace}); ` +
+          `p50 produce->accepted ${run.stagesMs.produceToAccepted.p50Ms} ms, accepted->lane ${run.stagesMs.acceptedToLane.p50Ms} ms`,
+      );
+    }
+    say(`written to ${relative(REPO_ROOT, RESULTS_FILE)}`);
   } finally {
     await admin.disconnect();
     await h.stop();

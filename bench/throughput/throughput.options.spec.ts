@@ -17,5 +17,7 @@ describe('throughput options', () => {
     expect(() => parseThroughputOptions(['--requests', 'many'])).toThrow('--requests needs a whole number');
     expect(() => parseThroughputOptions(['--chat-share', '1.5'])).toThrow('from 0 to 1');
     expect(() => parseThroughputOptions(['--fast'])).toThrow(BenchUsageError);
+    expect(parseThroughputOptions(['--drivers', 'kafkajs,platformatic']).drivers).toEqual(['kafkajs', 'platformatic']);
+    expect(() => parseThroughputOptions(['--drivers', 'rdkafka'])).toThrow(BenchUsageError);
   });
 });

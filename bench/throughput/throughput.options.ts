@@ -1,4 +1,5 @@
-import { FlagSpec, fraction, positiveInt, readFlags } from '../support/bench.args';
+import { KAFKA_DRIVERS, DEFAULT_KAFKA_DRIVER, type KafkaDriverName } from '@sluice/kafka';
+import { BenchUsageError, FlagSpec, fraction, positiveInt, readFlags } from '../support/bench.args';
 
 export interface ThroughputOptions {
   /** Requests produced to sluice.requests.v1, and messages through the baseline pipe. */
@@ -14,6 +15,8 @@ export interface ThroughputOptions {
   /** Start every Sluice service, not only ingestion and the router (the two the requests pass). */
   allServices: boolean;
   skipBaseline: boolean;
+  /** The Kafka drivers Sluice runs on, one after another against the same baseline (KAFKA_DRIVER of the services). */
+  drivers: KafkaDriverName[];
 }
 
 export const DEFAULT_THROUGHPUT_OPTIONS: ThroughputOptions = {
@@ -24,6 +27,7 @@ export const DEFAULT_THROUGHPUT_OPTIONS: ThroughputOptions = {
   timeoutS: 3_600,
   allServices: false,
   skipBaseline: false,
+  drivers: [DEFAULT_KAFKA_DRIVER],
 };
 
 const d = DEFAULT_THROUGHPUT_OPTIONS;
@@ -35,7 +39,8 @@ export const THROUGHPUT_USAGE = `npm run bench -- throughput [options]
   --produce-concurrency <n>  produce requests in flight (default ${d.produceConcurrency})
   --timeout <s>              how long to wait for the last lane message; then what arrived is reported (default ${d.timeoutS})
   --all-services             start all five services, not only ingestion and the router
-  --skip-baseline            Sluice only (the JSON then has no ratio)`;
+  --skip-baseline            Sluice only (the JSON then has no ratio)
+  --drivers <list>           Kafka drivers the services run on, each in turn after the one baseline: ${KAFKA_DRIVERS.join(', ')} (default ${d.drivers.join(',')})`;
 
 const SPEC: FlagSpec = {
   requests: { type: 'string' },
@@ -45,7 +50,16 @@ const SPEC: FlagSpec = {
   timeout: { type: 'string' },
   'all-services': { type: 'boolean' },
   'skip-baseline': { type: 'boolean' },
+  drivers: { type: 'string' },
 };
+
+function driversOf(value: unknown): KafkaDriverName[] {
+  if (typeof value !== 'string') return d.drivers;
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(KAFKA_DRIVERS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) throw new BenchUsageError(`--drivers takes ${KAFKA_DRIVERS.join(', ')}, not "${value}"`);
+  return names as KafkaDriverName[];
+}
 
 export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
   const values = readFlags(argv, SPEC, THROUGHPUT_USAGE);
@@ -57,5 +71,6 @@ export function parseThroughputOptions(argv: readonly string[]): ThroughputOptio
     timeoutS: positiveInt(values, 'timeout', d.timeoutS),
     allServices: values['all-services'] === true,
     skipBaseline: values['skip-baseline'] === true,
+    drivers: driversOf(values.drivers),
   };
 }

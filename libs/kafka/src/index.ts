@@ -1,6 +1,7 @@
 export type * from './port';
 export * from './config/kafka-client.config';
 export { createKafkaJsDriver } from './drivers/kafkajs/kafkajs.driver';
+export { createKafkaDriver, DEFAULT_KAFKA_DRIVER, KAFKA_DRIVERS, type KafkaDriverName } from './drivers/kafka.driver.factory';
 export * from './errors/retryable.error';
 export * from './errors/non-retryable.error';
 export * from './errors/failure.codes';

@@ -16,6 +16,7 @@ describe('describeConfig', () => {
     expect(rows.map((row) => row.name)).toEqual([
       'KAFKA_BROKERS',
       'KAFKA_CLIENT_ID',
+      'KAFKA_DRIVER',
       'KAFKA_GROUP_ID',
       'KAFKA_CONSUMER_GROUPS',
       'KAFKA_SESSION_TIMEOUT_MS',

@@ -4,6 +4,8 @@ import type { KafkaLogger, KafkaLogLevel } from '../port/logger.port';
 /** Everything needed to reach a cluster; callers read it from their own config (KAFKA_BROKERS, ...). */
 export interface KafkaClientConfig {
   brokers: readonly string[];
+  /** The client library behind the port; defaults to DEFAULT_KAFKA_DRIVER. */
+  driver?: 'kafkajs' | 'platformatic';
   clientId: string;
   /** Defaults to a pino logger named after the client. */
   logger?: KafkaLogger;

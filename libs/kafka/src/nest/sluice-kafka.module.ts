@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { KafkaClientConfig } from '../config/kafka-client.config';
-import { createKafkaJsDriver } from '../drivers/kafkajs/kafkajs.driver';
+import { createKafkaDriver } from '../drivers/kafka.driver.factory';
 import type { KafkaDriver } from '../port/driver.port';
 import { KafkaProducer, type KafkaProducerOptions } from '../producer/kafka.producer';
 import { SluiceKafkaErrorInterceptor } from './handler-error.interceptor';
@@ -72,7 +72,7 @@ export class SluiceKafkaModule {
         {
           provide: KAFKA_DRIVER,
           inject: [KAFKA_MODULE_OPTIONS],
-          useFactory: (options: SluiceKafkaModuleOptions): KafkaDriver => createKafkaJsDriver(options.client),
+          useFactory: (options: SluiceKafkaModuleOptions): KafkaDriver => createKafkaDriver(options.client),
         },
         {
           provide: KafkaProducer,

@@ -13,7 +13,7 @@ import type {
   ValidationResult,
 } from '../consumer/consumer.types';
 import { exitOnFatal } from '../consumer/fatal.handler';
-import { createKafkaJsDriver } from '../drivers/kafkajs/kafkajs.driver';
+import { createKafkaDriver } from '../drivers/kafka.driver.factory';
 import { FailureCode } from '../errors/failure.codes';
 import { NonRetryableError } from '../errors/non-retryable.error';
 import type { KafkaDriver } from '../port/driver.port';
@@ -85,7 +85,7 @@ export class SluiceKafkaTransport extends Server<SluiceKafkaEvents, SluiceKafkaS
 
   constructor(private readonly options: SluiceKafkaTransportOptions) {
     super();
-    this.kafka = createKafkaJsDriver(options.client);
+    this.kafka = createKafkaDriver(options.client);
     this.kafkaLogger = this.kafka.logger;
   }
 

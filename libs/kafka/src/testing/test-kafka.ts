@@ -1,6 +1,6 @@
 import { parseBrokerList } from '../config/kafka-client.config';
 import type { ConsumerSessionSettings } from '../consumer/consumer-runner.options';
-import { createKafkaJsDriver } from '../drivers/kafkajs/kafkajs.driver';
+import { createKafkaDriver, KAFKA_DRIVERS, type KafkaDriverName } from '../drivers/kafka.driver.factory';
 import type { KafkaDriver } from '../port/driver.port';
 import type { KafkaLogger } from '../port/logger.port';
 
@@ -21,10 +21,19 @@ export function memoryLogger(): KafkaLogger & { entries: LogEntry[] } {
   return { entries, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 }
 
+/** The driver tests run on: KAFKA_DRIVER (the integration project runs libs/kafka's specs once per driver), else the default. */
+export function testDriverName(): KafkaDriverName | undefined {
+  const name = process.env.KAFKA_DRIVER;
+  if (name === undefined || name === '') return undefined;
+  if (!(KAFKA_DRIVERS as readonly string[]).includes(name)) throw new Error(`KAFKA_DRIVER must be one of ${KAFKA_DRIVERS.join(', ')}, not "${name}"`);
+  return name as KafkaDriverName;
+}
+
 /** A driver for the test broker (KAFKA_BROKERS, default 127.0.0.1:9092). */
 export function testKafka(logger: KafkaLogger = memoryLogger(), clientId = 'sluice-kafka-test'): KafkaDriver {
-  return createKafkaJsDriver({
+  return createKafkaDriver({
     brokers: parseBrokerList(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'),
+    driver: testDriverName(),
     clientId,
     logger,
     logLevel: 'warn',

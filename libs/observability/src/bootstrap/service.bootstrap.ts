@@ -101,7 +101,7 @@ function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: 
   const groupId = config.KAFKA_GROUP_ID;
   if (groupId === undefined) throw new ConfigValidationError(['KAFKA_GROUP_ID is required by a service that consumes (not set)']);
   const transport = new SluiceKafkaTransport({
-    client: { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log },
+    client: { brokers: config.KAFKA_BROKERS, driver: config.KAFKA_DRIVER, clientId: config.KAFKA_CLIENT_ID, logger: log },
     groupId,
     contracts: topicContracts(consumes),
     onlyGroups: config.KAFKA_CONSUMER_GROUPS,

@@ -40,7 +40,7 @@ export class SluiceServiceModule {
         SluiceKafkaModule.forRootAsync({
           inject: [SluiceConfig, ROOT_LOGGER],
           useFactory: (settings: SluiceConfig, logger: Logger) => ({
-            client: { brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID, logger },
+            client: { brokers: settings.KAFKA_BROKERS, driver: settings.KAFKA_DRIVER, clientId: settings.KAFKA_CLIENT_ID, logger },
           }),
         }),
       ],

@@ -1,0 +1,51 @@
+import { DependencyUnavailableError } from '@sluice/contracts';
+
+/** What broker outages are reported as (the same words as the kafkajs driver's). */
+const BROKER_DEPENDENCY = 'the Kafka broker';
+
+// @platformatic/kafka's codes for "could not reach or hear from a broker", as opposed to a request
+// the broker refused (a record too large, an unknown topic), which is the message's own problem.
+const UNREACHABLE = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
+
+/** How deep the wrapping goes: retries wrap their attempts in a MultipleErrors, which a caller may wrap again. */
+const MAX_DEPTH = 4;
+
+interface ErrorShape {
+  code?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+}
+
+// By shape, not `instanceof Error`: the library is loaded by Node's own require, so under Jest its
+// errors come from another realm than the test's Error.
+function unreachable(error: unknown, depth: number): boolean {
+  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false;
+  const { code, errors, cause } = error as ErrorShape;
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => unreachable(inner, depth + 1))) return true;
+  return unreachable(cause, depth + 1);
+}
+
+/**
+ * The error a caller of the driver should see: a broker that cannot be reached as a
+ * DependencyUnavailableError (consumers wait it out instead of dead-lettering), anything else as it
+ * was. A request given up after its retries comes as a MultipleErrors of every attempt's error.
+ */
+export function asBrokerFailure(error: unknown): unknown {
+  if (unreachable(error, 0)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
+  const causes = reasons(error, 0);
+  // The library's outer message says only which request failed ("Producing messages failed."): the broker's reasons are inside.
+  if (causes.length === 0) return error;
+  return Object.assign(new Error(`${(error as { message?: string }).message} ${causes.join(' ')}`), { cause: error });
+}
+
+function reasons(error: unknown, depth: number): string[] {
+  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return [];
+  const { errors, cause } = error as ErrorShape;
+  const inner: unknown[] = [...(Array.isArray(errors) ? (errors as unknown[]) : []), ...(cause === undefined ? [] : [cause])];
+  return inner.flatMap((nested) => {
+    const deeper = reasons(nested, depth + 1);
+    const message = (nested as { message?: unknown } | null)?.message;
+    return deeper.length > 0 ? deeper : typeof message === 'string' ? [message] : [];
+  });
+}
