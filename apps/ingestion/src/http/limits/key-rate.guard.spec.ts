@@ -5,9 +5,8 @@ import { ApiKeyGuard, type ApiKeyLedger } from '../auth/api-key.guard';
 import { ApiError } from '../errors/api.error';
 import { KeyRateGuard } from './key-rate.guard';
 
-class Handler {
-  get(): void {}
-}
+class Handler {}
+function get(): void {}
 
 /** An HTTP execution context over a bare request and a response that records its headers. */
 function httpContext(apiKey: string): { context: ExecutionContext; headers: Map<string, unknown> } {
@@ -17,7 +16,7 @@ function httpContext(apiKey: string): { context: ExecutionContext; headers: Map<
   const context = {
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
     getClass: () => Handler,
-    getHandler: () => Handler.prototype.get,
+    getHandler: () => get,
     getType: () => 'http',
   } as unknown as ExecutionContext;
   return { context, headers };
