@@ -1,6 +1,6 @@
 import { Topics } from '@sluice/contracts';
 import { databaseName } from '@sluice/ledger';
-import { randomGroupId, randomTenant, waitFor } from '@sluice/testing';
+import { badInputCorpus, randomGroupId, randomTenant, waitFor } from '@sluice/testing';
 import { Producer } from 'kafkajs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,11 +12,12 @@ import { bringUp } from '../../scripts/stack/stack.up';
 import { SluiceHarness, chatRequest, embeddingRequest } from '../../test/e2e/support';
 import { benchEnvironment } from '../bench.environment';
 import { runSteadyLoad } from '../realtime/steady.load';
-import { KeyedReader, quietKafka } from '../support/keyed.reader';
+import { KeyedMessage, KeyedReader, quietKafka } from '../support/keyed.reader';
 import { CHAOS_USAGE, ChaosOptions, parseChaosOptions } from './chaos.options';
 import { PlannedStep, chaosSchedule, plannedRequest } from './chaos.plan';
 import { BookedRow, ReadMessage, SentRequest, StepFigures, stepVerdict, tallyStep } from './chaos.tally';
 import { FaultWindow, injectFault } from './fault.injectors';
+import { CorpusFigures, Refusal, tallyCorpus } from './corpus.tally';
 import { RestartRecord, ServiceRestarter } from './service.restarter';
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'chaos.json');
@@ -33,6 +34,8 @@ const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 interface StepReads {
   replies: ReadMessage[];
   results: ReadMessage[];
+  /** Refusals only: `rejected` and `failed` events. */
+  events: Array<{ key: string; type: string; code: string; field?: string }>;
   dlq: Array<ReadMessage & { code: string }>;
 }
 
@@ -43,11 +46,26 @@ interface StepReport {
   window: { leadS: number; faultS: number; tailS: number; note: string };
   loadMaxScheduleLagMs: number;
   figures: StepFigures;
+  corpus?: CorpusFigures & { produceRefused: FaultWindow['produceRefused'] };
   dlqCodes: Record<string, number>;
   /** Process exits the bench restarted during the step (beyond the one it killed). */
   restarts: RestartRecord[];
   quiesced: boolean;
   verdict: { pass: boolean; failures: string[] };
+}
+
+/** A lifecycle event's type and, for a refusal, its error code and field. */
+function eventOf(value: Buffer | null): { type: string; code: string; field?: string } {
+  try {
+    const event = JSON.parse(value?.toString('utf8') ?? '{}') as { type?: unknown; error?: { code?: unknown; field?: unknown } };
+    return {
+      type: typeof event.type === 'string' ? event.type : 'unknown',
+      code: typeof event.error?.code === 'string' ? event.error.code : '',
+      ...(typeof event.error?.field === 'string' && { field: event.error.field }),
+    };
+  } catch {
+    return { type: 'unparseable', code: '' };
+  }
 }
 
 function statusOf(value: Buffer | null): string {
@@ -109,13 +127,13 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
   const readsOf = (step: number): StepReads => {
     let found = reads.get(step);
     if (found === undefined) {
-      found = { replies: [], results: [], dlq: [] };
+      found = { replies: [], results: [], events: [], dlq: [] };
       reads.set(step, found);
     }
     return found;
   };
   const stepOfKey = (key: string): number => Number(key.slice(run.length + 1).split('-')[0]);
-  let reader: KeyedReader | undefined;
+  const readers: KeyedReader[] = [];
   let producer: Producer | undefined;
   const reports: StepReport[] = [];
   try {
@@ -123,19 +141,29 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
     const dbName = database.rows[0]?.name ?? databaseName(serverUrl);
     const replyTopic = await h.createTopic('chaos-reply', 3);
     const kafka = quietKafka(options.brokers, `bench-chaos-${run}`);
-    reader = await KeyedReader.open(kafka, {
-      groupId: randomGroupId('bench-chaos'),
-      topics: [Topics.Results, Topics.Dlq, replyTopic],
-      fromEnd: true,
-      keyPrefix: `${run}-`,
-      onMessage: (message) => {
-        const into = readsOf(stepOfKey(message.key));
-        const read: ReadMessage = { id: message.key, status: statusOf(message.value), readAt: message.readAt };
-        if (message.topic === replyTopic) into.replies.push(read);
-        else if (message.topic === Topics.Results) into.results.push(read);
-        else into.dlq.push({ ...read, code: message.headers?.['x-sluice-error-code']?.toString() ?? 'unknown' });
-      },
-    });
+    const onMessage = (message: KeyedMessage): void => {
+      const into = readsOf(stepOfKey(message.key));
+      const read: ReadMessage = { id: message.key, status: statusOf(message.value), readAt: message.readAt };
+      if (message.topic === replyTopic) into.replies.push(read);
+      else if (message.topic === Topics.Results) into.results.push(read);
+      else if (message.topic === Topics.Events) {
+        const event = eventOf(message.value);
+        if (event.type === 'rejected' || event.type === 'failed') into.events.push({ key: message.key, ...event });
+      } else into.dlq.push({ ...read, code: message.headers?.['x-sluice-error-code']?.toString() ?? 'unknown' });
+    };
+    // Sluice's topics from their current end; the reply topic, the run's own, from its beginning.
+    readers.push(
+      await KeyedReader.open(kafka, {
+        groupId: randomGroupId('bench-chaos'),
+        topics: [Topics.Results, Topics.Events, Topics.Dlq],
+        fromEnd: true,
+        keyPrefix: `${run}-`,
+        onMessage,
+      }),
+    );
+    readers.push(
+      await KeyedReader.open(kafka, { groupId: randomGroupId('bench-chaos-reply'), topics: [replyTopic], fromEnd: false, keyPrefix: `${run}-`, onMessage }),
+    );
     // Long retries: a send waits out the broker's restart rather than giving up on it.
     producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 12, maxRetryTime: 10_000 } });
     await producer.connect();
@@ -147,7 +175,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
     }
   } finally {
     restarter.stop();
-    await reader?.stop().catch(() => undefined);
+    for (const reader of readers) await reader.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await h.stop().catch((error: Error) => say(`harness did not stop cleanly: ${error.message}`));
     if (up.kafka.origin === 'started') await bringDown(stack, { kafka: true, postgres: false }).catch(() => undefined);
@@ -227,6 +255,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   const { h, options, step, reads, restarter } = ctx;
   const label = step.fault.label;
   const tenant = randomTenant(`chaos-${ctx.stepIndex}`);
+  const corpusRun = `${ctx.run}-${ctx.stepIndex}`;
   const billedBefore = (await h.emulator.billing(h.providerKeys.openai)).totals;
   const restartsBefore = restarter.restarts.length;
   const sent: SentRequest[] = [];
@@ -259,7 +288,17 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   try {
     await sleep(step.leadMs);
     window = await injectFault(
-      { h, stack: ctx.stack, serverUrl: ctx.serverUrl, databaseName: ctx.dbName, restarter, say: (line) => say(`${label}: ${line}`) },
+      {
+        h,
+        stack: ctx.stack,
+        serverUrl: ctx.serverUrl,
+        databaseName: ctx.dbName,
+        restarter,
+        producer: ctx.producer,
+        tenant,
+        corpusRun,
+        say: (line) => say(`${label}: ${line}`),
+      },
       step.fault,
     );
     say(`${label}: fault over after ${seconds(window.end - window.start)} s (${window.note})`);
@@ -303,7 +342,24 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   });
   const dlqCodes: Record<string, number> = {};
   for (const entry of reads.dlq) dlqCodes[entry.code] = (dlqCodes[entry.code] ?? 0) + 1;
-  const verdict = stepVerdict(figures, step.fault.kind === 'corpus');
+  const verdict = stepVerdict(figures);
+  let corpus: (CorpusFigures & { produceRefused: FaultWindow['produceRefused'] }) | undefined;
+  if (step.fault.kind === 'corpus') {
+    const refusals: Refusal[] = [
+      ...reads.events.map((event): Refusal => ({ key: event.key, via: 'event', code: event.code, ...(event.field !== undefined && { field: event.field }) })),
+      ...reads.dlq.map((entry): Refusal => ({ key: entry.id, via: 'dlq', code: entry.code })),
+    ];
+    const refused = new Set((window.produceRefused ?? []).map((item) => item.kind));
+    const cases = badInputCorpus(corpusRun, { tenant }).filter((item) => !refused.has(item.kind));
+    corpus = { ...tallyCorpus(cases, refusals), produceRefused: window.produceRefused };
+    say(
+      `${label}: corpus of ${cases.length + refused.size} kinds: ${refused.size} refused by the broker, ${corpus.asExpected} refused as expected, ` +
+        `${corpus.otherwise.length} otherwise (${corpus.otherwise.map((item) => `${item.kind}: ${item.got}`).join('; ')}), ${corpus.unseen.length} unseen (${corpus.unseen.join(', ')})`,
+    );
+    if (corpus.otherwise.length > 0) verdict.failures.push(`${corpus.otherwise.length} corpus kinds not refused as expected`);
+    if (corpus.unseen.length > 0) verdict.failures.push(`${corpus.unseen.length} corpus kinds without any refusal`);
+    verdict.pass = verdict.failures.length === 0;
+  }
   const restarts = restarter.restarts.slice(restartsBefore);
   say(
     `${label}: ${figures.sent} sent, ${figures.answeredExactlyOnce} answered exactly once, ${figures.lost.count} lost, ` +
@@ -318,6 +374,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     window: { leadS: seconds(step.leadMs), faultS: seconds(window.end - window.start), tailS: seconds(step.tailMs), note: window.note },
     loadMaxScheduleLagMs: loadOutcome.maxLagMs,
     figures,
+    ...(corpus !== undefined && { corpus }),
     dlqCodes,
     restarts,
     quiesced,

@@ -33,7 +33,7 @@ export interface ChaosOptions {
 }
 
 export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
-  faults: ['db', 'broker', 'kill', 'provider'],
+  faults: ['db', 'broker', 'kill', 'provider', 'corpus'],
   rate: 20,
   dbOutagesS: [10, 60],
   brokerDownS: 20,

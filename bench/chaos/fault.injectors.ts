@@ -1,4 +1,7 @@
+import { Topics } from '@sluice/contracts';
 import { maintenanceUrl } from '@sluice/ledger';
+import { badInputCorpus } from '@sluice/testing';
+import { Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { ensureKafka } from '../../scripts/stack/kafka/kafka.stack';
@@ -16,6 +19,10 @@ export interface FaultContext {
   serverUrl: string;
   databaseName: string;
   restarter: ServiceRestarter;
+  producer: Producer;
+  /** The step's tenant, and the run name of its corpus cases (ids `<corpusRun>-<kind>`). */
+  tenant: string;
+  corpusRun: string;
   say: (line: string) => void;
 }
 
@@ -24,6 +31,8 @@ export interface FaultWindow {
   start: number;
   end: number;
   note: string;
+  /** Corpus cases the broker itself refused (a message over its size limit), with its error. */
+  produceRefused?: Array<{ kind: string; error: string }>;
 }
 
 const RESTART_TIMEOUT_MS = 300_000;
@@ -110,6 +119,26 @@ async function providerFaults(ctx: FaultContext, faultMs: number): Promise<Fault
   return { start, end: Date.now(), note: `injected so far: ${injected || 'none'}` };
 }
 
+/**
+ * Every kind of the bad-input corpus produced to sluice.requests.v1 amid the load, each in a send of
+ * its own (after the valid request it conflicts with, when it has one, on the same key and so the
+ * same partition), so the broker refusing one (over its size limit) does not keep the others back.
+ */
+async function badInput(ctx: FaultContext): Promise<FaultWindow> {
+  const start = Date.now();
+  const cases = badInputCorpus(ctx.corpusRun, { tenant: ctx.tenant });
+  const produceRefused: Array<{ kind: string; error: string }> = [];
+  for (const item of cases) {
+    const messages = [...(item.setup === undefined ? [] : [item.setup]), { key: item.key, value: item.value, headers: item.headers }];
+    try {
+      await ctx.producer.send({ topic: Topics.Requests, acks: -1, messages });
+    } catch (error) {
+      produceRefused.push({ kind: item.kind, error: (error as Error).message });
+    }
+  }
+  return { start, end: Date.now(), note: `${cases.length} kinds produced, ${produceRefused.length} refused by the broker`, produceRefused };
+}
+
 export function injectFault(ctx: FaultContext, fault: FaultStep): Promise<FaultWindow> {
   switch (fault.kind) {
     case 'db':
@@ -121,6 +150,6 @@ export function injectFault(ctx: FaultContext, fault: FaultStep): Promise<FaultW
     case 'provider':
       return providerFaults(ctx, fault.faultMs);
     case 'corpus':
-      throw new Error('the bad-input corpus (branch corpus, badInputCorpus) is not merged into this branch yet');
+      return badInput(ctx);
   }
 }
