@@ -57,14 +57,16 @@ describe('tallyStep', () => {
           { requestId: 'b', lane: 'realtime', status: 'succeeded', costUsd: 0.002 },
           { requestId: 'b', lane: 'async', status: 'succeeded', costUsd: 0.001 },
           { requestId: 'c', lane: 'cache', status: 'succeeded', costUsd: 0 },
+          { requestId: 'c', lane: 'realtime', status: 'succeeded', costUsd: 0.002 },
         ],
-        billed: { calls: 5, usd: 0.007 },
+        billed: { calls: 6, usd: 0.009 },
       }),
     );
     expect(figures.escalated).toBe(1);
-    expect(figures.doubleBooked).toEqual({ count: 1, ids: ['b'] });
-    expect(figures.billing).toEqual({ billedCalls: 5, bookedCalls: 4, billedUsd: 0.007, bookedUsd: 0.006, equal: false });
-    expect(stepVerdict(figures).failures).toEqual(['1 double-booked', 'billed 5 calls / $0.007 against 4 booked / $0.006']);
+    expect(figures.doubleBooked).toEqual({ count: 1, ids: ['b (realtime + async)'] });
+    expect(figures.providerAndCache).toEqual({ count: 1, ids: ['c'] });
+    expect(figures.billing).toEqual({ billedCalls: 6, bookedCalls: 5, billedUsd: 0.009, bookedUsd: 0.008, equal: false });
+    expect(stepVerdict(figures).failures).toEqual(['1 double-booked', 'billed 6 calls / $0.009 against 5 booked / $0.008']);
   });
 
   it('counts dead letters of its own requests (the load, never the corpus, which is tallied apart)', () => {

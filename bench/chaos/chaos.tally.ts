@@ -58,8 +58,10 @@ export interface StepFigures {
   notSucceeded: Record<string, number>;
   /** Results on sluice.results.v1 beyond one per request (redelivered work; the notifier must deliver once). */
   resultsTopicRepeats: number;
-  /** Requests with more than one booked provider answer, other than an escalated batch request's batch + realtime pair. Must be 0. */
+  /** Requests with more than one booked provider answer (cache answers cost nothing and do not count), other than an escalated batch request's batch + realtime pair, with the lanes booked. Must be 0. */
   doubleBooked: { count: number; ids: string[] };
+  /** Requests answered both by a provider call of their own and from the cache lane (as a follower): no extra spend, an extra answer. */
+  providerAndCache: { count: number; ids: string[] };
   /** Batch requests escalated to the realtime lane: both answers billed and booked, by design. */
   escalated: number;
   billing: { billedCalls: number; bookedCalls: number; billedUsd: number; bookedUsd: number; equal: boolean };
@@ -100,11 +102,15 @@ export function tallyStep(input: StepInput): StepFigures {
   const lanesById = new Map<string, string[]>();
   for (const row of input.booked) lanesById.set(row.requestId, [...(lanesById.get(row.requestId) ?? []), row.lane]);
   const doubleBooked: string[] = [];
+  const providerAndCache: string[] = [];
   let escalated = 0;
   for (const [id, lanes] of lanesById) {
-    if (lanes.length < 2) continue;
-    if (lanes.length === 2 && lanes.includes('batch') && lanes.includes('realtime')) escalated += 1;
-    else doubleBooked.push(id);
+    // A cache answer (a follower of an identical request, or a cache hit) costs nothing: only provider answers are spend.
+    const paid = lanes.filter((lane) => lane !== 'cache');
+    if (paid.length > 0 && paid.length < lanes.length) providerAndCache.push(id);
+    if (paid.length < 2) continue;
+    if (paid.length === 2 && paid.includes('batch') && paid.includes('realtime')) escalated += 1;
+    else doubleBooked.push(`${id} (${paid.join(' + ')})`);
   }
   const providerRows = input.booked.filter((row) => row.status === 'succeeded' && row.lane !== 'cache');
   const bookedUsd = providerRows.reduce((sum, row) => sum + row.costUsd, 0);
@@ -153,6 +159,7 @@ export function tallyStep(input: StepInput): StepFigures {
     notSucceeded,
     resultsTopicRepeats,
     doubleBooked: { count: doubleBooked.length, ids: doubleBooked.slice(0, SAMPLE) },
+    providerAndCache: { count: providerAndCache.length, ids: providerAndCache.slice(0, SAMPLE) },
     escalated,
     billing,
     dlq: { count: dlqIds.length, ids: dlqIds.slice(0, SAMPLE) },
