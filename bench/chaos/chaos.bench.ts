@@ -136,6 +136,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
   const readers: KeyedReader[] = [];
   let producer: Producer | undefined;
   const reports: StepReport[] = [];
+  let runError: string | undefined;
   try {
     const database = await readLedger(() => h.ledger.pool.query<{ name: string }>('select current_database() as name'));
     const dbName = database.rows[0]?.name ?? databaseName(serverUrl);
@@ -173,6 +174,10 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
     for (const [stepIndex, step] of schedule.entries()) {
       reports.push(await runStep({ h, options, step, stepIndex, run, replyTopic, producer, reads: readsOf(stepIndex), restarter, stack, serverUrl, dbName }));
     }
+  } catch (error) {
+    // The steps measured so far are still written, with what stopped the run.
+    runError = (error as Error).stack ?? String(error);
+    say(`the run stopped: ${runError}`);
   } finally {
     restarter.stop();
     for (const reader of readers) await reader.stop().catch(() => undefined);
@@ -182,6 +187,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
   }
 
   const failures = reports.flatMap((report) => report.verdict.failures.map((failure) => `${report.label}: ${failure}`));
+  if (runError !== undefined) failures.push(`the run stopped after ${reports.length} of ${schedule.length} steps: ${runError.split('\n')[0]}`);
   const report = {
     bench: 'chaos',
     date: started.toISOString(),
@@ -199,6 +205,8 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
         'answered exactly once = one reply; lost = no reply by the end of the drain; double-booked = more than one booked provider answer, except a batch request escalated to realtime (batch + realtime, billed twice by design); billed vs booked = emulator calls and batch lines against succeeded request_results rows off the cache lane, and their dollars; recovery = fault end to the first reply of a request sent after the fault began (negative: answered during the fault) and to the last reply of those sent during it; deadline attainment = successful replies read by their deadline, over the requests whose deadline does not fall between the fault start and its end plus --grace',
     },
     environment: benchEnvironment(loadBefore),
+    complete: runError === undefined,
+    runLogs: h.runDir,
     steps: reports,
     verdict: { pass: failures.length === 0, failures },
   };
@@ -284,9 +292,11 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     say(`${label}: ${sent.length} sent, ${answered} answered, ${produceFailed} sends failed`);
   }, 10_000);
   let window: FaultWindow;
+  let faultError: string | undefined;
   let loadOutcome: Awaited<typeof load>;
   try {
     await sleep(step.leadMs);
+    const faultStart = Date.now();
     window = await injectFault(
       {
         h,
@@ -300,7 +310,12 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
         say: (line) => say(`${label}: ${line}`),
       },
       step.fault,
-    );
+    ).catch((error: Error): FaultWindow => {
+      // A fault that does not end as planned (a process never ready again) is a finding, not the end of the run.
+      faultError = error.message.split('\n')[0];
+      say(`${label}: the fault did not end as planned: ${faultError}`);
+      return { start: faultStart, end: Date.now(), note: `did not end as planned: ${faultError}` };
+    });
     say(`${label}: fault over after ${seconds(window.end - window.start)} s (${window.note})`);
     await sleep(step.tailMs);
   } finally {
@@ -343,6 +358,10 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   const dlqCodes: Record<string, number> = {};
   for (const entry of reads.dlq) dlqCodes[entry.code] = (dlqCodes[entry.code] ?? 0) + 1;
   const verdict = stepVerdict(figures);
+  if (faultError !== undefined) {
+    verdict.failures.push(`the fault did not end as planned: ${faultError}`);
+    verdict.pass = false;
+  }
   let corpus: (CorpusFigures & { produceRefused: FaultWindow['produceRefused'] }) | undefined;
   if (step.fault.kind === 'corpus') {
     const refusals: Refusal[] = [

@@ -35,7 +35,7 @@ export interface FaultWindow {
   produceRefused?: Array<{ kind: string; error: string }>;
 }
 
-const RESTART_TIMEOUT_MS = 300_000;
+const RESTART_TIMEOUT_MS = 660_000;
 
 async function withAdmin<T>(serverUrl: string, use: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: maintenanceUrl(serverUrl), application_name: 'sluice-bench-chaos', connectionTimeoutMillis: 5_000 });

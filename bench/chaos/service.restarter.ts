@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RESTART_POLICY, RestartPolicy, planRestart } from '../../scripts/up/supervisor/restart.policy';
 import type { SluiceHarness } from '../../test/e2e/support';
 
+/** A shared two-core machine can take minutes to start a Node service; npm run up waits as long for it. */
+const READY_TIMEOUT_MS = 600_000;
+
 export interface RestartRecord {
   id: string;
   exitedAt: number;
@@ -78,7 +81,7 @@ export class ServiceRestarter {
       if (this.closed) return;
       // crashAndRestart of a process that already exited only starts it again, as the supervisor would.
       this.startedAt.set(id, Date.now());
-      await this.h.crashAndRestart(id);
+      await this.h.crashAndRestart(id, READY_TIMEOUT_MS);
       record.readyAt = Date.now();
       this.log(`${id} restarted and ready ${Math.round((record.readyAt - record.exitedAt) / 100) / 10} s after its exit`);
     } catch (error) {
