@@ -32,15 +32,16 @@ export interface ChaosOptions {
   stateDir: string;
 }
 
+/** Fault lengths as the issue asks; load and pauses sized for a shared two-core machine, where 20 req/s of five services already falls behind. */
 export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   faults: ['db', 'broker', 'kill', 'provider', 'corpus'],
-  rate: 20,
+  rate: 10,
   dbOutagesS: [10, 60],
   brokerDownS: 20,
   providerFaultS: 60,
-  leadS: 10,
-  tailS: 30,
-  drainS: 240,
+  leadS: 5,
+  tailS: 15,
+  drainS: 180,
   realtimeDeadlineS: 30,
   asyncDeadlineS: 300,
   batchDeadlineS: 48 * 3600,

@@ -11,7 +11,7 @@ describe('chaos schedule', () => {
       'broker-20s',
       'provider-60s',
     ]);
-    expect(steps[1]).toEqual({ fault: { kind: 'db', label: 'db-60s', outageMs: 60_000 }, leadMs: 10_000, tailMs: 30_000 });
+    expect(steps[1]).toEqual({ fault: { kind: 'db', label: 'db-60s', outageMs: 60_000 }, leadMs: 5_000, tailMs: 15_000 });
   });
 
   it('gives a short run only what it asks for', () => {
