@@ -91,6 +91,18 @@ async function readLedger<T>(read: () => Promise<T>): Promise<T> {
   throw lastError;
 }
 
+const METHOD = {
+  stack:
+    "the bench's own broker (--brokers, started from --state-dir as npm run stack:up does) and a database of the run's own on the local PostgreSQL server; the shared broker and the shared sluice database are never touched",
+  services:
+    "the five apps with bulk work apart (ingestion-bulk, router-bulk), as npm run up runs them, and the provider emulator, started by the e2e harness on free ports; BATCH_WINDOW_MAX_AGE_MS=10000 so batches close within a step. A process that exits is started again by the bench with the supervisor's restart policy (scripts/up/supervisor/restart.policy.ts: 1 s doubling to 30 s), same environment, port and log",
+  load: 'open loop at --rate: of every 20 requests 12 realtime chat, 5 async chat, 3 batch embeddings, the 20th repeating the body of the 19th (5 % identical bodies); produced to sluice.requests.v1 with acks=all, each with a replyTo topic of the run; --lead s before each fault, --tail s after it ended',
+  counting:
+    "by the bench alone: results read by key off the reply topic (what the tenant gets), sluice.results.v1 and sluice.dlq.v1; the request_results rows of the step's tenant (every provider answer Sluice booked); the emulator's bill for the run's API key (GET /_emulator/billing) before and after the step",
+  figures:
+    'answered exactly once = one reply; lost = no reply by the end of the drain; double-booked = more than one booked provider answer, except a batch request escalated to realtime (batch + realtime, billed twice by design); billed vs booked = emulator calls and batch lines against succeeded request_results rows off the cache lane, and their dollars; recovery = fault end to the first reply of a request sent after the fault began (negative: answered during the fault) and to the last reply of those sent during it; deadline attainment = successful replies read by their deadline, over the requests whose deadline does not fall between the fault start and its end plus --grace',
+};
+
 export async function runChaosBench(argv: readonly string[]): Promise<void> {
   if (argv.includes('--help')) {
     console.log(CHAOS_USAGE);
@@ -137,6 +149,27 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
   let producer: Producer | undefined;
   const reports: StepReport[] = [];
   let runError: string | undefined;
+  /** Written after every step (`complete: false`) and at the end: a run cut short still leaves the steps it measured. */
+  const writeReport = (finished: boolean): string[] => {
+    const failures = reports.flatMap((report) => report.verdict.failures.map((failure) => `${report.label}: ${failure}`));
+    if (runError !== undefined) failures.push(`the run stopped after ${reports.length} of ${schedule.length} steps: ${runError.split('\n')[0]}`);
+    const report = {
+      bench: 'chaos',
+      date: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      config: options,
+      method: METHOD,
+      environment: benchEnvironment(loadBefore),
+      complete: finished && runError === undefined && reports.length === schedule.length,
+      stepsPlanned: schedule.map((step) => step.fault.label),
+      runLogs: h.runDir,
+      steps: reports,
+      verdict: { pass: failures.length === 0, failures },
+    };
+    mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    return failures;
+  };
   try {
     const database = await readLedger(() => h.ledger.pool.query<{ name: string }>('select current_database() as name'));
     const dbName = database.rows[0]?.name ?? databaseName(serverUrl);
@@ -173,6 +206,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
 
     for (const [stepIndex, step] of schedule.entries()) {
       reports.push(await runStep({ h, options, step, stepIndex, run, replyTopic, producer, reads: readsOf(stepIndex), restarter, stack, serverUrl, dbName }));
+      writeReport(false);
     }
   } catch (error) {
     // The steps measured so far are still written, with what stopped the run.
@@ -186,32 +220,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
     if (up.kafka.origin === 'started') await bringDown(stack, { kafka: true, postgres: false }).catch(() => undefined);
   }
 
-  const failures = reports.flatMap((report) => report.verdict.failures.map((failure) => `${report.label}: ${failure}`));
-  if (runError !== undefined) failures.push(`the run stopped after ${reports.length} of ${schedule.length} steps: ${runError.split('\n')[0]}`);
-  const report = {
-    bench: 'chaos',
-    date: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    config: options,
-    method: {
-      stack:
-        "the bench's own broker (--brokers, started from --state-dir as npm run stack:up does) and a database of the run's own on the local PostgreSQL server; the shared broker and the shared sluice database are never touched",
-      services:
-        "the five apps with bulk work apart (ingestion-bulk, router-bulk), as npm run up runs them, and the provider emulator, started by the e2e harness on free ports; BATCH_WINDOW_MAX_AGE_MS=10000 so batches close within a step. A process that exits is started again by the bench with the supervisor's restart policy (scripts/up/supervisor/restart.policy.ts: 1 s doubling to 30 s), same environment, port and log",
-      load: 'open loop at --rate: of every 20 requests 12 realtime chat, 5 async chat, 3 batch embeddings, the 20th repeating the body of the 19th (5 % identical bodies); produced to sluice.requests.v1 with acks=all, each with a replyTo topic of the run; --lead s before each fault, --tail s after it ended',
-      counting:
-        "by the bench alone: results read by key off the reply topic (what the tenant gets), sluice.results.v1 and sluice.dlq.v1; the request_results rows of the step's tenant (every provider answer Sluice booked); the emulator's bill for the run's API key (GET /_emulator/billing) before and after the step",
-      figures:
-        'answered exactly once = one reply; lost = no reply by the end of the drain; double-booked = more than one booked provider answer, except a batch request escalated to realtime (batch + realtime, billed twice by design); billed vs booked = emulator calls and batch lines against succeeded request_results rows off the cache lane, and their dollars; recovery = fault end to the first reply of a request sent after the fault began (negative: answered during the fault) and to the last reply of those sent during it; deadline attainment = successful replies read by their deadline, over the requests whose deadline does not fall between the fault start and its end plus --grace',
-    },
-    environment: benchEnvironment(loadBefore),
-    complete: runError === undefined,
-    runLogs: h.runDir,
-    steps: reports,
-    verdict: { pass: failures.length === 0, failures },
-  };
-  mkdirSync(join(__dirname, '..', 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  const failures = writeReport(true);
   say(
     `${failures.length === 0 ? 'every step passed' : `${failures.length} failures:\n  ${failures.join('\n  ')}`}\nwritten to ${relative(REPO_ROOT, RESULTS_FILE)}`,
   );
