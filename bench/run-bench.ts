@@ -41,6 +41,11 @@ const BENCHES: Record<string, Bench> = {
       'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
   },
+  chaos: {
+    description:
+      "faults in turn under a steady mixed load, on a broker of its own: database outages, the broker stopped, each service SIGKILLed, provider errors; none lost, none booked twice, the emulator's bill equal to the ledger",
+    run: async (argv) => (await import('./chaos/chaos.bench')).runChaosBench(argv),
+  },
 };
 
 function list(): string {

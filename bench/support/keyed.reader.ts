@@ -1,4 +1,4 @@
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { Consumer, IHeaders, Kafka, logLevel } from 'kafkajs';
 import { positionAtEnd } from '../../test/e2e/support/consumer.groups';
 
 export interface KeyedMessage {
@@ -6,6 +6,7 @@ export interface KeyedMessage {
   partition: number;
   key: string;
   value: Buffer | null;
+  headers: IHeaders | undefined;
   /** The message's Kafka timestamp (set by its producer), ms since the epoch. */
   timestampMs: number;
   /** When this process read it. */
@@ -51,7 +52,15 @@ export class KeyedReader {
           if (offset <= after) continue;
           const key = message.key?.toString('utf8');
           if (key === undefined || !key.startsWith(options.keyPrefix)) continue;
-          options.onMessage({ topic: batch.topic, partition: batch.partition, key, value: message.value, timestampMs: Number(message.timestamp), readAt });
+          options.onMessage({
+            topic: batch.topic,
+            partition: batch.partition,
+            key,
+            value: message.value,
+            headers: message.headers,
+            timestampMs: Number(message.timestamp),
+            readAt,
+          });
         }
         const last = batch.messages.at(-1);
         if (last !== undefined) seen.set(position, Math.max(after, Number(last.offset)));
