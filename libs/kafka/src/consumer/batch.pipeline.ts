@@ -1,5 +1,6 @@
 import type { DeadLetterFailure } from '../dead-letter/dead-letter.headers';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { classifyError } from '../errors/error.classification';
 import { FailureCode } from '../errors/failure.codes';
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
@@ -86,10 +87,27 @@ export class BatchPipeline<T> {
     );
   }
 
-  /** Parks a message on the dead-letter topic; 'abandoned' once the runner no longer waits. */
+  /**
+   * Parks a message on the dead-letter topic; 'abandoned' once the runner no longer waits. A write the
+   * broker could not take because it is away (an outage) is tried again at the retry policy's capped
+   * delay for as long as that lasts: the partition waits, as for any outage. Any other failure (the
+   * topic missing, the record refused) throws: the consumer cannot go on without losing the message.
+   */
   async deadLetter(message: ConsumedMessage, failure: DeadLetterFailure): Promise<Settled> {
-    if (this.settings.abandon.aborted) return 'abandoned';
-    await this.settings.deadLetters.publish(message, failure);
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.settings.abandon.aborted) return 'abandoned';
+      try {
+        await this.settings.deadLetters.publish(message, failure);
+        break;
+      } catch (error) {
+        if (classifyError(error).kind !== 'outage') throw error;
+        this.settings.logger.warn(
+          { groupId: this.settings.groupId, topic: message.topic, partition: message.partition, offset: message.offset, attempt, err: toError(error) },
+          'the broker is unavailable for a dead-letter write; the partition waits and the write is tried again',
+        );
+        if (!(await this.settings.retries.waitBeforeRetry(attempt))) return 'abandoned';
+      }
+    }
     this.settings.counters.deadLettered += 1;
     this.settings.logger.warn(
       {

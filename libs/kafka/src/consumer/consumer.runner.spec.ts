@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@sluice/contracts';
 import { waitFor } from '@sluice/testing';
 import { DeadLetterHeader } from '../dead-letter/dead-letter.headers';
 import { NonRetryableError } from '../errors/non-retryable.error';
@@ -171,6 +172,22 @@ describe('ConsumerRunner (fake driver)', () => {
     // The first message was parked, the second was not: neither offset may be committed past.
     expect(kafka.producerDriver.sent).toHaveLength(1);
     expect(kafka.consumerDriver.commits).toEqual([]);
+  });
+
+  it('keeps trying a dead-letter write while the broker is unavailable, holding the partition, and commits once it lands', async () => {
+    let refusals = 3;
+    kafka.producerDriver.gate = () =>
+      refusals-- > 0 ? Promise.reject(new DependencyUnavailableError('kafka', new Error('connect ECONNREFUSED'))) : Promise.resolve();
+    const runner = await started({
+      handleBatch: (messages: ReadonlyArray<InboundMessage<Item>>): MessageOutcome[] =>
+        messages.map((message) => (message.value.n === 0 ? { ok: false, error: new NonRetryableError('BAD', 'cannot be handled') } : { ok: true })),
+    });
+    await kafka.consumerDriver.deliver(TOPIC, 0, items(2));
+    expect(refusals).toBe(-1);
+    expect(kafka.producerDriver.sent.map((record) => record.topic)).toEqual([DLQ]);
+    expect(runner.stats()).toMatchObject({ deadLettered: 1 });
+    expect(runner.health()).toMatchObject({ ready: true });
+    expectCommittedInOrderTo(0, '2');
   });
 
   it('retries a per-message handler, committing each message in order', async () => {

@@ -145,6 +145,11 @@ export class RetryLoop {
     }
   }
 
+  /** Waits the policy's delay before try `attemptNo + 1`; false if stopping began first. */
+  waitBeforeRetry(attemptNo: number): Promise<boolean> {
+    return this.pause(retryDelayMs(this.settings.policy, attemptNo));
+  }
+
   /** False if stopping began before the wait was over (the work is then left for redelivery). */
   private async pause(ms: number): Promise<boolean> {
     try {

@@ -150,7 +150,7 @@ export class FakeConsumerDriver implements ConsumerDriver {
   onFetch(): void {}
 }
 
-/** Records what is sent; `gate` (when set) is awaited before each send completes. */
+/** Records what is sent; `gate` (when set) is awaited before each send completes, and a send fails while it throws. */
 export class FakeProducerDriver implements ProducerDriver {
   readonly sent: Array<{ topic: string; message: WireMessage }> = [];
   gate?: () => Promise<void>;
