@@ -1,8 +1,8 @@
-import { EnvInt, EnvString, EnvUrl, WebhookDestinationsConfig } from '@sluice/config';
+import { EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
-export class IngestionConfig extends WebhookDestinationsConfig {
+export class IngestionConfig extends SluiceConfig {
   override PORT = 3000;
   override KAFKA_CLIENT_ID = 'sluice-ingestion';
   override KAFKA_GROUP_ID = 'sluice-ingestion';

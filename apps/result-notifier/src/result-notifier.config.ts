@@ -1,4 +1,4 @@
-import { EnvInt, EnvString, WebhookDestinationsConfig } from '@sluice/config';
+import { EnvInt, EnvList, EnvString, SluiceConfig } from '@sluice/config';
 
 /**
  * A development secret so the stack runs without setup; the notifier warns at boot while it is in use.
@@ -6,7 +6,7 @@ import { EnvInt, EnvString, WebhookDestinationsConfig } from '@sluice/config';
  */
 export const DEVELOPMENT_WEBHOOK_SECRET = `whsec_${Buffer.from('sluice-development-webhook-secret-0001').toString('base64')}`;
 
-export class ResultNotifierConfig extends WebhookDestinationsConfig {
+export class ResultNotifierConfig extends SluiceConfig {
   override PORT = 3004;
   override KAFKA_CLIENT_ID = 'sluice-result-notifier';
   override KAFKA_GROUP_ID = 'sluice-result-notifier';
@@ -40,6 +40,15 @@ export class ResultNotifierConfig extends WebhookDestinationsConfig {
     max: 60 * 60 * 1000,
   })
   NOTIFIER_WEBHOOK_SECRETS_REFRESH_MS = 30_000;
+
+  @EnvList({
+    description:
+      'Webhook destinations allowed although internal: host names, addresses or CIDRs, comma-separated (e.g. `127.0.0.1,hooks.internal,10.20.0.0/16`). Unset: webhooks may not reach loopback, private, link-local or other internal addresses, checked on the URL and on every address its host resolves to; plain http only to an allowed loopback host.',
+    itemPattern: /^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/,
+    itemRule: 'host names, addresses or CIDRs',
+    optional: true,
+  })
+  WEBHOOK_ALLOWED_DESTINATIONS?: string[];
 
   @EnvInt({
     description: 'Attempts per webhook delivery, the first included, before it is marked dead.',

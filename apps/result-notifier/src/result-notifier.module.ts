@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { webhookDestinationPolicy } from '@sluice/contracts';
 import { KafkaProducer } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
@@ -16,6 +15,7 @@ import { WebhookDeliveryLifecycle } from './webhooks/webhook-delivery.lifecycle'
 import { WebhookDeliveryLoop } from './webhooks/webhook-delivery.loop';
 import { checkedSharedKey, LedgerWebhookKeys, WebhookKeys } from './webhooks/webhook.keys';
 import { WebhookMetrics } from './webhooks/webhook.metrics';
+import { webhookDestinationPolicy } from './webhooks/webhook-destination.policy';
 import { webhookPoster } from './webhooks/webhook.sender';
 
 const LEDGER = Symbol('result-notifier.ledger');

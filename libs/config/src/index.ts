@@ -1,6 +1,5 @@
 export * from './schema/sluice.config';
 export * from './schema/provider-clients.config';
-export * from './schema/webhook-destinations.config';
 export * from './schema/env-var.decorators';
 export * from './load/config.loader';
 export * from './describe/config.describer';

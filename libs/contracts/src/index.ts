@@ -12,7 +12,6 @@ export * from './validation/canonical-json';
 export { clipNesting, MAX_FIELD_NESTING } from './validation/json-nesting';
 export { ConstraintNames, isAllowedWebhookUrl, isInstant } from './validation/message.decorators';
 export * from './request/inference-request.v1';
-export * from './webhook/webhook-destination.policy';
 export * from './accepted/accepted-request.v1';
 export * from './accepted/lane-request.v1';
 export * from './result/inference-result.v1';

@@ -1,6 +1,6 @@
-import { webhookDestinationPolicy } from '@sluice/contracts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { webhookDestinationPolicy } from './webhook-destination.policy';
 import { type Resolver, webhookPoster } from './webhook.sender';
 
 /** A receiver on loopback that answers with `respond` and counts what reached it. */

@@ -1,8 +1,8 @@
-import { webhookAddressProblem, webhookUrlProblem, type WebhookDestinationPolicy } from '@sluice/contracts';
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { webhookAddressProblem, webhookUrlProblem, type WebhookDestinationPolicy } from './webhook-destination.policy';
 import { AttemptResult, parseRetryAfter } from './webhook.retry-policy';
 
 export interface WebhookPost {
