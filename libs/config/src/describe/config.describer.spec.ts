@@ -27,9 +27,11 @@ describe('describeConfig', () => {
       'BULK_VALVE_PROBE_MS',
       'DATABASE_URL',
       'LOG_LEVEL',
+      'SLUICE_ENV',
       'PORT',
       'SHUTDOWN_TIMEOUT_MS',
     ]);
+    expect(rows.find((row) => row.name === 'SLUICE_ENV')).toMatchObject({ default: 'development', required: false });
     expect(rows.find((row) => row.name === 'KAFKA_BROKERS')).toMatchObject({ default: '127.0.0.1:9092', required: false });
     expect(rows.find((row) => row.name === 'KAFKA_GROUP_ID')).toMatchObject({ default: null, required: false });
     expect(rows.find((row) => row.name === 'DATABASE_URL')).toMatchObject({ secret: true });
