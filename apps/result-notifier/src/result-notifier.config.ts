@@ -91,4 +91,12 @@ export class ResultNotifierConfig extends SluiceConfig {
     max: 256,
   })
   NOTIFIER_WEBHOOK_CONCURRENCY = 16;
+
+  @EnvInt({
+    description:
+      "Webhook deliveries of one tenant attempted at once by one notifier (at most NOTIFIER_WEBHOOK_CONCURRENCY): a tenant whose receiver is slow holds only this share, and other tenants' webhooks go out beside it.",
+    min: 1,
+    max: 256,
+  })
+  NOTIFIER_WEBHOOK_CONCURRENCY_PER_TENANT = 4;
 }

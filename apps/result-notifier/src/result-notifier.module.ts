@@ -51,6 +51,7 @@ const WEBHOOK_KEYS = Symbol('result-notifier.webhook-keys');
               maxDelayMs: config.NOTIFIER_WEBHOOK_MAX_DELAY_MS,
             },
             concurrency: config.NOTIFIER_WEBHOOK_CONCURRENCY,
+            concurrencyPerTenant: Math.min(config.NOTIFIER_WEBHOOK_CONCURRENCY_PER_TENANT, config.NOTIFIER_WEBHOOK_CONCURRENCY),
             pollMs: config.NOTIFIER_WEBHOOK_POLL_MS,
             timeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS,
           },

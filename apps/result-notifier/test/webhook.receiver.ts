@@ -7,8 +7,8 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-/** The status to answer the `n`-th request (1-based) to a path with. */
-export type Responder = (n: number) => number;
+/** The status to answer the `n`-th request (1-based) to a path with; a promise holds the answer until it settles. */
+export type Responder = (n: number) => number | Promise<number>;
 
 /**
  * A webhook receiver on 127.0.0.1 for tests: records every request, and answers each path with the
@@ -27,8 +27,10 @@ export class WebhookReceiver {
         const path = request.url ?? '/';
         this.received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
         const n = this.received.filter((hook) => hook.path === path).length;
-        response.statusCode = (this.responders.get(path) ?? (() => 200))(n);
-        response.end(response.statusCode >= 300 ? `refused by the test receiver (${response.statusCode})` : '');
+        void Promise.resolve((this.responders.get(path) ?? (() => 200))(n)).then((status) => {
+          response.statusCode = status;
+          response.end(status >= 300 ? `refused by the test receiver (${status})` : '');
+        });
       });
     });
     const server = this.server;

@@ -207,3 +207,66 @@ describe('result-notifier webhooks across a restart', () => {
     expect(JSON.parse(hook.body)).toEqual({ type: 'request.completed', data: { left: 'behind' } });
   });
 });
+
+describe('result-notifier webhooks, one tenant with a slow receiver', () => {
+  const receiver = new WebhookReceiver();
+  let h: NotifierHarness | undefined;
+  let release: () => void = () => undefined;
+
+  beforeAll(async () => {
+    await receiver.start();
+    h = await startNotifier({
+      env: {
+        NOTIFIER_WEBHOOK_CONCURRENCY: '4',
+        NOTIFIER_WEBHOOK_CONCURRENCY_PER_TENANT: '2',
+        // Longer than the test waits: the slow receiver's attempts stay in flight until it is released.
+        NOTIFIER_WEBHOOK_TIMEOUT_MS: '120000',
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    release();
+    await h?.close();
+    await receiver.stop();
+  });
+
+  it("delivers another tenant's webhooks while the slow tenant's attempts hang, holding it to its share", async () => {
+    const notifier = h!;
+    const [slow, fast] = [randomTenant('slow'), randomTenant('fast')];
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowPath = `/hooks/${slow}`;
+    const slowUrl = receiver.url(slowPath, () => answered.then(() => 200));
+    // The slow tenant's backlog is older than anything the fast tenant will queue: by age alone it would take every slot.
+    const slowIds = Array.from({ length: 6 }, (_, i) => `${slow}.backlog-${i}`);
+    for (const [i, eventId] of slowIds.entries()) {
+      await notifier.ledger.webhookDeliveries.enqueue({
+        eventId,
+        tenant: slow,
+        requestId: `backlog-${i}`,
+        url: slowUrl,
+        payload: { type: 'request.completed', data: { i } },
+        notBefore: new Date(Date.now() - 60_000),
+      });
+    }
+    await waitFor(() => receiver.at(slowPath).length === 2, { timeoutMs: 30_000, description: "the slow tenant's share of attempts to start" });
+
+    const fastPath = `/hooks/${fast}`;
+    const fastIds = Array.from({ length: 6 }, (_, i) => `req-${i}`);
+    for (const id of fastIds) await notifier.ledger.requests.insert(requestRow(fast, id, { webhookUrl: receiver.url(fastPath) }));
+    await notifier.produceResults(fastIds.map((id) => resultOf(fast, id)));
+
+    for (const id of fastIds) {
+      expect(await settled(notifier, lifecycleEventId(fast, id, 'completed'))).toMatchObject({ status: 'delivered', lastStatusCode: 200 });
+    }
+    // Still hanging: the slow tenant got its two attempts and no more, and nothing of it is settled.
+    expect(receiver.at(slowPath)).toHaveLength(2);
+    const stuck = await Promise.all(slowIds.map((eventId) => notifier.ledger.webhookDeliveries.get(eventId)));
+    expect(stuck.map((delivery) => delivery?.status)).toEqual(slowIds.map(() => 'pending'));
+
+    release();
+    for (const eventId of slowIds) expect(await settled(notifier, eventId)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+});

@@ -1,4 +1,4 @@
-import type { WebhookDelivery } from '@sluice/ledger';
+import type { TenantShare, WebhookDelivery } from '@sluice/ledger';
 import { MetricsRegistry } from '@sluice/observability';
 import { waitFor } from '@sluice/testing';
 import pino from 'pino';
@@ -34,11 +34,14 @@ function delivery(overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
 class FakeDeliveries {
   due: WebhookDelivery[] = [];
   claims = 0;
+  /** What the loop said it had in flight, by tenant, at each claim. */
+  readonly shares: Array<{ perTenant: number; inFlight: Record<string, number> }> = [];
   readonly delivered: Array<{ eventId: string; statusCode: number }> = [];
   readonly failed: Array<{ eventId: string; statusCode?: number | null; error: string; retryAt?: Date | null }> = [];
 
-  async claimDue(limit: number): Promise<WebhookDelivery[]> {
+  async claimDue(limit: number, _leaseMs: number, _now: Date, share: TenantShare): Promise<WebhookDelivery[]> {
     this.claims += 1;
+    this.shares.push({ perTenant: share.perTenant, inFlight: Object.fromEntries(share.inFlight) });
     return this.due.splice(0, limit);
   }
 
@@ -53,7 +56,7 @@ class FakeDeliveries {
 
 function loopWith(deliveries: FakeDeliveries, post: (request: WebhookPost) => Promise<AttemptResult>): WebhookDeliveryLoop {
   return new WebhookDeliveryLoop(
-    { policy: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 }, concurrency: 4, pollMs: 60_000, timeoutMs: 1_000 },
+    { policy: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 }, concurrency: 4, concurrencyPerTenant: 2, pollMs: 60_000, timeoutMs: 1_000 },
     {
       deliveries,
       keys: new SharedWebhookKey(SECRET),
@@ -126,6 +129,27 @@ describe('WebhookDeliveryLoop', () => {
     loop.wake();
 
     await waitFor(() => deliveries.delivered.length === 1, { timeoutMs: 5_000, description: 'the woken loop to deliver' });
+  });
+
+  it('tells each claim what every tenant has in flight, so the ledger holds a tenant to its share', async () => {
+    const deliveries = new FakeDeliveries();
+    deliveries.due = [delivery({ eventId: 'slow-1', tenant: 'slow' }), delivery({ eventId: 'slow-2', tenant: 'slow' })];
+    const answers = new Map<string, (result: AttemptResult) => void>();
+    loop = loopWith(deliveries, (request) => new Promise<AttemptResult>((resolve) => answers.set(request.headers['webhook-id']!, resolve)));
+    loop.start();
+    await waitFor(() => answers.size === 2, { timeoutMs: 5_000, description: 'both attempts to start' });
+
+    loop.wake();
+    await waitFor(() => deliveries.shares.some((share) => share.inFlight.slow === 2), { timeoutMs: 5_000, description: 'a claim with both in flight' });
+    answers.get('slow-1')!({ kind: 'response', status: 200 });
+    await waitFor(() => deliveries.shares.at(-1)?.inFlight.slow === 1, { timeoutMs: 5_000, description: 'a claim after one answered' });
+    answers.get('slow-2')!({ kind: 'response', status: 200 });
+    await waitFor(() => deliveries.delivered.length === 2, { timeoutMs: 5_000, description: 'both to be recorded' });
+    await waitFor(() => deliveries.shares.length > 0 && !('slow' in deliveries.shares.at(-1)!.inFlight), {
+      timeoutMs: 5_000,
+      description: 'a claim with nothing in flight',
+    });
+    expect(deliveries.shares.every((share) => share.perTenant === 2)).toBe(true);
   });
 
   it('finishes the attempt in flight before it stops', async () => {

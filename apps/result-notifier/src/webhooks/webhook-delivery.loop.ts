@@ -11,6 +11,8 @@ export interface WebhookLoopSettings {
   policy: WebhookRetryPolicy;
   /** Deliveries attempted at once. */
   concurrency: number;
+  /** Deliveries of one tenant attempted at once: a slow receiver holds only this much of `concurrency`. */
+  concurrencyPerTenant: number;
   /** Sleep between looks at the ledger while nothing is due and nobody calls wake(). */
   pollMs: number;
   timeoutMs: number;
@@ -26,7 +28,9 @@ export interface WebhookLoopDependencies {
 }
 
 /**
- * Claims due deliveries from the ledger and POSTs them, signed. All state is in the ledger, so any
+ * Claims due deliveries from the ledger and POSTs them, signed. Each tenant may hold only its share
+ * of the attempts in flight, so a receiver that answers slowly (or never, until the timeout) delays
+ * its own tenant's webhooks and nobody else's. All state is in the ledger, so any
  * number of notifiers can run the loop and a restart loses nothing: a claim leases a delivery for
  * longer than an attempt can take, and a notifier that dies mid-attempt only delays it by the lease.
  */
@@ -34,6 +38,7 @@ export class WebhookDeliveryLoop {
   private readonly clock: () => Date;
   private readonly leaseMs: number;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlightByTenant = new Map<string, number>();
   private running?: Promise<void>;
   private stopping = false;
   private woken = false;
@@ -71,7 +76,7 @@ export class WebhookDeliveryLoop {
       this.woken = false;
       const capacity = this.settings.concurrency - this.inFlight.size;
       const claimed = capacity > 0 ? await this.claim(capacity) : [];
-      for (const delivery of claimed) this.track(this.deliver(delivery));
+      for (const delivery of claimed) this.track(delivery.tenant, this.deliver(delivery));
       // A full claim means more may be due right now.
       if (capacity > 0 && claimed.length === capacity) continue;
       if (!this.woken && !this.stopping) await this.idle();
@@ -82,7 +87,10 @@ export class WebhookDeliveryLoop {
   private async claim(limit: number): Promise<WebhookDelivery[]> {
     let claimed: WebhookDelivery[];
     try {
-      claimed = await this.deps.deliveries.claimDue(limit, this.leaseMs, this.clock());
+      claimed = await this.deps.deliveries.claimDue(limit, this.leaseMs, this.clock(), {
+        perTenant: this.settings.concurrencyPerTenant,
+        inFlight: this.inFlightByTenant,
+      });
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'could not claim due webhook deliveries; trying again at the next poll');
       return [];
@@ -100,11 +108,15 @@ export class WebhookDeliveryLoop {
     }
   }
 
-  private track(delivering: Promise<void>): void {
+  private track(tenant: string, delivering: Promise<void>): void {
+    this.inFlightByTenant.set(tenant, (this.inFlightByTenant.get(tenant) ?? 0) + 1);
     const settled = delivering
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'webhook attempt failed unexpectedly; it is retried when its lease ends'))
       .finally(() => {
         this.inFlight.delete(settled);
+        const left = (this.inFlightByTenant.get(tenant) ?? 1) - 1;
+        if (left > 0) this.inFlightByTenant.set(tenant, left);
+        else this.inFlightByTenant.delete(tenant);
         // Capacity freed: anything due beyond the last claim can go now.
         this.wake();
       });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { randomTenant } from '@sluice/testing';
 import { createTestDatabase, TestDatabase } from '../testing/test-database';
-import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookDeliveriesRepository, type WebhookDelivery } from './webhook-deliveries.repository';
 
 describe('WebhookDeliveriesRepository', () => {
   let db: TestDatabase;
@@ -37,6 +37,30 @@ describe('WebhookDeliveriesRepository', () => {
     // Leased: nothing is due again until the lease runs out.
     expect(await webhooks.claimDue(100, 60_000, now)).toEqual([]);
     expect(await webhooks.claimDue(100, 60_000, new Date(now.getTime() + 60_001))).toHaveLength(40);
+  });
+
+  it('lets tenants take turns in a claim and holds each to its share, counting what is already in flight', async () => {
+    const [slow, fast, quiet] = [randomTenant(), randomTenant(), randomTenant()];
+    // The slow tenant's backlog is the oldest: claimed by age alone, it would fill every claim.
+    const queue = async (tenant: string, count: number, at: string): Promise<void> => {
+      for (let i = 0; i < count; i += 1) {
+        await webhooks.enqueue({ ...delivery(`${tenant}-${i}`, new Date(at)), tenant });
+      }
+    };
+    await queue(slow, 10, '2030-01-01T00:00:00Z');
+    await queue(fast, 4, '2030-01-01T00:00:10Z');
+    await queue(quiet, 1, '2030-01-01T00:00:20Z');
+    const now = new Date('2030-01-01T00:01:00Z');
+    const tenantsOf = (claimed: readonly WebhookDelivery[]): string[] => claimed.map((d) => d.tenant).sort();
+
+    const first = await webhooks.claimDue(5, 60_000, now, { perTenant: 3, inFlight: new Map([[slow, 1]]) });
+    expect(tenantsOf(first)).toEqual([fast, fast, quiet, slow, slow].sort());
+
+    const second = await webhooks.claimDue(10, 60_000, now, { perTenant: 3, inFlight: new Map([[slow, 3]]) });
+    expect(tenantsOf(second)).toEqual([fast, fast]);
+    // Without a share, turns still keep the claim fair.
+    const third = await webhooks.claimDue(4, 60_000, now);
+    expect(tenantsOf(third)).toEqual([slow, slow, slow, slow]);
   });
 
   it('does not hand out deliveries before they are due', async () => {

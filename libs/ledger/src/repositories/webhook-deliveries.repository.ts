@@ -59,6 +59,14 @@ function toDelivery(row: WebhookRow): WebhookDelivery {
   };
 }
 
+/** How much of the delivery capacity one tenant may hold. */
+export interface TenantShare {
+  /** Deliveries one tenant may have in flight at once. */
+  perTenant: number;
+  /** What the claimer has in flight now, by tenant. */
+  inFlight: ReadonlyMap<string, number>;
+}
+
 export class WebhookDeliveriesRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -103,19 +111,31 @@ export class WebhookDeliveriesRepository {
    * Claims up to `limit` due deliveries for one attempt each. The claim pushes their next attempt a
    * lease into the future, so other notifier replicas skip them, and a replica that dies mid-attempt
    * only delays them by the lease. SKIP LOCKED keeps concurrent claimers from waiting on each other.
+   * Tenants take turns (each one's oldest first, then each one's second, …), so a tenant with a long
+   * backlog does not fill a claim; `share` caps what one tenant may have in flight at once, counting
+   * what the caller already has in flight for it.
    */
-  async claimDue(limit: number, leaseMs: number, now: Date = new Date()): Promise<WebhookDelivery[]> {
+  async claimDue(limit: number, leaseMs: number, now: Date = new Date(), share?: TenantShare): Promise<WebhookDelivery[]> {
+    const busy = [...(share?.inFlight ?? new Map<string, number>())];
     const { rows } = await this.pool.query<WebhookRow>(
       `update webhook_deliveries
           set attempts = attempts + 1, next_attempt_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000)
         where event_id in (
-          select event_id from webhook_deliveries
-           where status = 'pending' and next_attempt_at <= $2
-           order by next_attempt_at
-           limit $1
-           for update skip locked)
+          select picked.event_id
+            from (select due.event_id, due.next_attempt_at,
+                         row_number() over (partition by due.tenant order by due.next_attempt_at, due.event_id) as turn
+                    from (select distinct tenant from webhook_deliveries where status = 'pending' and next_attempt_at <= $2) tenants
+                    left join unnest($5::text[], $6::int[]) as busy(tenant, in_flight) on busy.tenant = tenants.tenant
+                    cross join lateral (
+                      select event_id, tenant, next_attempt_at from webhook_deliveries
+                       where tenant = tenants.tenant and status = 'pending' and next_attempt_at <= $2
+                       order by next_attempt_at
+                       limit greatest(0, least($1::int, $4::int - coalesce(busy.in_flight, 0)))
+                       for update skip locked) due) picked
+           order by picked.turn, picked.next_attempt_at
+           limit $1)
         returning *`,
-      [limit, now, leaseMs],
+      [limit, now, leaseMs, share?.perTenant ?? null, busy.map(([tenant]) => tenant), busy.map(([, count]) => count)],
     );
     return rows.map(toDelivery).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.eventId.localeCompare(b.eventId));
   }
