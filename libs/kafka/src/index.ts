@@ -7,6 +7,7 @@ export * from './errors/non-retryable.error';
 export * from './errors/failure.codes';
 export { classifyError, type ErrorClass } from './errors/error.classification';
 export * from './consumer/consumer.types';
+export type { DependencyOutage } from './consumer/outage.board';
 export * from './consumer/consumer-runner.options';
 export { ConsumerRunner } from './consumer/consumer.runner';
 export { resolveRetryPolicy, type RetryPolicy, DEFAULT_RETRY_POLICY } from './consumer/retry.policy';

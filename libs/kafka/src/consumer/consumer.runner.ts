@@ -8,6 +8,7 @@ import { ConsumerLifecycle } from './consumer.lifecycle';
 import type { ConsumerHealth, ConsumerRunnerStats } from './consumer.types';
 import { exitOnFatal } from './fatal.handler';
 import { InFlightGate } from './in-flight.gate';
+import { OutageBoard } from './outage.board';
 import { PartitionWorker } from './partition.worker';
 import { RetryLoop } from './retry.loop';
 import { resolveRetryPolicy } from './retry.policy';
@@ -33,6 +34,7 @@ export class ConsumerRunner<T = unknown> {
   private readonly lifecycle: ConsumerLifecycle;
   private readonly worker: PartitionWorker<T>;
   private readonly counters = { handled: 0, deadLettered: 0, invalid: 0, retries: 0 };
+  private readonly outages = new OutageBoard();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     if (options.topics.length === 0) throw new Error('ConsumerRunner needs at least one topic');
@@ -83,6 +85,7 @@ export class ConsumerRunner<T = unknown> {
       counters: this.counters,
       winding: this.lifecycle.winding,
       abandon: this.lifecycle.abandon,
+      outages: this.outages,
     });
     const pipeline = new BatchPipeline<T>({
       groupId,
@@ -137,8 +140,10 @@ export class ConsumerRunner<T = unknown> {
     this.gate.resume();
   }
 
+  /** Ready once joined; `outages` lists the dependencies some of its partitions are waiting for. */
   health(): ConsumerHealth {
-    return this.lifecycle.health();
+    const outages = this.outages.report();
+    return outages.length > 0 ? { ...this.lifecycle.health(), outages } : this.lifecycle.health();
   }
 
   stats(): ConsumerRunnerStats {

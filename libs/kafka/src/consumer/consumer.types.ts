@@ -1,3 +1,4 @@
+import type { DependencyOutage } from './outage.board';
 import type { ConsumedMessage, MessageHeaders } from '../port/message.types';
 
 /** What a handler knows about the message it is handling. */
@@ -80,6 +81,11 @@ export type InvalidMessageHandler = (invalid: InvalidMessage) => unknown;
 export interface ConsumerHealth {
   ready: boolean;
   reason?: string;
+  /**
+   * Dependencies that some of its work is waiting for (retrying at the capped delay), absent when none.
+   * A consumer can be ready (joined, fetching) and still be held up by the database.
+   */
+  outages?: DependencyOutage[];
 }
 
 export interface ConsumerRunnerStats {

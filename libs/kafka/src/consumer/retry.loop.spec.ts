@@ -3,6 +3,7 @@ import { RetryableError } from '../errors/retryable.error';
 import type { ConsumedMessage } from '../port/message.types';
 import { silentLogger } from '../testing/fake.driver';
 import type { MessageOutcome } from './consumer.types';
+import { OutageBoard } from './outage.board';
 import { RetryLoop } from './retry.loop';
 import { resolveRetryPolicy } from './retry.policy';
 
@@ -10,7 +11,7 @@ const item = (offset: number): { message: ConsumedMessage } => ({
   message: { topic: 't', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: '0' },
 });
 
-function loop(maxRetries = 2): { retries: RetryLoop; counters: { handled: number; retries: number }; winding: AbortController } {
+function loop(maxRetries = 2, outages?: OutageBoard): { retries: RetryLoop; counters: { handled: number; retries: number }; winding: AbortController } {
   const counters = { handled: 0, retries: 0 };
   const winding = new AbortController();
   const retries = new RetryLoop({
@@ -20,11 +21,54 @@ function loop(maxRetries = 2): { retries: RetryLoop; counters: { handled: number
     counters,
     winding: winding.signal,
     abandon: new AbortController().signal,
+    outages,
   });
   return { retries, counters, winding };
 }
 
 describe('RetryLoop', () => {
+  it('shows its wait on the outage board while the dependency is away, and takes it down when the work goes through', async () => {
+    const board = new OutageBoard();
+    const { retries } = loop(1, board);
+    const outage = Object.assign(new Error('the ledger database is unavailable: ECONNREFUSED'), {
+      name: 'DependencyUnavailableError',
+      dependency: 'the ledger database',
+    });
+    const seen: Array<ReturnType<OutageBoard['report']>> = [];
+    const result = await retries.run(
+      [item(0)],
+      (_items, attempt) => {
+        seen.push(board.report());
+        if (attempt <= 3) throw outage;
+      },
+      async () => 'done',
+    );
+    expect(result).toEqual({ settled: 'done', held: [] });
+    expect(seen.map((report) => report.map(({ dependency, reason, waiting }) => ({ dependency, reason, waiting })))).toEqual([
+      [],
+      [{ dependency: 'the ledger database', reason: 'the ledger database is unavailable: ECONNREFUSED', waiting: 1 }],
+      [{ dependency: 'the ledger database', reason: 'the ledger database is unavailable: ECONNREFUSED', waiting: 1 }],
+      [{ dependency: 'the ledger database', reason: 'the ledger database is unavailable: ECONNREFUSED', waiting: 1 }],
+    ]);
+    expect(board.report()).toEqual([]);
+  });
+
+  it('takes its wait down when it stops during an outage', async () => {
+    const board = new OutageBoard();
+    const { retries, winding } = loop(1, board);
+    const outage = Object.assign(new Error('down'), { name: 'DependencyUnavailableError', dependency: 'the Kafka broker' });
+    const result = await retries.run(
+      [item(0)],
+      () => {
+        if (board.report().length > 0) winding.abort();
+        throw outage;
+      },
+      async () => 'done',
+    );
+    expect(result).toEqual({ settled: 'abandoned' });
+    expect(board.report()).toEqual([]);
+  });
+
   it('fails every item with what the attempt threw, and gives up on them once the retries are used up', async () => {
     const { retries, counters } = loop(1);
     const attempts: number[] = [];

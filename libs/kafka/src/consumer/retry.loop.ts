@@ -4,6 +4,7 @@ import { classifyError, errorMessage, type ErrorClass } from '../errors/error.cl
 import type { KafkaLogger } from '../port/logger.port';
 import type { ConsumedMessage } from '../port/message.types';
 import type { HoldOutcome, MessageOutcome } from './consumer.types';
+import type { OutageBoard } from './outage.board';
 import { retryDelayMs, type RetryPolicy } from './retry.policy';
 
 /** 'abandoned': the runner gave up on the work (stopping); it stays uncommitted and is redelivered. */
@@ -45,6 +46,8 @@ export interface RetryLoopSettings {
   winding: AbortSignal;
   /** Aborted when the runner no longer waits for handlers: what they return then is not trusted. */
   abandon: AbortSignal;
+  /** Where a run shows that it is waiting out an outage, for health. */
+  outages?: OutageBoard;
 }
 
 export function toError(error: unknown): Error {
@@ -72,6 +75,15 @@ export class RetryLoop {
   constructor(private readonly settings: RetryLoopSettings) {}
 
   async run<I extends Attemptable>(items: readonly I[], attempt: Attempt<I>, giveUp: GiveUp<I>): Promise<LoopResult<I>> {
+    const run = {};
+    try {
+      return await this.attemptUntilSettled(run, items, attempt, giveUp);
+    } finally {
+      this.settings.outages?.cleared(run);
+    }
+  }
+
+  private async attemptUntilSettled<I extends Attemptable>(run: object, items: readonly I[], attempt: Attempt<I>, giveUp: GiveUp<I>): Promise<LoopResult<I>> {
     const { policy, counters, abandon } = this.settings;
     const held: Array<HeldItem<I>> = [];
     let pending = items;
@@ -85,7 +97,7 @@ export class RetryLoop {
       const retry: I[] = [];
       let delayMs = 0;
       let lastError: unknown;
-      let outage = false;
+      let outage: Extract<ErrorClass, { kind: 'outage' }> | undefined;
       for (let index = 0; index < pending.length; index += 1) {
         const item = pending[index]!;
         const outcome = outcomes[index]!;
@@ -101,11 +113,13 @@ export class RetryLoop {
         }
         retry.push(item);
         lastError = outcome.error;
-        outage = failure.kind === 'outage';
+        if (failure.kind === 'outage') outage = failure;
         const retryAfterMs = failure.kind === 'retryable' ? failure.retryAfterMs : undefined;
         delayMs = Math.max(delayMs, retryDelayMs(policy, attemptNo, retryAfterMs));
       }
       pending = retry;
+      if (outage) this.settings.outages?.waiting(run, outage.dependency, outage.reason);
+      else this.settings.outages?.cleared(run);
       if (pending.length === 0) break;
       counters.retries += pending.length;
       const first = pending[0]!.message;
@@ -120,7 +134,7 @@ export class RetryLoop {
           delayMs,
           err: toError(lastError),
         },
-        outage
+        outage !== undefined
           ? 'a dependency is unavailable; waiting for it before retrying'
           : pending.length === 1
             ? 'handler failed; retrying'

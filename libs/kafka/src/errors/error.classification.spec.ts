@@ -22,10 +22,13 @@ describe('classifyError', () => {
     expect(classifyError(new RetryableError('flaky'))).toMatchObject({ kind: 'retryable', code: 'RETRIES_EXHAUSTED' });
   });
 
-  it('recognises an outage by the name of the error or of one it was caused by', () => {
-    const outage = Object.assign(new Error('the database is unavailable'), { name: 'DependencyUnavailableError' });
-    expect(classifyError(outage)).toEqual({ kind: 'outage', code: 'DEPENDENCY_UNAVAILABLE' });
-    expect(classifyError(new Error('wrapped', { cause: new Error('again', { cause: outage }) }))).toMatchObject({ kind: 'outage' });
+  it('recognises an outage by the name of the error or of one it was caused by, naming the dependency and why', () => {
+    const outage = Object.assign(new Error('the database is unavailable: ECONNREFUSED'), { name: 'DependencyUnavailableError', dependency: 'the database' });
+    const expected = { kind: 'outage', code: 'DEPENDENCY_UNAVAILABLE', dependency: 'the database', reason: 'the database is unavailable: ECONNREFUSED' };
+    expect(classifyError(outage)).toEqual(expected);
+    expect(classifyError(new Error('wrapped', { cause: new Error('again', { cause: outage }) }))).toEqual(expected);
+    const unnamed = Object.assign(new Error('down'), { name: 'DependencyUnavailableError' });
+    expect(classifyError(unnamed)).toMatchObject({ kind: 'outage', dependency: 'a dependency' });
     const cycle = new Error('cycle');
     (cycle as { cause?: unknown }).cause = cycle;
     expect(classifyError(cycle)).toMatchObject({ kind: 'unexpected' });

@@ -8,7 +8,7 @@ export type ErrorClass =
   /** Not one of ours: probably a bug, retried like a retryable one in case it is transient. */
   | { kind: 'unexpected'; code: string }
   /** A dependency is down (database, broker): retried for as long as it lasts, never dead-lettered. */
-  | { kind: 'outage'; code: string };
+  | { kind: 'outage'; code: string; dependency: string; reason: string };
 
 /**
  * The name of @sluice/contracts' DependencyUnavailableError (thrown by the ledger and the Kafka
@@ -17,20 +17,27 @@ export type ErrorClass =
  */
 const OUTAGE_ERROR_NAME = 'DependencyUnavailableError';
 
-/** Whether `error`, or an error it was caused by, says a dependency is unavailable. */
-function isOutage(error: unknown): boolean {
+/** The error in `error`'s chain of causes that says a dependency is unavailable, if any. */
+function outageIn(error: unknown): Error | undefined {
   let current: unknown = error;
   // A few levels: a handler may wrap what the ledger threw; a cycle must not loop forever.
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    if (current.name === OUTAGE_ERROR_NAME) return true;
+    if (current.name === OUTAGE_ERROR_NAME) return current;
     current = current.cause;
   }
-  return false;
+  return undefined;
 }
 
 export function classifyError(error: unknown): ErrorClass {
-  if (isOutage(error)) {
-    return { kind: 'outage', code: FailureCode.DependencyUnavailable };
+  const outage = outageIn(error);
+  if (outage) {
+    const dependency = (outage as { dependency?: unknown }).dependency;
+    return {
+      kind: 'outage',
+      code: FailureCode.DependencyUnavailable,
+      dependency: typeof dependency === 'string' ? dependency : 'a dependency',
+      reason: outage.message,
+    };
   }
   if (error instanceof NonRetryableError) {
     return { kind: 'non-retryable', code: error.code };

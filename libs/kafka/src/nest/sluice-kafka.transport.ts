@@ -132,11 +132,17 @@ export class SluiceKafkaTransport extends Server<SluiceKafkaEvents, SluiceKafkaS
   /** Readiness input for the health module: ready when every group is. */
   consumerHealth(): ConsumerHealth {
     if (this.runners.size === 0) return { ready: false, reason: 'the kafka transport is not listening' };
+    const outages = [...this.runners.values()].flatMap((runner) => runner.health().outages ?? []);
+    const withOutages = (health: ConsumerHealth): ConsumerHealth => (outages.length > 0 ? { ...health, outages } : health);
     for (const [groupId, runner] of this.runners) {
       const health = runner.health();
-      if (!health.ready) return this.runners.size === 1 ? health : { ready: false, reason: `${groupId}: ${health.reason ?? 'not ready'}` };
+      if (!health.ready) {
+        return withOutages(
+          this.runners.size === 1 ? { ready: false, reason: health.reason } : { ready: false, reason: `${groupId}: ${health.reason ?? 'not ready'}` },
+        );
+      }
     }
-    return { ready: true };
+    return withOutages({ ready: true });
   }
 
   private async start(): Promise<void> {
