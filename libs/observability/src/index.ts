@@ -8,6 +8,8 @@ export * from './metrics/metrics.module';
 export * from './messages/message.observer';
 export * from './health/consumer-health.registry';
 export * from './health/readiness.state';
+export * from './health/dependency.monitor';
+export * from './health/dependency.summary';
 export * from './health/health.module';
 export * from './database/database.tokens';
 export * from './database/database.module';

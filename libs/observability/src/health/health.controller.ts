@@ -1,6 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DatabaseIndicator } from './database.indicator';
+import { DependencyMonitor } from './dependency.monitor';
+import type { HealthSummary } from './dependency.summary';
 import { KafkaConsumerIndicator } from './kafka-consumer.indicator';
 import { ReadinessState } from './readiness.state';
 
@@ -12,7 +14,22 @@ export class HealthController {
     private readonly readiness: ReadinessState,
     private readonly database: DatabaseIndicator,
     private readonly kafka: KafkaConsumerIndicator,
+    private readonly dependencies: DependencyMonitor,
   ) {}
+
+  /**
+   * What an operator reads: `ok`, or `degraded` with each dependency that is down and why, and the
+   * consumers waiting for one. 200 while degraded: the service runs and recovers by itself when the
+   * dependency is back, so restarting it would not help (readiness is what takes it out of rotation);
+   * 503 only while it shuts down.
+   */
+  @Get()
+  @HttpCode(HttpStatus.OK)
+  async summary(@Res({ passthrough: true }) response: { status(code: number): unknown }): Promise<HealthSummary> {
+    const summary = await this.dependencies.summary();
+    if (summary.status === 'shutting_down') response.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return summary;
+  }
 
   /** The process is up and its event loop answers; nothing external is checked, so a broker outage never restarts it. */
   @Get('live')

@@ -10,7 +10,7 @@ import { MessageLogger } from './message.logger';
 import { resolveRequestId } from './request-id.resolver';
 
 // Probes and scrapes arrive every few seconds; a line for each would drown the requests that matter.
-const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /**
  * JSON logging for a service: one root logger (used outside HTTP through MessageLogger), and

@@ -8,6 +8,11 @@ describe('metricNameProblem', () => {
     expect(metricNameProblem('gauge', 'sluice_batch_window_items')).toBeNull();
   });
 
+  it('accepts a 1-or-0 gauge ending in _up, and only a gauge', () => {
+    expect(metricNameProblem('gauge', 'sluice_dependency_up')).toBeNull();
+    expect(metricNameProblem('histogram', 'sluice_dependency_up')).toMatch(/must end in a unit/);
+  });
+
   it('rejects names without a unit, without the prefix or not in snake case', () => {
     expect(metricNameProblem('counter', 'sluice_messages_consumed')).toMatch(/must end in "_total"/);
     expect(metricNameProblem('histogram', 'sluice_latency')).toMatch(/must end in a unit/);

@@ -7,6 +7,11 @@ export interface MetricDefinition<L extends string> {
   labelNames?: readonly L[];
 }
 
+export interface GaugeDefinition<L extends string> extends MetricDefinition<L> {
+  /** Called at each scrape before the gauge is read, to set it from the current state. */
+  collect?: () => void | Promise<void>;
+}
+
 export interface HistogramDefinition<L extends string> extends MetricDefinition<L> {
   buckets?: number[];
 }
@@ -28,7 +33,7 @@ export class MetricsRegistry {
     return this.define('counter', Counter, definition);
   }
 
-  gauge<L extends string = never>(definition: MetricDefinition<L>): Gauge<L> {
+  gauge<L extends string = never>(definition: GaugeDefinition<L>): Gauge<L> {
     return this.define('gauge', Gauge, definition);
   }
 
@@ -41,7 +46,11 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
-  private define<M extends Metric<string>>(kind: MetricKind, type: new (configuration: never) => M, definition: HistogramDefinition<string>): M {
+  private define<M extends Metric<string>>(
+    kind: MetricKind,
+    type: new (configuration: never) => M,
+    definition: HistogramDefinition<string> | GaugeDefinition<string>,
+  ): M {
     const problem = metricNameProblem(kind, definition.name);
     if (problem) throw new Error(problem);
     const existing = this.registry.getSingleMetric(definition.name);
