@@ -2,7 +2,7 @@ import { REPO_ROOT, resolveStackConfig } from '../stack/stack.config';
 import { USAGE, UsageError, parseUpArgs } from './cli/up.args';
 import { formatSluiceDown, formatSluiceStatus, formatSluiceUp } from './report/up.report';
 import { bringSluiceDown } from './sluice.down';
-import { describeSluice } from './sluice.status';
+import { describeSluice, withHealth } from './sluice.status';
 import { bringSluiceUp } from './sluice.up';
 
 const log = (line: string): void => console.log(`up: ${line}`);
@@ -23,7 +23,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(formatSluiceDown(await bringSluiceDown(config), config.stateDir));
       return 0;
     case 'status':
-      console.log(formatSluiceStatus(describeSluice(config), REPO_ROOT, config.stateDir));
+      console.log(formatSluiceStatus(await withHealth(describeSluice(config)), REPO_ROOT, config.stateDir));
       return 0;
   }
 }

@@ -62,6 +62,24 @@ describe('formatSluiceStatus', () => {
     ]);
   });
 
+  it("adds each running process's health when it was asked for", () => {
+    const text = formatSluiceStatus(
+      {
+        supervisor: { pid: 99, logFile: '/repo/.sluice/logs/supervisor.log' },
+        services: [
+          { record: record({}), running: true, health: 'degraded: database down, 2 waiting for the ledger database' },
+          { record: crashing, running: false, health: '-' },
+        ],
+      },
+      '/repo',
+      '/repo/.sluice',
+      NOW,
+    );
+    expect(text).toMatch(/router +http:\/\/127.0.0.1:3001 +4242 +running +degraded: database down, 2 waiting for the ledger database +0 +- /);
+    expect(text).toMatch(/realtime-worker-2 +http:\/\/127.0.0.1:3102 +5151 +down, restart in 28 s +- +7 /);
+    expect(text).toContain('(why: GET <url>/health)');
+  });
+
   it('says that nothing restarts a process when no supervisor runs', () => {
     const text = formatSluiceStatus({ services: [{ record: crashing, running: false }] }, '/repo', '/repo/.sluice', NOW);
     expect(text).toMatch(/realtime-worker-2 +http:\/\/127.0.0.1:3102 +5151 +down +7 /);

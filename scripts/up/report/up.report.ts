@@ -89,13 +89,16 @@ function stateText(running: boolean, restartAt: string | undefined, supervised: 
 
 export function formatSluiceStatus(status: SluiceStatus, repoRoot: string, stateDir: string, nowMs = Date.now()): string {
   const supervised = status.supervisor !== undefined;
+  // The health column only when it was asked for: a status read without touching the services has none.
+  const withHealth = status.services.some((service) => service.health !== undefined);
   const rows = [
-    ['service', 'url', 'pid', 'state', 'restarts', 'last exit', 'log'],
-    ...status.services.map(({ record, running }) => [
+    ['service', 'url', 'pid', 'state', ...(withHealth ? ['health'] : []), 'restarts', 'last exit', 'log'],
+    ...status.services.map(({ record, running, health }) => [
       instanceId(instanceOf(record)),
       `http://127.0.0.1:${record.port}`,
       String(record.pid),
       stateText(running, record.restartAt, supervised, nowMs),
+      ...(withHealth ? [health ?? '-'] : []),
       String(record.restarts ?? 0),
       lastExitText(record.lastExit, nowMs),
       shown(record.logFile, repoRoot),
@@ -110,6 +113,9 @@ export function formatSluiceStatus(status: SluiceStatus, repoRoot: string, state
     supervisor === undefined
       ? '  Supervisor  not running: a service that exits stays down (npm run up starts it again, and the supervisor)'
       : `  Supervisor  pid ${supervisor.pid}: restarts a service that exits; log ${shown(supervisor.logFile, repoRoot)}`,
+    ...(withHealth
+      ? ['  Health      degraded: a dependency is down or work waits for one; the service carries on when it is back (why: GET <url>/health)']
+      : []),
   ].join('\n');
 }
 
