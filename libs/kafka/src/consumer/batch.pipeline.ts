@@ -7,6 +7,7 @@ import type { ConsumedMessage } from '../port/message.types';
 import type { BatchHandler, InvalidMessageHandler, MessageContext, MessageHandler, Validate, ValidationIssue } from './consumer.types';
 import { HandlerContext, type BatchHeartbeat } from './handler.context';
 import { decodeJson } from './json.decoder';
+import type { OutageBoard } from './outage.board';
 import { toError, type LoopResult, type RetryLoop, type Settled } from './retry.loop';
 
 /** A message that decoded and validated: what the handler gets. */
@@ -36,6 +37,8 @@ export interface BatchPipelineSettings<T> {
   counters: PipelineCounters;
   /** Handed to handlers: aborted when the runner no longer waits for them. */
   abandon: AbortSignal;
+  /** Where a dead-letter write waiting for the broker shows, for health. */
+  outages?: OutageBoard;
 }
 
 function describeIssues(errors: readonly ValidationIssue[]): string {
@@ -94,13 +97,24 @@ export class BatchPipeline<T> {
    * topic missing, the record refused) throws: the consumer cannot go on without losing the message.
    */
   async deadLetter(message: ConsumedMessage, failure: DeadLetterFailure): Promise<Settled> {
+    const write = {};
+    try {
+      return await this.writeDeadLetter(write, message, failure);
+    } finally {
+      this.settings.outages?.cleared(write);
+    }
+  }
+
+  private async writeDeadLetter(write: object, message: ConsumedMessage, failure: DeadLetterFailure): Promise<Settled> {
     for (let attempt = 1; ; attempt += 1) {
       if (this.settings.abandon.aborted) return 'abandoned';
       try {
         await this.settings.deadLetters.publish(message, failure);
         break;
       } catch (error) {
-        if (classifyError(error).kind !== 'outage') throw error;
+        const kind = classifyError(error);
+        if (kind.kind !== 'outage') throw error;
+        this.settings.outages?.waiting(write, kind.dependency, kind.reason);
         this.settings.logger.warn(
           { groupId: this.settings.groupId, topic: message.topic, partition: message.partition, offset: message.offset, attempt, err: toError(error) },
           'the broker is unavailable for a dead-letter write; the partition waits and the write is tried again',

@@ -174,10 +174,13 @@ describe('ConsumerRunner (fake driver)', () => {
     expect(kafka.consumerDriver.commits).toEqual([]);
   });
 
-  it('keeps trying a dead-letter write while the broker is unavailable, holding the partition, and commits once it lands', async () => {
+  it('keeps trying a dead-letter write while the broker is unavailable, holding the partition and saying so in health, and commits once it lands', async () => {
     let refusals = 3;
-    kafka.producerDriver.gate = () =>
-      refusals-- > 0 ? Promise.reject(new DependencyUnavailableError('kafka', new Error('connect ECONNREFUSED'))) : Promise.resolve();
+    const waitsSeen: unknown[] = [];
+    kafka.producerDriver.gate = () => {
+      waitsSeen.push(runner.health().outages);
+      return refusals-- > 0 ? Promise.reject(new DependencyUnavailableError('kafka', new Error('connect ECONNREFUSED'))) : Promise.resolve();
+    };
     const runner = await started({
       handleBatch: (messages: ReadonlyArray<InboundMessage<Item>>): MessageOutcome[] =>
         messages.map((message) => (message.value.n === 0 ? { ok: false, error: new NonRetryableError('BAD', 'cannot be handled') } : { ok: true })),
@@ -186,7 +189,9 @@ describe('ConsumerRunner (fake driver)', () => {
     expect(refusals).toBe(-1);
     expect(kafka.producerDriver.sent.map((record) => record.topic)).toEqual([DLQ]);
     expect(runner.stats()).toMatchObject({ deadLettered: 1 });
-    expect(runner.health()).toMatchObject({ ready: true });
+    expect(runner.health()).toEqual({ ready: true });
+    const waiting = [{ dependency: 'kafka', reason: 'kafka is unavailable: connect ECONNREFUSED', since: expect.any(String) as unknown, waiting: 1 }];
+    expect(waitsSeen).toEqual([undefined, waiting, waiting, waiting]);
     expectCommittedInOrderTo(0, '2');
   });
 

@@ -98,6 +98,7 @@ export class ConsumerRunner<T = unknown> {
       deadLetters,
       counters: this.counters,
       abandon: this.lifecycle.abandon,
+      outages: this.outages,
     });
     this.worker = new PartitionWorker<T>({
       groupId,
