@@ -97,6 +97,8 @@ describe('SluiceServiceModule over HTTP', () => {
     const response = await request(harness.app.getHttpServer()).get('/health/ready').expect(503);
     expect(response.body.error).toEqual({ lifecycle: { status: 'down', reason: 'shutting down' } });
     await request(harness.app.getHttpServer()).get('/health/live').expect(200);
+    const summary = await request(harness.app.getHttpServer()).get('/health').expect(503);
+    expect(summary.body).toMatchObject({ status: 'shutting_down' });
   });
 
   it('serves Prometheus text with process metrics, message counters and HTTP timing by route template', async () => {
@@ -136,6 +138,8 @@ describe('SluiceServiceModule with the database down', () => {
     try {
       const response = await request(harness.app.getHttpServer()).get('/health/ready').expect(503);
       expect(response.body.error.database).toMatchObject({ status: 'down', reason: expect.stringMatching(/ECONNREFUSED/) });
+      const summary = await request(harness.app.getHttpServer()).get('/health').expect(200);
+      expect(summary.body).toMatchObject({ status: 'degraded', dependencies: { database: { status: 'down', reason: expect.stringMatching(/ECONNREFUSED/) } } });
     } finally {
       await harness.app.close();
     }
