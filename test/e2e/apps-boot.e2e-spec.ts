@@ -145,6 +145,9 @@ describe('apps boot', () => {
         details: { lifecycle: { status: 'up' }, database: { status: 'up' }, kafka: { status: 'up', consumers: groups ? groups(groupId) : [groupId] } },
       });
       expect((await get(port, '/health/live')).status).toBe(200);
+      const health = await get(port, '/health');
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.text)).toEqual({ status: 'ok', dependencies: { database: { status: 'up' }, kafka: { status: 'up' } }, waiting: [] });
 
       const metrics = await get(port, '/metrics');
       expect(metrics.status).toBe(200);
@@ -153,8 +156,12 @@ describe('apps boot', () => {
         'sluice_http_request_duration_seconds histogram',
         'process_cpu_seconds_total counter',
         'process_resident_memory_bytes gauge',
+        'sluice_dependency_up gauge',
       ]) {
         expect(metrics.text).toContain(`# TYPE ${metric}`);
+      }
+      for (const dependency of ['database', 'kafka']) {
+        expect(metrics.text).toMatch(new RegExp(`^sluice_dependency_up\\{dependency="${dependency}",service="${name}"\\} 1$`, 'm'));
       }
 
       app.child.kill('SIGTERM');
