@@ -1,14 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@sluice/testing';
+import { ensureBundles } from '../../../../scripts/up/build/app.bundles';
+import { REPO_ROOT, resolveStackConfig } from '../../../../scripts/stack/stack.config';
 import { createKafkaDriver, DEFAULT_KAFKA_DRIVER } from '../drivers/kafka.driver.factory';
 import { KafkaSecurityError } from '../errors/kafka-security.error';
 import type { KafkaDriver } from '../port/driver.port';
 import { KafkaProducer } from '../producer/kafka.producer';
 import { collectMessages, createRandomTopic, memoryLogger, testDriverName } from '../testing';
-import { PLAIN_USER, SCRAM_USER, startSecuredBroker, type SecuredBroker } from '../testing/secured-broker';
+import { freePort, PLAIN_USER, SCRAM_USER, startSecuredBroker, type SecuredBroker } from '../testing/secured-broker';
 import { kafkaClientConfigOf, type KafkaConnectionVariables } from './kafka-security.variables';
 
 // Runs once per driver (the integration projects): both must reach a secured cluster through the port.
@@ -55,10 +58,38 @@ describe(`Kafka over SASL_SSL (${driver} driver, a broker of its own)`, () => {
     await producer.disconnect();
   }
 
+  /** Runs a service's bundle with `env` until it exits by itself, within `timeoutMs`; its stdout lines and exit code. */
+  async function bootService(name: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; lines: string[] }> {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'apps', name, 'main.js')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.resume();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      const code = await exited;
+      return { code, lines: stdout.split('\n').filter((line) => line !== '') };
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'sluice-sasl-ssl-client-'));
-    broker = await startSecuredBroker();
-  }, 180_000);
+    let buildOutput = '';
+    const [started] = await Promise.all([
+      startSecuredBroker(),
+      ensureBundles(REPO_ROOT, resolveStackConfig(process.env, REPO_ROOT).stateDir, ['ingestion'], { output: (chunk) => (buildOutput += chunk) }).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}\n${buildOutput.slice(-4000)}`);
+        },
+      ),
+    ]);
+    broker = started;
+  }, 15 * 60_000);
 
   afterAll(async () => {
     await broker?.stop();
@@ -123,5 +154,35 @@ describe(`Kafka over SASL_SSL (${driver} driver, a broker of its own)`, () => {
     );
     expect(failure).toBeInstanceOf(KafkaSecurityError);
     expect((failure as Error).message).toMatch(new RegExp(`^TLS handshake with Kafka broker ${broker.brokers[0]} failed: .*certificate`));
+  });
+
+  it('stops a service at boot with a wrong password: exit 1, the fatal line naming SASL and the broker', async () => {
+    const { code, lines } = await bootService(
+      'ingestion',
+      {
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'info',
+        KAFKA_BROKERS: broker.brokers.join(','),
+        KAFKA_DRIVER: driver,
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA_FILE: broker.caFile,
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: SCRAM_USER.username,
+        KAFKA_SASL_PASSWORD: 'not-the-password',
+      },
+      60_000,
+    );
+    expect(code).toBe(1);
+    const parsed = lines.map((line): { level?: string; err?: { type?: string; message?: string } } => {
+      try {
+        return JSON.parse(line) as object;
+      } catch {
+        return {};
+      }
+    });
+    const fatal = parsed.find((line) => line.level === 'fatal');
+    expect(fatal?.err).toMatchObject({ type: 'KafkaSecurityError' });
+    expect(fatal?.err?.message).toMatch(new RegExp(`^SASL authentication failed at Kafka broker ${broker.brokers[0]}: .*invalid credentials`));
+    expect(lines.join('\n')).not.toContain('not-the-password');
   });
 });
