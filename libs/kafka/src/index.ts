@@ -35,3 +35,4 @@ export { DEFAULT_VALVE_POLICY, type ValvePolicy } from './valve/valve.policy';
 export * from './config/kafka-security';
 export * from './config/kafka-security.variables';
 export { KafkaSecurityError } from './errors/kafka-security.error';
+export { toKafkaJsSecurity } from './drivers/kafkajs/kafkajs.security';
