@@ -10,6 +10,7 @@ import { loadTrace } from '../workload/trace.files';
 import { embeddingBody } from '../workload/trace.requests';
 import type { TraceRow } from '../workload/trace.rows';
 import type { DisturbanceConfig, DisturbanceReport } from './isolation.plan';
+import { kafkaJsSecurityFromEnv } from '../../scripts/stack/kafka/kafka.security';
 
 /**
  * The isolation benchmark's load generator, in a process of its own so that producing or uploading
@@ -22,7 +23,12 @@ import type { DisturbanceConfig, DisturbanceReport } from './isolation.plan';
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as DisturbanceConfig;
   const rows: readonly TraceRow[] = loadTrace().rows;
-  const kafka = new Kafka({ clientId: `bench-disturbance-${config.runId}`, brokers: config.brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `bench-disturbance-${config.runId}`,
+    brokers: config.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    ...kafkaJsSecurityFromEnv(),
+  });
   const ledger = new ArrivalLedger(config.count);
   const report: DisturbanceReport = { sent: 0, onLane: 0, done: false };
   const print = (): void => {

@@ -27,6 +27,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { positionAtEnd } from '../../test/e2e/support/consumer.groups';
 import { isReady } from '../../scripts/up/services/service.health';
 import { benchEnvironment } from '../bench.environment';
+import { kafkaJsSecurityFromEnv } from '../../scripts/stack/kafka/kafka.security';
 
 interface Run {
   system: string;
@@ -159,7 +160,12 @@ export async function runNotifierBench(argv: readonly string[]): Promise<void> {
     ...(values.baseline ? [['baseline', resolve(values.baseline)] as [string, string]] : []),
     ['current', resolve(values.current ?? REPO)],
   ];
-  const kafka = new Kafka({ clientId: 'bench-notifier', brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','), logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    clientId: 'bench-notifier',
+    brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
+    logLevel: logLevel.ERROR,
+    ...kafkaJsSecurityFromEnv(),
+  });
   const runs: Run[] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [system, root] of systems) {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnvironment } from '../bench.environment';
+import { kafkaJsSecurityFromEnv, kafkaSecurityFromEnv } from '../../scripts/stack/kafka/kafka.security';
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'runner.json');
 
@@ -109,7 +110,7 @@ async function viaRunner(brokers: string[], topic: string, options: RunnerBenchO
   let handled = 0;
   let started = 0;
   const runner = new ConsumerRunner<unknown>({
-    kafka: createKafkaJsDriver({ brokers, clientId: 'bench-runner', logLevel: 'error' }),
+    kafka: createKafkaJsDriver({ brokers, clientId: 'bench-runner', logLevel: 'error', security: kafkaSecurityFromEnv() }),
     groupId: randomGroupId('bench-runner'),
     topics: [topic],
     partitionsConsumedConcurrently: options.partitions,
@@ -140,7 +141,7 @@ export async function runRunnerBench(argv: readonly string[]): Promise<void> {
   const options = parseRunnerOptions(argv);
   const loadBefore = os.loadavg();
   const brokers = parseBrokerList(process.env.KAFKA_BROKERS || '127.0.0.1:9092');
-  const kafka = new Kafka({ clientId: 'bench-runner', brokers, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: 'bench-runner', brokers, logLevel: logLevel.ERROR, ...kafkaJsSecurityFromEnv() });
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench-runner-${Date.now().toString(36)}`;

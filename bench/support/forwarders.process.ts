@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaJsSecurityFromEnv } from '../../scripts/stack/kafka/kafka.security';
 
 /**
  * A baseline's hops, in a process of their own as Sluice's services are: per hop one plain kafkajs
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   }
   const batchConcurrency = mode.startsWith('batch=') ? Number(mode.slice('batch='.length)) : undefined;
   if (mode !== 'message' && !(batchConcurrency! >= 1)) throw new Error(`unknown mode ${mode}: message or batch=<n>`);
-  const kafka = new Kafka({ clientId: `${groupPrefix}-forwarders`, brokers: brokers.split(','), logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: `${groupPrefix}-forwarders`, brokers: brokers.split(','), logLevel: logLevel.ERROR, ...kafkaJsSecurityFromEnv() });
   const hops = topics.slice(0, -1).map((from, index) => ({ from, to: topics[index + 1] as string, index }));
 
   const running = await Promise.all(

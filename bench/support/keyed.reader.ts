@@ -1,5 +1,6 @@
 import { Consumer, IHeaders, Kafka, logLevel } from 'kafkajs';
 import { positionAtEnd } from '../../test/e2e/support/consumer.groups';
+import { kafkaJsSecurityFromEnv } from '../../scripts/stack/kafka/kafka.security';
 
 export interface KeyedMessage {
   topic: string;
@@ -81,5 +82,5 @@ export class KeyedReader {
  * still reach the benchmark as rejected calls or as counts that never complete.
  */
 export function quietKafka(brokers: string, clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...kafkaJsSecurityFromEnv() });
 }

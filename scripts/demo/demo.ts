@@ -16,6 +16,7 @@ import { formatSluiceDown } from '../up/report/up.report';
 import { bringSluiceDown } from '../up/sluice.down';
 import { bringSluiceUp } from '../up/sluice.up';
 import { DEMO_USAGE, DemoOptions, parseDemoArgs } from './demo.args';
+import { kafkaJsSecurityFromEnv } from '../stack/kafka/kafka.security';
 
 const say = (line: string): void => console.log(`demo: ${line}`);
 
@@ -54,7 +55,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
     `mix ${formatMix(options.mix)}, seed ${options.seed}, speed ${options.speed}x: ${formatDuration(spanMs)} of sending; tenant ${runId}; lane estimates from ${relative(REPO_ROOT, policyPath)}`,
   );
 
-  const kafka = new Kafka({ clientId: 'sluice-demo', brokers: up.stack.kafka.brokers.split(','), logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: 'sluice-demo', brokers: up.stack.kafka.brokers.split(','), logLevel: logLevel.ERROR, ...kafkaJsSecurityFromEnv() });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const pool = createPool(up.stack.postgres.url, { max: 2, applicationName: 'sluice-demo' });
   const ledger = new LedgerOutcomes(pool);

@@ -1,3 +1,4 @@
+export * from './schema/kafka-connection.config';
 export * from './schema/sluice.config';
 export * from './schema/provider-clients.config';
 export * from './schema/env-var.decorators';

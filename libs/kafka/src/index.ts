@@ -33,3 +33,7 @@ export * from './nest/sluice-kafka.module';
 export { SluiceKafkaErrorInterceptor } from './nest/handler-error.interceptor';
 export { BulkValve, TopicWatermarks, type BulkValveEvents, type UrgentSignal, type WorkValve } from './valve/bulk.valve';
 export { DEFAULT_VALVE_POLICY, type ValvePolicy } from './valve/valve.policy';
+export * from './config/kafka-security';
+export * from './config/kafka-security.variables';
+export { KafkaSecurityError } from './errors/kafka-security.error';
+export { toKafkaJsSecurity } from './drivers/kafkajs/kafkajs.security';

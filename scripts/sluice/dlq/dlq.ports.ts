@@ -1,5 +1,6 @@
 import { createKafkaJsDriver, KafkaProducer, parseBrokerList, readTopicToEnd } from '@sluice/kafka';
 import { createPool, DlqDispositionsRepository } from '@sluice/ledger';
+import { kafkaSecurityFromEnv } from '../../stack/kafka/kafka.security';
 import { CliError } from '../api/sluice.client';
 import type { DlqPorts } from './dlq.command';
 import { readDlqEntry } from './dlq.entry';
@@ -34,6 +35,7 @@ export function openDlqPorts(env: Env): DlqPorts & { close(): Promise<void> } {
     clientId: 'sluice-cli',
     logger: { debug: quiet, info: quiet, warn: write('warn'), error: write('error') },
     logLevel: 'error',
+    security: kafkaSecurityFromEnv(env),
   });
   const pool = createPool(env.DATABASE_URL || DEFAULT_DATABASE_URL, { max: 2, applicationName: 'sluice-dlq' });
   let producer: KafkaProducer | undefined;

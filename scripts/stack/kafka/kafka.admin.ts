@@ -1,5 +1,6 @@
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { brokerList } from './broker.endpoint';
+import { kafkaJsSecurityFromEnv } from './kafka.security';
 
 /**
  * An admin client that fails fast: a probe must answer "nobody there" in about a second, not
@@ -13,6 +14,7 @@ function adminFor(brokers: string): Admin {
     connectionTimeout: 1_000,
     requestTimeout: 10_000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    ...kafkaJsSecurityFromEnv(),
   });
   return kafka.admin();
 }

@@ -28,6 +28,7 @@ import { LedgerAccess } from './ledger.access';
 import { ServiceProcess, awaitReady, launchService, makeRunDir, reapEarlierRuns, writePidFile } from './service.processes';
 import { SluiceHttp } from './sluice.http';
 import { TopicTap } from './topic.tap';
+import { kafkaJsSecurityFromEnv } from '../../../scripts/stack/kafka/kafka.security';
 
 export interface HarnessOptions {
   /** Names the run's log folder, <state>/e2e/runs/<name>-<run>/. */
@@ -152,7 +153,7 @@ export class SluiceHarness {
       const database = await createTestDatabase({ serverUrl });
       cleanup.push(() => database.drop());
       const databaseUrl = database.url;
-      const kafka = new Kafka({ clientId: `sluice-e2e-${runId}`, brokers: brokers.split(','), logLevel: logLevel.ERROR });
+      const kafka = new Kafka({ clientId: `sluice-e2e-${runId}`, brokers: brokers.split(','), logLevel: logLevel.ERROR, ...kafkaJsSecurityFromEnv() });
       const admin = kafka.admin();
       await admin.connect();
       cleanup.push(() => admin.disconnect());

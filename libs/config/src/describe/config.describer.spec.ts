@@ -17,6 +17,19 @@ describe('describeConfig', () => {
       'KAFKA_BROKERS',
       'KAFKA_CLIENT_ID',
       'KAFKA_DRIVER',
+      'KAFKA_TLS',
+      'KAFKA_TLS_CA_FILE',
+      'KAFKA_TLS_CERT_FILE',
+      'KAFKA_TLS_KEY_FILE',
+      'KAFKA_TLS_KEY_PASSWORD',
+      'KAFKA_TLS_SERVER_NAME',
+      'KAFKA_TLS_CHECK_HOSTNAME',
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
+      'KAFKA_SASL_OAUTHBEARER_REFRESH_MS',
       'KAFKA_GROUP_ID',
       'KAFKA_CONSUMER_GROUPS',
       'KAFKA_SESSION_TIMEOUT_MS',
@@ -35,6 +48,13 @@ describe('describeConfig', () => {
     expect(rows.find((row) => row.name === 'KAFKA_BROKERS')).toMatchObject({ default: '127.0.0.1:9092', required: false });
     expect(rows.find((row) => row.name === 'KAFKA_GROUP_ID')).toMatchObject({ default: null, required: false });
     expect(rows.find((row) => row.name === 'DATABASE_URL')).toMatchObject({ secret: true });
+    expect(rows.find((row) => row.name === 'KAFKA_TLS')).toMatchObject({ default: 'false', required: false });
+    expect(rows.filter((row) => row.secret).map((row) => row.name)).toEqual([
+      'KAFKA_TLS_KEY_PASSWORD',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
+      'DATABASE_URL',
+    ]);
     for (const row of rows) expect(row.description).not.toBe('');
   });
 

@@ -1,4 +1,5 @@
 import { EnvInt, EnvString } from '../schema/env-var.decorators';
+import { KafkaConnectionConfig } from '../schema/kafka-connection.config';
 import { SluiceConfig } from '../schema/sluice.config';
 import { ConfigValidationError, loadConfig } from './config.loader';
 
@@ -94,5 +95,32 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toMatch(/pk-live-123|hunter2/);
     expect(problems).toContain('API_KEY must start with sk- (got "[redacted]")');
     expect(problems).toContain('DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://u:***@db/x")');
+  });
+
+  it('reads the Kafka security variables, true and false strictly', () => {
+    const config = loadConfig(KafkaConnectionConfig, {
+      KAFKA_TLS: 'true',
+      KAFKA_TLS_CA_FILE: '/etc/kafka/ca.pem',
+      KAFKA_TLS_CHECK_HOSTNAME: 'false',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'sluice',
+      KAFKA_SASL_PASSWORD: ' s3cret ',
+    });
+    expect(config).toMatchObject({
+      KAFKA_TLS: true,
+      KAFKA_TLS_CA_FILE: '/etc/kafka/ca.pem',
+      KAFKA_TLS_CHECK_HOSTNAME: false,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+    expect(loadConfig(KafkaConnectionConfig, {})).toMatchObject({
+      KAFKA_TLS: false,
+      KAFKA_TLS_CHECK_HOSTNAME: true,
+      KAFKA_SASL_OAUTHBEARER_REFRESH_MS: 300_000,
+    });
+    expect(problemsOf(() => loadConfig(KafkaConnectionConfig, { KAFKA_TLS: 'yes', KAFKA_SASL_MECHANISM: 'gssapi' }))).toEqual([
+      'KAFKA_TLS must be true or false (got "yes")',
+      'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512, oauthbearer (got "gssapi")',
+    ]);
   });
 });

@@ -74,6 +74,16 @@ export function EnvEnum<E extends string>(options: EnvVarOptions & { values: rea
   });
 }
 
+/** `true` or `false`, nothing else: a typo such as `ture` fails instead of meaning false. */
+export function EnvBool(options: EnvVarOptions): PropertyDecorator {
+  return envVar<boolean>({
+    ...options,
+    rule: 'must be true or false',
+    parse: (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw),
+    check: (value) => typeof value === 'boolean',
+  });
+}
+
 /** A comma-separated list; blanks around items and empty items are ignored. */
 export function EnvList(options: EnvVarOptions & { itemPattern: RegExp; itemRule: string }): PropertyDecorator {
   const { itemPattern } = options;

@@ -1,4 +1,5 @@
 import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl } from './env-var.decorators';
+import { KAFKA_ID, KAFKA_ID_RULE, KafkaConnectionConfig } from './kafka-connection.config';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -6,41 +7,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const SLUICE_ENVS = ['development', 'production'] as const;
 export type SluiceEnv = (typeof SLUICE_ENVS)[number];
 
-/** The Kafka client libraries @sluice/kafka runs on (its KAFKA_DRIVERS). */
-export const KAFKA_DRIVER_NAMES = ['kafkajs', 'platformatic'] as const;
-export type KafkaDriverSetting = (typeof KAFKA_DRIVER_NAMES)[number];
-
-// Kafka's own limit for client and group ids (the legal topic-name characters, 249 at most).
-const KAFKA_ID = /^[A-Za-z0-9._-]{1,249}$/;
-const KAFKA_ID_RULE = "must be 1 to 249 letters, digits, '.', '_' or '-'";
-
 /**
  * What every Sluice service reads from its environment. A service extends it with its own variables and
  * overrides defaults by re-declaring the field (`override PORT = 3001`); the initialiser is the default,
  * so the default lives in one place and `describeConfig` reports it.
  */
-export class SluiceConfig {
-  @EnvList({
-    description: 'Kafka bootstrap brokers, comma-separated host:port pairs.',
-    itemPattern: /^[^\s:,]+:\d{1,5}$/,
-    itemRule: 'host:port pairs',
-  })
-  KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
-
-  @EnvString({
-    description: "Kafka client id, shown in the broker's logs and quotas.",
-    pattern: KAFKA_ID,
-    rule: KAFKA_ID_RULE,
-  })
-  KAFKA_CLIENT_ID = 'sluice';
-
-  @EnvEnum({
-    description:
-      'The Kafka client library consumers and producers run on: `platformatic` (@platformatic/kafka: about half the CPU per message), or `kafkajs`, with the same semantics. Administration always uses kafkajs.',
-    values: KAFKA_DRIVER_NAMES,
-  })
-  KAFKA_DRIVER: KafkaDriverSetting = 'platformatic';
-
+export class SluiceConfig extends KafkaConnectionConfig {
   @EnvString({
     description: 'Kafka consumer group id. Each consuming service has its own default; override it to run a separate copy.',
     pattern: KAFKA_ID,

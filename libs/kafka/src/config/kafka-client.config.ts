@@ -1,5 +1,6 @@
 import type { DriverRetrySettings } from '../port/driver.port';
 import type { KafkaLogger, KafkaLogLevel } from '../port/logger.port';
+import type { KafkaSecuritySettings } from './kafka-security';
 
 /** Everything needed to reach a cluster; callers read it from their own config (KAFKA_BROKERS, ...). */
 export interface KafkaClientConfig {
@@ -14,6 +15,8 @@ export interface KafkaClientConfig {
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
   retry?: DriverRetrySettings;
+  /** TLS and SASL; unset, clients connect in plaintext without authenticating. */
+  security?: KafkaSecuritySettings;
 }
 
 /** Parses a KAFKA_BROKERS-style list ("host:port,host:port"), rejecting an empty one. */

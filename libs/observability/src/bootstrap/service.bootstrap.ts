@@ -12,6 +12,7 @@ import { ReadinessState } from '../health/readiness.state';
 import { createRootLogger } from '../logging/logger.options';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { ConsumedTopics, topicContracts } from './consumed.topics';
+import { serviceKafkaClient } from './service-kafka.client';
 import { runShutdown, ShutdownStep } from './shutdown.sequence';
 import { SluiceServiceModule } from './service.module';
 
@@ -101,7 +102,7 @@ function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: 
   const groupId = config.KAFKA_GROUP_ID;
   if (groupId === undefined) throw new ConfigValidationError(['KAFKA_GROUP_ID is required by a service that consumes (not set)']);
   const transport = new SluiceKafkaTransport({
-    client: { brokers: config.KAFKA_BROKERS, driver: config.KAFKA_DRIVER, clientId: config.KAFKA_CLIENT_ID, logger: log },
+    client: serviceKafkaClient(config, log),
     groupId,
     contracts: topicContracts(consumes),
     onlyGroups: config.KAFKA_CONSUMER_GROUPS,

@@ -9,6 +9,7 @@ import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { MessageObserver } from '../messages/message.observer';
 import { SluiceMetricsModule } from '../metrics/metrics.module';
 import { BULK_VALVE_PROVIDERS } from '../valve/bulk-valve.providers';
+import { serviceKafkaClient } from './service-kafka.client';
 import { SERVICE_NAME } from './service-name.token';
 
 export interface ServiceModuleOptions<C extends SluiceConfig> {
@@ -40,7 +41,7 @@ export class SluiceServiceModule {
         SluiceKafkaModule.forRootAsync({
           inject: [SluiceConfig, ROOT_LOGGER],
           useFactory: (settings: SluiceConfig, logger: Logger) => ({
-            client: { brokers: settings.KAFKA_BROKERS, driver: settings.KAFKA_DRIVER, clientId: settings.KAFKA_CLIENT_ID, logger },
+            client: serviceKafkaClient(settings, logger),
           }),
         }),
       ],

@@ -54,6 +54,20 @@ describe('createRootLogger', () => {
     });
   });
 
+  it('redacts the Kafka credentials of a config logged whole', () => {
+    const out = capture();
+    const config = {
+      KAFKA_SASL_USERNAME: 'sluice',
+      KAFKA_SASL_PASSWORD: 'scram-pw',
+      KAFKA_TLS_KEY_PASSWORD: 'key-pw',
+      KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'get-token --secret s3',
+    };
+    createRootLogger('router', 'info', out.stream).info({ config }, 'config');
+    const text = JSON.stringify(out.lines()[0]);
+    for (const secret of ['scram-pw', 'key-pw', 'get-token']) expect(text).not.toContain(secret);
+    expect(out.lines()[0]).toMatchObject({ config: { KAFKA_SASL_USERNAME: 'sluice', KAFKA_SASL_PASSWORD: '[redacted]' } });
+  });
+
   it('keeps a database URL readable but masks its password', () => {
     const out = capture();
     createRootLogger('router', 'info', out.stream).info({ config: { DATABASE_URL: 'postgres://sluice:hunter2@db:5432/sluice' } }, 'config');

@@ -1,7 +1,19 @@
 import { LogLevel, redactUrlPassword } from '@sluice/config';
 import pino from 'pino';
 
-const SECRET_KEYS = ['password', 'apiKey', 'api_key', 'secret', 'token', 'authorization'];
+// The Kafka ones as the config names them (a config logged whole) and as the client options do (passphrase).
+const SECRET_KEYS = [
+  'password',
+  'apiKey',
+  'api_key',
+  'secret',
+  'token',
+  'authorization',
+  'passphrase',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_TLS_KEY_PASSWORD',
+  'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
+];
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
 
 // The redaction engine matches fixed paths, one level per wildcard: cover the depths our log calls use

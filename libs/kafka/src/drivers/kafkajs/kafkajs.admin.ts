@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdminDriver, PartitionWatermarks, TopicDefinition } from '../../port/driver.port';
 import type { TopicPartitionOffset } from '../../port/message.types';
+import { asSecurityFailure } from './kafkajs.errors';
 
 // How long created topics may take to show up with leaders in the metadata, and how often to look.
 const VISIBLE_WITHIN_MS = 30_000;
@@ -16,12 +17,18 @@ function isNotVisibleYet(error: unknown): boolean {
 export class KafkaJsAdminDriver implements AdminDriver {
   private readonly admin: Admin;
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    /** Named when a broker turns the client away (see asSecurityFailure). */
+    private readonly bootstrap: readonly string[] = [],
+  ) {
     this.admin = kafka.admin();
   }
 
   connect(): Promise<void> {
-    return this.admin.connect();
+    return this.admin.connect().catch((error: unknown) => {
+      throw asSecurityFailure(error, this.bootstrap);
+    });
   }
 
   disconnect(): Promise<void> {

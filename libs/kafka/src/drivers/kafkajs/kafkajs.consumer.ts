@@ -1,12 +1,18 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
+import { asSecurityFailure } from './kafkajs.errors';
 import { fromKafkaJsMessage } from './kafkajs.message';
 import { toKafkaJsRetry } from './kafkajs.retry';
 
 export class KafkaJsConsumerDriver implements ConsumerDriver {
   private readonly consumer: Consumer;
 
-  constructor(kafka: Kafka, config: ConsumerDriverConfig) {
+  constructor(
+    kafka: Kafka,
+    config: ConsumerDriverConfig,
+    /** Named when a broker turns the client away (see asSecurityFailure). */
+    private readonly bootstrap: readonly string[] = [],
+  ) {
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -20,7 +26,9 @@ export class KafkaJsConsumerDriver implements ConsumerDriver {
   }
 
   connect(): Promise<void> {
-    return this.consumer.connect();
+    return this.consumer.connect().catch((error: unknown) => {
+      throw asSecurityFailure(error, this.bootstrap);
+    });
   }
 
   subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {

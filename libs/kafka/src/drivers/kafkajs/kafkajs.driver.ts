@@ -8,23 +8,25 @@ import { KafkaJsConsumerDriver } from './kafkajs.consumer';
 import { kafkaJsLogCreator, toKafkaJsLogLevel } from './kafkajs.logger';
 import { KafkaJsProducerDriver } from './kafkajs.producer';
 import { toKafkaJsRetry } from './kafkajs.retry';
+import { toKafkaJsSecurity } from './kafkajs.security';
 
 class KafkaJsDriver implements KafkaDriver {
   constructor(
     private readonly kafka: Kafka,
+    private readonly bootstrap: readonly string[],
     readonly logger: KafkaLogger,
   ) {}
 
   consumer(config: ConsumerDriverConfig): ConsumerDriver {
-    return new KafkaJsConsumerDriver(this.kafka, config);
+    return new KafkaJsConsumerDriver(this.kafka, config, this.bootstrap);
   }
 
   producer(config?: ProducerDriverConfig): ProducerDriver {
-    return new KafkaJsProducerDriver(this.kafka, config);
+    return new KafkaJsProducerDriver(this.kafka, config, this.bootstrap);
   }
 
   admin(): AdminDriver {
-    return new KafkaJsAdminDriver(this.kafka);
+    return new KafkaJsAdminDriver(this.kafka, this.bootstrap);
   }
 }
 
@@ -39,6 +41,7 @@ export function createKafkaJsDriver(config: KafkaClientConfig): KafkaDriver {
     logLevel: toKafkaJsLogLevel(config.logLevel ?? 'warn'),
     logCreator: kafkaJsLogCreator(logger),
     retry: toKafkaJsRetry(config.retry),
+    ...toKafkaJsSecurity(config.security),
   });
-  return new KafkaJsDriver(kafka, logger);
+  return new KafkaJsDriver(kafka, config.brokers, logger);
 }

@@ -1,7 +1,14 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
+} from 'kafkajs';
 import { classifyError } from '../../errors/error.classification';
-import { asBrokerFailure } from './kafkajs.errors';
+import { KafkaSecurityError } from '../../errors/kafka-security.error';
+import { asBrokerFailure, asSecurityFailure } from './kafkajs.errors';
 
 describe('asBrokerFailure', () => {
   it('reports a broker that cannot be reached as an outage the runner waits out', () => {
@@ -25,5 +32,33 @@ describe('asBrokerFailure', () => {
     expect(asBrokerFailure(retriedRefusal)).toBe(retriedRefusal);
     const bug = new TypeError('x is undefined');
     expect(asBrokerFailure(bug)).toBe(bug);
+  });
+});
+
+describe('asSecurityFailure', () => {
+  it('reports a refused login as a KafkaSecurityError naming the bootstrap brokers', () => {
+    // Typed without arguments, though kafkajs passes the message as any error's first.
+    const Refusal = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const refused = new Refusal('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials');
+    const failure = asSecurityFailure(refused, ['kafka-1:9094', 'kafka-2:9094']);
+    expect(failure).toBeInstanceOf(KafkaSecurityError);
+    expect((failure as Error).message).toMatch(
+      /^SASL authentication failed at Kafka broker kafka-1:9094, kafka-2:9094: SASL SCRAM SHA512 authentication failed/,
+    );
+  });
+
+  it('reports a certificate that does not verify, with the broker kafkajs names', () => {
+    const tls = new KafkaJSConnectionError('Connection error: unable to verify the first certificate', {
+      broker: 'kafka-2:9094',
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    } as never);
+    const failure = asSecurityFailure(new KafkaJSNumberOfRetriesExceeded(tls, { retryCount: 0, retryTime: 0 }), ['kafka-1:9094']);
+    expect(failure).toMatchObject({ kind: 'tls', broker: 'kafka-2:9094' });
+    expect((failure as Error).message).toMatch(/^TLS handshake with Kafka broker kafka-2:9094 failed: unable to verify the first certificate/);
+  });
+
+  it('leaves other failures as they were', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    expect(asSecurityFailure(refused, ['127.0.0.1:9092'])).toBe(refused);
   });
 });

@@ -1,4 +1,5 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
+import { CERTIFICATE_ERROR_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
 
 /** What broker outages are reported as. */
 const BROKER_DEPENDENCY = 'the Kafka broker';
@@ -17,6 +18,26 @@ export function asBrokerFailure(error: unknown): unknown {
   let current: unknown = error;
   for (let depth = 0; depth < 3 && current instanceof Error; depth += 1) {
     if (UNREACHABLE.has(current.name)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
+    current = (current as { originalError?: unknown }).originalError ?? current.cause;
+  }
+  return error;
+}
+
+/**
+ * A failed connect as a KafkaSecurityError when the broker refused the client's credentials or
+ * certificate, else as it was. kafkajs does not say which broker refused SASL: the bootstrap
+ * brokers are named, since those are the ones a connect talks to first.
+ */
+export function asSecurityFailure(error: unknown, bootstrap: readonly string[]): unknown {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    if (current.name === 'KafkaJSSASLAuthenticationError') return new KafkaSecurityError('sasl', bootstrap.join(', '), current.message, { cause: error });
+    const { code, broker } = current as { code?: unknown; broker?: unknown };
+    if (current.name === 'KafkaJSConnectionError' && typeof code === 'string' && CERTIFICATE_ERROR_CODES.has(code)) {
+      return new KafkaSecurityError('tls', typeof broker === 'string' ? broker : bootstrap.join(', '), current.message.replace(/^Connection error: /, ''), {
+        cause: error,
+      });
+    }
     current = (current as { originalError?: unknown }).originalError ?? current.cause;
   }
   return error;

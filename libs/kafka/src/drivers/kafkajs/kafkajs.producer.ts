@@ -1,7 +1,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { ProducerDriver, ProducerDriverConfig } from '../../port/driver.port';
 import type { SendResult, TopicMessages, WireMessage } from '../../port/message.types';
-import { asBrokerFailure } from './kafkajs.errors';
+import { asBrokerFailure, asSecurityFailure } from './kafkajs.errors';
 import { fromRecordMetadata, toKafkaJsMessage } from './kafkajs.message';
 import { toKafkaJsRetry } from './kafkajs.retry';
 
@@ -17,6 +17,8 @@ export class KafkaJsProducerDriver implements ProducerDriver {
   constructor(
     private readonly kafka: Kafka,
     private readonly config: ProducerDriverConfig = {},
+    /** Named when a broker turns the client away (see asSecurityFailure). */
+    private readonly bootstrap: readonly string[] = [],
   ) {
     this.producer = this.create();
   }
@@ -36,14 +38,16 @@ export class KafkaJsProducerDriver implements ProducerDriver {
   }
 
   connect(): Promise<void> {
-    return this.producer.connect();
+    return this.producer.connect().catch((error: unknown) => {
+      throw asSecurityFailure(error, this.bootstrap);
+    });
   }
 
   async renew(): Promise<void> {
     const old = this.producer;
     this.producer = this.create();
     await old.disconnect().catch(() => undefined);
-    await this.producer.connect();
+    await this.connect();
   }
 
   disconnect(): Promise<void> {

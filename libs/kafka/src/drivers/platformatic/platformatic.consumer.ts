@@ -1,9 +1,9 @@
 import type { ClusterMetadata, ConnectionPool, Consumer, fetchV17, GroupAssignment } from '@platformatic/kafka';
 import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
 import type { ConsumedMessage } from '../../port/message.types';
-import { asBrokerFailure } from './platformatic.errors';
+import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
 import { pk } from './platformatic.module';
-import { toRetryOptions, type PlatformaticBaseOptions } from './platformatic.options';
+import { toRetryOptions, type PlatformaticBaseOptions, type PlatformaticSecurityOptions } from './platformatic.options';
 import { decodePartition } from './platformatic.records';
 import { PartitionCursors, type Cursor } from './partition.cursors';
 
@@ -27,6 +27,11 @@ function defined<T extends Record<string, number | undefined>>(options: T): Part
   const set: Partial<Record<keyof T, number>> = {};
   for (const key in options) if (options[key] !== undefined) set[key] = options[key];
   return set;
+}
+
+/** The fetch connections authenticate as the consumer's own do. */
+function securityOf({ tls, tlsServerName, sasl }: PlatformaticBaseOptions): PlatformaticSecurityOptions {
+  return { ...(tls && { tls }), ...(tlsServerName !== undefined && { tlsServerName }), ...(sasl && { sasl }) };
 }
 
 function toError(error: unknown): Error {
@@ -61,12 +66,14 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private activeBatches = 0;
   private batchesDone?: { promise: Promise<void>; resolve: () => void };
   private stopping?: Promise<void>;
+  private readonly bootstrap: readonly string[];
 
   constructor(
     base: PlatformaticBaseOptions,
     private readonly config: ConsumerDriverConfig,
   ) {
     const retry = toRetryOptions(config.retry);
+    this.bootstrap = base.bootstrapBrokers;
     this.consumer = new pk.Consumer({
       ...base,
       ...retry,
@@ -79,7 +86,10 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       }),
       autocommit: false,
     });
-    this.fetchConnections = new pk.ConnectionPool(base.clientId, defined({ connectTimeout: base.connectTimeout }));
+    this.fetchConnections = new pk.ConnectionPool(base.clientId, {
+      ...defined({ connectTimeout: base.connectTimeout }),
+      ...securityOf(base),
+    });
     this.consumer.on('consumer:group:join', (payload) => this.joined(payload.memberId, payload.assignments ?? []));
     // A rejoin the library gave up on: the membership is lost and will not come back by itself.
     this.consumer.on('error', (error: unknown) => this.crashed(toError(error), false));
@@ -88,7 +98,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   async connect(): Promise<void> {
     // The library connects on first use; asking for metadata makes an unreachable broker fail here.
     await this.consumer.metadata({ topics: [] }).catch((error: unknown) => {
-      throw asBrokerFailure(error);
+      throw asConnectFailure(error, this.bootstrap);
     });
   }
 

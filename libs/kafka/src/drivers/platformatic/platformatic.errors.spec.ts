@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
-import { asBrokerFailure } from './platformatic.errors';
+import { KafkaSecurityError } from '../../errors/kafka-security.error';
+import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
 import { pk } from './platformatic.module';
 
 describe('asBrokerFailure (@platformatic/kafka)', () => {
@@ -25,5 +26,43 @@ describe('asBrokerFailure (@platformatic/kafka)', () => {
   it('leaves an error without inner reasons as it was', () => {
     const plain = new Error('boom');
     expect(asBrokerFailure(plain)).toBe(plain);
+  });
+});
+
+describe('asConnectFailure (@platformatic/kafka)', () => {
+  // The shape the library gives a refused SCRAM login (seen against Kafka 4.1), down to the broker's words.
+  function refusedLogin(): Error {
+    const protocol = new pk.ProtocolError(
+      'SASL_AUTHENTICATION_FAILED',
+      'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256',
+    );
+    const authentication = new pk.AuthenticationError('SASL authentication failed.', {
+      cause: new pk.MultipleErrors('Received response with error', [protocol]),
+    });
+    const connection = new pk.NetworkError('Connection to kafka-2.internal:9094 failed.', { cause: authentication });
+    return new pk.MultipleErrors('metadata failed 1 times.', [new pk.MultipleErrors('Cannot connect to any broker.', [connection])]);
+  }
+
+  it('reports a refused login as a KafkaSecurityError naming the broker and its reason, not as an outage', () => {
+    const failure = asConnectFailure(refusedLogin(), ['kafka-1.internal:9094']);
+    expect(failure).toBeInstanceOf(KafkaSecurityError);
+    expect(failure).toMatchObject({ kind: 'sasl', broker: 'kafka-2.internal:9094' });
+    expect((failure as Error).message).toBe(
+      'SASL authentication failed at Kafka broker kafka-2.internal:9094: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256 (check KAFKA_SASL_MECHANISM and the credentials)',
+    );
+  });
+
+  it('reports a certificate that does not verify as a TLS failure', () => {
+    const tls = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const failure = asConnectFailure(
+      new pk.MultipleErrors('Cannot connect to any broker.', [new pk.NetworkError('Connection to localhost:9094 failed.', { cause: tls })]),
+      [],
+    );
+    expect(failure).toMatchObject({ kind: 'tls', broker: 'localhost:9094' });
+    expect((failure as Error).message).toMatch(/^TLS handshake with Kafka broker localhost:9094 failed: self-signed certificate in certificate chain/);
+  });
+
+  it('still reports an unreachable broker as unavailable', () => {
+    expect(asConnectFailure(new pk.NetworkError('Connection to 127.0.0.1:1 failed.'), ['127.0.0.1:1'])).toBeInstanceOf(DependencyUnavailableError);
   });
 });

@@ -1,4 +1,5 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
+import { CERTIFICATE_ERROR_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
 
 /** What broker outages are reported as (the same words as the kafkajs driver's). */
 const BROKER_DEPENDENCY = 'the Kafka broker';
@@ -48,4 +49,51 @@ function reasons(error: unknown, depth: number): string[] {
     const message = (nested as { message?: unknown } | null)?.message;
     return deeper.length > 0 ? deeper : typeof message === 'string' ? [message] : [];
   });
+}
+
+const CONNECTION_FAILED = /^Connection to (\S+) failed\.$/;
+
+interface Refusal {
+  kind: 'sasl' | 'tls';
+  broker?: string;
+  reason: string;
+}
+
+// The library wraps the refusal in "Connection to host:port failed." (which names the broker), that
+// in "Cannot connect to any broker.", and a request given up after retries in one more layer.
+function refusalIn(error: unknown, broker: string | undefined, depth: number): Refusal | undefined {
+  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH + 2) return undefined;
+  const { code, errors, cause, message } = error as ErrorShape & { message?: unknown };
+  const here = typeof message === 'string' ? (CONNECTION_FAILED.exec(message)?.[1] ?? broker) : broker;
+  if (code === 'PLT_KFK_AUTHENTICATION') {
+    // The broker's own words are deepest: "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256".
+    return { kind: 'sasl', broker: here, reason: deepestServerMessage(cause, 0) ?? String(message) };
+  }
+  if (typeof code === 'string' && CERTIFICATE_ERROR_CODES.has(code)) return { kind: 'tls', broker: here, reason: String(message) };
+  for (const inner of [...(Array.isArray(errors) ? (errors as unknown[]) : []), cause]) {
+    const found = refusalIn(inner, here, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function deepestServerMessage(error: unknown, depth: number): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return undefined;
+  const { errors, cause, serverErrorMessage } = error as ErrorShape & { serverErrorMessage?: unknown };
+  for (const inner of [...(Array.isArray(errors) ? (errors as unknown[]) : []), cause]) {
+    const deeper = deepestServerMessage(inner, depth + 1);
+    if (deeper !== undefined) return deeper;
+  }
+  return typeof serverErrorMessage === 'string' && serverErrorMessage !== '' ? serverErrorMessage : undefined;
+}
+
+/**
+ * A failed connect as a KafkaSecurityError when a broker refused the client's credentials or its
+ * certificate did not verify, else as asBrokerFailure has it: the library reports both as a network
+ * failure, which callers would otherwise wait out as an outage.
+ */
+export function asConnectFailure(error: unknown, bootstrap: readonly string[]): unknown {
+  const refusal = refusalIn(error, undefined, 0);
+  if (refusal === undefined) return asBrokerFailure(error);
+  return new KafkaSecurityError(refusal.kind, refusal.broker ?? bootstrap.join(', '), refusal.reason, { cause: error });
 }

@@ -5,7 +5,7 @@ type Outgoing = MessageToProduce<Buffer, Buffer, string, string>;
 const utf8 = (text?: string): Buffer | undefined => (text === undefined ? undefined : Buffer.from(text, 'utf8'));
 import type { ProducerDriver, ProducerDriverConfig } from '../../port/driver.port';
 import type { SendResult, TopicMessages, WireMessage } from '../../port/message.types';
-import { asBrokerFailure } from './platformatic.errors';
+import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
 import { pk } from './platformatic.module';
 import { toRetryOptions, type PlatformaticBaseOptions } from './platformatic.options';
 
@@ -75,7 +75,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
   async connect(): Promise<void> {
     // The library connects on first use; asking for metadata makes an unreachable broker fail here.
     await this.producer.metadata({ topics: [] }).catch((error: unknown) => {
-      throw asBrokerFailure(error);
+      throw asConnectFailure(error, this.base.bootstrapBrokers);
     });
   }
 

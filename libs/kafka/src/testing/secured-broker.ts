@@ -1,0 +1,196 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureKafkaJars } from '../../../../scripts/stack/kafka/kafka.jars';
+import { renderLog4j2Properties } from '../../../../scripts/stack/kafka/broker.properties';
+import { isRunning, pollUntil, runCommand, spawnLogged, stopProcess, tailOf } from '../../../../scripts/stack/process/process.control';
+import { REPO_ROOT, resolveStackConfig } from '../../../../scripts/stack/stack.config';
+import { createKafkaDriver } from '../drivers/kafka.driver.factory';
+import type { KafkaSecuritySettings } from '../config/kafka-security';
+
+/** The SCRAM user the broker is formatted with, under both SCRAM mechanisms, and a PLAIN user. */
+export const SCRAM_USER = { username: 'sluice-scram', password: 'scram-secret-1' } as const;
+export const PLAIN_USER = { username: 'sluice-plain', password: 'plain-secret-1' } as const;
+
+export interface SecuredBroker {
+  /** The SASL_SSL listener, by the host name its certificate carries. */
+  brokers: string[];
+  /** PEM of the CA that issued the broker's certificate; the broker's certificate itself is not trusted by anyone. */
+  caFile: string;
+  ca: Buffer;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function run(command: string, args: readonly string[], what: string): Promise<void> {
+  const result = await runCommand(command, args, { timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.output.trim()}`);
+}
+
+/**
+ * A CA, and a broker certificate it signs for localhost and 127.0.0.1, made with the JDK's keytool
+ * (Java is there wherever the broker runs). Independent steps run side by side: each is a JVM start.
+ */
+async function makeCertificates(dir: string): Promise<{ keystore: string; caFile: string }> {
+  const ca = ['-keystore', join(dir, 'ca.p12'), '-storetype', 'PKCS12', '-storepass', 'ca-store'];
+  const broker = ['-keystore', join(dir, 'broker.p12'), '-storetype', 'PKCS12', '-storepass', 'broker-store'];
+  const keyPair = ['-keyalg', 'EC', '-groupname', 'secp256r1', '-validity', '2'];
+  const caFile = join(dir, 'ca.pem');
+  const csr = join(dir, 'broker.csr');
+  const chain = join(dir, 'broker-chain.pem');
+  const signed = join(dir, 'broker.pem');
+  await Promise.all([
+    run('keytool', ['-genkeypair', ...ca, '-alias', 'ca', '-dname', 'CN=Sluice test CA', ...keyPair, '-ext', 'bc:c'], 'keytool (CA key pair)'),
+    run('keytool', ['-genkeypair', ...broker, '-alias', 'broker', '-dname', 'CN=localhost', ...keyPair], 'keytool (broker key pair)'),
+  ]);
+  await Promise.all([
+    run('keytool', ['-exportcert', ...ca, '-alias', 'ca', '-rfc', '-file', caFile], 'keytool (export CA)'),
+    run('keytool', ['-certreq', ...broker, '-alias', 'broker', '-file', csr], 'keytool (certificate request)'),
+  ]);
+  await run(
+    'keytool',
+    ['-gencert', ...ca, '-alias', 'ca', '-infile', csr, '-outfile', signed, '-rfc', '-validity', '2', '-ext', 'SAN=dns:localhost,ip:127.0.0.1'],
+    'keytool (sign the broker certificate)',
+  );
+  // The reply with its whole chain, so keytool needs no trusted CA entry to install it.
+  writeFileSync(chain, readFileSync(signed, 'utf8') + readFileSync(caFile, 'utf8'));
+  await run('keytool', ['-importcert', ...broker, '-alias', 'broker', '-file', chain, '-noprompt'], 'keytool (install the signed certificate)');
+  return { keystore: join(dir, 'broker.p12'), caFile };
+}
+
+function serverProperties(options: { dir: string; keystore: string; port: number; internalPort: number; controllerPort: number }): string {
+  const { dir, keystore, port, internalPort, controllerPort } = options;
+  const jaas = (module: string, extra = ''): string => `org.apache.kafka.common.security.${module} required${extra};`;
+  const entries: Array<[string, string | number]> = [
+    ['process.roles', 'broker,controller'],
+    ['node.id', 1],
+    ['controller.quorum.voters', `1@127.0.0.1:${controllerPort}`],
+    // Clients get only SASL_SSL; the broker talks to itself in plaintext on loopback.
+    ['listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`],
+    ['advertised.listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort}`],
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'INTERNAL'],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['log.dirs', join(dir, 'data')],
+    ['num.partitions', 1],
+    ['auto.create.topics.enable', 'false'],
+    ['offsets.topic.replication.factor', 1],
+    ['offsets.topic.num.partitions', 1],
+    ['transaction.state.log.replication.factor', 1],
+    ['transaction.state.log.min.isr', 1],
+    ['share.coordinator.state.topic.replication.factor', 1],
+    ['share.coordinator.state.topic.min.isr', 1],
+    ['group.initial.rebalance.delay.ms', 0],
+    ['ssl.keystore.type', 'PKCS12'],
+    ['ssl.keystore.location', keystore],
+    ['ssl.keystore.password', 'broker-store'],
+    ['sasl.enabled.mechanisms', 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER'],
+    ['listener.name.sasl_ssl.plain.sasl.jaas.config', jaas('plain.PlainLoginModule', ` user_${PLAIN_USER.username}="${PLAIN_USER.password}"`)],
+    ['listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config', jaas('scram.ScramLoginModule')],
+    ['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config', jaas('scram.ScramLoginModule')],
+    // Kafka's default OAUTHBEARER validator takes unsigned JWTs: enough to prove the token reaches the broker.
+    ['listener.name.sasl_ssl.oauthbearer.sasl.jaas.config', jaas('oauthbearer.OAuthBearerLoginModule')],
+  ];
+  return entries.map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+}
+
+/**
+ * A single-node KRaft broker of its own (free ports, a temporary state dir) whose only client listener
+ * is SASL_SSL, with the SCRAM user written by the broker's own storage tool at format time. Resolves
+ * once the broker answers a SCRAM-authenticated request over TLS; `stop` ends it and deletes its files.
+ */
+export async function startSecuredBroker(options: { readyTimeoutMs?: number } = {}): Promise<SecuredBroker> {
+  const stack = resolveStackConfig(process.env, REPO_ROOT);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sasl-ssl-'));
+  const [{ classpath }, { keystore, caFile }, port, internalPort, controllerPort] = await Promise.all([
+    ensureKafkaJars(stack.kafkaPom, stack.kafkaClasspathFile),
+    makeCertificates(dir),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const properties = join(dir, 'server.properties');
+  const log4j = join(dir, 'log4j2.properties');
+  const logFile = join(dir, 'broker.log');
+  writeFileSync(properties, serverProperties({ dir, keystore, port, internalPort, controllerPort }));
+  writeFileSync(log4j, renderLog4j2Properties());
+  const scram = (mechanism: string): string[] => ['--add-scram', `${mechanism}=[name=${SCRAM_USER.username},password=${SCRAM_USER.password}]`];
+  await run(
+    'java',
+    [
+      '-Xmx256m',
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      'SluiceSaslSslTest0000w',
+      '-c',
+      properties,
+      ...scram('SCRAM-SHA-256'),
+      ...scram('SCRAM-SHA-512'),
+    ],
+    'kafka-storage format',
+  );
+  const child = spawnLogged(
+    'java',
+    ['-Xms256m', '-Xmx512m', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', properties],
+    {
+      logFile,
+    },
+  );
+  const pid = child.pid!;
+  const ca = readFileSync(caFile);
+  const stop = async (): Promise<void> => {
+    await stopProcess(pid, properties, 10_000);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const brokers = [`localhost:${port}`];
+  const security: KafkaSecuritySettings = { tls: { ca }, sasl: { mechanism: 'scram-sha-512', ...SCRAM_USER } };
+  const quiet = (): void => undefined;
+  const probe = createKafkaDriver({
+    brokers,
+    driver: 'kafkajs',
+    clientId: 'sasl-ssl-probe',
+    security,
+    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    logLevel: 'error',
+    connectionTimeoutMs: 2_000,
+    retry: { retries: 0 },
+  });
+  try {
+    const ready = await pollUntil(
+      async () => {
+        const admin = probe.admin();
+        await admin.connect();
+        try {
+          await admin.listTopics();
+          return true;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      {
+        timeoutMs: options.readyTimeoutMs ?? 90_000,
+        intervalMs: 250,
+        failFast: () => (isRunning(pid) ? undefined : `the SASL_SSL test broker exited during start-up; ${logFile} ends with:\n${tailOf(logFile)}`),
+      },
+    );
+    if (!ready) throw new Error(`the SASL_SSL test broker did not answer at ${brokers.join(',')} in time; ${logFile} ends with:\n${tailOf(logFile)}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { brokers, caFile, ca, stop };
+}
