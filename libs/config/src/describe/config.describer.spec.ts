@@ -28,6 +28,7 @@ describe('describeConfig', () => {
       'DATABASE_URL',
       'LOG_LEVEL',
       'SLUICE_ENV',
+      'SLUICE_INTERNAL_SIGNING_KEY',
       'PORT',
       'SHUTDOWN_TIMEOUT_MS',
     ]);
@@ -35,6 +36,7 @@ describe('describeConfig', () => {
     expect(rows.find((row) => row.name === 'KAFKA_BROKERS')).toMatchObject({ default: '127.0.0.1:9092', required: false });
     expect(rows.find((row) => row.name === 'KAFKA_GROUP_ID')).toMatchObject({ default: null, required: false });
     expect(rows.find((row) => row.name === 'DATABASE_URL')).toMatchObject({ secret: true });
+    expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEY')).toMatchObject({ secret: true, required: false });
     for (const row of rows) expect(row.description).not.toBe('');
   });
 

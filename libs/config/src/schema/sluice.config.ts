@@ -1,3 +1,4 @@
+import { DEVELOPMENT_INTERNAL_SIGNING_KEY } from '@sluice/contracts/headers/internal-signature';
 import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl } from './env-var.decorators';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -119,6 +120,15 @@ export class SluiceConfig {
     values: SLUICE_ENVS,
   })
   SLUICE_ENV: SluiceEnv = 'development';
+
+  @EnvString({
+    description:
+      "Key Sluice's services sign the messages they produce with (an HMAC header) and check the messages of its own topics against: accepted requests, lane messages, results. A message on one of them that is unsigned or signed with another key is dead-lettered (SIGNATURE_MISSING, SIGNATURE_INVALID), never booked. The same value in every service and in the CLI; at least 32 characters. Defaults to a development key: a warning at boot, and a refusal to boot when SLUICE_ENV is production.",
+    pattern: /^[\x21-\x7e]{32,256}$/,
+    rule: 'must be 32 to 256 printable ASCII characters without spaces',
+    secret: true,
+  })
+  SLUICE_INTERNAL_SIGNING_KEY = DEVELOPMENT_INTERNAL_SIGNING_KEY;
 
   @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
   PORT = 3000;

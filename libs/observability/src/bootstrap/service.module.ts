@@ -9,6 +9,7 @@ import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { MessageObserver } from '../messages/message.observer';
 import { SluiceMetricsModule } from '../metrics/metrics.module';
 import { BULK_VALVE_PROVIDERS } from '../valve/bulk-valve.providers';
+import { internalSigner } from './internal.signer';
 import { SERVICE_NAME } from './service-name.token';
 
 export interface ServiceModuleOptions<C extends SluiceConfig> {
@@ -41,6 +42,7 @@ export class SluiceServiceModule {
           inject: [SluiceConfig, ROOT_LOGGER],
           useFactory: (settings: SluiceConfig, logger: Logger) => ({
             client: { brokers: settings.KAFKA_BROKERS, driver: settings.KAFKA_DRIVER, clientId: settings.KAFKA_CLIENT_ID, logger },
+            signer: internalSigner(settings, (message) => logger.warn(message)),
           }),
         }),
       ],
