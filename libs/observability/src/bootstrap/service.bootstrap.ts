@@ -12,6 +12,7 @@ import { ConsumerHealthRegistry } from '../health/consumer-health.registry';
 import { ReadinessState } from '../health/readiness.state';
 import { createRootLogger } from '../logging/logger.options';
 import { MetricsRegistry } from '../metrics/metrics.registry';
+import { unauthenticatedMessagesCounter } from '../metrics/unauthenticated-messages.counter';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { ConsumedTopics, topicContracts } from './consumed.topics';
 import { runShutdown, ShutdownStep } from './shutdown.sequence';
@@ -126,11 +127,7 @@ const INTAKE_TOPICS: readonly string[] = [Topics.Requests, Topics.RequestsBulk];
 
 /** Every consumed topic but the intake must carry its services' signature; what does not is dead-lettered and counted. */
 export function internalAuthentication(consumed: readonly string[], signer: MessageSigner, metrics: MetricsRegistry): MessageAuthentication {
-  const refused = metrics.counter<'topic' | 'code'>({
-    name: 'sluice_unauthenticated_messages_total',
-    help: "Messages refused on Sluice's own topics for a missing or wrong signature (dead-lettered, never handled), by topic and code.",
-    labelNames: ['topic', 'code'],
-  });
+  const refused = unauthenticatedMessagesCounter(metrics);
   return {
     signer,
     topics: consumed.filter((topic) => !INTAKE_TOPICS.includes(topic)),
