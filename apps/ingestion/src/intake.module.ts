@@ -107,8 +107,15 @@ const providers: Provider[] = [
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
   {
     provide: JobIntakeHandler,
-    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve],
-    useFactory: (ledger: LedgerRepositories, intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, valve: BulkValve) =>
+    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve, TenantPoliciesCache],
+    useFactory: (
+      ledger: LedgerRepositories,
+      intake: AcceptRequestsHandler,
+      counters: IntakeCounters,
+      config: IngestionConfig,
+      valve: BulkValve,
+      tenants: TenantPoliciesCache,
+    ) =>
       new JobIntakeHandler({
         jobs: ledger.jobs,
         intake,
@@ -117,6 +124,7 @@ const providers: Provider[] = [
         newJobId,
         limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
         valve,
+        tenants,
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
