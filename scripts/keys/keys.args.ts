@@ -24,7 +24,6 @@ commands:
                       stdout; its webhooks are signed with it from then on (within
                       NOTIFIER_WEBHOOK_SECRETS_REFRESH_MS). Run again to rotate: the previous secret
                       signs along for --overlap (default 24h; 0 stops it at once), so the receiver can switch
-
   bind --tenant <tenant> --topics <topic,...|none>
                       the intake topics requests for the tenant may come from on Kafka (e.g.
                       sluice.requests.bulk.v1); a request for it from any other is rejected
@@ -33,6 +32,7 @@ commands:
   reply-to --tenant <tenant> --prefixes <prefix,...|none>
                       the prefixes the tenant's replyTo topics must start with; any other replyTo
                       is rejected (REPLY_TO_NOT_ALLOWED). none removes them
+
 environment:
   DATABASE_URL        the ledger; default postgres://postgres@127.0.0.1:5432/sluice
 `;

@@ -1,5 +1,5 @@
 import { INTERNAL_SIGNATURE_HEADER, resultIdFor, Topics } from '@sluice/contracts';
-import { sampleResult } from '@sluice/contracts/testing/message.samples';
+import { sampleLaneRequest, sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
 import { MessageSigner } from '@sluice/kafka';
 import { randomTenant } from '@sluice/testing';
 import { chatRequest, SluiceHarness, WebhookReceiver } from './support';
@@ -131,6 +131,36 @@ describe('trust boundaries', () => {
     expect(completed).toMatchObject({ tenant, requestId: id });
     expect(delivery.body).toContain(genuineId);
     expect(receiver.at('/forged')).toHaveLength(1);
+  });
+
+  it('refuses a forged lane message: the realtime worker dead-letters it and calls no provider', async () => {
+    const tenant = randomTenant('lane');
+    const id = 'forged-lane';
+    const now = Date.now();
+    const lane = JSON.stringify(
+      sampleLaneRequest({
+        request: sampleRequest({ tenant, id, mode: 'realtime' }),
+        receivedAt: new Date(now).toISOString(),
+        deadline: new Date(now + 600_000).toISOString(),
+        routing: {
+          lane: 'realtime',
+          reason: 'forged',
+          estimatedCostUsd: 0.0001,
+          realtimeCostUsd: 0.0001,
+          routedAt: new Date(now).toISOString(),
+          deadline: new Date(now + 600_000).toISOString(),
+          attempt: 1,
+        },
+      }),
+    );
+    await h.produceRaw([{ key: id, value: lane }], Topics.LaneRealtime);
+
+    const dead = await h.waitFor(() => h.tap.on(Topics.Dlq).find((message) => message.key === id && message.raw.includes(tenant)), {
+      description: `the forged lane message on ${Topics.Dlq}`,
+    });
+    await h.quiesce();
+    expect(dead.headers).toMatchObject({ 'x-sluice-error-code': 'SIGNATURE_MISSING', 'x-sluice-original-topic': Topics.LaneRealtime });
+    expect(h.tap.forRequest(tenant, id, Topics.Results)).toEqual([]);
   });
 
   it("refuses a replyTo outside the tenant's prefixes at the door, naming replyTo: HTTP 400 and Kafka's rejected event", async () => {
