@@ -1,4 +1,5 @@
-import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
+import { INTERNAL_SIGNATURE_HEADER, LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
+import { MessageSigner } from '@sluice/kafka';
 import { OPENAI_BATCH_LIMITS } from '@sluice/providers';
 import { randomGroupId, randomTenant, waitFor } from '@sluice/testing';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -62,12 +63,14 @@ async function produceAll(
 ): Promise<{ bytes: number; ms: number }> {
   const started = Date.now();
   let bytes = 0;
+  // The aggregator takes only lane messages signed with the services' key, as the router signs them; the raw baseline's are signed alike.
+  const signer = new MessageSigner(process.env.SLUICE_INTERNAL_SIGNING_KEY || undefined);
   for (let start = 0; start < options.requests; start += options.produceChunk) {
     const messages = [];
     for (let i = start; i < Math.min(options.requests, start + options.produceChunk); i += 1) {
       const message = make(i);
       bytes += message.value.length;
-      messages.push(message);
+      messages.push({ ...message, headers: { [INTERNAL_SIGNATURE_HEADER]: signer.signatureOf(topic, message.key, message.value) } });
     }
     await h.producer.send({ topic, acks: -1, messages });
   }

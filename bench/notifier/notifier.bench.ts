@@ -19,7 +19,8 @@ import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InferenceResultV1, resultIdFor, Topics } from '@sluice/contracts';
+import { INTERNAL_SIGNATURE_HEADER, InferenceResultV1, resultIdFor, Topics } from '@sluice/contracts';
+import { MessageSigner } from '@sluice/kafka';
 import { sampleResult } from '@sluice/contracts/testing/message.samples';
 import { createRepositories, NewRequestRecord } from '@sluice/ledger';
 import { createTestDatabase } from '@sluice/ledger/testing/test-database';
@@ -91,11 +92,14 @@ async function runOnce(kafka: Kafka, system: string, root: string, round: number
     await positionAtEnd(kafka, [groupId], [Topics.Results]);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
+    // The notifier takes only results signed with the services' key, as a worker signs them.
+    const signer = new MessageSigner(process.env.SLUICE_INTERNAL_SIGNING_KEY || undefined);
     for (let start = 0; start < n; start += 1_000) {
       const messages = [];
       for (let i = start; i < Math.min(n, start + 1_000); i++) {
         const id = `bench-${i}`;
-        messages.push({ key: id, value: JSON.stringify(resultFor(tenant, id, receivedAt)) });
+        const value = JSON.stringify(resultFor(tenant, id, receivedAt));
+        messages.push({ key: id, value, headers: { [INTERNAL_SIGNATURE_HEADER]: signer.signatureOf(Topics.Results, id, value) } });
       }
       await producer.send({ topic: Topics.Results, acks: -1, messages });
     }

@@ -27,6 +27,24 @@ describe('parseKeysArgs', () => {
     expect(() => parseKeysArgs(['webhook-secret'])).toThrow('webhook-secret needs --tenant');
   });
 
+  it('reads bind and reply-to with a list, or none to clear it', () => {
+    expect(parseKeysArgs(['bind', '--tenant', 'acme', '--topics', 'sluice.requests.bulk.v1'])).toEqual({
+      command: 'bind',
+      tenant: 'acme',
+      topics: ['sluice.requests.bulk.v1'],
+    });
+    expect(parseKeysArgs(['bind', '--tenant', 'acme', '--topics', 'none'])).toEqual({ command: 'bind', tenant: 'acme', topics: null });
+    expect(parseKeysArgs(['reply-to', '--tenant', 'acme', '--prefixes', 'acme.,shared.acme.'])).toEqual({
+      command: 'reply-to',
+      tenant: 'acme',
+      prefixes: ['acme.', 'shared.acme.'],
+    });
+    expect(() => parseKeysArgs(['bind', '--tenant', 'acme', '--topics', 'acme.requests'])).toThrow('is not an intake topic');
+    expect(() => parseKeysArgs(['reply-to', '--tenant', 'acme', '--prefixes', 'sluice.results'])).toThrow('cannot start a replyTo topic');
+    expect(() => parseKeysArgs(['reply-to', '--tenant', 'acme', '--prefixes', 'a,,b'])).toThrow('has an empty item');
+    expect(() => parseKeysArgs(['bind', '--tenant', 'acme'])).toThrow('bind needs --topics');
+  });
+
   it('answers help for nothing, help, --help and -h', () => {
     for (const argv of [[], ['help'], ['--help'], ['-h']]) expect(parseKeysArgs(argv)).toEqual({ command: 'help' });
   });

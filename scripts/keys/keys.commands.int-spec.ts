@@ -92,4 +92,22 @@ describe('keys commands (real database)', () => {
     expect(out).toHaveLength(0);
     expect(notes.join('\n')).toMatch(/^no tenant /);
   });
+
+  it('binds a tenant to intake topics and sets its replyTo prefixes, which policies() reads back; none clears them', async () => {
+    const tenant = randomTenant('keys');
+    await runKeysCommand(database.pool, { command: 'create', tenant, label: null }, recorder().output);
+    const ledger = createRepositories(database.pool);
+    expect(await runKeysCommand(database.pool, { command: 'bind', tenant, topics: ['sluice.requests.bulk.v1'] }, recorder().output)).toBe(0);
+    expect(await runKeysCommand(database.pool, { command: 'reply-to', tenant, prefixes: ['acme.'] }, recorder().output)).toBe(0);
+    expect((await ledger.tenants.policies()).find((policy) => policy.id === tenant)).toEqual({
+      id: tenant,
+      disabled: false,
+      intakeTopics: ['sluice.requests.bulk.v1'],
+      replyToPrefixes: ['acme.'],
+    });
+    await runKeysCommand(database.pool, { command: 'bind', tenant, topics: null }, recorder().output);
+    await runKeysCommand(database.pool, { command: 'reply-to', tenant, prefixes: null }, recorder().output);
+    expect((await ledger.tenants.policies()).find((policy) => policy.id === tenant)).toBeUndefined();
+    expect(await runKeysCommand(database.pool, { command: 'bind', tenant: randomTenant('keys'), topics: null }, recorder().output)).toBe(1);
+  });
 });

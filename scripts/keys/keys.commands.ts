@@ -53,6 +53,30 @@ export async function runKeysCommand(pool: Pool, command: Exclude<KeysCommand, {
       output.out(rotated.secret);
       return 0;
     }
+    case 'bind': {
+      if (!(await ledger.tenants.setIntakeTopics(command.tenant, command.topics))) {
+        output.note(`no tenant ${command.tenant}: create it with an API key first (npm run keys -- create --tenant ${command.tenant})`);
+        return 1;
+      }
+      output.note(
+        command.topics === null
+          ? `tenant ${command.tenant} is bound to no intake topic: INGESTION_UNCONFIGURED_TENANTS decides`
+          : `tenant ${command.tenant} may be spoken for from ${command.topics.join(', ')} only`,
+      );
+      return 0;
+    }
+    case 'reply-to': {
+      if (!(await ledger.tenants.setReplyToPrefixes(command.tenant, command.prefixes))) {
+        output.note(`no tenant ${command.tenant}: create it with an API key first (npm run keys -- create --tenant ${command.tenant})`);
+        return 1;
+      }
+      output.note(
+        command.prefixes === null
+          ? `tenant ${command.tenant} has no replyTo prefixes: INGESTION_UNCONFIGURED_TENANTS decides`
+          : `tenant ${command.tenant}'s replyTo topics must start with ${command.prefixes.join(' or ')}`,
+      );
+      return 0;
+    }
     case 'list': {
       const keys = await listApiKeys(pool, command.tenant);
       if (keys.length === 0) {

@@ -1,4 +1,4 @@
-import { EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { EnvEnum, EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
 
 const MIB = 1024 * 1024;
 
@@ -98,4 +98,19 @@ export class IngestionConfig extends SluiceConfig {
     optional: true,
   })
   INGESTION_JOBS_UPSTREAM?: string;
+
+  @EnvEnum({
+    description:
+      'What a tenant may do that has no intake topics bound or no replyTo prefixes (`npm run keys -- bind`, `npm run keys -- reply-to`): `open` (as before bindings existed: its requests may come from either intake topic, and name any replyTo the contract allows) or `closed` (no request from Kafka, no replyTo). `open` is logged as a warning at boot when SLUICE_ENV is production: whoever may write an intake topic then speaks for every unbound tenant.',
+    values: ['open', 'closed'],
+  })
+  INGESTION_UNCONFIGURED_TENANTS: 'open' | 'closed' = 'open';
+
+  @EnvInt({
+    description:
+      "How often tenants' policies (disabled, bound intake topics, replyTo prefixes) are read from the ledger again (milliseconds): a change takes effect within it. They are held in memory, never read per request.",
+    min: 100,
+    max: 60 * 60 * 1000,
+  })
+  INGESTION_TENANT_POLICIES_REFRESH_MS = 10_000;
 }

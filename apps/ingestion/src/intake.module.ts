@@ -1,11 +1,12 @@
-import { Module, Provider } from '@nestjs/common';
+import { Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { loadRoutingPolicy } from '@sluice/config';
 import { BulkValve } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
-import { PG_POOL } from '@sluice/observability';
+import { PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import type { RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import type { IntakeCounters, IntakePublisher } from './accept/accept.ports';
 import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
@@ -25,6 +26,7 @@ import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
 import { RequestsHandler } from './requests/requests.handler';
+import { TenantPoliciesCache } from './tenants/tenant-policies.cache';
 
 const LEDGER = Symbol('ingestion.ledger');
 const ROUTING_POLICY = Symbol('ingestion.routing-policy');
@@ -37,6 +39,29 @@ const JOB_CHUNK_BYTES = 256 * 1024;
 // While one chunk is written to the ledger and another to the broker, the next is read and validated.
 const JOB_CHUNKS_IN_FLIGHT = 3;
 
+/** Tenants' policies are read before anything is taken in, and kept fresh until shutdown. */
+@Injectable()
+class TenantPoliciesLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly policies: TenantPoliciesCache,
+    private readonly config: IngestionConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    if (this.config.SLUICE_ENV === 'production' && this.config.INGESTION_UNCONFIGURED_TENANTS === 'open') {
+      this.logger.warn(
+        'INGESTION_UNCONFIGURED_TENANTS is open: whoever may write sluice.requests.v1 or sluice.requests.bulk.v1 speaks for every tenant bound to no intake topic; bind tenants (npm run keys -- bind) and set it to closed',
+      );
+    }
+    return this.policies.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.policies.stop();
+  }
+}
+
 const providers: Provider[] = [
   // Read while the module is built: a bad policy file fails the boot before anything is taken in.
   { provide: ROUTING_POLICY, inject: [IngestionConfig], useFactory: (config: IngestionConfig) => loadRoutingPolicy(config.ROUTING_POLICY_FILE) },
@@ -45,6 +70,17 @@ const providers: Provider[] = [
   IntakeMetrics,
   KafkaIntakePublisher,
   {
+    provide: TenantPoliciesCache,
+    inject: [LEDGER, IngestionConfig, ROOT_LOGGER],
+    useFactory: (ledger: LedgerRepositories, config: IngestionConfig, logger: Logger) =>
+      new TenantPoliciesCache(
+        ledger.tenants,
+        { unconfigured: config.INGESTION_UNCONFIGURED_TENANTS, refreshMs: config.INGESTION_TENANT_POLICIES_REFRESH_MS },
+        logger.child({ component: 'tenant-policies' }),
+      ),
+  },
+  TenantPoliciesLifecycle,
+  {
     provide: AcceptRequestsHandler,
     inject: [LEDGER, KafkaIntakePublisher, IntakeMetrics, ROUTING_POLICY],
     useFactory: (ledger: LedgerRepositories, publisher: IntakePublisher, counters: IntakeCounters, policy: RoutingPolicy) =>
@@ -52,26 +88,34 @@ const providers: Provider[] = [
   },
   {
     provide: RequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig],
-    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig) =>
-      new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }),
+    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache],
+    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, tenants: TenantPoliciesCache) =>
+      new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }, tenants),
   },
   {
     provide: SubmitRequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig],
-    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig) =>
+    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache],
+    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, tenants: TenantPoliciesCache) =>
       new SubmitRequestsHandler(
         intake,
         counters,
         { singleBodyBytes: config.INGESTION_BODY_LIMIT_BYTES, bulkMaxRequests: config.INGESTION_BULK_MAX_REQUESTS },
         () => newRequestId(new Date()),
+        tenants,
       ),
   },
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
   {
     provide: JobIntakeHandler,
-    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve],
-    useFactory: (ledger: LedgerRepositories, intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, valve: BulkValve) =>
+    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve, TenantPoliciesCache],
+    useFactory: (
+      ledger: LedgerRepositories,
+      intake: AcceptRequestsHandler,
+      counters: IntakeCounters,
+      config: IngestionConfig,
+      valve: BulkValve,
+      tenants: TenantPoliciesCache,
+    ) =>
       new JobIntakeHandler({
         jobs: ledger.jobs,
         intake,
@@ -80,6 +124,7 @@ const providers: Provider[] = [
         newJobId,
         limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
         valve,
+        tenants,
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },

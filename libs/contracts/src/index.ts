@@ -6,6 +6,7 @@ export * from './errors/error-code.enum';
 export * from './errors/dependency-unavailable.error';
 export * from './headers/dlq.headers';
 export * from './headers/correlation.headers';
+export * from './headers/internal-signature';
 export * from './validation/validate-message';
 export * from './validation/decode-json';
 export * from './validation/canonical-json';

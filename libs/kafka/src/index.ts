@@ -23,6 +23,8 @@ export {
 } from './dead-letter/dead-letter.headers';
 export { DeadLetterPublishError } from './dead-letter/dead-letter.publisher';
 export * from './producer/kafka.producer';
+export * from './signing/message.signer';
+export * from './signing/message.authentication';
 export * from './producer/producer.message';
 export * from './admin/kafka.admin';
 export { readTopicToEnd } from './reader/topic.reader';

@@ -4,6 +4,7 @@ export * from './logging/message.logger';
 export * from './logging/request-id.resolver';
 export * from './logging/logging.module';
 export * from './metrics/metrics.registry';
+export * from './metrics/unauthenticated-messages.counter';
 export * from './metrics/metrics.module';
 export * from './messages/message.observer';
 export * from './health/consumer-health.registry';

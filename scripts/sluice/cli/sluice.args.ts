@@ -102,7 +102,8 @@ options:
   --dry-run            replay, drop: print what would be done and do nothing
   --dlq-topic <topic>  the dead-letter topic (default ${Topics.Dlq})
 The broker and ledger are $KAFKA_BROKERS (default 127.0.0.1:9092) and $DATABASE_URL (default the local
-sluice database). exit status: 0 done; 2 a usage error; 1 anything else.
+sluice database). Replays are signed with $SLUICE_INTERNAL_SIGNING_KEY (the services' key; default the
+development key), or Sluice's consumers refuse them. exit status: 0 done; 2 a usage error; 1 anything else.
 `;
 
 export class UsageError extends Error {}

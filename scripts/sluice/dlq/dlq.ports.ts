@@ -1,4 +1,4 @@
-import { createKafkaJsDriver, KafkaProducer, parseBrokerList, readTopicToEnd } from '@sluice/kafka';
+import { createKafkaJsDriver, KafkaProducer, MessageSigner, parseBrokerList, readTopicToEnd } from '@sluice/kafka';
 import { createPool, DlqDispositionsRepository } from '@sluice/ledger';
 import { kafkaSecurityFromEnv } from '../../stack/kafka/kafka.security';
 import { CliError } from '../api/sluice.client';
@@ -26,7 +26,7 @@ function ledgerHint(repository: DlqDispositionsRepository): DlqPorts['dispositio
   };
 }
 
-/** The broker and ledger of $KAFKA_BROKERS and $DATABASE_URL; `close` when done. */
+/** The broker and ledger of $KAFKA_BROKERS and $DATABASE_URL, replays signed with $SLUICE_INTERNAL_SIGNING_KEY; `close` when done. */
 export function openDlqPorts(env: Env): DlqPorts & { close(): Promise<void> } {
   const write = (level: string) => (fields: object, msg?: string) => process.stderr.write(`sluice: kafka ${level}: ${msg ?? ''} ${JSON.stringify(fields)}\n`);
   const quiet = () => undefined;
@@ -44,7 +44,8 @@ export function openDlqPorts(env: Env): DlqPorts & { close(): Promise<void> } {
     dispositions: ledgerHint(new DlqDispositionsRepository(pool)),
     async produce(batches) {
       if (producer === undefined) {
-        producer = new KafkaProducer(kafka);
+        // Replayed messages go back to Sluice's own topics, whose consumers take only what is signed with the services' key.
+        producer = new KafkaProducer(kafka, { signer: new MessageSigner(env.SLUICE_INTERNAL_SIGNING_KEY || undefined) });
         await producer.connect();
       }
       await producer.sendBatch(batches);

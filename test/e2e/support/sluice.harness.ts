@@ -55,6 +55,7 @@ export interface RawMessage {
   key?: string;
   value: string;
   partition?: number;
+  headers?: Record<string, string>;
 }
 
 /** A result or event as read off the wire: checked against its contract by the tests, typed loosely here. */
@@ -178,7 +179,8 @@ export class SluiceHarness {
       const keys = providerKeysFor(runId);
       const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
       const own: Record<ServiceName, Record<string, string>> = {
-        ingestion: {},
+        // Tenants' bindings set by a test apply within a fraction of a second.
+        ingestion: { INGESTION_TENANT_POLICIES_REFRESH_MS: '200' },
         router: {},
         'realtime-worker': { OPENAI_API_KEY: keys.openai, ANTHROPIC_API_KEY: keys.anthropic },
         'batch-aggregator': { OPENAI_API_KEY: keys.openai, ANTHROPIC_API_KEY: keys.anthropic },

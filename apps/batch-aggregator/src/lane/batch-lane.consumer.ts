@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
-import { BulkValve, ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer } from '@sluice/kafka';
+import { BulkValve, ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer, MessageSigner } from '@sluice/kafka';
 import type { BatchesRepository } from '@sluice/ledger';
-import { ConsumerHealthRegistry, ROOT_LOGGER } from '@sluice/observability';
+import { ConsumerHealthRegistry, internalAuthentication, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
 import type { Logger } from 'pino';
 import { BatchAggregatorConfig } from '../batch-aggregator.config';
 import { DeadlineGuard } from '../escalation/deadline.guard';
@@ -40,6 +40,8 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(BulkValve) private readonly valve: BulkValve,
+    @Inject(MessageSigner) private readonly signer: MessageSigner,
+    @Inject(MetricsRegistry) private readonly metrics: MetricsRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -55,6 +57,8 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       kafka: this.kafka,
       groupId: config.KAFKA_GROUP_ID,
       topics: [Topics.LaneBatch],
+      // Only the router's lane messages: a forged one would be batched and billed on the tenant's behalf.
+      authentication: internalAuthentication([Topics.LaneBatch], this.signer, this.metrics),
       validate: (plain) => validateMessage(LaneRequestV1, plain),
       handleBatch: (messages) => this.intake.take(messages.map(({ value }) => value)),
       maxBatchSize: GROUP_SIZE,

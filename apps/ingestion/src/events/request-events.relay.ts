@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { decodeJson } from '@sluice/contracts';
-import { KAFKA_DRIVER } from '@sluice/kafka';
+import { KAFKA_DRIVER, MessageSigner } from '@sluice/kafka';
 import type { AdminDriver, ConsumerDriver, KafkaDriver } from '@sluice/kafka';
-import { ROOT_LOGGER, withTimeLimit } from '@sluice/observability';
+import { MetricsRegistry, ROOT_LOGGER, unauthenticatedMessagesCounter, withTimeLimit } from '@sluice/observability';
+import type { Counter } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IngestionConfig } from '../ingestion.config';
@@ -33,14 +34,18 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
   private timer?: NodeJS.Timeout;
   private readonly joinWaiters = new Set<() => void>();
   private readonly log: Logger;
+  private readonly refused: Counter<'topic' | 'code'>;
 
   constructor(
     @Inject(KAFKA_DRIVER) private readonly kafka: KafkaDriver,
     private readonly hub: RequestEventsHub,
     private readonly config: IngestionConfig,
+    private readonly signer: MessageSigner,
+    metrics: MetricsRegistry,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.log = root.child({ component: 'request-events-relay' });
+    this.refused = unauthenticatedMessagesCounter(metrics);
   }
 
   /** True once the group is joined: from then on a stream can go live. */
@@ -154,9 +159,12 @@ export class RequestEventsRelay implements OnApplicationBootstrap, OnModuleDestr
       eachBatch: async (batch) => {
         for (const message of batch.messages) {
           const key = message.key?.toString('utf8');
+          // Checked only for what a stream waits on: an unsigned event or result never reaches a client.
           if (key !== undefined && this.hub.watches(key)) {
-            const decoded = decodeJson(message.value);
-            if (decoded.ok) this.hub.dispatch(batch.topic, decoded.value);
+            const check = this.signer.check(message);
+            const decoded = check.ok ? decodeJson(message.value) : undefined;
+            if (!check.ok) this.refused.inc({ topic: batch.topic, code: check.code });
+            else if (decoded?.ok) this.hub.dispatch(batch.topic, decoded.value);
           }
           batch.resolveOffset(message.offset);
         }

@@ -5,6 +5,7 @@ import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import type { JobLineError, JobRecord, JobStatus, NewJob, OpenJobOutcome } from '@sluice/ledger';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
+import { admissionErrors, OPEN_ADMISSION, TenantAdmission } from '../tenants/tenant.admission';
 import { JobIntakeHandler, JobIntakeLimits, JobLedger, JobReceipt } from './job-intake.handler';
 import { JsonlLine, jsonlLines } from './jsonl.lines';
 
@@ -72,7 +73,7 @@ class TurnValve implements WorkValve {
   }
 }
 
-function setUp(limits: Partial<JobIntakeLimits> = {}) {
+function setUp(limits: Partial<JobIntakeLimits> = {}, tenants: TenantAdmission = OPEN_ADMISSION) {
   const valve = new TurnValve();
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
@@ -88,6 +89,7 @@ function setUp(limits: Partial<JobIntakeLimits> = {}) {
     newJobId: () => `job_generated_${(ids += 1)}`,
     limits: { chunkLines: 500, chunkBytes: 1_000_000, chunksInFlight: 2, maxLines: 1_000, ...limits },
     valve,
+    tenants,
   });
   const receive = (text: string, query: Record<string, unknown> = {}, contentType = NDJSON) =>
     handler.receive('acme', query, contentType, linesOf(text), { correlationId: 'corr-job' });
@@ -150,6 +152,17 @@ describe('JobIntakeHandler', () => {
     const rejected = publisher.messages.filter((message) => message.topic === Topics.Events && (message.value as { type: string }).type === 'rejected');
     expect(rejected.map((message) => message.key)).toEqual(['mixed-2', 'mixed-4', 'mixed-5']);
     expect(counters.rejectedByCode.get('FORBIDDEN')).toBe(1);
+  });
+
+  it("refuses a line whose replyTo is outside the tenant's prefixes, naming replyTo, and takes the others", async () => {
+    const acme = { id: 'acme', disabled: false, intakeTopics: null, replyToPrefixes: ['acme.'] };
+    const { ledger, receive } = setUp({}, { errors: (input) => admissionErrors(acme, 'open', input) });
+    const reply = await receive([requestLine({ replyTo: 'globex.answers' }), requestLine({ replyTo: 'acme.answers' })].join('\n'), { id: 'replies' });
+
+    const body = reply.body as JobReceipt;
+    expect(body).toMatchObject({ lines: 2, accepted: 1, invalid: 1 });
+    expect(body.errors.map((error) => [error.line, error.id, error.code, error.field])).toEqual([[1, 'replies-1', 'REPLY_TO_NOT_ALLOWED', 'replyTo']]);
+    expect([...ledger.rows.keys()]).toEqual(['acme/replies-2']);
   });
 
   it('records and publishes in chunks, keeping the job counts current between them', async () => {

@@ -6,6 +6,8 @@ import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import type { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { ApiErrorBody, apiErrorBody } from '../http/errors/api.error';
 import { JobLinks, jobLinks } from './job.links';
+import { attemptOf } from '../accept/intake.messages';
+import type { TenantAdmission } from '../tenants/tenant.admission';
 import { JobLineContext, parseJobLine, ParsedJobLine } from './job-line.parser';
 import { isJsonlContentType, JSONL_CONTENT_TYPES, parseJobOptions, resolveJobDefaults } from './job-options.parser';
 import type { JsonlLine } from './jsonl.lines';
@@ -33,6 +35,8 @@ export interface JobIntakePorts {
   limits: JobIntakeLimits;
   /** A job is deferrable work: each chunk waits its turn while urgent work flows. */
   valve: WorkValve;
+  /** Each line's `replyTo` against the tenant's prefixes, as for a request posted alone. */
+  tenants: TenantAdmission;
 }
 
 /** A refused line's problem as the API shows it. */
@@ -201,7 +205,7 @@ export class JobIntakeHandler {
           break;
         }
         upload.lines += 1;
-        chunk.push(parseJobLine(line, upload.context));
+        chunk.push(this.admitted(parseJobLine(line, upload.context), upload.context.tenant));
         bytes += line.bytes;
         if (chunk.length >= chunkLines || bytes >= chunkBytes) {
           await start(chunk);
@@ -220,6 +224,14 @@ export class JobIntakeHandler {
     if (!failure && chunk.length > 0) await start(chunk);
     await settle();
     return tooMany;
+  }
+
+  /** A valid line as its tenant's policy takes it: refused like an invalid line when its `replyTo` is not allowed. */
+  private admitted(parsed: ParsedJobLine, tenant: string): ParsedJobLine {
+    if (!parsed.ok) return parsed;
+    const [first, ...others] = this.ports.tenants.errors({ tenant, replyTo: parsed.request.replyTo });
+    if (first === undefined) return parsed;
+    return { ok: false, line: parsed.line, requestId: parsed.requestId, errors: [first, ...others], attempt: attemptOf(parsed.request) };
   }
 
   private async flush(upload: Upload, chunk: readonly ParsedJobLine[]): Promise<void> {

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from '@sluice/routing';
 import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { requestIdForMessage } from '../accept/request-id.generator';
+import { admissionErrors, OPEN_ADMISSION, TenantAdmission } from '../tenants/tenant.admission';
 import { ConsumedRequest, ItemResult, RequestsHandler } from './requests.handler';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
@@ -30,11 +31,11 @@ class PoisonedLedger extends MemoryLedger {
   }
 }
 
-function setUp(ledger = new MemoryLedger()) {
+function setUp(ledger = new MemoryLedger(), tenants: TenantAdmission = OPEN_ADMISSION) {
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
   const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'unused', policy: DEFAULT_POLICY });
-  const handler = new RequestsHandler(intake, counters, { maxBytes: 1_000_000 });
+  const handler = new RequestsHandler(intake, counters, { maxBytes: 1_000_000 }, tenants);
   const one = async (plain: Record<string, unknown>, consumed = message): Promise<ItemResult> => {
     const [result] = await handler.handle([{ plain, message: consumed }], { bulk: false });
     return result;
@@ -67,6 +68,30 @@ describe('RequestsHandler', () => {
 
     expect(first).toMatchObject({ ok: true, outcome: { kind: 'accepted', requestId: requestIdForMessage(message), duplicate: false } });
     expect(again).toMatchObject({ ok: true, outcome: { kind: 'accepted', requestId: requestIdForMessage(message), duplicate: true } });
+  });
+
+  it("rejects a request from a topic its tenant is not bound to, and one whose replyTo is outside the tenant's prefixes, recording neither", async () => {
+    const acme = { id: 'acme', disabled: false, intakeTopics: [Topics.RequestsBulk], replyToPrefixes: ['acme.'] };
+    const { ledger, publisher, counters, one } = setUp(new MemoryLedger(), { errors: (input) => admissionErrors(acme, 'closed', input) });
+    const elsewhere = await one(sampleRequest({ id: 'not-bound' }));
+    const replyTo = await one(sampleRequest({ id: 'far-reply', replyTo: 'globex.answers' }), { ...message, topic: Topics.RequestsBulk });
+
+    expect(elsewhere).toMatchObject({ ok: true, outcome: { kind: 'rejected', tenant: 'acme', requestId: 'not-bound' } });
+    expect(replyTo).toMatchObject({ ok: true, outcome: { kind: 'rejected', tenant: 'acme', requestId: 'far-reply' } });
+    expect(ledger.rows.size).toBe(0);
+    expect(publisher.messages.map((sent) => sent.value)).toEqual([
+      expect.objectContaining({
+        type: 'rejected',
+        requestId: 'not-bound',
+        error: expect.objectContaining({ code: 'TENANT_NOT_BOUND', field: 'tenant' }) as unknown,
+      }),
+      expect.objectContaining({
+        type: 'rejected',
+        requestId: 'far-reply',
+        error: expect.objectContaining({ code: 'REPLY_TO_NOT_ALLOWED', field: 'replyTo' }) as unknown,
+      }),
+    ]);
+    expect(counters.rejectedByCode.get(ErrorCode.TENANT_NOT_BOUND)).toBe(1);
   });
 
   it('rejects an invalid request with a tenant by a rejected event naming the field', async () => {

@@ -5,6 +5,7 @@ import { Acceptance, AcceptRequestsHandler, InvalidSubmission, Submission } from
 import { attemptOf } from '../accept/intake.messages';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
 import { checkRequest, oversizeError } from '../accept/request.check';
+import type { TenantAdmission } from '../tenants/tenant.admission';
 
 export interface ConsumedRequest extends MessagePosition {
   headers: Readonly<Record<string, string>>;
@@ -58,8 +59,8 @@ export interface IntakeOptions {
 type Accepting = { ok: true; acceptance: Acceptance } | { ok: false; error: unknown };
 
 /**
- * Requests produced to Kafka, a fetched batch at a time (checked by checkRequest, and against the size
- * limit): valid → accepted (one multi-row ledger
+ * Requests produced to Kafka, a fetched batch at a time (checked by checkRequest, against the size
+ * limit and against their tenant's policy, held in memory): valid → accepted (one multi-row ledger
  * insert and one producer call for the batch); invalid with a usable tenant → a `rejected` event
  * keyed by its id (or one derived from the message when it has none usable); without a usable tenant
  * → a NonRetryableError under the tenant's error code, which the consumer runner dead-letters with
@@ -70,6 +71,7 @@ export class RequestsHandler {
     private readonly intake: AcceptRequestsHandler,
     private readonly counters: IntakeCounters,
     private readonly limits: IntakeLimits,
+    private readonly tenants: TenantAdmission,
   ) {}
 
   async handle(items: readonly ConsumedItem[], options: IntakeOptions): Promise<ItemResult[]> {
@@ -79,17 +81,23 @@ export class RequestsHandler {
     items.forEach(({ plain, message }, index) => {
       const trace = traceOf(message.headers);
       const checked = checkRequest(plain);
+      // Whoever may write this topic speaks for the tenant only if the tenant is bound to it: first, so
+      // such a request is refused for that whatever else is wrong with it.
+      const refused =
+        typeof plain.tenant === 'string' && (checked.ok || !checked.errors.some((error) => error.field === 'tenant'))
+          ? this.tenants.errors({ tenant: plain.tenant, sourceTopic: message.topic, replyTo: typeof plain.replyTo === 'string' ? plain.replyTo : undefined })
+          : [];
       // Still checked whole: its tenant decides where the refusal of its size is reported.
+      const oversize = message.bytes !== undefined && message.bytes > this.limits.maxBytes ? [oversizeError(message.bytes, this.limits.maxBytes)] : [];
       const validation =
-        message.bytes !== undefined && message.bytes > this.limits.maxBytes
-          ? { ok: false as const, errors: [oversizeError(message.bytes, this.limits.maxBytes), ...(checked.ok ? [] : checked.errors)] }
-          : checked;
+        refused.length > 0 || oversize.length > 0 ? { ok: false as const, errors: [...refused, ...oversize, ...(checked.ok ? [] : checked.errors)] } : checked;
       if (validation.ok) {
         valid.push({ index, submission: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
         return;
       }
       // A rejection is reported to the tenant's event stream; without a usable tenant there is none.
-      const tenantProblem = validation.errors.find((error) => error.field === 'tenant');
+      // (A policy's refusal names the tenant too, but the tenant is usable: that refusal is reported to it.)
+      const tenantProblem = checked.ok ? undefined : checked.errors.find((error) => error.field === 'tenant');
       if (tenantProblem) {
         this.counters.rejected(tenantProblem.code);
         results[index] = { ok: false, error: new NonRetryableError(tenantProblem.code, tenantProblem.message) };

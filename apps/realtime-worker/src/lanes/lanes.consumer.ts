@@ -1,7 +1,17 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CorrelationHeaders, LaneRequestV1, validateMessage } from '@sluice/contracts';
-import { ConsumerRunner, ConsumerRunnerStats, GroupJoinEvent, InboundMessage, KAFKA_DRIVER, KafkaDriver, KafkaProducer, MessageOutcome } from '@sluice/kafka';
-import { ConsumerHealthRegistry, MessageObserver } from '@sluice/observability';
+import {
+  ConsumerRunner,
+  ConsumerRunnerStats,
+  GroupJoinEvent,
+  InboundMessage,
+  KAFKA_DRIVER,
+  KafkaDriver,
+  KafkaProducer,
+  MessageOutcome,
+  MessageSigner,
+} from '@sluice/kafka';
+import { ConsumerHealthRegistry, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
 import { setMaxListeners } from 'node:events';
 import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
@@ -71,6 +81,8 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(AnsweredRequests) private readonly answered: AnsweredRequests,
     @Inject(MessageObserver) private readonly messages: MessageObserver,
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
+    @Inject(MessageSigner) private readonly signer: MessageSigner,
+    @Inject(MetricsRegistry) private readonly metrics: MetricsRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -87,6 +99,8 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
         kafka: reportingJoins(this.kafka, ({ assignment }) => calls.assigned(assignment)),
         groupId: `${config.KAFKA_GROUP_ID}.${lane}`,
         topics: [this.topics.lanes[lane]],
+        // Only the router's lane messages: a forged one would spend on the tenant's behalf.
+        authentication: internalAuthentication([this.topics.lanes[lane]], this.signer, this.metrics),
         validate: (plain) => validateMessage(LaneRequestV1, plain),
         handleBatch: (messages) => this.handleBatch(lane, calls, messages),
         maxBatchSize: config.WORKER_PARTITION_BATCH_SIZE,

@@ -41,6 +41,7 @@ describe('describeConfig', () => {
       'DATABASE_URL',
       'LOG_LEVEL',
       'SLUICE_ENV',
+      'SLUICE_INTERNAL_SIGNING_KEY',
       'PORT',
       'SHUTDOWN_TIMEOUT_MS',
     ]);
@@ -54,7 +55,9 @@ describe('describeConfig', () => {
       'KAFKA_SASL_PASSWORD',
       'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
       'DATABASE_URL',
+      'SLUICE_INTERNAL_SIGNING_KEY',
     ]);
+    expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEY')).toMatchObject({ secret: true, required: false });
     for (const row of rows) expect(row.description).not.toBe('');
   });
 

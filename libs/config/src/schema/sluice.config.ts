@@ -1,3 +1,4 @@
+import { DEVELOPMENT_INTERNAL_SIGNING_KEY } from '@sluice/contracts/headers/internal-signature';
 import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl } from './env-var.decorators';
 import { KAFKA_ID, KAFKA_ID_RULE, KafkaConnectionConfig } from './kafka-connection.config';
 
@@ -87,10 +88,19 @@ export class SluiceConfig extends KafkaConnectionConfig {
 
   @EnvEnum({
     description:
-      'production refuses to boot with the development defaults that only a local stack may use (the result-notifier’s development webhook key); development warns about them.',
+      'production refuses to boot with the development defaults that only a local stack may use (the development SLUICE_INTERNAL_SIGNING_KEY, the result-notifier’s development webhook key) and warns about open defaults (INGESTION_UNCONFIGURED_TENANTS=open); development warns about the development keys.',
     values: SLUICE_ENVS,
   })
   SLUICE_ENV: SluiceEnv = 'development';
+
+  @EnvString({
+    description:
+      "Key Sluice's services sign the messages they produce with (an HMAC header) and check the messages of its own topics against: accepted requests, lane messages, results, and the events and results ingestion relays to event streams. A message on one of them that is unsigned or signed with another key is dead-lettered (SIGNATURE_MISSING, SIGNATURE_INVALID; the relay drops it), never booked, and counted in sluice_unauthenticated_messages_total. The same value in every service and in the CLI; at least 32 characters. Defaults to a development key: a warning at boot, and a refusal to boot when SLUICE_ENV is production.",
+    pattern: /^[\x21-\x7e]{32,256}$/,
+    rule: 'must be 32 to 256 printable ASCII characters without spaces',
+    secret: true,
+  })
+  SLUICE_INTERNAL_SIGNING_KEY = DEVELOPMENT_INTERNAL_SIGNING_KEY;
 
   @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
   PORT = 3000;

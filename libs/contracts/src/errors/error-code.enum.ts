@@ -15,6 +15,14 @@ export enum ErrorCode {
   DUPLICATE_ID_CONFLICT = 'DUPLICATE_ID_CONFLICT',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
+  /** A request for a tenant from an intake topic the tenant is not bound to. */
+  TENANT_NOT_BOUND = 'TENANT_NOT_BOUND',
+  TENANT_DISABLED = 'TENANT_DISABLED',
+  /** A `replyTo` outside the tenant's allowed prefixes. */
+  REPLY_TO_NOT_ALLOWED = 'REPLY_TO_NOT_ALLOWED',
+  /** A message on one of Sluice's own topics without, or with a wrong, signature of its services. */
+  SIGNATURE_MISSING = 'SIGNATURE_MISSING',
+  SIGNATURE_INVALID = 'SIGNATURE_INVALID',
   // Policy and routing
   MODEL_UNKNOWN = 'MODEL_UNKNOWN',
   LANE_NOT_ALLOWED = 'LANE_NOT_ALLOWED',

@@ -27,6 +27,8 @@ export interface PipelineCounters {
 export interface BatchPipelineSettings<T> {
   groupId: string;
   logger: KafkaLogger;
+  /** Checked before anything else: a message it fails is dead-lettered under the failure's code, unread. */
+  authenticate?: (message: ConsumedMessage) => DeadLetterFailure | undefined;
   validate?: Validate<T>;
   onInvalid?: InvalidMessageHandler;
   /** Exactly one of the two: a per-message handler is handed groups of one. */
@@ -46,7 +48,7 @@ function describeIssues(errors: readonly ValidationIssue[]): string {
 }
 
 /**
- * What happens to one group of a partition's messages: decode → validate → the handler (through the
+ * What happens to one group of a partition's messages: authenticate → decode → validate → the handler (through the
  * retry loop) → an outcome per message. Unreadable messages are dead-lettered, invalid ones go to
  * onInvalid (or the dead-letter topic), one at a time and in order, before the valid ones are handed
  * over together. Commits are not its business: it says whether the group settled and which messages
@@ -139,6 +141,8 @@ export class BatchPipeline<T> {
   }
 
   private prepare(message: ConsumedMessage): Prepared<T> {
+    const refused = this.settings.authenticate?.(message);
+    if (refused !== undefined) return { kind: 'unreadable', failure: refused };
     const decoded = decodeJson(message.value);
     if (!decoded.ok) return { kind: 'unreadable', failure: { code: decoded.code, message: decoded.message, attempts: 1 } };
     const validate = this.settings.validate;

@@ -5,6 +5,7 @@ import type { BatchHandler, InvalidMessageHandler, MessageHandler, Validate } fr
 import type { Watermarks } from './in-flight.gate';
 import type { RetryPolicy } from './retry.policy';
 import type { WorkValve } from '../valve/bulk.valve';
+import type { MessageAuthentication } from '../signing/message.authentication';
 
 export interface ConsumerSessionSettings {
   /** Broker-side bounds apply (group.min.session.timeout.ms is 6000 by default). */
@@ -31,6 +32,8 @@ interface BaseRunnerOptions<T> {
   topics: readonly string[];
   /** Where a group without committed offsets starts; defaults to true so nothing produced before the first deploy is skipped. */
   fromBeginning?: boolean;
+  /** Topics whose messages must be signed by Sluice's services; a message that is not is dead-lettered unread. */
+  authentication?: MessageAuthentication;
   validate?: Validate<T>;
   onInvalid?: InvalidMessageHandler;
   deadLetter?: DeadLetterSettings;

@@ -1,6 +1,7 @@
 import { DEFAULT_DEAD_LETTER_TOPIC } from '../dead-letter/dead-letter.headers';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { KafkaProducer } from '../producer/kafka.producer';
+import { authenticator } from '../signing/message.authentication';
 import { BatchPipeline } from './batch.pipeline';
 import { CommitTracker } from './commit.tracker';
 import { RUNNER_DEFAULTS, type ConsumerRunnerOptions } from './consumer-runner.options';
@@ -19,7 +20,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * Consumes topics with at-least-once delivery: decode → validate → handle → commit, in partition
+ * Consumes topics with at-least-once delivery: authenticate → decode → validate → handle → commit, in partition
  * order. Failures never block a partition: retryable ones are retried with backoff, the rest (and
  * exhausted ones) go to the dead-letter topic before the offset is committed. What the runner
  * cannot handle itself — the consumer crashed for good, or a dead-letter write failed — makes it
@@ -54,7 +55,9 @@ export class ConsumerRunner<T = unknown> {
       onPause: () => this.lifecycle.pauseFetching(),
       onResume: () => this.lifecycle.resumeFetching(),
     });
-    const ownedProducer = options.deadLetter?.producer ? undefined : new KafkaProducer(options.kafka, { retry: options.deadLetter?.retry });
+    const ownedProducer = options.deadLetter?.producer
+      ? undefined
+      : new KafkaProducer(options.kafka, { retry: options.deadLetter?.retry, signer: options.authentication?.signer });
     const deadLetters = new DeadLetterPublisher(options.deadLetter?.producer ?? ownedProducer!, options.deadLetter?.topic ?? DEFAULT_DEAD_LETTER_TOPIC);
     const session = { ...RUNNER_DEFAULTS.session, ...options.session };
     const consumer = options.kafka.consumer({
@@ -90,6 +93,7 @@ export class ConsumerRunner<T = unknown> {
     const pipeline = new BatchPipeline<T>({
       groupId,
       logger,
+      ...(options.authentication && { authenticate: authenticator(options.authentication) }),
       validate: options.validate,
       onInvalid: options.onInvalid,
       handle: options.handle,

@@ -15,6 +15,7 @@ import type { KafkaClientConfig } from '../config/kafka-client.config';
 import { createKafkaDriver } from '../drivers/kafka.driver.factory';
 import type { KafkaDriver } from '../port/driver.port';
 import { KafkaProducer, type KafkaProducerOptions } from '../producer/kafka.producer';
+import { MessageSigner } from '../signing/message.signer';
 import { SluiceKafkaErrorInterceptor } from './handler-error.interceptor';
 
 export const KAFKA_DRIVER = Symbol('KAFKA_DRIVER');
@@ -22,7 +23,9 @@ const KAFKA_MODULE_OPTIONS = Symbol('KAFKA_MODULE_OPTIONS');
 
 export interface SluiceKafkaModuleOptions {
   client: KafkaClientConfig;
-  producer?: KafkaProducerOptions;
+  producer?: Omit<KafkaProducerOptions, 'signer'>;
+  /** Signs what the producer sends and checks what the service's consumers take (see MessageSigner); the development key when absent. */
+  signer?: MessageSigner;
 }
 
 export interface SluiceKafkaModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -74,15 +77,17 @@ export class SluiceKafkaModule {
           inject: [KAFKA_MODULE_OPTIONS],
           useFactory: (options: SluiceKafkaModuleOptions): KafkaDriver => createKafkaDriver(options.client),
         },
+        { provide: MessageSigner, inject: [KAFKA_MODULE_OPTIONS], useFactory: (options: SluiceKafkaModuleOptions) => options.signer ?? new MessageSigner() },
         {
           provide: KafkaProducer,
-          inject: [KAFKA_DRIVER, KAFKA_MODULE_OPTIONS],
-          useFactory: (kafka: KafkaDriver, options: SluiceKafkaModuleOptions) => new KafkaProducer(kafka, options.producer),
+          inject: [KAFKA_DRIVER, KAFKA_MODULE_OPTIONS, MessageSigner],
+          useFactory: (kafka: KafkaDriver, options: SluiceKafkaModuleOptions, signer: MessageSigner) =>
+            new KafkaProducer(kafka, { ...options.producer, signer }),
         },
         KafkaProducerLifecycle,
         { provide: APP_INTERCEPTOR, useClass: SluiceKafkaErrorInterceptor },
       ],
-      exports: [KAFKA_DRIVER, KafkaProducer],
+      exports: [KAFKA_DRIVER, KafkaProducer, MessageSigner],
     };
   }
 }

@@ -35,7 +35,7 @@ export interface TopicContract {
 
 export type SluiceKafkaConsumerSettings = Pick<
   MessageModeOptions<unknown>,
-  'fromBeginning' | 'deadLetter' | 'retry' | 'backpressure' | 'partitionsConsumedConcurrently' | 'session' | 'shutdownTimeoutMs'
+  'fromBeginning' | 'authentication' | 'deadLetter' | 'retry' | 'backpressure' | 'partitionsConsumedConcurrently' | 'session' | 'shutdownTimeoutMs'
 >;
 
 export interface SluiceKafkaTransportOptions {

@@ -1,6 +1,8 @@
 import { waitFor } from '@sluice/testing';
+import { INTERNAL_SIGNATURE_HEADER } from '@sluice/contracts';
 import type { KafkaDriver } from '../port/driver.port';
 import { collectMessages, createRandomTopic, deleteTopics, testKafka } from '../testing';
+import { MessageSigner } from '../signing/message.signer';
 import { KafkaProducer } from './kafka.producer';
 
 describe('KafkaProducer (real broker)', () => {
@@ -19,7 +21,7 @@ describe('KafkaProducer (real broker)', () => {
     await deleteTopics(kafka, topics);
   });
 
-  it('sends many keyed messages in one awaited call, with correlation headers', async () => {
+  it('sends many keyed messages in one awaited call, with correlation headers and the signature the consumer checks', async () => {
     const topic = await createRandomTopic(kafka, { partitions: 3 });
     topics.push(topic);
     const results = await producer.send(
@@ -34,7 +36,9 @@ describe('KafkaProducer (real broker)', () => {
       await waitFor(() => collector.messages.length === 4, { timeoutMs: 20_000, description: 'four messages' });
       const byKey = new Map(collector.messages.map((message) => [message.key?.toString(), message]));
       expect(JSON.parse(byKey.get('c')!.value!.toString())).toEqual({ id: 'c' });
-      expect(byKey.get('c')!.headers).toEqual({ 'x-correlation-id': 'c-c', traceparent: 'tp-c' });
+      const signature = new MessageSigner().signatureOf(topic, 'c', JSON.stringify({ id: 'c' }));
+      expect(byKey.get('c')!.headers).toEqual({ 'x-correlation-id': 'c-c', traceparent: 'tp-c', [INTERNAL_SIGNATURE_HEADER]: signature });
+      expect(new MessageSigner().check(byKey.get('c')!)).toEqual({ ok: true });
     } finally {
       await collector.stop();
     }

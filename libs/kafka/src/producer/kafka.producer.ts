@@ -1,5 +1,6 @@
 import type { DriverRetrySettings, KafkaDriver, ProducerDriver } from '../port/driver.port';
 import type { SendResult, TopicMessages, WireMessage } from '../port/message.types';
+import { MessageSigner } from '../signing/message.signer';
 import { encodeMessage, type ProducerMessage } from './producer.message';
 
 export interface KafkaProducerOptions {
@@ -10,6 +11,12 @@ export interface KafkaProducerOptions {
    * (1 MiB by default), so the default stays well under it whatever the partitioning.
    */
   maxRequestBytes?: number;
+  /**
+   * Signs every message sent (see MessageSigner), so Sluice's consumers can tell its services'
+   * messages from anyone else's. Services pass the one made from SLUICE_INTERNAL_SIGNING_KEY; the
+   * default signs with the development key, which a local stack and its tests share.
+   */
+  signer?: MessageSigner;
 }
 
 export interface ProducerBatch {
@@ -69,6 +76,7 @@ function resultsFor(pending: Pending, results: readonly SendResult[]): SendResul
 export class KafkaProducer {
   private readonly driver: ProducerDriver;
   private readonly maxRequestBytes: number;
+  private readonly signer: MessageSigner;
   private readonly queue: Pending[] = [];
   /** True from the first waiting send until the queue is empty again (cleared in the same tick it is seen empty). */
   private draining = false;
@@ -80,6 +88,7 @@ export class KafkaProducer {
   constructor(kafka: KafkaDriver, options: KafkaProducerOptions = {}) {
     this.driver = kafka.producer({ retry: options.retry });
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.signer = options.signer ?? new MessageSigner();
   }
 
   get isConnected(): boolean {
@@ -124,7 +133,9 @@ export class KafkaProducer {
     }
     let encoded: TopicMessages[];
     try {
-      encoded = batches.filter((batch) => batch.messages.length > 0).map(({ topic, messages }) => ({ topic, messages: messages.map(encodeMessage) }));
+      encoded = batches
+        .filter((batch) => batch.messages.length > 0)
+        .map(({ topic, messages }) => ({ topic, messages: messages.map((message) => this.signer.sign(topic, encodeMessage(message))) }));
     } catch (error) {
       return Promise.reject(error);
     }

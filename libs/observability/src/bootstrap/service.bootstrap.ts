@@ -2,7 +2,8 @@ import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigClass, ConfigValidationError, SluiceConfig } from '@sluice/config';
-import { BulkValve, SluiceKafkaTransport } from '@sluice/kafka';
+import { Topics } from '@sluice/contracts';
+import { BulkValve, MessageAuthentication, MessageSigner, SluiceKafkaTransport } from '@sluice/kafka';
 import type { Server } from 'node:http';
 import { setPriority } from 'node:os';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -10,6 +11,8 @@ import type { Logger } from 'pino';
 import { ConsumerHealthRegistry } from '../health/consumer-health.registry';
 import { ReadinessState } from '../health/readiness.state';
 import { createRootLogger } from '../logging/logger.options';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { unauthenticatedMessagesCounter } from '../metrics/unauthenticated-messages.counter';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { ConsumedTopics, topicContracts } from './consumed.topics';
 import { serviceKafkaClient } from './service-kafka.client';
@@ -111,12 +114,26 @@ function connectConsumer(app: INestApplication, config: SluiceConfig, consumes: 
     consumer: {
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
       session: consumerSessionOf(config),
+      authentication: internalAuthentication(Object.keys(consumes), app.get(MessageSigner), app.get(MetricsRegistry)),
     },
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   assertHandlersMatch(Object.keys(consumes), [...transport.getHandlers().keys()]);
   app.get(ConsumerHealthRegistry).register(groupId, transport);
   return transport;
+}
+
+// Tenants' producers write these; everything else a service consumes only Sluice's services write.
+const INTAKE_TOPICS: readonly string[] = [Topics.Requests, Topics.RequestsBulk];
+
+/** Every consumed topic but the intake must carry its services' signature; what does not is dead-lettered and counted. */
+export function internalAuthentication(consumed: readonly string[], signer: MessageSigner, metrics: MetricsRegistry): MessageAuthentication {
+  const refused = unauthenticatedMessagesCounter(metrics);
+  return {
+    signer,
+    topics: consumed.filter((topic) => !INTAKE_TOPICS.includes(topic)),
+    onRefused: (topic, code) => refused.inc({ topic, code }),
+  };
 }
 
 /** The transport subscribes to whatever has a handler; the declared topics and the handlers must agree. */

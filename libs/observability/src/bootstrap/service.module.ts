@@ -9,6 +9,7 @@ import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { MessageObserver } from '../messages/message.observer';
 import { SluiceMetricsModule } from '../metrics/metrics.module';
 import { BULK_VALVE_PROVIDERS } from '../valve/bulk-valve.providers';
+import { internalSigner } from './internal.signer';
 import { serviceKafkaClient } from './service-kafka.client';
 import { SERVICE_NAME } from './service-name.token';
 
@@ -42,6 +43,7 @@ export class SluiceServiceModule {
           inject: [SluiceConfig, ROOT_LOGGER],
           useFactory: (settings: SluiceConfig, logger: Logger) => ({
             client: serviceKafkaClient(settings, logger),
+            signer: internalSigner(settings, (message) => logger.warn(message)),
           }),
         }),
       ],

@@ -5,6 +5,7 @@ import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../../tes
 import { AcceptRequestsHandler } from '../../accept/accept-requests.handler';
 import type { ReceivedBody } from '../body/request-body.parser';
 import { SubmitRequestsHandler } from './submit-requests.handler';
+import { OPEN_ADMISSION } from '../../tenants/tenant.admission';
 
 function json(value: unknown, bytes = 500): ReceivedBody {
   return { ok: true, json: value, bytes };
@@ -28,7 +29,7 @@ function setUp() {
     policy: DEFAULT_POLICY,
   });
   let ids = 0;
-  const handler = new SubmitRequestsHandler(intake, counters, { singleBodyBytes: 1_000, bulkMaxRequests: 10 }, () => `req_new_${(ids += 1)}`);
+  const handler = new SubmitRequestsHandler(intake, counters, { singleBodyBytes: 1_000, bulkMaxRequests: 10 }, () => `req_new_${(ids += 1)}`, OPEN_ADMISSION);
   return { ledger, publisher, counters, handler };
 }
 

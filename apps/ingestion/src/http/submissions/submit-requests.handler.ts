@@ -1,6 +1,8 @@
 import { ErrorCode, FieldError } from '@sluice/contracts';
 import type { IntakeCounters, Trace } from '../../accept/accept.ports';
 import { Acceptance, AcceptRequestsHandler, InvalidSubmission } from '../../accept/accept-requests.handler';
+import { attemptOf } from '../../accept/intake.messages';
+import type { TenantAdmission } from '../../tenants/tenant.admission';
 import type { ReceivedBody } from '../body/request-body.parser';
 import { ApiErrorBody, apiErrorBody, ApiErrorDetails } from '../errors/api.error';
 import { requestLinks, RequestLinks } from '../status/request.links';
@@ -50,6 +52,7 @@ export class SubmitRequestsHandler {
     private readonly counters: IntakeCounters,
     private readonly limits: SubmissionLimits,
     private readonly newId: () => string,
+    private readonly tenants: TenantAdmission,
   ) {}
 
   async submit(received: ReceivedBody, tenant: string, trace: Trace): Promise<SubmissionReply> {
@@ -62,14 +65,15 @@ export class SubmitRequestsHandler {
       this.counters.rejected(parsed.code);
       return failure(parsed.status, parsed.code, parsed.message);
     }
-    const invalid = parsed.items.flatMap((item, index) => (item.ok ? [] : [{ item, index }]));
+    const items = parsed.items.map((item) => this.admitted(item, tenant));
+    const invalid = items.flatMap((item, index) => (item.ok ? [] : [{ item, index }]));
     if (invalid.length > 0) {
       await this.intake.reject(invalid.map(({ item }) => rejectionOf(item, tenant, trace)));
       const errors = invalid.flatMap(({ item, index }) => (parsed.bulk ? item.errors.map((error) => prefixed(`requests.${index}`, error)) : item.errors));
-      const message = parsed.bulk ? `${invalid.length} of ${parsed.items.length} requests are invalid; none was accepted` : 'the request is invalid';
+      const message = parsed.bulk ? `${invalid.length} of ${items.length} requests are invalid; none was accepted` : 'the request is invalid';
       return failure(400, ErrorCode.VALIDATION_FAILED, message, { errors });
     }
-    const acceptances = await this.intake.accept(parsed.items.flatMap((item) => (item.ok ? [{ request: item.request, source: 'http' as const, trace }] : [])));
+    const acceptances = await this.intake.accept(items.flatMap((item) => (item.ok ? [{ request: item.request, source: 'http' as const, trace }] : [])));
     if (parsed.bulk) {
       return {
         status: 202,
@@ -85,6 +89,14 @@ export class SubmitRequestsHandler {
       return failure(409, ErrorCode.DUPLICATE_ID_CONFLICT, acceptance.error.message, { field: 'id' });
     }
     return { status: acceptance.duplicate ? 200 : 202, body: receiptOf(acceptance) };
+  }
+
+  /** A valid request as its tenant's policy takes it (its `replyTo` prefixes; the API key already named an enabled tenant). */
+  private admitted(item: SubmittedItem, tenant: string): SubmittedItem {
+    if (!item.ok) return item;
+    const [first, ...others] = this.tenants.errors({ tenant, replyTo: item.request.replyTo });
+    if (first === undefined) return item;
+    return { ok: false, requestId: item.request.id ?? this.newId(), errors: [first, ...others], attempt: attemptOf(item.request) };
   }
 }
 
