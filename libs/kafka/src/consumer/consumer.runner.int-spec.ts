@@ -293,6 +293,30 @@ describe('ConsumerRunner (real broker)', () => {
     );
   });
 
+  it('reads a partition again as soon as its batch returned, not after a long-poll on the others', async () => {
+    const { topic, dlq } = await topicPair(2);
+    const handled: string[] = [];
+    const runner = startRunner<Item>({
+      kafka,
+      groupId: randomGroupId('refetch'),
+      topics: [topic],
+      validate: validateItem,
+      deadLetter: { topic: dlq },
+      // Partition 1 stays empty: a fetch for it waits this long at the broker.
+      session: { ...fastSession, maxWaitTimeMs: 5_000 },
+      handle: (item) => {
+        handled.push(item.id);
+      },
+    });
+    await runner.start();
+    for (const id of ['first', 'second', 'third']) {
+      await produceFixtures(kafka, topic, [{ value: { id, n: 0 }, partition: 0 }]);
+      // Each well inside the empty partition's long-poll: a partition that waited for it would miss this.
+      await waitFor(() => handled.includes(id), { timeoutMs: 2_500, description: `${id} handled` });
+    }
+    expect(handled).toEqual(['first', 'second', 'third']);
+  });
+
   it('keeps its group membership through a handler slower than the session timeout', async () => {
     const { topic, dlq } = await topicPair();
     await produceFixtures(kafka, topic, [{ value: { id: 'slow', n: 1 } }, { value: { id: 'next', n: 2 } }]);

@@ -15,6 +15,12 @@ const FETCH_MAX_BYTES = 10 * PARTITION_MAX_BYTES;
 const OFFSET_OUT_OF_RANGE = 1;
 /** How long a fetch that failed after the library's own retries waits before the next one. */
 const FETCH_BACKOFF_MS = 1_000;
+/**
+ * Fetches out to one broker at once, each on a connection of its own. A partition whose batch
+ * returned while a long-poll for the others is out would otherwise wait for that poll to come back
+ * (up to maxWaitTime) before it is read again; with a fetch of its own it is read at once.
+ */
+const MAX_FETCHES_PER_BROKER = 8;
 
 interface QueuedBatch {
   cursor: Cursor;
@@ -47,11 +53,15 @@ function toError(error: unknown): Error {
  */
 export class PlatformaticConsumerDriver implements ConsumerDriver {
   private readonly consumer: Consumer;
-  /** Fetches wait up to maxWaitTime at the broker, which answers a connection's requests in order: they get connections of their own, so heartbeats and commits never queue behind them. */
-  private readonly fetchConnections: ConnectionPool;
+  /**
+   * Fetches wait up to maxWaitTime at the broker, which answers a connection's requests in order:
+   * each fetch out has a connection of its own, so heartbeats, commits and the other fetches never
+   * queue behind it. Per broker: the connections free now and the fetches out.
+   */
+  private readonly fetchSlots = new Map<number, { idle: ConnectionPool[]; out: number }>();
+  private readonly fetchConnections: ConnectionPool[] = [];
   private readonly cursors = new PartitionCursors();
   private readonly paused = new Set<string>();
-  private readonly fetchingFrom = new Set<number>();
   private readonly joinListeners: Array<(event: GroupJoinEvent) => void> = [];
   private readonly crashListeners: Array<(event: CrashEvent) => void> = [];
   private readonly fetchListeners: Array<() => void> = [];
@@ -67,9 +77,10 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private batchesDone?: { promise: Promise<void>; resolve: () => void };
   private stopping?: Promise<void>;
   private readonly bootstrap: readonly string[];
+  private restarting?: Promise<void>;
 
   constructor(
-    base: PlatformaticBaseOptions,
+    private readonly base: PlatformaticBaseOptions,
     private readonly config: ConsumerDriverConfig,
   ) {
     const retry = toRetryOptions(config.retry);
@@ -85,10 +96,6 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
         maxWaitTime: config.maxWaitTimeMs,
       }),
       autocommit: false,
-    });
-    this.fetchConnections = new pk.ConnectionPool(base.clientId, {
-      ...defined({ connectTimeout: base.connectTimeout }),
-      ...securityOf(base),
     });
     this.consumer.on('consumer:group:join', (payload) => this.joined(payload.memberId, payload.assignments ?? []));
     // A rejoin the library gave up on: the membership is lost and will not come back by itself.
@@ -125,7 +132,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   async disconnect(): Promise<void> {
     await this.stop();
     await this.consumer.close();
-    await this.fetchConnections.close();
+    await Promise.all(this.fetchConnections.map((connections) => connections.close()));
   }
 
   pause(topics: readonly string[]): void {
@@ -201,7 +208,13 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
    * on it), and every partition goes on from its committed offset. A join that fails is tried again
    * after the next failure.
    */
-  private async restart(error: unknown): Promise<void> {
+  private restart(error: unknown): Promise<void> {
+    // Fetches out at once fail together: one report, one rejoin.
+    this.restarting ??= this.rejoin(error).finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
+  private async rejoin(error: unknown): Promise<void> {
     if (!this.running) return;
     this.crashed(toError(asBrokerFailure(error)), true);
     await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
@@ -236,19 +249,41 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     const byLeader = new Map<number, Cursor[]>();
     for (const cursor of cursors) {
       const leader = metadata.topics.get(cursor.topic)?.partitions[cursor.partition]?.leader;
-      if (leader === undefined || this.fetchingFrom.has(leader)) continue;
+      if (leader === undefined) continue;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), cursor]);
     }
     for (const [leader, group] of byLeader) {
-      this.fetchingFrom.add(leader);
-      void this.fetchFrom(leader, group, metadata).finally(() => {
-        this.fetchingFrom.delete(leader);
+      const connections = this.takeFetchConnection(leader);
+      if (connections === undefined) continue;
+      void this.fetchFrom(leader, group, metadata, connections).finally(() => {
+        this.releaseFetchConnection(leader, connections);
         this.wake();
       });
     }
   }
 
-  private async fetchFrom(leader: number, cursors: readonly Cursor[], metadata: ClusterMetadata): Promise<void> {
+  /** A connection for one more fetch to `leader`, unless MAX_FETCHES_PER_BROKER are out. */
+  private takeFetchConnection(leader: number): ConnectionPool | undefined {
+    let slots = this.fetchSlots.get(leader);
+    if (slots === undefined) this.fetchSlots.set(leader, (slots = { idle: [], out: 0 }));
+    if (slots.out >= MAX_FETCHES_PER_BROKER) return undefined;
+    slots.out += 1;
+    let connections = slots.idle.pop();
+    if (connections === undefined) {
+      // Secured like the consumer's own connections: a fetch must not connect unauthenticated.
+      connections = new pk.ConnectionPool(this.base.clientId, { ...defined({ connectTimeout: this.base.connectTimeout }), ...securityOf(this.base) });
+      this.fetchConnections.push(connections);
+    }
+    return connections;
+  }
+
+  private releaseFetchConnection(leader: number, connections: ConnectionPool): void {
+    const slots = this.fetchSlots.get(leader)!;
+    slots.out -= 1;
+    slots.idle.push(connections);
+  }
+
+  private async fetchFrom(leader: number, cursors: readonly Cursor[], metadata: ClusterMetadata, connections: ConnectionPool): Promise<void> {
     const asked = cursors.map((cursor) => ({ cursor, epoch: cursor.epoch, offset: cursor.position! }));
     const topics: fetchV17.FetchRequestTopic[] = [];
     const names = new Map<string, string>();
@@ -270,7 +305,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
         topics,
         ...defined({ maxWaitTime: this.config.maxWaitTimeMs }),
         maxBytes: FETCH_MAX_BYTES,
-        connectionPool: this.fetchConnections,
+        connectionPool: connections,
       });
     } catch (error) {
       // A response with errors for some partitions still carries the others' records.
