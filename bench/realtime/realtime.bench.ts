@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { benchEnvironment } from '../bench.environment';
 import { CHAT_MODEL, SluiceHarness, TappedMessage, TopicTap, chatRequest, newRequestId, promptText } from '../../test/e2e/support';
+import { cpuMark, cpuSince } from '../support/process.cpu';
 import { InFlight, now } from './in-flight';
 import { LatencySummary, median, ratio, summarize } from './latency.stats';
 import { REALTIME_USAGE, RealtimeBenchOptions, parseRealtimeOptions } from './realtime.options';
@@ -83,6 +84,8 @@ interface OverheadFigures {
   baseline: LatencySummary & { lost: number; sent: number; hops: number };
   ratio: { p50: number | null; p99: number | null };
   sluiceStagesMedianMs: Record<string, number | null>;
+  /** CPU time per request answered, per service process, over the Sluice rounds (warm-ups included): where the time goes. */
+  sluiceCpuMsPerRequest: Record<string, number>;
   rounds: Array<{ round: number; baselineP50Ms: number | null; sluiceP50Ms: number | null; baselineP99Ms: number | null; sluiceP99Ms: number | null }>;
 }
 
@@ -153,6 +156,8 @@ async function measureOverhead(h: SluiceHarness, options: RealtimeBenchOptions, 
   const perRoundS = options.durationS / options.rounds;
   const all = { sluice: [] as number[], reply: [] as number[], baseline: [] as number[] };
   const totals = { sluiceLost: 0, sluiceSent: 0, baselineLost: 0, baselineSent: 0, lag: 0 };
+  const cpuMs = new Map<string, number>();
+  let cpuRequests = 0;
   const rounds: OverheadFigures['rounds'] = [];
   try {
     for (let round = 1; round <= options.rounds; round += 1) {
@@ -160,8 +165,11 @@ async function measureOverhead(h: SluiceHarness, options: RealtimeBenchOptions, 
       const baseline = await runPhase(options, rate, perRoundS, baselineFlight, sendBaseline);
       say(`${rate} req/s, round ${round}/${options.rounds}: Sluice for ${perRoundS} s (+${options.warmupS} s warm-up)`);
       const replyBefore = replyFlight.latencies.length;
+      const cpuStart = cpuMark(h.services.values());
       const sluice = await runPhase(options, rate, perRoundS, sluiceFlight, sendSluice);
       await replyFlight.drain();
+      for (const [id, ms] of cpuSince(cpuStart)) cpuMs.set(id, (cpuMs.get(id) ?? 0) + ms);
+      cpuRequests += sluice.load.sent + Math.round(rate * options.warmupS);
       all.baseline.push(...baseline.latencies);
       all.sluice.push(...sluice.latencies);
       all.reply.push(...replyFlight.latencies.slice(replyBefore));
@@ -200,6 +208,7 @@ async function measureOverhead(h: SluiceHarness, options: RealtimeBenchOptions, 
     baseline: { ...baseline, lost: totals.baselineLost, sent: totals.baselineSent, hops: SLUICE_HOPS },
     ratio: { p50: ratio(minusProvider.p50Ms, baseline.p50Ms), p99: ratio(minusProvider.p99Ms, baseline.p99Ms) },
     sluiceStagesMedianMs: Object.fromEntries(Object.entries(stages).map(([stage, samples]) => [stage, median(samples)])),
+    sluiceCpuMsPerRequest: Object.fromEntries([...cpuMs].map(([id, ms]) => [id, Math.round((ms / Math.max(1, cpuRequests)) * 100) / 100])),
     rounds,
   };
 }
