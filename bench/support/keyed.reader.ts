@@ -32,12 +32,44 @@ export interface KeyedReaderOptions {
  * what the reader counts twice is what the topic holds twice.
  */
 export class KeyedReader {
-  private constructor(private readonly consumer: Consumer) {}
+  private consumer?: Consumer;
+  private stopped = false;
+  /** Where each partition was last read, across restarts: what was counted is never counted again. */
+  private readonly seen = new Map<string, number>();
+  /** Times the consumer died for good (kafkajs gives up after a long broker outage) and was started again. */
+  restarts = 0;
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KeyedReaderOptions,
+  ) {}
 
   static async open(kafka: Kafka, options: KeyedReaderOptions): Promise<KeyedReader> {
     if (options.fromEnd) await positionAtEnd(kafka, [options.groupId], options.topics);
-    const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
-    const seen = new Map<string, number>();
+    const reader = new KeyedReader(kafka, options);
+    await reader.start();
+    return reader;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect();
+  }
+
+  private async start(): Promise<void> {
+    const { options, seen } = this;
+    const consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    // A consumer that crashed without restarting itself would stop counting in silence: the run would
+    // read as messages lost. It is started again, in the same group, from its committed offsets.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopped) return;
+      this.restarts += 1;
+      void consumer
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => this.startUntilItJoins());
+    });
     await consumer.connect();
     // Producing before the reader holds its partitions would count its group join as the system's time.
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -68,11 +100,19 @@ export class KeyedReader {
       },
     });
     await joined;
-    return new KeyedReader(consumer);
   }
 
-  async stop(): Promise<void> {
-    await this.consumer.disconnect();
+  /** Starts the consumer again, every second while the broker is still away. */
+  private async startUntilItJoins(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.start();
+        return;
+      } catch {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
   }
 }
 
