@@ -176,13 +176,14 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
     const replyTopic = await h.createTopic('chaos-reply', 3);
     const kafka = quietKafka(options.brokers, `bench-chaos-${run}`);
     const onMessage = (message: KeyedMessage): void => {
-      const into = readsOf(stepOfKey(message.key));
-      const read: ReadMessage = { id: message.key, status: statusOf(message.value), readAt: message.readAt };
+      const ref = message.correlationId ?? message.key;
+      const into = readsOf(stepOfKey(ref));
+      const read: ReadMessage = { id: ref, status: statusOf(message.value), readAt: message.readAt };
       if (message.topic === replyTopic) into.replies.push(read);
       else if (message.topic === Topics.Results) into.results.push(read);
       else if (message.topic === Topics.Events) {
         const event = eventOf(message.value);
-        if (event.type === 'rejected' || event.type === 'failed') into.events.push({ key: message.key, ...event });
+        if (event.type === 'rejected' || event.type === 'failed') into.events.push({ key: ref, ...event });
       } else into.dlq.push({ ...read, code: message.headers?.['x-sluice-error-code']?.toString() ?? 'unknown' });
     };
     // Sluice's topics from their current end; the reply topic, the run's own, from its beginning.
@@ -192,6 +193,7 @@ export async function runChaosBench(argv: readonly string[]): Promise<void> {
         topics: [Topics.Results, Topics.Events, Topics.Dlq],
         fromEnd: true,
         keyPrefix: `${run}-`,
+        byCorrelation: true,
         onMessage,
       }),
     );

@@ -29,4 +29,13 @@ describe('tallyCorpus', () => {
       unseen: ['reply-to-internal'],
     });
   });
+
+  it('finds a case refused under an id Sluice derived by the correlation id it was sent with', () => {
+    const item = { kind: 'id-invalid', key: 'r-id-invalid', correlationId: 'r-id-invalid', expect: { code: 'INVALID_FIELD', field: 'id' } };
+    expect(tallyCorpus([item], [{ key: 'r-id-invalid', via: 'event', code: 'INVALID_FIELD', field: 'id' }])).toMatchObject({ asExpected: 1, unseen: [] });
+    expect(tallyCorpus([item], [{ key: 'r-id-invalid', via: 'dlq', code: 'INVALID_FIELD' }])).toMatchObject({
+      asExpected: 0,
+      otherwise: [{ kind: 'id-invalid' }],
+    });
+  });
 });

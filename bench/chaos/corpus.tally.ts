@@ -3,10 +3,12 @@ export interface CorpusCase {
   kind: string;
   key?: string;
   requestId?: string;
+  /** A case refused under an id Sluice derives is found by the correlation id it was sent with. */
+  correlationId?: string;
   expect: { code: string; field?: string };
 }
 
-/** A refusal the bench read: a `rejected`/`failed` event (keyed by request id) or a dead letter (keyed as produced). */
+/** A refusal the bench read: a `rejected`/`failed` event (by request id, or correlation id under a derived id) or a dead letter (keyed as produced). */
 export interface Refusal {
   key: string;
   via: 'event' | 'dlq';
@@ -34,9 +36,9 @@ export function tallyCorpus(cases: readonly CorpusCase[], refusals: readonly Ref
   const unseen: string[] = [];
   let asExpected = 0;
   for (const item of cases) {
-    const key = item.requestId ?? item.key;
+    const key = item.requestId ?? item.correlationId ?? item.key;
     const seen = key === undefined ? [] : (byKey.get(key) ?? []);
-    const via = item.requestId === undefined ? 'dlq' : 'event';
+    const via = item.requestId === undefined && item.correlationId === undefined ? 'dlq' : 'event';
     const expected: Refusal = { key: key ?? '', via, code: item.expect.code, field: item.expect.field };
     // A dead letter carries its code in a header but no field: the field is checked on rejected events only.
     const match = seen.find(

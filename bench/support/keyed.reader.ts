@@ -12,6 +12,8 @@ export interface KeyedMessage {
   timestampMs: number;
   /** When this process read it. */
   readAt: number;
+  /** Its `x-correlation-id`, when it was read for that (byCorrelation) rather than its key. */
+  correlationId?: string;
 }
 
 export interface KeyedReaderOptions {
@@ -21,6 +23,8 @@ export interface KeyedReaderOptions {
   fromEnd: boolean;
   /** Only messages whose key starts with this reach `onMessage`: the run's own, found without reading the value. */
   keyPrefix: string;
+  /** Also messages whose `x-correlation-id` starts with keyPrefix: a request rejected under an id Sluice derived keeps the one it was sent with there. */
+  byCorrelation?: boolean;
   onMessage: (message: KeyedMessage) => void;
   partitionsConcurrently?: number;
 }
@@ -84,8 +88,11 @@ export class KeyedReader {
           const offset = Number(message.offset);
           if (offset <= after) continue;
           const key = message.key?.toString('utf8');
-          if (key === undefined || !key.startsWith(options.keyPrefix)) continue;
+          if (key === undefined) continue;
+          const correlationId = key.startsWith(options.keyPrefix) || !options.byCorrelation ? undefined : message.headers?.['x-correlation-id']?.toString();
+          if (!key.startsWith(options.keyPrefix) && !correlationId?.startsWith(options.keyPrefix)) continue;
           options.onMessage({
+            ...(correlationId !== undefined && { correlationId }),
             topic: batch.topic,
             partition: batch.partition,
             key,

@@ -19,6 +19,8 @@ export interface BadInputCase {
   expect: { code: string; field?: string };
   /** readable request id, if any: then a rejected event/result must name it */
   requestId?: string;
+  /** Sent as `x-correlation-id` by a case refused under an id Sluice derives: its rejected event carries it, so a reader can find it. */
+  correlationId?: string;
   /**
    * A valid message sent (and accepted) just before this one on the same partition, which this case
    * is refused against: the first of two requests under one id.
@@ -155,7 +157,14 @@ function kafkaCases(run: string, tenant: string): BadInputCase[] {
 
   // Wrong types and values, field by field.
   const idInvalid = { ...request('id-invalid'), id: 'not a valid id!' };
-  cases.push({ kind: 'id-invalid', value: JSON.stringify(idInvalid), key: id('id-invalid'), expect: { code: 'INVALID_FIELD', field: 'id' } });
+  cases.push({
+    kind: 'id-invalid',
+    value: JSON.stringify(idInvalid),
+    key: id('id-invalid'),
+    headers: { 'x-correlation-id': id('id-invalid') },
+    correlationId: id('id-invalid'),
+    expect: { code: 'INVALID_FIELD', field: 'id' },
+  });
   rejected('provider-wrong-type', { ...request('provider-wrong-type'), provider: 1 }, 'INVALID_FIELD', 'provider');
   rejected('provider-unknown', { ...request('provider-unknown'), provider: 'mistral' }, 'INVALID_FIELD', 'provider');
   rejected('operation-unknown', { ...request('operation-unknown'), operation: 'image' }, 'INVALID_FIELD', 'operation');
