@@ -6,6 +6,7 @@ import { failedResult, fittingResult, laneDeadline, succeededResult } from '../r
 import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { FallbackMap } from '../targets/target.maps';
+import { publishThroughOutage, type PublishRetry } from './result-publish.retry';
 
 /** Correlation headers a lane message came with, forwarded on everything published about it. */
 export interface Correlation {
@@ -41,6 +42,8 @@ export interface LaneRequestHandlerDeps {
   /** Largest result (JSON bytes) the broker takes; a larger answer is reported as PAYLOAD_TOO_LARGE. */
   maxResultBytes: number;
   clock?: () => Date;
+  /** How a result is published again while the broker is away (RESULT_PUBLISH_RETRY). */
+  publishRetry?: PublishRetry;
 }
 
 /**
@@ -93,7 +96,12 @@ export class LaneRequestHandler {
     // spend is booked: the message stays uncommitted all the same, and its redelivery finds the
     // result booked (no second call) or books the second call's spend as extra.
     if (message.signal.aborted && !outcome.ok) throw new ShutdownAbortError();
-    await this.deps.output.publishResult(result, message.correlation);
+    await publishThroughOutage(
+      () => this.deps.output.publishResult(result, message.correlation),
+      message.signal,
+      (error, attempt) => message.log.warn({ resultId: result.resultId, attempt, err: error }, 'the broker is unavailable; publishing the result again'),
+      this.deps.publishRetry,
+    );
     this.deps.observer.result(result);
     if (message.signal.aborted) throw new ShutdownAbortError();
 
