@@ -23,6 +23,7 @@ function itemsOf(window: string, tenant: string, from: number, count: number): N
       attempt: 1,
       deadline: '2030-01-02T00:00:00Z',
       payload: { request: { id: `r-${i}` }, n: i },
+      line: `{"custom_id":"r-${i}"}\n`,
     };
   });
 }
@@ -57,6 +58,11 @@ describe('BatchWindowsRepository', () => {
     const [first] = await batches.listItems(id, { limit: 1 });
     expect(first).toMatchObject({ customId: 'r-0', tenant, requestId: 'r-0', attempt: 1, status: 'pending', payload: { request: { id: 'r-0' }, n: 0 } });
     expect(first!.deadline?.toISOString()).toBe('2030-01-02T00:00:00.000Z');
+    const input = await batches.inputPages(id, 2).next();
+    expect(input.value).toEqual([
+      { customId: 'r-0', line: '{"custom_id":"r-0"}\n', payload: null },
+      { customId: 'r-1', line: '{"custom_id":"r-1"}\n', payload: null },
+    ]);
   });
 
   it('moves a redelivered lane message to the window that reads it now, so it is in one batch only', async () => {

@@ -16,6 +16,8 @@ export interface NewWindowItem {
   deadline: Date | string | null;
   /** The lane message (LaneRequestV1): what the batch item keeps while its batch is open. */
   payload: unknown;
+  /** The request's provider batch line (JSONL, newline included) under `customId`: what the batch input is made of. */
+  line: string;
 }
 
 /** A lane message found waiting in a window when the aggregator starts: what rebuilding the window needs. */
@@ -70,11 +72,12 @@ export class BatchWindowsRepository {
       c: i.customId,
       d: toInstant(i.deadline),
       p: i.payload,
+      l: i.line,
     }));
     await this.pool.query(
-      `insert into batch_window_items as w (tenant, request_id, attempt, window_id, custom_id, deadline, payload)
-       select t, r, a, w, c, d, p from json_to_recordset($1::json) as x(t text, r text, a int, w text, c text, d timestamptz, p jsonb)
-       on conflict (tenant, request_id, attempt) do update set window_id = excluded.window_id, custom_id = excluded.custom_id
+      `insert into batch_window_items as w (tenant, request_id, attempt, window_id, custom_id, deadline, payload, line)
+       select t, r, a, w, c, d, p, l from json_to_recordset($1::json) as x(t text, r text, a int, w text, c text, d timestamptz, p jsonb, l text)
+       on conflict (tenant, request_id, attempt) do update set window_id = excluded.window_id, custom_id = excluded.custom_id, line = excluded.line
         where (w.window_id, w.custom_id) is distinct from (excluded.window_id, excluded.custom_id)`,
       [JSON.stringify(rows)],
     );
@@ -139,8 +142,8 @@ export class BatchWindowsRepository {
       if (inserted.rowCount !== 1) return undefined;
       const { rows } = await client.query<{ n: string }>(
         `with moved as (
-           insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload)
-           select window_id, custom_id, tenant, request_id, attempt, deadline, payload from batch_window_items where window_id = $1
+           insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload, line)
+           select window_id, custom_id, tenant, request_id, attempt, deadline, payload, line from batch_window_items where window_id = $1
            on conflict (tenant, request_id, attempt) do nothing
            returning 1
          ), cleared as (delete from batch_window_items where window_id = $1)
