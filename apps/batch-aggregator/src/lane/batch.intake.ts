@@ -154,6 +154,7 @@ export class BatchIntake {
       // A joined entry is written again: its earlier write may be the one that failed.
       items.set(added.entry.itemKey, {
         windowId: added.window.id,
+        ...added.window.key,
         customId: added.entry.customId,
         tenant: request.tenant,
         requestId: request.id,

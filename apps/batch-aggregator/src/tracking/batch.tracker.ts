@@ -84,7 +84,8 @@ export class BatchTracker {
 
   /** Takes a batch at whatever stage the ledger has it. */
   adopt(batch: BatchRecord): void {
-    if (this.stopping.signal.aborted || batch.resolvedAt !== null) return;
+    // An open batch is a window still filling: the intake's, not the tracker's.
+    if (this.stopping.signal.aborted || batch.resolvedAt !== null || batch.status === 'open') return;
     if (batch.status === 'pending') this.run(() => this.submit(batch));
     else if (OPEN_BATCH_STATUSES.includes(batch.status)) this.poll(batch);
     else this.run(() => this.resolve(batch));

@@ -24,9 +24,9 @@ export interface FlusherDeps {
 }
 
 /**
- * Turns a closed window into a provider batch: the ledger moves the window's requests into the batch
- * (what a redelivery finds already in a batch is left out), and the batch is submitted from the
- * ledger. The lane messages were committed when their window items were written, so nothing waits on
+ * Turns a closed window into a provider batch: the window's `open` batch in the ledger becomes
+ * `pending` with its requests already its items (a redelivery found already in a batch never joined
+ * it), and the batch is submitted from the ledger. The lane messages were committed when their window items were written, so nothing waits on
  * this: a crash or a stop before the batch is recorded leaves the items in the ledger, where the next
  * start adopts their window; one after it leaves a recorded batch, which the tracker submits.
  */
@@ -92,10 +92,7 @@ export class WindowFlusher {
     const earliestDeadline = Number.isFinite(window.earliestDeadlineMs) ? new Date(window.earliestDeadlineMs) : null;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.windows.close(
-          { id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline },
-          window.size,
-        );
+        return await this.deps.windows.close({ id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline });
       } catch (error) {
         const delayMs = backoffMs(attempt, this.deps.retry);
         this.deps.logger.warn({ batchId: id, attempt, delayMs, err: error }, 'recording the batch failed; retrying');

@@ -10,7 +10,7 @@ import { batchWindowItemsMigration } from './sql/008_batch_window_items.migratio
 import { dlqDispositionsMigration } from './sql/009_dlq_dispositions.migration';
 import { extraSpendMigration } from './sql/010_extra_spend.migration';
 import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
-import { batchItemLinesMigration } from './sql/013_batch_item_lines.migration';
+import { openBatchesMigration } from './sql/013_open_batches.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -25,5 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dlqDispositionsMigration,
   extraSpendMigration,
   webhookSecretsMigration,
-  batchItemLinesMigration,
+  openBatchesMigration,
 ];

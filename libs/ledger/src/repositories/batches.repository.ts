@@ -3,7 +3,7 @@ import { Operation, Provider } from '@sluice/contracts';
 import { withTransaction } from '../client/database.pool';
 import { chunks, toInstant, toNumber } from './row.mapping';
 
-export const BATCH_STATUSES = ['pending', 'submitted', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelled'] as const;
+export const BATCH_STATUSES = ['open', 'pending', 'submitted', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelled'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const OPEN_BATCH_STATUSES: readonly BatchStatus[] = ['pending', 'submitted', 'in_progress', 'finalizing'];
 
@@ -29,7 +29,7 @@ export interface NewBatchItem {
   deadline?: Date | string | null;
   /** The lane message, kept while the batch is open (see 005_batch_lane). */
   payload?: unknown;
-  /** The request's provider batch line under `customId` (see 013_batch_item_lines); built from `payload` at submit when absent. */
+  /** The request's provider batch line under `customId` (see 013_open_batches); built from `payload` at submit when absent. */
   line?: string;
 }
 
@@ -281,9 +281,12 @@ export class BatchesRepository {
     return rows.map(toBatch);
   }
 
-  /** Batches whose items are not all resolved yet, open or ended: what an aggregator resumes after a restart. */
+  /**
+   * Batches whose items are not all resolved yet, in flight or ended: what an aggregator resumes after
+   * a restart. Windows still filling (`open`) are not batches yet: the aggregator adopts those as windows.
+   */
   async listUnresolved(): Promise<BatchRecord[]> {
-    const { rows } = await this.pool.query<BatchRow>('select * from batches where resolved_at is null order by created_at, id');
+    const { rows } = await this.pool.query<BatchRow>(`select * from batches where resolved_at is null and status <> 'open' order by created_at, id`);
     return rows.map(toBatch);
   }
 
@@ -448,11 +451,16 @@ export class BatchesRepository {
     return new Set(rows.map((r) => r.request_id));
   }
 
-  /** Pending items whose deadline falls before `before`, earliest first: candidates for escalation. */
+  /**
+   * Pending items of recorded batches whose deadline falls before `before`, earliest first: candidates
+   * for escalation. Items of windows still filling are left to the aggregator's windows, which watch their deadlines.
+   */
   async pendingItemsDueBefore(before: Date, limit = 1000): Promise<BatchItemRecord[]> {
     const { rows } = await this.pool.query<BatchItemRow>(
-      `select ${ITEM_COLUMNS} from batch_items where status = 'pending' and deadline is not null and deadline < $1
-        order by deadline limit $2`,
+      `select ${ITEM_COLUMNS} from batch_items i
+        where i.status = 'pending' and i.deadline is not null and i.deadline < $1
+          and not exists (select 1 from batches b where b.id = i.batch_id and b.status = 'open')
+        order by i.deadline limit $2`,
       [before, limit],
     );
     return rows.map(toItem);
