@@ -147,8 +147,8 @@ export function serviceEnv(service: ServiceName, inputs: ServiceEnvInputs, base:
 
 /** The batch-aggregator's heap besides its open windows: the service itself, fetched batches and pages in flight (measured, bench/README.md). */
 export const AGGREGATOR_HEAP_BASE_MIB = 64;
-/** What one request waiting in an open window costs the heap: its entry, keys and ids (about 300 bytes measured), and half again. */
-export const AGGREGATOR_HEAP_BYTES_PER_WAITING_REQUEST = 480;
+/** What one request waiting in an open window costs the heap: its entry, keys and ids (about 300 bytes measured), twice over. */
+export const AGGREGATOR_HEAP_BYTES_PER_WAITING_REQUEST = 640;
 /**
  * The batch-aggregator's young generation, per semi-space. V8's default (16 MiB on 64-bit) commits
  * more than the aggregator's short-lived garbage (a fetched batch, a page of events) needs at once.
@@ -162,8 +162,7 @@ const DEFAULT_MAX_WAITING = 100_000;
  * small entry per request waiting in its windows (at most BATCH_WINDOWS_MAX_WAITING together) on top
  * of a fixed base. Without a cap V8 sizes the heap by the machine, and a process that allocates fast
  * (a lane backlog read at full speed) grows to several times what it keeps before it collects. Its
- * young generation is held smaller than V8's default too: together they keep its resident memory
- * within its 256 MiB budget (bench/README.md, `batch`).
+ * young generation is held smaller than V8's default too (about 15 MiB less resident memory).
  */
 export function nodeArgsFor(service: ServiceName, env: NodeJS.ProcessEnv): string[] {
   if (service !== 'batch-aggregator') return [];

@@ -37,10 +37,8 @@ export interface IntakeSettings {
 // While windows are open the book is looked at at least this often, for deadlines closing in.
 const MAX_TIMER_MS = 1_000;
 
-// Windows recorded and uploaded at once: one can record or build while another uploads.
-const UPLOADS_AT_ONCE = 2;
-// Flushes at once, counting those uploaded and still telling their requests.
-const FLUSHES_AT_ONCE = 4;
+// Windows turned into batches and submitted at once: one can record or build while another uploads.
+const FLUSHES_AT_ONCE = 2;
 
 /**
  * Where batch-lane messages wait for their provider batch. Each message joins the open window of its
@@ -61,8 +59,7 @@ export class BatchIntake {
   private readonly flushing = new Set<Promise<void>>();
   private readonly writing = new Set<Promise<void>>();
   private readonly flushQueue: Array<() => void> = [];
-  private uploading = 0;
-  private telling = 0;
+  private flushesRunning = 0;
   private readonly stopping = new AbortController();
   private timer?: NodeJS.Timeout;
 
@@ -217,12 +214,12 @@ export class BatchIntake {
     const writes = [...this.writing];
     const running = Promise.allSettled(writes)
       .then(() => this.flushTurn())
-      .then(async (turn) => {
+      .then(async (release) => {
         try {
           // Stopping began while it waited for its turn: its items stay in the ledger for the next start.
-          if (!this.stopping.signal.aborted) await this.deps.flusher.flush(closed, this.stopping.signal, turn.uploaded);
+          if (!this.stopping.signal.aborted) await this.deps.flusher.flush(closed, this.stopping.signal);
         } finally {
-          turn.done();
+          release();
         }
       })
       .catch((error: unknown) => {
@@ -236,43 +233,22 @@ export class BatchIntake {
   }
 
   /**
-   * Waits for a turn: at most UPLOADS_AT_ONCE windows being recorded and uploaded, and at most
-   * FLUSHES_AT_ONCE flushes in all, counting those still telling their requests once uploaded. A
-   * backlog closes windows faster than they upload: each upload holds a page of lines and each teller
-   * a page of events, and twenty at once would only share the same CPU and database while holding
-   * twenty times the memory. Telling goes on beside the next uploads rather than before them, so a
-   * batch reaches the provider without waiting for the previous one's events.
+   * Waits for one of FLUSHES_AT_ONCE turns. A backlog closes windows faster than they upload: each
+   * flush holds pages of items and events while it runs, and twenty at once would only share the same
+   * CPU and database while holding twenty times the memory.
    */
-  private flushTurn(): Promise<{ uploaded: () => void; done: () => void }> {
+  private flushTurn(): Promise<() => void> {
     return new Promise((resolve) => {
-      this.flushQueue.push(() => {
-        let stage: 'uploading' | 'telling' | 'done' = 'uploading';
-        this.uploading += 1;
-        resolve({
-          uploaded: () => {
-            if (stage !== 'uploading') return;
-            stage = 'telling';
-            this.uploading -= 1;
-            this.telling += 1;
-            this.grantTurns();
-          },
-          done: () => {
-            if (stage === 'done') return;
-            if (stage === 'uploading') this.uploading -= 1;
-            else this.telling -= 1;
-            stage = 'done';
-            this.grantTurns();
-          },
+      const grant = (): void => {
+        this.flushesRunning += 1;
+        resolve(() => {
+          this.flushesRunning -= 1;
+          this.flushQueue.shift()?.();
         });
-      });
-      this.grantTurns();
+      };
+      if (this.flushesRunning < FLUSHES_AT_ONCE) grant();
+      else this.flushQueue.push(grant);
     });
-  }
-
-  private grantTurns(): void {
-    while (this.flushQueue.length > 0 && this.uploading < UPLOADS_AT_ONCE && this.uploading + this.telling < FLUSHES_AT_ONCE) {
-      this.flushQueue.shift()!();
-    }
   }
 
   private schedule(): void {

@@ -30,9 +30,6 @@ export interface SubmitterDeps {
 /** The metadata key that names Sluice's batch id on the provider's batch (OpenAI keeps it; Anthropic has none). */
 export const BATCH_ID_METADATA = 'sluice_batch_id';
 
-/** Items told per page: a batch's events are told while later batches upload, so each teller holds little. */
-export const EVENT_PAGE = 2_000;
-
 /** How far before the recorded submit start a provider's clock may put the batch's creation. */
 const CLOCK_SKEW_MS = 60_000;
 
@@ -48,10 +45,9 @@ export class BatchSubmitter {
 
   /**
    * `announced`: the requests' earlier events (`batched`), published while the input uploads; their
-   * `submitted` events wait for it, so each request's events stay in order. `onSubmitted` is told as
-   * soon as the ledger has the provider's batch id, before the requests are told.
+   * `submitted` events wait for it, so each request's events stay in order.
    */
-  async submit(batch: BatchRecord, signal: AbortSignal, announced?: Promise<void>, onSubmitted?: () => void): Promise<SubmitOutcome> {
+  async submit(batch: BatchRecord, signal: AbortSignal, announced?: Promise<void>): Promise<SubmitOutcome> {
     const adapter = this.deps.adapters.batch(batch.provider);
     let startedBefore = batch.submitStartedAt !== null;
     for (let attempt = 1; ; attempt += 1) {
@@ -64,7 +60,7 @@ export class BatchSubmitter {
             { batchId: batch.id, providerBatchId: existing },
             'batch was already created at the provider; adopting it instead of submitting again',
           );
-          await this.recordSubmitted(batch, existing, null, announced, onSubmitted);
+          await this.recordSubmitted(batch, existing, null, announced);
           return { kind: 'submitted', providerBatchId: existing };
         }
         await this.deps.batches.markSubmitStarted(batch.id);
@@ -74,7 +70,7 @@ export class BatchSubmitter {
           model: batch.model,
           metadata: { [BATCH_ID_METADATA]: batch.id },
         });
-        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, announced, onSubmitted);
+        await this.recordSubmitted(batch, submitted.batchId, submitted.inputFileId, announced);
         this.deps.logger.info(
           { batchId: batch.id, providerBatchId: submitted.batchId, requests: submitted.requestCount, bytes: submitted.bytes, attempt },
           'batch submitted',
@@ -113,18 +109,11 @@ export class BatchSubmitter {
   }
 
   /** Records the provider's id, then tells the batch's requests page by page, so a batch of any size is told without holding it. */
-  private async recordSubmitted(
-    batch: BatchRecord,
-    providerBatchId: string,
-    inputFileId: string | null,
-    announced?: Promise<void>,
-    onSubmitted?: () => void,
-  ): Promise<void> {
+  private async recordSubmitted(batch: BatchRecord, providerBatchId: string, inputFileId: string | null, announced?: Promise<void>): Promise<void> {
     await this.deps.batches.markSubmitted(batch.id, providerBatchId, inputFileId);
-    onSubmitted?.();
     // Telling them failed: the caller reports it; the submission stands.
     await announced?.catch(() => undefined);
-    for await (const page of this.deps.batches.subjectPages(batch.id, { status: 'pending', pageSize: EVENT_PAGE })) {
+    for await (const page of this.deps.batches.subjectPages(batch.id, { status: 'pending' })) {
       const at = this.deps.clock();
       const events = page.map((item) => submittedEvent(itemSubject(item, batch), { id: batch.id, providerBatchId }, at));
       await this.deps.requests.setStatuses(

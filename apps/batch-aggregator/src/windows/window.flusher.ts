@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { batchedEvent, itemSubject } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
-import { type BatchSubmitter, EVENT_PAGE } from '../submit/batch.submitter';
+import type { BatchSubmitter } from '../submit/batch.submitter';
 import type { BatchTracker } from '../tracking/batch.tracker';
 import { type Backoff, backoffMs } from '../tracking/poll.schedule';
 import type { ClosedWindow } from './window.book';
@@ -33,8 +33,7 @@ export interface FlusherDeps {
 export class WindowFlusher {
   constructor(private readonly deps: FlusherDeps) {}
 
-  /** `onSubmitted`: the provider has the batch and the ledger its id; what remains is telling the requests. */
-  async flush(window: ClosedWindow, signal: AbortSignal, onSubmitted?: () => void): Promise<void> {
+  async flush(window: ClosedWindow, signal: AbortSignal): Promise<void> {
     this.deps.metrics.windowClosed(window.key, window.reason);
     if (window.size === 0) return;
     const now = this.deps.clock();
@@ -45,7 +44,7 @@ export class WindowFlusher {
         { batchId: window.id, ...window.key, reason: window.reason, requests: recorded.requestCount, bytes: window.bytes },
         'window closed; batch recorded',
       );
-      await this.submitRecorded(window, now, signal, onSubmitted);
+      await this.submitRecorded(window, now, signal);
     } else {
       this.deps.logger.info(
         { window: window.key, requests: window.size },
@@ -59,13 +58,13 @@ export class WindowFlusher {
    * ledger is its source: should a step fail here the tracker takes it from the ledger and submits it,
    * and a batch interrupted by stopping is submitted from the ledger after the restart.
    */
-  private async submitRecorded(window: ClosedWindow, now: Date, signal: AbortSignal, onSubmitted?: () => void): Promise<void> {
+  private async submitRecorded(window: ClosedWindow, now: Date, signal: AbortSignal): Promise<void> {
     const { id } = window;
     try {
       // Told while the input uploads: both read the batch from the ledger, neither waits for the other.
       const announced = this.announce(window, now);
       announced.catch(() => undefined);
-      const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal, announced, onSubmitted);
+      const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal, announced);
       await announced;
       if (outcome.kind === 'interrupted') return;
     } catch (error) {
@@ -77,7 +76,7 @@ export class WindowFlusher {
 
   /** Every request of the batch is `batched`: its status, and its event. */
   private async announce({ id, key }: ClosedWindow, now: Date): Promise<void> {
-    for await (const page of this.deps.batches.subjectPages(id, { status: 'pending', pageSize: EVENT_PAGE })) {
+    for await (const page of this.deps.batches.subjectPages(id, { status: 'pending' })) {
       await this.deps.requests.setStatuses(
         page.map((item) => ({ tenant: item.tenant, id: item.requestId })),
         'batched',
