@@ -164,15 +164,23 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     return { lane, events };
   }
 
+  /** Requests waiting in windows: items of batches still `open`. */
   const waitingInWindows = async (tenant: string): Promise<number> =>
-    Number((await db.pool.query<{ n: string }>('select count(*) as n from batch_window_items where tenant = $1', [tenant])).rows[0]!.n);
+    Number(
+      (
+        await db.pool.query<{ n: string }>(
+          `select count(*) as n from batch_items i join batches b on b.id = i.batch_id where i.tenant = $1 and b.status = 'open'`,
+          [tenant],
+        )
+      ).rows[0]!.n,
+    );
 
   async function batchesOf(
     tenant: string,
   ): Promise<Array<{ id: string; requests: number; items: number; providerBatchId: string | null; inputFileId: string | null }>> {
     const { rows } = await db.pool.query<{ id: string; requests: number; items: string; provider_batch_id: string | null; input_file_id: string | null }>(
       `select b.id, b.request_count as requests, count(i.*) as items, b.provider_batch_id, b.input_file_id
-         from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 group by b.id order by b.created_at`,
+         from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 and b.status <> 'open' group by b.id order by b.created_at`,
       [tenant],
     );
     return rows.map((r) => ({ id: r.id, requests: r.requests, items: Number(r.items), providerBatchId: r.provider_batch_id, inputFileId: r.input_file_id }));
@@ -244,12 +252,13 @@ describe('batch intake → windows → submission (real broker, ledger and emula
     }
     expect(await batchesOf(tenant)).toEqual([]);
     const { rows: windowRows } = await db.pool.query<{ window_id: string; n: string }>(
-      'select window_id, count(*) as n from batch_window_items where tenant = $1 group by window_id',
+      `select i.batch_id as window_id, count(*) as n from batch_items i join batches b on b.id = i.batch_id
+        where i.tenant = $1 and b.status = 'open' group by i.batch_id`,
       [tenant],
     );
     expect(windowRows).toEqual([{ window_id: expect.any(String), n: '1500' }]);
     const windowId = windowRows[0]!.window_id;
-    const customIdsBefore = await customIdsOf(tenant, 'batch_window_items');
+    const customIdsBefore = await customIdsOf(tenant);
 
     // Read after the restart: they join the adopted window, whose request limit they reach.
     await produceFixtures(
@@ -267,7 +276,7 @@ describe('batch intake → windows → submission (real broker, ledger and emula
       expect(await batchesOf(tenant)).toEqual([expect.objectContaining({ id: windowId, requests: 1_600, items: 1_600 })]);
       const { rows } = await db.pool.query<{ n: string }>('select count(distinct request_id) as n from batch_items where tenant = $1', [tenant]);
       expect(Number(rows[0]!.n)).toBe(1_600);
-      const customIdsAfter = await customIdsOf(tenant, 'batch_items');
+      const customIdsAfter = await customIdsOf(tenant);
       for (const [requestId, customId] of customIdsBefore) expect(customIdsAfter.get(requestId)).toBe(customId);
       expect(await waitingInWindows(tenant)).toBe(0);
       expect(second.intake.waiting).toBe(0);
@@ -291,17 +300,19 @@ describe('batch intake → windows → submission (real broker, ledger and emula
       });
       await waitFor(async () => running.escalated.length === 1, { ...WAIT, timeoutMs: 40_000, description: 'the request near its deadline escalated' });
       expect(running.escalated.map((laneRequest) => laneRequest.request.id)).toEqual(['req-1']);
-      const { rows } = await db.pool.query<{ request_id: string }>('select request_id from batch_window_items where tenant = $1', [tenant]);
+      const { rows } = await db.pool.query<{ request_id: string }>('select request_id from batch_items where tenant = $1', [tenant]);
       expect(rows.map((r) => r.request_id)).toEqual(['req-2']);
       expect(running.intake.waiting).toBe(1);
     } finally {
       await running.stop();
     }
-    await db.pool.query('delete from batch_window_items where tenant = $1', [tenant]);
+    await db.pool.query(`delete from batches where id in (select batch_id from batch_items where tenant = $1) and status = 'open'`, [tenant]);
   });
 
-  async function customIdsOf(tenant: string, table: 'batch_window_items' | 'batch_items'): Promise<Map<string, string>> {
-    const { rows } = await db.pool.query<{ request_id: string; custom_id: string }>(`select request_id, custom_id from ${table} where tenant = $1`, [tenant]);
+  async function customIdsOf(tenant: string): Promise<Map<string, string>> {
+    const { rows } = await db.pool.query<{ request_id: string; custom_id: string }>('select request_id, custom_id from batch_items where tenant = $1', [
+      tenant,
+    ]);
     return new Map(rows.map((r) => [r.request_id, r.custom_id]));
   }
 });

@@ -85,9 +85,9 @@ describe('bulk work apart', () => {
 
 describe('nodeArgsFor', () => {
   it("caps the batch-aggregator's heap by the requests its windows may keep waiting, and no other service's", () => {
-    expect(nodeArgsFor('batch-aggregator', {})).toEqual(['--max-old-space-size=126']);
-    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual(['--max-old-space-size=309']);
-    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: 'lots' })).toEqual(['--max-old-space-size=126']);
+    expect(nodeArgsFor('batch-aggregator', {})).toEqual(['--max-old-space-size=126', '--max-semi-space-size=8']);
+    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual(['--max-old-space-size=309', '--max-semi-space-size=8']);
+    expect(nodeArgsFor('batch-aggregator', { BATCH_WINDOWS_MAX_WAITING: 'lots' })).toEqual(['--max-old-space-size=126', '--max-semi-space-size=8']);
     expect(nodeArgsFor('router', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual([]);
     expect(nodeArgsFor(EMULATOR, {})).toEqual([]);
   });

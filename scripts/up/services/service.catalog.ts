@@ -149,6 +149,11 @@ export function serviceEnv(service: ServiceName, inputs: ServiceEnvInputs, base:
 export const AGGREGATOR_HEAP_BASE_MIB = 64;
 /** What one request waiting in an open window costs the heap: its entry, keys and ids (about 300 bytes measured), twice over. */
 export const AGGREGATOR_HEAP_BYTES_PER_WAITING_REQUEST = 640;
+/**
+ * The batch-aggregator's young generation, per semi-space. V8's default (16 MiB on 64-bit) commits
+ * more than the aggregator's short-lived garbage (a fetched batch, a page of events) needs at once.
+ */
+export const AGGREGATOR_SEMI_SPACE_MIB = 8;
 /** BatchAggregatorConfig's default BATCH_WINDOWS_MAX_WAITING. */
 const DEFAULT_MAX_WAITING = 100_000;
 
@@ -156,12 +161,13 @@ const DEFAULT_MAX_WAITING = 100_000;
  * V8 flags a service starts with. The batch-aggregator's old space is capped by what it can hold: a
  * small entry per request waiting in its windows (at most BATCH_WINDOWS_MAX_WAITING together) on top
  * of a fixed base. Without a cap V8 sizes the heap by the machine, and a process that allocates fast
- * (a lane backlog read at full speed) grows to several times what it keeps before it collects.
+ * (a lane backlog read at full speed) grows to several times what it keeps before it collects. Its
+ * young generation is held smaller than V8's default too (about 15 MiB less resident memory).
  */
 export function nodeArgsFor(service: ServiceName, env: NodeJS.ProcessEnv): string[] {
   if (service !== 'batch-aggregator') return [];
   const configured = Number(env.BATCH_WINDOWS_MAX_WAITING);
   const maxWaiting = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_WAITING;
   const heapMiB = AGGREGATOR_HEAP_BASE_MIB + Math.ceil((maxWaiting * AGGREGATOR_HEAP_BYTES_PER_WAITING_REQUEST) / 2 ** 20);
-  return [`--max-old-space-size=${heapMiB}`];
+  return [`--max-old-space-size=${heapMiB}`, `--max-semi-space-size=${AGGREGATOR_SEMI_SPACE_MIB}`];
 }

@@ -31,7 +31,10 @@ export async function batchLines(h: SluiceHarness, customIds: ReadonlySet<string
   return records.filter((record) => record.kind === 'batch_line' && typeof record.customId === 'string' && customIds.has(record.customId));
 }
 
-/** The ledger's batches holding the tenant's requests, oldest first, with item counts by status. */
+/**
+ * The ledger's batches holding the tenant's requests, oldest first, with item counts by status. A
+ * batch still `open` is a window filling, not a batch yet: left out.
+ */
 export async function ledgerBatches(
   h: SluiceHarness,
   tenant: string,
@@ -39,7 +42,7 @@ export async function ledgerBatches(
   const { rows } = await h.ledger.pool.query<{ id: string; status: string; request_count: number; item_status: string; n: string; attempt: number }>(
     `select b.id, b.status, b.request_count, i.status as item_status, i.attempt, count(*) as n
        from batches b join batch_items i on i.batch_id = b.id
-      where i.tenant = $1
+      where i.tenant = $1 and b.status <> 'open'
       group by b.id, b.status, b.request_count, i.status, i.attempt, b.created_at
       order by b.created_at, b.id`,
     [tenant],

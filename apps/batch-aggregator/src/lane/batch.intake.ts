@@ -95,7 +95,7 @@ export class BatchIntake {
           finish();
           current = { id: item.windowId, key: windowKeyOf(laneRequest), openedAtMs: now, entries: [] };
         }
-        const bytes = this.lineBytes(laneRequest);
+        const bytes = this.line(laneRequest, item.customId)?.length;
         if (bytes === undefined) {
           await this.escalateAdopted(item, NOT_BATCHABLE_REASON);
           continue;
@@ -139,22 +139,29 @@ export class BatchIntake {
         later(laneRequest, DEADLINE_GUARD_REASON);
         continue;
       }
-      const bytes = this.lineBytes(laneRequest);
-      if (bytes === undefined) {
+      let line = this.line(laneRequest, request.id);
+      if (line === undefined) {
         later(laneRequest, NOT_BATCHABLE_REASON);
         continue;
       }
-      const added = this.book.add({ laneRequest, bytes, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs }, now);
+      const added = this.book.add(
+        { laneRequest, bytes: line.length, inputs: request.operation === 'embedding' ? embeddingInputs(request.body) : 1, deadlineMs },
+        now,
+      );
       closed.push(...added.closed);
+      // Sized under the request id; a window where that id is taken gives it another custom id.
+      if (added.entry.customId !== request.id) line = this.line(laneRequest, added.entry.customId) ?? line;
       // A joined entry is written again: its earlier write may be the one that failed.
       items.set(added.entry.itemKey, {
         windowId: added.window.id,
+        ...added.window.key,
         customId: added.entry.customId,
         tenant: request.tenant,
         requestId: request.id,
         attempt: laneRequest.routing.attempt,
         deadline: deadline ?? null,
         payload: laneRequest,
+        line: line.toString('utf8'),
       });
       outcomes.push({ ok: true });
     }
@@ -183,11 +190,11 @@ export class BatchIntake {
     this.deps.metrics.waiting(0);
   }
 
-  /** The size of the request's provider batch line; undefined when it cannot go into a batch. */
-  private lineBytes(laneRequest: LaneRequestV1): number | undefined {
+  /** The request's provider batch line under `customId`; undefined when it cannot go into a batch. */
+  private line(laneRequest: LaneRequestV1, customId: string): Buffer | undefined {
     const { request } = laneRequest;
     try {
-      return this.deps.adapters.batch(request.provider).buildLine(request.id, request.body, request.operation).length;
+      return this.deps.adapters.batch(request.provider).buildLine(customId, request.body, request.operation);
     } catch (error) {
       this.deps.logger.warn(
         { requestId: request.id, tenant: request.tenant, err: error },

@@ -4,7 +4,7 @@ import type { BatchesRepository, BatchItemRecord, BatchRecord, ItemOutcome, NewB
 import { type BatchResult, type ProviderAdapters, type ResultError, resultErrorOf } from '@sluice/providers';
 import type { Logger } from 'pino';
 import type { Escalator } from '../escalation/escalator';
-import { batchedEvent } from '../events/batch-events';
+import { batchedEvent, laneSubject } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import { batchFailedResult, batchSucceededResult, laneDeadlineOf } from './batch-result.builder';
@@ -175,15 +175,20 @@ export class BatchResolver {
 
   private async resubmit(batch: BatchRecord, items: readonly BatchItemRecord[], now: Date): Promise<BatchRecord | undefined> {
     const adapter = this.deps.adapters.batch(batch.provider);
-    const next: NewBatchItem[] = items.map((item) => ({
-      customId: item.customId,
-      tenant: item.tenant,
-      requestId: item.requestId,
-      attempt: item.attempt + 1,
-      deadline: item.deadline,
-      payload: item.payload,
-    }));
-    const bytes = items.reduce((sum, item) => sum + adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation).length, 0);
+    let bytes = 0;
+    const next: NewBatchItem[] = items.map((item) => {
+      const line = adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation);
+      bytes += line.length;
+      return {
+        customId: item.customId,
+        tenant: item.tenant,
+        requestId: item.requestId,
+        attempt: item.attempt + 1,
+        deadline: item.deadline,
+        payload: item.payload,
+        line: line.toString('utf8'),
+      };
+    });
     let earliest: number | undefined;
     for (const item of items) if (item.deadline) earliest = Math.min(earliest ?? Number.POSITIVE_INFINITY, item.deadline.getTime());
     const id = newBatchId(now);
@@ -204,7 +209,7 @@ export class BatchResolver {
     this.deps.metrics.resubmittedRequests(batch, recorded.requestCount);
     this.deps.metrics.linesResolved(batch, 'resubmitted', recorded.requestCount);
     await this.deps.publisher.events(
-      items.filter((item) => recorded.customIds.has(item.customId)).map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)),
+      items.filter((item) => recorded.customIds.has(item.customId)).map((item) => batchedEvent(laneSubject(item.payload as LaneRequestV1), { id }, now)),
     );
     this.deps.logger.info(
       { batchId: batch.id, status: batch.status, resubmittedAs: id, requests: recorded.requestCount },

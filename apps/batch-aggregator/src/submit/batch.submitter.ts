@@ -2,7 +2,7 @@ import type { LaneRequestV1 } from '@sluice/contracts';
 import type { BatchesRepository, BatchRecord, RequestsRepository } from '@sluice/ledger';
 import { type BatchAdapter, ProviderError, type ProviderAdapters, type ProviderFailure } from '@sluice/providers';
 import type { Logger } from 'pino';
-import { submittedEvent } from '../events/batch-events';
+import { itemSubject, submittedEvent } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import { backoffMs, type Backoff } from '../tracking/poll.schedule';
@@ -17,7 +17,7 @@ export type SubmitOutcome =
 
 export interface SubmitterDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  batches: Pick<BatchesRepository, 'markSubmitStarted' | 'markSubmitted' | 'itemPages' | 'getByProviderBatchId' | 'recordProgress'>;
+  batches: Pick<BatchesRepository, 'markSubmitStarted' | 'markSubmitted' | 'inputPages' | 'subjectPages' | 'getByProviderBatchId' | 'recordProgress'>;
   requests: Pick<RequestsRepository, 'setStatuses'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
   metrics: Pick<AggregatorMetrics, 'submitTook' | 'submitted'>;
@@ -34,8 +34,8 @@ export const BATCH_ID_METADATA = 'sluice_batch_id';
 const CLOCK_SKEW_MS = 60_000;
 
 /**
- * Submits a batch recorded in the ledger: builds the provider input from the items' lane messages
- * (page by page, streamed to the provider, so no more than a page is ever assembled), creates the provider batch,
+ * Submits a batch recorded in the ledger: the provider input is the items' stored lines (page by page,
+ * streamed to the provider, so no more than a page is ever assembled), creates the provider batch,
  * records its id, and tells every request. Transient failures are retried with backoff for as long
  * as the aggregator runs. A batch whose creation may have reached the provider before a crash (or a
  * timeout) is looked up there first, so it is never created twice.
@@ -95,11 +95,16 @@ export class BatchSubmitter {
 
   /**
    * The batch input, streamed from the ledger page by page: no more than a page is ever held. A page
-   * goes out as one chunk: a chunk per line would be a socket write per line.
+   * goes out as one chunk: a chunk per line would be a socket write per line. The lines were built as
+   * the lane messages were read; an item written without one has it built from its lane message here.
    */
   private async *input(adapter: BatchAdapter, batch: BatchRecord): AsyncGenerator<Buffer> {
-    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
-      yield Buffer.concat(page.map((item) => adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation)));
+    for await (const page of this.deps.batches.inputPages(batch.id)) {
+      let text = '';
+      for (const item of page) {
+        text += item.line ?? adapter.buildLine(item.customId, (item.payload as LaneRequestV1).request.body, batch.operation).toString('utf8');
+      }
+      yield Buffer.from(text, 'utf8');
     }
   }
 
@@ -108,9 +113,9 @@ export class BatchSubmitter {
     await this.deps.batches.markSubmitted(batch.id, providerBatchId, inputFileId);
     // Telling them failed: the caller reports it; the submission stands.
     await announced?.catch(() => undefined);
-    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
+    for await (const page of this.deps.batches.subjectPages(batch.id, { status: 'pending' })) {
       const at = this.deps.clock();
-      const events = page.map((item) => submittedEvent(item.payload as LaneRequestV1, { id: batch.id, providerBatchId }, at));
+      const events = page.map((item) => submittedEvent(itemSubject(item, batch), { id: batch.id, providerBatchId }, at));
       await this.deps.requests.setStatuses(
         page.map((item) => ({ tenant: item.tenant, id: item.requestId })),
         'submitted',

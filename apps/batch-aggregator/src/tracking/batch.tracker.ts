@@ -1,9 +1,8 @@
-import { LaneRequestV1 } from '@sluice/contracts';
 import { type BatchesRepository, type BatchRecord, type BatchStatus as LedgerBatchStatus, OPEN_BATCH_STATUSES } from '@sluice/ledger';
 import { type BatchStatus, ProviderError, type ProviderAdapters } from '@sluice/providers';
 import type { Sleep } from '@sluice/observability';
 import type { Logger } from 'pino';
-import { progressEvent } from '../events/batch-events';
+import { itemSubject, progressEvent } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import type { BatchResolver } from '../results/batch.resolver';
@@ -12,7 +11,7 @@ import { type Backoff, backoffMs, nextPollDelayMs, shouldReportProgress } from '
 
 export interface TrackerDeps {
   adapters: Pick<ProviderAdapters, 'batch'>;
-  batches: Pick<BatchesRepository, 'get' | 'recordProgress' | 'itemPages'>;
+  batches: Pick<BatchesRepository, 'get' | 'recordProgress' | 'subjectPages'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
   submitter: Pick<BatchSubmitter, 'submit'>;
   resolver: Pick<BatchResolver, 'resolve'>;
@@ -85,7 +84,8 @@ export class BatchTracker {
 
   /** Takes a batch at whatever stage the ledger has it. */
   adopt(batch: BatchRecord): void {
-    if (this.stopping.signal.aborted || batch.resolvedAt !== null) return;
+    // An open batch is a window still filling: the intake's, not the tracker's.
+    if (this.stopping.signal.aborted || batch.resolvedAt !== null || batch.status === 'open') return;
     if (batch.status === 'pending') this.run(() => this.submit(batch));
     else if (OPEN_BATCH_STATUSES.includes(batch.status)) this.poll(batch);
     else this.run(() => this.resolve(batch));
@@ -180,8 +180,8 @@ export class BatchTracker {
   }
 
   private async reportProgress(batch: BatchRecord, progress: { done: number; total: number }, at: Date): Promise<void> {
-    for await (const page of this.deps.batches.itemPages(batch.id, { status: 'pending' })) {
-      await this.deps.publisher.events(page.map((item) => progressEvent(item.payload as LaneRequestV1, batch, progress, at)));
+    for await (const page of this.deps.batches.subjectPages(batch.id, { status: 'pending' })) {
+      await this.deps.publisher.events(page.map((item) => progressEvent(itemSubject(item, batch), batch, progress, at)));
     }
   }
 }

@@ -43,7 +43,7 @@ export const WINDOW_MIN_AGE_MS = 1_000;
 
 /**
  * One request waiting in a window: what sizes the window and names its ledger row. The lane message
- * itself waits in the ledger (batch_window_items), not here, and its offset is already committed.
+ * itself waits in the ledger (an item of the window's `open` batch), not here, and its offset is already committed.
  */
 export interface WindowEntry {
   /** tenant, request id and routing attempt: what the ledger keeps unique per batch item. */

@@ -1,8 +1,7 @@
-import type { LaneRequestV1 } from '@sluice/contracts';
 import type { BatchesRepository, BatchRecord, BatchWindowsRepository, ClosedWindowBatch, RequestsRepository } from '@sluice/ledger';
 import type { Sleep } from '@sluice/observability';
 import type { Logger } from 'pino';
-import { batchedEvent } from '../events/batch-events';
+import { batchedEvent, itemSubject } from '../events/batch-events';
 import type { AggregatorPublisher } from '../events/aggregator.publisher';
 import type { AggregatorMetrics } from '../metrics/aggregator.metrics';
 import type { BatchSubmitter } from '../submit/batch.submitter';
@@ -11,7 +10,7 @@ import { type Backoff, backoffMs } from '../tracking/poll.schedule';
 import type { ClosedWindow } from './window.book';
 
 export interface FlusherDeps {
-  batches: Pick<BatchesRepository, 'get' | 'itemPages'>;
+  batches: Pick<BatchesRepository, 'get' | 'subjectPages'>;
   windows: Pick<BatchWindowsRepository, 'close'>;
   requests: Pick<RequestsRepository, 'setStatuses'>;
   publisher: Pick<AggregatorPublisher, 'events'>;
@@ -25,9 +24,9 @@ export interface FlusherDeps {
 }
 
 /**
- * Turns a closed window into a provider batch: the ledger moves the window's requests into the batch
- * (what a redelivery finds already in a batch is left out), and the batch is submitted from the
- * ledger. The lane messages were committed when their window items were written, so nothing waits on
+ * Turns a closed window into a provider batch: the window's `open` batch in the ledger becomes
+ * `pending` with its requests already its items (a redelivery found already in a batch never joined
+ * it), and the batch is submitted from the ledger. The lane messages were committed when their window items were written, so nothing waits on
  * this: a crash or a stop before the batch is recorded leaves the items in the ledger, where the next
  * start adopts their window; one after it leaves a recorded batch, which the tracker submits.
  */
@@ -45,7 +44,7 @@ export class WindowFlusher {
         { batchId: window.id, ...window.key, reason: window.reason, requests: recorded.requestCount, bytes: window.bytes },
         'window closed; batch recorded',
       );
-      await this.submitRecorded(window.id, now, signal);
+      await this.submitRecorded(window, now, signal);
     } else {
       this.deps.logger.info(
         { window: window.key, requests: window.size },
@@ -59,10 +58,11 @@ export class WindowFlusher {
    * ledger is its source: should a step fail here the tracker takes it from the ledger and submits it,
    * and a batch interrupted by stopping is submitted from the ledger after the restart.
    */
-  private async submitRecorded(id: string, now: Date, signal: AbortSignal): Promise<void> {
+  private async submitRecorded(window: ClosedWindow, now: Date, signal: AbortSignal): Promise<void> {
+    const { id } = window;
     try {
       // Told while the input uploads: both read the batch from the ledger, neither waits for the other.
-      const announced = this.announce(id, now);
+      const announced = this.announce(window, now);
       announced.catch(() => undefined);
       const outcome = await this.deps.submitter.submit((await this.deps.batches.get(id)) as BatchRecord, signal, announced);
       await announced;
@@ -75,14 +75,14 @@ export class WindowFlusher {
   }
 
   /** Every request of the batch is `batched`: its status, and its event. */
-  private async announce(id: string, now: Date): Promise<void> {
-    for await (const page of this.deps.batches.itemPages(id, { status: 'pending' })) {
+  private async announce({ id, key }: ClosedWindow, now: Date): Promise<void> {
+    for await (const page of this.deps.batches.subjectPages(id, { status: 'pending' })) {
       await this.deps.requests.setStatuses(
         page.map((item) => ({ tenant: item.tenant, id: item.requestId })),
         'batched',
         'batch',
       );
-      await this.deps.publisher.events(page.map((item) => batchedEvent(item.payload as LaneRequestV1, { id }, now)));
+      await this.deps.publisher.events(page.map((item) => batchedEvent(itemSubject(item, key), { id }, now)));
     }
   }
 
@@ -92,10 +92,7 @@ export class WindowFlusher {
     const earliestDeadline = Number.isFinite(window.earliestDeadlineMs) ? new Date(window.earliestDeadlineMs) : null;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.windows.close(
-          { id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline },
-          window.size,
-        );
+        return await this.deps.windows.close({ id, provider: key.provider, operation: key.operation, model: key.model, bytes: window.bytes, earliestDeadline });
       } catch (error) {
         const delayMs = backoffMs(attempt, this.deps.retry);
         this.deps.logger.warn({ batchId: id, attempt, delayMs, err: error }, 'recording the batch failed; retrying');

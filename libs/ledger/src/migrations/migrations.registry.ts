@@ -11,6 +11,7 @@ import { dlqDispositionsMigration } from './sql/009_dlq_dispositions.migration';
 import { extraSpendMigration } from './sql/010_extra_spend.migration';
 import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
 import { tenantPoliciesMigration } from './sql/012_tenant_policies.migration';
+import { openBatchesMigration } from './sql/013_open_batches.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   extraSpendMigration,
   webhookSecretsMigration,
   tenantPoliciesMigration,
+  openBatchesMigration,
 ];

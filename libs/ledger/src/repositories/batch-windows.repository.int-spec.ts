@@ -17,12 +17,16 @@ function itemsOf(window: string, tenant: string, from: number, count: number): N
     const i = from + n;
     return {
       windowId: window,
+      provider: 'openai',
+      operation: 'embedding',
+      model: 'text-embedding-3-small',
       customId: `r-${i}`,
       tenant,
       requestId: `r-${i}`,
       attempt: 1,
       deadline: '2030-01-02T00:00:00Z',
       payload: { request: { id: `r-${i}` }, n: i },
+      line: `{"custom_id":"r-${i}"}\n`,
     };
   });
 }
@@ -33,7 +37,14 @@ describe('BatchWindowsRepository', () => {
   let batches: BatchesRepository;
 
   const waiting = async (window: string): Promise<number> =>
-    Number((await db.pool.query<{ n: string }>('select count(*) as n from batch_window_items where window_id = $1', [window])).rows[0]!.n);
+    Number(
+      (
+        await db.pool.query<{ n: string }>(
+          `select count(*) as n from batch_items i join batches b on b.id = i.batch_id where i.batch_id = $1 and b.status = 'open'`,
+          [window],
+        )
+      ).rows[0]!.n,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -45,18 +56,27 @@ describe('BatchWindowsRepository', () => {
     await db.drop();
   });
 
-  it('turns a window of 20,000 items into a batch in the database, keeping each lane message and clearing the window', async () => {
+  it('turns a window of 20,000 items into its batch by closing it, keeping each lane message and line', async () => {
     const tenant = randomTenant();
     const id = windowId();
     for (let from = 0; from < 20_000; from += 1_000) await windows.add(itemsOf(id, tenant, from, 1_000));
     expect(await waiting(id)).toBe(20_000);
+    expect(await batches.get(id)).toMatchObject({ id, status: 'open' });
+    // A window still filling is no batch to resume, and its items are not the deadline guard's.
+    expect((await batches.listUnresolved()).map((b) => b.id)).not.toContain(id);
+    expect((await batches.pendingItemsDueBefore(new Date('2031-01-01T00:00:00Z'), 100_000)).filter((i) => i.batchId === id)).toEqual([]);
 
-    expect(await windows.close(batchOf(id), 20_000)).toEqual({ id, requestCount: 20_000 });
+    expect(await windows.close(batchOf(id))).toEqual({ id, requestCount: 20_000 });
     expect(await waiting(id)).toBe(0);
     expect(await batches.get(id)).toMatchObject({ id, status: 'pending', requestCount: 20_000, bytes: 100 });
     const [first] = await batches.listItems(id, { limit: 1 });
     expect(first).toMatchObject({ customId: 'r-0', tenant, requestId: 'r-0', attempt: 1, status: 'pending', payload: { request: { id: 'r-0' }, n: 0 } });
     expect(first!.deadline?.toISOString()).toBe('2030-01-02T00:00:00.000Z');
+    const input = await batches.inputPages(id, 2).next();
+    expect(input.value).toEqual([
+      { customId: 'r-0', line: '{"custom_id":"r-0"}\n', payload: null },
+      { customId: 'r-1', line: '{"custom_id":"r-1"}\n', payload: null },
+    ]);
   });
 
   it('moves a redelivered lane message to the window that reads it now, so it is in one batch only', async () => {
@@ -67,26 +87,26 @@ describe('BatchWindowsRepository', () => {
     // After a restart the same three come back, with two new ones, into a window of the new process.
     await windows.add(itemsOf(after, tenant, 0, 5));
     expect(await waiting(before)).toBe(0);
-    expect(await windows.close(batchOf(before), 3)).toBeUndefined();
+    expect(await windows.close(batchOf(before))).toBeUndefined();
     expect(await batches.get(before)).toBeUndefined();
-    expect(await windows.close(batchOf(after), 5)).toEqual({ id: after, requestCount: 5 });
+    expect(await windows.close(batchOf(after))).toEqual({ id: after, requestCount: 5 });
   });
 
   it('leaves out what is already in a batch (redelivered after its batch was recorded) and records the rest', async () => {
     const tenant = randomTenant();
     const first = windowId();
     await windows.add(itemsOf(first, tenant, 0, 4));
-    await windows.close(batchOf(first), 4);
+    await windows.close(batchOf(first));
 
     const again = windowId();
     await windows.add(itemsOf(again, tenant, 2, 4));
-    expect(await windows.close(batchOf(again), 4)).toEqual({ id: again, requestCount: 2 });
+    expect(await windows.close(batchOf(again))).toEqual({ id: again, requestCount: 2 });
     expect((await batches.listItems(again)).map((i) => i.requestId)).toEqual(['r-4', 'r-5']);
     expect(await waiting(again)).toBe(0);
 
     const only = windowId();
     await windows.add(itemsOf(only, tenant, 0, 2));
-    expect(await windows.close(batchOf(only), 2)).toBeUndefined();
+    expect(await windows.close(batchOf(only))).toBeUndefined();
     expect(await batches.get(only)).toBeUndefined();
     expect(await waiting(only)).toBe(0);
   });
@@ -95,8 +115,8 @@ describe('BatchWindowsRepository', () => {
     const tenant = randomTenant();
     const id = windowId();
     await windows.add(itemsOf(id, tenant, 0, 2));
-    expect(await windows.close(batchOf(id), 2)).toEqual({ id, requestCount: 2 });
-    expect(await windows.close(batchOf(id), 2)).toBeUndefined();
+    expect(await windows.close(batchOf(id))).toEqual({ id, requestCount: 2 });
+    expect(await windows.close(batchOf(id))).toBeUndefined();
     expect(await batches.countItemsByStatus(id)).toEqual({ pending: 2 });
   });
 

@@ -191,4 +191,39 @@ describe('BatchesRepository', () => {
     expect(seen[0]).toBe('c-000001');
     expect(seen).toEqual([...seen].sort());
   });
+
+  it("reads a pending batch's input as the stored lines, and the lane message only of an item stored without one", async () => {
+    const id = batchId();
+    const withLines = items(randomTenant(), 3).map((item, i) => (i === 1 ? item : { ...item, line: `{"custom_id":"${item.customId}"}\n` }));
+    await batches.create(newBatch(id), withLines);
+    await batches.recordItemOutcomes(id, [{ customId: 'c-000002', status: 'succeeded', resultId: 'r2' }]);
+    const pages: unknown[] = [];
+    for await (const page of batches.inputPages(id, 1)) pages.push(page);
+    expect(pages).toEqual([
+      [{ customId: 'c-000000', line: '{"custom_id":"c-000000"}\n', payload: null }],
+      [{ customId: 'c-000001', line: null, payload: { request: { id: 'r-1' }, n: 1 } }],
+    ]);
+  });
+
+  it("reads the items' event subjects from their lane messages without reading the lane messages", async () => {
+    const id = batchId();
+    const tenant = randomTenant();
+    await batches.create(newBatch(id), [
+      {
+        customId: 'a',
+        tenant,
+        requestId: 'r-a',
+        payload: { request: { id: 'r-a', metadata: { team: 'search' } }, deadline: '2030-01-03T00:00:00Z', routing: { deadline: '2030-01-02T00:00:00+02:00' } },
+      },
+      { customId: 'b', tenant, requestId: 'r-b', payload: { request: { id: 'r-b' }, deadline: '2030-01-03T00:00:00Z', routing: {} } },
+      { customId: 'c', tenant, requestId: 'r-c', payload: { request: { id: 'r-c' }, routing: {} } },
+    ]);
+    const subjects: unknown[] = [];
+    for await (const page of batches.subjectPages(id, { status: 'pending', pageSize: 2 })) subjects.push(...page);
+    expect(subjects).toEqual([
+      { customId: 'a', tenant, requestId: 'r-a', deadline: '2030-01-02T00:00:00+02:00', metadata: { team: 'search' } },
+      { customId: 'b', tenant, requestId: 'r-b', deadline: '2030-01-03T00:00:00Z', metadata: null },
+      { customId: 'c', tenant, requestId: 'r-c', deadline: null, metadata: null },
+    ]);
+  });
 });

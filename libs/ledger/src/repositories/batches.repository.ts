@@ -3,7 +3,7 @@ import { Operation, Provider } from '@sluice/contracts';
 import { withTransaction } from '../client/database.pool';
 import { chunks, toInstant, toNumber } from './row.mapping';
 
-export const BATCH_STATUSES = ['pending', 'submitted', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelled'] as const;
+export const BATCH_STATUSES = ['open', 'pending', 'submitted', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelled'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const OPEN_BATCH_STATUSES: readonly BatchStatus[] = ['pending', 'submitted', 'in_progress', 'finalizing'];
 
@@ -29,6 +29,29 @@ export interface NewBatchItem {
   deadline?: Date | string | null;
   /** The lane message, kept while the batch is open (see 005_batch_lane). */
   payload?: unknown;
+  /** The request's provider batch line under `customId` (see 013_open_batches); built from `payload` at submit when absent. */
+  line?: string;
+}
+
+/** What the batch input needs of an item: its stored line, or (written without one) its lane message to build it from. */
+export interface BatchInputItem {
+  customId: string;
+  line: string | null;
+  /** The lane message, only when there is no line. */
+  payload: unknown;
+}
+
+/**
+ * What a request's lifecycle events need of an item, without its lane message: the batch gives the
+ * provider, operation and model.
+ */
+export interface BatchItemSubject {
+  customId: string;
+  tenant: string;
+  requestId: string;
+  /** The deadline the batch lane had to meet, as the lane message spells it (routing's, else the request's). */
+  deadline: string | null;
+  metadata: Record<string, string> | null;
 }
 
 /** What `create` recorded: the items of the window that were not already in a batch. */
@@ -180,6 +203,9 @@ function toItem(row: BatchItemRow): BatchItemRecord {
  */
 export const BULK_CHUNK_SIZE = 5_000;
 
+// Every column but the line: only the batch input needs it (inputPages).
+const ITEM_COLUMNS = 'batch_id, custom_id, tenant, request_id, status, attempt, deadline, result_id, error_code, payload';
+
 const OPEN = `('pending', 'submitted', 'in_progress', 'finalizing')`;
 
 export class BatchesRepository {
@@ -255,9 +281,12 @@ export class BatchesRepository {
     return rows.map(toBatch);
   }
 
-  /** Batches whose items are not all resolved yet, open or ended: what an aggregator resumes after a restart. */
+  /**
+   * Batches whose items are not all resolved yet, in flight or ended: what an aggregator resumes after
+   * a restart. Windows still filling (`open`) are not batches yet: the aggregator adopts those as windows.
+   */
   async listUnresolved(): Promise<BatchRecord[]> {
-    const { rows } = await this.pool.query<BatchRow>('select * from batches where resolved_at is null order by created_at, id');
+    const { rows } = await this.pool.query<BatchRow>(`select * from batches where resolved_at is null and status <> 'open' order by created_at, id`);
     return rows.map(toBatch);
   }
 
@@ -326,14 +355,17 @@ export class BatchesRepository {
 
   /** The items behind the given custom ids, to fan provider results out to their requests. */
   async itemsByCustomId(batchId: string, customIds: readonly string[]): Promise<BatchItemRecord[]> {
-    const { rows } = await this.pool.query<BatchItemRow>('select * from batch_items where batch_id = $1 and custom_id = any($2::text[])', [batchId, customIds]);
+    const { rows } = await this.pool.query<BatchItemRow>(`select ${ITEM_COLUMNS} from batch_items where batch_id = $1 and custom_id = any($2::text[])`, [
+      batchId,
+      customIds,
+    ]);
     return rows.map(toItem);
   }
 
   /** A page of a batch's items in custom id order (pass the last custom id seen to continue). */
   async listItems(batchId: string, options: { afterCustomId?: string; limit?: number; status?: BatchItemStatus } = {}): Promise<BatchItemRecord[]> {
     const { rows } = await this.pool.query<BatchItemRow>(
-      `select * from batch_items
+      `select ${ITEM_COLUMNS} from batch_items
         where batch_id = $1 and custom_id > $2 and ($3::text is null or status = $3)
         order by custom_id limit $4`,
       [batchId, options.afterCustomId ?? '', options.status ?? null, options.limit ?? 1000],
@@ -350,6 +382,50 @@ export class BatchesRepository {
       if (page.length > 0) yield page;
       if (page.length < limit) return;
       after = page[page.length - 1]!.customId;
+    }
+  }
+
+  /** A pending batch's input, page by page in custom id order: the stored lines as text, never the lane messages parsed. */
+  async *inputPages(batchId: string, pageSize = 5_000): AsyncGenerator<BatchInputItem[]> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.pool.query<{ custom_id: string; line: string | null; payload: unknown }>(
+        `select custom_id, line, case when line is null then payload end as payload from batch_items
+          where batch_id = $1 and custom_id > $2 and status = 'pending'
+          order by custom_id limit $3`,
+        [batchId, after, pageSize],
+      );
+      if (rows.length > 0) yield rows.map((r) => ({ customId: r.custom_id, line: r.line, payload: r.payload }));
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.custom_id;
+    }
+  }
+
+  /** A batch's items as their events need them, page by page in custom id order: a few fields each, not the lane message. */
+  async *subjectPages(batchId: string, options: { status?: BatchItemStatus; pageSize?: number } = {}): AsyncGenerator<BatchItemSubject[]> {
+    const limit = options.pageSize ?? 5_000;
+    let after = '';
+    for (;;) {
+      const { rows } = await this.pool.query<{
+        custom_id: string;
+        tenant: string;
+        request_id: string;
+        deadline: string | null;
+        metadata: Record<string, string> | null;
+      }>(
+        `select custom_id, tenant, request_id,
+                coalesce(payload #>> '{routing,deadline}', payload ->> 'deadline') as deadline,
+                payload #> '{request,metadata}' as metadata
+           from batch_items
+          where batch_id = $1 and custom_id > $2 and ($3::text is null or status = $3)
+          order by custom_id limit $4`,
+        [batchId, after, options.status ?? null, limit],
+      );
+      if (rows.length > 0) {
+        yield rows.map((r) => ({ customId: r.custom_id, tenant: r.tenant, requestId: r.request_id, deadline: r.deadline, metadata: r.metadata }));
+      }
+      if (rows.length < limit) return;
+      after = rows[rows.length - 1]!.custom_id;
     }
   }
 
@@ -375,11 +451,16 @@ export class BatchesRepository {
     return new Set(rows.map((r) => r.request_id));
   }
 
-  /** Pending items whose deadline falls before `before`, earliest first: candidates for escalation. */
+  /**
+   * Pending items of recorded batches whose deadline falls before `before`, earliest first: candidates
+   * for escalation. Items of windows still filling are left to the aggregator's windows, which watch their deadlines.
+   */
   async pendingItemsDueBefore(before: Date, limit = 1000): Promise<BatchItemRecord[]> {
     const { rows } = await this.pool.query<BatchItemRow>(
-      `select * from batch_items where status = 'pending' and deadline is not null and deadline < $1
-        order by deadline limit $2`,
+      `select ${ITEM_COLUMNS} from batch_items i
+        where i.status = 'pending' and i.deadline is not null and i.deadline < $1
+          and not exists (select 1 from batches b where b.id = i.batch_id and b.status = 'open')
+        order by i.deadline limit $2`,
       [before, limit],
     );
     return rows.map(toItem);
@@ -411,8 +492,8 @@ async function insertBatch(client: PoolClient, batch: NewBatch, items: readonly 
 /** Inserts the items that are not in a batch yet and returns their custom ids. */
 async function insertItems(client: PoolClient, batchId: string, items: readonly NewBatchItem[]): Promise<string[]> {
   const { rows } = await client.query<{ custom_id: string }>(
-    `insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
+    `insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload, line)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[], $8::text[])
      on conflict (tenant, request_id, attempt) do nothing
      returning custom_id`,
     [
@@ -423,6 +504,7 @@ async function insertItems(client: PoolClient, batchId: string, items: readonly 
       items.map((i) => i.attempt ?? 1),
       items.map((i) => toInstant(i.deadline)),
       items.map((i) => (i.payload === undefined ? null : JSON.stringify(i.payload))),
+      items.map((i) => i.line ?? null),
     ],
   );
   return rows.map((r) => r.custom_id);
