@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
 import { BulkValve, ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer, MessageSigner } from '@sluice/kafka';
 import type { BatchesRepository } from '@sluice/ledger';
-import { ConsumerHealthRegistry, internalAuthentication, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
+import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
 import type { Logger } from 'pino';
 import { BatchAggregatorConfig } from '../batch-aggregator.config';
 import { DeadlineGuard } from '../escalation/deadline.guard';
@@ -69,6 +69,8 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       // The batch lane's deadlines are hours: its intake gives way while urgent work flows.
       valve: this.valve,
       shutdownTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+      // The service's session, as its transport's groups have: a restarted copy takes over once the dead one's session ends.
+      session: consumerSessionOf(config),
     });
     this.health.register(runner.groupId, { consumerHealth: () => runner.health() });
     this.runner = runner;

@@ -11,7 +11,7 @@ import {
   MessageOutcome,
   MessageSigner,
 } from '@sluice/kafka';
-import { ConsumerHealthRegistry, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
+import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
 import { setMaxListeners } from 'node:events';
 import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
@@ -109,6 +109,9 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
         deadLetter: { producer: this.producer, topic: this.topics.deadLetter },
         // Held calls settle by the drain deadline (aborted then); the rest is for committing and leaving.
         shutdownTimeoutMs: Math.floor((config.SHUTDOWN_TIMEOUT_MS * 3) / 4),
+        // The service's session (KAFKA_SESSION_TIMEOUT_MS), not the runner's 30 s default: a copy that
+        // died is replaced within it, and a realtime request cannot wait half a minute.
+        session: consumerSessionOf(config),
       });
       this.health.register(runner.groupId, { consumerHealth: () => runner.health() });
       this.runners.set(lane, runner);
