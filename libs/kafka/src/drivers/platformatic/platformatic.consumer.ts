@@ -1,7 +1,7 @@
 import type { ClusterMetadata, ConnectionPool, Consumer, fetchV17, GroupAssignment } from '@platformatic/kafka';
 import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
 import type { ConsumedMessage } from '../../port/message.types';
-import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
+import { asBrokerFailure, asConnectFailure, brokerSaysRetry } from './platformatic.errors';
 import { pk } from './platformatic.module';
 import { toRetryOptions, type PlatformaticBaseOptions, type PlatformaticSecurityOptions } from './platformatic.options';
 import { decodePartition } from './platformatic.records';
@@ -21,6 +21,8 @@ const FETCH_BACKOFF_MS = 1_000;
  * (up to maxWaitTime) before it is read again; with a fetch of its own it is read at once.
  */
 const MAX_FETCHES_PER_BROKER = 8;
+const JOIN_AT_START_MS = 60_000;
+const JOIN_RETRY_MS = 500;
 
 interface QueuedBatch {
   cursor: Cursor;
@@ -120,8 +122,26 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   async run(config: ConsumerRunConfig): Promise<void> {
     this.run_ = config;
     this.running = true;
-    await this.consumer.joinGroup({});
+    await this.joinAtStart();
     this.looping = this.loop();
+  }
+
+  /**
+   * A broker that has just started answers joins with "the coordinator is loading" for a while, which
+   * the library does not retry: the join is tried again while the broker says so, up to a minute,
+   * instead of failing the service's boot.
+   */
+  private async joinAtStart(): Promise<void> {
+    const deadline = Date.now() + JOIN_AT_START_MS;
+    for (;;) {
+      try {
+        await this.consumer.joinGroup({});
+        return;
+      } catch (error) {
+        if (!brokerSaysRetry(error) || Date.now() >= deadline || !this.running) throw error;
+        await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+      }
+    }
   }
 
   stop(): Promise<void> {

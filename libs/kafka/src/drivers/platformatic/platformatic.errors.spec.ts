@@ -1,6 +1,6 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 import { KafkaSecurityError } from '../../errors/kafka-security.error';
-import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
+import { asBrokerFailure, asConnectFailure, brokerSaysRetry } from './platformatic.errors';
 import { pk } from './platformatic.module';
 
 describe('asBrokerFailure (@platformatic/kafka)', () => {
@@ -64,5 +64,18 @@ describe('asConnectFailure (@platformatic/kafka)', () => {
 
   it('still reports an unreachable broker as unavailable', () => {
     expect(asConnectFailure(new pk.NetworkError('Connection to 127.0.0.1:1 failed.'), ['127.0.0.1:1'])).toBeInstanceOf(DependencyUnavailableError);
+  });
+});
+
+describe('brokerSaysRetry (@platformatic/kafka)', () => {
+  it('is true for a join the coordinator refused while it loads, however deep the wrapping', () => {
+    const response = new pk.ResponseError(11, 9, { '/': [14, null] }, {});
+    expect(brokerSaysRetry(response)).toBe(true);
+    expect(brokerSaysRetry(new pk.MultipleErrors('joinGroup failed 2 times.', [response]))).toBe(true);
+  });
+
+  it('is false for what retrying does not cure', () => {
+    expect(brokerSaysRetry(new pk.MultipleErrors('Producing messages failed.', [new pk.ProtocolError('MESSAGE_TOO_LARGE')]))).toBe(false);
+    expect(brokerSaysRetry(new Error('boom'))).toBe(false);
   });
 });

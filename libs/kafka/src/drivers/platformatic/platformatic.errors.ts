@@ -28,6 +28,18 @@ function unreachable(error: unknown, depth: number): boolean {
 }
 
 /**
+ * Whether the broker said to try again: a protocol error it marks retriable (a group coordinator still
+ * loading or moving, as right after a broker starts), at any depth of the library's wrapping.
+ */
+export function brokerSaysRetry(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false;
+  const { errors, cause, canRetry } = error as ErrorShape & { canRetry?: unknown };
+  if (canRetry === true) return true;
+  if (Array.isArray(errors) && errors.some((inner) => brokerSaysRetry(inner, depth + 1))) return true;
+  return brokerSaysRetry(cause, depth + 1);
+}
+
+/**
  * The error a caller of the driver should see: a broker that cannot be reached as a
  * DependencyUnavailableError (consumers wait it out instead of dead-lettering), anything else as it
  * was. A request given up after its retries comes as a MultipleErrors of every attempt's error.
