@@ -1,4 +1,6 @@
 import { randomGroupId, waitFor } from '@sluice/testing';
+import { parseBrokerList } from '../config/kafka-client.config';
+import { createKafkaDriver } from '../drivers/kafka.driver.factory';
 import { NonRetryableError } from '../errors/non-retryable.error';
 import { RetryableError } from '../errors/retryable.error';
 import type { KafkaDriver } from '../port/driver.port';
@@ -9,6 +11,7 @@ import {
   createRandomTopic,
   deleteTopics,
   fastSession,
+  memoryLogger,
   produceFixtures,
   testKafka,
   topicEndOffsets,
@@ -342,6 +345,55 @@ describe('ConsumerRunner (real broker)', () => {
     });
     // An evicted member's commit fails and the slow message comes back: it would be handled twice.
     expect(handled).toEqual(['slow', 'next']);
+  });
+
+  it('starts in a group a member of another Kafka client is still in, once that member has left', async () => {
+    const { topic, dlq } = await topicPair();
+    const groupId = randomGroupId('mixed');
+    // A kafkajs member, as a copy not yet moved to this driver or a tool committing the group's offsets leaves one.
+    const other = createKafkaDriver({
+      brokers: parseBrokerList(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'),
+      driver: 'kafkajs',
+      clientId: 'sluice-kafka-test-other',
+      logger: memoryLogger(),
+    });
+    const member = other.consumer({ groupId, ...fastSession });
+    const joined = new Promise<void>((resolve) => member.onGroupJoin(() => resolve()));
+    await member.connect();
+    try {
+      await member.subscribe([topic], false);
+      await member.run({ partitionsConsumedConcurrently: 1, eachBatch: async () => undefined });
+      await joined;
+
+      const logger = memoryLogger();
+      const handled: string[] = [];
+      const runner = startRunner<Item>({
+        kafka: testKafka(logger),
+        groupId,
+        topics: [topic],
+        validate: validateItem,
+        deadLetter: { topic: dlq },
+        handle: (item) => {
+          handled.push(item.id);
+        },
+      });
+      const started = runner.start();
+      // A client of the same protocol joins beside it; one of another is refused, says why, and waits.
+      await waitFor(
+        () => runner.health().ready || logger.entries.some((entry) => entry.level === 'warn' && /members of another Kafka client/.test(entry.msg ?? '')),
+        {
+          timeoutMs: 20_000,
+          description: 'the runner joined, or said it waits for the other member',
+        },
+      );
+      await member.disconnect();
+      await started;
+      await waitFor(() => runner.health().ready, { timeoutMs: 30_000, description: 'runner ready' });
+      await produceFixtures(kafka, topic, [{ value: { id: 'after', n: 1 } }]);
+      await waitFor(() => handled.includes('after'), { timeoutMs: 20_000, description: 'a message handled' });
+    } finally {
+      await member.disconnect();
+    }
   });
 
   it('reports ready only after joining its group, and not after stopping', async () => {

@@ -1,7 +1,8 @@
 import type { ClusterMetadata, ConnectionPool, Consumer, fetchV17, GroupAssignment } from '@platformatic/kafka';
 import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
 import type { ConsumedMessage } from '../../port/message.types';
-import { asBrokerFailure, asConnectFailure, brokerSaysRetry } from './platformatic.errors';
+import type { KafkaLogger } from '../../port/logger.port';
+import { asBrokerFailure, asConnectFailure, brokerSaysRetry, groupHasOtherClients } from './platformatic.errors';
 import { pk } from './platformatic.module';
 import { toRetryOptions, type PlatformaticBaseOptions, type PlatformaticSecurityOptions } from './platformatic.options';
 import { decodePartition } from './platformatic.records';
@@ -23,6 +24,8 @@ const FETCH_BACKOFF_MS = 1_000;
 const MAX_FETCHES_PER_BROKER = 8;
 const JOIN_AT_START_MS = 60_000;
 const JOIN_RETRY_MS = 500;
+const OTHER_CLIENTS = (groupId: string): string =>
+  `consumer group ${groupId} has members of another Kafka client (another assignment protocol, e.g. kafkajs), which cannot share a group with @platformatic/kafka`;
 
 interface QueuedBatch {
   cursor: Cursor;
@@ -84,6 +87,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   constructor(
     private readonly base: PlatformaticBaseOptions,
     private readonly config: ConsumerDriverConfig,
+    private readonly logger: KafkaLogger,
   ) {
     const retry = toRetryOptions(config.retry);
     this.bootstrap = base.bootstrapBrokers;
@@ -127,18 +131,27 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   /**
-   * A broker that has just started answers joins with "the coordinator is loading" for a while, which
-   * the library does not retry: the join is tried again while the broker says so, up to a minute,
-   * instead of failing the service's boot.
+   * Joins the library does not retry, tried again for up to a minute instead of failing the service's
+   * boot: a broker that has just started answers "the coordinator is loading" for a while, and a group
+   * that still has a member of another client (kafkajs speaks another assignment protocol) refuses
+   * this one until that member leaves or its session ends.
    */
   private async joinAtStart(): Promise<void> {
     const deadline = Date.now() + JOIN_AT_START_MS;
+    let warned = false;
     for (;;) {
       try {
         await this.consumer.joinGroup({});
         return;
       } catch (error) {
-        if (!brokerSaysRetry(error) || Date.now() >= deadline || !this.running) throw error;
+        const otherClients = groupHasOtherClients(error);
+        if (!(otherClients || brokerSaysRetry(error)) || Date.now() >= deadline || !this.running) {
+          throw otherClients ? new Error(`${OTHER_CLIENTS(this.config.groupId)}, and still had after a minute`, { cause: error }) : error;
+        }
+        if (otherClients && !warned) {
+          warned = true;
+          this.logger.warn({ groupId: this.config.groupId }, `${OTHER_CLIENTS(this.config.groupId)}: waiting for them to leave`);
+        }
         await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
       }
     }

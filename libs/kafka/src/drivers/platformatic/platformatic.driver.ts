@@ -14,7 +14,7 @@ class PlatformaticDriver implements KafkaDriver {
   ) {}
 
   consumer(config: ConsumerDriverConfig): ConsumerDriver {
-    return new PlatformaticConsumerDriver(this.base, config);
+    return new PlatformaticConsumerDriver(this.base, config, this.logger);
   }
 
   producer(config?: ProducerDriverConfig): ProducerDriver {

@@ -1,6 +1,6 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 import { KafkaSecurityError } from '../../errors/kafka-security.error';
-import { asBrokerFailure, asConnectFailure, brokerSaysRetry } from './platformatic.errors';
+import { asBrokerFailure, asConnectFailure, brokerSaysRetry, groupHasOtherClients } from './platformatic.errors';
 import { pk } from './platformatic.module';
 
 describe('asBrokerFailure (@platformatic/kafka)', () => {
@@ -77,5 +77,18 @@ describe('brokerSaysRetry (@platformatic/kafka)', () => {
   it('is false for what retrying does not cure', () => {
     expect(brokerSaysRetry(new pk.MultipleErrors('Producing messages failed.', [new pk.ProtocolError('MESSAGE_TOO_LARGE')]))).toBe(false);
     expect(brokerSaysRetry(new Error('boom'))).toBe(false);
+  });
+});
+
+describe('groupHasOtherClients (@platformatic/kafka)', () => {
+  it('is true for a join refused because the group speaks another assignment protocol', () => {
+    const response = new pk.ResponseError(11, 9, { '/': [23, null] }, {});
+    expect(groupHasOtherClients(response)).toBe(true);
+    expect(groupHasOtherClients(new pk.MultipleErrors('joinGroup failed.', [response]))).toBe(true);
+  });
+
+  it('is false for other refusals', () => {
+    expect(groupHasOtherClients(new pk.ResponseError(11, 9, { '/': [14, null] }, {}))).toBe(false);
+    expect(groupHasOtherClients(new Error('boom'))).toBe(false);
   });
 });

@@ -19,24 +19,33 @@ interface ErrorShape {
 
 // By shape, not `instanceof Error`: the library is loaded by Node's own require, so under Jest its
 // errors come from another realm than the test's Error.
-function unreachable(error: unknown, depth: number): boolean {
+function anyAtDepth(error: unknown, test: (shape: ErrorShape & Record<string, unknown>) => boolean, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false;
-  const { code, errors, cause } = error as ErrorShape;
-  if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
-  if (Array.isArray(errors) && errors.some((inner) => unreachable(inner, depth + 1))) return true;
-  return unreachable(cause, depth + 1);
+  const shape = error as ErrorShape & Record<string, unknown>;
+  if (test(shape)) return true;
+  if (Array.isArray(shape.errors) && shape.errors.some((inner) => anyAtDepth(inner, test, depth + 1))) return true;
+  return anyAtDepth(shape.cause, test, depth + 1);
+}
+
+function unreachable(error: unknown): boolean {
+  return anyAtDepth(error, ({ code }) => typeof code === 'string' && UNREACHABLE.has(code));
 }
 
 /**
  * Whether the broker said to try again: a protocol error it marks retriable (a group coordinator still
  * loading or moving, as right after a broker starts), at any depth of the library's wrapping.
  */
-export function brokerSaysRetry(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false;
-  const { errors, cause, canRetry } = error as ErrorShape & { canRetry?: unknown };
-  if (canRetry === true) return true;
-  if (Array.isArray(errors) && errors.some((inner) => brokerSaysRetry(inner, depth + 1))) return true;
-  return brokerSaysRetry(cause, depth + 1);
+export function brokerSaysRetry(error: unknown): boolean {
+  return anyAtDepth(error, ({ canRetry }) => canRetry === true);
+}
+
+/**
+ * Whether a join was refused because the group still has members that speak another assignment
+ * protocol: a kafkajs member (a copy not yet moved to this driver, a tool that committed offsets
+ * for the group) whose leave has not reached the broker stays until its session times out.
+ */
+export function groupHasOtherClients(error: unknown): boolean {
+  return anyAtDepth(error, ({ apiId }) => apiId === 'INCONSISTENT_GROUP_PROTOCOL');
 }
 
 /**
@@ -45,7 +54,7 @@ export function brokerSaysRetry(error: unknown, depth = 0): boolean {
  * was. A request given up after its retries comes as a MultipleErrors of every attempt's error.
  */
 export function asBrokerFailure(error: unknown): unknown {
-  if (unreachable(error, 0)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
+  if (unreachable(error)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
   const causes = reasons(error, 0);
   // The library's outer message says only which request failed ("Producing messages failed."): the broker's reasons are inside.
   if (causes.length === 0) return error;
