@@ -1,4 +1,4 @@
-import { newClusterId, renderLog4j2Properties, renderServerProperties } from './broker.properties';
+import { newClusterId, renderLog4j2Properties, renderServerProperties, singleNodeEntries } from './broker.properties';
 
 function parse(properties: string): Map<string, string> {
   return new Map(
@@ -32,6 +32,14 @@ describe('renderServerProperties', () => {
   it('escapes backslashes, which java.util.Properties would eat', () => {
     const rendered = renderServerProperties({ host: '127.0.0.1', port: 1, controllerPort: 2 }, 'C:\\kafka\\data');
     expect(parse(rendered).get('log.dirs')).toBe('C:\\\\kafka\\\\data');
+  });
+});
+
+describe('singleNodeEntries', () => {
+  it('leaves every listener to the caller, so a broker with other listeners never gets two values for one key', () => {
+    const keys = singleNodeEntries({ controllerHost: '127.0.0.1', controllerPort: 2, logDir: '/d' }).map(([key]) => key);
+    expect(keys.filter((key) => key.includes('listener') && key !== 'controller.listener.names')).toEqual([]);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });
 

@@ -1,22 +1,21 @@
 import { LocalBrokerEndpoint } from './broker.endpoint';
 
+export type PropertyEntries = Array<[string, string | number]>;
+
 /**
- * A single-node combined broker+controller with a static quorum, so `StorageTool format` needs no
- * --standalone flag. Replication factors are 1 because there is one node; topic auto-creation is off
- * because every topic comes from deploy/kafka/topics.json and a typo must fail, not create a topic.
+ * What any single-node combined broker+controller needs besides its listeners: a static quorum, so
+ * `StorageTool format` needs no --standalone flag; replication factors of 1 because there is one node;
+ * topic auto-creation off because every topic comes from deploy/kafka/topics.json and a typo must
+ * fail, not create a topic. The caller adds `listeners`, `advertised.listeners`, the protocol map and
+ * the inter-broker listener, whose names must include CONTROLLER on `controllerPort`.
  */
-export function renderServerProperties(endpoint: LocalBrokerEndpoint, logDir: string): string {
-  const { host, port, controllerPort } = endpoint;
-  const entries: Array<[string, string | number]> = [
+export function singleNodeEntries(options: { controllerHost: string; controllerPort: number; logDir: string }): PropertyEntries {
+  return [
     ['process.roles', 'broker,controller'],
     ['node.id', 1],
-    ['controller.quorum.voters', `1@${host}:${controllerPort}`],
-    ['listeners', `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${host}:${port}`],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['controller.quorum.voters', `1@${options.controllerHost}:${options.controllerPort}`],
     ['controller.listener.names', 'CONTROLLER'],
-    ['log.dirs', logDir],
+    ['log.dirs', options.logDir],
     ['num.partitions', 1],
     ['auto.create.topics.enable', 'false'],
     ['offsets.topic.replication.factor', 1],
@@ -27,7 +26,22 @@ export function renderServerProperties(endpoint: LocalBrokerEndpoint, logDir: st
     ['share.coordinator.state.topic.min.isr', 1],
     ['group.initial.rebalance.delay.ms', 0],
   ];
+}
+
+export function renderProperties(entries: PropertyEntries): string {
   return entries.map(([key, value]) => `${key}=${escapeValue(String(value))}`).join('\n') + '\n';
+}
+
+/** The local stack's broker: the single-node base with one PLAINTEXT listener for clients and itself. */
+export function renderServerProperties(endpoint: LocalBrokerEndpoint, logDir: string): string {
+  const { host, port, controllerPort } = endpoint;
+  return renderProperties([
+    ...singleNodeEntries({ controllerHost: host, controllerPort, logDir }),
+    ['listeners', `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${host}:${port}`],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+  ]);
 }
 
 // java.util.Properties treats backslashes as escapes; a Windows-style or odd path must survive.

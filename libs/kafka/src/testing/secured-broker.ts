@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKafkaJars } from '../../../../scripts/stack/kafka/kafka.jars';
-import { renderLog4j2Properties } from '../../../../scripts/stack/kafka/broker.properties';
+import { renderLog4j2Properties, renderProperties, singleNodeEntries } from '../../../../scripts/stack/kafka/broker.properties';
 import { isRunning, pollUntil, runCommand, spawnLogged, stopProcess, tailOf } from '../../../../scripts/stack/process/process.control';
 import { REPO_ROOT, resolveStackConfig } from '../../../../scripts/stack/stack.config';
 import { createKafkaDriver } from '../drivers/kafka.driver.factory';
@@ -72,26 +72,13 @@ async function makeCertificates(dir: string): Promise<{ keystore: string; caFile
 function serverProperties(options: { dir: string; keystore: string; port: number; internalPort: number; controllerPort: number }): string {
   const { dir, keystore, port, internalPort, controllerPort } = options;
   const jaas = (module: string, extra = ''): string => `org.apache.kafka.common.security.${module} required${extra};`;
-  const entries: Array<[string, string | number]> = [
-    ['process.roles', 'broker,controller'],
-    ['node.id', 1],
-    ['controller.quorum.voters', `1@127.0.0.1:${controllerPort}`],
+  return renderProperties([
+    ...singleNodeEntries({ controllerHost: '127.0.0.1', controllerPort, logDir: join(dir, 'data') }),
     // Clients get only SASL_SSL; the broker talks to itself in plaintext on loopback.
     ['listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`],
     ['advertised.listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort}`],
     ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['inter.broker.listener.name', 'INTERNAL'],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['log.dirs', join(dir, 'data')],
-    ['num.partitions', 1],
-    ['auto.create.topics.enable', 'false'],
-    ['offsets.topic.replication.factor', 1],
-    ['offsets.topic.num.partitions', 1],
-    ['transaction.state.log.replication.factor', 1],
-    ['transaction.state.log.min.isr', 1],
-    ['share.coordinator.state.topic.replication.factor', 1],
-    ['share.coordinator.state.topic.min.isr', 1],
-    ['group.initial.rebalance.delay.ms', 0],
     ['ssl.keystore.type', 'PKCS12'],
     ['ssl.keystore.location', keystore],
     ['ssl.keystore.password', 'broker-store'],
@@ -101,8 +88,7 @@ function serverProperties(options: { dir: string; keystore: string; port: number
     ['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config', jaas('scram.ScramLoginModule')],
     // Kafka's default OAUTHBEARER validator takes unsigned JWTs: enough to prove the token reaches the broker.
     ['listener.name.sasl_ssl.oauthbearer.sasl.jaas.config', jaas('oauthbearer.OAuthBearerLoginModule')],
-  ];
-  return entries.map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+  ]);
 }
 
 /**
