@@ -10,7 +10,7 @@ export * from './consumer/consumer.types';
 export type { DependencyOutage } from './consumer/outage.board';
 export * from './consumer/consumer-runner.options';
 export { ConsumerRunner } from './consumer/consumer.runner';
-export { resolveRetryPolicy, type RetryPolicy, DEFAULT_RETRY_POLICY } from './consumer/retry.policy';
+export { resolveRetryPolicy, retryDelayMs, type RetryBackoff, type RetryPolicy, DEFAULT_RETRY_POLICY } from './consumer/retry.policy';
 export type { Watermarks } from './consumer/in-flight.gate';
 export { exitOnFatal } from './consumer/fatal.handler';
 export {

@@ -1,4 +1,5 @@
 import type { InferenceResultV1, LaneRequestV1, StreamChunkV1 } from '@sluice/contracts';
+import type { RetryBackoff } from '@sluice/kafka';
 import type { Logger } from 'pino';
 import { ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
@@ -6,7 +7,7 @@ import { failedResult, fittingResult, laneDeadline, succeededResult } from '../r
 import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
 import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { FallbackMap } from '../targets/target.maps';
-import { publishThroughOutage, type PublishRetry } from './result-publish.retry';
+import { publishThroughOutage } from './result-publish.retry';
 
 /** Correlation headers a lane message came with, forwarded on everything published about it. */
 export interface Correlation {
@@ -43,7 +44,7 @@ export interface LaneRequestHandlerDeps {
   maxResultBytes: number;
   clock?: () => Date;
   /** How a result is published again while the broker is away (RESULT_PUBLISH_RETRY). */
-  publishRetry?: PublishRetry;
+  publishRetry?: RetryBackoff;
 }
 
 /**

@@ -2,7 +2,7 @@ import { DependencyUnavailableError } from '@sluice/contracts';
 import { ShutdownAbortError } from '../calls/provider.caller';
 import { publishThroughOutage } from './result-publish.retry';
 
-const FAST = { initialDelayMs: 1, maxDelayMs: 4 };
+const FAST = { initialDelayMs: 1, maxDelayMs: 4, multiplier: 2, jitter: 0 };
 const brokerAway = (): DependencyUnavailableError => new DependencyUnavailableError('the Kafka broker', new Error('connect ECONNREFUSED'));
 
 describe('publishThroughOutage', () => {
@@ -55,5 +55,20 @@ describe('publishThroughOutage', () => {
       ),
     ).rejects.toBeInstanceOf(ShutdownAbortError);
     expect(calls).toBe(2);
+  });
+
+  it('cuts a backoff wait short when the worker stops waiting, instead of sleeping it out', async () => {
+    const stopping = new AbortController();
+    const hour = { initialDelayMs: 3_600_000, maxDelayMs: 3_600_000, multiplier: 2, jitter: 0 };
+    await expect(
+      publishThroughOutage(
+        async () => {
+          throw brokerAway();
+        },
+        stopping.signal,
+        () => setImmediate(() => stopping.abort()),
+        hour,
+      ),
+    ).rejects.toBeInstanceOf(ShutdownAbortError);
   });
 });

@@ -1,13 +1,9 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
+import { retryDelayMs, type RetryBackoff } from '@sluice/kafka';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ShutdownAbortError } from '../calls/provider.caller';
 
-export interface PublishRetry {
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const RESULT_PUBLISH_RETRY: PublishRetry = { initialDelayMs: 250, maxDelayMs: 5_000 };
+export const RESULT_PUBLISH_RETRY: RetryBackoff = { initialDelayMs: 250, maxDelayMs: 5_000, multiplier: 2, jitter: 0 };
 
 /**
  * Publishes a result the provider was already paid for, waiting out a broker outage with capped
@@ -19,7 +15,7 @@ export async function publishThroughOutage(
   publish: () => Promise<void>,
   signal: AbortSignal,
   onWait: (error: DependencyUnavailableError, attempt: number) => void,
-  retry: PublishRetry = RESULT_PUBLISH_RETRY,
+  backoff: RetryBackoff = RESULT_PUBLISH_RETRY,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -29,7 +25,7 @@ export async function publishThroughOutage(
       if (!(error instanceof DependencyUnavailableError)) throw error;
       if (signal.aborted) throw new ShutdownAbortError();
       onWait(error, attempt);
-      await sleep(Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (attempt - 1)), undefined, { signal }).catch(() => undefined);
+      await sleep(retryDelayMs(backoff, attempt), undefined, { signal }).catch(() => undefined);
       if (signal.aborted) throw new ShutdownAbortError();
     }
   }

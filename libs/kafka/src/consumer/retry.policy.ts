@@ -8,6 +8,9 @@ export interface RetryPolicy {
   jitter: number;
 }
 
+/** The shape of the waits alone, for a caller that retries for as long as a condition lasts rather than a number of times. */
+export type RetryBackoff = Omit<RetryPolicy, 'maxRetries'>;
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 3,
   initialDelayMs: 200,
@@ -38,7 +41,7 @@ export function resolveRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryP
  * around the nominal value. A retry-after hint wins when longer, but the cap still applies so one
  * message cannot hold its partition for an unbounded time.
  */
-export function retryDelayMs(policy: RetryPolicy, retry: number, retryAfterMs?: number, random: () => number = Math.random): number {
+export function retryDelayMs(policy: RetryBackoff, retry: number, retryAfterMs?: number, random: () => number = Math.random): number {
   const nominal = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (retry - 1));
   const jittered = nominal * (1 - policy.jitter + 2 * policy.jitter * random());
   const delay = Math.max(jittered, retryAfterMs ?? 0);
