@@ -66,9 +66,8 @@ describe('batch lane across a crashed aggregator', () => {
         timeoutMs: MINUTE,
         description: 'all 300 requests waiting in the open window',
       });
-      // The gauge counts the window book, which may already hold a fetched batch still being written
-      // (partitions are taken in concurrently): the kill comes once every lane message is committed,
-      // that is, in the ledger. Killed sooner, the unwritten rest is redelivered into a second window.
+      // The gauge counts only requests the ledger has; the kill also waits for every lane offset to be
+      // committed, so the restarted aggregator finds the window by adoption alone, nothing redelivered.
       await h.quiesce(MINUTE);
       expect(await ledgerBatches(h, tenant)).toEqual([]);
 

@@ -58,6 +58,12 @@ export class BatchIntake {
   private readonly book: WindowBook;
   private readonly flushing = new Set<Promise<void>>();
   private readonly writing = new Set<Promise<void>>();
+  /**
+   * Entries in the book whose ledger write has not committed (still under way, or failed and not yet
+   * written by a redelivery): the waiting gauge leaves them out, so it never counts a request that a
+   * crash now would lose from its window.
+   */
+  private readonly unwritten = new Set<WindowEntry>();
   private readonly flushQueue: Array<() => void> = [];
   private flushesRunning = 0;
   private readonly stopping = new AbortController();
@@ -130,6 +136,7 @@ export class BatchIntake {
     };
     // By item: a lane message delivered twice in one fetch is written once.
     const items = new Map<string, NewWindowItem>();
+    const entries: WindowEntry[] = [];
     const closed: ClosedWindow[] = [];
     for (const laneRequest of messages) {
       const { request } = laneRequest;
@@ -149,6 +156,8 @@ export class BatchIntake {
         now,
       );
       closed.push(...added.closed);
+      entries.push(added.entry);
+      if (!added.joined) this.unwritten.add(added.entry);
       // Sized under the request id; a window where that id is taken gives it another custom id.
       if (added.entry.customId !== request.id) line = this.line(laneRequest, added.entry.customId) ?? line;
       // A joined entry is written again: its earlier write may be the one that failed.
@@ -174,6 +183,7 @@ export class BatchIntake {
     // runner commits the batch: the ledger has every request of it.
     for (const window of closed) this.flush(window);
     await written;
+    for (const entry of entries) this.unwritten.delete(entry);
     for (const [reason, laneRequests] of escalate) await this.deps.escalator.fromWindow(laneRequests, reason);
     this.schedule();
     return outcomes;
@@ -253,11 +263,18 @@ export class BatchIntake {
 
   private schedule(): void {
     clearTimeout(this.timer);
-    this.deps.metrics.waiting(this.book.waiting);
+    this.deps.metrics.waiting(this.writtenWaiting());
     const due = this.book.nextDueAtMs();
     if (due === undefined || this.stopping.signal.aborted) return;
     const delay = Math.max(0, Math.min(MAX_TIMER_MS, due - this.deps.clock().getTime()));
     this.timer = setTimeout(() => void this.onTimer(), delay);
+  }
+
+  /** Requests waiting in open windows that the ledger has. */
+  private writtenWaiting(): number {
+    // An unwritten entry whose window has closed or that was taken out no longer counts in the book.
+    for (const entry of this.unwritten) if (!this.book.holds(entry)) this.unwritten.delete(entry);
+    return this.book.waiting - this.unwritten.size;
   }
 
   private async onTimer(): Promise<void> {

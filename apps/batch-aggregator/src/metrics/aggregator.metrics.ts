@@ -47,7 +47,10 @@ export class AggregatorMetrics {
       help: 'Requests that did not come back from a batch (expired, cancelled, failed) and went into another.',
       labelNames: ['provider', 'model'],
     });
-    this.waitingRequests = metrics.gauge({ name: 'sluice_batch_window_waiting_requests', help: 'Requests waiting in open windows.' });
+    this.waitingRequests = metrics.gauge({
+      name: 'sluice_batch_window_waiting_requests',
+      help: 'Requests waiting in open windows, each counted once its ledger write has committed.',
+    });
     this.openBatches = metrics.gauge({ name: 'sluice_batch_open_batches', help: 'Provider batches submitted and not yet resolved.' });
   }
 

@@ -114,9 +114,20 @@ describe('WindowBook', () => {
     const book = new WindowBook(() => LIMITS, windowIds());
     const first = book.add(entry('a'), NOW);
     const again = book.add(entry('a'), NOW);
-    expect(again).toMatchObject({ closed: [], window: { id: 'window-1' } });
+    expect(first.joined).toBe(false);
+    expect(again).toMatchObject({ closed: [], window: { id: 'window-1' }, joined: true });
     expect(again.entry).toBe(first.entry);
     expect(book.waiting).toBe(1);
+  });
+
+  it('holds an entry while its window is open, and not once the window has closed', () => {
+    const book = new WindowBook(() => LIMITS, windowIds());
+    const first = book.add(entry('a'), NOW);
+    expect(book.holds(first.entry)).toBe(true);
+    expect(book.holds({ ...first.entry })).toBe(false);
+    book.add(entry('b'), NOW);
+    expect(book.add(entry('c'), NOW).closed).toHaveLength(1);
+    expect(book.holds(first.entry)).toBe(false);
   });
 
   it('gives a second request with the same id (another tenant, another attempt) a digest custom id', () => {

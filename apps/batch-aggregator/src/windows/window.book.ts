@@ -26,11 +26,12 @@ export interface NewEntry {
 
 /**
  * Where an added request waits: its window and entry (a redelivered lane message that is already
- * waiting gets the entry it has); `closed` are the windows this addition filled or pushed out.
+ * waiting gets the entry it has, and `joined`); `closed` are the windows this addition filled or pushed out.
  */
 export interface AddOutcome {
   window: BatchWindow;
   entry: WindowEntry;
+  joined: boolean;
   closed: ClosedWindow[];
 }
 
@@ -70,6 +71,12 @@ export class WindowBook {
     return total;
   }
 
+  /** Whether this very entry still waits in an open window (not closed, not taken near its deadline). */
+  holds(entry: WindowEntry): boolean {
+    for (const window of this.open.values()) if (window.get(entry.itemKey) === entry) return true;
+    return false;
+  }
+
   add(entry: NewEntry, nowMs: number): AddOutcome {
     const key = windowKeyOf(entry.laneRequest);
     const id = windowKeyId(key);
@@ -77,7 +84,7 @@ export class WindowBook {
     const closed: ClosedWindow[] = [];
     let window = this.open.get(id);
     const existing = window?.get(itemKey);
-    if (window && existing) return { window, entry: existing, closed };
+    if (window && existing) return { window, entry: existing, joined: true, closed };
     if (window && !window.fits(entry.bytes, entry.inputs)) {
       closed.push(closedOf(window, window.full() ?? this.limitReason(window, entry)));
       this.open.delete(id);
@@ -105,7 +112,7 @@ export class WindowBook {
       this.open.delete(id);
     }
     closed.push(...this.relieve());
-    return { window, entry: added, closed };
+    return { window, entry: added, joined: false, closed };
   }
 
   /**
