@@ -47,6 +47,34 @@ describe('MessageSigner', () => {
   });
 });
 
+describe('MessageSigner during a key rotation', () => {
+  const OLD = 'the-old-key-of-at-least-thirty-two-chars';
+  const NEW = 'the-new-key-of-at-least-thirty-two-chars';
+  const rotated = new MessageSigner(NEW, [OLD]);
+
+  it('signs with the current key only', () => {
+    const message = consumed(rotated, TOPIC, 'req-1', '{}');
+    expect(message.headers[INTERNAL_SIGNATURE_HEADER]).toBe(new MessageSigner(NEW).signatureOf(TOPIC, 'req-1', '{}'));
+    expect(new MessageSigner(OLD).check(message)).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' });
+  });
+
+  it('accepts what a previous key signed, and what the current key signed', () => {
+    expect(rotated.check(consumed(new MessageSigner(OLD), TOPIC, 'req-1', '{}'))).toEqual({ ok: true });
+    expect(rotated.check(consumed(new MessageSigner(NEW), TOPIC, 'req-1', '{}'))).toEqual({ ok: true });
+  });
+
+  it('refuses what a key that is neither current nor previous signed, and an altered message signed with a previous key', () => {
+    const unknown = consumed(new MessageSigner('an-unknown-key-of-at-least-thirty-two-c'), TOPIC, 'req-1', '{}');
+    expect(rotated.check(unknown)).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' });
+    const altered = { ...consumed(new MessageSigner(OLD), TOPIC, 'req-1', '{}'), value: Buffer.from('{"forged":true}') };
+    expect(rotated.check(altered)).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' });
+  });
+
+  it('no longer accepts the old key once it is dropped from the previous keys', () => {
+    expect(new MessageSigner(NEW).check(consumed(new MessageSigner(OLD), TOPIC, 'req-1', '{}'))).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' });
+  });
+});
+
 describe('authenticator', () => {
   const signer = new MessageSigner('a-key-of-at-least-thirty-two-characters');
   const refused: string[] = [];
