@@ -68,6 +68,15 @@ describe('createRootLogger', () => {
     expect(out.lines()[0]).toMatchObject({ config: { KAFKA_SASL_USERNAME: 'sluice', KAFKA_SASL_PASSWORD: '[redacted]' } });
   });
 
+  it('redacts the signing keys of a config logged whole, the previous ones included', () => {
+    const out = capture();
+    const config = { SLUICE_INTERNAL_SIGNING_KEY: 'current-key', SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS: ['old-key-1', 'old-key-2'] };
+    createRootLogger('router', 'info', out.stream).info({ config }, 'config');
+    const text = JSON.stringify(out.lines()[0]);
+    for (const secret of ['current-key', 'old-key-1', 'old-key-2']) expect(text).not.toContain(secret);
+    expect(out.lines()[0]).toMatchObject({ config: { SLUICE_INTERNAL_SIGNING_KEY: '[redacted]', SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS: '[redacted]' } });
+  });
+
   it('keeps a database URL readable but masks its password', () => {
     const out = capture();
     createRootLogger('router', 'info', out.stream).info({ config: { DATABASE_URL: 'postgres://sluice:hunter2@db:5432/sluice' } }, 'config');

@@ -1,7 +1,7 @@
 import { LogLevel, redactUrlPassword } from '@sluice/config';
 import pino from 'pino';
 
-// The Kafka ones as the config names them (a config logged whole) and as the client options do (passphrase).
+// The Kafka and signing ones as the config names them (a config logged whole) and as the client options do (passphrase).
 const SECRET_KEYS = [
   'password',
   'apiKey',
@@ -13,6 +13,8 @@ const SECRET_KEYS = [
   'KAFKA_SASL_PASSWORD',
   'KAFKA_TLS_KEY_PASSWORD',
   'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
+  'SLUICE_INTERNAL_SIGNING_KEY',
+  'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS',
 ];
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
 
