@@ -42,6 +42,7 @@ describe('describeConfig', () => {
       'LOG_LEVEL',
       'SLUICE_ENV',
       'SLUICE_INTERNAL_SIGNING_KEY',
+      'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS',
       'PORT',
       'SHUTDOWN_TIMEOUT_MS',
     ]);
@@ -56,8 +57,10 @@ describe('describeConfig', () => {
       'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND',
       'DATABASE_URL',
       'SLUICE_INTERNAL_SIGNING_KEY',
+      'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS',
     ]);
     expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEY')).toMatchObject({ secret: true, required: false });
+    expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS')).toMatchObject({ default: null, secret: true, required: false });
     for (const row of rows) expect(row.description).not.toBe('');
   });
 

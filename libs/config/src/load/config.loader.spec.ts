@@ -97,6 +97,19 @@ describe('loadConfig', () => {
     expect(problems).toContain('DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://u:***@db/x")');
   });
 
+  it('reads the previous signing keys as a list, and never repeats them in the error', () => {
+    const old = 'an-old-signing-key-of-at-least-thirty-two-chars';
+    const older = 'an-older-signing-key-of-at-least-thirty-two-ch';
+    expect(loadConfig(SluiceConfig, { SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS: ` ${old}, ${older} ` }).SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS).toEqual([
+      old,
+      older,
+    ]);
+    expect(loadConfig(SluiceConfig, {}).SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS).toBeUndefined();
+    const problems = problemsOf(() => loadConfig(SluiceConfig, { SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS: `${old},too-short-old-key` }));
+    expect(problems.join('\n')).not.toMatch(/an-old-signing-key|too-short-old-key/);
+    expect(problems).toEqual([expect.stringMatching(/^SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS must be a comma-separated list of .* \(got "\[redacted\]"\)$/)]);
+  });
+
   it('reads the Kafka security variables, true and false strictly', () => {
     const config = loadConfig(KafkaConnectionConfig, {
       KAFKA_TLS: 'true',

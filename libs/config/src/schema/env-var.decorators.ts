@@ -85,10 +85,11 @@ export function EnvBool(options: EnvVarOptions): PropertyDecorator {
 }
 
 /** A comma-separated list; blanks around items and empty items are ignored. */
-export function EnvList(options: EnvVarOptions & { itemPattern: RegExp; itemRule: string }): PropertyDecorator {
+export function EnvList(options: EnvVarOptions & { itemPattern: RegExp; itemRule: string; secret?: boolean }): PropertyDecorator {
   const { itemPattern } = options;
   return envVar<string[]>({
     ...options,
+    secret: options.secret ? 'value' : 'none',
     rule: `must be a comma-separated list of ${options.itemRule}`,
     parse: (raw) =>
       raw

@@ -95,12 +95,23 @@ export class SluiceConfig extends KafkaConnectionConfig {
 
   @EnvString({
     description:
-      "Key Sluice's services sign the messages they produce with (an HMAC header) and check the messages of its own topics against: accepted requests, lane messages, results, and the events and results ingestion relays to event streams. A message on one of them that is unsigned or signed with another key is dead-lettered (SIGNATURE_MISSING, SIGNATURE_INVALID; the relay drops it), never booked, and counted in sluice_unauthenticated_messages_total. The same value in every service and in the CLI; at least 32 characters. Defaults to a development key: a warning at boot, and a refusal to boot when SLUICE_ENV is production.",
+      "Key Sluice's services sign the messages they produce with (an HMAC header) and check the messages of its own topics against: accepted requests, lane messages, results, and the events and results ingestion relays to event streams. A message on one of them that is unsigned or signed with another key (not this one nor one of SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS) is dead-lettered (SIGNATURE_MISSING, SIGNATURE_INVALID; the relay drops it), never booked, and counted in sluice_unauthenticated_messages_total. The same value in every service and in the CLI; at least 32 characters. Defaults to a development key: a warning at boot, and a refusal to boot when SLUICE_ENV is production.",
     pattern: /^[\x21-\x7e]{32,256}$/,
     rule: 'must be 32 to 256 printable ASCII characters without spaces',
     secret: true,
   })
   SLUICE_INTERNAL_SIGNING_KEY = DEVELOPMENT_INTERNAL_SIGNING_KEY;
+
+  @EnvList({
+    description:
+      "Earlier values of SLUICE_INTERNAL_SIGNING_KEY (comma-separated) that messages are still accepted with, never signed with: the overlap of a key rotation. Set the new key as SLUICE_INTERNAL_SIGNING_KEY and the old one here in every service, roll them, and remove it once no message signed with it is left on Sluice's topics (see docs/security.md). Each checked message is tried with the current key first, so a message signed with an old key costs one HMAC more. With SLUICE_ENV=production the development key is refused here too.",
+    // No comma, the list's separator: a current key with one cannot be listed here (keys from `openssl rand -base64` have none).
+    itemPattern: /^[\x21-\x7e]{32,256}$/,
+    itemRule: 'keys of 32 to 256 printable ASCII characters without spaces or commas',
+    optional: true,
+    secret: true,
+  })
+  SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS?: string[];
 
   @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
   PORT = 3000;
