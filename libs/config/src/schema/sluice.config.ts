@@ -104,7 +104,7 @@ export class SluiceConfig extends KafkaConnectionConfig {
 
   @EnvList({
     description:
-      "Earlier values of SLUICE_INTERNAL_SIGNING_KEY (comma-separated) that messages are still accepted with, never signed with: the overlap of a key rotation. Set the new key as SLUICE_INTERNAL_SIGNING_KEY and the old one here in every service, roll them, and remove it once no message signed with it is left on Sluice's topics (see docs/security.md). Each checked message is tried with the current key first, so a message signed with an old key costs one HMAC more. With SLUICE_ENV=production the development key is refused here too.",
+      "Keys (comma-separated) that messages on Sluice's own topics are still accepted with, never signed with: the overlap of a rotation of SLUICE_INTERNAL_SIGNING_KEY, the same in every service. First the new key is listed here while the old one still signs, then the new key becomes SLUICE_INTERNAL_SIGNING_KEY and the old one is listed here until no message it signed is left to read (see docs/security.md, Rotating the signing key). Each checked message is tried with SLUICE_INTERNAL_SIGNING_KEY first, so only a message signed with a listed key costs more HMACs. With SLUICE_ENV=production the development key is refused here too.",
     // No comma, the list's separator: a current key with one cannot be listed here (keys from `openssl rand -base64` have none).
     itemPattern: /^[\x21-\x7e]{32,256}$/,
     itemRule: 'keys of 32 to 256 printable ASCII characters without spaces or commas',
