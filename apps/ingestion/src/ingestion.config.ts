@@ -74,11 +74,35 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      'How long a client may take to send one whole request (milliseconds), after which the connection is closed: a bulk job is one request, read as it arrives, and a million lines take minutes. At least the 60 s Node allows for the headers alone.',
-    min: 60_000,
+      "How long a client may take to send a request's headers (milliseconds), after which it is answered 408 and the connection closed: a client trickling its headers in (slowloris) holds a connection no longer. Node's own default is 60 s; at most INGESTION_REQUEST_TIMEOUT_MS (checked at boot).",
+    min: 500,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_HEADERS_TIMEOUT_MS = 20_000;
+
+  @EnvInt({
+    description:
+      'How long a client may take to send one whole request, headers and body (milliseconds), after which it is answered 408 and the connection closed: a body trickling in is cut off then. A bulk job is one request, read as it arrives, and a million lines take minutes, so this is long; it does not limit an answer, such as an event stream or a results download, once the request has arrived.',
+    min: 1_000,
     max: 24 * 60 * 60 * 1000,
   })
   INGESTION_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+  @EnvInt({
+    description:
+      'How long a read (GET /v1/requests/:id, GET /v1/costs, GET /v1/jobs/:id) may take once its request has arrived and its API key is checked (milliseconds); a slower one is answered 503 with code TIMEOUT. Event streams and JSONL downloads have no such limit.',
+    min: 100,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_READ_DEADLINE_MS = 5_000;
+
+  @EnvInt({
+    description:
+      'How long POST /v1/requests may take to record and publish its requests once its body has arrived and its API key is checked (milliseconds); a slower one is answered 503 with code TIMEOUT, and may be retried as is (a request with an id is never accepted twice). Job uploads (POST /v1/jobs) have no such limit: they are read as they arrive, bounded by INGESTION_REQUEST_TIMEOUT_MS.',
+    min: 100,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_SUBMIT_DEADLINE_MS = 20_000;
 
   @EnvInt({
     description:

@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '@sluice/observability';
 import type { Server } from 'node:http';
 import { setUpApiDocs } from './docs/api-docs.setup';
 import { useRequestBodyParser } from './http/body/request-body.parser';
+import { setServerTimeouts } from './http/deadlines/server-timeouts.setup';
 import { IngestionConfig } from './ingestion.config';
 import { forwardJobUploads } from './jobs/job-upload.forwarder';
 import { IngestionModule } from './ingestion.module';
@@ -14,8 +15,9 @@ export function configureIngestion(app: NestExpressApplication): void {
   // Ahead of the body parser and the routes: the upload's bytes pass through untouched.
   if (config.INGESTION_JOBS_UPSTREAM !== undefined) app.use('/v1/jobs', forwardJobUploads(new URL(config.INGESTION_JOBS_UPSTREAM)));
   useRequestBodyParser(app, config.INGESTION_BULK_BODY_LIMIT_BYTES);
-  // Node's default (5 minutes to receive a whole request) would cut a large job upload off mid-way.
-  (app.getHttpServer() as Server).requestTimeout = config.INGESTION_REQUEST_TIMEOUT_MS;
+  // Node's defaults give a client 60 s for its headers and 5 minutes for its whole request: too long for
+  // headers trickling in (slowloris), too short for a large job upload.
+  setServerTimeouts(app.getHttpServer() as Server, { headersMs: config.INGESTION_HEADERS_TIMEOUT_MS, requestMs: config.INGESTION_REQUEST_TIMEOUT_MS });
   setUpApiDocs(app);
 }
 

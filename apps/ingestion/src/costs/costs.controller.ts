@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -10,10 +10,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { CompletionsRepository } from '@sluice/ledger';
-import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
+import { API_KEY_OVER_LIMIT, ApiErrorDoc, READ_TIMED_OUT } from '../docs/api.schemas';
 import { CostReportDoc } from '../docs/costs.schemas';
 import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
 import { KeyRateGuard } from '../http/limits/key-rate.guard';
+import { HandlingDeadline, HandlingDeadlineInterceptor } from '../http/deadlines/handling-deadline.interceptor';
 import { ApiError } from '../http/errors/api.error';
 import { CostReport, costReport, DEFAULT_DAYS, MAX_DAYS, parseCostRange } from './cost-report';
 
@@ -25,11 +26,13 @@ export type CostLedger = Pick<CompletionsRepository, 'dailyCosts'>;
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/costs')
 @UseGuards(ApiKeyGuard, KeyRateGuard)
+@UseInterceptors(HandlingDeadlineInterceptor)
 @ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class CostsController {
   constructor(@Inject(COST_LEDGER) private readonly ledger: CostLedger) {}
 
   @Get()
+  @HandlingDeadline('read')
   @ApiOperation({
     summary: "The API key's tenant's spending per UTC day and lane, with what sending everything realtime would have cost",
     description:
@@ -49,6 +52,7 @@ export class CostsController {
     example: '2030-03-30',
   })
   @ApiOkResponse({ type: CostReportDoc })
+  @ApiResponse({ status: 503, type: ApiErrorDoc, description: READ_TIMED_OUT })
   @ApiResponse({
     status: 400,
     type: ApiErrorDoc,

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ALL_ERROR_CODES, LANES, OPERATIONS, PROVIDERS, REQUEST_MODES } from '@sluice/contracts';
 import { REQUEST_STATUSES } from '@sluice/ledger';
+import { HTTP_ONLY_ERROR_CODES } from '../http/errors/api.error';
 
 // OpenAPI descriptions of the HTTP API's bodies. The rules themselves live in @sluice/contracts
 // (InferenceRequestV1) and are enforced there; these classes only document them for /openapi.json.
 
-const ERROR_CODES = [...ALL_ERROR_CODES, 'NOT_FOUND'];
+const ERROR_CODES = [...ALL_ERROR_CODES, ...HTTP_ONLY_ERROR_CODES];
 
 export class FieldErrorDoc {
   @ApiProperty({ enum: ALL_ERROR_CODES, example: 'MISSING_FIELD' })
@@ -36,6 +37,9 @@ export class ApiErrorDoc {
   @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'Every problem of a refused submission, one per field.' })
   errors?: FieldErrorDoc[];
 }
+
+/** What a 503 of a read means. */
+export const READ_TIMED_OUT = 'TIMEOUT: the answer took longer than INGESTION_READ_DEADLINE_MS; retry.';
 
 /** What a 429 of any route means: every route counts against the key's one limit. */
 export const API_KEY_OVER_LIMIT =

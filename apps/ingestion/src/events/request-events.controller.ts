@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNotFoundResponse,
@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
 import { ApiKeyGuard, callerOf, Tenant } from '../http/auth/api-key.guard';
 import { KeyRateGuard } from '../http/limits/key-rate.guard';
+import { HandlingDeadline, HandlingDeadlineInterceptor } from '../http/deadlines/handling-deadline.interceptor';
 import { ApiError } from '../http/errors/api.error';
 import { isTerminal } from '../http/status/request-status.view';
 import { RequestStatusQuery } from '../http/status/request-status.query';
@@ -44,6 +45,7 @@ function responseSink(response: ServerResponse, onEnd: () => void): StreamSink {
 @ApiBearerAuth()
 @Controller('v1/requests')
 @UseGuards(ApiKeyGuard, KeyRateGuard)
+@UseInterceptors(HandlingDeadlineInterceptor)
 @ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class RequestEventsController {
   private readonly quota: StreamQuota;
@@ -58,6 +60,8 @@ export class RequestEventsController {
   }
 
   @Get(':id/events')
+  // Open as long as the request is not complete and the client listens; cut off when the client stops reading (MAX_BUFFERED_BYTES).
+  @HandlingDeadline('none')
   @ApiOperation({
     summary: "A request's lifecycle as Server-Sent Events",
     description:

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -23,6 +23,7 @@ import {
   BulkReceiptDoc,
   BulkSubmissionDoc,
   InferenceRequestDoc,
+  READ_TIMED_OUT,
   RefusedItemDoc,
   RequestReceiptDoc,
   RequestViewDoc,
@@ -30,6 +31,7 @@ import {
 import { ApiKeyGuard, Tenant } from './auth/api-key.guard';
 import { KeyRateGuard } from './limits/key-rate.guard';
 import { Received, type ReceivedBody } from './body/request-body.parser';
+import { HandlingDeadline, HandlingDeadlineInterceptor } from './deadlines/handling-deadline.interceptor';
 import { ApiError } from './errors/api.error';
 import type { RequestView } from './status/request-status.view';
 import { RequestStatusQuery } from './status/request-status.query';
@@ -44,6 +46,7 @@ const LOGGED_IDS = 20;
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/requests')
 @UseGuards(ApiKeyGuard, KeyRateGuard)
+@UseInterceptors(HandlingDeadlineInterceptor)
 @ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class RequestsController {
   constructor(
@@ -55,6 +58,7 @@ export class RequestsController {
   }
 
   @Post()
+  @HandlingDeadline('submit')
   @ApiOperation({
     summary: 'Submit one request, or several as { "requests": [...] }',
     description:
@@ -73,7 +77,12 @@ export class RequestsController {
   @ApiResponse({ status: 409, type: ApiErrorDoc, description: 'DUPLICATE_ID_CONFLICT: the id is taken by a different request.' })
   @ApiResponse({ status: 413, type: ApiErrorDoc, description: 'PAYLOAD_TOO_LARGE: the body, or the number of requests, is over the limit.' })
   @ApiResponse({ status: 415, type: ApiErrorDoc, description: 'The body is not sent as application/json.' })
-  @ApiResponse({ status: 503, type: ApiErrorDoc, description: 'The ledger or the broker did not answer; retry (requests with ids are never accepted twice).' })
+  @ApiResponse({
+    status: 503,
+    type: ApiErrorDoc,
+    description:
+      'The ledger or the broker did not answer, or not within INGESTION_SUBMIT_DEADLINE_MS (code TIMEOUT); retry (requests with ids are never accepted twice).',
+  })
   async submit(
     @Received() body: ReceivedBody,
     @Tenant() tenant: string,
@@ -97,8 +106,10 @@ export class RequestsController {
   }
 
   @Get(':id')
+  @HandlingDeadline('read')
   @ApiOperation({ summary: "A request's status, routing decision, timings, cost and result" })
   @ApiOkResponse({ type: RequestViewDoc })
+  @ApiResponse({ status: 503, type: ApiErrorDoc, description: READ_TIMED_OUT })
   @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such request for the API key's tenant." })
   async find(@Param('id') id: string, @Tenant() tenant: string): Promise<RequestView> {
     const view = await this.status.find(tenant, id);

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -19,10 +19,11 @@ import { PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Trace } from '../accept/accept.ports';
-import { API_KEY_OVER_LIMIT, ApiErrorDoc } from '../docs/api.schemas';
+import { API_KEY_OVER_LIMIT, ApiErrorDoc, READ_TIMED_OUT } from '../docs/api.schemas';
 import { JobReceiptDoc, JobViewDoc, RequestCountsDoc } from '../docs/jobs.schemas';
 import { ApiKeyGuard, Tenant } from '../http/auth/api-key.guard';
 import { KeyRateGuard } from '../http/limits/key-rate.guard';
+import { HandlingDeadline, HandlingDeadlineInterceptor } from '../http/deadlines/handling-deadline.interceptor';
 import { ApiError } from '../http/errors/api.error';
 import { IngestionConfig } from '../ingestion.config';
 import { JobIntakeHandler, JobIntakeReply } from './job-intake.handler';
@@ -40,6 +41,7 @@ const AFTER = /^\d{1,10}$/;
 @ApiUnauthorizedResponse({ type: ApiErrorDoc, description: 'No, malformed, unknown or revoked API key.' })
 @Controller('v1/jobs')
 @UseGuards(ApiKeyGuard, KeyRateGuard)
+@UseInterceptors(HandlingDeadlineInterceptor)
 @ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: API_KEY_OVER_LIMIT })
 export class JobsController {
   constructor(
@@ -52,6 +54,8 @@ export class JobsController {
   }
 
   @Post()
+  // Read as it arrives, however long that takes: bounded by INGESTION_REQUEST_TIMEOUT_MS and INGESTION_JOB_MAX_LINES.
+  @HandlingDeadline('none')
   @ApiOperation({
     summary: 'Submit a bulk job: a JSONL upload, one request per line',
     description:
@@ -124,8 +128,10 @@ export class JobsController {
   }
 
   @Get(':id')
+  @HandlingDeadline('read')
   @ApiOperation({ summary: "A job's status and progress: its requests by outcome and lane" })
   @ApiOkResponse({ type: JobViewDoc })
+  @ApiResponse({ status: 503, type: ApiErrorDoc, description: READ_TIMED_OUT })
   @ApiNotFoundResponse({ type: ApiErrorDoc, description: "No such job for the API key's tenant." })
   async find(@Param('id') id: string, @Tenant() tenant: string): Promise<JobView> {
     const view = await this.jobs.find(tenant, id);
@@ -134,6 +140,8 @@ export class JobsController {
   }
 
   @Get(':id/results')
+  // Streamed page by page as the client reads: a million results take as long as the client takes.
+  @HandlingDeadline('none')
   @ApiOperation({
     summary: "The job's delivered results as JSONL, in line order",
     description:
@@ -154,6 +162,7 @@ export class JobsController {
   }
 
   @Get(':id/errors')
+  @HandlingDeadline('none')
   @ApiOperation({ summary: "Every problem of the job's refused lines as JSONL, in line order: { line, id, code, message, field }" })
   @ApiProduces(JSONL_CONTENT_TYPE)
   @ApiOkResponse({ description: 'JSON Lines of line errors.', schema: { type: 'string' } })

@@ -2,10 +2,13 @@ import { HttpException } from '@nestjs/common';
 import { ErrorCode, FieldError } from '@sluice/contracts';
 
 /**
- * The codes of HTTP error bodies: the shared ErrorCode values, and NOT_FOUND and RATE_LIMITED, which
- * only the HTTP API has (a message is never "not found", and Kafka producers are paced by the broker).
+ * The codes only the HTTP API has: a message is never "not found", Kafka producers are paced by the
+ * broker, and a consumer has no client waiting on a deadline (TIMEOUT).
  */
-export type ApiErrorCode = ErrorCode | 'NOT_FOUND' | 'RATE_LIMITED';
+export const HTTP_ONLY_ERROR_CODES = ['NOT_FOUND', 'RATE_LIMITED', 'TIMEOUT'] as const;
+
+/** The codes of HTTP error bodies: the shared ErrorCode values and the HTTP-only ones. */
+export type ApiErrorCode = ErrorCode | (typeof HTTP_ONLY_ERROR_CODES)[number];
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; field?: string };
