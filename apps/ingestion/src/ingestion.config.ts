@@ -137,4 +137,20 @@ export class IngestionConfig extends SluiceConfig {
     max: 60 * 60 * 1000,
   })
   INGESTION_TENANT_POLICIES_REFRESH_MS = 10_000;
+
+  @EnvInt({
+    description:
+      "How often the cluster's topic list is read again (milliseconds), against which a request's replyTo is checked: one naming a topic that does not exist is refused with REPLY_TO_NOT_FOUND. The list is held in memory, never read per request; a batch naming a topic not in it reads it again first (see INGESTION_TOPICS_RECHECK_GAP_MS), so a topic created a moment ago is taken, and a deleted one is refused within this interval. While the list cannot be read, no replyTo is refused for not existing.",
+    min: 1_000,
+    max: 60 * 60 * 1000,
+  })
+  INGESTION_TOPICS_REFRESH_MS = 30_000;
+
+  @EnvInt({
+    description:
+      'Least time between two reads of the topic list prompted by a replyTo not in it (milliseconds): a stream of requests naming made-up topics costs the broker one listing per this, and within it such requests are refused on the list last read.',
+    min: 0,
+    max: 60 * 1000,
+  })
+  INGESTION_TOPICS_RECHECK_GAP_MS = 1_000;
 }

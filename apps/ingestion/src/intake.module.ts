@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { loadRoutingPolicy } from '@sluice/config';
-import { BulkValve } from '@sluice/kafka';
+import { BrokerTopics, BulkValve } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import type { RoutingPolicy } from '@sluice/routing';
@@ -11,6 +11,7 @@ import type { IntakeCounters, IntakePublisher } from './accept/accept.ports';
 import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
+import { ReplyTopicsCache } from './accept/reply-topics.cache';
 import { newJobId, newRequestId } from './accept/request-id.generator';
 import { COST_LEDGER, CostsController } from './costs/costs.controller';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
@@ -39,26 +40,28 @@ const JOB_CHUNK_BYTES = 256 * 1024;
 // While one chunk is written to the ledger and another to the broker, the next is read and validated.
 const JOB_CHUNKS_IN_FLIGHT = 3;
 
-/** Tenants' policies are read before anything is taken in, and kept fresh until shutdown. */
+/** Tenants' policies and the cluster's topics are read before anything is taken in, and kept fresh until shutdown. */
 @Injectable()
-class TenantPoliciesLifecycle implements OnModuleInit, OnApplicationShutdown {
+class AdmissionCachesLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly policies: TenantPoliciesCache,
+    private readonly replyTopics: ReplyTopicsCache,
     private readonly config: IngestionConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  onModuleInit(): Promise<void> {
+  async onModuleInit(): Promise<void> {
     if (this.config.SLUICE_ENV === 'production' && this.config.INGESTION_UNCONFIGURED_TENANTS === 'open') {
       this.logger.warn(
         'INGESTION_UNCONFIGURED_TENANTS is open: whoever may write sluice.requests.v1 or sluice.requests.bulk.v1 speaks for every tenant bound to no intake topic; bind tenants (npm run keys -- bind) and set it to closed',
       );
     }
-    return this.policies.start();
+    await Promise.all([this.policies.start(), this.replyTopics.start()]);
   }
 
   onApplicationShutdown(): void {
     this.policies.stop();
+    this.replyTopics.stop();
   }
 }
 
@@ -79,7 +82,18 @@ const providers: Provider[] = [
         logger.child({ component: 'tenant-policies' }),
       ),
   },
-  TenantPoliciesLifecycle,
+  BrokerTopics,
+  {
+    provide: ReplyTopicsCache,
+    inject: [BrokerTopics, IngestionConfig, ROOT_LOGGER],
+    useFactory: (broker: BrokerTopics, config: IngestionConfig, logger: Logger) =>
+      new ReplyTopicsCache(
+        () => broker.list(),
+        { refreshMs: config.INGESTION_TOPICS_REFRESH_MS, recheckGapMs: config.INGESTION_TOPICS_RECHECK_GAP_MS },
+        logger.child({ component: 'reply-topics' }),
+      ),
+  },
+  AdmissionCachesLifecycle,
   {
     provide: AcceptRequestsHandler,
     inject: [LEDGER, KafkaIntakePublisher, IntakeMetrics, ROUTING_POLICY],
@@ -88,26 +102,38 @@ const providers: Provider[] = [
   },
   {
     provide: RequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache],
-    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, tenants: TenantPoliciesCache) =>
-      new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }, tenants),
+    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache],
+    useFactory: (
+      intake: AcceptRequestsHandler,
+      counters: IntakeCounters,
+      config: IngestionConfig,
+      tenants: TenantPoliciesCache,
+      replyTopics: ReplyTopicsCache,
+    ) => new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }, tenants, replyTopics),
   },
   {
     provide: SubmitRequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache],
-    useFactory: (intake: AcceptRequestsHandler, counters: IntakeCounters, config: IngestionConfig, tenants: TenantPoliciesCache) =>
+    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache],
+    useFactory: (
+      intake: AcceptRequestsHandler,
+      counters: IntakeCounters,
+      config: IngestionConfig,
+      tenants: TenantPoliciesCache,
+      replyTopics: ReplyTopicsCache,
+    ) =>
       new SubmitRequestsHandler(
         intake,
         counters,
         { singleBodyBytes: config.INGESTION_BODY_LIMIT_BYTES, bulkMaxRequests: config.INGESTION_BULK_MAX_REQUESTS },
         () => newRequestId(new Date()),
         tenants,
+        replyTopics,
       ),
   },
   { provide: RequestStatusQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new RequestStatusQuery(ledger.requests, ledger.completions) },
   {
     provide: JobIntakeHandler,
-    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve, TenantPoliciesCache],
+    inject: [LEDGER, AcceptRequestsHandler, IntakeMetrics, IngestionConfig, BulkValve, TenantPoliciesCache, ReplyTopicsCache],
     useFactory: (
       ledger: LedgerRepositories,
       intake: AcceptRequestsHandler,
@@ -115,6 +141,7 @@ const providers: Provider[] = [
       config: IngestionConfig,
       valve: BulkValve,
       tenants: TenantPoliciesCache,
+      replyTopics: ReplyTopicsCache,
     ) =>
       new JobIntakeHandler({
         jobs: ledger.jobs,
@@ -125,6 +152,7 @@ const providers: Provider[] = [
         limits: { chunkLines: JOB_CHUNK_LINES, chunkBytes: JOB_CHUNK_BYTES, chunksInFlight: JOB_CHUNKS_IN_FLIGHT, maxLines: config.INGESTION_JOB_MAX_LINES },
         valve,
         tenants,
+        replyTopics,
       }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },

@@ -1,6 +1,7 @@
 import type { RequestSource } from '@sluice/contracts';
 import type { InsertRequestOutcome, NewRequestRecord, RequestRecord, RequestStatus } from '@sluice/ledger';
 import type { IntakeCounters, IntakePublisher, OutboundMessage, RequestLedger } from '../src/accept/accept.ports';
+import type { ReplyTopics } from '../src/accept/reply-topics.cache';
 
 /** The ledger's idempotency rule (same id: same fingerprint is a duplicate, another is a conflict), in memory. */
 export class MemoryLedger implements RequestLedger {
@@ -93,5 +94,18 @@ export class CountingCounters implements IntakeCounters {
 
   rejected(code: string, count = 1): void {
     this.rejectedByCode.set(code, (this.rejectedByCode.get(code) ?? 0) + count);
+  }
+}
+
+/** A cluster with these topics, recording each look-up (the topics asked about together). */
+export class KnownTopics implements ReplyTopics {
+  readonly lookups: string[][] = [];
+
+  constructor(private readonly topics: readonly string[]) {}
+
+  missing(topics: Iterable<string>): Promise<ReadonlySet<string>> {
+    const asked = [...topics];
+    this.lookups.push(asked);
+    return Promise.resolve(new Set(asked.filter((topic) => !this.topics.includes(topic))));
   }
 }

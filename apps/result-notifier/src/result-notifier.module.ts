@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { KafkaProducer } from '@sluice/kafka';
+import { BrokerTopics, KafkaProducer } from '@sluice/kafka';
 import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DlqDepthMonitor } from './dlq/dlq-depth.monitor';
 import { DEVELOPMENT_WEBHOOK_SECRET, ResultNotifierConfig } from './result-notifier.config';
-import { BrokerTopics } from './results/broker-topics';
 import { ReplyTopics } from './results/reply-topics';
 import { ResultHandler } from './results/result.handler';
 import { ResultMetrics } from './results/result.metrics';

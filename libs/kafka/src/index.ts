@@ -32,6 +32,7 @@ export * from './nest/sluice-kafka.transport';
 export * from './nest/sluice-kafka.patterns';
 export * from './nest/sluice-kafka.context';
 export * from './nest/sluice-kafka.module';
+export { BrokerTopics } from './nest/broker-topics';
 export { SluiceKafkaErrorInterceptor } from './nest/handler-error.interceptor';
 export { BulkValve, TopicWatermarks, type BulkValveEvents, type UrgentSignal, type WorkValve } from './valve/bulk.valve';
 export { DEFAULT_VALVE_POLICY, type ValvePolicy } from './valve/valve.policy';

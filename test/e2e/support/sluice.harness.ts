@@ -179,8 +179,9 @@ export class SluiceHarness {
       const keys = providerKeysFor(runId);
       const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
       const own: Record<ServiceName, Record<string, string>> = {
-        // Tenants' bindings set by a test apply within a fraction of a second.
-        ingestion: { INGESTION_TENANT_POLICIES_REFRESH_MS: '200' },
+        // Tenants' bindings set by a test apply within a fraction of a second, and a replyTo topic a test
+        // creates is taken by the next request naming it, however recently the topic list was read.
+        ingestion: { INGESTION_TENANT_POLICIES_REFRESH_MS: '200', INGESTION_TOPICS_RECHECK_GAP_MS: '0' },
         router: {},
         'realtime-worker': { OPENAI_API_KEY: keys.openai, ANTHROPIC_API_KEY: keys.anthropic },
         'batch-aggregator': { OPENAI_API_KEY: keys.openai, ANTHROPIC_API_KEY: keys.anthropic },

@@ -1,8 +1,9 @@
 import { AcceptedRequestV1, InferenceResultV1, LifecycleEventV1, resultIdFor, Topics, validateMessage } from '@sluice/contracts';
 import { sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
-import { collectMessages, MessageCollector, testKafka } from '@sluice/kafka/testing';
+import { withAdmin } from '@sluice/kafka';
+import { collectMessages, deleteTopics, MessageCollector, testKafka } from '@sluice/kafka/testing';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
-import { waitFor } from '@sluice/testing';
+import { randomTopicName, waitFor } from '@sluice/testing';
 import { apiClient, createTestDatabase, HttpReply, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
 
 const SINGLE_LIMIT = 4_096;
@@ -39,6 +40,8 @@ describe('ingestion HTTP API (real broker and database)', () => {
         INGESTION_BULK_MAX_REQUESTS: '5',
         INGESTION_RATE_LIMIT_REQUESTS: String(RATE_LIMIT),
         INGESTION_RATE_LIMIT_WINDOW_MS: '60000',
+        // Every request naming a topic not in the list reads it again, however recently it was read.
+        INGESTION_TOPICS_RECHECK_GAP_MS: '0',
       },
     });
     [urgent, events] = await Promise.all([
@@ -136,6 +139,28 @@ describe('ingestion HTTP API (real broker and database)', () => {
     await waitFor(() => eventsFor(tenant).length === 1, { timeoutMs: 20_000, description: 'the rejected event' });
     expect(eventsFor(tenant)[0]).toMatchObject({ type: 'rejected', requestId: 'bad-1', error: { field: expect.stringMatching(/^(body\.model|mode)$/) } });
     expect(await ingestion.ledger.requests.get(tenant, 'bad-1')).toBeUndefined();
+  });
+
+  it('refuses a request whose replyTo topic does not exist 400 naming replyTo, with a rejected event, and takes one whose topic was created just before', async () => {
+    const { tenant, key } = await tenantWithKey(ingestion.ledger);
+    const client = apiClient(ingestion.baseUrl, key);
+    const created = randomTopicName('ingestion-http-reply');
+    await withAdmin(kafka, (admin) => admin.ensureTopics([{ name: created, partitions: 1 }]));
+    try {
+      const refused = await client.post('/v1/requests', request({ id: 'reply-nowhere', replyTo: randomTopicName('ingestion-http-nowhere') }));
+      const taken = await client.post('/v1/requests', request({ id: 'reply-created', replyTo: created }));
+
+      expect(refused).toMatchObject({ status: 400, body: { errors: [{ code: 'REPLY_TO_NOT_FOUND', field: 'replyTo' }] } });
+      expect(taken.status).toBe(202);
+      await waitFor(() => eventsFor(tenant).some((event) => event.type === 'rejected' && event.requestId === 'reply-nowhere'), {
+        timeoutMs: 20_000,
+        description: 'the rejection of reply-nowhere',
+      });
+      expect(await ingestion.ledger.requests.get(tenant, 'reply-nowhere')).toBeUndefined();
+      expect(await ingestion.ledger.requests.get(tenant, 'reply-created')).toMatchObject({ status: 'accepted' });
+    } finally {
+      await deleteTopics(kafka, [created]);
+    }
   });
 
   it('refuses a request nested thousands of levels deep 400 naming its field, with a rejected event', async () => {

@@ -3,7 +3,7 @@ import { canonicalJson, Topics } from '@sluice/contracts';
 import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import type { JobLineError, JobRecord, JobStatus, NewJob, OpenJobOutcome } from '@sluice/ledger';
-import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
+import { CountingCounters, KnownTopics, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { admissionErrors, OPEN_ADMISSION, TenantAdmission } from '../tenants/tenant.admission';
 import { JobIntakeHandler, JobIntakeLimits, JobLedger, JobReceipt } from './job-intake.handler';
@@ -73,7 +73,7 @@ class TurnValve implements WorkValve {
   }
 }
 
-function setUp(limits: Partial<JobIntakeLimits> = {}, tenants: TenantAdmission = OPEN_ADMISSION) {
+function setUp(limits: Partial<JobIntakeLimits> = {}, tenants: TenantAdmission = OPEN_ADMISSION, replyTopics = new KnownTopics(['acme.replies'])) {
   const valve = new TurnValve();
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
@@ -90,10 +90,11 @@ function setUp(limits: Partial<JobIntakeLimits> = {}, tenants: TenantAdmission =
     limits: { chunkLines: 500, chunkBytes: 1_000_000, chunksInFlight: 2, maxLines: 1_000, ...limits },
     valve,
     tenants,
+    replyTopics,
   });
   const receive = (text: string, query: Record<string, unknown> = {}, contentType = NDJSON) =>
     handler.receive('acme', query, contentType, linesOf(text), { correlationId: 'corr-job' });
-  return { ledger, publisher, counters, jobs, handler, receive, valve };
+  return { ledger, publisher, counters, jobs, handler, receive, valve, replyTopics };
 }
 
 describe('JobIntakeHandler', () => {
@@ -156,13 +157,34 @@ describe('JobIntakeHandler', () => {
 
   it("refuses a line whose replyTo is outside the tenant's prefixes, naming replyTo, and takes the others", async () => {
     const acme = { id: 'acme', disabled: false, intakeTopics: null, replyToPrefixes: ['acme.'] };
-    const { ledger, receive } = setUp({}, { errors: (input) => admissionErrors(acme, 'open', input) });
+    const { ledger, receive } = setUp({}, { errors: (input) => admissionErrors(acme, 'open', input) }, new KnownTopics(['globex.answers', 'acme.answers']));
     const reply = await receive([requestLine({ replyTo: 'globex.answers' }), requestLine({ replyTo: 'acme.answers' })].join('\n'), { id: 'replies' });
 
     const body = reply.body as JobReceipt;
     expect(body).toMatchObject({ lines: 2, accepted: 1, invalid: 1 });
     expect(body.errors.map((error) => [error.line, error.id, error.code, error.field])).toEqual([[1, 'replies-1', 'REPLY_TO_NOT_ALLOWED', 'replyTo']]);
     expect([...ledger.rows.keys()]).toEqual(['acme/replies-2']);
+  });
+
+  it('refuses a line whose replyTo topic does not exist, naming replyTo, with one look-up per chunk', async () => {
+    const { ledger, receive, replyTopics } = setUp({ chunkLines: 2, chunksInFlight: 1 }, OPEN_ADMISSION, new KnownTopics(['acme.answers']));
+    const lines = [
+      requestLine({ replyTo: 'acme.answers' }),
+      requestLine({ replyTo: 'acme.nowhere' }),
+      requestLine({ replyTo: 'acme.nowhere', body: { messages: [] } }),
+      requestLine(),
+    ];
+    const reply = await receive(lines.join('\n'), { id: 'missing' });
+
+    const body = reply.body as JobReceipt;
+    expect(body).toMatchObject({ lines: 4, accepted: 2, invalid: 2 });
+    expect(body.errors.map((error) => [error.line, error.code, error.field])).toEqual([
+      [2, 'REPLY_TO_NOT_FOUND', 'replyTo'],
+      [3, 'MISSING_FIELD', 'body.model'],
+    ]);
+    expect([...ledger.rows.keys()].sort()).toEqual(['acme/missing-1', 'acme/missing-4']);
+    // The invalid line is refused for what is wrong with it; its replyTo is not looked up.
+    expect(replyTopics.lookups).toEqual([['acme.answers', 'acme.nowhere']]);
   });
 
   it('records and publishes in chunks, keeping the job counts current between them', async () => {

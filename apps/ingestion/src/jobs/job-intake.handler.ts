@@ -7,6 +7,7 @@ import type { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { ApiErrorBody, apiErrorBody } from '../http/errors/api.error';
 import { JobLinks, jobLinks } from './job.links';
 import { attemptOf } from '../accept/intake.messages';
+import { refuseMissingReplyTopics, ReplyTopics } from '../accept/reply-topics.cache';
 import type { TenantAdmission } from '../tenants/tenant.admission';
 import { JobLineContext, parseJobLine, ParsedJobLine } from './job-line.parser';
 import { isJsonlContentType, JSONL_CONTENT_TYPES, parseJobOptions, resolveJobDefaults } from './job-options.parser';
@@ -37,6 +38,8 @@ export interface JobIntakePorts {
   valve: WorkValve;
   /** Each line's `replyTo` against the tenant's prefixes, as for a request posted alone. */
   tenants: TenantAdmission;
+  /** Each chunk's `replyTo` topics, looked up once per chunk. */
+  replyTopics: ReplyTopics;
 }
 
 /** A refused line's problem as the API shows it. */
@@ -85,6 +88,10 @@ function failure(status: 400 | 409 | 413 | 415, code: ErrorCode, message: string
 
 function isBlank(line: JsonlLine): boolean {
   return line.kind === 'text' && line.text.trim() === '';
+}
+
+function refusedLine(parsed: Extract<ParsedJobLine, { ok: true }>, first: FieldError, ...others: FieldError[]): ParsedJobLine {
+  return { ok: false, line: parsed.line, requestId: parsed.requestId, errors: [first, ...others], attempt: attemptOf(parsed.request) };
 }
 
 function takenElsewhere(parsed: Extract<ParsedJobLine, { ok: true }>, jobId: string, owner: JobLine | undefined): FieldError {
@@ -230,13 +237,18 @@ export class JobIntakeHandler {
   private admitted(parsed: ParsedJobLine, tenant: string): ParsedJobLine {
     if (!parsed.ok) return parsed;
     const [first, ...others] = this.ports.tenants.errors({ tenant, replyTo: parsed.request.replyTo });
-    if (first === undefined) return parsed;
-    return { ok: false, line: parsed.line, requestId: parsed.requestId, errors: [first, ...others], attempt: attemptOf(parsed.request) };
+    return first === undefined ? parsed : refusedLine(parsed, first, ...others);
   }
 
-  private async flush(upload: Upload, chunk: readonly ParsedJobLine[]): Promise<void> {
-    if (chunk.length === 0) return;
+  private async flush(upload: Upload, read: readonly ParsedJobLine[]): Promise<void> {
+    if (read.length === 0) return;
     const { jobId, tenant } = upload.context;
+    const chunk = await refuseMissingReplyTopics(
+      this.ports.replyTopics,
+      read,
+      (line) => (line.ok ? line.request.replyTo : undefined),
+      (line, error) => (line.ok ? refusedLine(line, error) : line),
+    );
     const valid = chunk.filter((line): line is Extract<ParsedJobLine, { ok: true }> => line.ok);
     const invalid = chunk.filter((line): line is Extract<ParsedJobLine, { ok: false }> => !line.ok);
     const problems: JobLineError[] = [];

@@ -9,6 +9,7 @@ import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
 import { IngestionConfig } from '../ingestion.config';
 import { ingestionService } from '../ingestion.definition';
+import { ANY_REPLY_TOPIC } from '../accept/reply-topics.cache';
 import { OPEN_ADMISSION } from '../tenants/tenant.admission';
 import { ConsumedItem, RequestsHandler } from './requests.handler';
 
@@ -43,7 +44,7 @@ async function consume(sent: readonly Sent[]): Promise<{ fates: Fate[]; ledger: 
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
   const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => new Date(), newId: () => 'unused', policy: DEFAULT_POLICY });
-  const handler = new RequestsHandler(intake, counters, { maxBytes: new IngestionConfig().INGESTION_BODY_LIMIT_BYTES }, OPEN_ADMISSION);
+  const handler = new RequestsHandler(intake, counters, { maxBytes: new IngestionConfig().INGESTION_BODY_LIMIT_BYTES }, OPEN_ADMISSION, ANY_REPLY_TOPIC);
   const { validate, onInvalid } = topicContracts(ingestionService.consumes)[Topics.Requests];
   // Without these, what this spec does would not be what the consumer does.
   if (validate === undefined || onInvalid !== undefined) throw new Error('ingestion validates sluice.requests.v1 as a JSON object and dead-letters the rest');

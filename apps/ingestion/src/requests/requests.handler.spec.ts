@@ -3,7 +3,7 @@ import { sampleRequest } from '@sluice/contracts/testing/message.samples';
 import { NonRetryableError } from '@sluice/kafka';
 import type { InsertRequestOutcome, NewRequestRecord } from '@sluice/ledger';
 import { DEFAULT_POLICY } from '@sluice/routing';
-import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
+import { CountingCounters, KnownTopics, MemoryLedger, RecordingPublisher } from '../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../accept/accept-requests.handler';
 import { requestIdForMessage } from '../accept/request-id.generator';
 import { admissionErrors, OPEN_ADMISSION, TenantAdmission } from '../tenants/tenant.admission';
@@ -31,16 +31,16 @@ class PoisonedLedger extends MemoryLedger {
   }
 }
 
-function setUp(ledger = new MemoryLedger(), tenants: TenantAdmission = OPEN_ADMISSION) {
+function setUp(ledger = new MemoryLedger(), tenants: TenantAdmission = OPEN_ADMISSION, topics = new KnownTopics(['acme.replies'])) {
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
   const intake = new AcceptRequestsHandler({ ledger, publisher, counters, clock: () => NOW, newId: () => 'unused', policy: DEFAULT_POLICY });
-  const handler = new RequestsHandler(intake, counters, { maxBytes: 1_000_000 }, tenants);
+  const handler = new RequestsHandler(intake, counters, { maxBytes: 1_000_000 }, tenants, topics);
   const one = async (plain: Record<string, unknown>, consumed = message): Promise<ItemResult> => {
     const [result] = await handler.handle([{ plain, message: consumed }], { bulk: false });
     return result;
   };
-  return { ledger, publisher, counters, handler, one };
+  return { ledger, publisher, counters, handler, one, topics };
 }
 
 function acceptedTopicOf(publisher: RecordingPublisher, id: string): string | undefined {
@@ -92,6 +92,45 @@ describe('RequestsHandler', () => {
       }),
     ]);
     expect(counters.rejectedByCode.get(ErrorCode.TENANT_NOT_BOUND)).toBe(1);
+  });
+
+  it('rejects a request whose replyTo topic does not exist by a rejected event naming replyTo, with one look-up for the batch, and takes the rest', async () => {
+    const topics = new KnownTopics(['acme.replies']);
+    const { ledger, publisher, counters, handler } = setUp(new MemoryLedger(), OPEN_ADMISSION, topics);
+    const results = await handler.handle(
+      [
+        { plain: sampleRequest({ id: 'nowhere', replyTo: 'acme.nowhere' }), message: at(1) },
+        { plain: sampleRequest({ id: 'broken', replyTo: 'no such name' }), message: at(2) },
+        { plain: sampleRequest({ id: 'after' }), message: at(3) },
+      ],
+      { bulk: false },
+    );
+
+    expect(results).toEqual([
+      {
+        ok: true,
+        outcome: {
+          kind: 'rejected',
+          tenant: 'acme',
+          requestId: 'nowhere',
+          errors: [expect.objectContaining({ code: 'REPLY_TO_NOT_FOUND', field: 'replyTo' })],
+        },
+      },
+      {
+        ok: true,
+        outcome: { kind: 'rejected', tenant: 'acme', requestId: 'broken', errors: [expect.objectContaining({ code: 'INVALID_FIELD', field: 'replyTo' })] },
+      },
+      { ok: true, outcome: { kind: 'accepted', tenant: 'acme', requestId: 'after', duplicate: false } },
+    ]);
+    expect([...ledger.rows.keys()]).toEqual(['acme/after']);
+    const rejected = publisher.messages.filter((sent) => (sent.value as LifecycleEventV1).type === 'rejected');
+    expect(rejected.map((sent) => [sent.key, (sent.value as LifecycleEventV1).error?.code])).toEqual([
+      ['nowhere', 'REPLY_TO_NOT_FOUND'],
+      ['broken', 'INVALID_FIELD'],
+    ]);
+    expect(counters.rejectedByCode.get(ErrorCode.REPLY_TO_NOT_FOUND)).toBe(1);
+    // Only the requests otherwise taken are looked up: an invalid name is refused by the contract alone.
+    expect(topics.lookups).toEqual([['acme.nowhere', 'acme.replies']]);
   });
 
   it('rejects an invalid request with a tenant by a rejected event naming the field', async () => {

@@ -4,6 +4,7 @@ import type { IntakeCounters, Trace } from '../accept/accept.ports';
 import { Acceptance, AcceptRequestsHandler, InvalidSubmission, Submission } from '../accept/accept-requests.handler';
 import { attemptOf } from '../accept/intake.messages';
 import { MessagePosition, requestIdForMessage } from '../accept/request-id.generator';
+import { refuseMissingReplyTopics, ReplyTopics } from '../accept/reply-topics.cache';
 import { checkRequest, oversizeError } from '../accept/request.check';
 import type { TenantAdmission } from '../tenants/tenant.admission';
 
@@ -58,9 +59,12 @@ export interface IntakeOptions {
 
 type Accepting = { ok: true; acceptance: Acceptance } | { ok: false; error: unknown };
 
+/** A message with a usable tenant, as decided so far. */
+type Decided = { index: number; valid: Submission } | { index: number; invalid: InvalidSubmission };
+
 /**
  * Requests produced to Kafka, a fetched batch at a time (checked by checkRequest, against the size
- * limit and against their tenant's policy, held in memory): valid → accepted (one multi-row ledger
+ * limit, against their tenant's policy and the cluster's topics, both held in memory): valid → accepted (one multi-row ledger
  * insert and one producer call for the batch); invalid with a usable tenant → a `rejected` event
  * keyed by its id (or one derived from the message when it has none usable); without a usable tenant
  * → a NonRetryableError under the tenant's error code, which the consumer runner dead-letters with
@@ -72,12 +76,12 @@ export class RequestsHandler {
     private readonly counters: IntakeCounters,
     private readonly limits: IntakeLimits,
     private readonly tenants: TenantAdmission,
+    private readonly replyTopics: ReplyTopics,
   ) {}
 
   async handle(items: readonly ConsumedItem[], options: IntakeOptions): Promise<ItemResult[]> {
     const results = new Array<ItemResult>(items.length);
-    const valid: Array<{ index: number; submission: Submission }> = [];
-    const invalid: Array<{ index: number; submission: InvalidSubmission }> = [];
+    const decided: Decided[] = [];
     items.forEach(({ plain, message }, index) => {
       const trace = traceOf(message.headers);
       const checked = checkRequest(plain);
@@ -92,7 +96,7 @@ export class RequestsHandler {
       const validation =
         refused.length > 0 || oversize.length > 0 ? { ok: false as const, errors: [...refused, ...oversize, ...(checked.ok ? [] : checked.errors)] } : checked;
       if (validation.ok) {
-        valid.push({ index, submission: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
+        decided.push({ index, valid: { request: validation.value, source: 'kafka', assignedId: requestIdForMessage(message), bulk: options.bulk, trace } });
         return;
       }
       // A rejection is reported to the tenant's event stream; without a usable tenant there is none.
@@ -104,15 +108,31 @@ export class RequestsHandler {
         return;
       }
       const [first, ...others] = validation.errors;
-      const submission: InvalidSubmission = {
-        tenant: plain.tenant as string,
-        requestId: requestIdOf(plain, message),
-        errors: [first, ...others],
-        attempt: attemptOf(plain),
-        trace,
-      };
-      invalid.push({ index, submission });
+      decided.push({
+        index,
+        invalid: { tenant: plain.tenant as string, requestId: requestIdOf(plain, message), errors: [first, ...others], attempt: attemptOf(plain), trace },
+      });
     });
+    const admitted = await refuseMissingReplyTopics(
+      this.replyTopics,
+      decided,
+      (entry) => ('valid' in entry ? entry.valid.request.replyTo : undefined),
+      (entry, error): Decided => {
+        const { plain, message } = items[entry.index];
+        return {
+          index: entry.index,
+          invalid: {
+            tenant: plain.tenant as string,
+            requestId: requestIdOf(plain, message),
+            errors: [error],
+            attempt: attemptOf(plain),
+            trace: traceOf(message.headers),
+          },
+        };
+      },
+    );
+    const valid = admitted.flatMap((entry) => ('valid' in entry ? [{ index: entry.index, submission: entry.valid }] : []));
+    const invalid = admitted.flatMap((entry) => ('invalid' in entry ? [{ index: entry.index, submission: entry.invalid }] : []));
     // Both publish through the one producer, which sends what is queued together in one request.
     const [accepting, rejecting] = await Promise.all([
       this.acceptEachAlone(valid.map((entry) => entry.submission)),

@@ -15,6 +15,12 @@ import { RequestMessages, RequestsConsumer } from './requests.consumer';
 // sluice.requests.bulk.v1 hold other runs' requests, which this test must neither read nor publish again.
 const requestsTopic = randomTopicName('ingestion-requests');
 const bulkTopic = randomTopicName('ingestion-requests-bulk');
+// Ingestion refuses a replyTo topic that does not exist: the requests here name one of this test's own.
+const replyTopic = randomTopicName('ingestion-replies');
+
+function request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return sampleRequest({ replyTo: replyTopic, ...overrides });
+}
 
 class TestTopicRequestsConsumer extends RequestsConsumer {
   @EventPattern(requestsTopic, { batch: true })
@@ -55,6 +61,7 @@ describe('ingestion consuming requests (real broker and database)', () => {
         // Room for the corpus's 2 MB request, which Sluice must refuse itself when the topic takes it.
         { name: requestsTopic, partitions: 2, config: { 'max.message.bytes': 4 * 1024 * 1024 } },
         { name: bulkTopic, partitions: 2 },
+        { name: replyTopic, partitions: 1 },
       ]),
     );
     database = await createTestDatabase();
@@ -70,6 +77,8 @@ describe('ingestion consuming requests (real broker and database)', () => {
     });
     ingestion = await startIngestion({
       database,
+      // Every batch naming a topic not in the list reads it again: a topic created just before a request is then taken whenever the list was last read.
+      env: { INGESTION_TOPICS_RECHECK_GAP_MS: '0' },
       controllers: [TestTopicRequestsConsumer],
       configure: (app) => app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true }),
     });
@@ -86,11 +95,11 @@ describe('ingestion consuming requests (real broker and database)', () => {
     await Promise.all([accepted?.stop(), urgent?.stop(), events?.stop(), dlq?.stop()]);
     await ingestion?.close();
     await database?.drop();
-    await deleteTopics(kafka, [requestsTopic, bulkTopic]);
+    await deleteTopics(kafka, [requestsTopic, bulkTopic, replyTopic]);
   });
 
   it('accepts a request: an AcceptedRequestV1 on sluice.accepted.v1 and its accepted event', async () => {
-    await produceFixtures(kafka, requestsTopic, [{ key: 'k-1', value: sampleRequest({ tenant, id: 'k-1' }), correlationId: 'corr-k-1' }]);
+    await produceFixtures(kafka, requestsTopic, [{ key: 'k-1', value: request({ tenant, id: 'k-1' }), correlationId: 'corr-k-1' }]);
 
     await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-1'), { timeoutMs: 30_000, description: 'k-1 accepted' });
     const message = acceptedOfTenant().find((candidate) => candidate.request.id === 'k-1')!;
@@ -105,8 +114,8 @@ describe('ingestion consuming requests (real broker and database)', () => {
 
   it('rejects an invalid request by a rejected event naming the field, while the next valid one flows', async () => {
     await produceFixtures(kafka, requestsTopic, [
-      { key: 'k-bad', value: sampleRequest({ tenant, id: 'k-bad', body: { messages: [] } }) },
-      { key: 'k-bad', value: sampleRequest({ tenant, id: 'k-after' }) },
+      { key: 'k-bad', value: request({ tenant, id: 'k-bad', body: { messages: [] } }) },
+      { key: 'k-bad', value: request({ tenant, id: 'k-after' }) },
     ]);
 
     await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-after'), { timeoutMs: 30_000, description: 'k-after accepted' });
@@ -123,15 +132,15 @@ describe('ingestion consuming requests (real broker and database)', () => {
 
   it('rejects a request nested thousands of levels deep, a bad replyTo and a chosen service tier by name, while the next valid one flows', async () => {
     // As text: JSON.stringify overflows on a value this deep, and it is how such a request arrives.
-    const deep = JSON.stringify(sampleRequest({ tenant, id: 'k-deep', body: { model: 'gpt-4o-mini', messages: 'DEEP' } })).replace(
+    const deep = JSON.stringify(request({ tenant, id: 'k-deep', body: { model: 'gpt-4o-mini', messages: 'DEEP' } })).replace(
       '"DEEP"',
       `${'['.repeat(3_000)}${']'.repeat(3_000)}`,
     );
     await produceFixtures(kafka, requestsTopic, [
       { key: 'door', value: Buffer.from(deep) },
-      { key: 'door', value: sampleRequest({ tenant, id: 'k-reply', replyTo: '__consumer_offsets' }) },
-      { key: 'door', value: sampleRequest({ tenant, id: 'k-tier', body: { model: 'gpt-4o-mini', messages: [], service_tier: 'priority' } }) },
-      { key: 'door', value: sampleRequest({ tenant, id: 'k-door-after' }) },
+      { key: 'door', value: request({ tenant, id: 'k-reply', replyTo: '__consumer_offsets' }) },
+      { key: 'door', value: request({ tenant, id: 'k-tier', body: { model: 'gpt-4o-mini', messages: [], service_tier: 'priority' } }) },
+      { key: 'door', value: request({ tenant, id: 'k-door-after' }) },
     ]);
 
     await waitFor(() => acceptedOfTenant().some((message) => message.request.id === 'k-door-after'), {
@@ -151,13 +160,46 @@ describe('ingestion consuming requests (real broker and database)', () => {
     for (const id of ['k-deep', 'k-reply', 'k-tier']) expect(await ingestion.ledger.requests.get(tenant, id)).toBeUndefined();
   });
 
+  it('refuses a request whose replyTo topic does not exist by REPLY_TO_NOT_FOUND naming replyTo, takes one whose topic was created just before, and handles what is behind them', async () => {
+    const created = randomTopicName('ingestion-reply-new');
+    const nowhere = randomTopicName('ingestion-reply-nowhere');
+    await withAdmin(kafka, (admin) => admin.ensureTopics([{ name: created, partitions: 1 }]));
+    try {
+      // One key: one partition, the refused request ahead of the others.
+      await produceFixtures(kafka, requestsTopic, [
+        { key: 'reply', value: request({ tenant, id: 'r-nowhere', replyTo: nowhere }) },
+        { key: 'reply', value: request({ tenant, id: 'r-created', replyTo: created }) },
+        { key: 'reply', value: request({ tenant, id: 'r-after' }) },
+      ]);
+
+      await waitFor(() => ['r-created', 'r-after'].every((id) => acceptedOfTenant().some((message) => message.request.id === id)), {
+        timeoutMs: 30_000,
+        description: 'r-created and r-after accepted',
+      });
+      await waitFor(() => eventsOfTenant().some((event) => event.type === 'rejected' && event.requestId === 'r-nowhere'), {
+        timeoutMs: 30_000,
+        description: 'the rejection of r-nowhere',
+      });
+      expect(eventsOfTenant().find((event) => event.type === 'rejected' && event.requestId === 'r-nowhere')?.error).toEqual({
+        code: 'REPLY_TO_NOT_FOUND',
+        field: 'replyTo',
+        message: expect.stringContaining(nowhere),
+      });
+      expect(acceptedOfTenant().find((message) => message.request.id === 'r-created')?.request.replyTo).toBe(created);
+      expect(await ingestion.ledger.requests.get(tenant, 'r-nowhere')).toBeUndefined();
+      expect(deadLettered().filter((message) => message.key?.toString() === 'reply')).toEqual([]);
+    } finally {
+      await deleteTopics(kafka, [created]);
+    }
+  });
+
   it('dead-letters what is not a JSON object, and what names no usable tenant, with the reason in headers', async () => {
     await produceFixtures(kafka, requestsTopic, [
       { key: 'k-garbage', value: Buffer.from('{"tenant": "acme", oops') },
       { key: 'k-array', value: Buffer.from('[{"tenant": "acme"}]') },
-      { key: 'k-no-tenant', value: sampleRequest({ tenant: undefined, id: 'k-no-tenant' }) },
-      { key: 'k-bad-tenant', value: sampleRequest({ tenant: 'Not Valid', id: 'k-bad-tenant' }) },
-      { key: 'k-last', value: sampleRequest({ tenant, id: 'k-last' }) },
+      { key: 'k-no-tenant', value: request({ tenant: undefined, id: 'k-no-tenant' }) },
+      { key: 'k-bad-tenant', value: request({ tenant: 'Not Valid', id: 'k-bad-tenant' }) },
+      { key: 'k-last', value: request({ tenant, id: 'k-last' }) },
     ]);
 
     await waitFor(() => deadLettered().length === 4, { timeoutMs: 30_000, description: 'four dead-lettered messages' });
@@ -191,7 +233,7 @@ describe('ingestion consuming requests (real broker and database)', () => {
         ...(item.setup ? [{ key, value: valueBytes(item.setup.value) }] : []),
         { key, value: valueBytes(item.value), headers: item.headers },
       ]),
-      { key, value: sampleRequest({ tenant: corpusTenant, id: 'corpus-after' }) },
+      { key, value: request({ tenant: corpusTenant, id: 'corpus-after' }) },
     ]);
 
     await waitFor(
@@ -243,14 +285,14 @@ describe('ingestion consuming requests (real broker and database)', () => {
   it('takes a batch mixing valid, invalid, urgent and deferrable requests: each to its topic, every one accounted for', async () => {
     // One key: one partition, so the messages arrive in one fetch.
     await produceFixtures(kafka, requestsTopic, [
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-later', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-soon', deadline: inSeconds(20), notBefore: undefined }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-bad', body: { messages: [] } }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-stream', stream: true, cache: false, notBefore: undefined }) },
-      { key: 'mix', value: sampleRequest({ tenant: undefined, id: 'm-no-tenant' }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-batch', mode: 'batch', deadline: inSeconds(20), notBefore: undefined }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-bad-mode', mode: 'whenever' }) },
-      { key: 'mix', value: sampleRequest({ tenant, id: 'm-realtime', mode: 'realtime', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
+      { key: 'mix', value: request({ tenant, id: 'm-later', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
+      { key: 'mix', value: request({ tenant, id: 'm-soon', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'mix', value: request({ tenant, id: 'm-bad', body: { messages: [] } }) },
+      { key: 'mix', value: request({ tenant, id: 'm-stream', stream: true, cache: false, notBefore: undefined }) },
+      { key: 'mix', value: request({ tenant: undefined, id: 'm-no-tenant' }) },
+      { key: 'mix', value: request({ tenant, id: 'm-batch', mode: 'batch', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'mix', value: request({ tenant, id: 'm-bad-mode', mode: 'whenever' }) },
+      { key: 'mix', value: request({ tenant, id: 'm-realtime', mode: 'realtime', deadline: inSeconds(48 * 3600), notBefore: undefined }) },
     ]);
 
     const settled = () =>
@@ -299,9 +341,9 @@ describe('ingestion consuming requests (real broker and database)', () => {
 
   it('keeps what is produced to the bulk intake on sluice.accepted.v1 even with a realtime-ish deadline: the producer chose bulk', async () => {
     await produceFixtures(kafka, bulkTopic, [
-      { key: 'b-soon', value: sampleRequest({ tenant, id: 'b-soon', deadline: inSeconds(20), notBefore: undefined }) },
-      { key: 'b-stream', value: sampleRequest({ tenant, id: 'b-stream', stream: true, cache: false, notBefore: undefined }) },
-      { key: 'b-bad', value: sampleRequest({ tenant, id: 'b-bad', body: { messages: [] } }) },
+      { key: 'b-soon', value: request({ tenant, id: 'b-soon', deadline: inSeconds(20), notBefore: undefined }) },
+      { key: 'b-stream', value: request({ tenant, id: 'b-stream', stream: true, cache: false, notBefore: undefined }) },
+      { key: 'b-bad', value: request({ tenant, id: 'b-bad', body: { messages: [] } }) },
     ]);
 
     await waitFor(() => acceptedOfTenant().filter((message) => message.request.id.startsWith('b-')).length === 2, {

@@ -20,6 +20,8 @@ export enum ErrorCode {
   TENANT_DISABLED = 'TENANT_DISABLED',
   /** A `replyTo` outside the tenant's allowed prefixes. */
   REPLY_TO_NOT_ALLOWED = 'REPLY_TO_NOT_ALLOWED',
+  /** A `replyTo` naming a topic that does not exist on the cluster: Sluice never creates callers' topics. */
+  REPLY_TO_NOT_FOUND = 'REPLY_TO_NOT_FOUND',
   /** A message on one of Sluice's own topics without, or with a wrong, signature of its services. */
   SIGNATURE_MISSING = 'SIGNATURE_MISSING',
   SIGNATURE_INVALID = 'SIGNATURE_INVALID',

@@ -6,6 +6,7 @@ import { AcceptRequestsHandler } from '../../accept/accept-requests.handler';
 import { IngestionConfig } from '../../ingestion.config';
 import type { ReceivedBody } from '../body/request-body.parser';
 import { SubmitRequestsHandler } from './submit-requests.handler';
+import { ANY_REPLY_TOPIC } from '../../accept/reply-topics.cache';
 import { OPEN_ADMISSION } from '../../tenants/tenant.admission';
 
 const TENANT = 'corpus-http';
@@ -35,6 +36,7 @@ describe('the bad-input corpus as POST /v1/requests bodies and bulk items (the s
       { singleBodyBytes: config.INGESTION_BODY_LIMIT_BYTES, bulkMaxRequests: config.INGESTION_BULK_MAX_REQUESTS },
       () => 'req_generated',
       OPEN_ADMISSION,
+      ANY_REPLY_TOPIC,
     );
 
     const reply = await handler.submit(received(item.body), TENANT, {});

@@ -1,7 +1,7 @@
 import { ErrorCode, LifecycleEventV1, Topics } from '@sluice/contracts';
 import { DEFAULT_POLICY } from '@sluice/routing';
 import { sampleRequest } from '@sluice/contracts/testing/message.samples';
-import { CountingCounters, MemoryLedger, RecordingPublisher } from '../../../test/intake.fakes';
+import { CountingCounters, KnownTopics, MemoryLedger, RecordingPublisher } from '../../../test/intake.fakes';
 import { AcceptRequestsHandler } from '../../accept/accept-requests.handler';
 import type { ReceivedBody } from '../body/request-body.parser';
 import { SubmitRequestsHandler } from './submit-requests.handler';
@@ -16,7 +16,7 @@ function request(overrides: Record<string, unknown> = {}): Record<string, unknow
   return rest;
 }
 
-function setUp() {
+function setUp(topics = new KnownTopics(['acme.replies'])) {
   const ledger = new MemoryLedger();
   const publisher = new RecordingPublisher();
   const counters = new CountingCounters();
@@ -29,7 +29,14 @@ function setUp() {
     policy: DEFAULT_POLICY,
   });
   let ids = 0;
-  const handler = new SubmitRequestsHandler(intake, counters, { singleBodyBytes: 1_000, bulkMaxRequests: 10 }, () => `req_new_${(ids += 1)}`, OPEN_ADMISSION);
+  const handler = new SubmitRequestsHandler(
+    intake,
+    counters,
+    { singleBodyBytes: 1_000, bulkMaxRequests: 10 },
+    () => `req_new_${(ids += 1)}`,
+    OPEN_ADMISSION,
+    topics,
+  );
   return { ledger, publisher, counters, handler };
 }
 
@@ -104,6 +111,26 @@ describe('SubmitRequestsHandler', () => {
     });
     expect(ledger.rows.size).toBe(0);
     expect(publisher.messages.map((message) => [message.key, (message.value as LifecycleEventV1).error?.field])).toEqual([['b', 'mode']]);
+  });
+
+  it('refuses 400 a request whose replyTo topic does not exist, naming replyTo, and a bulk body holding one, looking each body up once', async () => {
+    const topics = new KnownTopics(['acme.replies']);
+    const { ledger, publisher, counters, handler } = setUp(topics);
+    const single = await handler.submit(json(request({ id: 'alone', replyTo: 'acme.nowhere' })), 'acme', {});
+    const bulk = await handler.submit(json({ requests: [request({ id: 'a' }), request({ id: 'b', replyTo: 'acme.nowhere' })] }), 'acme', {});
+
+    expect(single).toMatchObject({
+      status: 400,
+      body: { error: { code: ErrorCode.VALIDATION_FAILED }, errors: [{ code: ErrorCode.REPLY_TO_NOT_FOUND, field: 'replyTo' }] },
+    });
+    expect(bulk).toMatchObject({ status: 400, body: { errors: [{ code: ErrorCode.REPLY_TO_NOT_FOUND, field: 'requests.1.replyTo' }] } });
+    expect(ledger.rows.size).toBe(0);
+    expect(publisher.messages.map((message) => [message.key, (message.value as LifecycleEventV1).error?.code])).toEqual([
+      ['alone', ErrorCode.REPLY_TO_NOT_FOUND],
+      ['b', ErrorCode.REPLY_TO_NOT_FOUND],
+    ]);
+    expect(counters.rejectedByCode.get(ErrorCode.REPLY_TO_NOT_FOUND)).toBe(2);
+    expect(topics.lookups).toEqual([['acme.nowhere'], ['acme.replies', 'acme.nowhere']]);
   });
 
   it('passes on what the body parser refused, and counts it', async () => {

@@ -2,6 +2,7 @@ import { ErrorCode, FieldError } from '@sluice/contracts';
 import type { IntakeCounters, Trace } from '../../accept/accept.ports';
 import { Acceptance, AcceptRequestsHandler, InvalidSubmission } from '../../accept/accept-requests.handler';
 import { attemptOf } from '../../accept/intake.messages';
+import { refuseMissingReplyTopics, ReplyTopics } from '../../accept/reply-topics.cache';
 import type { TenantAdmission } from '../../tenants/tenant.admission';
 import type { ReceivedBody } from '../body/request-body.parser';
 import { ApiErrorBody, apiErrorBody, ApiErrorDetails } from '../errors/api.error';
@@ -53,6 +54,7 @@ export class SubmitRequestsHandler {
     private readonly limits: SubmissionLimits,
     private readonly newId: () => string,
     private readonly tenants: TenantAdmission,
+    private readonly replyTopics: ReplyTopics,
   ) {}
 
   async submit(received: ReceivedBody, tenant: string, trace: Trace): Promise<SubmissionReply> {
@@ -65,7 +67,12 @@ export class SubmitRequestsHandler {
       this.counters.rejected(parsed.code);
       return failure(parsed.status, parsed.code, parsed.message);
     }
-    const items = parsed.items.map((item) => this.admitted(item, tenant));
+    const items = await refuseMissingReplyTopics(
+      this.replyTopics,
+      parsed.items.map((item) => this.admitted(item, tenant)),
+      (item) => (item.ok ? item.request.replyTo : undefined),
+      (item, error) => (item.ok ? this.refused(item, error) : item),
+    );
     const invalid = items.flatMap((item, index) => (item.ok ? [] : [{ item, index }]));
     if (invalid.length > 0) {
       await this.intake.reject(invalid.map(({ item }) => rejectionOf(item, tenant, trace)));
@@ -95,7 +102,10 @@ export class SubmitRequestsHandler {
   private admitted(item: SubmittedItem, tenant: string): SubmittedItem {
     if (!item.ok) return item;
     const [first, ...others] = this.tenants.errors({ tenant, replyTo: item.request.replyTo });
-    if (first === undefined) return item;
+    return first === undefined ? item : this.refused(item, first, ...others);
+  }
+
+  private refused(item: Extract<SubmittedItem, { ok: true }>, first: FieldError, ...others: FieldError[]): SubmittedItem {
     return { ok: false, requestId: item.request.id ?? this.newId(), errors: [first, ...others], attempt: attemptOf(item.request) };
   }
 }

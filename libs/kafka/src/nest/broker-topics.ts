@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { KAFKA_DRIVER, KafkaAdmin } from '@sluice/kafka';
-import type { KafkaDriver } from '@sluice/kafka';
+import { KafkaAdmin } from '../admin/kafka.admin';
+import type { KafkaDriver } from '../port/driver.port';
+import { KAFKA_DRIVER } from './sluice-kafka.module';
 
-/** The broker's topic list for ReplyTopics, over an admin client connected on first use. */
+/** The broker's topic list (for checking callers' replyTo topics), over an admin client connected on first use. */
 @Injectable()
 export class BrokerTopics implements OnApplicationShutdown {
   private readonly admin: KafkaAdmin;
