@@ -160,16 +160,25 @@ function sampleLag(admin: Admin, groupPrefix: string, started: number, arrived: 
   return () => clearInterval(timer);
 }
 
-interface SluiceRun {
+/** One way of running Sluice's services, measured against the same baseline. */
+interface Variant {
   driver: KafkaDriverName;
+  semiSpaceMiB: number | null;
+}
+
+function variantName({ driver, semiSpaceMiB }: Variant): string {
+  return semiSpaceMiB === null ? driver : `${driver}, ${semiSpaceMiB} MiB semi-spaces`;
+}
+
+interface SluiceRun extends Variant {
   figures: RunFigures;
   acceptedTimestampsRead: number;
   stagesMs: ReturnType<typeof stageSplit>;
   lagTimeline: LagSample[];
 }
 
-function startServices(services: readonly ServiceName[] | undefined, driver: KafkaDriverName): Promise<SluiceHarness> {
-  const env = { KAFKA_DRIVER: driver };
+function startServices(services: readonly ServiceName[] | undefined, { driver, semiSpaceMiB }: Variant): Promise<SluiceHarness> {
+  const env = { KAFKA_DRIVER: driver, ...(semiSpaceMiB !== null && { SLUICE_SEMI_SPACE_MIB: String(semiSpaceMiB) }) };
   return SluiceHarness.start({
     name: 'bench-throughput',
     tap: false,
@@ -186,9 +195,10 @@ async function measureSluice(
   admin: Admin,
   kafka: Kafka,
   options: ThroughputOptions,
-  plan: { tenant: string; rows: readonly TraceRow[]; runId: string; driver: KafkaDriverName },
+  plan: { tenant: string; rows: readonly TraceRow[]; runId: string; variant: Variant },
 ): Promise<SluiceRun> {
-  const { tenant, rows, runId, driver } = plan;
+  const { tenant, rows, runId, variant } = plan;
+  const label = variantName(variant);
   const n = options.requests;
   const producedAt = new Float64Array(n).fill(Number.NaN);
   const receivedAt = new Float64Array(n).fill(Number.NaN);
@@ -201,13 +211,13 @@ async function measureSluice(
   const timeline: LagSample[] = [];
   let arrivedSoFar = 0;
   const stopSampling = sampleLag(admin, h.groupPrefix, Date.now(), () => arrivedSoFar, timeline);
-  say(`Sluice on ${driver}: ${n} requests to ${Topics.Requests}, read back from ${Topics.LaneAsync} and ${Topics.LaneBatch}`);
+  say(`Sluice on ${label}: ${n} requests to ${Topics.Requests}, read back from ${Topics.LaneAsync} and ${Topics.LaneBatch}`);
   let sluice: RunFigures;
   try {
     sluice = await runThrough(
       kafka,
       options,
-      `Sluice-${driver}`,
+      `Sluice-${label}`,
       { topic: Topics.Requests, readTopics: [Topics.LaneAsync, Topics.LaneBatch], fromEnd: true },
       (index) => plannedRequest(runId, tenant, index, rows, options.chatShare, Date.now()),
       runId,
@@ -228,7 +238,7 @@ async function measureSluice(
     stopSampling();
   }
   say(
-    `Sluice on ${driver}: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`,
+    `Sluice on ${label}: ${sluice.arrivals.arrived} of ${n} on the lane topics after ${sluice.seconds} s: ${sluice.perSecond}/s${sluice.complete ? '' : ` (INCOMPLETE: the --timeout of ${options.timeoutS} s ran out)`}`,
   );
   say("reading the run's Kafka timestamps on sluice.accepted.v1 for the time split");
   const acceptedSeen = await acceptedTimestamps(kafka, acceptedGroup, runId, n, acceptedAt);
@@ -243,7 +253,7 @@ async function measureSluice(
       readAt: readAt[index] as number,
     });
   }
-  return { driver, figures: sluice, acceptedTimestampsRead: acceptedSeen, stagesMs: stageSplit(stamps), lagTimeline: timeline };
+  return { ...variant, figures: sluice, acceptedTimestampsRead: acceptedSeen, stagesMs: stageSplit(stamps), lagTimeline: timeline };
 }
 
 export async function runThroughputBench(argv: readonly string[]): Promise<void> {
@@ -258,11 +268,13 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
   const tenant = randomTenant('bench-tp');
   const stamp = Date.now().toString(36);
   const services = options.allServices ? undefined : (['ingestion', 'router', 'provider-emulator'] as const);
-  const [firstDriver, ...laterDrivers] = options.drivers as [KafkaDriverName, ...KafkaDriverName[]];
+  const [firstVariant, ...laterVariants] = options.drivers.flatMap((driver) =>
+    options.semiSpaces.map((semiSpaceMiB): Variant => ({ driver, semiSpaceMiB })),
+  ) as [Variant, ...Variant[]];
   say(
-    `starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports, on ${firstDriver}`,
+    `starting ${services === undefined ? 'the five Sluice services and the emulator' : 'ingestion and the router (and the emulator the harness always starts)'} on free ports, on ${variantName(firstVariant)}`,
   );
-  let h = await startServices(services, firstDriver);
+  let h = await startServices(services, firstVariant);
   let admin = h.kafka.admin();
   await admin.connect();
   try {
@@ -294,15 +306,15 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       say(`baseline: ${baseline.arrivals.arrived} of ${options.requests} through in ${baseline.seconds} s: ${baseline.perSecond}/s`);
     }
 
-    const runs: SluiceRun[] = [await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}`, driver: firstDriver })];
-    for (const driver of laterDrivers) {
-      say(`restarting ingestion and the router on ${driver}`);
+    const runs: SluiceRun[] = [await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}`, variant: firstVariant })];
+    for (const [index, variant] of laterVariants.entries()) {
+      say(`restarting ingestion and the router on ${variantName(variant)}`);
       await admin.disconnect();
       await h.stop();
-      h = await startServices(services, driver);
+      h = await startServices(services, variant);
       admin = h.kafka.admin();
       await admin.connect();
-      runs.push(await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}${driver.slice(0, 2)}`, driver }));
+      runs.push(await measureSluice(h, admin, kafka, options, { tenant, rows, runId: `tp${stamp}v${index + 1}`, variant }));
     }
     const byDriver = runs.map((run) => {
       const rateRatio = baseline === undefined ? null : ratio(run.figures.perSecond, baseline.perSecond);
@@ -319,7 +331,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
           "requests (the trace excerpt's sizes, cycled: chat on gpt-5/o4-mini with a 15 min deadline for the async lane, text-embedding-3-small embeddings with a 48 h deadline for the batch lane, mode auto) produced to sluice.requests.v1 as fast as one kafkajs producer can (acks=all, --produce-chunk messages a request, --produce-concurrency in flight); the benchmark reads sluice.lane.async.v1 and sluice.lane.batch.v1 (from their end before the run, by key) until every id arrived; rate = N / (last lane arrival - first produce)",
         baseline: `the same N messages (same sizes, produced the same way) through ${HOPS} plain kafkajs forwarders in a child process: each consumes a fetched batch per partition (partitions concurrently), forwards it in one send with acks=all and commits after it; fresh topics of the same partition count on the same broker, deleted afterwards; measured first, in the same run`,
         drivers:
-          "with several --drivers, ingestion and the router are restarted on each (KAFKA_DRIVER) after the one baseline and measured in turn; `sluice`, `ratio`, `stagesMs` and `lagTimeline` are the first driver's, `byDriver` has every one",
+          "with several --drivers or --semi-spaces, ingestion and the router are restarted on each driver (KAFKA_DRIVER) with each semi-space size (SLUICE_SEMI_SPACE_MIB) after the one baseline and measured in turn; `sluice`, `ratio`, `stagesMs` and `lagTimeline` are the first's, `byDriver` has every one",
         exactlyOnce:
           "counted by the benchmark from the keys it read (each key is <run>-<index>), independent of Sluice's code: every index on a lane topic, none twice, each on the lane its deadline calls for",
         stages:
@@ -334,8 +346,9 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
       bar: { ratioAtLeast: 0.5, met: first.met },
       stagesMs: first.stagesMs,
       lagTimeline: first.lagTimeline,
-      byDriver: byDriver.map(({ driver, figures, acceptedTimestampsRead, ratio: rateRatio, met, stagesMs }) => ({
+      byDriver: byDriver.map(({ driver, semiSpaceMiB, figures, acceptedTimestampsRead, ratio: rateRatio, met, stagesMs }) => ({
         driver,
+        semiSpaceMiB,
         sluice: { ...figures, acceptedTimestampsRead },
         ratio: rateRatio,
         met,
@@ -347,7 +360,7 @@ export async function runThroughputBench(argv: readonly string[]): Promise<void>
     for (const run of byDriver) {
       const verdict = run.figures.arrivals;
       say(
-        `Sluice on ${run.driver} ${run.figures.perSecond}/s against the raw pipe's ${baseline?.perSecond ?? '-'}/s: ratio ${run.ratio ?? '-'} (bar >= 0.5); ` +
+        `Sluice on ${variantName(run)} ${run.figures.perSecond}/s against the raw pipe's ${baseline?.perSecond ?? '-'}/s: ratio ${run.ratio ?? '-'} (bar >= 0.5); ` +
           `exactly once: ${verdict.exactlyOnce} (missing ${verdict.missing}, duplicates ${verdict.duplicates}, wrong lane ${verdict.wrongPlace}); ` +
           `p50 produce->accepted ${run.stagesMs.produceToAccepted.p50Ms} ms, accepted->lane ${run.stagesMs.acceptedToLane.p50Ms} ms`,
       );

@@ -19,5 +19,8 @@ describe('throughput options', () => {
     expect(() => parseThroughputOptions(['--fast'])).toThrow(BenchUsageError);
     expect(parseThroughputOptions(['--drivers', 'kafkajs,platformatic']).drivers).toEqual(['kafkajs', 'platformatic']);
     expect(() => parseThroughputOptions(['--drivers', 'rdkafka'])).toThrow(BenchUsageError);
+    expect(parseThroughputOptions([]).semiSpaces).toEqual([null]);
+    expect(parseThroughputOptions(['--semi-spaces', 'default,64']).semiSpaces).toEqual([null, 64]);
+    expect(() => parseThroughputOptions(['--semi-spaces', '64,huge'])).toThrow(BenchUsageError);
   });
 });

@@ -17,6 +17,8 @@ export interface ThroughputOptions {
   skipBaseline: boolean;
   /** The Kafka drivers Sluice runs on, one after another against the same baseline (KAFKA_DRIVER of the services). */
   drivers: KafkaDriverName[];
+  /** Semi-space sizes (MiB) ingestion and the router run with, each driver with each in turn; null for V8's default (SLUICE_SEMI_SPACE_MIB). */
+  semiSpaces: Array<number | null>;
 }
 
 export const DEFAULT_THROUGHPUT_OPTIONS: ThroughputOptions = {
@@ -28,6 +30,7 @@ export const DEFAULT_THROUGHPUT_OPTIONS: ThroughputOptions = {
   allServices: false,
   skipBaseline: false,
   drivers: [DEFAULT_KAFKA_DRIVER],
+  semiSpaces: [null],
 };
 
 const d = DEFAULT_THROUGHPUT_OPTIONS;
@@ -40,7 +43,8 @@ export const THROUGHPUT_USAGE = `npm run bench -- throughput [options]
   --timeout <s>              how long to wait for the last lane message; then what arrived is reported (default ${d.timeoutS})
   --all-services             start all five services, not only ingestion and the router
   --skip-baseline            Sluice only (the JSON then has no ratio)
-  --drivers <list>           Kafka drivers the services run on, each in turn after the one baseline: ${KAFKA_DRIVERS.join(', ')} (default ${d.drivers.join(',')})`;
+  --drivers <list>           Kafka drivers the services run on, each in turn after the one baseline: ${KAFKA_DRIVERS.join(', ')} (default ${d.drivers.join(',')})
+  --semi-spaces <list>       ingestion's and the router's semi-space sizes in MiB, or "default", each measured in turn with each driver (default default)`;
 
 const SPEC: FlagSpec = {
   requests: { type: 'string' },
@@ -51,6 +55,7 @@ const SPEC: FlagSpec = {
   'all-services': { type: 'boolean' },
   'skip-baseline': { type: 'boolean' },
   drivers: { type: 'string' },
+  'semi-spaces': { type: 'string' },
 };
 
 function driversOf(value: unknown): KafkaDriverName[] {
@@ -59,6 +64,17 @@ function driversOf(value: unknown): KafkaDriverName[] {
   const unknown = names.filter((name) => !(KAFKA_DRIVERS as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) throw new BenchUsageError(`--drivers takes ${KAFKA_DRIVERS.join(', ')}, not "${value}"`);
   return names as KafkaDriverName[];
+}
+
+function semiSpacesOf(value: unknown): Array<number | null> {
+  if (typeof value !== 'string') return d.semiSpaces;
+  return value.split(',').map((item) => {
+    const text = item.trim();
+    if (text === 'default') return null;
+    const mib = Number(text);
+    if (!Number.isInteger(mib) || mib <= 0) throw new BenchUsageError(`--semi-spaces takes sizes in MiB or "default", not "${value}"`);
+    return mib;
+  });
 }
 
 export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
@@ -72,5 +88,6 @@ export function parseThroughputOptions(argv: readonly string[]): ThroughputOptio
     allServices: values['all-services'] === true,
     skipBaseline: values['skip-baseline'] === true,
     drivers: driversOf(values.drivers),
+    semiSpaces: semiSpacesOf(values['semi-spaces']),
   };
 }

@@ -91,4 +91,12 @@ describe('nodeArgsFor', () => {
     expect(nodeArgsFor('router', { BATCH_WINDOWS_MAX_WAITING: '400000' })).toEqual([]);
     expect(nodeArgsFor(EMULATOR, {})).toEqual([]);
   });
+
+  it("sets the semi-spaces of every other Sluice service by SLUICE_SEMI_SPACE_MIB, not the emulator's or the aggregator's", () => {
+    expect(nodeArgsFor('ingestion', { SLUICE_SEMI_SPACE_MIB: '64' })).toEqual(['--max-semi-space-size=64']);
+    expect(nodeArgsFor('router', { SLUICE_SEMI_SPACE_MIB: '0' })).toEqual([]);
+    expect(nodeArgsFor('router', { SLUICE_SEMI_SPACE_MIB: 'big' })).toEqual([]);
+    expect(nodeArgsFor(EMULATOR, { SLUICE_SEMI_SPACE_MIB: '64' })).toEqual([]);
+    expect(nodeArgsFor('batch-aggregator', { SLUICE_SEMI_SPACE_MIB: '64' })).toEqual(['--max-old-space-size=126', '--max-semi-space-size=8']);
+  });
 });

@@ -163,9 +163,15 @@ const DEFAULT_MAX_WAITING = 100_000;
  * of a fixed base. Without a cap V8 sizes the heap by the machine, and a process that allocates fast
  * (a lane backlog read at full speed) grows to several times what it keeps before it collects. Its
  * young generation is held smaller than V8's default too (about 15 MiB less resident memory).
+ * SLUICE_SEMI_SPACE_MIB sets the other services' semi-spaces (V8's default when unset): a larger young
+ * generation trades resident memory for less garbage-collection time where every message is several
+ * short-lived copies of a request (bench/README.md, `throughput`).
  */
 export function nodeArgsFor(service: ServiceName, env: NodeJS.ProcessEnv): string[] {
-  if (service !== 'batch-aggregator') return [];
+  if (service !== 'batch-aggregator') {
+    const semiSpace = Number(env.SLUICE_SEMI_SPACE_MIB);
+    return service !== EMULATOR && Number.isInteger(semiSpace) && semiSpace > 0 ? [`--max-semi-space-size=${semiSpace}`] : [];
+  }
   const configured = Number(env.BATCH_WINDOWS_MAX_WAITING);
   const maxWaiting = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_WAITING;
   const heapMiB = AGGREGATOR_HEAP_BASE_MIB + Math.ceil((maxWaiting * AGGREGATOR_HEAP_BYTES_PER_WAITING_REQUEST) / 2 ** 20);
