@@ -32,7 +32,10 @@ async function commitOnce(
   topics: readonly string[],
   ends: Array<{ topic: string; partition: number; offset: string }>,
 ): Promise<void> {
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  // A rebalance timeout as short as the session: should its leave not reach the broker, the member is
+  // gone within seconds, not the default minute the services' @platformatic/kafka consumers (another
+  // assignment protocol, refused while it is there) would have to wait out at boot.
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
