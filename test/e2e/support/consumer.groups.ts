@@ -18,12 +18,28 @@ export async function positionAtEnd(kafka: Kafka, groupIds: readonly string[], t
   await admin.connect();
   let ends: Array<{ topic: string; partition: number; offset: string }>;
   try {
-    const perTopic = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
+    const perTopic = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await topicOffsets(admin, topic) })));
     ends = perTopic.flatMap(({ topic, partitions }) => partitions.map(({ partition, high }) => ({ topic, partition, offset: high })));
   } finally {
     await admin.disconnect();
   }
   await Promise.all(groupIds.map((groupId) => commitOnce(kafka, groupId, topics, ends)));
+}
+
+const COMMIT_ATTEMPTS = 5;
+const LEADERS_WAIT_MS = 30_000;
+
+/** A topic's offsets; on a broker that has just created it, once its partitions have leaders. */
+async function topicOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; high: string }>> {
+  const deadline = Date.now() + LEADERS_WAIT_MS;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function commitOnce(
@@ -32,17 +48,49 @@ async function commitOnce(
   topics: readonly string[],
   ends: Array<{ topic: string; partition: number; offset: string }>,
 ): Promise<void> {
-  // A rebalance timeout as short as the session: should its leave not reach the broker, the member is
-  // gone within seconds, not the default minute the services' @platformatic/kafka consumers (another
-  // assignment protocol, refused while it is there) would have to wait out at boot.
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await joinCommitAndLeave(kafka, groupId, topics, ends);
+      return;
+    } catch (error) {
+      if (attempt >= COMMIT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * kafkajs restarts a consumer that crashed (an error its retries did not cure, as a brand-new broker
+ * gives while its group coordinator loads) by joining again on its own, also after disconnect() was
+ * called: that member then stays in the group, heartbeating, and the services' @platformatic/kafka
+ * consumers (another assignment protocol) are refused by the group until it goes (seen on the SASL_SSL
+ * suite's new broker: every group held by one). So this consumer never restarts itself; a crash fails
+ * this attempt and a fresh consumer tries again. Its rebalance timeout is as short as its session, so a
+ * member whose leave did not reach the broker is gone within seconds.
+ */
+async function joinCommitAndLeave(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  ends: Array<{ topic: string; partition: number; offset: string }>,
+): Promise<void> {
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 6_000,
+    rebalanceTimeout: 6_000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 100,
+    retry: { restartOnFailure: () => Promise.resolve(false) },
+  });
+  const crashed = new Promise<never>((_, reject) => consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error)));
+  // Only raced below: a crash after the commit is not this attempt's failure.
+  crashed.catch(() => undefined);
   await consumer.connect();
   try {
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.subscribe({ topics: [...topics], fromBeginning: false });
     // Whatever is fetched meanwhile is neither handled nor committed.
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    await joined;
+    await Promise.race([joined, crashed]);
     await consumer.commitOffsets(ends.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
   } finally {
     await consumer.disconnect();
