@@ -90,6 +90,14 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
+      'How long a request body other than a job upload may take to arrive once its headers have (milliseconds), after which it is answered 408 with code TIMEOUT and the connection closed: a JSON body trickling in is cut off then, not after INGESTION_REQUEST_TIMEOUT_MS, which job uploads (JSON Lines) need to be long.',
+    min: 100,
+    max: 10 * 60 * 1000,
+  })
+  INGESTION_BODY_TIMEOUT_MS = 30_000;
+
+  @EnvInt({
+    description:
       'How long a read (GET /v1/requests/:id, GET /v1/costs, GET /v1/jobs/:id) may take once its request has arrived and its API key is checked (milliseconds); a slower one is answered 503 with code TIMEOUT. Event streams and JSONL downloads have no such limit.',
     min: 100,
     max: 10 * 60 * 1000,

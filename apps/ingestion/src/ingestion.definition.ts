@@ -14,7 +14,7 @@ export function configureIngestion(app: NestExpressApplication): void {
   const config = app.get(IngestionConfig);
   // Ahead of the body parser and the routes: the upload's bytes pass through untouched.
   if (config.INGESTION_JOBS_UPSTREAM !== undefined) app.use('/v1/jobs', forwardJobUploads(new URL(config.INGESTION_JOBS_UPSTREAM)));
-  useRequestBodyParser(app, config.INGESTION_BULK_BODY_LIMIT_BYTES);
+  useRequestBodyParser(app, config.INGESTION_BULK_BODY_LIMIT_BYTES, config.INGESTION_BODY_TIMEOUT_MS);
   // Node's defaults give a client 60 s for its headers and 5 minutes for its whole request: too long for
   // headers trickling in (slowloris), too short for a large job upload.
   setServerTimeouts(app.getHttpServer() as Server, { headersMs: config.INGESTION_HEADERS_TIMEOUT_MS, requestMs: config.INGESTION_REQUEST_TIMEOUT_MS });

@@ -9,6 +9,8 @@ import { RequestEventsRelay } from '../events/request-events.relay';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
+// Shorter than the request timeout, so the body's own deadline is what answers a trickled JSON body.
+const BODY_TIMEOUT_MS = 1_000;
 const READ_DEADLINE_MS = 500;
 const SUBMIT_DEADLINE_MS = 5_000;
 const KEEPALIVE_MS = 1_000;
@@ -61,6 +63,7 @@ describe('ingestion HTTP timeouts (real broker and database)', () => {
       env: {
         INGESTION_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
         INGESTION_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        INGESTION_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
         INGESTION_READ_DEADLINE_MS: String(READ_DEADLINE_MS),
         INGESTION_SUBMIT_DEADLINE_MS: String(SUBMIT_DEADLINE_MS),
         INGESTION_SSE_KEEPALIVE_MS: String(KEEPALIVE_MS),
@@ -130,7 +133,7 @@ describe('ingestion HTTP timeouts (real broker and database)', () => {
     expect(writer.sent()).toBeLessThan(headers.length);
   });
 
-  it('answers 408 and closes the connection of a client that sent its headers and trickles its body', async () => {
+  it('answers 408 TIMEOUT and closes the connection of a client that sent its headers and trickles a JSON body', async () => {
     const { tenant, key } = await tenantWithKey(ingestion.ledger);
     const body = JSON.stringify(request('trickled-1'));
     const client = await rawClient(port());
@@ -142,6 +145,8 @@ describe('ingestion HTTP timeouts (real broker and database)', () => {
 
     await waitFor(client.closed, { timeoutMs: CLIENT_PATIENCE_MS, description: 'the server to close the connection' });
     expect(client.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    // Sluice's error body: the body's deadline answered, not Node's request timeout (which sends none).
+    expect(client.received()).toContain('"code":"TIMEOUT"');
     expect(writer.sent()).toBeLessThan(body.length);
     expect(await ingestion.ledger.requests.get(tenant, 'trickled-1')).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCode } from '@sluice/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyReadDeadline } from '../deadlines/body-read.deadline';
 
 /** What the parser made of a request body: the JSON and its size, or why there is none. */
 export type ReceivedBody = { ok: true; json: unknown; bytes: number } | { ok: false; status: 400 | 413 | 415; code: ErrorCode; message: string };
@@ -34,7 +35,9 @@ function problemOf(error: ParserError): Extract<ReceivedBody, { ok: false }> {
  * Keeps a parser failure on the request instead of failing it here, so the request still reaches its
  * route, with request logging and metrics, and is refused there with Sluice's error body.
  */
-function recordParserFailure(error: unknown, req: IncomingMessage, _res: ServerResponse, next: (error?: unknown) => void): void {
+function recordParserFailure(error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+  // Already answered (its body took too long, bodyReadDeadline): the parser only saw the connection close.
+  if (res.headersSent) return;
   if (typeof error !== 'object' || error === null || !('type' in error)) {
     next(error);
     return;
@@ -45,11 +48,13 @@ function recordParserFailure(error: unknown, req: IncomingMessage, _res: ServerR
 
 /**
  * The only body parser of the application, which is created without Nest's defaults (`bodyParser:
- * false`): JSON up to the bulk limit, a failure kept for the route to answer. The application keeps raw
+ * false`): JSON up to the bulk limit, arriving within its deadline (bodyReadDeadline), a failure kept for
+ * the route to answer. The application keeps raw
  * bodies (`rawBody: true`): their size is checked against the smaller one-request limit, and a body
  * without one was not JSON (415).
  */
-export function useRequestBodyParser(app: NestExpressApplication, limitBytes: number): void {
+export function useRequestBodyParser(app: NestExpressApplication, limitBytes: number, bodyTimeoutMs: number): void {
+  app.use(bodyReadDeadline(bodyTimeoutMs));
   app.useBodyParser('json', { limit: limitBytes });
   app.use(recordParserFailure);
 }
