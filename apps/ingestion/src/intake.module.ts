@@ -40,6 +40,10 @@ const JOB_CHUNK_BYTES = 256 * 1024;
 // While one chunk is written to the ledger and another to the broker, the next is read and validated.
 const JOB_CHUNKS_IN_FLIGHT = 3;
 
+/** What the Kafka and the HTTP request handlers are both built from: the one intake, its counters, the config and the admission caches. */
+const ADMISSION = [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache] as const;
+type Admission = [AcceptRequestsHandler, IntakeCounters, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache];
+
 /** Tenants' policies and the cluster's topics are read before anything is taken in, and kept fresh until shutdown. */
 @Injectable()
 class AdmissionCachesLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -102,25 +106,14 @@ const providers: Provider[] = [
   },
   {
     provide: RequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache],
-    useFactory: (
-      intake: AcceptRequestsHandler,
-      counters: IntakeCounters,
-      config: IngestionConfig,
-      tenants: TenantPoliciesCache,
-      replyTopics: ReplyTopicsCache,
-    ) => new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }, tenants, replyTopics),
+    inject: [...ADMISSION],
+    useFactory: (...[intake, counters, config, tenants, replyTopics]: Admission) =>
+      new RequestsHandler(intake, counters, { maxBytes: config.INGESTION_BODY_LIMIT_BYTES }, tenants, replyTopics),
   },
   {
     provide: SubmitRequestsHandler,
-    inject: [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache],
-    useFactory: (
-      intake: AcceptRequestsHandler,
-      counters: IntakeCounters,
-      config: IngestionConfig,
-      tenants: TenantPoliciesCache,
-      replyTopics: ReplyTopicsCache,
-    ) =>
+    inject: [...ADMISSION],
+    useFactory: (...[intake, counters, config, tenants, replyTopics]: Admission) =>
       new SubmitRequestsHandler(
         intake,
         counters,
