@@ -3,46 +3,58 @@ import { KafkaSecurityError } from '../../errors/kafka-security.error';
 import { asBrokerFailure, asConnectFailure, brokerSaysRetry, groupHasOtherClients } from './platformatic.errors';
 import { pk } from './platformatic.module';
 
+const BOOTSTRAP = ['kafka-1.internal:9094'];
+
+// The shape the library gives a refused SCRAM login (seen against Kafka 4.1), down to the broker's words.
+function refusedLogin(): Error {
+  const protocol = new pk.ProtocolError(
+    'SASL_AUTHENTICATION_FAILED',
+    'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256',
+  );
+  const authentication = new pk.AuthenticationError('SASL authentication failed.', {
+    cause: new pk.MultipleErrors('Received response with error', [protocol]),
+  });
+  const connection = new pk.NetworkError('Connection to kafka-2.internal:9094 failed.', { cause: authentication });
+  return new pk.MultipleErrors('metadata failed 1 times.', [new pk.MultipleErrors('Cannot connect to any broker.', [connection])]);
+}
+
 describe('asBrokerFailure (@platformatic/kafka)', () => {
   it('reports a connection that failed as the broker being unavailable', () => {
     const error = new pk.NetworkError('Connection to 127.0.0.1:1 failed.');
-    expect(asBrokerFailure(error)).toBeInstanceOf(DependencyUnavailableError);
+    expect(asBrokerFailure(error, BOOTSTRAP)).toBeInstanceOf(DependencyUnavailableError);
   });
 
   it('looks through the retries a request was given up after', () => {
     const error = new pk.MultipleErrors('produce failed 4 times.', [new pk.TimeoutError('Request timed out.'), new pk.NetworkError('Connection closed.')]);
-    const failure = asBrokerFailure(error);
+    const failure = asBrokerFailure(error, BOOTSTRAP);
     expect(failure).toBeInstanceOf(DependencyUnavailableError);
   });
 
   it('says why the broker refused a request, not only which request failed', () => {
     const error = new pk.MultipleErrors('Producing messages failed.', [new pk.ProtocolError('MESSAGE_TOO_LARGE')]);
-    const failure = asBrokerFailure(error) as Error;
+    const failure = asBrokerFailure(error, BOOTSTRAP) as Error;
     expect(failure).not.toBeInstanceOf(DependencyUnavailableError);
     expect(failure.message).toMatch(/^Producing messages failed\. .*larger than the max message size/);
     expect(failure.cause).toBe(error);
   });
 
+  it('waits out a login refused after boot as an outage, saying it is SASL, at which broker and why', () => {
+    // A produce or fetch that needed a new connection once the credentials were rotated on the cluster.
+    const failure = asBrokerFailure(new pk.MultipleErrors('Producing messages failed.', [refusedLogin()]), BOOTSTRAP) as Error;
+    expect(failure).toBeInstanceOf(DependencyUnavailableError);
+    expect(failure.message).toBe(
+      'the Kafka broker is unavailable: SASL authentication failed at Kafka broker kafka-2.internal:9094: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256 (check KAFKA_SASL_MECHANISM and the credentials)',
+    );
+    expect(failure.cause).toBeInstanceOf(KafkaSecurityError);
+  });
+
   it('leaves an error without inner reasons as it was', () => {
     const plain = new Error('boom');
-    expect(asBrokerFailure(plain)).toBe(plain);
+    expect(asBrokerFailure(plain, BOOTSTRAP)).toBe(plain);
   });
 });
 
 describe('asConnectFailure (@platformatic/kafka)', () => {
-  // The shape the library gives a refused SCRAM login (seen against Kafka 4.1), down to the broker's words.
-  function refusedLogin(): Error {
-    const protocol = new pk.ProtocolError(
-      'SASL_AUTHENTICATION_FAILED',
-      'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256',
-    );
-    const authentication = new pk.AuthenticationError('SASL authentication failed.', {
-      cause: new pk.MultipleErrors('Received response with error', [protocol]),
-    });
-    const connection = new pk.NetworkError('Connection to kafka-2.internal:9094 failed.', { cause: authentication });
-    return new pk.MultipleErrors('metadata failed 1 times.', [new pk.MultipleErrors('Cannot connect to any broker.', [connection])]);
-  }
-
   it('reports a refused login as a KafkaSecurityError naming the broker and its reason, not as an outage', () => {
     const failure = asConnectFailure(refusedLogin(), ['kafka-1.internal:9094']);
     expect(failure).toBeInstanceOf(KafkaSecurityError);

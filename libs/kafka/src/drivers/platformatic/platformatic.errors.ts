@@ -52,8 +52,13 @@ export function groupHasOtherClients(error: unknown): boolean {
  * The error a caller of the driver should see: a broker that cannot be reached as a
  * DependencyUnavailableError (consumers wait it out instead of dead-lettering), anything else as it
  * was. A request given up after its retries comes as a MultipleErrors of every attempt's error.
+ * A broker that refuses a new connection's login after boot (a password rotated on the cluster, a
+ * token no longer accepted) is waited out the same way, as nothing sent can be at fault, but the
+ * outage says so: the library reports it as a network failure, which would read as the broker being down.
  */
-export function asBrokerFailure(error: unknown): unknown {
+export function asBrokerFailure(error: unknown, bootstrap: readonly string[]): unknown {
+  const refusal = refusalIn(error, undefined, 0);
+  if (refusal !== undefined) return new DependencyUnavailableError(BROKER_DEPENDENCY, securityErrorOf(refusal, bootstrap, error));
   if (unreachable(error)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
   const causes = reasons(error, 0);
   // The library's outer message says only which request failed ("Producing messages failed."): the broker's reasons are inside.
@@ -115,6 +120,10 @@ function deepestServerMessage(error: unknown, depth: number): string | undefined
  */
 export function asConnectFailure(error: unknown, bootstrap: readonly string[]): unknown {
   const refusal = refusalIn(error, undefined, 0);
-  if (refusal === undefined) return asBrokerFailure(error);
-  return new KafkaSecurityError(refusal.kind, refusal.broker ?? bootstrap.join(', '), refusal.reason, { cause: error });
+  if (refusal === undefined) return asBrokerFailure(error, bootstrap);
+  return securityErrorOf(refusal, bootstrap, error);
+}
+
+function securityErrorOf(refusal: Refusal, bootstrap: readonly string[], cause: unknown): KafkaSecurityError {
+  return new KafkaSecurityError(refusal.kind, refusal.broker ?? bootstrap.join(', '), refusal.reason, { cause });
 }
