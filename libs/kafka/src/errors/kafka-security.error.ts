@@ -11,16 +11,17 @@ export class KafkaSecurityError extends Error {
     readonly kind: 'sasl' | 'tls' | 'client-certificate',
     readonly broker: string,
     reason: string,
-    options: { cause?: unknown } = {},
+    /** `mechanism`: the SASL mechanism tried, named when the broker's reason may not say it. */
+    options: { cause?: unknown; mechanism?: string } = {},
   ) {
-    super(messageOf(kind, broker, reason), { cause: options.cause });
+    super(messageOf(kind, broker, reason, options.mechanism), { cause: options.cause });
   }
 }
 
-function messageOf(kind: KafkaSecurityError['kind'], broker: string, reason: string): string {
+function messageOf(kind: KafkaSecurityError['kind'], broker: string, reason: string, mechanism: string | undefined): string {
   switch (kind) {
     case 'sasl':
-      return `SASL authentication failed at Kafka broker ${broker}: ${reason} (check KAFKA_SASL_MECHANISM and the credentials)`;
+      return `SASL authentication failed at Kafka broker ${broker}: ${reason} (${mechanism === undefined ? 'check KAFKA_SASL_MECHANISM' : `mechanism ${mechanism}: check KAFKA_SASL_MECHANISM`} and the credentials)`;
     case 'tls':
       return `TLS handshake with Kafka broker ${broker} failed: ${reason} (check KAFKA_TLS_CA_FILE and KAFKA_TLS_SERVER_NAME)`;
     case 'client-certificate':

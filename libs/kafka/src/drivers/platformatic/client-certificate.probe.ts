@@ -45,7 +45,7 @@ export function clientCertificateRefusal(
  * that a service would wait out for ever.
  */
 export async function diagnoseConnectFailure(error: unknown, base: PlatformaticBaseOptions): Promise<unknown> {
-  const failure = asConnectFailure(error, base.bootstrapBrokers);
+  const failure = asConnectFailure(error, base);
   if (!(failure instanceof DependencyUnavailableError) || base.tls === undefined) return failure;
   const refusals = await Promise.all(base.bootstrapBrokers.map((broker) => clientCertificateRefusal(broker, base)));
   const refused = refusals.findIndex((reason) => reason !== undefined);

@@ -82,7 +82,6 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private activeBatches = 0;
   private batchesDone?: { promise: Promise<void>; resolve: () => void };
   private stopping?: Promise<void>;
-  private readonly bootstrap: readonly string[];
   private restarting?: Promise<void>;
 
   constructor(
@@ -91,7 +90,6 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     private readonly logger: KafkaLogger,
   ) {
     const retry = toRetryOptions(config.retry);
-    this.bootstrap = base.bootstrapBrokers;
     this.consumer = new pk.Consumer({
       ...base,
       ...retry,
@@ -250,7 +248,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
 
   private async rejoin(error: unknown): Promise<void> {
     if (!this.running) return;
-    this.crashed(toError(asBrokerFailure(error, this.bootstrap)), true);
+    this.crashed(toError(asBrokerFailure(error, this.base)), true);
     await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
     if (!this.running) return;
     await this.consumer.joinGroup({}).catch(() => undefined);
@@ -438,7 +436,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     try {
       await this.consumer.commit({ offsets: [{ topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] });
     } catch (error) {
-      throw toError(asBrokerFailure(error, this.bootstrap));
+      throw toError(asBrokerFailure(error, this.base));
     }
   }
 

@@ -1,5 +1,9 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 import { CERTIFICATE_ERROR_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
+import type { PlatformaticBaseOptions } from './platformatic.options';
+
+/** What a refusal is reported with: the brokers a client was given and the SASL mechanism it tried. */
+export type ClusterNames = Pick<PlatformaticBaseOptions, 'bootstrapBrokers' | 'sasl'>;
 
 /** What broker outages are reported as (the same words as the kafkajs driver's). */
 const BROKER_DEPENDENCY = 'the Kafka broker';
@@ -56,9 +60,9 @@ export function groupHasOtherClients(error: unknown): boolean {
  * token no longer accepted) is waited out the same way, as nothing sent can be at fault, but the
  * outage says so: the library reports it as a network failure, which would read as the broker being down.
  */
-export function asBrokerFailure(error: unknown, bootstrap: readonly string[]): unknown {
+export function asBrokerFailure(error: unknown, cluster: ClusterNames): unknown {
   const refusal = refusalIn(error, undefined, 0);
-  if (refusal !== undefined) return new DependencyUnavailableError(BROKER_DEPENDENCY, securityErrorOf(refusal, bootstrap, error));
+  if (refusal !== undefined) return new DependencyUnavailableError(BROKER_DEPENDENCY, securityErrorOf(refusal, cluster, error));
   if (unreachable(error)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
   const causes = reasons(error, 0);
   // The library's outer message says only which request failed ("Producing messages failed."): the broker's reasons are inside.
@@ -118,12 +122,14 @@ function deepestServerMessage(error: unknown, depth: number): string | undefined
  * certificate did not verify, else as asBrokerFailure has it: the library reports both as a network
  * failure, which callers would otherwise wait out as an outage.
  */
-export function asConnectFailure(error: unknown, bootstrap: readonly string[]): unknown {
+export function asConnectFailure(error: unknown, cluster: ClusterNames): unknown {
   const refusal = refusalIn(error, undefined, 0);
-  if (refusal === undefined) return asBrokerFailure(error, bootstrap);
-  return securityErrorOf(refusal, bootstrap, error);
+  if (refusal === undefined) return asBrokerFailure(error, cluster);
+  return securityErrorOf(refusal, cluster, error);
 }
 
-function securityErrorOf(refusal: Refusal, bootstrap: readonly string[], cause: unknown): KafkaSecurityError {
-  return new KafkaSecurityError(refusal.kind, refusal.broker ?? bootstrap.join(', '), refusal.reason, { cause });
+function securityErrorOf(refusal: Refusal, cluster: ClusterNames, cause: unknown): KafkaSecurityError {
+  // The broker's words name the SCRAM mechanisms but not PLAIN: the mechanism tried is said in any case.
+  const mechanism = refusal.kind === 'sasl' ? cluster.sasl?.mechanism : undefined;
+  return new KafkaSecurityError(refusal.kind, refusal.broker ?? cluster.bootstrapBrokers.join(', '), refusal.reason, { cause, mechanism });
 }

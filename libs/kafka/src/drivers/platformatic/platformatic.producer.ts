@@ -105,7 +105,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
       try {
         return fromProduceResult(await producer.send({ messages }));
       } catch (error) {
-        throw asBrokerFailure(error, this.base.bootstrapBrokers);
+        throw asBrokerFailure(error, this.base);
       }
     });
     this.queue = sending.catch(() => undefined);
