@@ -2,6 +2,7 @@ import { ALL_TOPICS, Topics } from '@sluice/contracts';
 import { randomGroupId, waitFor } from '@sluice/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { resolveStackConfig } from '../../scripts/stack/stack.config';
@@ -187,5 +188,25 @@ describe('apps boot', () => {
       expect(code).not.toBe(0);
       expect(app.output()).toContain('PORT must be an integer between 1 and 65535 (got \\"abc\\")');
     });
+  });
+
+  it('refuses to start the result-notifier in production on the development webhook secret, naming the variable', async () => {
+    // A signing key of its own, so the only development default left is the webhook secret (NOTIFIER_WEBHOOK_SECRET unset).
+    const app = launch(join(ROOT, 'dist', 'apps', 'result-notifier', 'main.js'), {
+      PORT: String(await freePort()),
+      SLUICE_ENV: 'production',
+      SLUICE_INTERNAL_SIGNING_KEY: randomBytes(48).toString('base64'),
+    });
+    started.push(app);
+    const { code } = await waitFor(async () => (app.exited() ? app.exit : null), {
+      timeoutMs: 60_000,
+      description: 'the result-notifier to exit on the development webhook secret',
+    });
+    expect(code).toBe(1);
+    const fatal = app.stdout
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level?: string; err?: { message?: string } })
+      .find((line) => line.level === 'fatal');
+    expect(fatal?.err?.message).toMatch(/^NOTIFIER_WEBHOOK_SECRET must be set in production/);
   });
 });

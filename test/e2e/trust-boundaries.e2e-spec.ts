@@ -1,13 +1,14 @@
-import { INTERNAL_SIGNATURE_HEADER, resultIdFor, Topics } from '@sluice/contracts';
+import { INTERNAL_SIGNATURE_HEADER, lifecycleEventId, resultIdFor, Topics } from '@sluice/contracts';
 import { sampleLaneRequest, sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
 import { MessageSigner } from '@sluice/kafka';
 import { randomTenant } from '@sluice/testing';
-import { chatRequest, SluiceHarness, WebhookReceiver } from './support';
+import { chatRequest, SluiceHarness, verifyStandardWebhook, WebhookReceiver } from './support';
 import type { EventValue } from './support/sluice.harness';
 
 /**
  * The trust boundaries on the real broker and database: who may speak for a tenant on Kafka, results
- * only Sluice's services may produce, and replyTo topics per tenant.
+ * only Sluice's services may produce, replyTo topics per tenant, where webhooks may go and whose secret
+ * signs them, and how fast one API key may call.
  */
 describe('trust boundaries', () => {
   let h: SluiceHarness;
@@ -193,5 +194,67 @@ describe('trust boundaries', () => {
       { description: 'the new prefixes in force' },
     );
     expect((await h.http.submit(apiKey, inside)).status).toBe(202);
+  });
+
+  it('refuses webhooks to loopback, private and link-local addresses the operator did not allow, naming webhook.url, sending nothing', async () => {
+    // The harness allows 127.0.0.1 and localhost (its receivers); [::1] is loopback all the same.
+    const port = new URL(receiver.url).port;
+    const targets = [`https://[::1]:${port}/ssrf`, 'https://10.20.30.40/ssrf', 'https://169.254.169.254/latest/meta-data/'];
+    const tenant = randomTenant('ssrf');
+    const requests = targets.map((url) => chatRequest(tenant, { extra: { webhook: { url } } }));
+    await h.produce(requests);
+    for (const [index, request] of requests.entries()) {
+      const eventId = lifecycleEventId(tenant, request.id, 'completed');
+      const record = await h.waitFor(
+        async () => {
+          const found = await h.ledger.repositories.webhookDeliveries.get(eventId);
+          return found?.status === 'dead' ? found : undefined;
+        },
+        { timeoutMs: 60_000, description: `the delivery of ${eventId} refused` },
+      );
+      const host = new URL(targets[index]!).hostname.replace(/^\[|\]$/g, '');
+      expect(record).toMatchObject({ lastStatusCode: null, deliveredAt: null });
+      expect(record.lastError).toBe(`webhook.url must not point at an internal address (${host}) unless the operator allows it (not sent)`);
+    }
+    expect(receiver.at('/ssrf')).toEqual([]);
+  });
+
+  it("signs each tenant's webhooks with its own secret: one replayed to another tenant's receiver fails verification", async () => {
+    const [owner, other] = [randomTenant('whsec-a'), randomTenant('whsec-b')];
+    await Promise.all([h.ledger.repositories.tenants.upsert(owner), h.ledger.repositories.tenants.upsert(other)]);
+    const ownerSecret = (await h.ledger.repositories.webhookSecrets.rotate(owner, 0)).secret;
+    const otherSecret = (await h.ledger.repositories.webhookSecrets.rotate(other, 0)).secret;
+    const path = `/replay/${owner}`;
+    const request = chatRequest(owner, { extra: { webhook: { url: `${receiver.url}${path}` } } });
+    const eventId = lifecycleEventId(owner, request.id, 'completed');
+
+    await h.produce([request]);
+    const delivery = await h.waitFor(() => receiver.at(path).find((received) => received.headers['webhook-id'] === eventId), {
+      timeoutMs: 60_000,
+      description: `the webhook ${eventId}`,
+    });
+
+    expect(verifyStandardWebhook(delivery, ownerSecret)).toBe(true);
+    // The same bytes and headers, replayed to the other tenant's receiver, which checks with its own secret:
+    expect(verifyStandardWebhook(delivery, otherSecret)).toBe(false);
+    // Nor does the shared development secret verify it.
+    expect(verifyStandardWebhook(delivery, h.webhookSecret)).toBe(false);
+  });
+
+  it("answers the 101st request within a second over a key's limit with 429 and Retry-After, and only for that key", async () => {
+    // The harness keeps the default limit: 100 requests a second per key.
+    const busy = await h.ledger.issueApiKey(randomTenant('busy'));
+    const calm = await h.ledger.issueApiKey(randomTenant('calm'));
+    const get = (key: string, id: string): Promise<Response> => fetch(`${h.http.url}/v1/requests/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    // Sent at once, so they arrive well within one window: exactly one of them is over the limit.
+    const replies = await Promise.all(Array.from({ length: 101 }, (_, index) => get(busy, `limit-${index}`)));
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((status) => status === 404)).toHaveLength(100);
+    const over = replies.filter((reply) => reply.status === 429);
+    expect(over).toHaveLength(1);
+    expect(Number(over[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await over[0]!.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    await Promise.all(replies.filter((reply) => reply.status !== 429).map((reply) => reply.arrayBuffer()));
+    expect((await get(calm, 'limit-calm')).status).toBe(404);
   });
 });

@@ -24,7 +24,7 @@ function unsecuredJwt(subject: string): string {
   return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.`;
 }
 
-describe(`Kafka over SASL_SSL (${driver} driver, a broker of its own)`, () => {
+describe(`Kafka over SASL_SSL and mTLS (${driver} driver, a broker of its own)`, () => {
   let broker: SecuredBroker;
   let scratch: string;
 
@@ -81,7 +81,7 @@ describe(`Kafka over SASL_SSL (${driver} driver, a broker of its own)`, () => {
     scratch = mkdtempSync(join(tmpdir(), 'sluice-sasl-ssl-client-'));
     let buildOutput = '';
     const [started] = await Promise.all([
-      startSecuredBroker(),
+      startSecuredBroker({ clientCertificates: true }),
       ensureBundles(REPO_ROOT, resolveStackConfig(process.env, REPO_ROOT).stateDir, ['ingestion'], { output: (chunk) => (buildOutput += chunk) }).catch(
         (error: Error) => {
           throw new Error(`${error.message}\n${buildOutput.slice(-4000)}`);
@@ -154,6 +154,56 @@ describe(`Kafka over SASL_SSL (${driver} driver, a broker of its own)`, () => {
     );
     expect(failure).toBeInstanceOf(KafkaSecurityError);
     expect((failure as Error).message).toMatch(new RegExp(`^TLS handshake with Kafka broker ${broker.brokers[0]} failed: .*certificate`));
+  });
+
+  /** The SSL listener that authenticates clients by certificate alone: no SASL. */
+  function mtlsVariables(overrides: Partial<KafkaConnectionVariables>): Partial<KafkaConnectionVariables> {
+    const mtls = broker.mtls!;
+    return {
+      KAFKA_BROKERS: mtls.brokers,
+      KAFKA_SASL_MECHANISM: undefined,
+      KAFKA_SASL_USERNAME: undefined,
+      KAFKA_SASL_PASSWORD: undefined,
+      KAFKA_TLS_CERT_FILE: mtls.certFile,
+      KAFKA_TLS_KEY_FILE: mtls.keyFile,
+      ...overrides,
+    };
+  }
+
+  it('creates a topic, produces and consumes over a listener that requires a client certificate (mTLS)', async () => {
+    const kafka = createKafkaDriver(kafkaClientConfigOf(variables(mtlsVariables({})), { logger: memoryLogger(), logLevel: 'error' }));
+    const topic = await createRandomTopic(kafka, { prefix: 'mtls' });
+    const producer = new KafkaProducer(kafka);
+    await producer.connect();
+    const id = randomUUID();
+    try {
+      await producer.send(topic, [{ key: id, value: { id, over: 'mTLS' } }]);
+    } finally {
+      await producer.disconnect();
+    }
+    const collector = await collectMessages(kafka, topic);
+    try {
+      await waitFor(() => collector.messages.length === 1, { timeoutMs: 30_000, description: 'the record back over mTLS' });
+      expect(collector.messages[0]!.key?.toString()).toBe(id);
+      expect(JSON.parse(collector.messages[0]!.value!.toString())).toEqual({ id, over: 'mTLS' });
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('fails to connect without a client certificate where one is required, naming the certificate and the broker', async () => {
+    const withoutCertificate = mtlsVariables({ KAFKA_TLS_CERT_FILE: undefined, KAFKA_TLS_KEY_FILE: undefined });
+    const failure = await connectProducer(kafkaFor(withoutCertificate)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(KafkaSecurityError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^Kafka broker ${broker.mtls!.brokers[0]} refused the client certificate: .*alert (bad certificate|certificate required)`),
+    );
+    const consumer = kafkaFor(withoutCertificate).consumer({ groupId: `mtls-${randomUUID()}` });
+    await expect(consumer.connect()).rejects.toThrow(new RegExp(`^Kafka broker ${broker.mtls!.brokers[0]} refused the client certificate: `));
+    await consumer.disconnect().catch(() => undefined);
   });
 
   it('stops a service at boot with a wrong password: exit 1, the fatal line naming SASL and the broker', async () => {

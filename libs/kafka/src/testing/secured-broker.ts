@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKafkaJars } from '../../../../scripts/stack/kafka/kafka.jars';
-import { renderLog4j2Properties, renderProperties, singleNodeEntries } from '../../../../scripts/stack/kafka/broker.properties';
+import { renderLog4j2Properties, renderProperties, singleNodeEntries, type PropertyEntries } from '../../../../scripts/stack/kafka/broker.properties';
 import { isRunning, pollUntil, runCommand, spawnLogged, stopProcess, tailOf } from '../../../../scripts/stack/process/process.control';
 import { REPO_ROOT, resolveStackConfig } from '../../../../scripts/stack/stack.config';
 import { createKafkaDriver } from '../drivers/kafka.driver.factory';
@@ -16,6 +16,8 @@ export const PLAIN_USER = { username: 'sluice-plain', password: 'plain-secret-1'
 export interface SecuredBroker {
   /** The SASL_SSL listener, by the host name its certificate carries. */
   brokers: string[];
+  /** With `clientCertificates`: an SSL listener that takes only clients with a certificate the CA issued (mTLS), and that certificate. */
+  mtls?: { brokers: string[]; certFile: string; keyFile: string };
   /** PEM of the CA that issued the broker's certificate; the broker's certificate itself is not trusted by anyone. */
   caFile: string;
   ca: Buffer;
@@ -69,15 +71,65 @@ async function makeCertificates(dir: string): Promise<{ keystore: string; caFile
   return { keystore: join(dir, 'broker.p12'), caFile };
 }
 
-function serverProperties(options: { dir: string; keystore: string; port: number; internalPort: number; controllerPort: number }): string {
-  const { dir, keystore, port, internalPort, controllerPort } = options;
+/**
+ * A client certificate the CA signs, as the PEM files KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE take,
+ * and the truststore (the CA alone) the broker checks client certificates against. The key and its
+ * request are made by openssl (keytool cannot write a private key as PEM); keytool signs with the CA.
+ */
+async function makeClientCertificate(dir: string, caFile: string): Promise<{ certFile: string; keyFile: string; truststore: string }> {
+  const ca = ['-keystore', join(dir, 'ca.p12'), '-storetype', 'PKCS12', '-storepass', 'ca-store'];
+  const keyFile = join(dir, 'client-key.pem');
+  const csr = join(dir, 'client.csr');
+  const certFile = join(dir, 'client.pem');
+  const truststore = join(dir, 'truststore.p12');
+  await Promise.all([
+    run(
+      'openssl',
+      ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=sluice-mtls', '-keyout', keyFile, '-out', csr],
+      'openssl (client key and certificate request)',
+    ),
+    run(
+      'keytool',
+      ['-importcert', '-keystore', truststore, '-storetype', 'PKCS12', '-storepass', 'trust-store', '-alias', 'ca', '-file', caFile, '-noprompt'],
+      'keytool (truststore)',
+    ),
+  ]);
+  await run(
+    'keytool',
+    ['-gencert', ...ca, '-alias', 'ca', '-infile', csr, '-outfile', certFile, '-rfc', '-validity', '2'],
+    'keytool (sign the client certificate)',
+  );
+  return { certFile, keyFile, truststore };
+}
+
+interface ServerOptions {
+  dir: string;
+  keystore: string;
+  port: number;
+  internalPort: number;
+  controllerPort: number;
+  mtls?: { port: number; truststore: string };
+}
+
+function clientAuthEntries(truststore: string): PropertyEntries {
+  return [
+    ['listener.name.ssl.ssl.client.auth', 'required'],
+    ['listener.name.ssl.ssl.truststore.type', 'PKCS12'],
+    ['listener.name.ssl.ssl.truststore.location', truststore],
+    ['listener.name.ssl.ssl.truststore.password', 'trust-store'],
+  ];
+}
+
+function serverProperties(options: ServerOptions): string {
+  const { dir, keystore, port, internalPort, controllerPort, mtls } = options;
   const jaas = (module: string, extra = ''): string => `org.apache.kafka.common.security.${module} required${extra};`;
+  const ssl = mtls ? `,SSL://localhost:${mtls.port}` : '';
   return renderProperties([
     ...singleNodeEntries({ controllerHost: '127.0.0.1', controllerPort, logDir: join(dir, 'data') }),
-    // Clients get only SASL_SSL; the broker talks to itself in plaintext on loopback.
-    ['listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`],
-    ['advertised.listeners', `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internalPort}`],
-    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    // Clients get only SASL_SSL (and SSL with client certificates); the broker talks to itself in plaintext on loopback.
+    ['listeners', `SASL_SSL://localhost:${port}${ssl},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`],
+    ['advertised.listeners', `SASL_SSL://localhost:${port}${ssl},INTERNAL://127.0.0.1:${internalPort}`],
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,SSL:SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['inter.broker.listener.name', 'INTERNAL'],
     ['ssl.keystore.type', 'PKCS12'],
     ['ssl.keystore.location', keystore],
@@ -88,6 +140,8 @@ function serverProperties(options: { dir: string; keystore: string; port: number
     ['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config', jaas('scram.ScramLoginModule')],
     // Kafka's default OAUTHBEARER validator takes unsigned JWTs: enough to prove the token reaches the broker.
     ['listener.name.sasl_ssl.oauthbearer.sasl.jaas.config', jaas('oauthbearer.OAuthBearerLoginModule')],
+    // The SSL listener authenticates clients by certificate alone: one the CA did not issue, or none, is refused.
+    ...(mtls ? clientAuthEntries(mtls.truststore) : []),
   ]);
 }
 
@@ -96,12 +150,13 @@ function serverProperties(options: { dir: string; keystore: string; port: number
  * is SASL_SSL, with the SCRAM user written by the broker's own storage tool at format time. Resolves
  * once the broker answers a SCRAM-authenticated request over TLS; `stop` ends it and deletes its files.
  */
-export async function startSecuredBroker(options: { readyTimeoutMs?: number } = {}): Promise<SecuredBroker> {
+export async function startSecuredBroker(options: { readyTimeoutMs?: number; clientCertificates?: boolean } = {}): Promise<SecuredBroker> {
   const stack = resolveStackConfig(process.env, REPO_ROOT);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sasl-ssl-'));
-  const [{ classpath }, { keystore, caFile }, port, internalPort, controllerPort] = await Promise.all([
+  const [{ classpath }, { keystore, caFile, client }, port, internalPort, controllerPort, mtlsPort] = await Promise.all([
     ensureKafkaJars(stack.kafkaPom, stack.kafkaClasspathFile),
-    makeCertificates(dir),
+    makeCertificates(dir).then(async (made) => ({ ...made, client: options.clientCertificates ? await makeClientCertificate(dir, made.caFile) : undefined })),
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -109,7 +164,8 @@ export async function startSecuredBroker(options: { readyTimeoutMs?: number } = 
   const properties = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j2.properties');
   const logFile = join(dir, 'broker.log');
-  writeFileSync(properties, serverProperties({ dir, keystore, port, internalPort, controllerPort }));
+  const mtls = client ? { port: mtlsPort, truststore: client.truststore } : undefined;
+  writeFileSync(properties, serverProperties({ dir, keystore, port, internalPort, controllerPort, mtls }));
   writeFileSync(log4j, renderLog4j2Properties());
   const scram = (mechanism: string): string[] => ['--add-scram', `${mechanism}=[name=${SCRAM_USER.username},password=${SCRAM_USER.password}]`];
   await run(
@@ -178,5 +234,6 @@ export async function startSecuredBroker(options: { readyTimeoutMs?: number } = 
     await stop();
     throw error;
   }
-  return { brokers, caFile, ca, stop };
+  const mtlsBrokers = client ? { brokers: [`localhost:${mtlsPort}`], certFile: client.certFile, keyFile: client.keyFile } : undefined;
+  return { brokers, caFile, ca, stop, ...(mtlsBrokers ? { mtls: mtlsBrokers } : {}) };
 }

@@ -57,6 +57,18 @@ describe('asSecurityFailure', () => {
     expect((failure as Error).message).toMatch(/^TLS handshake with Kafka broker kafka-2:9094 failed: unable to verify the first certificate/);
   });
 
+  it('reports a client certificate the broker refused (mTLS), with the broker kafkajs names', () => {
+    const alert = new KafkaJSConnectionError('Connection error: 805CAAF53F7F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate', {
+      broker: 'kafka-2:9093',
+      code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+    } as never);
+    const failure = asSecurityFailure(new KafkaJSNumberOfRetriesExceeded(alert, { retryCount: 0, retryTime: 0 }), ['kafka-1:9093']);
+    expect(failure).toMatchObject({ kind: 'client-certificate', broker: 'kafka-2:9093' });
+    expect((failure as Error).message).toMatch(
+      /^Kafka broker kafka-2:9093 refused the client certificate: .*alert bad certificate .*check KAFKA_TLS_CERT_FILE/,
+    );
+  });
+
   it('leaves other failures as they were', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
     expect(asSecurityFailure(refused, ['127.0.0.1:9092'])).toBe(refused);

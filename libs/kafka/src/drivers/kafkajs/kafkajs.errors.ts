@@ -1,5 +1,5 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
-import { CERTIFICATE_ERROR_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
+import { CERTIFICATE_ERROR_CODES, CLIENT_CERTIFICATE_REFUSED_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
 
 /** What broker outages are reported as. */
 const BROKER_DEPENDENCY = 'the Kafka broker';
@@ -25,7 +25,7 @@ export function asBrokerFailure(error: unknown): unknown {
 
 /**
  * A failed connect as a KafkaSecurityError when the broker refused the client's credentials or
- * certificate, else as it was. kafkajs does not say which broker refused SASL: the bootstrap
+ * certificate, or its own certificate did not verify, else as it was. kafkajs does not say which broker refused SASL: the bootstrap
  * brokers are named, since those are the ones a connect talks to first.
  */
 export function asSecurityFailure(error: unknown, bootstrap: readonly string[]): unknown {
@@ -33,8 +33,16 @@ export function asSecurityFailure(error: unknown, bootstrap: readonly string[]):
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
     if (current.name === 'KafkaJSSASLAuthenticationError') return new KafkaSecurityError('sasl', bootstrap.join(', '), current.message, { cause: error });
     const { code, broker } = current as { code?: unknown; broker?: unknown };
-    if (current.name === 'KafkaJSConnectionError' && typeof code === 'string' && CERTIFICATE_ERROR_CODES.has(code)) {
-      return new KafkaSecurityError('tls', typeof broker === 'string' ? broker : bootstrap.join(', '), current.message.replace(/^Connection error: /, ''), {
+    const kind =
+      typeof code !== 'string'
+        ? undefined
+        : CERTIFICATE_ERROR_CODES.has(code)
+          ? 'tls'
+          : CLIENT_CERTIFICATE_REFUSED_CODES.has(code)
+            ? 'client-certificate'
+            : undefined;
+    if (current.name === 'KafkaJSConnectionError' && kind !== undefined) {
+      return new KafkaSecurityError(kind, typeof broker === 'string' ? broker : bootstrap.join(', '), current.message.replace(/^Connection error: /, ''), {
         cause: error,
       });
     }

@@ -2,7 +2,8 @@ import type { ClusterMetadata, ConnectionPool, Consumer, fetchV17, GroupAssignme
 import type { BatchContext, ConsumerDriver, ConsumerDriverConfig, ConsumerRunConfig, CrashEvent, GroupJoinEvent } from '../../port/driver.port';
 import type { ConsumedMessage } from '../../port/message.types';
 import type { KafkaLogger } from '../../port/logger.port';
-import { asBrokerFailure, asConnectFailure, brokerSaysRetry, groupHasOtherClients } from './platformatic.errors';
+import { diagnoseConnectFailure } from './client-certificate.probe';
+import { asBrokerFailure, brokerSaysRetry, groupHasOtherClients } from './platformatic.errors';
 import { pk } from './platformatic.module';
 import { toRetryOptions, type PlatformaticBaseOptions, type PlatformaticSecurityOptions } from './platformatic.options';
 import { decodePartition } from './platformatic.records';
@@ -81,7 +82,6 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private activeBatches = 0;
   private batchesDone?: { promise: Promise<void>; resolve: () => void };
   private stopping?: Promise<void>;
-  private readonly bootstrap: readonly string[];
   private restarting?: Promise<void>;
 
   constructor(
@@ -90,7 +90,6 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     private readonly logger: KafkaLogger,
   ) {
     const retry = toRetryOptions(config.retry);
-    this.bootstrap = base.bootstrapBrokers;
     this.consumer = new pk.Consumer({
       ...base,
       ...retry,
@@ -110,8 +109,8 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
 
   async connect(): Promise<void> {
     // The library connects on first use; asking for metadata makes an unreachable broker fail here.
-    await this.consumer.metadata({ topics: [] }).catch((error: unknown) => {
-      throw asConnectFailure(error, this.bootstrap);
+    await this.consumer.metadata({ topics: [] }).catch(async (error: unknown) => {
+      throw await diagnoseConnectFailure(error, this.base);
     });
   }
 
@@ -249,7 +248,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
 
   private async rejoin(error: unknown): Promise<void> {
     if (!this.running) return;
-    this.crashed(toError(asBrokerFailure(error)), true);
+    this.crashed(toError(asBrokerFailure(error, this.base)), true);
     await new Promise((resolve) => setTimeout(resolve, FETCH_BACKOFF_MS));
     if (!this.running) return;
     await this.consumer.joinGroup({}).catch(() => undefined);
@@ -437,7 +436,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     try {
       await this.consumer.commit({ offsets: [{ topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] });
     } catch (error) {
-      throw toError(asBrokerFailure(error));
+      throw toError(asBrokerFailure(error, this.base));
     }
   }
 

@@ -1,5 +1,9 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
 import { CERTIFICATE_ERROR_CODES, KafkaSecurityError } from '../../errors/kafka-security.error';
+import type { PlatformaticBaseOptions } from './platformatic.options';
+
+/** What a refusal is reported with: the brokers a client was given and the SASL mechanism it tried. */
+export type ClusterNames = Pick<PlatformaticBaseOptions, 'bootstrapBrokers' | 'sasl'>;
 
 /** What broker outages are reported as (the same words as the kafkajs driver's). */
 const BROKER_DEPENDENCY = 'the Kafka broker';
@@ -52,8 +56,13 @@ export function groupHasOtherClients(error: unknown): boolean {
  * The error a caller of the driver should see: a broker that cannot be reached as a
  * DependencyUnavailableError (consumers wait it out instead of dead-lettering), anything else as it
  * was. A request given up after its retries comes as a MultipleErrors of every attempt's error.
+ * A broker that refuses a new connection's login after boot (a password rotated on the cluster, a
+ * token no longer accepted) is waited out the same way, as nothing sent can be at fault, but the
+ * outage says so: the library reports it as a network failure, which would read as the broker being down.
  */
-export function asBrokerFailure(error: unknown): unknown {
+export function asBrokerFailure(error: unknown, cluster: ClusterNames): unknown {
+  const refusal = refusalIn(error, undefined, 0);
+  if (refusal !== undefined) return new DependencyUnavailableError(BROKER_DEPENDENCY, securityErrorOf(refusal, cluster, error));
   if (unreachable(error)) return new DependencyUnavailableError(BROKER_DEPENDENCY, error);
   const causes = reasons(error, 0);
   // The library's outer message says only which request failed ("Producing messages failed."): the broker's reasons are inside.
@@ -113,8 +122,14 @@ function deepestServerMessage(error: unknown, depth: number): string | undefined
  * certificate did not verify, else as asBrokerFailure has it: the library reports both as a network
  * failure, which callers would otherwise wait out as an outage.
  */
-export function asConnectFailure(error: unknown, bootstrap: readonly string[]): unknown {
+export function asConnectFailure(error: unknown, cluster: ClusterNames): unknown {
   const refusal = refusalIn(error, undefined, 0);
-  if (refusal === undefined) return asBrokerFailure(error);
-  return new KafkaSecurityError(refusal.kind, refusal.broker ?? bootstrap.join(', '), refusal.reason, { cause: error });
+  if (refusal === undefined) return asBrokerFailure(error, cluster);
+  return securityErrorOf(refusal, cluster, error);
+}
+
+function securityErrorOf(refusal: Refusal, cluster: ClusterNames, cause: unknown): KafkaSecurityError {
+  // The broker's words name the SCRAM mechanisms but not PLAIN: the mechanism tried is said in any case.
+  const mechanism = refusal.kind === 'sasl' ? cluster.sasl?.mechanism : undefined;
+  return new KafkaSecurityError(refusal.kind, refusal.broker ?? cluster.bootstrapBrokers.join(', '), refusal.reason, { cause, mechanism });
 }

@@ -5,7 +5,8 @@ type Outgoing = MessageToProduce<Buffer, Buffer, string, string>;
 const utf8 = (text?: string): Buffer | undefined => (text === undefined ? undefined : Buffer.from(text, 'utf8'));
 import type { ProducerDriver, ProducerDriverConfig } from '../../port/driver.port';
 import type { SendResult, TopicMessages, WireMessage } from '../../port/message.types';
-import { asBrokerFailure, asConnectFailure } from './platformatic.errors';
+import { diagnoseConnectFailure } from './client-certificate.probe';
+import { asBrokerFailure } from './platformatic.errors';
 import { pk } from './platformatic.module';
 import { toRetryOptions, type PlatformaticBaseOptions } from './platformatic.options';
 
@@ -74,8 +75,8 @@ export class PlatformaticProducerDriver implements ProducerDriver {
 
   async connect(): Promise<void> {
     // The library connects on first use; asking for metadata makes an unreachable broker fail here.
-    await this.producer.metadata({ topics: [] }).catch((error: unknown) => {
-      throw asConnectFailure(error, this.base.bootstrapBrokers);
+    await this.producer.metadata({ topics: [] }).catch(async (error: unknown) => {
+      throw await diagnoseConnectFailure(error, this.base);
     });
   }
 
@@ -104,7 +105,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
       try {
         return fromProduceResult(await producer.send({ messages }));
       } catch (error) {
-        throw asBrokerFailure(error);
+        throw asBrokerFailure(error, this.base);
       }
     });
     this.queue = sending.catch(() => undefined);
