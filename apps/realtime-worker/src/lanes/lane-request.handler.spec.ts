@@ -182,6 +182,7 @@ function harness(
         signal: shutdown.signal,
         correlation: { requestId: request.request.id, correlationId: 'corr-1' },
         log: pino({ level: 'silent' }),
+        callId: CALL_ID,
       }),
   };
 }
@@ -198,6 +199,9 @@ function laneRequest(request: Record<string, unknown> = {}, routing: Record<stri
   return outcome.value;
 }
 
+// The id the ledger wrote the message's call ahead under: every result of the message names it.
+const CALL_ID = '5f0c6a52-9a0e-4d8e-8d9f-3b1f1c2a7e10';
+
 const chatBody = (model = 'gpt-4o-mini'): Record<string, unknown> => ({ model, messages: [{ role: 'user', content: 'Hello' }] });
 
 describe('LaneRequestHandler', () => {
@@ -207,6 +211,7 @@ describe('LaneRequestHandler', () => {
     expect(h.output.results).toEqual([result]);
     expect(result).toMatchObject({
       resultId: 'acme.req-1.realtime.1',
+      callId: CALL_ID,
       status: 'succeeded',
       lane: 'realtime',
       provider: 'openai',
@@ -269,7 +274,7 @@ describe('LaneRequestHandler', () => {
     const h = harness([]);
     const result = await h.handle(laneRequest({}, { deadline: '2030-01-01T11:58:00.000Z' }));
     expect(h.adapter.calls).toEqual([]);
-    expect(result).toMatchObject({ status: 'failed', error: { code: ErrorCode.DEADLINE_EXCEEDED }, deadlineMet: false });
+    expect(result).toMatchObject({ status: 'failed', callId: CALL_ID, error: { code: ErrorCode.DEADLINE_EXCEEDED }, deadlineMet: false });
   });
 
   it('fails with DEADLINE_EXCEEDED when no provider slot frees up before the deadline', async () => {

@@ -33,6 +33,8 @@ export interface LaneMessage {
   signal: AbortSignal;
   correlation: Correlation;
   log: Logger;
+  /** The id the ledger wrote this message's provider call ahead under; its result carries it. */
+  callId: string;
 }
 
 export interface LaneRequestHandlerDeps {
@@ -86,9 +88,10 @@ export class LaneRequestHandler {
       stream,
     });
     const completedAt = this.clock();
+    const { callId } = message;
     const built = outcome.ok
-      ? fittingResult(succeededResult(laneRequest, lane, outcome.served, completedAt), this.deps.maxResultBytes)
-      : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
+      ? fittingResult({ ...succeededResult(laneRequest, lane, outcome.served, completedAt), callId }, this.deps.maxResultBytes)
+      : { ...failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt), callId };
     // A stream reader waits for a final chunk, success or not; it goes out before the result, which
     // says how many there were for readers that see the result first.
     const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
