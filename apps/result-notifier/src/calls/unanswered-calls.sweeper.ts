@@ -36,7 +36,7 @@ export class UnansweredCallsSweeper implements OnApplicationBootstrap, OnModuleD
       help: 'Provider calls a crash left without an answer, booked as extra spend by the sweep.',
     });
     this.usd = registry.counter({
-      name: 'sluice_unanswered_calls_booked_usd',
+      name: 'sluice_unanswered_calls_booked_usd_total',
       help: 'What the sweep booked for provider calls left without an answer (their estimate, or the cost of their request answered again).',
     });
   }
