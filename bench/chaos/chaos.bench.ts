@@ -10,6 +10,7 @@ import { REPO_ROOT, resolveStackConfig } from '../../scripts/stack/stack.config'
 import { bringDown } from '../../scripts/stack/stack.down';
 import { bringUp } from '../../scripts/stack/stack.up';
 import { SluiceHarness, chatRequest, embeddingRequest } from '../../test/e2e/support';
+import type { BillingRecord } from '../../test/e2e/support/emulator.admin';
 import { benchEnvironment } from '../bench.environment';
 import { runSteadyLoad } from '../realtime/steady.load';
 import { KeyedMessage, KeyedReader, quietKafka } from '../support/keyed.reader';
@@ -278,6 +279,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   const tenant = randomTenant(`chaos-${ctx.stepIndex}`);
   const corpusRun = `${ctx.run}-${ctx.stepIndex}`;
   const billedBefore = (await h.emulator.billing(h.providerKeys.openai)).totals;
+  const stepStartedAt = new Date().toISOString();
   const restartsBefore = restarter.restarts.length;
   const sent: SentRequest[] = [];
   let produceFailed = 0;
@@ -376,6 +378,25 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
       [tenant],
     ),
   );
+  // When the bill and the ledger disagree, the calls billed in the step whose provider id the ledger
+  // does not hold (request_results or extra_spend): what was lost, to tell why.
+  const unbookedCalls = await (async (): Promise<BillingRecord[] | undefined> => {
+    if (
+      billedAfter.requests - billedBefore.requests ===
+      booked.rows.filter((row) => row.status === 'succeeded' && row.lane !== 'cache').length + extraSpend.rows.length
+    ) {
+      return undefined;
+    }
+    const records = (await h.emulator.billingRecords(h.providerKeys.openai)).filter((record) => record.kind === 'call' && record.at >= stepStartedAt);
+    const known = await readLedger(() =>
+      h.ledger.pool.query<{ id: string }>(
+        'select provider_request_id as id from request_results where provider_request_id = any($1) union select provider_request_id from extra_spend where provider_request_id = any($1)',
+        [records.map((record) => record.requestId ?? '')],
+      ),
+    );
+    const ids = new Set(known.rows.map((row) => row.id));
+    return records.filter((record) => !ids.has(record.requestId ?? '')).slice(0, 20);
+  })();
   const figures = tallyStep({
     sent,
     produceFailed,
@@ -432,6 +453,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     dlqCodes,
     restarts,
     quiesced,
+    ...(unbookedCalls !== undefined && { unbookedCalls }),
     verdict,
   };
 }
