@@ -75,6 +75,7 @@ describe('tallyStep', () => {
       openCalls: 0,
       billedUsd: 0.009,
       bookedUsd: 0.008,
+      sweptUsd: 0,
       equal: false,
     });
     expect(stepVerdict(figures).failures).toEqual(['1 double-booked', 'billed 6 calls / $0.009 against 5 booked / $0.008']);
@@ -106,8 +107,24 @@ describe('tallyStep', () => {
       openCalls: 1,
       billedUsd: 0.006,
       bookedUsd: 0.006,
+      sweptUsd: 0.001,
       equal: true,
     });
+  });
+
+  it('takes a swept call booked at an estimate above its bill as booked, and one below it as a failure', () => {
+    const step = (sweptUsd: number): boolean =>
+      tallyStep(
+        input({
+          sent: [sent('a', 0, 1e9), sent('b', 0, 1e9)],
+          replies: ['a', 'b'].map((id) => ({ id, status: 'succeeded', readAt: 10 })),
+          booked: [{ requestId: 'a', lane: 'realtime', status: 'succeeded', costUsd: 0.002 }],
+          extraSpend: [{ requestId: 'b', costUsd: sweptUsd, swept: true }],
+          billed: { calls: 2, usd: 0.003 },
+        }),
+      ).billing.equal;
+    expect(step(0.004)).toBe(true);
+    expect(step(0.0005)).toBe(false);
   });
 
   it('counts dead letters of its own requests (the load, never the corpus, which is tallied apart)', () => {

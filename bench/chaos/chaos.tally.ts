@@ -84,6 +84,9 @@ export interface StepFigures {
     openCalls: number;
     billedUsd: number;
     bookedUsd: number;
+    /** Of bookedUsd, what the sweep booked (at the cost of the request's own answer, or at the router's estimate). */
+    sweptUsd: number;
+    /** Calls equal, and dollars equal or above the bill by no more than sweptUsd. */
     equal: boolean;
   };
   dlq: { count: number; ids: string[] };
@@ -136,6 +139,7 @@ export function tallyStep(input: StepInput): StepFigures {
   const providerRows = input.booked.filter((row) => row.status === 'succeeded' && row.lane !== 'cache');
   const bookedUsd = [...providerRows, ...input.extraSpend].reduce((sum, row) => sum + row.costUsd, 0);
   const bookedCalls = providerRows.length + input.extraSpend.length;
+  const sweptUsd = input.extraSpend.filter((row) => row.swept).reduce((sum, row) => sum + row.costUsd, 0);
   const billing = {
     billedCalls: input.billed.calls,
     bookedCalls,
@@ -144,7 +148,12 @@ export function tallyStep(input: StepInput): StepFigures {
     openCalls: input.openCalls,
     billedUsd: round(input.billed.usd, 9),
     bookedUsd: round(bookedUsd, 9),
-    equal: input.billed.calls === bookedCalls && Math.abs(input.billed.usd - bookedUsd) < 1e-9,
+    sweptUsd: round(sweptUsd, 9),
+    // A swept call's usage never reached Sluice: booked at an estimate, an upper bound, so its dollars
+    // may exceed the bill by at most what the sweep booked.
+    equal:
+      input.billed.calls === bookedCalls &&
+      (Math.abs(input.billed.usd - bookedUsd) < 1e-9 || (input.billed.usd < bookedUsd && bookedUsd - input.billed.usd <= sweptUsd + 1e-9)),
   };
 
   const sentIds = new Set(input.sent.map((request) => request.id));

@@ -24,7 +24,10 @@ const START = Date.parse('2030-01-01T11:59:00.000Z');
 const DEADLINE = '2030-01-01T12:00:00.000Z';
 const USAGE = { inputTokens: 12, outputTokens: 4, cachedInputTokens: 0 };
 
-type Step = { answer: string; then?: () => void } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
+type Step =
+  | { answer: string; then?: () => void }
+  | { fail: ProviderErrorKind; retryAfterMs?: number; code?: string }
+  | { deltas: string[]; thenFail?: ProviderErrorKind };
 
 interface Call {
   kind: 'complete' | 'stream' | 'embed';
@@ -45,7 +48,7 @@ class ScriptedAdapter implements RealtimeAdapter {
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     this.calls.push({ kind: 'complete', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
-    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs, step.code);
     if ('then' in step) step.then?.();
     return this.answer('answer' in step ? step.answer : '', request.body);
   }
@@ -53,7 +56,7 @@ class ScriptedAdapter implements RealtimeAdapter {
   async *stream(request: CompleteRequest): AsyncGenerator<StreamChunk> {
     this.calls.push({ kind: 'stream', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
-    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs, step.code);
     const deltas = 'deltas' in step ? step.deltas : [step.answer];
     for (const text of deltas) yield { type: 'delta', text };
     if ('thenFail' in step && step.thenFail) throw this.error(step.thenFail);
@@ -92,12 +95,12 @@ class ScriptedAdapter implements RealtimeAdapter {
     return { response, usage: USAGE, model: response.model, providerRequestId: 'req_ok' };
   }
 
-  private error(kind: ProviderErrorKind, retryAfterMs?: number): ProviderError {
+  private error(kind: ProviderErrorKind, retryAfterMs?: number, code = `${kind}_code`): ProviderError {
     return new ProviderError({
       kind,
       provider: this.provider,
       message: `${kind} failure`,
-      code: `${kind}_code`,
+      code,
       providerRequestId: `req_${kind}`,
       retryAfterMs,
     });
@@ -242,6 +245,14 @@ describe('LaneRequestHandler', () => {
     const h = harness([{ fail: 'retryable' }, { answer: 'ok' }]);
     await h.handle(laneRequest());
     expect(h.adapter.calls.map((call) => call.timeoutMs)).toEqual([60_000, 60_000 - h.sleeps[0]!]);
+  });
+
+  it('leaves the call written ahead open when the client gave up on the last attempt: the provider still runs and bills it', async () => {
+    const h = harness([...Array.from({ length: 4 }, () => ({ fail: 'retryable' as const })), { fail: 'retryable', code: 'timeout' }]);
+    const result = await h.handle(laneRequest(), 'realtime');
+    expect(h.adapter.calls).toHaveLength(5);
+    expect(result).toMatchObject({ status: 'failed', error: { providerCode: 'timeout' } });
+    expect(result.callId).toBeUndefined();
   });
 
   it('backs off exponentially on transient failures and reports the last error once the attempts are spent', async () => {
