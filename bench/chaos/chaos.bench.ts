@@ -10,12 +10,13 @@ import { REPO_ROOT, resolveStackConfig } from '../../scripts/stack/stack.config'
 import { bringDown } from '../../scripts/stack/stack.down';
 import { bringUp } from '../../scripts/stack/stack.up';
 import { SluiceHarness, chatRequest, embeddingRequest } from '../../test/e2e/support';
+import type { BillingRecord } from '../../test/e2e/support/emulator.admin';
 import { benchEnvironment } from '../bench.environment';
 import { runSteadyLoad } from '../realtime/steady.load';
 import { KeyedMessage, KeyedReader, quietKafka } from '../support/keyed.reader';
 import { CHAOS_USAGE, ChaosOptions, parseChaosOptions } from './chaos.options';
 import { PlannedStep, chaosSchedule, plannedRequest } from './chaos.plan';
-import { BookedRow, ReadMessage, SentRequest, StepFigures, stepVerdict, tallyStep } from './chaos.tally';
+import { BookedRow, ExtraSpendRow, ReadMessage, SentRequest, StepFigures, stepVerdict, tallyStep } from './chaos.tally';
 import { FaultWindow, injectFault } from './fault.injectors';
 import { CorpusFigures, Refusal, tallyCorpus } from './corpus.tally';
 import { RestartRecord, ServiceRestarter } from './service.restarter';
@@ -24,6 +25,8 @@ const RESULTS_FILE = join(__dirname, '..', 'results', 'chaos.json');
 const READY_TIMEOUT_MS = 600_000;
 /** How long a step waits, after its last answer, for the run's consumer groups to commit: bookings land before the ledger is read. */
 const QUIESCE_MS = 120_000;
+// A realtime call's deadline, the notifier's sweep grace and interval, with room to spare.
+const OPEN_CALLS_WAIT_MS = 150_000;
 /** Batch windows close after 10 s instead of a minute, so a step's batch requests are answered within its drain. */
 const BATCH_WINDOW_MS = '10000';
 
@@ -98,9 +101,9 @@ const METHOD = {
     "the five apps with bulk work apart (ingestion-bulk, router-bulk), as npm run up runs them, and the provider emulator, started by the e2e harness on free ports; BATCH_WINDOW_MAX_AGE_MS=10000 so batches close within a step. A process that exits is started again by the bench with the supervisor's restart policy (scripts/up/supervisor/restart.policy.ts: 1 s doubling to 30 s), same environment, port and log",
   load: 'open loop at --rate: of every 20 requests 12 realtime chat, 5 async chat, 3 batch embeddings, the 20th repeating the body of the 19th (5 % identical bodies); produced to sluice.requests.v1 with acks=all, each with a replyTo topic of the run; --lead s before each fault, --tail s after it ended',
   counting:
-    "by the bench alone: results read by key off the reply topic (what the tenant gets), sluice.results.v1 and sluice.dlq.v1; the request_results rows of the step's tenant (every provider answer Sluice booked); the emulator's bill for the run's API key (GET /_emulator/billing) before and after the step",
+    "by the bench alone: results read by key off the reply topic (what the tenant gets), sluice.results.v1 and sluice.dlq.v1; the request_results and extra_spend rows of the step's tenant (every provider answer Sluice booked, and the calls booked apart: second calls for one result, calls a crash left unanswered), read once none of its written-ahead provider calls is open (answered or swept) or 150 s passed; the emulator's bill for the run's API key (GET /_emulator/billing) before and after the step",
   figures:
-    'answered exactly once = one reply; lost = no reply by the end of the drain; double-booked = more than one booked provider answer, except a batch request escalated to realtime (batch + realtime, billed twice by design); billed vs booked = emulator calls and batch lines against succeeded request_results rows off the cache lane, and their dollars; recovery = fault end to the first reply of a request sent after the fault began (negative: answered during the fault) and to the last reply of those sent during it; deadline attainment = successful replies read by their deadline, over the requests whose deadline does not fall between the fault start and its end plus --grace',
+    'answered exactly once = one reply; lost = no reply by the end of the drain; double-booked = more than one booked provider answer, except a batch request escalated to realtime (batch + realtime, billed twice by design); billed vs booked = emulator calls and batch lines against succeeded request_results rows off the cache lane plus extra_spend rows, and their dollars; recovery = fault end to the first reply of a request sent after the fault began (negative: answered during the fault) and to the last reply of those sent during it; deadline attainment = successful replies read by their deadline, over the requests whose deadline does not fall between the fault start and its end plus --grace',
 };
 
 export async function runChaosBench(argv: readonly string[]): Promise<void> {
@@ -276,6 +279,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
   const tenant = randomTenant(`chaos-${ctx.stepIndex}`);
   const corpusRun = `${ctx.run}-${ctx.stepIndex}`;
   const billedBefore = (await h.emulator.billing(h.providerKeys.openai)).totals;
+  const stepStartedAt = new Date().toISOString();
   const restartsBefore = restarter.restarts.length;
   const sent: SentRequest[] = [];
   let produceFailed = 0;
@@ -347,13 +351,52 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     () => true,
     () => false,
   );
+  // A call a crash cut off is booked by the notifier's sweep once its expiry and grace are past: the
+  // bill is closed when no call of the step's tenant is still open (or the wait gives up, reported).
+  const openCalls = async (): Promise<number> => {
+    const { rows } = await readLedger(() =>
+      h.ledger.pool.query<{ open: string }>('select count(*) as open from provider_calls where tenant = $1 and answered_at is null and swept_at is null', [
+        tenant,
+      ]),
+    );
+    return Number(rows[0]?.open ?? 0);
+  };
+  await waitFor(async () => (await openCalls()) === 0, { timeoutMs: OPEN_CALLS_WAIT_MS, intervalMs: 1_000, description: 'open provider calls' }).catch(
+    () => undefined,
+  );
+  const stillOpen = await openCalls();
   const billedAfter = (await h.emulator.billing(h.providerKeys.openai)).totals;
+  const extraSpend = await readLedger(() =>
+    h.ledger.pool.query<{ request_id: string; cost_usd: string; swept: boolean }>(
+      "select request_id, cost_usd, provider_request_id like 'sluice-call:%' as swept from extra_spend where tenant = $1",
+      [tenant],
+    ),
+  );
   const booked = await readLedger(() =>
     h.ledger.pool.query<{ request_id: string; lane: string; status: string; cost_usd: string }>(
       'select request_id, lane, status, cost_usd from request_results where tenant = $1',
       [tenant],
     ),
   );
+  // When the bill and the ledger disagree, the calls billed in the step whose provider id the ledger
+  // does not hold (request_results or extra_spend): what was lost, to tell why.
+  const unbookedCalls = await (async (): Promise<BillingRecord[] | undefined> => {
+    if (
+      billedAfter.requests - billedBefore.requests ===
+      booked.rows.filter((row) => row.status === 'succeeded' && row.lane !== 'cache').length + extraSpend.rows.length
+    ) {
+      return undefined;
+    }
+    const records = (await h.emulator.billingRecords(h.providerKeys.openai)).filter((record) => record.kind === 'call' && record.at >= stepStartedAt);
+    const known = await readLedger(() =>
+      h.ledger.pool.query<{ id: string }>(
+        'select provider_request_id as id from request_results where provider_request_id = any($1) union select provider_request_id from extra_spend where provider_request_id = any($1)',
+        [records.map((record) => record.requestId ?? '')],
+      ),
+    );
+    const ids = new Set(known.rows.map((row) => row.id));
+    return records.filter((record) => !ids.has(record.requestId ?? '')).slice(0, 20);
+  })();
   const figures = tallyStep({
     sent,
     produceFailed,
@@ -361,6 +404,8 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     results: reads.results,
     dlq: reads.dlq,
     booked: booked.rows.map((row): BookedRow => ({ requestId: row.request_id, lane: row.lane, status: row.status, costUsd: Number(row.cost_usd) })),
+    extraSpend: extraSpend.rows.map((row): ExtraSpendRow => ({ requestId: row.request_id, costUsd: Number(row.cost_usd), swept: row.swept })),
+    openCalls: stillOpen,
     billed: { calls: billedAfter.requests - billedBefore.requests, usd: billedAfter.costUsd - billedBefore.costUsd },
     faultStart: window.start,
     faultEnd: window.end,
@@ -408,6 +453,7 @@ async function runStep(ctx: StepContext): Promise<StepReport> {
     dlqCodes,
     restarts,
     quiesced,
+    ...(unbookedCalls !== undefined && { unbookedCalls }),
     verdict,
   };
 }

@@ -1,4 +1,5 @@
 import { BenchUsageError, FlagSpec, positiveList, positiveNumber, readFlags } from '../support/bench.args';
+import { KILLED_PROCESSES } from './chaos.plan';
 
 export const FAULT_NAMES = ['db', 'broker', 'kill', 'provider', 'corpus'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
@@ -9,6 +10,8 @@ export interface ChaosOptions {
   rate: number;
   /** Length of each PostgreSQL outage, seconds, one step each. */
   dbOutagesS: number[];
+  /** The processes the kill fault kills, one step each, in this order. */
+  killed: string[];
   /** How long the broker stays stopped. */
   brokerDownS: number;
   /** How long the emulator injects 429s, 500s and timeouts (and expires batches half done). */
@@ -37,6 +40,7 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   faults: ['db', 'broker', 'kill', 'provider', 'corpus'],
   rate: 10,
   dbOutagesS: [10, 60],
+  killed: [...KILLED_PROCESSES],
   brokerDownS: 20,
   providerFaultS: 60,
   leadS: 5,
@@ -56,6 +60,7 @@ export const CHAOS_USAGE = `npm run bench -- chaos [options]
   --fault <list>          which faults, in this order (default ${d.faults.join(',')}; any of ${FAULT_NAMES.join(', ')})
   --rate <req/s>          mixed load, open loop, in every step (default ${d.rate})
   --db-outages <list>     seconds PostgreSQL refuses connections, one step each (default ${d.dbOutagesS.join(',')})
+  --kill <list>           processes the kill fault kills, one step each (default all: ${d.killed.join(',')})
   --broker-down <s>       seconds the bench's broker stays stopped (default ${d.brokerDownS})
   --provider-fault <s>    seconds of 20 % 429, 10 % 500, 5 % timeouts and batches expiring half done (default ${d.providerFaultS})
   --lead <s>              load before each fault (default ${d.leadS})
@@ -70,6 +75,7 @@ const SPEC: FlagSpec = {
   fault: { type: 'string' },
   rate: { type: 'string' },
   'db-outages': { type: 'string' },
+  kill: { type: 'string' },
   'broker-down': { type: 'string' },
   'provider-fault': { type: 'string' },
   lead: { type: 'string' },
@@ -92,6 +98,9 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
   const unknown = faults.filter((name) => !(FAULT_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new BenchUsageError(`--fault takes ${FAULT_NAMES.join(', ')}; not ${unknown.join(', ')}`);
   if (new Set(faults).size !== faults.length) throw new BenchUsageError('--fault names a fault twice');
+  const killed = typeof values.kill === 'string' ? values.kill.split(',').map((name) => name.trim()) : [...d.killed];
+  const unknownKilled = killed.filter((name) => !(KILLED_PROCESSES as readonly string[]).includes(name));
+  if (unknownKilled.length > 0) throw new BenchUsageError(`--kill takes ${KILLED_PROCESSES.join(', ')}; not ${unknownKilled.join(', ')}`);
   const brokers = typeof values.brokers === 'string' ? values.brokers : d.brokers;
   if (brokers.split(',').some((broker) => broker.trim() === SHARED_BROKER || broker.trim() === 'localhost:9092')) {
     throw new BenchUsageError(`--brokers must not be the shared broker (${SHARED_BROKER}): the bench stops its broker`);
@@ -100,6 +109,7 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
     faults: faults as FaultName[],
     rate: positiveNumber(values, 'rate', d.rate),
     dbOutagesS: positiveList(values, 'db-outages', d.dbOutagesS),
+    killed,
     brokerDownS: positiveNumber(values, 'broker-down', d.brokerDownS),
     providerFaultS: positiveNumber(values, 'provider-fault', d.providerFaultS),
     leadS: positiveNumber(values, 'lead', d.leadS),

@@ -14,6 +14,11 @@ describe('chaos schedule', () => {
     expect(steps[1]).toEqual({ fault: { kind: 'db', label: 'db-60s', outageMs: 60_000 }, leadMs: 5_000, tailMs: 15_000 });
   });
 
+  it('kills only the processes --kill names', () => {
+    const steps = chaosSchedule({ ...DEFAULT_CHAOS_OPTIONS, faults: ['kill'], killed: ['realtime-worker'] });
+    expect(steps.map((step) => step.fault)).toEqual([{ kind: 'kill', label: 'kill-realtime-worker', process: 'realtime-worker' }]);
+  });
+
   it('gives a short run only what it asks for', () => {
     const steps = chaosSchedule({ ...DEFAULT_CHAOS_OPTIONS, faults: ['provider'], providerFaultS: 5, leadS: 1, tailS: 2 });
     expect(steps).toEqual([{ fault: { kind: 'provider', label: 'provider-5s', faultMs: 5000 }, leadMs: 1000, tailMs: 2000 }]);

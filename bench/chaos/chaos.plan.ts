@@ -18,7 +18,9 @@ export interface PlannedStep {
 }
 
 /** The faults of the run in order, one step per outage length and per killed process. */
-export function chaosSchedule(options: Pick<ChaosOptions, 'faults' | 'dbOutagesS' | 'brokerDownS' | 'providerFaultS' | 'leadS' | 'tailS'>): PlannedStep[] {
+export function chaosSchedule(
+  options: Pick<ChaosOptions, 'faults' | 'dbOutagesS' | 'killed' | 'brokerDownS' | 'providerFaultS' | 'leadS' | 'tailS'>,
+): PlannedStep[] {
   const leadMs = options.leadS * 1000;
   const tailMs = options.tailS * 1000;
   const faults: FaultStep[] = options.faults.flatMap((name): FaultStep[] => {
@@ -28,7 +30,7 @@ export function chaosSchedule(options: Pick<ChaosOptions, 'faults' | 'dbOutagesS
       case 'broker':
         return [{ kind: 'broker', label: `broker-${options.brokerDownS}s`, downMs: options.brokerDownS * 1000 }];
       case 'kill':
-        return KILLED_PROCESSES.map((process) => ({ kind: 'kill', label: `kill-${process}`, process }));
+        return options.killed.map((process) => ({ kind: 'kill', label: `kill-${process}`, process }));
       case 'provider':
         return [{ kind: 'provider', label: `provider-${options.providerFaultS}s`, faultMs: options.providerFaultS * 1000 }];
       case 'corpus':

@@ -10,6 +10,8 @@ function input(overrides: Partial<StepInput>): StepInput {
     results: [],
     dlq: [],
     booked: [],
+    extraSpend: [],
+    openCalls: 0,
     billed: { calls: 0, usd: 0 },
     faultStart: 1000,
     faultEnd: 2000,
@@ -65,8 +67,64 @@ describe('tallyStep', () => {
     expect(figures.escalated).toBe(1);
     expect(figures.doubleBooked).toEqual({ count: 1, ids: ['b (realtime + async)'] });
     expect(figures.providerAndCache).toEqual({ count: 1, ids: ['c'] });
-    expect(figures.billing).toEqual({ billedCalls: 6, bookedCalls: 5, billedUsd: 0.009, bookedUsd: 0.008, equal: false });
+    expect(figures.billing).toEqual({
+      billedCalls: 6,
+      bookedCalls: 5,
+      extraCalls: 0,
+      sweptCalls: 0,
+      openCalls: 0,
+      billedUsd: 0.009,
+      bookedUsd: 0.008,
+      sweptUsd: 0,
+      equal: false,
+    });
     expect(stepVerdict(figures).failures).toEqual(['1 double-booked', 'billed 6 calls / $0.009 against 5 booked / $0.008']);
+  });
+
+  it('counts extra spend as booked: a second call for one result and a call a crash left unanswered (swept)', () => {
+    const figures = tallyStep(
+      input({
+        sent: [sent('a', 0, 1e9), sent('b', 0, 1e9)],
+        replies: ['a', 'b'].map((id) => ({ id, status: 'succeeded', readAt: 10 })),
+        booked: [
+          { requestId: 'a', lane: 'realtime', status: 'succeeded', costUsd: 0.002 },
+          { requestId: 'b', lane: 'realtime', status: 'succeeded', costUsd: 0.001 },
+        ],
+        extraSpend: [
+          { requestId: 'a', costUsd: 0.002, swept: false },
+          { requestId: 'b', costUsd: 0.001, swept: true },
+        ],
+        openCalls: 1,
+        billed: { calls: 4, usd: 0.006 },
+      }),
+    );
+    expect(figures.doubleBooked.count).toBe(0);
+    expect(figures.billing).toEqual({
+      billedCalls: 4,
+      bookedCalls: 4,
+      extraCalls: 2,
+      sweptCalls: 1,
+      openCalls: 1,
+      billedUsd: 0.006,
+      bookedUsd: 0.006,
+      sweptUsd: 0.001,
+      equal: true,
+    });
+  });
+
+  it('takes a swept call booked at an estimate above its bill as booked, and one below it as a failure', () => {
+    const step = (sweptUsd: number): boolean =>
+      tallyStep(
+        input({
+          sent: [sent('a', 0, 1e9), sent('b', 0, 1e9)],
+          replies: ['a', 'b'].map((id) => ({ id, status: 'succeeded', readAt: 10 })),
+          booked: [{ requestId: 'a', lane: 'realtime', status: 'succeeded', costUsd: 0.002 }],
+          extraSpend: [{ requestId: 'b', costUsd: sweptUsd, swept: true }],
+          billed: { calls: 2, usd: 0.003 },
+        }),
+      ).billing.equal;
+    expect(step(0.004)).toBe(true);
+    expect(step(0.0005)).toBe(false);
   });
 
   it('counts dead letters of its own requests (the load, never the corpus, which is tallied apart)', () => {

@@ -23,6 +23,14 @@ export interface BookedRow {
   costUsd: number;
 }
 
+/** One `extra_spend` row of the step's tenant: a provider call booked apart from the results (a second call for one result, or a call a crash left unanswered, swept). */
+export interface ExtraSpendRow {
+  requestId: string;
+  costUsd: number;
+  /** Booked by the sweep (no answer came), at its estimate or its request's answer's cost. */
+  swept: boolean;
+}
+
 export interface BillingDelta {
   calls: number;
   usd: number;
@@ -38,6 +46,9 @@ export interface StepInput {
   results: readonly ReadMessage[];
   dlq: readonly ReadMessage[];
   booked: readonly BookedRow[];
+  extraSpend: readonly ExtraSpendRow[];
+  /** Provider calls written ahead still neither answered nor swept when the ledger was read. */
+  openCalls: number;
   /** What the emulator billed the run's API key while the step ran and drained. */
   billed: BillingDelta;
   faultStart: number;
@@ -64,7 +75,20 @@ export interface StepFigures {
   providerAndCache: { count: number; ids: string[] };
   /** Batch requests escalated to the realtime lane: both answers billed and booked, by design. */
   escalated: number;
-  billing: { billedCalls: number; bookedCalls: number; billedUsd: number; bookedUsd: number; equal: boolean };
+  /** Booked = succeeded provider results plus extra spend (of which `extraCalls`, `sweptCalls` swept); `openCalls` were still unbooked. */
+  billing: {
+    billedCalls: number;
+    bookedCalls: number;
+    extraCalls: number;
+    sweptCalls: number;
+    openCalls: number;
+    billedUsd: number;
+    bookedUsd: number;
+    /** Of bookedUsd, what the sweep booked (at the cost of the request's own answer, or at the router's estimate). */
+    sweptUsd: number;
+    /** Calls equal, and dollars equal or above the bill by no more than sweptUsd. */
+    equal: boolean;
+  };
   dlq: { count: number; ids: string[] };
   recovery: {
     /** Fault end → first reply of a request sent after the fault began; negative when one was answered during the fault. */
@@ -113,13 +137,23 @@ export function tallyStep(input: StepInput): StepFigures {
     else doubleBooked.push(`${id} (${paid.join(' + ')})`);
   }
   const providerRows = input.booked.filter((row) => row.status === 'succeeded' && row.lane !== 'cache');
-  const bookedUsd = providerRows.reduce((sum, row) => sum + row.costUsd, 0);
+  const bookedUsd = [...providerRows, ...input.extraSpend].reduce((sum, row) => sum + row.costUsd, 0);
+  const bookedCalls = providerRows.length + input.extraSpend.length;
+  const sweptUsd = input.extraSpend.filter((row) => row.swept).reduce((sum, row) => sum + row.costUsd, 0);
   const billing = {
     billedCalls: input.billed.calls,
-    bookedCalls: providerRows.length,
+    bookedCalls,
+    extraCalls: input.extraSpend.length,
+    sweptCalls: input.extraSpend.filter((row) => row.swept).length,
+    openCalls: input.openCalls,
     billedUsd: round(input.billed.usd, 9),
     bookedUsd: round(bookedUsd, 9),
-    equal: input.billed.calls === providerRows.length && Math.abs(input.billed.usd - bookedUsd) < 1e-9,
+    sweptUsd: round(sweptUsd, 9),
+    // A swept call's usage never reached Sluice: booked at an estimate, an upper bound, so its dollars
+    // may exceed the bill by at most what the sweep booked.
+    equal:
+      input.billed.calls === bookedCalls &&
+      (Math.abs(input.billed.usd - bookedUsd) < 1e-9 || (input.billed.usd < bookedUsd && bookedUsd - input.billed.usd <= sweptUsd + 1e-9)),
   };
 
   const sentIds = new Set(input.sent.map((request) => request.id));

@@ -484,6 +484,27 @@ describe('realtime worker shutdown', () => {
     // The provider does not know the first worker gave up: that call runs to its end and is billed,
     // so a redelivered request costs a second call.
     await waitFor(async () => (await billedCalls(apiKey, HELD_MODEL)) === 2, { ...WAIT, description: 'both calls billed by the provider' });
+
+    // Both calls were written ahead; booking the result (as the notifier does) answers the second,
+    // and the first, cut off, is booked by the sweep once it expired (moved into the past here).
+    const completions = new CompletionsRepository(db.pool);
+    await completions.bookMany([result!]);
+    const calls = await db.pool.query<{ call_id: string; answered: boolean }>(
+      'select call_id, answered_at is not null as answered from provider_calls where tenant = $1 and request_id = $2',
+      [tenant, id],
+    );
+    expect(calls.rows).toHaveLength(2);
+    expect(calls.rows.filter((row) => row.answered).map((row) => row.call_id)).toEqual([result!.callId]);
+    await db.pool.query("update provider_calls set expires_at = now() - interval '1 hour' where tenant = $1 and request_id = $2", [tenant, id]);
+    while ((await completions.sweepUnansweredCalls(0, 1_000)).calls > 0);
+    const booked = await db.pool.query<{ calls: string; usd: string }>(
+      `select count(*) as calls, sum(cost_usd) as usd
+         from (select cost_usd from request_results where tenant = $1 union all select cost_usd from extra_spend where tenant = $1) spend`,
+      [tenant],
+    );
+    const billing = (await emulator.admin('GET', `billing?apiKey=${encodeURIComponent(apiKey)}`)) as { totals: { requests: number; costUsd: number } };
+    expect(Number(booked.rows[0]!.calls)).toBe(billing.totals.requests);
+    expect(Number(booked.rows[0]!.usd)).toBeCloseTo(billing.totals.costUsd, 12);
   });
 });
 

@@ -19,6 +19,21 @@ export class ResultNotifierConfig extends SluiceConfig {
   NOTIFIER_DLQ_DEPTH_INTERVAL_MS = 30_000;
 
   @EnvInt({
+    description: 'How often provider calls left without an answer by a crash are booked as extra spend (milliseconds).',
+    min: 1_000,
+    max: 60 * 60 * 1000,
+  })
+  NOTIFIER_CALL_SWEEP_INTERVAL_MS = 10_000;
+
+  @EnvInt({
+    description:
+      "How long after a provider call's expiry (its deadline, or the longest its retries can take) the sweep waits for its answer before booking it at its estimate (milliseconds); an answer that comes later replaces the estimate.",
+    min: 0,
+    max: 24 * 60 * 60 * 1000,
+  })
+  NOTIFIER_CALL_SWEEP_GRACE_MS = 30_000;
+
+  @EnvInt({
     description: 'How long a successful answer stays in the result cache for identical requests (milliseconds).',
     min: 1_000,
     max: 30 * 24 * 60 * 60 * 1000,

@@ -4,6 +4,7 @@ import { createRepositories, LedgerRepositories } from '@sluice/ledger';
 import { MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { UnansweredCallsSweeper } from './calls/unanswered-calls.sweeper';
 import { DlqDepthMonitor } from './dlq/dlq-depth.monitor';
 import { DEVELOPMENT_WEBHOOK_SECRET, ResultNotifierConfig } from './result-notifier.config';
 import { ReplyTopics } from './results/reply-topics';
@@ -65,6 +66,7 @@ const WEBHOOK_KEYS = Symbol('result-notifier.webhook-keys');
     },
     WebhookDeliveryLifecycle,
     DlqDepthMonitor,
+    UnansweredCallsSweeper,
     BrokerTopics,
     { provide: ReplyTopics, inject: [BrokerTopics], useFactory: (broker: BrokerTopics) => new ReplyTopics(() => broker.list()) },
     {

@@ -13,7 +13,16 @@ function result(id: string): InferenceResultV1 {
 }
 
 function delivery(requestId: string, correlationId = `corr-${requestId}`): LaneDelivery {
-  return { tenant: 'acme', requestId, correlation: { requestId, correlationId } };
+  const call = {
+    callId: `call-${requestId}`,
+    resultId: `acme.${requestId}.realtime.1`,
+    lane: 'realtime' as const,
+    provider: 'openai' as const,
+    model: 'gpt-4o-mini',
+    estimatedCostUsd: 0.0001,
+    expiresAt: new Date('2030-01-01T12:00:00Z'),
+  };
+  return { tenant: 'acme', requestId, correlation: { requestId, correlationId }, call };
 }
 
 function booked(...entries: Array<Omit<BookedResult, 'tenant'>>): Map<string, BookedResult> {
@@ -59,11 +68,11 @@ describe('AnsweredRequests', () => {
   function filter(bookedResults: () => Promise<Map<string, BookedResult>>) {
     const published: Array<{ result: InferenceResultV1; correlation: Correlation }> = [];
     const seen: Array<[WorkerLane, AnsweredAction | 'failed']> = [];
-    const queries: number[] = [];
+    const queries: Array<Array<string | undefined>> = [];
     const answered = new AnsweredRequests({
       ledger: {
         bookedResults: async (refs) => {
-          queries.push(refs.length);
+          queries.push(refs.map((ref) => ref.call?.callId));
           return bookedResults();
         },
       },
@@ -74,11 +83,11 @@ describe('AnsweredRequests', () => {
     return { answered, published, seen, queries };
   }
 
-  it('asks the ledger once per batch and publishes the results to repeat in one go', async () => {
+  it('asks the ledger once per batch, writing every call ahead, and publishes the results to repeat in one go', async () => {
     const r1 = result('r1');
     const f = filter(async () => booked({ requestId: 'r1', result: r1, published: false }, { requestId: 'r2', result: result('r2'), published: true }));
     expect(await f.answered.toCall('async', [delivery('r1'), delivery('r2'), delivery('r3')])).toEqual([false, false, true]);
-    expect(f.queries).toEqual([3]);
+    expect(f.queries).toEqual([['call-r1', 'call-r2', 'call-r3']]);
     expect(f.published).toEqual([{ result: r1, correlation: { requestId: 'r1', correlationId: 'corr-r1' } }]);
     expect(f.seen).toEqual([
       ['async', 'republished'],

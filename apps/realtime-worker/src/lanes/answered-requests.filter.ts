@@ -1,5 +1,5 @@
 import type { InferenceResultV1 } from '@sluice/contracts';
-import { BookedResult, CompletionsRepository, requestKey } from '@sluice/ledger';
+import { BookedResult, CallAhead, CompletionsRepository, requestKey } from '@sluice/ledger';
 import type { Logger } from 'pino';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import type { Correlation, LaneOutput } from './lane-request.handler';
@@ -9,6 +9,8 @@ export interface LaneDelivery {
   tenant: string;
   requestId: string;
   correlation: Correlation;
+  /** The provider call the message gets unless its request is answered: written ahead in the same query. */
+  call: CallAhead;
 }
 
 /** What happens to a lane message whose request the ledger already completed. */
@@ -67,9 +69,10 @@ export interface AnsweredRequestsDeps {
 /**
  * Keeps a redelivered lane message from paying the provider twice: before a fetched batch's calls
  * start, one ledger query finds the requests already completed, and those are answered from the
- * ledger (planAnswered) instead. When the ledger cannot be read, every message is called: the
- * realtime lane keeps serving through a database outage, and a second call that results from it
- * is still booked, as extra spend, by the notifier.
+ * ledger (planAnswered) instead; the same query writes the other messages' provider calls ahead, so
+ * a call cut off by a crash is booked all the same (the notifier's sweep). When the ledger cannot be
+ * read, every message is called, unrecorded: the realtime lane keeps serving through a database
+ * outage, and a second call that results from it is still booked, as extra spend, by the notifier.
  */
 export class AnsweredRequests {
   constructor(private readonly deps: AnsweredRequestsDeps) {}
@@ -78,7 +81,7 @@ export class AnsweredRequests {
   async toCall(lane: WorkerLane, deliveries: readonly LaneDelivery[]): Promise<boolean[]> {
     let booked: ReadonlyMap<string, BookedResult>;
     try {
-      booked = await this.deps.ledger.bookedResults(deliveries.map(({ tenant, requestId }) => ({ tenant, requestId })));
+      booked = await this.deps.ledger.bookedResults(deliveries.map(({ tenant, requestId, call }) => ({ tenant, requestId, call })));
     } catch (error) {
       this.deps.observer.ledgerCheckFailed(lane);
       this.deps.log.warn({ err: error, lane, messages: deliveries.length }, 'could not read booked results; calling the provider for every message');

@@ -24,7 +24,10 @@ const START = Date.parse('2030-01-01T11:59:00.000Z');
 const DEADLINE = '2030-01-01T12:00:00.000Z';
 const USAGE = { inputTokens: 12, outputTokens: 4, cachedInputTokens: 0 };
 
-type Step = { answer: string; then?: () => void } | { fail: ProviderErrorKind; retryAfterMs?: number } | { deltas: string[]; thenFail?: ProviderErrorKind };
+type Step =
+  | { answer: string; then?: () => void }
+  | { fail: ProviderErrorKind; retryAfterMs?: number; code?: string }
+  | { deltas: string[]; thenFail?: ProviderErrorKind };
 
 interface Call {
   kind: 'complete' | 'stream' | 'embed';
@@ -45,7 +48,7 @@ class ScriptedAdapter implements RealtimeAdapter {
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     this.calls.push({ kind: 'complete', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
-    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs, step.code);
     if ('then' in step) step.then?.();
     return this.answer('answer' in step ? step.answer : '', request.body);
   }
@@ -53,7 +56,7 @@ class ScriptedAdapter implements RealtimeAdapter {
   async *stream(request: CompleteRequest): AsyncGenerator<StreamChunk> {
     this.calls.push({ kind: 'stream', body: request.body, tier: request.tier, timeoutMs: request.timeoutMs });
     const step = this.next();
-    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs);
+    if ('fail' in step) throw this.error(step.fail, step.retryAfterMs, step.code);
     const deltas = 'deltas' in step ? step.deltas : [step.answer];
     for (const text of deltas) yield { type: 'delta', text };
     if ('thenFail' in step && step.thenFail) throw this.error(step.thenFail);
@@ -92,12 +95,12 @@ class ScriptedAdapter implements RealtimeAdapter {
     return { response, usage: USAGE, model: response.model, providerRequestId: 'req_ok' };
   }
 
-  private error(kind: ProviderErrorKind, retryAfterMs?: number): ProviderError {
+  private error(kind: ProviderErrorKind, retryAfterMs?: number, code = `${kind}_code`): ProviderError {
     return new ProviderError({
       kind,
       provider: this.provider,
       message: `${kind} failure`,
-      code: `${kind}_code`,
+      code,
       providerRequestId: `req_${kind}`,
       retryAfterMs,
     });
@@ -182,6 +185,7 @@ function harness(
         signal: shutdown.signal,
         correlation: { requestId: request.request.id, correlationId: 'corr-1' },
         log: pino({ level: 'silent' }),
+        callId: CALL_ID,
       }),
   };
 }
@@ -198,6 +202,9 @@ function laneRequest(request: Record<string, unknown> = {}, routing: Record<stri
   return outcome.value;
 }
 
+// The id the ledger wrote the message's call ahead under: every result of the message names it.
+const CALL_ID = '5f0c6a52-9a0e-4d8e-8d9f-3b1f1c2a7e10';
+
 const chatBody = (model = 'gpt-4o-mini'): Record<string, unknown> => ({ model, messages: [{ role: 'user', content: 'Hello' }] });
 
 describe('LaneRequestHandler', () => {
@@ -207,6 +214,7 @@ describe('LaneRequestHandler', () => {
     expect(h.output.results).toEqual([result]);
     expect(result).toMatchObject({
       resultId: 'acme.req-1.realtime.1',
+      callId: CALL_ID,
       status: 'succeeded',
       lane: 'realtime',
       provider: 'openai',
@@ -239,6 +247,14 @@ describe('LaneRequestHandler', () => {
     expect(h.adapter.calls.map((call) => call.timeoutMs)).toEqual([60_000, 60_000 - h.sleeps[0]!]);
   });
 
+  it('leaves the call written ahead open when the client gave up on the last attempt: the provider still runs and bills it', async () => {
+    const h = harness([...Array.from({ length: 4 }, () => ({ fail: 'retryable' as const })), { fail: 'retryable', code: 'timeout' }]);
+    const result = await h.handle(laneRequest(), 'realtime');
+    expect(h.adapter.calls).toHaveLength(5);
+    expect(result).toMatchObject({ status: 'failed', error: { providerCode: 'timeout' } });
+    expect(result.callId).toBeUndefined();
+  });
+
   it('backs off exponentially on transient failures and reports the last error once the attempts are spent', async () => {
     const h = harness(Array.from({ length: 5 }, () => ({ fail: 'retryable' as const })));
     const result = await h.handle(laneRequest());
@@ -269,7 +285,7 @@ describe('LaneRequestHandler', () => {
     const h = harness([]);
     const result = await h.handle(laneRequest({}, { deadline: '2030-01-01T11:58:00.000Z' }));
     expect(h.adapter.calls).toEqual([]);
-    expect(result).toMatchObject({ status: 'failed', error: { code: ErrorCode.DEADLINE_EXCEEDED }, deadlineMet: false });
+    expect(result).toMatchObject({ status: 'failed', callId: CALL_ID, error: { code: ErrorCode.DEADLINE_EXCEEDED }, deadlineMet: false });
   });
 
   it('fails with DEADLINE_EXCEEDED when no provider slot frees up before the deadline', async () => {

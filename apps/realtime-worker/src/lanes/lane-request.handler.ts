@@ -9,6 +9,9 @@ import { ProviderTarget, targetKey } from '../targets/provider.target';
 import type { FallbackMap } from '../targets/target.maps';
 import { publishThroughOutage } from './result-publish.retry';
 
+/** The provider code of a call our HTTP client stopped waiting for (the adapters' timeout). */
+const CLIENT_TIMEOUT_CODE = 'timeout';
+
 /** Correlation headers a lane message came with, forwarded on everything published about it. */
 export interface Correlation {
   requestId: string;
@@ -33,6 +36,8 @@ export interface LaneMessage {
   signal: AbortSignal;
   correlation: Correlation;
   log: Logger;
+  /** The id the ledger wrote this message's provider call ahead under; its result carries it. */
+  callId: string;
 }
 
 export interface LaneRequestHandlerDeps {
@@ -86,9 +91,13 @@ export class LaneRequestHandler {
       stream,
     });
     const completedAt = this.clock();
+    // A last attempt our client gave up on (a timeout) still runs at the provider, which bills it when
+    // it ends: its result does not answer the call written ahead, so the notifier's sweep books it.
+    const answered = outcome.ok || outcome.failure.providerCode !== CLIENT_TIMEOUT_CODE;
+    const call = answered ? { callId: message.callId } : {};
     const built = outcome.ok
-      ? fittingResult(succeededResult(laneRequest, lane, outcome.served, completedAt), this.deps.maxResultBytes)
-      : failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt);
+      ? fittingResult({ ...succeededResult(laneRequest, lane, outcome.served, completedAt), ...call }, this.deps.maxResultBytes)
+      : { ...failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt), ...call };
     // A stream reader waits for a final chunk, success or not; it goes out before the result, which
     // says how many there were for readers that see the result first.
     const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');

@@ -12,7 +12,9 @@ import {
   MessageSigner,
 } from '@sluice/kafka';
 import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { callAhead, longestCallMs } from '../calls/call-ahead';
 import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import { RealtimeWorkerConfig } from '../realtime-worker.config';
@@ -61,7 +63,8 @@ function reportingJoins(kafka: KafkaDriver, onJoin: (event: GroupJoinEvent) => v
  * A rebalance that takes a partition away aborts its calls (another member answers them); one that
  * gives it back adopts the calls still running for the redelivered messages (LaneCallsRegistry).
  * Before a batch's calls start, one ledger query sorts out the messages whose request already has a
- * booked result (a redelivery after a crash): they are acknowledged, not called (AnsweredRequests).
+ * booked result (a redelivery after a crash): they are acknowledged, not called (AnsweredRequests);
+ * the same query writes the others' provider calls ahead, each under the id its result carries.
  * Messages that fail LaneRequestV1 go to the dead-letter topic, as does one whose handling threw (a
  * bug: provider failures are results). Shutdown (beforeApplicationShutdown, before the producer closes)
  * lets calls finish within half of SHUTDOWN_TIMEOUT_MS; what still runs then is aborted, not published
@@ -71,6 +74,7 @@ function reportingJoins(kafka: KafkaDriver, onJoin: (event: GroupJoinEvent) => v
 export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runners = new Map<WorkerLane, ConsumerRunner<LaneRequestV1>>();
   private readonly calls = new Map<WorkerLane, LaneCallsRegistry>();
+  private readonly longestCallMs: number;
 
   constructor(
     @Inject(KAFKA_DRIVER) private readonly kafka: KafkaDriver,
@@ -83,7 +87,12 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
     @Inject(MessageSigner) private readonly signer: MessageSigner,
     @Inject(MetricsRegistry) private readonly metrics: MetricsRegistry,
-  ) {}
+  ) {
+    this.longestCallMs = longestCallMs({
+      maxAttempts: config.WORKER_MAX_ATTEMPTS,
+      maxDelayMs: Math.max(config.WORKER_RETRY_MAX_DELAY_MS, config.WORKER_RETRY_BASE_DELAY_MS),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
@@ -151,14 +160,26 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
    */
   private async handleBatch(lane: WorkerLane, calls: LaneCallsRegistry, messages: ReadonlyArray<InboundMessage<LaneRequestV1>>): Promise<MessageOutcome[]> {
     const correlations = messages.map(correlationOf);
-    const toCall = await this.answered.toCall(
-      lane,
-      messages.map(({ value }, index) => ({ tenant: value.request.tenant, requestId: value.request.id, correlation: correlations[index]! })),
+    const now = Date.now();
+    const deliveries = messages.map(({ value }, index) => ({
+      tenant: value.request.tenant,
+      requestId: value.request.id,
+      correlation: correlations[index]!,
+      call: callAhead(value, lane, randomUUID(), now, this.longestCallMs),
+    }));
+    const toCall = await this.answered.toCall(lane, deliveries);
+    return messages.map((message, index): MessageOutcome =>
+      toCall[index] ? this.hold(lane, calls, message, correlations[index]!, deliveries[index]!.call.callId) : { ok: true },
     );
-    return messages.map((message, index): MessageOutcome => (toCall[index] ? this.hold(lane, calls, message, correlations[index]!) : { ok: true }));
   }
 
-  private hold(lane: WorkerLane, calls: LaneCallsRegistry, { value, context }: InboundMessage<LaneRequestV1>, correlation: Correlation): MessageOutcome {
+  private hold(
+    lane: WorkerLane,
+    calls: LaneCallsRegistry,
+    { value, context }: InboundMessage<LaneRequestV1>,
+    correlation: Correlation,
+    callId: string,
+  ): MessageOutcome {
     const { request } = value;
     const log = this.messages.received(context, { requestId: request.id, tenant: request.tenant });
     // Every held call listens on the runner's one abort signal; hundreds at once are expected.
@@ -166,7 +187,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     const held = calls.hold(
       context,
       async (signal) => {
-        await this.handler.handle(value, lane, { signal, log, correlation });
+        await this.handler.handle(value, lane, { signal, log, correlation, callId });
       },
       context.signal,
     );

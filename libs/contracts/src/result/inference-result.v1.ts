@@ -1,4 +1,4 @@
-import { IsBoolean, IsDefined, IsEnum, IsIn, IsInt, IsNumber, IsObject, IsString, Matches, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsDefined, IsEnum, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, MaxLength, Min, MinLength } from 'class-validator';
 import { DERIVED_ID_PATTERN, REQUEST_ID_PATTERN, TENANT_PATTERN } from '../common/patterns';
 import { Lane, LANES, Provider, PROVIDERS, RESULT_STATUSES, ResultStatus } from '../common/values';
 import { ErrorCode } from '../errors/error-code.enum';
@@ -120,6 +120,15 @@ export class InferenceResultV1 {
   @MinLength(1)
   @MaxLength(256)
   providerRequestId?: string;
+
+  /**
+   * Sluice's id of the worker's provider call for this answer, written ahead in the ledger before the
+   * call: the ledger marks it answered when the result is booked, and books a call that never got
+   * an answer (its worker died mid-call) as extra spend.
+   */
+  @Optional()
+  @IsUUID()
+  callId?: string;
 
   /** The provider's own response body, untouched. */
   @RequiredWhen('status', ['succeeded'])

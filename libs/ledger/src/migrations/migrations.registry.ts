@@ -12,6 +12,7 @@ import { extraSpendMigration } from './sql/010_extra_spend.migration';
 import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
 import { tenantPoliciesMigration } from './sql/012_tenant_policies.migration';
 import { openBatchesMigration } from './sql/013_open_batches.migration';
+import { providerCallsMigration } from './sql/014_provider_calls.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   webhookSecretsMigration,
   tenantPoliciesMigration,
   openBatchesMigration,
+  providerCallsMigration,
 ];

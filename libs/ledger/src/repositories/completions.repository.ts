@@ -30,6 +30,33 @@ export interface BookedResult {
   published: boolean;
 }
 
+/**
+ * A provider call the realtime worker is about to make for a lane message, written ahead so that a
+ * crash mid-call leaves a row to book it by.
+ */
+export interface CallAhead {
+  callId: string;
+  /** The result the call would answer (resultIdFor), named by the extra spend it may be booked as. */
+  resultId: string;
+  lane: Lane;
+  provider: Provider;
+  model: string;
+  /** The router's cost estimate, booked when no answer tells better. */
+  estimatedCostUsd: number;
+  /** When the call and its retries are over for sure: its deadline, or the longest they can take. */
+  expiresAt: Date;
+}
+
+/** A request to look up, and the call to write ahead for it unless it is booked. */
+export interface BookedResultRef {
+  tenant: string;
+  requestId: string;
+  call?: CallAhead;
+}
+
+/** How the sweep names the extra spend of a call it booked: a late answer removes it by this key. */
+export const SWEPT_CALL_PREFIX = 'sluice-call:';
+
 /** The provider call behind a result: its own id, or the one of the failed call it reports. */
 function callIdOf(result: InferenceResultV1): string | undefined {
   return result.providerRequestId ?? result.error?.providerRequestId;
@@ -258,7 +285,7 @@ export class CompletionsRepository {
     // result of each request claims its completion, and the requests whose claim won take its status
     // and costs. The completion columns are read from one JSON array of the results, which also is what
     // `result` stores: one JSON.stringify instead of the driver escaping every result into an array literal.
-    const booked = await this.pool.query<{ kind: 'claimed' | 'recorded'; tenant: string | null; key: string }>(
+    const booked = await this.pool.query<{ kind: 'claimed' | 'recorded' | 'swept'; tenant: string | null; key: string; call_id: string | null }>(
       `with recorded as (
          insert into request_results (result_id, tenant, request_id, status, lane, provider, model, input_tokens,
                                       output_tokens, cached_input_tokens, cost_usd, error_code, provider_request_id, completed_at)
@@ -286,10 +313,21 @@ export class CompletionsRepository {
                 as u(tenant, id, status, lane, cost_usd, realtime_cost_usd, saved_usd, completed_at, deadline_met, result_id, error_code)
            join claimed c on c.tenant = u.tenant and c.request_id = u.id
           where r.tenant = u.tenant and r.id = u.id
+       ), answered as (
+         update provider_calls p set answered_at = now()
+           from unnest($27::uuid[]) as a(call_id)
+          where p.call_id = a.call_id and p.answered_at is null
+         returning p.tenant, p.request_id, p.call_id, p.swept_at
        )
-       select 'claimed' as kind, tenant, request_id as key from claimed
+       select 'claimed' as kind, tenant, request_id as key, null as call_id from claimed
        union all
-       select 'recorded', null, result_id from recorded`,
+       select 'recorded', null, result_id, null from recorded
+       union
+       select 'swept', tenant, request_id, call_id::text from answered where swept_at is not null
+       union
+       select 'swept', p.tenant, p.request_id, p.call_id::text
+         from provider_calls p join unnest($27::uuid[]) as a(call_id) on p.call_id = a.call_id
+        where p.swept_at is not null`,
       [
         column(recorded, (r) => r.resultId),
         column(recorded, (r) => r.tenant),
@@ -317,11 +355,13 @@ export class CompletionsRepository {
         column(claimants, (r) => r.deadlineMet ?? null),
         column(claimants, (r) => r.resultId),
         column(claimants, (r) => r.error?.code ?? null),
+        [...new Set(results.flatMap((r) => (r.callId === undefined ? [] : [r.callId])))].sort(),
       ],
     );
     const won = new Set(booked.rows.filter((row) => row.kind === 'claimed').map((row) => requestKey(row.tenant!, row.key)));
     const recordedNow = new Set(booked.rows.filter((row) => row.kind === 'recorded').map((row) => row.key));
     const extra = await this.bookExtraSpend(results, firstOfResult, recordedNow);
+    await this.unbookSweptEstimates(booked.rows.filter((row) => row.kind === 'swept'));
     const lost = claimants.filter((r) => !won.has(requestKey(r.tenant, r.id)));
     const winners = new Map<string, { resultId: string; published: boolean }>();
     if (lost.length > 0) {
@@ -344,6 +384,22 @@ export class CompletionsRepository {
         ? { outcome: 'already-booked', resultId: result.resultId, published: winner.published, extraSpend }
         : { outcome: 'superseded', resultId: result.resultId, winnerResultId: winner.resultId, published: winner.published, extraSpend };
     });
+  }
+
+  /**
+   * Removes the sweep's estimate of calls whose answer came after all (their actual cost is booked by
+   * the statement that marked them answered, as a result or as extra spend), so each call is counted
+   * once. A statement of its own, after the marking one: the marking waits for a sweep booking the
+   * same call and so sees it swept, but that statement's snapshot cannot see the estimate it booked.
+   * Runs only when a late answer came (rare) and again for a redelivered one, harmlessly.
+   */
+  private async unbookSweptEstimates(swept: ReadonlyArray<{ tenant: string | null; key: string; call_id: string | null }>): Promise<void> {
+    if (swept.length === 0) return;
+    await this.pool.query(
+      `delete from extra_spend e using unnest($1::text[], $2::text[], $3::text[]) as s(tenant, request_id, call_id)
+        where e.tenant = s.tenant and e.request_id = s.request_id and e.provider_request_id = $4 || s.call_id`,
+      [swept.map((row) => row.tenant), swept.map((row) => row.key), swept.map((row) => row.call_id), SWEPT_CALL_PREFIX],
+    );
   }
 
   /**
@@ -409,14 +465,40 @@ export class CompletionsRepository {
   /**
    * The completions booked for these requests, with their delivered results, in one query: the
    * realtime worker asks before calling a provider for a fetched batch of lane messages, and calls
-   * for none of the requests that already have their result.
+   * for none of the requests that already have their result. In the same statement, the provider
+   * call of each ref that has one and whose request is not booked is written ahead (`provider_calls`),
+   * so a call cut off by a crash is still booked (sweepUnansweredCalls).
    */
-  async bookedResults(refs: ReadonlyArray<{ tenant: string; requestId: string }>): Promise<Map<string, BookedResult>> {
+  async bookedResults(refs: ReadonlyArray<BookedResultRef>): Promise<Map<string, BookedResult>> {
     if (refs.length === 0) return new Map();
+    const calls = refs.filter((ref): ref is BookedResultRef & { call: CallAhead } => ref.call !== undefined);
+    const column = <T>(pick: (ref: (typeof calls)[number]) => T): T[] => calls.map(pick);
     const { rows } = await this.pool.query<{ tenant: string; request_id: string; result: InferenceResultV1 | null; published: boolean }>(
-      `select c.tenant, c.request_id, c.result, c.published_at is not null as published
-         from completions c join unnest($1::text[], $2::text[]) as k(tenant, id) on c.tenant = k.tenant and c.request_id = k.id`,
-      [refs.map((ref) => ref.tenant), refs.map((ref) => ref.requestId)],
+      `with booked as (
+         select c.tenant, c.request_id, c.result, c.published_at is not null as published
+           from completions c join (select distinct * from unnest($1::text[], $2::text[])) as k(tenant, id)
+                on c.tenant = k.tenant and c.request_id = k.id
+       ), started as (
+         insert into provider_calls (call_id, tenant, request_id, result_id, lane, provider, model, estimated_cost_usd, expires_at)
+         select w.* from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[],
+                                $11::timestamptz[]) as w(call_id, tenant, request_id, result_id, lane, provider, model, estimate, expires_at)
+          where not exists (select 1 from booked b where b.tenant = w.tenant and b.request_id = w.request_id)
+         on conflict (call_id) do nothing
+       )
+       select * from booked`,
+      [
+        refs.map((ref) => ref.tenant),
+        refs.map((ref) => ref.requestId),
+        column((ref) => ref.call.callId),
+        column((ref) => ref.tenant),
+        column((ref) => ref.requestId),
+        column((ref) => ref.call.resultId),
+        column((ref) => ref.call.lane),
+        column((ref) => ref.call.provider),
+        column((ref) => ref.call.model),
+        column((ref) => ref.call.estimatedCostUsd),
+        column((ref) => ref.call.expiresAt),
+      ],
     );
     return new Map(
       rows.map((row) => [
@@ -424,6 +506,44 @@ export class CompletionsRepository {
         { tenant: row.tenant, requestId: row.request_id, result: row.result, published: row.published },
       ]),
     );
+  }
+
+  /**
+   * Books the provider calls written ahead that no result answered by their expiry plus `graceMs`
+   * (the worker died mid-call, after the provider may have billed it) as extra spend, one statement
+   * for up to `limit` of them: at the cost and tokens of the request's own succeeded answer from the
+   * same provider and model when it has one (an identical request, so the likeliest bill), else at the
+   * router's estimate. Each is marked swept, so it is booked once; calls being answered right now are
+   * skipped, not waited for. Returns how many it booked and their cost.
+   */
+  async sweepUnansweredCalls(graceMs: number, limit: number): Promise<{ calls: number; costUsd: number }> {
+    const { rows } = await this.pool.query<{ calls: string; cost_usd: string | null }>(
+      `with due as (
+         update provider_calls p set swept_at = now()
+          where p.call_id in (select call_id from provider_calls
+                               where answered_at is null and swept_at is null and expires_at < now() - $1 * interval '1 millisecond'
+                               order by expires_at limit $2 for update skip locked)
+            and p.answered_at is null
+         returning p.*
+       ), booked as (
+         insert into extra_spend (tenant, request_id, provider_request_id, result_id, lane, provider, model, input_tokens,
+                                  output_tokens, cached_input_tokens, cost_usd, completed_at)
+         select d.tenant, d.request_id, $3 || d.call_id, d.result_id, d.lane, d.provider, d.model,
+                coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0), coalesce(a.cached_input_tokens, 0),
+                coalesce(a.cost_usd, d.estimated_cost_usd), d.expires_at
+           from due d
+           left join lateral (select rr.input_tokens, rr.output_tokens, rr.cached_input_tokens, rr.cost_usd
+                                from request_results rr
+                               where rr.tenant = d.tenant and rr.request_id = d.request_id and rr.provider = d.provider
+                                 and rr.model = d.model and rr.status = 'succeeded'
+                               order by rr.completed_at limit 1) a on true
+         on conflict (tenant, request_id, provider_request_id) do nothing
+         returning cost_usd
+       )
+       select count(*) as calls, sum(cost_usd) as cost_usd from booked`,
+      [graceMs, limit, SWEPT_CALL_PREFIX],
+    );
+    return { calls: Number(rows[0]?.calls ?? 0), costUsd: toNumber(rows[0]?.cost_usd ?? null) ?? 0 };
   }
 
   /** `markPublished` for many requests, one statement per chunk. */
