@@ -8,12 +8,15 @@ import { ResultNotifierConfig } from '../result-notifier.config';
 
 // Calls booked per statement: a backlog (a long outage's worth) is caught up a statement at a time.
 const SWEEP_LIMIT = 1_000;
+// Answered calls deleted per statement: an interval's worth at a high call rate takes a few.
+const PRUNE_LIMIT = 10_000;
 
 /**
  * Closes the bill of provider calls a crash cut off: every NOTIFIER_CALL_SWEEP_INTERVAL_MS, one
  * statement books the calls the realtime worker wrote ahead and no result answered by their expiry
  * plus NOTIFIER_CALL_SWEEP_GRACE_MS as extra spend (CompletionsRepository.sweepUnansweredCalls);
- * an answer that still comes replaces the estimate. Any number of notifier copies may sweep at once:
+ * an answer that still comes replaces the estimate; then it deletes the answered calls, whose bill is
+ * closed. Any number of notifier copies may sweep at once:
  * each takes the calls the others have not locked. A failed sweep is logged; the next one catches up.
  */
 @Injectable()
@@ -58,8 +61,9 @@ export class UnansweredCallsSweeper implements OnApplicationBootstrap, OnModuleD
         this.usd.inc(booked.costUsd);
         this.logger.warn(booked, 'provider calls left without an answer booked as extra spend');
       }
-      if (booked.calls < SWEEP_LIMIT || this.stopped.signal.aborted) return;
+      if (booked.calls < SWEEP_LIMIT || this.stopped.signal.aborted) break;
     }
+    while ((await this.completions.pruneAnsweredCalls(PRUNE_LIMIT)) === PRUNE_LIMIT && !this.stopped.signal.aborted);
   }
 
   private async run(): Promise<void> {

@@ -546,6 +546,21 @@ export class CompletionsRepository {
     return { calls: Number(rows[0]?.calls ?? 0), costUsd: toNumber(rows[0]?.cost_usd ?? null) ?? 0 };
   }
 
+  /**
+   * Deletes up to `limit` calls answered and never swept: their bill is closed (the answer booked
+   * them), and nothing reads them again. A swept call stays: a late or redelivered answer finds it to
+   * take the sweep's estimate back. Returns how many it deleted.
+   */
+  async pruneAnsweredCalls(limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `delete from provider_calls
+        where call_id in (select call_id from provider_calls where answered_at is not null and swept_at is null limit $1)
+          and swept_at is null`,
+      [limit],
+    );
+    return rowCount ?? 0;
+  }
+
   /** `markPublished` for many requests, one statement per chunk. */
   async markPublishedMany(refs: ReadonlyArray<{ tenant: string; requestId: string }>): Promise<void> {
     for (const chunk of chunks(refs, PUBLISH_CHUNK)) {

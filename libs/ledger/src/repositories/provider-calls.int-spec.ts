@@ -104,6 +104,28 @@ describe('provider calls written ahead (CompletionsRepository)', () => {
     expect(await spend(tenant)).toEqual({ results: 0.0002, extra: [] });
   });
 
+  it('deletes answered calls, keeping open and swept ones', async () => {
+    const tenant = randomTenant();
+    const answered = call(tenant, 'r1');
+    const open = call(tenant, 'r2', { expiresAt: new Date(Date.now() + HOUR_MS) });
+    const swept = call(tenant, 'r3');
+    await completions.bookedResults([
+      { tenant, requestId: 'r1', call: answered },
+      { tenant, requestId: 'r2', call: open },
+      { tenant, requestId: 'r3', call: swept },
+    ]);
+    await completions.bookMany([result(tenant, 'r1', answered.callId, 'req_1')]);
+    await sweepAll();
+    await completions.bookMany([result(tenant, 'r3', swept.callId, 'req_3')]);
+
+    while ((await completions.pruneAnsweredCalls(1_000)) > 0);
+
+    expect(await calls(tenant)).toEqual([
+      { call_id: open.callId, request_id: 'r2', answered: false, swept: false },
+      { call_id: swept.callId, request_id: 'r3', answered: true, swept: true },
+    ]);
+  });
+
   it('books a call never answered after its expiry as extra spend, at the estimate, once', async () => {
     const tenant = randomTenant();
     const lost = call(tenant, 'r1');

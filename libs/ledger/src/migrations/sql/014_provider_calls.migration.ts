@@ -10,6 +10,8 @@ import { Migration } from '../migration';
  *   books it in `extra_spend` (provider_request_id `sluice-call:<call_id>`) at the cost of the
  *   request's own answer from the same model when there is one, at the router's estimate otherwise,
  *   and sets `swept_at`. A late answer after the sweep replaces that estimate with its actual cost.
+ * - A call answered and never swept has closed its bill: the sweep deletes it (by the answered index),
+ *   so the table holds open calls and the few swept ones, not a row per call ever made.
  */
 export const providerCallsMigration: Migration = {
   id: '014_provider_calls',
@@ -29,5 +31,6 @@ create table provider_calls (
   swept_at timestamptz
 );
 create index provider_calls_open_idx on provider_calls (expires_at) where answered_at is null and swept_at is null;
+create index provider_calls_answered_idx on provider_calls (answered_at) where answered_at is not null and swept_at is null;
 `,
 };
