@@ -6,6 +6,7 @@ export * from './errors/retryable.error';
 export * from './errors/non-retryable.error';
 export * from './errors/failure.codes';
 export { classifyError, type ErrorClass } from './errors/error.classification';
+export { waitOutOutage, type OutageWait } from './errors/outage.wait';
 export * from './consumer/consumer.types';
 export type { DependencyOutage } from './consumer/outage.board';
 export * from './consumer/consumer-runner.options';

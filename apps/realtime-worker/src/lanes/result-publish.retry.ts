@@ -1,6 +1,5 @@
 import { DependencyUnavailableError } from '@sluice/contracts';
-import { retryDelayMs, type RetryBackoff } from '@sluice/kafka';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type RetryBackoff, waitOutOutage } from '@sluice/kafka';
 import { ShutdownAbortError } from '../calls/provider.caller';
 
 export const RESULT_PUBLISH_RETRY: RetryBackoff = { initialDelayMs: 250, maxDelayMs: 5_000, multiplier: 2, jitter: 0 };
@@ -11,22 +10,11 @@ export const RESULT_PUBLISH_RETRY: RetryBackoff = { initialDelayMs: 250, maxDela
  * lost. Any other failure is thrown at once; when `signal` fires (shutdown, the partition taken away)
  * the wait ends in a ShutdownAbortError, so the message is handed back, not dead-lettered.
  */
-export async function publishThroughOutage(
+export function publishThroughOutage(
   publish: () => Promise<void>,
   signal: AbortSignal,
   onWait: (error: DependencyUnavailableError, attempt: number) => void,
   backoff: RetryBackoff = RESULT_PUBLISH_RETRY,
 ): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await publish();
-      return;
-    } catch (error) {
-      if (!(error instanceof DependencyUnavailableError)) throw error;
-      if (signal.aborted) throw new ShutdownAbortError();
-      onWait(error, attempt);
-      await sleep(retryDelayMs(backoff, attempt), undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) throw new ShutdownAbortError();
-    }
-  }
+  return waitOutOutage(publish, { signal, onWait, backoff, stopped: () => new ShutdownAbortError() });
 }

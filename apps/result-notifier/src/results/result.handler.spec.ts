@@ -1,4 +1,4 @@
-import { InferenceResultV1, lifecycleEventId, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
+import { DependencyUnavailableError, InferenceResultV1, lifecycleEventId, LifecycleEventV1, Topics, validateMessage } from '@sluice/contracts';
 import { sampleFailedResult, sampleResult } from '@sluice/contracts/testing/message.samples';
 import type { ProducerBatch } from '@sluice/kafka';
 import {
@@ -74,6 +74,9 @@ class FakeLedger {
   /** Provider calls the ledger books as extra spend: another call than the one recorded for their result. */
   readonly extraCalls = new Set<string>();
   bookCalls = 0;
+  /** How many more times marking published finds the database away. */
+  markOutages = 0;
+  markCalls = 0;
 
   add(record: RequestRecord): void {
     this.requestRows.set(requestKey(record.tenant, record.id), record);
@@ -108,6 +111,11 @@ class FakeLedger {
       });
     },
     markPublishedMany: async (refs: ReadonlyArray<{ tenant: string; requestId: string }>) => {
+      this.markCalls += 1;
+      if (this.markOutages > 0) {
+        this.markOutages -= 1;
+        throw new DependencyUnavailableError('the database', new Error('Connection terminated unexpectedly'));
+      }
       for (const ref of refs) {
         const row = this.booked.get(requestKey(ref.tenant, ref.requestId));
         if (row) row.publishedAt ??= NOW;
@@ -194,11 +202,15 @@ function harness(): Harness {
       webhooks: { wake: () => void (wakes += 1) },
       metrics: new ResultMetrics(registry),
       clock: () => NOW,
+      outageBackoff: { initialDelayMs: 1, maxDelayMs: 4, multiplier: 2, jitter: 0 },
     },
     { cacheTtlMs: 60_000 },
   );
   const handleAll = async (results: readonly InferenceResultV1[], correlation: Correlation = {}): Promise<ResultHandling[]> => {
-    const outcomes = await handler.handleBatch(results.map((r) => ({ result: r, correlation, log: () => silent })));
+    const outcomes = await handler.handleBatch(
+      results.map((r) => ({ result: r, correlation, log: () => silent })),
+      new AbortController().signal,
+    );
     return outcomes.map((outcome) => {
       if (!outcome.ok) throw outcome.error;
       return outcome.value;
@@ -554,7 +566,10 @@ describe('ResultHandler, a batch at a time', () => {
     const batch = ['req-1', 'req-2', 'req-3', 'req-4', 'req-5'].map((id) => resultFor(id));
     h.ledger.refused.add(batch[3].resultId);
 
-    const outcomes = await h.handler.handleBatch(batch.map((r) => ({ result: r, correlation: {}, log: () => silent })));
+    const outcomes = await h.handler.handleBatch(
+      batch.map((r) => ({ result: r, correlation: {}, log: () => silent })),
+      new AbortController().signal,
+    );
 
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false, true]);
     expect(outcomes[3]).toMatchObject({ ok: false, error: { code: '22P05' } });
@@ -567,9 +582,41 @@ describe('ResultHandler, a batch at a time', () => {
     requests(h, ['req-1', 'req-2', 'req-3']);
     h.producer.failures = 1;
 
-    const outcomes = await h.handler.handleBatch(['req-1', 'req-2', 'req-3'].map((id) => ({ result: resultFor(id), correlation: {}, log: () => silent })));
+    const outcomes = await h.handler.handleBatch(
+      ['req-1', 'req-2', 'req-3'].map((id) => ({ result: resultFor(id), correlation: {}, log: () => silent })),
+      new AbortController().signal,
+    );
 
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([false, false, false]);
     expect(h.producer.sends).toBe(1);
+  });
+  it('waits out a database outage after publishing, so the replies are sent once, not again with a retry of the batch', async () => {
+    const h = harness();
+    requests(h, ['req-1', 'req-2']);
+    h.ledger.markOutages = 3;
+
+    const outcomes = await h.handler.handleBatch(
+      ['req-1', 'req-2'].map((id) => ({ result: resultFor(id), correlation: {}, log: () => silent })),
+      new AbortController().signal,
+    );
+
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+    expect(h.ledger.markCalls).toBe(4);
+    expect(h.producer.sends).toBe(1);
+    expect(h.producer.values('acme.replies')).toHaveLength(2);
+    expect([...h.ledger.booked.values()].map((row) => row.publishedAt)).toEqual([NOW, NOW]);
+  });
+
+  it('gives the batch up with the outage when the runner stops waiting for it', async () => {
+    const h = harness();
+    requests(h, ['req-1']);
+    h.ledger.markOutages = Number.MAX_SAFE_INTEGER;
+    const stopping = new AbortController();
+    stopping.abort();
+
+    const outcomes = await h.handler.handleBatch([{ result: resultFor('req-1'), correlation: {}, log: () => silent }], stopping.signal);
+
+    expect(outcomes).toMatchObject([{ ok: false, error: { name: 'DependencyUnavailableError' } }]);
+    expect(h.ledger.markCalls).toBe(1);
   });
 });

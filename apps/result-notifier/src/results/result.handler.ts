@@ -1,5 +1,5 @@
 import { InferenceResultV1, messageKey, Topics } from '@sluice/contracts';
-import type { ProducerBatch, ProducerMessage } from '@sluice/kafka';
+import { type ProducerBatch, type ProducerMessage, type RetryBackoff, waitOutOutage } from '@sluice/kafka';
 import {
   BookingOutcome,
   BulkBookingOutcome,
@@ -49,7 +49,11 @@ export interface ResultHandlerDependencies {
   webhooks: { wake(): void };
   metrics: ResultMetrics;
   clock?: () => Date;
+  /** How the ledger writes after publishing wait out a database outage (LEDGER_OUTAGE_RETRY). */
+  outageBackoff?: RetryBackoff;
 }
+
+export const LEDGER_OUTAGE_RETRY: RetryBackoff = { initialDelayMs: 250, maxDelayMs: 5_000, multiplier: 2, jitter: 0 };
 
 export interface ResultHandlerSettings {
   cacheTtlMs: number;
@@ -104,11 +108,27 @@ export class ResultHandler {
    * One outcome per result, in order. A failure one result may cause (a value the ledger refuses)
    * fails that result alone; the others are handled. A failure of the ledger or the broker fails all.
    */
-  async handleBatch(batch: readonly IncomingResult[]): Promise<Array<ItemOutcome<ResultHandling>>> {
-    return isolateFailures(batch, (part) => this.handleAll(part));
+  async handleBatch(batch: readonly IncomingResult[], signal: AbortSignal): Promise<Array<ItemOutcome<ResultHandling>>> {
+    return isolateFailures(batch, (part) => this.handleAll(part, signal));
   }
 
-  private async handleAll(batch: readonly IncomingResult[]): Promise<ResultHandling[]> {
+  /**
+   * `write` again until the database answers; `signal` (the runner gave up on the batch) ends the
+   * wait with the outage's error, and the batch is handled again.
+   */
+  private afterPublishing<T>(signal: AbortSignal, batch: readonly IncomingResult[], write: () => Promise<T>): Promise<T> {
+    return waitOutOutage(write, {
+      signal,
+      backoff: this.deps.outageBackoff ?? LEDGER_OUTAGE_RETRY,
+      onWait: (error, attempt) =>
+        batch[0]
+          ?.log()
+          .warn({ reason: error.message, attempt, results: batch.length }, 'completions published; waiting for the ledger to record their delivery'),
+      stopped: (last) => last,
+    });
+  }
+
+  private async handleAll(batch: readonly IncomingResult[], signal: AbortSignal): Promise<ResultHandling[]> {
     const handlings = new Array<ResultHandling>(batch.length);
     const requests = await this.deps.requests.getMany(batch.map(({ result }) => ({ tenant: result.tenant, id: result.id })));
     const known: Array<{ index: number; incoming: IncomingResult; request: RequestRecord }> = [];
@@ -157,13 +177,18 @@ export class ResultHandler {
     // it commits, so a failure here leaves the followers waiting for the next try, not forgotten.
     const released = await this.deps.coalescing.releaseMany(ends, async (flights) => {
       const answers = await this.followerAnswers(flights, booked);
-      const batches = answers.length > 0 ? [{ topic: Topics.Results, messages: answers }, ...deliveries.batches] : deliveries.batches;
-      if (batches.length > 0) await this.deps.producer.sendBatch(batches);
+      if (answers.length > 0) await this.deps.producer.sendBatch([{ topic: Topics.Results, messages: answers }]);
     });
+    if (deliveries.batches.length > 0) await this.deps.producer.sendBatch(deliveries.batches);
+    // The replies and events are out: a failure from here on would send them again with the batch's
+    // retry, which readers of a replyTo topic would see twice. So the ledger writes that finish the
+    // delivery wait out a database outage instead of failing the batch.
     // False for an event queued before (a repeat): the queued delivery carries on as it was.
-    const queued = await this.deps.webhookDeliveries.enqueueMany(deliveries.webhooks);
-    await this.deps.completions.markPublishedMany(
-      booked.filter(({ plan }) => plan.deliver).map(({ incoming: { result } }) => ({ tenant: result.tenant, requestId: result.id })),
+    const queued = await this.afterPublishing(signal, batch, () => this.deps.webhookDeliveries.enqueueMany(deliveries.webhooks));
+    await this.afterPublishing(signal, batch, () =>
+      this.deps.completions.markPublishedMany(
+        booked.filter(({ plan }) => plan.deliver).map(({ incoming: { result } }) => ({ tenant: result.tenant, requestId: result.id })),
+      ),
     );
     if (queued.size > 0) this.deps.webhooks.wake();
 

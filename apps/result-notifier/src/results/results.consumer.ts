@@ -30,7 +30,8 @@ export class ResultsConsumer {
       // Bound only when a line is written: most results never log one.
       log: () => this.messages.loggerFor(context, { requestId: result.id, tenant: result.tenant }),
     }));
-    const outcomes = await this.handler.handleBatch(incoming);
+    // One signal for the batch: the runner gives up on all of its messages at once.
+    const outcomes = await this.handler.handleBatch(incoming, messages[0]!.context.signal);
     // Binding a logger to every message costs more than booking it; only debug asks for one each.
     const debug = this.root.isLevelEnabled('debug');
     return outcomes.map((outcome, i) => {
