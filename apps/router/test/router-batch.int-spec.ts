@@ -83,8 +83,13 @@ describe('router, a batch at a time, on the real broker and database', () => {
     // 20 bulk, 5 urgent, the hit, the leader: routed; the follower: queued; the held one: routed and queued.
     await waitFor(() => routedOrQueued().length >= 29, { ...WAIT, description: 'every request routed or queued' });
     await waitFor(() => h.on('deadLetter', tenant).length >= 2, { ...WAIT, description: 'the two dead letters' });
-
     const onLane = (lane: 'batch' | 'realtime' | 'async') => h.on(lane, tenant).map(idOf).sort();
+    // The events and the lane topics are read by consumers of their own: an event read says its lane
+    // message was sent, not that this spec has read it yet.
+    await waitFor(() => onLane('batch').length >= bulk.length + 1 && onLane('realtime').length >= urgent.length, {
+      ...WAIT,
+      description: 'the lane messages of every routed request',
+    });
     expect(onLane('batch')).toEqual([...bulk.map((a) => a.request.id), 'leader'].sort());
     expect(onLane('realtime')).toEqual(urgent.map((a) => a.request.id).sort());
     expect(onLane('async')).toEqual([]);
