@@ -68,13 +68,17 @@ async function main(): Promise<void> {
     const upload = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/x-ndjson' } });
     stopUpload = () => upload.destroy();
     const answered = new Promise<string>((resolve, reject) => {
-      upload.once('error', reject);
+      // `on`, not `once`: a destroyed upload (the window ran out) may report more than one error, and an
+      // unheard one would end this process with a stack trace instead of its last report.
+      upload.on('error', reject);
       upload.once('response', (response) => {
         let body = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         response.once('end', () => resolve(`${response.statusCode} ${body.slice(0, 300)}`));
       });
     });
+    // Read once the lines are written; a failure before that (the upload cut off) must not end the process unread.
+    answered.catch(() => undefined);
     for (let index = 0; index < config.count; index += 1) {
       const id = requestId(config.runId, index);
       const line = `${JSON.stringify({ id, provider: 'openai', operation: 'embedding', body: embeddingBody(rows[index % rows.length] as TraceRow, id) })}\n`;
