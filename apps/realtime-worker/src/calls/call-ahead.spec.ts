@@ -1,7 +1,7 @@
 import { LaneRequestV1, validateMessage } from '@sluice/contracts';
 import { sampleLaneRequest } from '@sluice/contracts/testing/message.samples';
 import { DEFAULT_PROVIDER_TIMEOUT_MS } from '@sluice/providers';
-import { callAhead, longestCallMs } from './call-ahead';
+import { callAhead, callIdFor, longestCallMs } from './call-ahead';
 
 function laneRequest(routing: Record<string, unknown> = {}, deadline: string | undefined = '2030-01-01T12:00:00.000Z'): LaneRequestV1 {
   const plain = sampleLaneRequest();
@@ -43,5 +43,25 @@ describe('callAhead', () => {
 describe('longestCallMs', () => {
   it('counts every attempt on both targets at the client timeout and the longest backoff', () => {
     expect(longestCallMs({ maxAttempts: 3, maxDelayMs: 10_000 })).toBe(6 * (DEFAULT_PROVIDER_TIMEOUT_MS + 10_000));
+  });
+});
+
+describe('callIdFor', () => {
+  const place = { topic: 'sluice.lane.realtime.v1', partition: 3, offset: '41' };
+
+  it('gives the same message read again by the same process the same id, a UUID', () => {
+    expect(callIdFor('process-a', place)).toBe(callIdFor('process-a', { ...place }));
+    expect(callIdFor('process-a', place)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('gives another process, or another message, another id', () => {
+    const ids = [
+      callIdFor('process-a', place),
+      callIdFor('process-b', place),
+      callIdFor('process-a', { ...place, offset: '42' }),
+      callIdFor('process-a', { ...place, partition: 4 }),
+      callIdFor('process-a', { ...place, topic: 'sluice.lane.async.v1' }),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

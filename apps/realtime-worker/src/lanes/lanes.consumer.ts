@@ -14,7 +14,7 @@ import {
 import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { callAhead, longestCallMs } from '../calls/call-ahead';
+import { callAhead, callIdFor, longestCallMs } from '../calls/call-ahead';
 import { ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import { RealtimeWorkerConfig } from '../realtime-worker.config';
@@ -75,6 +75,8 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
   private readonly runners = new Map<WorkerLane, ConsumerRunner<LaneRequestV1>>();
   private readonly calls = new Map<WorkerLane, LaneCallsRegistry>();
   private readonly longestCallMs: number;
+  /** Tells this process's call ids from those of the one before a crash (callIdFor). */
+  private readonly incarnation = randomUUID();
 
   constructor(
     @Inject(KAFKA_DRIVER) private readonly kafka: KafkaDriver,
@@ -165,7 +167,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
       tenant: value.request.tenant,
       requestId: value.request.id,
       correlation: correlations[index]!,
-      call: callAhead(value, lane, randomUUID(), now, this.longestCallMs),
+      call: callAhead(value, lane, callIdFor(this.incarnation, messages[index]!.context), now, this.longestCallMs),
     }));
     const toCall = await this.answered.toCall(lane, deliveries);
     return messages.map((message, index): MessageOutcome =>
