@@ -467,7 +467,10 @@ export class CompletionsRepository {
    * realtime worker asks before calling a provider for a fetched batch of lane messages, and calls
    * for none of the requests that already have their result. In the same statement, the provider
    * call of each ref that has one and whose request is not booked is written ahead (`provider_calls`),
-   * so a call cut off by a crash is still booked (sweepUnansweredCalls).
+   * so a call cut off by a crash is still booked (sweepUnansweredCalls). That write commits without
+   * waiting for its WAL to reach the disk (`synchronous_commit` off for this statement's transaction
+   * only), so the calls do not wait on a disk flush: a row is lost only if PostgreSQL itself crashes
+   * within a fraction of a second of it, and matters only if the worker crashed mid-call as well.
    */
   async bookedResults(refs: ReadonlyArray<BookedResultRef>): Promise<Map<string, BookedResult>> {
     if (refs.length === 0) return new Map();
@@ -478,11 +481,14 @@ export class CompletionsRepository {
          select c.tenant, c.request_id, c.result, c.published_at is not null as published
            from completions c join (select distinct * from unnest($1::text[], $2::text[])) as k(tenant, id)
                 on c.tenant = k.tenant and c.request_id = k.id
+       ), async_commit as (
+         select set_config('synchronous_commit', 'off', true)
        ), started as (
          insert into provider_calls (call_id, tenant, request_id, result_id, lane, provider, model, estimated_cost_usd, expires_at)
          select w.* from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[],
                                 $11::timestamptz[]) as w(call_id, tenant, request_id, result_id, lane, provider, model, estimate, expires_at)
           where not exists (select 1 from booked b where b.tenant = w.tenant and b.request_id = w.request_id)
+            and exists (select 1 from async_commit)
          on conflict (call_id) do nothing
        )
        select * from booked`,

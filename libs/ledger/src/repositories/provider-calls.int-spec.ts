@@ -2,6 +2,7 @@ import { InferenceResultV1, resultIdFor, validateMessage } from '@sluice/contrac
 import { sampleResult } from '@sluice/contracts/testing/message.samples';
 import { randomTenant } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import { createTestDatabase, TestDatabase } from '../testing/test-database';
 import { CallAhead, CompletionsRepository, SWEPT_CALL_PREFIX } from './completions.repository';
 
@@ -90,6 +91,20 @@ describe('provider calls written ahead (CompletionsRepository)', () => {
 
     expect([...found.keys()]).toEqual([`${tenant}\u0000r1`]);
     expect(await calls(tenant)).toEqual([{ call_id: second.callId, request_id: 'r2', answered: false, swept: false }]);
+  });
+
+  it("writes ahead without waiting for the disk, and leaves the connection's commits synchronous after it", async () => {
+    const tenant = randomTenant();
+    const client = await db.pool.connect();
+    try {
+      const onOneConnection = new CompletionsRepository(client as unknown as Pool);
+      const ahead = call(tenant, 'r1');
+      await onOneConnection.bookedResults([{ tenant, requestId: 'r1', call: ahead }]);
+      expect(await calls(tenant)).toEqual([{ call_id: ahead.callId, request_id: 'r1', answered: false, swept: false }]);
+      expect((await client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]?.synchronous_commit).toBe('on');
+    } finally {
+      client.release();
+    }
   });
 
   it('marks a call answered when its result is booked, and the sweep leaves it alone', async () => {
