@@ -48,7 +48,7 @@ export interface LaneRequestHandlerDeps {
   /** Largest result (JSON bytes) the broker takes; a larger answer is reported as PAYLOAD_TOO_LARGE. */
   maxResultBytes: number;
   clock?: () => Date;
-  /** How a result is published again while the broker is away (RESULT_PUBLISH_RETRY). */
+  /** How a result is published again while the broker is away (waitOutOutage's own unless given). */
   publishRetry?: RetryBackoff;
 }
 

@@ -2,8 +2,6 @@ import { DependencyUnavailableError } from '@sluice/contracts';
 import { type RetryBackoff, waitOutOutage } from '@sluice/kafka';
 import { ShutdownAbortError } from '../calls/provider.caller';
 
-export const RESULT_PUBLISH_RETRY: RetryBackoff = { initialDelayMs: 250, maxDelayMs: 5_000, multiplier: 2, jitter: 0 };
-
 /**
  * Publishes a result the provider was already paid for, waiting out a broker outage with capped
  * backoff for as long as it lasts: given up, the lane message would be dead-lettered and its answer
@@ -14,7 +12,7 @@ export function publishThroughOutage(
   publish: () => Promise<void>,
   signal: AbortSignal,
   onWait: (error: DependencyUnavailableError, attempt: number) => void,
-  backoff: RetryBackoff = RESULT_PUBLISH_RETRY,
+  backoff?: RetryBackoff,
 ): Promise<void> {
   return waitOutOutage(publish, { signal, onWait, backoff, stopped: () => new ShutdownAbortError() });
 }

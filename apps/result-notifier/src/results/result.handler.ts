@@ -49,11 +49,9 @@ export interface ResultHandlerDependencies {
   webhooks: { wake(): void };
   metrics: ResultMetrics;
   clock?: () => Date;
-  /** How the ledger writes after publishing wait out a database outage (LEDGER_OUTAGE_RETRY). */
+  /** How the ledger writes after publishing wait out a database outage (waitOutOutage's own unless given). */
   outageBackoff?: RetryBackoff;
 }
-
-export const LEDGER_OUTAGE_RETRY: RetryBackoff = { initialDelayMs: 250, maxDelayMs: 5_000, multiplier: 2, jitter: 0 };
 
 export interface ResultHandlerSettings {
   cacheTtlMs: number;
@@ -119,7 +117,7 @@ export class ResultHandler {
   private afterPublishing<T>(signal: AbortSignal, batch: readonly IncomingResult[], write: () => Promise<T>): Promise<T> {
     return waitOutOutage(write, {
       signal,
-      backoff: this.deps.outageBackoff ?? LEDGER_OUTAGE_RETRY,
+      backoff: this.deps.outageBackoff,
       onWait: (error, attempt) =>
         batch[0]
           ?.log()
