@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
 import { CompletionsRepository } from '@sluice/ledger';
-import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
+import { abortableSleep, MetricsRegistry, PG_POOL, REQUEST_TRACER, ROOT_LOGGER, type RequestTracer } from '@sluice/observability';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
 import { readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
@@ -85,7 +85,7 @@ function readOptionalFile(path: string): string | undefined {
     },
     {
       provide: LaneRequestHandler,
-      inject: [RealtimeWorkerConfig, ProviderCaller, KafkaProducer, WORKER_TOPICS, WorkerMetrics, ROOT_LOGGER],
+      inject: [RealtimeWorkerConfig, ProviderCaller, KafkaProducer, WORKER_TOPICS, WorkerMetrics, ROOT_LOGGER, REQUEST_TRACER],
       useFactory: (
         config: RealtimeWorkerConfig,
         caller: ProviderCaller,
@@ -93,6 +93,7 @@ function readOptionalFile(path: string): string | undefined {
         topics: WorkerTopics,
         metrics: WorkerMetrics,
         log: Logger,
+        tracer: RequestTracer,
       ) => {
         const fallbacks = parsedOrThrow('WORKER_FALLBACKS', parseFallbackMap(config.WORKER_FALLBACKS));
         if (fallbacks.size > 0) {
@@ -104,6 +105,7 @@ function readOptionalFile(path: string): string | undefined {
           fallbacks,
           observer: metrics,
           maxResultBytes: config.WORKER_MAX_RESULT_BYTES,
+          tracer,
         });
       },
     },

@@ -20,3 +20,5 @@ export * from './bootstrap/consumed.topics';
 export * from './bootstrap/service.bootstrap';
 export * from './lifecycle/abortable.sleep';
 export * from './lifecycle/time-limit';
+export * from './tracing/request.tracer';
+export * from './tracing/tracing.providers';

@@ -1,7 +1,8 @@
 import type { InferenceResultV1, LaneRequestV1, StreamChunkV1 } from '@sluice/contracts';
 import type { RetryBackoff } from '@sluice/kafka';
+import { TRACING_OFF, type RequestTracer, type SpanAttributes } from '@sluice/observability';
 import type { Logger } from 'pino';
-import { ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
+import { type CallOutcome, ProviderCaller, ShutdownAbortError } from '../calls/provider.caller';
 import type { WorkerLane } from '../limiter/concurrency.limiter';
 import { failedResult, fittingResult, laneDeadline, succeededResult } from '../result/result.builder';
 import { finishReasonOf, StreamChunkPublisher } from '../stream/stream-chunk.publisher';
@@ -50,6 +51,8 @@ export interface LaneRequestHandlerDeps {
   clock?: () => Date;
   /** How a result is published again while the broker is away (waitOutOutage's own unless given). */
   publishRetry?: RetryBackoff;
+  /** The provider call's span, in the request's trace (off unless given). */
+  tracer?: RequestTracer;
 }
 
 /**
@@ -81,27 +84,51 @@ export class LaneRequestHandler {
           )
         : undefined;
 
-    const outcome = await this.deps.caller.call({
-      lane,
-      operation: request.operation,
-      body: request.body,
-      targets: fallback ? [primary, fallback] : [primary],
-      deadline: deadline === undefined ? undefined : Date.parse(deadline),
-      signal: message.signal,
-      stream,
-    });
-    const completedAt = this.clock();
-    // A last attempt our client gave up on (a timeout) still runs at the provider, which bills it when
-    // it ends: its result does not answer the call written ahead, so the notifier's sweep books it.
-    const answered = outcome.ok || outcome.failure.providerCode !== CLIENT_TIMEOUT_CODE;
-    const call = answered ? { callId: message.callId } : {};
-    const built = outcome.ok
-      ? fittingResult({ ...succeededResult(laneRequest, lane, outcome.served, completedAt), ...call }, this.deps.maxResultBytes)
-      : { ...failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt), ...call };
-    // A stream reader waits for a final chunk, success or not; it goes out before the result, which
-    // says how many there were for readers that see the result first.
-    const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
-    const result = chunks === undefined ? built : { ...built, chunks };
+    const span = (this.deps.tracer ?? TRACING_OFF).span(
+      'provider call',
+      {
+        traceparent: message.correlation.traceparent,
+        attributes: {
+          'sluice.request_id': request.id,
+          'sluice.lane': lane,
+          'gen_ai.provider.name': request.provider,
+          'gen_ai.request.model': request.body.model,
+        },
+      },
+      'client',
+    );
+    let outcome: CallOutcome;
+    let result: InferenceResultV1;
+    try {
+      outcome = await this.deps.caller.call({
+        lane,
+        operation: request.operation,
+        body: request.body,
+        targets: fallback ? [primary, fallback] : [primary],
+        deadline: deadline === undefined ? undefined : Date.parse(deadline),
+        signal: message.signal,
+        stream,
+      });
+      const completedAt = this.clock();
+      // A last attempt our client gave up on (a timeout) still runs at the provider, which bills it when
+      // it ends: its result does not answer the call written ahead, so the notifier's sweep books it.
+      const answered = outcome.ok || outcome.failure.providerCode !== CLIENT_TIMEOUT_CODE;
+      const call = answered ? { callId: message.callId } : {};
+      const built = outcome.ok
+        ? fittingResult({ ...succeededResult(laneRequest, lane, outcome.served, completedAt), ...call }, this.deps.maxResultBytes)
+        : { ...failedResult(laneRequest, lane, outcome.target, outcome.failure, completedAt), ...call };
+      // A stream reader waits for a final chunk, success or not; it goes out before the result, which
+      // says how many there were for readers that see the result first.
+      const chunks = await stream?.finish(outcome.ok ? finishReasonOf(outcome.served.response) : 'error');
+      result = chunks === undefined ? built : { ...built, chunks };
+      span.set(callAttributes(result, outcome.attempts));
+      if (result.error !== undefined) span.fail(`${result.error.code}: ${result.error.message}`);
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    } finally {
+      span.end();
+    }
     // An answer the provider billed goes out even when the worker stopped waiting for it, so its
     // spend is booked: the message stays uncommitted all the same, and its redelivery finds the
     // result booked (no second call) or books the second call's spend as extra.
@@ -123,4 +150,19 @@ export class LaneRequestHandler {
     }
     return result;
   }
+}
+
+/** What the provider call's span records once its result is known. */
+function callAttributes(result: InferenceResultV1, attempts: number): SpanAttributes {
+  return {
+    'gen_ai.provider.name': result.provider,
+    'gen_ai.response.model': result.model,
+    'gen_ai.usage.input_tokens': result.usage.inputTokens,
+    'gen_ai.usage.output_tokens': result.usage.outputTokens,
+    'sluice.cost_usd': result.cost.usd,
+    'sluice.realtime_cost_usd': result.cost.realtimeUsd,
+    'sluice.status': result.status,
+    'sluice.attempts': attempts,
+    'sluice.provider_request_id': result.providerRequestId,
+  };
 }

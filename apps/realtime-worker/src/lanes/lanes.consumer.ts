@@ -11,7 +11,16 @@ import {
   MessageOutcome,
   MessageSigner,
 } from '@sluice/kafka';
-import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MessageObserver, MetricsRegistry } from '@sluice/observability';
+import {
+  ConsumerHealthRegistry,
+  consumerSessionOf,
+  internalAuthentication,
+  MessageObserver,
+  MetricsRegistry,
+  REQUEST_TRACER,
+  type RequestSpan,
+  type RequestTracer,
+} from '@sluice/observability';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { callAhead, callIdFor, longestCallMs } from '../calls/call-ahead';
@@ -89,6 +98,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(ConsumerHealthRegistry) private readonly health: ConsumerHealthRegistry,
     @Inject(MessageSigner) private readonly signer: MessageSigner,
     @Inject(MetricsRegistry) private readonly metrics: MetricsRegistry,
+    @Inject(REQUEST_TRACER) private readonly tracer: RequestTracer,
   ) {
     this.longestCallMs = longestCallMs({
       maxAttempts: config.WORKER_MAX_ATTEMPTS,
@@ -161,18 +171,41 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
    * others are held while their calls run.
    */
   private async handleBatch(lane: WorkerLane, calls: LaneCallsRegistry, messages: ReadonlyArray<InboundMessage<LaneRequestV1>>): Promise<MessageOutcome[]> {
-    const correlations = messages.map(correlationOf);
-    const now = Date.now();
-    const deliveries = messages.map(({ value }, index) => ({
-      tenant: value.request.tenant,
-      requestId: value.request.id,
-      correlation: correlations[index]!,
-      call: callAhead(value, lane, callIdFor(this.incarnation, messages[index]!.context), now, this.longestCallMs),
-    }));
-    const toCall = await this.answered.toCall(lane, deliveries);
-    return messages.map((message, index): MessageOutcome =>
-      toCall[index] ? this.hold(lane, calls, message, correlations[index]!, deliveries[index]!.call.callId) : { ok: true },
+    // A span per message for its time in the lane (held calls outlive the batch), linked to the batch's.
+    const spans = this.tracer.batch(
+      `realtime-worker ${lane}`,
+      messages.map(({ value, context }) => ({
+        traceparent: context.headers[CorrelationHeaders.TraceParent],
+        attributes: { 'sluice.request_id': value.request.id, 'sluice.tenant': value.request.tenant, 'sluice.lane': lane },
+      })),
+      { 'messaging.destination.name': this.topics.lanes[lane] },
     );
+    try {
+      const correlations = messages.map((message, index) => correlationOf(message, spans.requests[index]!.traceparent));
+      const now = Date.now();
+      const deliveries = messages.map(({ value }, index) => ({
+        tenant: value.request.tenant,
+        requestId: value.request.id,
+        correlation: correlations[index]!,
+        call: callAhead(value, lane, callIdFor(this.incarnation, messages[index]!.context), now, this.longestCallMs),
+      }));
+      const toCall = await this.answered.toCall(lane, deliveries);
+      return messages.map((message, index): MessageOutcome => {
+        const span = spans.requests[index]!;
+        if (toCall[index]) return this.hold(lane, calls, message, correlations[index]!, deliveries[index]!.call.callId, span);
+        span.set({ 'sluice.answered_from_ledger': true });
+        span.end();
+        return { ok: true };
+      });
+    } catch (error) {
+      for (const span of spans.requests) {
+        span.fail(error);
+        span.end();
+      }
+      throw error;
+    } finally {
+      spans.end();
+    }
   }
 
   private hold(
@@ -181,6 +214,7 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     { value, context }: InboundMessage<LaneRequestV1>,
     correlation: Correlation,
     callId: string,
+    span: RequestSpan,
   ): MessageOutcome {
     const { request } = value;
     const log = this.messages.received(context, { requestId: request.id, tenant: request.tenant });
@@ -189,7 +223,15 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
     const held = calls.hold(
       context,
       async (signal) => {
-        await this.handler.handle(value, lane, { signal, log, correlation, callId });
+        try {
+          const result = await this.handler.handle(value, lane, { signal, log, correlation, callId });
+          span.set({ 'sluice.status': result.status, 'sluice.result_id': result.resultId });
+        } catch (error) {
+          span.fail(error);
+          throw error;
+        } finally {
+          span.end();
+        }
       },
       context.signal,
     );
@@ -197,12 +239,11 @@ export class LanesConsumer implements OnApplicationBootstrap, BeforeApplicationS
   }
 }
 
-/** The correlation headers a lane message came with, carried onto its result. */
-function correlationOf({ value, context }: InboundMessage<LaneRequestV1>): Correlation {
-  const headers = context.headers;
+/** The correlation headers a lane message came with, carried onto its result; the traceparent is the lane span's when tracing is on. */
+function correlationOf({ value, context }: InboundMessage<LaneRequestV1>, traceparent: string | undefined): Correlation {
   return {
     requestId: value.request.id,
-    correlationId: headers[CorrelationHeaders.CorrelationId],
-    traceparent: headers[CorrelationHeaders.TraceParent],
+    correlationId: context.headers[CorrelationHeaders.CorrelationId],
+    traceparent,
   };
 }

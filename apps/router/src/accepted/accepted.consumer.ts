@@ -1,10 +1,10 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { AcceptedRequestV1, CorrelationHeaders, Topics } from '@sluice/contracts';
 import type { InboundMessage, MessageOutcome } from '@sluice/kafka';
-import { MessageObserver } from '@sluice/observability';
+import { MessageObserver, REQUEST_TRACER, type RequestTracer, type SpanAttributes } from '@sluice/observability';
 import { RouterMetrics } from '../metrics/router.metrics';
-import { AcceptedHandler, type RoutingOutcome } from './accepted.handler';
+import { AcceptedHandler, type BatchRoutingResult, type RoutingOutcome } from './accepted.handler';
 
 /** Largest slice of a fetched batch routed at once: the ledger statements and the produce request grow with it. */
 const MAX_BATCH = 500;
@@ -20,6 +20,7 @@ export class AcceptedConsumer {
     private readonly messages: MessageObserver,
     private readonly handler: AcceptedHandler,
     private readonly metrics: RouterMetrics,
+    @Inject(REQUEST_TRACER) private readonly tracer: RequestTracer,
   ) {}
 
   // Nothing on sluice.accepted.v1 needs the realtime lane: it gives way while urgent work flows.
@@ -38,17 +39,39 @@ export class AcceptedConsumer {
     if (first === undefined) return [];
     const { topic } = first.context;
     this.messages.receivedBatch(topic, batch.length);
-    const results = await this.handler.handleBatch(
+    const spans = this.tracer.batch(
+      'router route',
       batch.map(({ value, context }) => ({
-        accepted: value,
-        correlation: {
-          requestId: value.request.id,
-          correlationId: context.headers[CorrelationHeaders.CorrelationId],
-          traceparent: context.headers[CorrelationHeaders.TraceParent],
-        },
-        ...(context.raw && { raw: context.raw }),
+        traceparent: context.headers[CorrelationHeaders.TraceParent],
+        attributes: { 'sluice.request_id': value.request.id, 'sluice.tenant': value.request.tenant },
       })),
+      { 'messaging.destination.name': topic },
     );
+    let results: BatchRoutingResult[];
+    try {
+      results = await this.handler.handleBatch(
+        batch.map(({ value, context }, i) => ({
+          accepted: value,
+          // The lane message's traceparent is this request's routing span (when tracing is on).
+          correlation: {
+            requestId: value.request.id,
+            correlationId: context.headers[CorrelationHeaders.CorrelationId],
+            traceparent: spans.requests[i]!.traceparent,
+          },
+          ...(context.raw && { raw: context.raw }),
+        })),
+      );
+      results.forEach((result, i) => {
+        const span = spans.requests[i]!;
+        if (result.ok) span.set(routingAttributes(result.outcome));
+        else span.fail(result.error);
+      });
+    } catch (error) {
+      for (const span of spans.requests) span.fail(error);
+      throw error;
+    } finally {
+      spans.endAll();
+    }
     const kinds: Partial<Record<RoutingOutcome['kind'], number>> = {};
     const outcomes = results.map((result, i): MessageOutcome => {
       if (!result.ok) return { ok: false, error: result.error };
@@ -69,4 +92,15 @@ export class AcceptedConsumer {
       .info({ messages: batch.length, lastOffset: batch[batch.length - 1]!.context.offset, outcomes: kinds }, 'batch routed');
     return outcomes;
   }
+}
+
+/** What a routing span records: the outcome, and the lane when there is one. */
+function routingAttributes(outcome: RoutingOutcome): SpanAttributes {
+  return {
+    'sluice.routing.outcome': outcome.kind,
+    'sluice.lane': 'lane' in outcome ? outcome.lane : undefined,
+    'sluice.routing.reason': 'reason' in outcome ? outcome.reason : undefined,
+    'sluice.routing.estimated_cost_usd': 'estimatedCostUsd' in outcome ? outcome.estimatedCostUsd : undefined,
+    'sluice.routing.realtime_cost_usd': 'realtimeCostUsd' in outcome ? outcome.realtimeCostUsd : undefined,
+  };
 }

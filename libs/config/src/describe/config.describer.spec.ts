@@ -43,6 +43,7 @@ describe('describeConfig', () => {
       'SLUICE_ENV',
       'SLUICE_INTERNAL_SIGNING_KEY',
       'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
       'PORT',
       'SHUTDOWN_TIMEOUT_MS',
     ]);
@@ -58,6 +59,8 @@ describe('describeConfig', () => {
       'DATABASE_URL',
       'SLUICE_INTERNAL_SIGNING_KEY',
       'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS',
+      // A URL: a password in it is redacted.
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
     ]);
     expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEY')).toMatchObject({ secret: true, required: false });
     expect(rows.find((row) => row.name === 'SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS')).toMatchObject({ default: null, secret: true, required: false });

@@ -113,6 +113,14 @@ export class SluiceConfig extends KafkaConnectionConfig {
   })
   SLUICE_INTERNAL_SIGNING_KEYS_PREVIOUS?: string[];
 
+  @EnvUrl({
+    description:
+      "Base URL of an OpenTelemetry collector's OTLP/HTTP receiver (e.g. http://127.0.0.1:4318): the service exports its spans to `<url>/v1/traces` as OTLP JSON, one trace per request across every service (the traceparent header carries it from message to message). Unset: tracing is off and no OpenTelemetry SDK is loaded. The SDK's own OTEL_BSP_* variables (batching of the export) and OTEL_TRACES_SAMPLER apply.",
+    protocols: ['http:', 'https:'],
+    optional: true,
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
   @EnvInt({ description: 'HTTP port for the API, /health and /metrics.', min: 1, max: 65535 })
   PORT = 3000;
 

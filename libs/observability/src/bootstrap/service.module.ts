@@ -8,6 +8,7 @@ import { SluiceLoggingModule } from '../logging/logging.module';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import { MessageObserver } from '../messages/message.observer';
 import { SluiceMetricsModule } from '../metrics/metrics.module';
+import { REQUEST_TRACER, REQUEST_TRACER_PROVIDER } from '../tracing/tracing.providers';
 import { BULK_VALVE_PROVIDERS } from '../valve/bulk-valve.providers';
 import { internalSigner } from './internal.signer';
 import { serviceKafkaClient } from './service-kafka.client';
@@ -21,7 +22,7 @@ export interface ServiceModuleOptions<C extends SluiceConfig> {
 
 /**
  * Everything a Sluice service has before its own features: validated config, JSON logging, metrics,
- * the database pool, the Kafka producer, health endpoints and the bulk valve. Global, so a service's feature modules
+ * the database pool, the Kafka producer, health endpoints, the request tracer and the bulk valve. Global, so a service's feature modules
  * inject any of it. Defining it validates the environment (see SluiceConfigModule), so it throws on a
  * bad one.
  */
@@ -47,8 +48,8 @@ export class SluiceServiceModule {
           }),
         }),
       ],
-      providers: [{ provide: SERVICE_NAME, useValue: name }, MessageObserver, ...BULK_VALVE_PROVIDERS],
-      exports: [SERVICE_NAME, MessageObserver, SluiceHealthModule, BulkValve],
+      providers: [{ provide: SERVICE_NAME, useValue: name }, MessageObserver, REQUEST_TRACER_PROVIDER, ...BULK_VALVE_PROVIDERS],
+      exports: [SERVICE_NAME, MessageObserver, REQUEST_TRACER, SluiceHealthModule, BulkValve],
     };
   }
 }
