@@ -1,4 +1,5 @@
 import { Topics } from '@sluice/contracts';
+import { randomBytes } from 'node:crypto';
 import { randomTenant } from '@sluice/testing';
 import { CHAT_MODEL, OtlpReceiver, SluiceHarness, chatRequest, type ReceivedSpan } from './support';
 
@@ -41,6 +42,16 @@ describe('tracing (OTLP/HTTP export)', () => {
     await otlp?.stop();
   }, 60_000);
 
+  /** The spans recording the request, once every service's has come in. */
+  function spansOf(requestId: string): Promise<ReceivedSpan[]> {
+    const mine = (): ReceivedSpan[] => otlp.spans.filter((span) => span.attributes['sluice.request_id'] === requestId);
+    return h.waitFor(() => (PATH.every(({ name }) => mine().some((span) => span.name === name)) ? mine() : undefined), {
+      timeoutMs: 30_000,
+      description: () =>
+        `every span of ${requestId} (${PATH.map(({ name }) => name).join(', ')}); received: ${JSON.stringify(mine().map((span) => span.name))}`,
+    });
+  }
+
   it('exports one connected trace for one request: ingestion, router, realtime lane, provider call (model, lane, tokens, cost), notifier', async () => {
     const tenant = randomTenant('trace');
     const request = chatRequest(tenant, { outputTokens: 9, extra: { mode: 'realtime', maxLatencyMs: 30_000 } });
@@ -48,12 +59,7 @@ describe('tracing (OTLP/HTTP export)', () => {
     await h.produce([request]);
     const result = await h.awaitResult(tenant, request.id);
     await h.awaitEvent(tenant, request.id, 'completed');
-    const mine = (): ReceivedSpan[] => otlp.spans.filter((span) => span.attributes['sluice.request_id'] === request.id);
-    const spans = await h.waitFor(() => (PATH.every(({ name }) => mine().some((span) => span.name === name)) ? mine() : undefined), {
-      timeoutMs: 30_000,
-      description: () =>
-        `every span of ${request.id} (${PATH.map(({ name }) => name).join(', ')}); received: ${JSON.stringify(mine().map((span) => span.name))}`,
-    });
+    const spans = await spansOf(request.id);
 
     expect(otlp.refused).toEqual([]);
     // One trace for the request, and every span of that trace hangs off the one root: ingestion's.
@@ -102,5 +108,18 @@ describe('tracing (OTLP/HTTP export)', () => {
     // What the notifier published about the request carries its span as the traceparent.
     const completed = h.tap.forRequest(tenant, request.id, Topics.Events).find((event) => (event.value as { type: string }).type === 'completed');
     expect(completed?.headers.traceparent).toBe(`00-${deliver!.traceId}-${deliver!.spanId}-01`);
+  });
+
+  it("continues the trace of a producer that sent a traceparent in the request's headers", async () => {
+    const tenant = randomTenant('trace');
+    const request = chatRequest(tenant, { outputTokens: 5, extra: { mode: 'realtime', maxLatencyMs: 30_000 } });
+    const upstream = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+
+    await h.produceRaw([{ key: request.id, value: JSON.stringify(request), headers: { traceparent: `00-${upstream.traceId}-${upstream.spanId}-01` } }]);
+    await h.awaitEvent(tenant, request.id, 'completed');
+    const spans = await spansOf(request.id);
+
+    expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([upstream.traceId]));
+    expect(only(spans, 'ingestion accept').parentSpanId).toBe(upstream.spanId);
   });
 });
