@@ -1,43 +1,17 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { brokerFiles, runningBrokerPid } from './kafka/broker.process';
 import { probeKafka } from './kafka/kafka.admin';
 import { embeddedFiles, runningEmbeddedPid } from './postgres/embedded.postgres';
+import { freePort, freePortPair } from './process/free.port';
 import { isRunning } from './process/process.control';
 import { REPO_ROOT, StackConfig, resolveStackConfig } from './stack.config';
 import { bringDown } from './stack.down';
 import { describeStack } from './stack.status';
 import { bringUp } from './stack.up';
 import { readState } from './state/stack.state';
-
-function listenOn(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** A free port whose successor is free too: the broker and its controller listen side by side. */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await listenOn(0);
-    if (
-      port < 65535 &&
-      (await listenOn(port + 1).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return port;
-  }
-}
 
 async function tableCount(url: string): Promise<number> {
   const client = new Client({ connectionString: url });
@@ -92,14 +66,14 @@ describe('stack lifecycle (real broker from jars, embedded PostgreSQL)', () => {
     // mkdtemp makes the dir private; run as root, the embedded server runs as `postgres` and must get in.
     chmodSync(stateDir, 0o755);
     const kafkaPort = await freePortPair();
-    const closedPort = await listenOn(0);
+    const closedPort = await freePort();
     config = resolveStackConfig(
       {
         KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
         SLUICE_STATE_DIR: stateDir,
         // Nothing listens there, so the embedded server is the only way to a database.
         SLUICE_LOCAL_PG_PORT: String(closedPort),
-        SLUICE_EMBEDDED_PG_PORT: String(await listenOn(0)),
+        SLUICE_EMBEDDED_PG_PORT: String(await freePort()),
       },
       REPO_ROOT,
     );

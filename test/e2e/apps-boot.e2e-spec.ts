@@ -3,8 +3,8 @@ import { randomGroupId, waitFor } from '@sluice/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/stack/process/free.port';
 import { resolveStackConfig } from '../../scripts/stack/stack.config';
 import { ensureBundles } from '../../scripts/up/build/app.bundles';
 import type { ServiceName } from '../../scripts/up/services/service.catalog';
@@ -32,17 +32,6 @@ const APPS: readonly AppUnderTest[] = [
   { name: 'batch-aggregator', consumes: [], groups: (groupId: string) => [groupId] },
   { name: 'result-notifier', consumes: [Topics.Results] },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 interface RunningApp {
   child: ChildProcess;

@@ -20,7 +20,7 @@ import {
   roleEnv,
   serviceEnv,
 } from '../../../scripts/up/services/service.catalog';
-import { freePort } from '../../../scripts/up/services/service.health';
+import { freePort } from '../../../scripts/stack/process/free.port';
 import { foreignConsumers, lagsOf, positionAtEnd } from './consumer.groups';
 import { EmulatorAdmin } from './emulator.admin';
 import { HeldLock, holdHarnessLock } from './harness.lock';

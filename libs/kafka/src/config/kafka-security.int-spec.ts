@@ -11,7 +11,8 @@ import { KafkaSecurityError } from '../errors/kafka-security.error';
 import type { KafkaDriver } from '../port/driver.port';
 import { KafkaProducer } from '../producer/kafka.producer';
 import { collectMessages, createRandomTopic, memoryLogger, testDriverName } from '../testing';
-import { freePort, PLAIN_USER, SCRAM_USER, startSecuredBroker, type SecuredBroker } from '../testing/secured-broker';
+import { freePort } from '../../../../scripts/stack/process/free.port';
+import { PLAIN_USER, SCRAM_USER, startSecuredBroker, type SecuredBroker } from '../testing/secured-broker';
 import { kafkaClientConfigOf, type KafkaConnectionVariables } from './kafka-security.variables';
 
 // Runs once per driver (the integration projects): both must reach a secured cluster through the port.

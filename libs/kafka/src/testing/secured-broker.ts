@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKafkaJars } from '../../../../scripts/stack/kafka/kafka.jars';
 import { renderLog4j2Properties, renderProperties, singleNodeEntries, type PropertyEntries } from '../../../../scripts/stack/kafka/broker.properties';
+import { freePorts } from '../../../../scripts/stack/process/free.port';
 import { isRunning, pollUntil, runCommand, spawnLogged, stopProcess, tailOf } from '../../../../scripts/stack/process/process.control';
 import { REPO_ROOT, resolveStackConfig } from '../../../../scripts/stack/stack.config';
 import { createKafkaDriver } from '../drivers/kafka.driver.factory';
@@ -22,17 +22,6 @@ export interface SecuredBroker {
   caFile: string;
   ca: Buffer;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function run(command: string, args: readonly string[], what: string): Promise<void> {
@@ -153,13 +142,10 @@ function serverProperties(options: ServerOptions): string {
 export async function startSecuredBroker(options: { readyTimeoutMs?: number; clientCertificates?: boolean } = {}): Promise<SecuredBroker> {
   const stack = resolveStackConfig(process.env, REPO_ROOT);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sasl-ssl-'));
-  const [{ classpath }, { keystore, caFile, client }, port, internalPort, controllerPort, mtlsPort] = await Promise.all([
+  const [{ classpath }, { keystore, caFile, client }, [port, internalPort, controllerPort, mtlsPort]] = await Promise.all([
     ensureKafkaJars(stack.kafkaPom, stack.kafkaClasspathFile),
     makeCertificates(dir).then(async (made) => ({ ...made, client: options.clientCertificates ? await makeClientCertificate(dir, made.caFile) : undefined })),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
+    freePorts(4),
   ]);
   const properties = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j2.properties');
