@@ -23,6 +23,8 @@ import { RequestsController } from './http/requests.controller';
 import { RequestStatusQuery } from './http/status/request-status.query';
 import { SubmitRequestsHandler } from './http/submissions/submit-requests.handler';
 import { IngestionConfig } from './ingestion.config';
+import { FacadeCalls } from './facade/calls/facade-calls.handler';
+import { OpenAIController } from './facade/openai/openai.controller';
 import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
@@ -153,6 +155,31 @@ const providers: Provider[] = [
   ApiKeyGuard,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,
+  {
+    provide: FacadeCalls,
+    inject: [SubmitRequestsHandler, RequestEventsHub, RequestEventsRelay, RequestStatusQuery, IngestionConfig, ROUTING_POLICY],
+    useFactory: (
+      submissions: SubmitRequestsHandler,
+      hub: RequestEventsHub,
+      relay: RequestEventsRelay,
+      status: RequestStatusQuery,
+      config: IngestionConfig,
+      policy: RoutingPolicy,
+    ) =>
+      new FacadeCalls({
+        submissions,
+        hub,
+        relay,
+        status,
+        policy,
+        newId: () => newRequestId(new Date()),
+        limits: {
+          resultWaitMs: config.INGESTION_SSE_RESULT_WAIT_MS,
+          maxDeadlineMs: config.INGESTION_FACADE_MAX_DEADLINE_MS,
+          graceMs: config.INGESTION_FACADE_DEADLINE_GRACE_MS,
+        },
+      }),
+  },
   EventStreamsKeeper,
 ];
 
@@ -169,7 +196,7 @@ const providers: Provider[] = [
       }),
     }),
   ],
-  controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
+  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController],
   providers,
   exports: [RequestsHandler],
 })
