@@ -183,13 +183,26 @@ describe('OpenAI facade', () => {
     expect(view).toMatchObject({ status: 'succeeded', operation: 'embedding', lane });
     expect(Date.parse(view.deadline as string) - Date.parse((view.timings as { receivedAt: string }).receivedAt)).toBe(10 * 60_000);
 
-    for (const encoding_format of ['float', 'base64']) {
-      const answer = await raw('/embeddings', { model: EMBEDDING_MODEL, input: `raw ${encoding_format} ${randomBytes(4).toString('hex')}`, encoding_format });
-      expect(answer.status).toBe(200);
-      const body = JSON.parse(answer.text) as { data: Array<{ embedding: unknown }> };
-      assertOpenAISchema('CreateEmbeddingResponse', body);
-      expect(typeof body.data[0].embedding).toBe(encoding_format === 'float' ? 'object' : 'string');
-    }
+    const input2 = `raw ${randomBytes(4).toString('hex')}`;
+    const asFloats = await raw('/embeddings', { model: EMBEDDING_MODEL, input: input2, encoding_format: 'float' });
+    const asBase64 = await raw('/embeddings', { model: EMBEDDING_MODEL, input: input2, encoding_format: 'base64' });
+    expect([asFloats.status, asBase64.status]).toEqual([200, 200]);
+    const floatBody = JSON.parse(asFloats.text) as { data: Array<{ embedding: number[] }> };
+    assertOpenAISchema('CreateEmbeddingResponse', floatBody);
+    // OpenAI's schema knows only the float form; the base64 one is the same envelope with each vector
+    // as little-endian float32 bytes, which decoded must match the schema and the float answer.
+    const base64Body = JSON.parse(asBase64.text) as { data: Array<{ embedding: unknown }> };
+    const decodedBody = {
+      ...base64Body,
+      data: base64Body.data.map((item) => {
+        expect(typeof item.embedding).toBe('string');
+        const bytes = Buffer.from(item.embedding as string, 'base64');
+        return { ...item, embedding: Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4)) };
+      }),
+    };
+    assertOpenAISchema('CreateEmbeddingResponse', decodedBody);
+    expect(decodedBody.data[0].embedding).toHaveLength(floatBody.data[0].embedding.length);
+    decodedBody.data[0].embedding.forEach((value, i) => expect(value).toBeCloseTo(floatBody.data[0].embedding[i], 6));
   });
 
   it("refuses in OpenAI's error shape, which the SDK turns into its own error classes", async () => {

@@ -25,6 +25,7 @@ import { SubmitRequestsHandler } from './http/submissions/submit-requests.handle
 import { IngestionConfig } from './ingestion.config';
 import { FacadeCalls } from './facade/calls/facade-calls.handler';
 import { OpenAIController } from './facade/openai/openai.controller';
+import { AnthropicController } from './facade/anthropic/anthropic.controller';
 import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
@@ -196,7 +197,7 @@ const providers: Provider[] = [
       }),
     }),
   ],
-  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController],
+  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController, AnthropicController],
   providers,
   exports: [RequestsHandler],
 })
