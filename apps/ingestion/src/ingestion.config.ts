@@ -130,6 +130,14 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
+      'Largest file POST /openai/v1/files takes (bytes; larger is 413). Files are stored in the ledger in parts of a mebibyte as they arrive, never held whole. OpenAI takes batch input files of up to 200 MB.',
+    min: 1_024,
+    max: 1_024 * MIB,
+  })
+  INGESTION_FACADE_FILE_MAX_BYTES = 200 * MIB;
+
+  @EnvInt({
+    description:
       'HTTP requests one API key may make per INGESTION_RATE_LIMIT_WINDOW_MS, all routes together (a bulk POST or a job upload counts once); more get 429 with Retry-After. Counted per copy of ingestion.',
     min: 1,
     max: 1_000_000,

@@ -12,7 +12,7 @@ import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
 import { ReplyTopicsCache } from './accept/reply-topics.cache';
-import { newJobId, newRequestId } from './accept/request-id.generator';
+import { newFacadeId, newJobId, newRequestId } from './accept/request-id.generator';
 import { COST_LEDGER, CostsController } from './costs/costs.controller';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
 import { RequestEventsController } from './events/request-events.controller';
@@ -26,6 +26,8 @@ import { IngestionConfig } from './ingestion.config';
 import { FacadeCalls } from './facade/calls/facade-calls.handler';
 import { OpenAIController } from './facade/openai/openai.controller';
 import { AnthropicController } from './facade/anthropic/anthropic.controller';
+import { OpenAIBatchesController } from './facade/openai-batches/openai-batches.controller';
+import { OpenAIBatches } from './facade/openai-batches/openai-batches.handler';
 import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
@@ -42,6 +44,8 @@ const JOB_CHUNK_LINES = 500;
 const JOB_CHUNK_BYTES = 256 * 1024;
 // While one chunk is written to the ledger and another to the broker, the next is read and validated.
 const JOB_CHUNKS_IN_FLIGHT = 3;
+// A facade file is stored in parts of this size: one insert each while it uploads, one read each when read back.
+const FACADE_FILE_PART_BYTES = 1024 * 1024;
 
 /** What the Kafka and the HTTP request handlers are both built from: the one intake, its counters, the config and the admission caches. */
 const ADMISSION = [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache] as const;
@@ -151,6 +155,19 @@ const providers: Provider[] = [
         replyTopics,
       }),
   },
+  {
+    provide: OpenAIBatches,
+    inject: [LEDGER, JobIntakeHandler, IngestionConfig],
+    useFactory: (ledger: LedgerRepositories, intake: JobIntakeHandler, config: IngestionConfig) =>
+      new OpenAIBatches({
+        store: ledger.facadeBatches,
+        jobs: ledger.jobs,
+        intake,
+        clock: () => new Date(),
+        newId: (kind) => newFacadeId(kind === 'file' ? 'file-' : 'batch_', new Date()),
+        limits: { partBytes: FACADE_FILE_PART_BYTES, maxLineBytes: config.INGESTION_BODY_LIMIT_BYTES, maxFileBytes: config.INGESTION_FACADE_FILE_MAX_BYTES },
+      }),
+  },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
   { provide: COST_LEDGER, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.completions },
   ApiKeyGuard,
@@ -197,7 +214,7 @@ const providers: Provider[] = [
       }),
     }),
   ],
-  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController, AnthropicController],
+  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController, AnthropicController, OpenAIBatchesController],
   providers,
   exports: [RequestsHandler],
 })
