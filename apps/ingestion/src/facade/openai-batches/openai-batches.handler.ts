@@ -1,10 +1,11 @@
-import { isInstant, JOB_ID_PATTERN, parseDuration } from '@sluice/contracts';
+import { JOB_ID_PATTERN } from '@sluice/contracts';
 import type { FacadeBatchError, FacadeBatchesRepository, FacadeBatchRecord, FacadeFileRecord, JobsRepository, LineErrorCursor } from '@sluice/ledger';
 import type { Trace } from '../../accept/accept.ports';
 import type { JobIntakeHandler } from '../../jobs/job-intake.handler';
 import { jsonlLines, JsonlLine } from '../../jobs/jsonl.lines';
 import { openAIFailure, OpenAIFailure } from '../openai/openai.errors';
 import { BATCH_ENDPOINTS, batchLineOf } from './batch-line.mapping';
+import { deadlineOf } from './batch.deadline';
 import { batchObject, resultFileOf } from './batch.view';
 import { refusedLine, resultLine } from './batch-output.lines';
 
@@ -27,7 +28,6 @@ export type Answer = { ok: true; status: number; body: unknown } | { ok: false; 
 const UPLOAD_PURPOSES = ['batch', 'user_data'];
 // OpenAI's only window; a batch's own deadline may be set tighter with metadata.sluice_deadline.
 const COMPLETION_WINDOW = '24h';
-const WINDOW_MS = 24 * 3_600_000;
 const MAX_METADATA_ENTRIES = 16;
 // The first problems of a file that fails validation; OpenAI lists them, not every one.
 const LISTED_PROBLEMS = 100;
@@ -300,12 +300,4 @@ function checkMetadata(metadata: unknown): { ok: true; metadata: Record<string, 
     return { ok: false, answer: refused(`metadata must be at most ${MAX_METADATA_ENTRIES} string values`, 'metadata') };
   }
   return { ok: true, metadata: Object.fromEntries(entries) as Record<string, string> };
-}
-
-/** The batch's deadline: metadata.sluice_deadline (a duration from creation, or an instant), else the completion window. */
-export function deadlineOf(sluiceDeadline: string | undefined, createdAt: Date): Date | undefined {
-  if (sluiceDeadline === undefined) return new Date(createdAt.getTime() + WINDOW_MS);
-  if (isInstant(sluiceDeadline)) return new Date(sluiceDeadline);
-  const ms = parseDuration(sluiceDeadline);
-  return ms === undefined || ms <= 0 ? undefined : new Date(createdAt.getTime() + ms);
 }
