@@ -28,6 +28,9 @@ import { OpenAIController } from './facade/openai/openai.controller';
 import { AnthropicController } from './facade/anthropic/anthropic.controller';
 import { OpenAIBatchesController } from './facade/openai-batches/openai-batches.controller';
 import { OpenAIBatches } from './facade/openai-batches/openai-batches.handler';
+import { BatchJobs } from './facade/batches/batch-jobs';
+import { MessageBatchesController } from './facade/anthropic-batches/message-batches.controller';
+import { MessageBatches } from './facade/anthropic-batches/message-batches.handler';
 import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
@@ -156,17 +159,27 @@ const providers: Provider[] = [
       }),
   },
   {
-    provide: OpenAIBatches,
+    provide: BatchJobs,
     inject: [LEDGER, JobIntakeHandler, IngestionConfig],
     useFactory: (ledger: LedgerRepositories, intake: JobIntakeHandler, config: IngestionConfig) =>
-      new OpenAIBatches({
+      new BatchJobs({
         store: ledger.facadeBatches,
         jobs: ledger.jobs,
         intake,
         clock: () => new Date(),
-        newId: (kind) => newFacadeId(kind === 'file' ? 'file-' : 'batch_', new Date()),
+        newFileId: () => newFacadeId('file-', new Date()),
         limits: { partBytes: FACADE_FILE_PART_BYTES, maxLineBytes: config.INGESTION_BODY_LIMIT_BYTES, maxFileBytes: config.INGESTION_FACADE_FILE_MAX_BYTES },
       }),
+  },
+  {
+    provide: OpenAIBatches,
+    inject: [BatchJobs],
+    useFactory: (batchJobs: BatchJobs) => new OpenAIBatches({ batchJobs, clock: () => new Date(), newBatchId: () => newFacadeId('batch_', new Date()) }),
+  },
+  {
+    provide: MessageBatches,
+    inject: [BatchJobs],
+    useFactory: (batchJobs: BatchJobs) => new MessageBatches({ batchJobs, clock: () => new Date(), newBatchId: () => newFacadeId('msgbatch_', new Date()) }),
   },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
   { provide: COST_LEDGER, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.completions },
@@ -214,7 +227,16 @@ const providers: Provider[] = [
       }),
     }),
   ],
-  controllers: [RequestsController, RequestEventsController, JobsController, CostsController, OpenAIController, AnthropicController, OpenAIBatchesController],
+  controllers: [
+    RequestsController,
+    RequestEventsController,
+    JobsController,
+    CostsController,
+    OpenAIController,
+    AnthropicController,
+    OpenAIBatchesController,
+    MessageBatchesController,
+  ],
   providers,
   exports: [RequestsHandler],
 })

@@ -55,9 +55,10 @@ describe('FacadeBatchesRepository', () => {
     ] as const)
       await store.createBatch(batch(id, minute));
 
-    expect((await store.batches(tenant, undefined, 2)).map((found) => found.id)).toEqual(['batch_c', 'batch_b']);
-    expect((await store.batches(tenant, 'batch_b', 10)).map((found) => found.id)).toEqual(['batch_a']);
-    expect(await store.batches(randomTenant('nobody'), undefined, 10)).toEqual([]);
+    expect((await store.batches(tenant, ['/v1/embeddings'], undefined, 2)).map((found) => found.id)).toEqual(['batch_c', 'batch_b']);
+    expect((await store.batches(tenant, ['/v1/embeddings'], 'batch_b', 10)).map((found) => found.id)).toEqual(['batch_a']);
+    expect(await store.batches(randomTenant('nobody'), ['/v1/embeddings'], undefined, 10)).toEqual([]);
+    expect(await store.batches(tenant, ['/v1/messages'], undefined, 10)).toEqual([]);
 
     const first = await store.cancelBatch(tenant, 'batch_b', new Date('2030-01-01T01:00:00Z'));
     const again = await store.cancelBatch(tenant, 'batch_b', new Date('2030-01-01T02:00:00Z'));

@@ -156,14 +156,14 @@ export class FacadeBatchesRepository {
     return rows[0] === undefined ? undefined : batchOf(rows[0]);
   }
 
-  /** Newest first, after the batch `after` (its id) when given. */
-  async batches(tenant: string, after: string | undefined, limit: number): Promise<FacadeBatchRecord[]> {
+  /** Newest first, after the batch `after` (its id) when given, of the given endpoints (OpenAI's, or Anthropic's). */
+  async batches(tenant: string, endpoints: readonly string[], after: string | undefined, limit: number): Promise<FacadeBatchRecord[]> {
     const { rows } = await this.pool.query<BatchRow>(
       `select ${BATCH_COLUMNS} from facade_batches
-        where tenant = $1
-          and ($2::text is null or (created_at, id) < (select created_at, id from facade_batches where tenant = $1 and id = $2))
-        order by created_at desc, id desc limit $3`,
-      [tenant, after ?? null, limit],
+        where tenant = $1 and endpoint = any($2::text[])
+          and ($3::text is null or (created_at, id) < (select created_at, id from facade_batches where tenant = $1 and id = $3))
+        order by created_at desc, id desc limit $4`,
+      [tenant, endpoints, after ?? null, limit],
     );
     return rows.map(batchOf);
   }

@@ -1,4 +1,5 @@
-import type { FacadeBatchRecord, JobProgressCounts, JobRecord } from '@sluice/ledger';
+import type { FacadeBatchRecord } from '@sluice/ledger';
+import type { BatchProgress } from '../batches/batch-jobs';
 
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
@@ -19,12 +20,6 @@ export function resultFileOf(fileId: string): { batchId: string; kind: 'output' 
 
 function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
-}
-
-/** Where the batch's lines stand: every line read, and how many have ended, well or not. */
-export interface BatchProgress {
-  job: JobRecord | undefined;
-  counts: JobProgressCounts;
 }
 
 /**

@@ -1,26 +1,16 @@
-import { JOB_ID_PATTERN } from '@sluice/contracts';
-import type { FacadeBatchError, FacadeBatchesRepository, FacadeBatchRecord, FacadeFileRecord, JobsRepository, LineErrorCursor } from '@sluice/ledger';
+import type { FacadeBatchError, FacadeBatchRecord, FacadeFileRecord } from '@sluice/ledger';
 import type { Trace } from '../../accept/accept.ports';
-import type { JobIntakeHandler } from '../../jobs/job-intake.handler';
-import { jsonlLines, JsonlLine } from '../../jobs/jsonl.lines';
+import { BatchJobs, BatchStore } from '../batches/batch-jobs';
 import { openAIFailure, OpenAIFailure } from '../openai/openai.errors';
 import { BATCH_ENDPOINTS, batchLineOf } from './batch-line.mapping';
 import { deadlineOf } from './batch.deadline';
 import { batchObject, resultFileOf } from './batch.view';
 import { refusedLine, resultLine } from './batch-output.lines';
 
-export type BatchStore = Pick<
-  FacadeBatchesRepository,
-  'createFile' | 'appendPart' | 'completeFile' | 'file' | 'fileParts' | 'createBatch' | 'failBatch' | 'batch' | 'batches' | 'cancelBatch'
->;
-
 export interface OpenAIBatchesDeps {
-  store: BatchStore;
-  jobs: Pick<JobsRepository, 'get' | 'progress' | 'results' | 'lineErrors'>;
-  intake: Pick<JobIntakeHandler, 'receive'>;
+  batchJobs: BatchJobs;
   clock: () => Date;
-  newId: (prefix: 'file' | 'batch') => string;
-  limits: { partBytes: number; maxLineBytes: number; maxFileBytes: number };
+  newBatchId: () => string;
 }
 
 export type Answer = { ok: true; status: number; body: unknown } | { ok: false; failure: OpenAIFailure };
@@ -31,7 +21,6 @@ const COMPLETION_WINDOW = '24h';
 const MAX_METADATA_ENTRIES = 16;
 // The first problems of a file that fails validation; OpenAI lists them, not every one.
 const LISTED_PROBLEMS = 100;
-const PAGE = 1_000;
 
 function refused(message: string, param: string | null = null, code = 'INVALID_FIELD', status = 400): Answer {
   return { ok: false, failure: openAIFailure(code, message, { status, field: param ?? undefined }) };
@@ -54,11 +43,6 @@ export function fileObject(file: Pick<FacadeFileRecord, 'id' | 'purpose' | 'file
   };
 }
 
-/** The lines of a stored file, one at a time. */
-function linesOf(store: BatchStore, tenant: string, fileId: string, maxLineBytes: number): AsyncGenerator<JsonlLine> {
-  return jsonlLines(store.fileParts(tenant, fileId), maxLineBytes);
-}
-
 /**
  * OpenAI's Files and Batch APIs over Sluice. A file is stored in the ledger in parts. A batch is
  * checked as OpenAI checks it (every line JSON, a unique custom_id, POST to the batch's endpoint;
@@ -70,50 +54,38 @@ function linesOf(store: BatchStore, tenant: string, fileId: string, maxLineBytes
  * made from the job's results when read.
  */
 export class OpenAIBatches {
-  constructor(private readonly deps: OpenAIBatchesDeps) {}
+  private readonly batchJobs: BatchJobs;
 
-  /** Stores an uploaded file as it arrives, in parts of `partBytes`; its purpose may come after its bytes. */
+  constructor(private readonly deps: OpenAIBatchesDeps) {
+    this.batchJobs = deps.batchJobs;
+  }
+
+  private get store(): BatchStore {
+    return this.batchJobs.store;
+  }
+
+  /** Stores an uploaded file as it arrives, in parts; its purpose may come after its bytes. */
   async upload(tenant: string, filename: string, bytes: AsyncIterable<Buffer>, purpose: () => Promise<string | undefined>): Promise<Answer> {
-    const { store, limits } = this.deps;
-    const id = this.deps.newId('file');
-    await store.createFile({ tenant, id, filename, createdAt: this.deps.clock() });
-    let part = 0;
-    let size = 0;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingBytes === 0) return;
-      await store.appendPart(tenant, id, part, Buffer.concat(pending, pendingBytes));
-      part += 1;
-      pending = [];
-      pendingBytes = 0;
-    };
-    for await (const chunk of bytes) {
-      size += chunk.length;
-      if (size > limits.maxFileBytes) return refused(`the file is larger than ${limits.maxFileBytes} bytes`, 'file', 'PAYLOAD_TOO_LARGE', 413);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= limits.partBytes) await flush();
-    }
-    await flush();
+    const stored = await this.batchJobs.storeFile(tenant, filename, bytes);
+    if (stored.tooLarge) return refused('the file is larger than this service takes (INGESTION_FACADE_FILE_MAX_BYTES)', 'file', 'PAYLOAD_TOO_LARGE', 413);
     const asked = await purpose();
     if (asked === undefined) return refused("Missing required parameter: 'purpose'.", 'purpose');
     if (!UPLOAD_PURPOSES.includes(asked)) return refused(`purpose must be one of ${UPLOAD_PURPOSES.join(', ')}`, 'purpose');
-    const file = await store.completeFile(tenant, id, asked);
+    const file = await this.store.completeFile(tenant, stored.id, asked);
     return { ok: true, status: 200, body: fileObject(file!) };
   }
 
   async file(tenant: string, id: string): Promise<Answer> {
     const result = resultFileOf(id);
     if (result !== undefined) {
-      const batch = await this.deps.store.batch(tenant, result.batchId);
+      const batch = await this.find(tenant, result.batchId);
       if (batch === undefined) return this.noFile(id);
       let bytes = 0;
       for await (const text of this.resultContent(tenant, batch, result.kind)) bytes += Buffer.byteLength(text);
       return { ok: true, status: 200, body: fileObject({ id, purpose: 'batch_output', filename: `${result.kind}.jsonl`, bytes, createdAt: batch.createdAt }) };
     }
-    const file = await this.deps.store.file(tenant, id);
-    if (file === undefined || !file.complete) return this.noFile(id);
+    const file = await this.store.file(tenant, id);
+    if (!this.isUpload(file)) return this.noFile(id);
     return { ok: true, status: 200, body: fileObject(file) };
   }
 
@@ -121,13 +93,12 @@ export class OpenAIBatches {
   async content(tenant: string, id: string): Promise<{ ok: true; chunks: AsyncIterable<Buffer | string> } | Extract<Answer, { ok: false }>> {
     const result = resultFileOf(id);
     if (result !== undefined) {
-      const batch = await this.deps.store.batch(tenant, result.batchId);
+      const batch = await this.find(tenant, result.batchId);
       if (batch === undefined) return this.noFile(id);
       return { ok: true, chunks: this.resultContent(tenant, batch, result.kind) };
     }
-    const file = await this.deps.store.file(tenant, id);
-    if (file === undefined || !file.complete) return this.noFile(id);
-    return { ok: true, chunks: this.deps.store.fileParts(tenant, id) };
+    if (!this.isUpload(await this.store.file(tenant, id))) return this.noFile(id);
+    return { ok: true, chunks: this.store.fileParts(tenant, id) };
   }
 
   async create(tenant: string, json: unknown, trace: Trace): Promise<Answer> {
@@ -140,15 +111,15 @@ export class OpenAIBatches {
     if (window !== COMPLETION_WINDOW) return refused(`completion_window must be ${COMPLETION_WINDOW}`, 'completion_window');
     const checked = checkMetadata(metadata);
     if (!checked.ok) return checked.answer;
-    const file = await this.deps.store.file(tenant, inputFileId);
-    if (file === undefined || !file.complete) return this.noFile(inputFileId);
+    const file = await this.store.file(tenant, inputFileId);
+    if (!this.isUpload(file)) return this.noFile(inputFileId);
     if (file.purpose !== 'batch') return refused(`file ${inputFileId} was not uploaded with purpose batch`, 'input_file_id');
 
     const createdAt = this.deps.clock();
     const deadline = deadlineOf(checked.metadata?.sluice_deadline, createdAt);
     if (deadline === undefined) return refused('metadata.sluice_deadline must be a duration such as 2h or an ISO-8601 instant with an offset', 'metadata');
-    const id = this.deps.newId('batch');
-    const batch = await this.deps.store.createBatch({
+    const id = this.deps.newBatchId();
+    const batch = await this.store.createBatch({
       tenant,
       id,
       endpoint,
@@ -160,31 +131,25 @@ export class OpenAIBatches {
     });
     const problems = await this.validate(tenant, inputFileId, endpoint);
     if (problems.length > 0) {
-      await this.deps.store.failBatch(tenant, id, problems);
+      await this.store.failBatch(tenant, id, problems);
       return this.retrieve(tenant, id);
     }
-    const reply = await this.deps.intake.receive(
-      tenant,
-      { id, deadline: deadline.toISOString() },
-      'application/x-ndjson',
-      this.requestLines(tenant, batch),
-      trace,
-    );
+    const reply = await this.batchJobs.run(tenant, batch, (text, line) => requestOf(text, line, endpoint), trace);
     if (reply.status >= 400) {
       const error = 'error' in reply.body ? reply.body.error : { code: 'INTERNAL', message: 'the batch could not be taken in' };
-      await this.deps.store.failBatch(tenant, id, [{ code: error.code.toLowerCase(), message: error.message, line: null, param: null }]);
+      await this.store.failBatch(tenant, id, [{ code: error.code.toLowerCase(), message: error.message, line: null, param: null }]);
     }
     return this.retrieve(tenant, id);
   }
 
   async retrieve(tenant: string, id: string): Promise<Answer> {
-    const batch = await this.deps.store.batch(tenant, id);
+    const batch = await this.find(tenant, id);
     if (batch === undefined) return refused(`No batch found with id '${id}'.`, null, 'NOT_FOUND', 404);
     return { ok: true, status: 200, body: await this.batchObject(batch) };
   }
 
   async list(tenant: string, after: string | undefined, limit: number): Promise<Answer> {
-    const batches = await this.deps.store.batches(tenant, after, limit + 1);
+    const batches = await this.store.batches(tenant, Object.keys(BATCH_ENDPOINTS), after, limit + 1);
     const page = batches.slice(0, limit);
     const data = await Promise.all(page.map((batch) => this.batchObject(batch)));
     return {
@@ -195,17 +160,23 @@ export class OpenAIBatches {
   }
 
   async cancel(tenant: string, id: string): Promise<Answer> {
-    const batch = await this.deps.store.cancelBatch(tenant, id, this.deps.clock());
-    if (batch === undefined) return refused(`No batch found with id '${id}'.`, null, 'NOT_FOUND', 404);
-    return { ok: true, status: 200, body: await this.batchObject(batch) };
+    if ((await this.find(tenant, id)) === undefined) return refused(`No batch found with id '${id}'.`, null, 'NOT_FOUND', 404);
+    const batch = await this.store.cancelBatch(tenant, id, this.deps.clock());
+    return { ok: true, status: 200, body: await this.batchObject(batch!) };
   }
 
   private async batchObject(batch: FacadeBatchRecord): Promise<Record<string, unknown>> {
-    if (batch.errors !== null || !JOB_ID_PATTERN.test(batch.id)) {
-      return batchObject(batch, { job: undefined, counts: { total: 0, succeeded: 0, failed: 0, byLane: new Map() } });
-    }
-    const [job, counts] = await Promise.all([this.deps.jobs.get(batch.tenant, batch.id), this.deps.jobs.progress(batch.tenant, batch.id)]);
-    return batchObject(batch, { job, counts });
+    return batchObject(batch, await this.batchJobs.progress(batch));
+  }
+
+  private async find(tenant: string, id: string): Promise<FacadeBatchRecord | undefined> {
+    const batch = await this.store.batch(tenant, id);
+    return batch !== undefined && isOpenAIBatch(batch) ? batch : undefined;
+  }
+
+  /** A file uploaded through this API and complete; not the stored requests of an Anthropic batch. */
+  private isUpload(file: FacadeFileRecord | undefined): file is FacadeFileRecord {
+    return file !== undefined && file.complete && UPLOAD_PURPOSES.includes(file.purpose);
   }
 
   private noFile(id: string): Extract<Answer, { ok: false }> {
@@ -217,7 +188,7 @@ export class OpenAIBatches {
     const problems: FacadeBatchError[] = [];
     const seen = new Set<string>();
     let lines = 0;
-    for await (const line of linesOf(this.deps.store, tenant, fileId, this.deps.limits.maxLineBytes)) {
+    for await (const line of this.batchJobs.lines(tenant, fileId)) {
       if (line.kind === 'text' && line.text.trim() === '') continue;
       lines += 1;
       const checked =
@@ -238,58 +209,34 @@ export class OpenAIBatches {
     return problems;
   }
 
-  /** The batch's lines as Sluice request lines, numbered as in the file; only called on a file that validated. */
-  private async *requestLines(tenant: string, batch: FacadeBatchRecord): AsyncGenerator<JsonlLine> {
-    const seen = new Set<string>();
-    for await (const line of linesOf(this.deps.store, tenant, batch.inputFileId, this.deps.limits.maxLineBytes)) {
-      if (line.kind !== 'text' || line.text.trim() === '') {
-        yield line;
-        continue;
-      }
-      const checked = batchLineOf(line.text, line.number, batch.endpoint, seen);
-      // Validated before: a line that fails now means the file changed, which the ledger does not allow.
-      if (!checked.ok) throw new Error(`line ${line.number} of ${batch.inputFileId} no longer validates`);
-      const text = JSON.stringify(checked.request);
-      yield { number: line.number, bytes: Buffer.byteLength(text), kind: 'text', text };
-    }
-  }
-
   /**
    * The output file (succeeded lines) or the error file (failed lines, then lines Sluice refused, the
    * custom_id of each read back from the input file), in line order, page by page.
    */
   private async *resultContent(tenant: string, batch: FacadeBatchRecord, kind: 'output' | 'errors'): AsyncGenerator<string> {
     const wanted = kind === 'output' ? 'succeeded' : 'failed';
-    for (let after = 0; ;) {
-      const page = await this.deps.jobs.results(tenant, batch.id, after, PAGE);
+    for await (const page of this.batchJobs.results(tenant, batch.id)) {
       const text = page
-        .filter((item) => item.result.status === wanted)
-        .map((item) => `${resultLine(item.result)}\n`)
+        .filter((result) => result.status === wanted)
+        .map((result) => `${resultLine(result)}\n`)
         .join('');
       if (text !== '') yield text;
-      if (page.length < PAGE) break;
-      after = page[page.length - 1].line;
     }
-    if (kind === 'errors') yield* this.refusedLines(tenant, batch);
+    if (kind !== 'errors') return;
+    for await (const line of this.batchJobs.refused(tenant, batch)) yield `${refusedLine(line.requestId, line.customId, line.code, line.message)}\n`;
   }
+}
 
-  private async *refusedLines(tenant: string, batch: FacadeBatchRecord): AsyncGenerator<string> {
-    const refusedByLine = new Map<number, { requestId: string; code: string; message: string }>();
-    let cursor: LineErrorCursor | undefined;
-    for (;;) {
-      const page = await this.deps.jobs.lineErrors(tenant, batch.id, cursor, PAGE);
-      for (const error of page) if (!refusedByLine.has(error.line)) refusedByLine.set(error.line, error);
-      if (page.length < PAGE) break;
-      cursor = page[page.length - 1];
-    }
-    if (refusedByLine.size === 0) return;
-    for await (const line of linesOf(this.deps.store, tenant, batch.inputFileId, this.deps.limits.maxLineBytes)) {
-      const error = refusedByLine.get(line.number);
-      if (error === undefined) continue;
-      const customId = line.kind === 'text' ? ((JSON.parse(line.text) as { custom_id?: string }).custom_id ?? null) : null;
-      yield `${refusedLine(error.requestId, customId, error.code, error.message)}\n`;
-    }
-  }
+function isOpenAIBatch(batch: FacadeBatchRecord): boolean {
+  return BATCH_ENDPOINTS[batch.endpoint] !== undefined;
+}
+
+/** A line that validated, as the Sluice request it becomes. */
+function requestOf(text: string, line: number, endpoint: string): Record<string, unknown> {
+  const checked = batchLineOf(text, line, endpoint, new Set());
+  // Validated before: a line that fails now means the stored file changed, which nothing does.
+  if (!checked.ok) throw new Error(`line ${line} of a validated batch file no longer validates`);
+  return checked.request;
 }
 
 function checkMetadata(metadata: unknown): { ok: true; metadata: Record<string, string> | null } | { ok: false; answer: Answer } {
