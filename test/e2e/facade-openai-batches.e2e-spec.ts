@@ -2,7 +2,7 @@ import { costUsd, findModelPrice } from '@sluice/providers';
 import { randomTenant } from '@sluice/testing';
 import { assertOpenAISchema } from '@sluice/testing/openai/openai.schemas';
 import OpenAI, { toFile } from 'openai';
-import { CHAT_MODEL, SluiceHarness, batchLines } from './support';
+import { CHAT_MODEL, SluiceHarness, batchLines, ledgerBatches, providerBatchStatus } from './support';
 
 const MINUTE = 60_000;
 
@@ -32,7 +32,11 @@ describe('OpenAI facade: files and batches', () => {
   let openai: OpenAI;
 
   beforeAll(async () => {
-    h = await SluiceHarness.start({ name: 'facade-batches', env: { 'batch-aggregator': { BATCH_POLL_MIN_MS: '200', BATCH_POLL_MAX_MS: '1000' } } });
+    h = await SluiceHarness.start({
+      name: 'facade-batches',
+      // Windows close after 5 s rather than a minute: the batches below reach the provider sooner.
+      env: { 'batch-aggregator': { BATCH_WINDOW_MAX_AGE_MS: '5000', BATCH_POLL_MIN_MS: '200', BATCH_POLL_MAX_MS: '1000' } },
+    });
     tenant = randomTenant('oa-batches');
     key = await h.ledger.issueApiKey(tenant);
     baseURL = `${h.service('ingestion').url}/openai/v1`;
@@ -50,8 +54,8 @@ describe('OpenAI facade: files and batches', () => {
     return response.json();
   }
 
-  function chatLine(customId: string, prompt: string): string {
-    const body = { model: CHAT_MODEL, messages: [{ role: 'user', content: `${prompt} [emulator:output_tokens=3]` }] };
+  function chatLine(customId: string, prompt: string, model = CHAT_MODEL): string {
+    const body = { model, messages: [{ role: 'user', content: `${prompt} [emulator:output_tokens=3]` }] };
     return JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body });
   }
 
@@ -120,6 +124,56 @@ describe('OpenAI facade: files and batches', () => {
       const list = await rawGet('/batches?limit=10');
       assertOpenAISchema('ListBatchesResponse', list);
       expect((list as { data: Array<{ id: string }> }).data.map((batch) => batch.id)).toContain(created.id);
+    },
+    10 * MINUTE,
+  );
+
+  it(
+    'completes a facade batch whose provider batch expired half done: only the missing lines are resubmitted',
+    async () => {
+      const model = 'gpt-4o';
+      const other = randomTenant('oa-expiry');
+      const client = new OpenAI({ apiKey: await h.ledger.issueApiKey(other), baseURL, maxRetries: 0 });
+      const customIds = Array.from({ length: 20 }, (_, i) => `expiring-${i}`);
+      const jsonl = customIds.map((id) => chatLine(id, `Expiring ${id} of ${other}`, model)).join('\n');
+      // The first provider batch of this model expires half-way through its lines.
+      await h.emulator.setProfile(model, { faults: { forceExpire: true, expireAfterFraction: 0.5 } });
+      let created;
+      try {
+        const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'expiring.jsonl'), purpose: 'batch' });
+        created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+        // The emulator reads a batch's profile before it goes in_progress: from then on that batch expires
+        // whatever the profile says, and the resubmission must not find the fault still set.
+        await h.waitFor(async () => (await providerBatchStatus(h, other)) === 'started', {
+          timeoutMs: 2 * MINUTE,
+          description: 'the first provider batch to start',
+        });
+      } finally {
+        await h.emulator.removeProfile(model);
+      }
+      const done = await h.waitFor(
+        async () => {
+          const batch = await client.batches.retrieve(created.id);
+          return batch.status === 'completed' ? batch : undefined;
+        },
+        { timeoutMs: 4 * MINUTE, intervalMs: 1_000, description: `facade batch ${created.id} to complete` },
+      );
+      expect(done.request_counts).toEqual({ total: 20, completed: 20, failed: 0 });
+      expect(done.error_file_id).toBeNull();
+
+      const lines = (await (await client.files.content(done.output_file_id!)).text())
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as OutputLine);
+      expect(lines.map((line) => line.custom_id).sort()).toEqual([...customIds].sort());
+      const [first, second, ...rest] = await ledgerBatches(h, other);
+      expect(rest).toEqual([]);
+      const answeredFirst = first!.items.succeeded ?? 0;
+      expect(first).toMatchObject({ status: 'expired', requestCount: 20 });
+      expect(answeredFirst).toBeGreaterThan(0);
+      expect(second).toMatchObject({ status: 'completed', requestCount: 20 - answeredFirst, items: { succeeded: 20 - answeredFirst } });
+      const billed = await batchLines(h, new Set(lines.map((line) => line.sluice.request_id)));
+      expect(billed).toHaveLength(20);
     },
     10 * MINUTE,
   );
