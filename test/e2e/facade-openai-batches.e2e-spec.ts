@@ -178,6 +178,29 @@ describe('OpenAI facade: files and batches', () => {
     10 * MINUTE,
   );
 
+  it('cancels a batch: cancelling while its lines run (Sluice does not take them back), then cancelled with what they answered', async () => {
+    const customIds = Array.from({ length: 30 }, (_, i) => `cancel-${i}`);
+    const jsonl = customIds.map((id) => chatLine(id, `Cancelled ${id} of ${tenant}`)).join('\n');
+    const file = await openai.files.create({ file: await toFile(Buffer.from(jsonl), 'cancel.jsonl'), purpose: 'batch' });
+    const created = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+
+    const cancelling = await openai.batches.cancel(created.id);
+    expect(cancelling.status).toBe('cancelling');
+    expect(cancelling.cancelling_at).toEqual(expect.any(Number));
+    assertOpenAISchema('Batch', await rawGet(`/batches/${created.id}`));
+    const cancelled = await h.waitFor(
+      async () => {
+        const batch = await openai.batches.retrieve(created.id);
+        return batch.status === 'cancelled' ? batch : undefined;
+      },
+      { timeoutMs: 4 * MINUTE, intervalMs: 1_000, description: `batch ${created.id} to be cancelled` },
+    );
+    expect(cancelled.request_counts!.total).toBe(30);
+    expect(cancelled.request_counts!.completed + cancelled.request_counts!.failed).toBe(30);
+    const lines = (await (await openai.files.content(cancelled.output_file_id!)).text()).split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(cancelled.request_counts!.completed);
+  });
+
   it('fails a batch whose file does not validate, as OpenAI does, and runs none of it', async () => {
     const jsonl = [chatLine('same', 'one'), chatLine('same', 'two'), '{not json'].join('\n');
     const file = await openai.files.create({ file: await toFile(Buffer.from(jsonl), 'bad.jsonl'), purpose: 'batch' });

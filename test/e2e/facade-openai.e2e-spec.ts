@@ -205,6 +205,31 @@ describe('OpenAI facade', () => {
     decodedBody.data[0].embedding.forEach((value, i) => expect(value).toBeCloseTo(floatBody.data[0].embedding[i], 6));
   });
 
+  it('books facade calls like any other request: GET /v1/costs counts them per lane at the cost the headers said', async () => {
+    const own = randomTenant('oa-costs');
+    const ownKey = await h.ledger.issueApiKey(own);
+    const client = new OpenAI({ apiKey: ownKey, baseURL, maxRetries: 0 });
+    const body = { model: CHAT_MODEL, messages: [{ role: 'user' as const, content: promptText({ prompt: 'Counted', outputTokens: 4 }) }] };
+    const first = await client.chat.completions.create(body).withResponse();
+    const second = await client.chat.completions.create(body).withResponse();
+    const cost = Number(first.response.headers.get('x-sluice-cost-usd'));
+    expect([first.response.headers.get('x-sluice-lane'), second.response.headers.get('x-sluice-lane')]).toEqual(['realtime', 'cache']);
+
+    const response = await fetch(`${h.service('ingestion').url}/v1/costs`, { headers: { authorization: `Bearer ${ownKey}` } });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as {
+      lanes: Array<{ lane: string; requests: number; costUsd: number }>;
+      total: { requests: number; costUsd: number };
+    };
+    expect(report.total).toMatchObject({ requests: 2, costUsd: cost });
+    expect(report.lanes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ lane: 'realtime', requests: 1, costUsd: cost }),
+        expect.objectContaining({ lane: 'cache', requests: 1, costUsd: 0 }),
+      ]),
+    );
+  });
+
   it("refuses in OpenAI's error shape, which the SDK turns into its own error classes", async () => {
     const stranger = new OpenAI({ apiKey: 'sk-not-a-sluice-key', baseURL, maxRetries: 0 });
     await expect(stranger.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
