@@ -1,5 +1,5 @@
 import { randomTenant } from '@sluice/testing';
-import { SluiceHarness, awaitAllResults, batchLines, chatRequest, ledgerBatches, resultsByRequest } from './support';
+import { SluiceHarness, awaitAllResults, batchLines, chatRequest, ledgerBatches, providerBatchStatus, resultsByRequest } from './support';
 
 const MINUTE = 60_000;
 
@@ -150,19 +150,3 @@ describe('batch lane: expiry and the deadline guard', () => {
     5 * MINUTE,
   );
 });
-
-/** Whether the tenant's first batch has started at the emulator (in_progress or later), read from the emulator itself. */
-async function providerBatchStatus(h: SluiceHarness, tenant: string): Promise<'absent' | 'validating' | 'started'> {
-  const { rows } = await h.ledger.pool.query<{ provider_batch_id: string | null }>(
-    `select b.provider_batch_id from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 order by b.created_at limit 1`,
-    [tenant],
-  );
-  const providerBatchId = rows[0]?.provider_batch_id;
-  if (!providerBatchId) return 'absent';
-  const response = await fetch(`${h.emulator.url}/v1/batches/${encodeURIComponent(providerBatchId)}`, {
-    headers: { authorization: `Bearer ${h.providerKeys.openai}` },
-  });
-  if (!response.ok) throw new Error(`emulator GET /v1/batches/${providerBatchId}: ${response.status} ${await response.text()}`);
-  const { status } = (await response.json()) as { status: string };
-  return status === 'validating' ? 'validating' : 'started';
-}

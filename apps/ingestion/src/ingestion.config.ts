@@ -114,6 +114,30 @@ export class IngestionConfig extends SluiceConfig {
 
   @EnvInt({
     description:
+      "Longest deadline of a synchronous call to the provider facades (/openai/v1, /anthropic; milliseconds): its X-Sluice-Deadline may be no longer (400), and the routing policy's default deadline for the operation is cut to it, since the caller holds its connection open until the answer (embeddings default to a day, for the batch lane). Work that can wait longer goes through the facades' batch APIs.",
+    min: 1_000,
+    max: 60 * 60 * 1000,
+  })
+  INGESTION_FACADE_MAX_DEADLINE_MS = 10 * 60 * 1000;
+
+  @EnvInt({
+    description:
+      'How long past its deadline a synchronous facade call still waits for its answer before it is answered 504 (milliseconds): a request that misses its deadline is failed by the worker, and that failure takes a moment to come back.',
+    min: 0,
+    max: 60_000,
+  })
+  INGESTION_FACADE_DEADLINE_GRACE_MS = 5_000;
+
+  @EnvInt({
+    description:
+      'Largest file POST /openai/v1/files takes (bytes; larger is 413). Files are stored in the ledger in parts of a mebibyte as they arrive, never held whole. OpenAI takes batch input files of up to 200 MB.',
+    min: 1_024,
+    max: 1_024 * MIB,
+  })
+  INGESTION_FACADE_FILE_MAX_BYTES = 200 * MIB;
+
+  @EnvInt({
+    description:
       'HTTP requests one API key may make per INGESTION_RATE_LIMIT_WINDOW_MS, all routes together (a bulk POST or a job upload counts once); more get 429 with Retry-After. Counted per copy of ingestion.',
     min: 1,
     max: 1_000_000,

@@ -12,7 +12,7 @@ import { AcceptRequestsHandler } from './accept/accept-requests.handler';
 import { IntakeMetrics } from './accept/intake.metrics';
 import { KafkaIntakePublisher } from './accept/intake.publisher';
 import { ReplyTopicsCache } from './accept/reply-topics.cache';
-import { newJobId, newRequestId } from './accept/request-id.generator';
+import { newFacadeId, newJobId, newRequestId } from './accept/request-id.generator';
 import { COST_LEDGER, CostsController } from './costs/costs.controller';
 import { EventStreamsKeeper } from './events/event-streams.keeper';
 import { RequestEventsController } from './events/request-events.controller';
@@ -23,6 +23,14 @@ import { RequestsController } from './http/requests.controller';
 import { RequestStatusQuery } from './http/status/request-status.query';
 import { SubmitRequestsHandler } from './http/submissions/submit-requests.handler';
 import { IngestionConfig } from './ingestion.config';
+import { FacadeCalls } from './facade/calls/facade-calls.handler';
+import { OpenAIController } from './facade/openai/openai.controller';
+import { AnthropicController } from './facade/anthropic/anthropic.controller';
+import { OpenAIBatchesController } from './facade/openai-batches/openai-batches.controller';
+import { OpenAIBatches } from './facade/openai-batches/openai-batches.handler';
+import { BatchJobs } from './facade/batches/batch-jobs';
+import { MessageBatchesController } from './facade/anthropic-batches/message-batches.controller';
+import { MessageBatches } from './facade/anthropic-batches/message-batches.handler';
 import { JobIntakeHandler } from './jobs/job-intake.handler';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsQuery } from './jobs/jobs.query';
@@ -39,6 +47,8 @@ const JOB_CHUNK_LINES = 500;
 const JOB_CHUNK_BYTES = 256 * 1024;
 // While one chunk is written to the ledger and another to the broker, the next is read and validated.
 const JOB_CHUNKS_IN_FLIGHT = 3;
+// A facade file is stored in parts of this size: one insert each while it uploads, one read each when read back.
+const FACADE_FILE_PART_BYTES = 1024 * 1024;
 
 /** What the Kafka and the HTTP request handlers are both built from: the one intake, its counters, the config and the admission caches. */
 const ADMISSION = [AcceptRequestsHandler, IntakeMetrics, IngestionConfig, TenantPoliciesCache, ReplyTopicsCache] as const;
@@ -148,11 +158,59 @@ const providers: Provider[] = [
         replyTopics,
       }),
   },
+  {
+    provide: BatchJobs,
+    inject: [LEDGER, JobIntakeHandler, IngestionConfig],
+    useFactory: (ledger: LedgerRepositories, intake: JobIntakeHandler, config: IngestionConfig) =>
+      new BatchJobs({
+        store: ledger.facadeBatches,
+        jobs: ledger.jobs,
+        intake,
+        clock: () => new Date(),
+        newFileId: () => newFacadeId('file-', new Date()),
+        limits: { partBytes: FACADE_FILE_PART_BYTES, maxLineBytes: config.INGESTION_BODY_LIMIT_BYTES, maxFileBytes: config.INGESTION_FACADE_FILE_MAX_BYTES },
+      }),
+  },
+  {
+    provide: OpenAIBatches,
+    inject: [BatchJobs],
+    useFactory: (batchJobs: BatchJobs) => new OpenAIBatches({ batchJobs, clock: () => new Date(), newBatchId: () => newFacadeId('batch_', new Date()) }),
+  },
+  {
+    provide: MessageBatches,
+    inject: [BatchJobs],
+    useFactory: (batchJobs: BatchJobs) => new MessageBatches({ batchJobs, clock: () => new Date(), newBatchId: () => newFacadeId('msgbatch_', new Date()) }),
+  },
   { provide: JobsQuery, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => new JobsQuery(ledger.jobs) },
   { provide: COST_LEDGER, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.completions },
   ApiKeyGuard,
   { provide: RequestEventsHub, useFactory: () => new RequestEventsHub() },
   RequestEventsRelay,
+  {
+    provide: FacadeCalls,
+    inject: [SubmitRequestsHandler, RequestEventsHub, RequestEventsRelay, RequestStatusQuery, IngestionConfig, ROUTING_POLICY],
+    useFactory: (
+      submissions: SubmitRequestsHandler,
+      hub: RequestEventsHub,
+      relay: RequestEventsRelay,
+      status: RequestStatusQuery,
+      config: IngestionConfig,
+      policy: RoutingPolicy,
+    ) =>
+      new FacadeCalls({
+        submissions,
+        hub,
+        relay,
+        status,
+        policy,
+        newId: () => newRequestId(new Date()),
+        limits: {
+          resultWaitMs: config.INGESTION_SSE_RESULT_WAIT_MS,
+          maxDeadlineMs: config.INGESTION_FACADE_MAX_DEADLINE_MS,
+          graceMs: config.INGESTION_FACADE_DEADLINE_GRACE_MS,
+        },
+      }),
+  },
   EventStreamsKeeper,
 ];
 
@@ -169,7 +227,16 @@ const providers: Provider[] = [
       }),
     }),
   ],
-  controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
+  controllers: [
+    RequestsController,
+    RequestEventsController,
+    JobsController,
+    CostsController,
+    OpenAIController,
+    AnthropicController,
+    OpenAIBatchesController,
+    MessageBatchesController,
+  ],
   providers,
   exports: [RequestsHandler],
 })

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import OpenAI, { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { bootEmulator, Harness, newApiKey } from './emulator.harness';
-import { assertOpenAISchema } from './openai.schemas';
+import { assertOpenAISchema } from '@sluice/testing/openai/openai.schemas';
 
 interface OutputLine {
   id: string;

@@ -2,7 +2,7 @@ import { costUsd, findModelPrice } from '@sluice/providers';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { bootEmulator, Harness, newApiKey } from './emulator.harness';
-import { assertOpenAISchema } from './openai.schemas';
+import { assertOpenAISchema } from '@sluice/testing/openai/openai.schemas';
 
 const CHAT_MODEL = 'gpt-4o-mini';
 const FLEX_MODEL = 'gpt-5-mini';

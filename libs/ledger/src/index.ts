@@ -15,6 +15,7 @@ export * from './repositories/scheduled-lane-messages.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/jobs.repository';
+export * from './repositories/facade-batches.repository';
 export * from './repositories/dlq-dispositions.repository';
 export * from './repositories/webhook-secrets.repository';
 export * from './repositories/ledger.repositories';

@@ -56,3 +56,19 @@ export async function ledgerBatches(
   }
   return [...batches.values()];
 }
+
+/** Whether the tenant's first batch has started at the emulator (in_progress or later), read from the emulator itself. */
+export async function providerBatchStatus(h: SluiceHarness, tenant: string): Promise<'absent' | 'validating' | 'started'> {
+  const { rows } = await h.ledger.pool.query<{ provider_batch_id: string | null }>(
+    `select b.provider_batch_id from batches b join batch_items i on i.batch_id = b.id where i.tenant = $1 order by b.created_at limit 1`,
+    [tenant],
+  );
+  const providerBatchId = rows[0]?.provider_batch_id;
+  if (!providerBatchId) return 'absent';
+  const response = await fetch(`${h.emulator.url}/v1/batches/${encodeURIComponent(providerBatchId)}`, {
+    headers: { authorization: `Bearer ${h.providerKeys.openai}` },
+  });
+  if (!response.ok) throw new Error(`emulator GET /v1/batches/${providerBatchId}: ${response.status} ${await response.text()}`);
+  const { status } = (await response.json()) as { status: string };
+  return status === 'validating' ? 'validating' : 'started';
+}

@@ -45,6 +45,11 @@ export function newJobId(now: Date, entropy: Uint8Array = randomBytes(ENTROPY_BY
   return `job_${ulid(now, entropy)}`;
 }
 
+/** A prefix of the provider's own (`batch_`, `msgbatch_`, `file-`) and a ULID, for the objects of the provider facades. */
+export function newFacadeId(prefix: 'batch_' | 'msgbatch_' | 'file-', now: Date, entropy: Uint8Array = randomBytes(ENTROPY_BYTES)): string {
+  return `${prefix}${ulid(now, entropy)}`;
+}
+
 function ulid(now: Date, entropy: Uint8Array): string {
   return `${encodeTime(now.getTime())}${encodeBytes(entropy.subarray(0, ENTROPY_BYTES))}`;
 }

@@ -22,13 +22,14 @@ import { RequestStatusQuery } from '../http/status/request-status.query';
 import { IngestionConfig } from '../ingestion.config';
 import { RequestEventsHub } from './request-events.hub';
 import { RequestEventsRelay } from './request-events.relay';
-import { RequestStream, StreamSink } from './request.stream';
+import { RequestStream } from './request.stream';
+import { sseSink, TextOut } from './sse.sink';
 import { StreamQuota } from './stream.quota';
 
 // A client this far behind is not reading; it is cut off and may reconnect (the ledger catches it up).
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-function responseSink(response: ServerResponse, onEnd: () => void): StreamSink {
+function responseOut(response: ServerResponse, onEnd: () => void): TextOut {
   return {
     write: (text) => {
       response.write(text);
@@ -95,7 +96,10 @@ export class RequestEventsController {
     const stream = new RequestStream(
       tenant,
       id,
-      responseSink(response, () => unsubscribe()),
+      sseSink(
+        id,
+        responseOut(response, () => unsubscribe()),
+      ),
       {
         resultWaitMs: this.config.INGESTION_SSE_RESULT_WAIT_MS,
       },

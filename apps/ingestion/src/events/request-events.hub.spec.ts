@@ -2,10 +2,13 @@ import { Topics } from '@sluice/contracts';
 import { inferenceResult, lifecycleEvent, streamChunk } from '../../test/stream.fixtures';
 import { RequestEventsHub } from './request-events.hub';
 import { RequestStream } from './request.stream';
+import { sseSink } from './sse.sink';
 
 function streamOf(hub: RequestEventsHub, tenant: string, requestId: string) {
   const written: string[] = [];
-  const stream = new RequestStream(tenant, requestId, { write: (text) => written.push(text), end: () => undefined }, { resultWaitMs: 1_000 });
+  const stream = new RequestStream(tenant, requestId, sseSink(requestId, { write: (text) => written.push(text), end: () => undefined }), {
+    resultWaitMs: 1_000,
+  });
   const close = hub.open(stream);
   stream.start({ terminal: false, view: {} });
   written.length = 0;

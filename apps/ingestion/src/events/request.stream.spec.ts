@@ -2,25 +2,21 @@ import type { InferenceResultV1 } from '@sluice/contracts';
 import { completedEvent, inferenceResult, lifecycleEvent, parseSse, relayed, streamChunk } from '../../test/stream.fixtures';
 import { RequestEventsHub } from './request-events.hub';
 import { RequestStream } from './request.stream';
+import { sseSink } from './sse.sink';
 
 function setUp(resultWaitMs = 5_000) {
   let written = '';
   let ended = 0;
   const timers: Array<{ run: () => void; ms: number; cancelled: boolean }> = [];
   const hub = new RequestEventsHub();
-  const stream = new RequestStream(
-    'acme',
-    'r-1',
-    { write: (text) => (written += text), end: () => (ended += 1) },
-    {
-      resultWaitMs,
-      schedule: (run, ms) => {
-        const timer = { run, ms, cancelled: false };
-        timers.push(timer);
-        return () => (timer.cancelled = true);
-      },
+  const stream = new RequestStream('acme', 'r-1', sseSink('r-1', { write: (text) => (written += text), end: () => (ended += 1) }), {
+    resultWaitMs,
+    schedule: (run, ms) => {
+      const timer = { run, ms, cancelled: false };
+      timers.push(timer);
+      return () => (timer.cancelled = true);
     },
-  );
+  });
   hub.open(stream);
   return {
     stream,

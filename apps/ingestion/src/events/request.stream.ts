@@ -1,10 +1,18 @@
-import type { InferenceResultV1, LifecycleEventV1 } from '@sluice/contracts';
-import { sseComment, sseFrame } from './sse.frames';
+import type { InferenceResultV1, LifecycleEventV1, StreamChunkV1 } from '@sluice/contracts';
 import type { StreamItem } from './stream.items';
 
-/** Where a stream writes; `end` is called once. */
+/**
+ * What a stream tells its reader, in order: the ledger's `status`, lifecycle `event`s, `chunk`s, the
+ * delivered `result`, then `finished` once the story is over (not when the stream is cut short), and
+ * `end`, once, however the stream ends. An SSE response is one reader (sseSink), a facade call another.
+ */
 export interface StreamSink {
-  write(text: string): void;
+  status(view: object): void;
+  event(event: LifecycleEventV1): void;
+  chunk(chunk: StreamChunkV1): void;
+  result(result: InferenceResultV1): void;
+  finished(): void;
+  keepAlive(): void;
   end(): void;
 }
 
@@ -75,7 +83,7 @@ export class RequestStream {
   start(snapshot: StreamSnapshot): void {
     if (this.started || this.ended) return;
     this.started = true;
-    this.sink.write(sseFrame({ event: 'status', data: snapshot.view }));
+    this.sink.status(snapshot.view);
     if (snapshot.terminal) {
       if (snapshot.result !== undefined) this.deliver(snapshot.result);
       else this.finish();
@@ -94,7 +102,7 @@ export class RequestStream {
   }
 
   keepAlive(): void {
-    if (!this.ended) this.sink.write(sseComment('keep-alive'));
+    if (!this.ended) this.sink.keepAlive();
   }
 
   /** Ends the stream early (client gone, service stopping); a reconnecting client starts from the ledger again. */
@@ -114,7 +122,7 @@ export class RequestStream {
         // Chunks of one request share a partition, so they arrive in order; a lower seq is a re-send.
         if (item.chunk.seq <= this.lastChunk) return;
         this.lastChunk = item.chunk.seq;
-        this.sink.write(sseFrame({ event: 'chunk', id: `${this.requestId}.chunk.${item.chunk.seq}`, data: item.chunk }));
+        this.sink.chunk(item.chunk);
         this.completeWhenWhole();
         return;
       case 'result':
@@ -135,7 +143,7 @@ export class RequestStream {
       this.completeWhenWhole();
       return;
     }
-    this.sink.write(sseFrame({ event: event.type, id: event.eventId, data: event }));
+    this.sink.event(event);
     if (event.type === 'failed') this.finish();
   }
 
@@ -151,20 +159,20 @@ export class RequestStream {
   private complete(): void {
     const completion = this.completion;
     if (completion === undefined || this.ended) return;
-    this.sink.write(sseFrame({ event: completion.event.type, id: completion.event.eventId, data: completion.event }));
+    this.sink.event(completion.event);
     const result = this.results.get(completion.resultId);
     if (result !== undefined) this.deliver(result);
     else this.finish();
   }
 
   private deliver(result: InferenceResultV1): void {
-    this.sink.write(sseFrame({ event: 'result', id: result.resultId, data: result }));
+    this.sink.result(result);
     this.finish();
   }
 
   private finish(): void {
     if (this.ended) return;
-    this.sink.write(sseFrame({ event: 'end', data: { requestId: this.requestId } }));
+    this.sink.finished();
     this.close();
   }
 }

@@ -6,6 +6,7 @@ import { CacheRepository } from './cache.repository';
 import { CoalescingRepository } from './coalescing.repository';
 import { CompletionsRepository } from './completions.repository';
 import { DlqDispositionsRepository } from './dlq-dispositions.repository';
+import { FacadeBatchesRepository } from './facade-batches.repository';
 import { JobsRepository } from './jobs.repository';
 import { RequestsRepository } from './requests.repository';
 import { ScheduledLaneMessagesRepository } from './scheduled-lane-messages.repository';
@@ -27,6 +28,7 @@ export interface LedgerRepositories {
   jobs: JobsRepository;
   dlqDispositions: DlqDispositionsRepository;
   webhookSecrets: WebhookSecretsRepository;
+  facadeBatches: FacadeBatchesRepository;
 }
 
 /** Every repository over one pool, for a composition root to hand out. */
@@ -43,6 +45,7 @@ export function createRepositories(pool: Pool): LedgerRepositories {
     tenants: new TenantsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
     jobs: new JobsRepository(pool),
+    facadeBatches: new FacadeBatchesRepository(pool),
     dlqDispositions: new DlqDispositionsRepository(pool),
     webhookSecrets: new WebhookSecretsRepository(pool),
   };

@@ -3,7 +3,7 @@ import { ErrorCode } from '@sluice/contracts';
 import type { ApiKeysRepository } from '@sluice/ledger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../errors/api.error';
-import { credentialsFrom } from './bearer-token';
+import { Credentials, credentialsFrom } from './bearer-token';
 
 export const API_KEYS = Symbol('ingestion.api-keys');
 export type ApiKeyLedger = Pick<ApiKeysRepository, 'authenticate'>;
@@ -34,7 +34,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<IncomingMessage>();
-    const credentials = credentialsFrom(request.headers.authorization);
+    const credentials = this.credentialsOf(request);
     if (!credentials.ok) throw unauthenticated(http.getResponse<ServerResponse>(), credentials.reason);
     const identity = await this.keys.authenticate(credentials.apiKey);
     if (identity === undefined) {
@@ -42,6 +42,11 @@ export class ApiKeyGuard implements CanActivate {
     }
     callers.set(request, { keyPrefix: identity.prefix, tenant: identity.tenantId });
     return true;
+  }
+
+  /** Where the key is sent: `Authorization: Bearer`, unless a route family speaks a protocol that sends it elsewhere. */
+  protected credentialsOf(request: IncomingMessage): Credentials {
+    return credentialsFrom(request.headers.authorization);
   }
 }
 

@@ -1,4 +1,4 @@
-import { credentialsFrom } from './bearer-token';
+import { credentialsFrom, credentialsOfKey } from './bearer-token';
 
 const KEY = `slc_0123456789ab_${'s'.repeat(43)}`;
 
@@ -20,5 +20,17 @@ describe('credentialsFrom', () => {
     const reasonText = credentials.ok ? '' : credentials.reason;
     expect(reasonText).toContain(reason);
     expect(reasonText).not.toContain(KEY);
+  });
+});
+
+describe('credentialsOfKey', () => {
+  it('reads a header that carries the key alone', () => {
+    expect(credentialsOfKey(` ${KEY} `)).toEqual({ ok: true, apiKey: KEY });
+  });
+
+  it.each([[undefined], [''], ['sk-ant-12345'], [`Bearer ${KEY}`]])('refuses %j without repeating it', (header) => {
+    const credentials = credentialsOfKey(header);
+    expect(credentials.ok).toBe(false);
+    expect(credentials.ok ? '' : credentials.reason).not.toContain(KEY);
   });
 });

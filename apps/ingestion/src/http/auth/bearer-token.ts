@@ -13,6 +13,15 @@ export function credentialsFrom(authorization: string | undefined): Credentials 
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
   if (!match) return { ok: false, reason: 'the Authorization header must be "Bearer <api key>"' };
-  if (!API_KEY_SHAPE.test(match[1])) return { ok: false, reason: 'the API key is malformed' };
-  return { ok: true, apiKey: match[1] };
+  return wellFormed(match[1]);
+}
+
+/** The API key of a header that carries nothing else (Anthropic's `x-api-key`), refused the same way. */
+export function credentialsOfKey(header: string | undefined): Credentials {
+  if (header === undefined || header.trim() === '') return { ok: false, reason: 'send an API key: x-api-key: slc_...' };
+  return wellFormed(header.trim());
+}
+
+function wellFormed(apiKey: string): Credentials {
+  return API_KEY_SHAPE.test(apiKey) ? { ok: true, apiKey } : { ok: false, reason: 'the API key is malformed' };
 }
