@@ -16,18 +16,18 @@ import {
   requestRecordFromAccepted,
 } from '@sluice/ledger';
 import { costUsd, findModelPrice } from '@sluice/providers';
-import { estimateUsage, type EstimateKey, laneCosts, parsePolicy, type RoutingPolicy } from '@sluice/routing';
+import { estimateUsage, type Lane, laneCosts, parsePolicy, type RoutingPolicy, type Turnaround } from '@sluice/routing';
 import { AcceptedHandler, type BatchRoutingResult, type RoutingOutcome, readCachedAnswer } from './accepted.handler';
 import type {
   CacheLedger,
   CorrelatedMessage,
   Correlation,
   Destination,
-  EstimateSource,
   FlightLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
+  TurnaroundSource,
   SpendSource,
 } from './routing.ports';
 
@@ -169,11 +169,12 @@ class FakeSpend implements SpendSource {
   }
 }
 
-class FixedEstimates implements EstimateSource {
-  readonly ms = { realtime: 5_000, async: 5 * 60_000, batch: 6 * HOUR };
+/** Answers spread evenly up to a fixed time per lane. */
+class FixedTurnarounds implements TurnaroundSource {
+  readonly ms: Record<Lane, number> = { realtime: 5_000, async: 5 * 60_000, batch: 6 * HOUR };
 
-  estimateMs(key: EstimateKey): number {
-    return this.ms[key.lane];
+  turnaround(_provider: string, _model: string, lane: Lane): Turnaround {
+    return { parts: [{ weight: 1, distribution: { points: [{ quantile: 1, ms: this.ms[lane] }], unfinishedShare: 0 } }], samples: 100 };
   }
 }
 
@@ -242,7 +243,7 @@ function harness(options: { policy?: RoutingPolicy; raw?: false } = {}) {
   const spend = new FakeSpend();
   const publisher = new FakePublisher();
   const handler = new AcceptedHandler(
-    { requests, flights, cache, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
+    { requests, flights, cache, spend, turnarounds: new FixedTurnarounds(), publisher, clock: () => NOW },
     { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
   );
   const batch = (messages: readonly AcceptedRequestV1[]): Promise<BatchRoutingResult[]> =>
@@ -647,12 +648,13 @@ describe('AcceptedHandler', () => {
 
     it('counts its slack from notBefore, and holds it on whichever lane that leaves', async () => {
       const h = harness();
-      // Four hours of slack from notBefore: under the batch estimate (6 h), over the async one.
-      const message = withDeadline(6 * HOUR, { notBefore: inTwoHours });
+      // One hour of slack from notBefore, where batches (answering evenly within 6 h) miss 5 times in 6:
+      // realtime. Six hours from now would have been batch.
+      const message = withDeadline(6 * HOUR, { notBefore: new Date(NOW.getTime() + 5 * HOUR).toISOString() });
       h.requests.add(message);
-      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'async', reason: 'slack-allows-async' });
-      expect(h.holds.calls[0].lane).toBe('async');
-      expect(h.publisher.on('async')).toEqual([]);
+      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'realtime', reason: 'slack-needs-realtime' });
+      expect(h.holds.calls[0].lane).toBe('realtime');
+      expect(h.publisher.on('realtime')).toEqual([]);
     });
 
     it('is sent at once when its notBefore has already passed', async () => {

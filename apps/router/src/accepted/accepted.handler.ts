@@ -41,12 +41,12 @@ import type {
   CacheLedger,
   CorrelatedMessage,
   Correlation,
-  EstimateSource,
   FlightLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
   SpendSource,
+  TurnaroundSource,
 } from './routing.ports';
 
 export const CACHE_HIT_REASON = 'cache-hit';
@@ -82,7 +82,7 @@ export interface AcceptedHandlerPorts {
   flights: FlightLedger;
   cache: CacheLedger;
   spend: SpendSource;
-  estimates: EstimateSource;
+  turnarounds: TurnaroundSource;
   publisher: RouterPublisher;
   clock: () => Date;
 }
@@ -294,7 +294,7 @@ export class AcceptedHandler {
     return routeRequest(input, {
       nowMs: now.getTime(),
       policy,
-      estimateMs: (lane) => this.ports.estimates.estimateMs({ provider: request.provider, model: request.body.model, lane }, now),
+      turnaround: (lane) => this.ports.turnarounds.turnaround(request.provider, request.body.model, lane, now),
       costs: job.costs,
       spentTodayUsd: policy.tenants[request.tenant]?.dailyBudgetUsd === undefined ? 0 : (this.ports.spend.spentTodayUsd(request.tenant, now) ?? 0),
     });

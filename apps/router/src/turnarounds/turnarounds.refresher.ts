@@ -2,21 +2,23 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { ROOT_LOGGER } from '@sluice/observability';
 import type { Logger } from 'pino';
 import { RouterConfig } from '../router.config';
-import { LearnedEstimates } from './learned-estimates';
+import { LearnedTurnarounds } from './learned-turnarounds';
 
-/** Re-reads the learned estimates on a timer for as long as the router runs. */
+/** Re-reads the learned turnarounds on a timer for as long as the router runs, starting at boot. */
 @Injectable()
-export class EstimatesRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TurnaroundsRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running = false;
 
   constructor(
-    private readonly estimates: LearnedEstimates,
+    private readonly turnarounds: LearnedTurnarounds,
     private readonly config: RouterConfig,
     @Inject(ROOT_LOGGER) private readonly log: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
+    // A restarted router plans with what the ledger already knows, not with the priors for a whole interval.
+    void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.config.ROUTER_ESTIMATES_REFRESH_MS);
     // Never the reason the process stays up.
     this.timer.unref();
@@ -31,10 +33,10 @@ export class EstimatesRefresher implements OnApplicationBootstrap, OnApplication
     if (this.running) return;
     this.running = true;
     try {
-      const { updated, failed } = await this.estimates.refresh(new Date());
-      if (failed.length > 0)
-        this.log.warn({ err: failed[0], failed: failed.length, updated }, 'some lane estimates could not be refreshed; the previous ones stay');
-      else this.log.debug({ updated }, 'lane estimates refreshed');
+      const learned = await this.turnarounds.refresh(new Date());
+      this.log.debug({ learned }, 'lane turnarounds refreshed');
+    } catch (error) {
+      this.log.warn({ err: error }, 'lane turnarounds could not be refreshed; what was learned stays until it expires');
     } finally {
       this.running = false;
     }
