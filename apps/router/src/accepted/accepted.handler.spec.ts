@@ -110,6 +110,7 @@ class FakeRequests implements RequestLedger {
         routedAt: new Date(routing.routedAt),
         deadline: routing.deadline ? new Date(routing.deadline) : row.deadline,
         cacheKey: routing.cacheKey ?? row.cacheKey,
+        ...(routing.lanes && { routingLanes: routing.lanes }),
       });
       return true;
     });
@@ -324,6 +325,13 @@ describe('AcceptedHandler', () => {
         deadline: '2030-01-02T12:00:00.000Z',
         metadata: message.request.metadata,
       });
+      // gpt-4o-mini has no flex tier: async at list price. A day of slack: every lane answers in time.
+      const lanes = {
+        realtime: { priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime },
+        async: { priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime },
+        batch: { priceUsd: COSTS.batch, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.batch },
+      };
+      expect(event.lanes).toEqual(lanes);
       expect(h.requests.recorded).toEqual([
         {
           id: 'req-1',
@@ -335,9 +343,23 @@ describe('AcceptedHandler', () => {
             realtimeCostUsd: COSTS.realtime,
             routedAt: NOW,
             deadline: new Date('2030-01-02T12:00:00.000Z'),
+            lanes,
           }),
         },
       ]);
+    });
+
+    it('records in the routed event why a lane lost: batch, likely to miss its escalation point, costs more in expectation', async () => {
+      const h = harness();
+      // Two hours: batches answering evenly within 6 h miss 1 h 59 min in 241 of 360 cases.
+      const message = withDeadline(2 * HOUR);
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'routed', lane: 'realtime', reason: 'slack-needs-realtime' });
+      const { lanes } = valid(LifecycleEventV1, h.publisher.on('events')[0]);
+      const miss = 241 / 360;
+      expect(lanes?.batch?.missProbability).toBeCloseTo(miss, 12);
+      expect(lanes?.batch?.expectedCostUsd).toBeCloseTo(COSTS.batch! + miss * COSTS.realtime, 15);
+      expect(lanes?.realtime).toEqual({ priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime });
     });
 
     it('sends a request with seconds of slack to the realtime lane', async () => {

@@ -13,7 +13,7 @@ import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
 import { tenantPoliciesMigration } from './sql/012_tenant_policies.migration';
 import { openBatchesMigration } from './sql/013_open_batches.migration';
 import { providerCallsMigration } from './sql/014_provider_calls.migration';
-import { resultTurnaroundsMigration } from './sql/015_result_turnarounds.migration';
+import { expectedCostRoutingMigration } from './sql/015_expected_cost_routing.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -31,5 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   tenantPoliciesMigration,
   openBatchesMigration,
   providerCallsMigration,
-  resultTurnaroundsMigration,
+  expectedCostRoutingMigration,
 ];
