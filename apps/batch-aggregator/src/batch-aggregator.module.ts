@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
-import { createRepositories, LedgerRepositories } from '@sluice/ledger';
+import { createRepositories, LearnedTurnarounds, LedgerRepositories } from '@sluice/ledger';
 import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
+import { loadRoutingPolicy } from '@sluice/config';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
+import { batchPlan, type BatchPlan } from '@sluice/routing';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { BatchAggregatorConfig } from './batch-aggregator.config';
@@ -17,16 +19,30 @@ import { BatchSubmitter } from './submit/batch.submitter';
 import { BatchTracker } from './tracking/batch.tracker';
 import type { WindowKey, WindowLimits } from './windows/batch-window';
 import { WindowFlusher } from './windows/window.flusher';
+import { TurnaroundsRefresher } from './windows/turnarounds.refresher';
 
 const LEDGER = Symbol('batch-aggregator.ledger');
 const ADAPTERS = Symbol('batch-aggregator.provider-adapters');
 const clock = (): Date => new Date();
+
+/** The batch plan of one provider and model now: the batch lane's prior blended with what was learned, from memory. */
+function planFor(turnarounds: LearnedTurnarounds, provider: string, model: string): BatchPlan {
+  return batchPlan(turnarounds.turnaround(provider, model, 'batch', clock()));
+}
 
 /** The batch-aggregator's composition root; the shared service parts come from bootstrapService. */
 @Module({
   providers: [
     { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
     { provide: AGGREGATOR_BATCHES, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.batches },
+    {
+      provide: LearnedTurnarounds,
+      inject: [BatchAggregatorConfig, LEDGER],
+      // Read while the module is built: a bad policy file fails the boot before anything is consumed.
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories) =>
+        new LearnedTurnarounds(ledger.completions, { policy: loadRoutingPolicy(config.ROUTING_POLICY_FILE), windowMs: config.BATCH_TURNAROUNDS_WINDOW_MS }),
+    },
+    TurnaroundsRefresher,
     {
       provide: ADAPTERS,
       inject: [BatchAggregatorConfig],
@@ -69,7 +85,7 @@ const clock = (): Date => new Date();
     },
     {
       provide: BatchResolver,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -77,13 +93,14 @@ const clock = (): Date => new Date();
         publisher: AggregatorPublisher,
         escalator: Escalator,
         metrics: AggregatorMetrics,
+        turnarounds: LearnedTurnarounds,
         logger: Logger,
       ) =>
         new BatchResolver(
           { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }) },
           {
             maxAttempts: config.BATCH_MAX_ATTEMPTS,
-            completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
+            resubmitMs: (provider, model) => planFor(turnarounds, provider, model).resubmitMs,
             escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
           },
         ),
@@ -157,7 +174,7 @@ const clock = (): Date => new Date();
     },
     {
       provide: BatchIntake,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -165,6 +182,7 @@ const clock = (): Date => new Date();
         flusher: WindowFlusher,
         escalator: Escalator,
         metrics: AggregatorMetrics,
+        turnarounds: LearnedTurnarounds,
         logger: Logger,
       ) =>
         new BatchIntake(
@@ -177,7 +195,7 @@ const clock = (): Date => new Date();
                 maxBytes: limits.maxBytes,
                 maxInputs: key.operation === 'embedding' ? limits.maxEmbeddingInputs : null,
                 maxAgeMs: config.BATCH_WINDOW_MAX_AGE_MS,
-                completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
+                completionEstimateMs: planFor(turnarounds, key.provider, key.model).windowCloseMs,
               };
             },
             escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,

@@ -6,7 +6,7 @@ import type { RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
 import { AcceptedConsumer } from './accepted/accepted.consumer';
 import { AcceptedHandler } from './accepted/accepted.handler';
-import { LearnedTurnarounds } from './turnarounds/learned-turnarounds';
+import { LearnedTurnarounds } from '@sluice/ledger';
 import { TurnaroundsRefresher } from './turnarounds/turnarounds.refresher';
 import { HeldLaneReleaser } from './off-peak/held-lane.releaser';
 import { OffPeakScheduler } from './off-peak/off-peak.scheduler';

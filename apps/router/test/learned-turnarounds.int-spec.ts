@@ -3,7 +3,7 @@ import { sampleAccepted, sampleRequest, sampleResult } from '@sluice/contracts/t
 import { requestRecordFromAccepted } from '@sluice/ledger';
 import { randomTenant, waitFor } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
-import { LearnedTurnarounds } from '../src/turnarounds/learned-turnarounds';
+import { LearnedTurnarounds } from '@sluice/ledger';
 import { RouterHarness } from './router.harness';
 
 const WAIT = { timeoutMs: 30_000 };

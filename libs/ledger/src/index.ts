@@ -18,3 +18,4 @@ export * from './repositories/jobs.repository';
 export * from './repositories/dlq-dispositions.repository';
 export * from './repositories/webhook-secrets.repository';
 export * from './repositories/ledger.repositories';
+export * from './turnarounds/learned-turnarounds';

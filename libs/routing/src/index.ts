@@ -9,3 +9,4 @@ export * from './decision/route-input';
 export * from './costs/cost-estimate';
 export * from './coalescing/follow-leader';
 export * from './intake/intake-path';
+export * from './turnaround/batch-planning';

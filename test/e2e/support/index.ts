@@ -6,3 +6,4 @@ export * from './webhook.receiver';
 export * from './request.factory';
 export * from './ledger.access';
 export * from './batch.checks';
+export * from './policy.file';

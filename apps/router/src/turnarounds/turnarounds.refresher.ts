@@ -1,14 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LearnedTurnarounds, refreshTurnarounds } from '@sluice/ledger';
 import { ROOT_LOGGER } from '@sluice/observability';
 import type { Logger } from 'pino';
 import { RouterConfig } from '../router.config';
-import { LearnedTurnarounds } from './learned-turnarounds';
 
-/** Re-reads the learned turnarounds on a timer for as long as the router runs, starting at boot. */
+/** Re-reads the learned turnarounds from boot on, for as long as the router runs. */
 @Injectable()
 export class TurnaroundsRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private stop?: () => void;
 
   constructor(
     private readonly turnarounds: LearnedTurnarounds,
@@ -17,28 +16,13 @@ export class TurnaroundsRefresher implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    // A restarted router plans with what the ledger already knows, not with the priors for a whole interval.
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.ROUTER_ESTIMATES_REFRESH_MS);
-    // Never the reason the process stays up.
-    this.timer.unref();
+    this.stop = refreshTurnarounds(this.turnarounds, this.config.ROUTER_ESTIMATES_REFRESH_MS, (outcome) => {
+      if ('error' in outcome) this.log.warn({ err: outcome.error }, 'lane turnarounds could not be refreshed; what was learned stays until it expires');
+      else this.log.debug({ learned: outcome.learned }, 'lane turnarounds refreshed');
+    });
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async refresh(): Promise<void> {
-    // A slow ledger must not pile refreshes up behind each other.
-    if (this.running) return;
-    this.running = true;
-    try {
-      const learned = await this.turnarounds.refresh(new Date());
-      this.log.debug({ learned }, 'lane turnarounds refreshed');
-    } catch (error) {
-      this.log.warn({ err: error }, 'lane turnarounds could not be refreshed; what was learned stays until it expires');
-    } finally {
-      this.running = false;
-    }
+    this.stop?.();
   }
 }

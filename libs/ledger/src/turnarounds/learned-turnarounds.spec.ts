@@ -1,4 +1,4 @@
-import type { LaneTurnarounds } from '@sluice/ledger';
+import type { LaneTurnarounds } from '../repositories/completions.repository';
 import { coldTurnaround, DEFAULT_POLICY, missProbability } from '@sluice/routing';
 import { LEARNED_QUANTILES, LearnedTurnarounds, type TurnaroundsLedger } from './learned-turnarounds';
 

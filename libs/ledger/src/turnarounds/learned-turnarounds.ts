@@ -1,4 +1,3 @@
-import type { CompletionsRepository, LaneTurnarounds } from '@sluice/ledger';
 import {
   blendTurnaround,
   distributionOf,
@@ -8,7 +7,7 @@ import {
   type TurnaroundDistribution,
   turnaroundPriorFor,
 } from '@sluice/routing';
-import type { TurnaroundSource } from '../accepted/routing.ports';
+import type { CompletionsRepository, LaneTurnarounds } from '../repositories/completions.repository';
 
 export type TurnaroundsLedger = Pick<CompletionsRepository, 'turnarounds'>;
 
@@ -38,13 +37,14 @@ export function learnedOf(row: LaneTurnarounds): Learned | undefined {
 }
 
 /**
- * Turnaround distributions learned from the ledger. The router never sees results itself, so it reads
+ * Turnaround distributions learned from the ledger, for the router (which lane) and the batch
+ * aggregator (when to close a window, whether to resubmit). Neither sees every result, so each reads
  * the quantiles of every provider, model and lane with results in the window, all in one query per
- * refresh, and holds them in memory: routing reads memory only. Each lane is planned with its prior
+ * refresh, and holds them in memory: decisions read memory only. Each lane is planned with its prior
  * (the policy's) blended with what was learned, by the number of results behind it. Should refreshes
  * fail, what was learned expires a window after it was read, and routing goes back to the priors.
  */
-export class LearnedTurnarounds implements TurnaroundSource {
+export class LearnedTurnarounds {
   private learned = new Map<string, Learned>();
   private readAtMs?: number;
 
@@ -72,4 +72,32 @@ export class LearnedTurnarounds implements TurnaroundSource {
     this.readAtMs = now.getTime();
     return learned.size;
   }
+}
+
+/**
+ * Refreshes `turnarounds` now and then every `intervalMs` until the returned function is called; a
+ * refresh still running skips the next tick, so a slow ledger does not pile reads up. The timer never
+ * keeps the process alive.
+ */
+export function refreshTurnarounds(
+  turnarounds: Pick<LearnedTurnarounds, 'refresh'>,
+  intervalMs: number,
+  onOutcome: (outcome: { learned: number } | { error: unknown }) => void,
+): () => void {
+  let running = false;
+  const tick = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      onOutcome({ learned: await turnarounds.refresh(new Date()) });
+    } catch (error) {
+      onOutcome({ error });
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
