@@ -11,7 +11,7 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
 
   @EnvString({
     description:
-      "Path of the routing policy JSON file, the router's own (ROUTING_POLICY_FILE of the router): the aggregator plans windows and resubmissions with its batch turnaround priors, blended with what the ledger shows. A missing or invalid file fails the boot.",
+      "Path of the routing policy JSON file, the router's own (ROUTING_POLICY_FILE of the router): the aggregator plans windows and resubmissions with its batch turnaround priors, blended with what the ledger shows, and its deadline guard re-issues a request on the realtime lane turnaround.escalationLeadMs before its deadline, the lead the router plans with. A missing or invalid file fails the boot.",
     pattern: /\S/,
     rule: 'must be a file path',
   })
@@ -55,14 +55,6 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
     max: 1_000_000,
   })
   BATCH_WINDOWS_MAX_WAITING = 100_000;
-
-  @EnvInt({
-    description:
-      'How long before its deadline a request still waiting for its batch is re-issued on the realtime lane (the deadline guard); it must cover the realtime lane’s own completion time.',
-    min: SECOND_MS,
-    max: 24 * HOUR_MS,
-  })
-  BATCH_ESCALATION_LEAD_MS = MINUTE_MS;
 
   @EnvInt({ description: 'How often the deadline guard looks for batched requests to escalate.', min: 100, max: 10 * MINUTE_MS })
   BATCH_GUARD_INTERVAL_MS = 5 * SECOND_MS;

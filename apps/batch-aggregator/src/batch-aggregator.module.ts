@@ -4,7 +4,7 @@ import { createRepositories, LearnedTurnarounds, LedgerRepositories } from '@slu
 import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
 import { loadRoutingPolicy } from '@sluice/config';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
-import { batchPlan, type BatchPlan } from '@sluice/routing';
+import { batchPlan, type BatchPlan, type RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { BatchAggregatorConfig } from './batch-aggregator.config';
@@ -22,6 +22,7 @@ import { WindowFlusher } from './windows/window.flusher';
 import { TurnaroundsRefresher } from './windows/turnarounds.refresher';
 
 const LEDGER = Symbol('batch-aggregator.ledger');
+const ROUTING_POLICY = Symbol('batch-aggregator.routing-policy');
 const ADAPTERS = Symbol('batch-aggregator.provider-adapters');
 const clock = (): Date => new Date();
 
@@ -35,12 +36,13 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
   providers: [
     { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
     { provide: AGGREGATOR_BATCHES, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.batches },
+    // Read while the module is built: a bad policy file fails the boot before anything is consumed.
+    { provide: ROUTING_POLICY, inject: [BatchAggregatorConfig], useFactory: (config: BatchAggregatorConfig) => loadRoutingPolicy(config.ROUTING_POLICY_FILE) },
     {
       provide: LearnedTurnarounds,
-      inject: [BatchAggregatorConfig, LEDGER],
-      // Read while the module is built: a bad policy file fails the boot before anything is consumed.
-      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories) =>
-        new LearnedTurnarounds(ledger.completions, { policy: loadRoutingPolicy(config.ROUTING_POLICY_FILE), windowMs: config.BATCH_TURNAROUNDS_WINDOW_MS }),
+      inject: [BatchAggregatorConfig, LEDGER, ROUTING_POLICY],
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, policy: RoutingPolicy) =>
+        new LearnedTurnarounds(ledger.completions, { policy, windowMs: config.BATCH_TURNAROUNDS_WINDOW_MS }),
     },
     TurnaroundsRefresher,
     {
@@ -85,7 +87,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
     },
     {
       provide: BatchResolver,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROUTING_POLICY, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -94,6 +96,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
         escalator: Escalator,
         metrics: AggregatorMetrics,
         turnarounds: LearnedTurnarounds,
+        policy: RoutingPolicy,
         logger: Logger,
       ) =>
         new BatchResolver(
@@ -101,7 +104,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
           {
             maxAttempts: config.BATCH_MAX_ATTEMPTS,
             resubmitMs: (provider, model) => planFor(turnarounds, provider, model).resubmitMs,
-            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+            escalationLeadMs: policy.turnaround.escalationLeadMs,
           },
         ),
     },
@@ -139,11 +142,11 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
     },
     {
       provide: DeadlineGuard,
-      inject: [BatchAggregatorConfig, LEDGER, Escalator, ROOT_LOGGER],
-      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, escalator: Escalator, logger: Logger) =>
+      inject: [BatchAggregatorConfig, LEDGER, Escalator, ROUTING_POLICY, ROOT_LOGGER],
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, escalator: Escalator, policy: RoutingPolicy, logger: Logger) =>
         new DeadlineGuard(
           { batches: ledger.batches, escalator, clock, logger: logger.child({ component: 'deadline-guard' }) },
-          { leadMs: config.BATCH_ESCALATION_LEAD_MS, intervalMs: config.BATCH_GUARD_INTERVAL_MS },
+          { leadMs: policy.turnaround.escalationLeadMs, intervalMs: config.BATCH_GUARD_INTERVAL_MS },
         ),
     },
     {
@@ -174,7 +177,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
     },
     {
       provide: BatchIntake,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROUTING_POLICY, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -183,6 +186,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
         escalator: Escalator,
         metrics: AggregatorMetrics,
         turnarounds: LearnedTurnarounds,
+        policy: RoutingPolicy,
         logger: Logger,
       ) =>
         new BatchIntake(
@@ -198,7 +202,7 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
                 completionEstimateMs: planFor(turnarounds, key.provider, key.model).windowCloseMs,
               };
             },
-            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+            escalationLeadMs: policy.turnaround.escalationLeadMs,
             newWindowId: (nowMs: number) => newBatchId(new Date(nowMs)),
             maxWaiting: config.BATCH_WINDOWS_MAX_WAITING,
           },
