@@ -11,6 +11,7 @@ import { runReplay } from '../replay/replay.run';
 import { requestRecords } from '../replay/replay.sender';
 import { ReplaySummary } from '../replay/replay.summary';
 import { formatDuration, formatSummary, formatUsd } from '../replay/summary.table';
+import { FIXED_ESTIMATES_MS } from '../workload/cost.bounds';
 import { readRoutingPolicy } from '../workload/policy.file';
 import { CHAT_MODELS, EMBEDDING_MODEL } from '../workload/trace.requests';
 import { loadTrace } from '../workload/trace.files';
@@ -90,7 +91,7 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
   const loadBefore = os.loadavg();
   const started = new Date();
   const { path: policyPath, policy } = readRoutingPolicy(REPO_ROOT);
-  checkClassDeadlines(policy.defaultEstimatesMs);
+  checkClassDeadlines(FIXED_ESTIMATES_MS);
   const trace = loadTrace(options.traceDir);
   const runId = `cost-${Date.now().toString(36)}`;
   const plan = planWorkload(trace.rows, {
@@ -155,7 +156,7 @@ export async function runCostBench(argv: readonly string[]): Promise<void> {
         outputTokens: plan.reduce((sum, p) => sum + p.expectedUsage.outputTokens, 0),
         source: 'Azure LLM inference trace 2023 (Azure Public Dataset, CC BY 4.0; Patel et al., "Splitwise", ISCA 2024)',
       },
-      policyEstimatesMs: policy.defaultEstimatesMs,
+      policyEstimatesMs: FIXED_ESTIMATES_MS,
       pricing: PRICING_SOURCE,
       method: method(options),
       environment: { ...benchEnvironment(loadBefore), foreignConsumers },

@@ -1,9 +1,9 @@
 import { costUsd, findModelPrice } from '@sluice/providers';
 import { DEFAULT_POLICY, parsePolicy } from '@sluice/routing';
-import { CostedRequest, baselinesOf, boundOf, laneCostsUsd, lanesAllowed } from './cost.bounds';
+import { CostedRequest, FIXED_ESTIMATES_MS, baselinesOf, boundOf, laneCostsUsd, lanesAllowed } from './cost.bounds';
 
 const HOUR = 3_600_000;
-const ESTIMATES = DEFAULT_POLICY.defaultEstimatesMs;
+const ESTIMATES = FIXED_ESTIMATES_MS;
 const usage = { inputTokens: 1_000_000, outputTokens: 100_000 };
 
 function request(overrides: Partial<CostedRequest> = {}): CostedRequest {

@@ -12,6 +12,14 @@ import { LANES, Lane, Operation, RoutingPolicy, operationPolicyFor } from '@slui
  * Written apart from libs/routing's routeRequest on purpose: it is the yardstick the router is
  * measured against, so it must not share the router's code.
  */
+const MINUTE_MS = 60_000;
+
+/**
+ * The single lane estimates the router planned with before it routed by expected cost over turnaround
+ * distributions: the fixed-estimate rule the urgency classes and this bound were built around.
+ */
+export const FIXED_ESTIMATES_MS: Readonly<Record<Lane, number>> = { realtime: 10_000, async: 5 * MINUTE_MS, batch: 360 * MINUTE_MS };
+
 export interface CostedRequest {
   tenant: string;
   provider: ProviderName;
@@ -78,7 +86,7 @@ export function boundOf(request: CostedRequest, policy: RoutingPolicy): RequestB
   const price = priceOf(request);
   const costs = laneCostsUsd(price, request.usage);
   const usable = operationPolicyFor(policy, request.tenant, request.operation).allowedLanes.filter((lane) => costs[lane] !== undefined);
-  const allowed = lanesAllowed(request, policy.defaultEstimatesMs, usable);
+  const allowed = lanesAllowed(request, FIXED_ESTIMATES_MS, usable);
   if (allowed.length === 0) throw new Error(`no lane is both offered for ${request.model} and allowed by the policy for ${request.operation}`);
   // LANES runs fastest first, so a tie in price goes to the faster lane.
   const cheapestLane = allowed.reduce((best, lane) => ((costs[lane] as number) < (costs[best] as number) ? lane : best));
@@ -88,7 +96,7 @@ export function boundOf(request: CostedRequest, policy: RoutingPolicy): RequestB
     lowerBoundUsd: costs[cheapestLane] as number,
     allRealtimeUsd: list,
     allBatchUsd: costs.batch ?? list,
-    allBatchMeetsDeadline: request.deadlineMs > policy.defaultEstimatesMs.batch,
+    allBatchMeetsDeadline: request.deadlineMs > FIXED_ESTIMATES_MS.batch,
   };
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY } from '@sluice/routing';
+import { FIXED_ESTIMATES_MS } from './cost.bounds';
 import { DEFAULT_MIX, URGENCY, checkClassDeadlines, formatMix, parseMix, unitDraw, urgencyOf } from './urgency.rule';
 
 describe('unitDraw', () => {
@@ -59,9 +59,9 @@ describe('parseMix', () => {
 
 describe('the class deadlines', () => {
   it('route each class to its lane under the default policy estimates (deploy/policy/routing-policy.json has the same)', () => {
-    expect(() => checkClassDeadlines(DEFAULT_POLICY.defaultEstimatesMs)).not.toThrow();
-    expect(URGENCY.minutes.deadlineMs).toBeGreaterThan(DEFAULT_POLICY.defaultEstimatesMs.async);
-    expect(URGENCY.hours.deadlineMs).toBeGreaterThan(DEFAULT_POLICY.defaultEstimatesMs.batch);
+    expect(() => checkClassDeadlines(FIXED_ESTIMATES_MS)).not.toThrow();
+    expect(URGENCY.minutes.deadlineMs).toBeGreaterThan(FIXED_ESTIMATES_MS.async);
+    expect(URGENCY.hours.deadlineMs).toBeGreaterThan(FIXED_ESTIMATES_MS.batch);
   });
 
   it('refuse estimates that would send a class elsewhere', () => {

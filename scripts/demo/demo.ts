@@ -7,6 +7,7 @@ import { UsageError } from '../../bench/replay/replay.options';
 import { runReplay } from '../../bench/replay/replay.run';
 import { requestRecords } from '../../bench/replay/replay.sender';
 import { formatDuration, formatSummary } from '../../bench/replay/summary.table';
+import { FIXED_ESTIMATES_MS } from '../../bench/workload/cost.bounds';
 import { readRoutingPolicy } from '../../bench/workload/policy.file';
 import { loadTrace } from '../../bench/workload/trace.files';
 import { URGENCY_CLASSES, checkClassDeadlines, formatMix } from '../../bench/workload/urgency.rule';
@@ -29,7 +30,7 @@ const say = (line: string): void => console.log(`demo: ${line}`);
 async function runDemo(options: DemoOptions): Promise<number> {
   const config = resolveStackConfig(process.env, REPO_ROOT);
   const { path: policyPath, policy } = readRoutingPolicy(REPO_ROOT);
-  checkClassDeadlines(policy.defaultEstimatesMs);
+  checkClassDeadlines(FIXED_ESTIMATES_MS);
   const trace = loadTrace();
 
   say('bringing Sluice up (as npm run up: Kafka, PostgreSQL, topics, migrations, the five services, the provider emulator)');

@@ -1,5 +1,14 @@
 import { randomTenant } from '@sluice/testing';
-import { SluiceHarness, awaitAllResults, batchLines, chatRequest, ledgerBatches, providerBatchStatus, resultsByRequest } from './support';
+import {
+  SluiceHarness,
+  awaitAllResults,
+  batchLines,
+  chatRequest,
+  ledgerBatches,
+  providerBatchStatus,
+  resultsByRequest,
+  writeEmulatorBatchPolicy,
+} from './support';
 
 const MINUTE = 60_000;
 
@@ -16,14 +25,13 @@ describe('batch lane: expiry and the deadline guard', () => {
       name: 'batch-lane',
       env: {
         'batch-aggregator': {
+          // Windows and resubmissions are planned with the emulator's batch turnaround, not the providers' hours.
+          ROUTING_POLICY_FILE: writeEmulatorBatchPolicy(8_000),
           BATCH_WINDOW_MAX_AGE_MS: '5000',
           BATCH_POLL_MIN_MS: '200',
           BATCH_POLL_MAX_MS: '1000',
           BATCH_GUARD_INTERVAL_MS: '250',
           BATCH_PROGRESS_INTERVAL_MS: '500',
-          // A second batch must fit before a deadline for a missing line to be resubmitted rather than escalated.
-          BATCH_COMPLETION_ESTIMATE_MS: '5000',
-          BATCH_ESCALATION_LEAD_MS: '8000',
         },
       },
     });

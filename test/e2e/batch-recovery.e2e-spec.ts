@@ -1,5 +1,5 @@
 import { randomTenant } from '@sluice/testing';
-import { EMBEDDING_MODEL, SluiceHarness, awaitAllResults, batchLines, embeddingRequest, ledgerBatches } from './support';
+import { EMBEDDING_MODEL, SluiceHarness, awaitAllResults, batchLines, embeddingRequest, ledgerBatches, writeEmulatorBatchPolicy } from './support';
 
 const MINUTE = 60_000;
 
@@ -26,13 +26,13 @@ describe('batch lane across a crashed aggregator', () => {
       name: 'batch-recovery',
       env: {
         'batch-aggregator': {
+          // Windows and resubmissions are planned with the emulator's batch turnaround, not the providers' hours.
+          ROUTING_POLICY_FILE: writeEmulatorBatchPolicy(8_000),
           // Long enough that the window is still open after the first test has waited for every request to be written.
           BATCH_WINDOW_MAX_AGE_MS: '20000',
           BATCH_POLL_MIN_MS: '200',
           BATCH_POLL_MAX_MS: '1000',
           BATCH_GUARD_INTERVAL_MS: '500',
-          BATCH_COMPLETION_ESTIMATE_MS: '5000',
-          BATCH_ESCALATION_LEAD_MS: '8000',
         },
       },
     });

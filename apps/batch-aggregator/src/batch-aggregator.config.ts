@@ -1,4 +1,4 @@
-import { EnvInt, ProviderClientsConfig } from '@sluice/config';
+import { EnvInt, EnvString, ProviderClientsConfig } from '@sluice/config';
 
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -9,9 +9,33 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
   override KAFKA_CLIENT_ID = 'sluice-batch-aggregator';
   override KAFKA_GROUP_ID = 'sluice-batch-aggregator';
 
+  @EnvString({
+    description:
+      "Path of the routing policy JSON file, the router's own (ROUTING_POLICY_FILE of the router): the aggregator plans windows and resubmissions with its batch turnaround priors, blended with what the ledger shows, and its deadline guard re-issues a request on the realtime lane turnaround.escalationLeadMs before its deadline, the lead the router plans with. A missing or invalid file fails the boot.",
+    pattern: /\S/,
+    rule: 'must be a file path',
+  })
+  ROUTING_POLICY_FILE = 'deploy/policy/routing-policy.json';
+
   @EnvInt({
     description:
-      'Longest a window waits for more requests before it is submitted. Longer windows make fewer, larger batches; a window also closes when it reaches the provider limits or its earliest deadline less BATCH_COMPLETION_ESTIMATE_MS.',
+      "How often the batch lane's turnaround distributions (per provider and model) are re-read from the ledger, in one query; windows and resubmissions are planned from memory.",
+    min: SECOND_MS,
+    max: HOUR_MS,
+  })
+  BATCH_TURNAROUNDS_REFRESH_MS = 30 * SECOND_MS;
+
+  @EnvInt({
+    description:
+      "Results younger than this make the learned turnaround distributions, each blended with the policy's prior by the number of results behind it.",
+    min: MINUTE_MS,
+    max: 7 * 24 * HOUR_MS,
+  })
+  BATCH_TURNAROUNDS_WINDOW_MS = 6 * HOUR_MS;
+
+  @EnvInt({
+    description:
+      "Longest a window waits for more requests before it is submitted. Longer windows make fewer, larger batches; a window also closes when it reaches the provider limits, or when its earliest deadline is no further than the time within which 90 % of the model's batches answer (its turnaround distribution).",
     min: 100,
     max: 24 * HOUR_MS,
   })
@@ -31,22 +55,6 @@ export class BatchAggregatorConfig extends ProviderClientsConfig {
     max: 1_000_000,
   })
   BATCH_WINDOWS_MAX_WAITING = 100_000;
-
-  @EnvInt({
-    description:
-      'The batch lane turnaround planned for: a window is submitted no later than its earliest deadline less this, and a request that did not come back is resubmitted only while this much time (plus the escalation lead) is left.',
-    min: SECOND_MS,
-    max: 48 * HOUR_MS,
-  })
-  BATCH_COMPLETION_ESTIMATE_MS = 6 * HOUR_MS;
-
-  @EnvInt({
-    description:
-      'How long before its deadline a request still waiting for its batch is re-issued on the realtime lane (the deadline guard); it must cover the realtime lane’s own completion time.',
-    min: SECOND_MS,
-    max: 24 * HOUR_MS,
-  })
-  BATCH_ESCALATION_LEAD_MS = MINUTE_MS;
 
   @EnvInt({ description: 'How often the deadline guard looks for batched requests to escalate.', min: 100, max: 10 * MINUTE_MS })
   BATCH_GUARD_INTERVAL_MS = 5 * SECOND_MS;

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
-import { createRepositories, LedgerRepositories } from '@sluice/ledger';
+import { createRepositories, LearnedTurnarounds, LedgerRepositories } from '@sluice/ledger';
 import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
+import { loadRoutingPolicy } from '@sluice/config';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
+import { batchPlan, type BatchPlan, type RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { BatchAggregatorConfig } from './batch-aggregator.config';
@@ -17,16 +19,32 @@ import { BatchSubmitter } from './submit/batch.submitter';
 import { BatchTracker } from './tracking/batch.tracker';
 import type { WindowKey, WindowLimits } from './windows/batch-window';
 import { WindowFlusher } from './windows/window.flusher';
+import { TurnaroundsRefresher } from './windows/turnarounds.refresher';
 
 const LEDGER = Symbol('batch-aggregator.ledger');
+const ROUTING_POLICY = Symbol('batch-aggregator.routing-policy');
 const ADAPTERS = Symbol('batch-aggregator.provider-adapters');
 const clock = (): Date => new Date();
+
+/** The batch plan of one provider and model now: the batch lane's prior blended with what was learned, from memory. */
+function planFor(turnarounds: LearnedTurnarounds, provider: string, model: string): BatchPlan {
+  return batchPlan(turnarounds.turnaround(provider, model, 'batch', clock()));
+}
 
 /** The batch-aggregator's composition root; the shared service parts come from bootstrapService. */
 @Module({
   providers: [
     { provide: LEDGER, inject: [PG_POOL], useFactory: (pool: Pool) => createRepositories(pool) },
     { provide: AGGREGATOR_BATCHES, inject: [LEDGER], useFactory: (ledger: LedgerRepositories) => ledger.batches },
+    // Read while the module is built: a bad policy file fails the boot before anything is consumed.
+    { provide: ROUTING_POLICY, inject: [BatchAggregatorConfig], useFactory: (config: BatchAggregatorConfig) => loadRoutingPolicy(config.ROUTING_POLICY_FILE) },
+    {
+      provide: LearnedTurnarounds,
+      inject: [BatchAggregatorConfig, LEDGER, ROUTING_POLICY],
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, policy: RoutingPolicy) =>
+        new LearnedTurnarounds(ledger.completions, { policy, windowMs: config.BATCH_TURNAROUNDS_WINDOW_MS }),
+    },
+    TurnaroundsRefresher,
     {
       provide: ADAPTERS,
       inject: [BatchAggregatorConfig],
@@ -69,7 +87,7 @@ const clock = (): Date => new Date();
     },
     {
       provide: BatchResolver,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROUTING_POLICY, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -77,14 +95,16 @@ const clock = (): Date => new Date();
         publisher: AggregatorPublisher,
         escalator: Escalator,
         metrics: AggregatorMetrics,
+        turnarounds: LearnedTurnarounds,
+        policy: RoutingPolicy,
         logger: Logger,
       ) =>
         new BatchResolver(
           { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }) },
           {
             maxAttempts: config.BATCH_MAX_ATTEMPTS,
-            completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
-            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+            resubmitMs: (provider, model) => planFor(turnarounds, provider, model).resubmitMs,
+            escalationLeadMs: policy.turnaround.escalationLeadMs,
           },
         ),
     },
@@ -122,11 +142,11 @@ const clock = (): Date => new Date();
     },
     {
       provide: DeadlineGuard,
-      inject: [BatchAggregatorConfig, LEDGER, Escalator, ROOT_LOGGER],
-      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, escalator: Escalator, logger: Logger) =>
+      inject: [BatchAggregatorConfig, LEDGER, Escalator, ROUTING_POLICY, ROOT_LOGGER],
+      useFactory: (config: BatchAggregatorConfig, ledger: LedgerRepositories, escalator: Escalator, policy: RoutingPolicy, logger: Logger) =>
         new DeadlineGuard(
           { batches: ledger.batches, escalator, clock, logger: logger.child({ component: 'deadline-guard' }) },
-          { leadMs: config.BATCH_ESCALATION_LEAD_MS, intervalMs: config.BATCH_GUARD_INTERVAL_MS },
+          { leadMs: policy.turnaround.escalationLeadMs, intervalMs: config.BATCH_GUARD_INTERVAL_MS },
         ),
     },
     {
@@ -157,7 +177,7 @@ const clock = (): Date => new Date();
     },
     {
       provide: BatchIntake,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, ROOT_LOGGER],
+      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, WindowFlusher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROUTING_POLICY, ROOT_LOGGER],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -165,6 +185,8 @@ const clock = (): Date => new Date();
         flusher: WindowFlusher,
         escalator: Escalator,
         metrics: AggregatorMetrics,
+        turnarounds: LearnedTurnarounds,
+        policy: RoutingPolicy,
         logger: Logger,
       ) =>
         new BatchIntake(
@@ -177,10 +199,10 @@ const clock = (): Date => new Date();
                 maxBytes: limits.maxBytes,
                 maxInputs: key.operation === 'embedding' ? limits.maxEmbeddingInputs : null,
                 maxAgeMs: config.BATCH_WINDOW_MAX_AGE_MS,
-                completionEstimateMs: config.BATCH_COMPLETION_ESTIMATE_MS,
+                completionEstimateMs: planFor(turnarounds, key.provider, key.model).windowCloseMs,
               };
             },
-            escalationLeadMs: config.BATCH_ESCALATION_LEAD_MS,
+            escalationLeadMs: policy.turnaround.escalationLeadMs,
             newWindowId: (nowMs: number) => newBatchId(new Date(nowMs)),
             maxWaiting: config.BATCH_WINDOWS_MAX_WAITING,
           },

@@ -10,7 +10,7 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvString({
     description:
-      'Path of the routing policy JSON file (per-operation deadlines and lanes, estimate defaults, per-tenant budgets and cache sharing); relative paths resolve against the working directory. A missing or invalid file fails the boot.',
+      'Path of the routing policy JSON file (per-operation deadlines and lanes, turnaround priors and the attainment target, per-tenant budgets and cache sharing); relative paths resolve against the working directory. A missing or invalid file fails the boot.',
     pattern: /\S/,
     rule: 'must be a file path',
   })
@@ -25,7 +25,8 @@ export class RouterConfig extends SluiceConfig {
   ROUTER_COALESCE_STALE_MS = 10 * MINUTE_MS;
 
   @EnvInt({
-    description: 'How often learned lane estimates (p95 completion time per provider, model and lane) are re-read from the ledger.',
+    description:
+      'How often the lane turnaround distributions (quantiles of the time to an answer per provider, model and lane) are re-read from the ledger, in one query; routing reads them from memory.',
     min: 1_000,
     max: HOUR_MS,
   })
@@ -33,19 +34,11 @@ export class RouterConfig extends SluiceConfig {
 
   @EnvInt({
     description:
-      'Completions younger than this feed the learned estimates; with fewer than ROUTER_ESTIMATES_MIN_SAMPLES in the window, a lane falls back to the policy default.',
+      "Results younger than this make the learned turnaround distributions, each blended with the policy's prior by the number of results behind it; what was learned expires this long after the last successful read.",
     min: MINUTE_MS,
     max: 7 * 24 * HOUR_MS,
   })
   ROUTER_ESTIMATES_WINDOW_MS = 6 * HOUR_MS;
-
-  @EnvInt({
-    description:
-      'Successful completions of a provider, model and lane the window must hold before their p95 replaces the policy default estimate; with fewer, the default stays.',
-    min: 1,
-    max: 100_000,
-  })
-  ROUTER_ESTIMATES_MIN_SAMPLES = 20;
 
   @EnvInt({
     description:

@@ -6,8 +6,8 @@ import type { RoutingPolicy } from '@sluice/routing';
 import type { Pool } from 'pg';
 import { AcceptedConsumer } from './accepted/accepted.consumer';
 import { AcceptedHandler } from './accepted/accepted.handler';
-import { LearnedEstimates } from './estimates/learned-estimates';
-import { EstimatesRefresher } from './estimates/estimates.refresher';
+import { LearnedTurnarounds } from '@sluice/ledger';
+import { TurnaroundsRefresher } from './turnarounds/turnarounds.refresher';
 import { HeldLaneReleaser } from './off-peak/held-lane.releaser';
 import { OffPeakScheduler } from './off-peak/off-peak.scheduler';
 import { RouterMetrics } from './metrics/router.metrics';
@@ -36,16 +36,12 @@ const PUBLISHER = Symbol('sluice.router-publisher');
       useFactory: (producer: KafkaProducer, topics: RouterTopics) => new KafkaRouterPublisher(producer, topics),
     },
     {
-      provide: LearnedEstimates,
+      provide: LearnedTurnarounds,
       inject: [LEDGER, ROUTING_POLICY, RouterConfig],
       useFactory: (ledger: LedgerRepositories, policy: RoutingPolicy, config: RouterConfig) =>
-        new LearnedEstimates(ledger.completions, {
-          defaultsMs: policy.defaultEstimatesMs,
-          windowMs: config.ROUTER_ESTIMATES_WINDOW_MS,
-          minSamples: config.ROUTER_ESTIMATES_MIN_SAMPLES,
-        }),
+        new LearnedTurnarounds(ledger.completions, { policy, windowMs: config.ROUTER_ESTIMATES_WINDOW_MS }),
     },
-    EstimatesRefresher,
+    TurnaroundsRefresher,
     { provide: RouterMetrics, inject: [MetricsRegistry], useFactory: (metrics: MetricsRegistry) => new RouterMetrics(metrics) },
     {
       provide: HeldLaneReleaser,
@@ -66,10 +62,10 @@ const PUBLISHER = Symbol('sluice.router-publisher');
     SpendRefresher,
     {
       provide: AcceptedHandler,
-      inject: [LEDGER, LearnedEstimates, DailySpendTracker, PUBLISHER, ROUTING_POLICY, RouterConfig],
+      inject: [LEDGER, LearnedTurnarounds, DailySpendTracker, PUBLISHER, ROUTING_POLICY, RouterConfig],
       useFactory: (
         ledger: LedgerRepositories,
-        estimates: LearnedEstimates,
+        turnarounds: LearnedTurnarounds,
         spend: DailySpendTracker,
         publisher: KafkaRouterPublisher,
         policy: RoutingPolicy,
@@ -81,7 +77,7 @@ const PUBLISHER = Symbol('sluice.router-publisher');
             flights: ledger.coalescing,
             cache: ledger.cache,
             spend,
-            estimates,
+            turnarounds,
             publisher,
             clock: () => new Date(),
           },

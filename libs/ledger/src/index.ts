@@ -19,3 +19,4 @@ export * from './repositories/facade-batches.repository';
 export * from './repositories/dlq-dispositions.repository';
 export * from './repositories/webhook-secrets.repository';
 export * from './repositories/ledger.repositories';
+export * from './turnarounds/learned-turnarounds';

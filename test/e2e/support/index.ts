@@ -7,3 +7,4 @@ export * from './request.factory';
 export * from './ledger.access';
 export * from './batch.checks';
 export * from './otlp.receiver';
+export * from './policy.file';

@@ -134,7 +134,7 @@ function harness(items: BatchItemRecord[], lines: BatchResult[]) {
       clock: () => NOW,
       logger: pino({ level: 'silent' }),
     },
-    { maxAttempts: 3, completionEstimateMs: 6 * HOUR, escalationLeadMs: 60_000 },
+    { maxAttempts: 3, resubmitMs: () => 6 * HOUR, escalationLeadMs: 60_000 },
   );
   return { resolver, ledger, published, events, escalated, resubmitted, isResolved: () => resolved };
 }

@@ -20,7 +20,10 @@ export interface ResolverDeps {
   logger: Logger;
 }
 
-export type ResolverSettings = Omit<MissingSettings, 'nowMs'>;
+export type ResolverSettings = Omit<MissingSettings, 'nowMs' | 'resubmitMs'> & {
+  /** What a further batch of this provider and model needs, from the batch lane's turnaround distribution. */
+  resubmitMs: (provider: string, model: string) => number;
+};
 
 /** A new Sluice batch id: sortable by creation, unique without coordination. */
 export function newBatchId(at: Date): string {
@@ -139,6 +142,7 @@ export class BatchResolver {
     if (missing.length === 0) return undefined;
     const now = this.deps.clock();
     const fallback = batchLevelError(batch);
+    const settings: MissingSettings = { ...this.settings, resubmitMs: this.settings.resubmitMs(batch.provider, batch.model), nowMs: now.getTime() };
     const resubmit: BatchItemRecord[] = [];
     const escalate = new Map<string, BatchItemRecord[]>();
     const failed: Array<{ item: BatchItemRecord; error: ResultError }> = [];
@@ -149,10 +153,7 @@ export class BatchResolver {
       const plan =
         batch.status === 'failed'
           ? { action: 'escalate' as const, reason: 'batch-failed' }
-          : planMissing(
-              { attempt: item.attempt, deadlineMs: deadline === undefined ? undefined : Date.parse(deadline), error },
-              { ...this.settings, nowMs: now.getTime() },
-            );
+          : planMissing({ attempt: item.attempt, deadlineMs: deadline === undefined ? undefined : Date.parse(deadline), error }, settings);
       if (plan.action === 'resubmit') resubmit.push(item);
       else if (plan.action === 'escalate') escalate.set(plan.reason, [...(escalate.get(plan.reason) ?? []), item]);
       else failed.push({ item, error });

@@ -3,7 +3,7 @@ import { planMissing } from './missing.plan';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2030-01-01T00:00:00Z');
-const SETTINGS = { nowMs: NOW, maxAttempts: 3, completionEstimateMs: 6 * HOUR, escalationLeadMs: 60_000 };
+const SETTINGS = { nowMs: NOW, maxAttempts: 3, resubmitMs: 6 * HOUR, escalationLeadMs: 60_000 };
 const EXPIRED = { code: ErrorCode.BATCH_EXPIRED, message: 'the batch expired before this line ran', retryable: true };
 
 describe('planMissing', () => {

@@ -12,8 +12,8 @@ export interface MissingSettings {
   nowMs: number;
   /** Batch submissions per request before it leaves the batch lane. */
   maxAttempts: number;
-  /** The batch lane's planned turnaround: a resubmission must still have this much time. */
-  completionEstimateMs: number;
+  /** The time a further batch of this model needs to be worth it (batchPlan's resubmitMs): a resubmission must still have this much before the escalation point. */
+  resubmitMs: number;
   /** How long before its deadline the realtime lane takes over a request. */
   escalationLeadMs: number;
 }
@@ -26,12 +26,13 @@ export type MissingAction =
 
 /**
  * What to do with a line the batch did not answer. Only what is missing moves on: into the next
- * batch while another batch turnaround still fits before the deadline, else to the realtime lane.
+ * batch while another batch is likely enough to answer before the escalation point, else to the
+ * realtime lane.
  */
 export function planMissing(line: MissingLine, settings: MissingSettings): MissingAction {
   if (!line.error.retryable) return { action: 'fail' };
   const slackMs = line.deadlineMs === undefined ? Number.POSITIVE_INFINITY : line.deadlineMs - settings.nowMs;
-  if (line.attempt < settings.maxAttempts && slackMs > settings.completionEstimateMs + settings.escalationLeadMs) return { action: 'resubmit' };
+  if (line.attempt < settings.maxAttempts && slackMs > settings.resubmitMs + settings.escalationLeadMs) return { action: 'resubmit' };
   return {
     action: 'escalate',
     reason: `batch-${line.error.code

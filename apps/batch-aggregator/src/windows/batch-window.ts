@@ -24,7 +24,7 @@ export interface WindowLimits {
   /** Embedding inputs summed over the window (OpenAI counts each string of an array); null: no such limit. */
   maxInputs: number | null;
   maxAgeMs: number;
-  /** The batch lane's planned turnaround: a window is submitted no later than its earliest deadline minus this. */
+  /** The batch lane's planned turnaround (batchPlan's windowCloseMs for this model): a window is submitted no later than its earliest deadline minus this. */
   completionEstimateMs: number;
 }
 

@@ -16,18 +16,18 @@ import {
   requestRecordFromAccepted,
 } from '@sluice/ledger';
 import { costUsd, findModelPrice } from '@sluice/providers';
-import { estimateUsage, type EstimateKey, laneCosts, parsePolicy, type RoutingPolicy } from '@sluice/routing';
+import { estimateUsage, type Lane, laneCosts, parsePolicy, type RoutingPolicy, type Turnaround } from '@sluice/routing';
 import { AcceptedHandler, type BatchRoutingResult, type RoutingOutcome, readCachedAnswer } from './accepted.handler';
 import type {
   CacheLedger,
   CorrelatedMessage,
   Correlation,
   Destination,
-  EstimateSource,
   FlightLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
+  TurnaroundSource,
   SpendSource,
 } from './routing.ports';
 
@@ -110,6 +110,7 @@ class FakeRequests implements RequestLedger {
         routedAt: new Date(routing.routedAt),
         deadline: routing.deadline ? new Date(routing.deadline) : row.deadline,
         cacheKey: routing.cacheKey ?? row.cacheKey,
+        ...(routing.lanes && { routingLanes: routing.lanes }),
       });
       return true;
     });
@@ -169,11 +170,12 @@ class FakeSpend implements SpendSource {
   }
 }
 
-class FixedEstimates implements EstimateSource {
-  readonly ms = { realtime: 5_000, async: 5 * 60_000, batch: 6 * HOUR };
+/** Answers spread evenly up to a fixed time per lane. */
+class FixedTurnarounds implements TurnaroundSource {
+  readonly ms: Record<Lane, number> = { realtime: 5_000, async: 5 * 60_000, batch: 6 * HOUR };
 
-  estimateMs(key: EstimateKey): number {
-    return this.ms[key.lane];
+  turnaround(_provider: string, _model: string, lane: Lane): Turnaround {
+    return { parts: [{ weight: 1, distribution: { points: [{ quantile: 1, ms: this.ms[lane] }], unfinishedShare: 0 } }], samples: 100 };
   }
 }
 
@@ -242,7 +244,7 @@ function harness(options: { policy?: RoutingPolicy; raw?: false } = {}) {
   const spend = new FakeSpend();
   const publisher = new FakePublisher();
   const handler = new AcceptedHandler(
-    { requests, flights, cache, spend, estimates: new FixedEstimates(), publisher, clock: () => NOW },
+    { requests, flights, cache, spend, turnarounds: new FixedTurnarounds(), publisher, clock: () => NOW },
     { policy: options.policy ?? policy(), coalesceStaleMs: 600_000 },
   );
   const batch = (messages: readonly AcceptedRequestV1[]): Promise<BatchRoutingResult[]> =>
@@ -323,6 +325,13 @@ describe('AcceptedHandler', () => {
         deadline: '2030-01-02T12:00:00.000Z',
         metadata: message.request.metadata,
       });
+      // gpt-4o-mini has no flex tier: async at list price. A day of slack: every lane answers in time.
+      const lanes = {
+        realtime: { priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime },
+        async: { priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime },
+        batch: { priceUsd: COSTS.batch, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.batch },
+      };
+      expect(event.lanes).toEqual(lanes);
       expect(h.requests.recorded).toEqual([
         {
           id: 'req-1',
@@ -334,9 +343,23 @@ describe('AcceptedHandler', () => {
             realtimeCostUsd: COSTS.realtime,
             routedAt: NOW,
             deadline: new Date('2030-01-02T12:00:00.000Z'),
+            lanes,
           }),
         },
       ]);
+    });
+
+    it('records in the routed event why a lane lost: batch, likely to miss its escalation point, costs more in expectation', async () => {
+      const h = harness();
+      // Two hours: batches answering evenly within 6 h miss 1 h 59 min in 241 of 360 cases.
+      const message = withDeadline(2 * HOUR);
+      h.requests.add(message);
+      expect(await h.route(message)).toMatchObject({ kind: 'routed', lane: 'realtime', reason: 'slack-needs-realtime' });
+      const { lanes } = valid(LifecycleEventV1, h.publisher.on('events')[0]);
+      const miss = 241 / 360;
+      expect(lanes?.batch?.missProbability).toBeCloseTo(miss, 12);
+      expect(lanes?.batch?.expectedCostUsd).toBeCloseTo(COSTS.batch! + miss * COSTS.realtime, 15);
+      expect(lanes?.realtime).toEqual({ priceUsd: COSTS.realtime, missProbability: 0, meetProbability: 1, expectedCostUsd: COSTS.realtime });
     });
 
     it('sends a request with seconds of slack to the realtime lane', async () => {
@@ -647,12 +670,13 @@ describe('AcceptedHandler', () => {
 
     it('counts its slack from notBefore, and holds it on whichever lane that leaves', async () => {
       const h = harness();
-      // Four hours of slack from notBefore: under the batch estimate (6 h), over the async one.
-      const message = withDeadline(6 * HOUR, { notBefore: inTwoHours });
+      // One hour of slack from notBefore, where batches (answering evenly within 6 h) miss 5 times in 6:
+      // realtime. Six hours from now would have been batch.
+      const message = withDeadline(6 * HOUR, { notBefore: new Date(NOW.getTime() + 5 * HOUR).toISOString() });
       h.requests.add(message);
-      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'async', reason: 'slack-allows-async' });
-      expect(h.holds.calls[0].lane).toBe('async');
-      expect(h.publisher.on('async')).toEqual([]);
+      expect(await h.route(message)).toMatchObject({ kind: 'held', lane: 'realtime', reason: 'slack-needs-realtime' });
+      expect(h.holds.calls[0].lane).toBe('realtime');
+      expect(h.publisher.on('realtime')).toEqual([]);
     });
 
     it('is sent at once when its notBefore has already passed', async () => {

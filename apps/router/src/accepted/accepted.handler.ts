@@ -1,4 +1,4 @@
-import { AcceptedRequestV1, ErrorCode, RoutingDecisionV1, UsageV1, validateMessage } from '@sluice/contracts';
+import { AcceptedRequestV1, ErrorCode, LaneWeighingsV1, RoutingDecisionV1, UsageV1, validateMessage } from '@sluice/contracts';
 import { NonRetryableError } from '@sluice/kafka';
 import {
   cacheContentHash,
@@ -32,6 +32,7 @@ import {
   heldEvent,
   isProviderLane,
   laneRequestMessage,
+  laneWeighings,
   type ProviderLane,
   queuedEvent,
   refusalResult,
@@ -41,12 +42,12 @@ import type {
   CacheLedger,
   CorrelatedMessage,
   Correlation,
-  EstimateSource,
   FlightLedger,
   OutboundMessage,
   RequestLedger,
   RouterPublisher,
   SpendSource,
+  TurnaroundSource,
 } from './routing.ports';
 
 export const CACHE_HIT_REASON = 'cache-hit';
@@ -82,7 +83,7 @@ export interface AcceptedHandlerPorts {
   flights: FlightLedger;
   cache: CacheLedger;
   spend: SpendSource;
-  estimates: EstimateSource;
+  turnarounds: TurnaroundSource;
   publisher: RouterPublisher;
   clock: () => Date;
 }
@@ -294,7 +295,7 @@ export class AcceptedHandler {
     return routeRequest(input, {
       nowMs: now.getTime(),
       policy,
-      estimateMs: (lane) => this.ports.estimates.estimateMs({ provider: request.provider, model: request.body.model, lane }, now),
+      turnaround: (lane) => this.ports.turnarounds.turnaround(request.provider, request.body.model, lane, now),
       costs: job.costs,
       spentTodayUsd: policy.tenants[request.tenant]?.dailyBudgetUsd === undefined ? 0 : (this.ports.spend.spentTodayUsd(request.tenant, now) ?? 0),
     });
@@ -435,10 +436,11 @@ export class AcceptedHandler {
       attempt: 1,
     };
     const releaseAt = releaseAtFor(request.notBefore, now);
+    const lanes = laneWeighings(decision.lanes);
     const update: RoutingUpdate = {
       tenant: request.tenant,
       id: request.id,
-      routing: { ...routing, routedAt: now, deadline, cacheKey: job.cacheKey },
+      routing: { ...routing, routedAt: now, deadline, cacheKey: job.cacheKey, lanes },
       status: releaseAt === undefined ? 'routed' : 'queued',
     };
     const notes = [decision.note, note].filter((text): text is string => text !== undefined);
@@ -451,7 +453,7 @@ export class AcceptedHandler {
     };
     if (releaseAt !== undefined) {
       return {
-        ...this.hold(accepted, routing, releaseAt, correlation),
+        ...this.hold(accepted, routing, releaseAt, correlation, lanes),
         routing: update,
         outcome: { kind: 'held', ...routed, releaseAt: releaseAt.toISOString() },
       };
@@ -459,7 +461,7 @@ export class AcceptedHandler {
     return {
       outcome: { kind: 'routed', ...routed },
       correlation,
-      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)],
+      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, { ...routing, lanes })],
       routing: update,
     };
   }
@@ -474,6 +476,7 @@ export class AcceptedHandler {
     routing: RoutingDecisionV1 & { lane: ProviderLane },
     releaseAt: Date,
     correlation: Correlation,
+    lanes?: LaneWeighingsV1,
   ): Pick<Step, 'hold' | 'messages' | 'correlation'> {
     const { request } = accepted;
     return {
@@ -487,7 +490,7 @@ export class AcceptedHandler {
         ...(correlation.correlationId === undefined ? {} : { correlationId: correlation.correlationId }),
         ...(correlation.traceparent === undefined ? {} : { traceparent: correlation.traceparent }),
       },
-      messages: [routedEvent(accepted, routing), heldEvent(accepted, routing, releaseAt)],
+      messages: [routedEvent(accepted, { ...routing, ...(lanes && { lanes }) }), heldEvent(accepted, routing, releaseAt)],
     };
   }
 
@@ -571,7 +574,7 @@ export class AcceptedHandler {
     return {
       outcome: { kind: 'republished', lane: record.lane, reason: routing.reason },
       correlation,
-      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, routing)],
+      messages: [laneRequestMessage(accepted, routing, raw), routedEvent(accepted, { ...routing, ...(record.routingLanes && { lanes: record.routingLanes }) })],
     };
   }
 
@@ -584,7 +587,10 @@ export class AcceptedHandler {
     const routing = recordedRouting(record);
     // Only a request with a notBefore is ever held; without one, there is nothing to wait for.
     const releaseAt = new Date(accepted.request.notBefore ?? routing.routedAt);
-    return { ...this.hold(accepted, routing, releaseAt, correlation), outcome: { kind: 'republished', lane: record.lane, reason: routing.reason } };
+    return {
+      ...this.hold(accepted, routing, releaseAt, correlation, record.routingLanes),
+      outcome: { kind: 'republished', lane: record.lane, reason: routing.reason },
+    };
   }
 
   private republishQueued(accepted: AcceptedRequestV1, record: RequestRecord, correlation: Correlation): Step {

@@ -4,6 +4,7 @@ import {
   eventSubjectOf,
   InferenceResultV1,
   Lane,
+  LaneWeighingsV1,
   LifecycleEventV1,
   lifecycleEventId,
   messageKey,
@@ -11,6 +12,7 @@ import {
   RoutingDecisionV1,
   UsageV1,
 } from '@sluice/contracts';
+import type { LaneAssessment } from '@sluice/routing';
 import type { Destination, OutboundMessage } from './routing.ports';
 
 /** The lane of results the router makes itself (cache hits, refusals): no provider lane was taken. */
@@ -68,6 +70,17 @@ export interface RoutedStep {
   deadline?: string;
   /** Only for a cache hit, where the saving is known rather than estimated. */
   savedUsd?: number;
+  /** The lanes weighed, when the lane was chosen now (not when a recorded decision is sent again). */
+  lanes?: LaneWeighingsV1;
+}
+
+/** The decision's numbers per lane, as the routed event carries them. */
+export function laneWeighings(assessments: readonly LaneAssessment[]): LaneWeighingsV1 {
+  const weighings: LaneWeighingsV1 = {};
+  for (const { lane, priceUsd, missProbability, meetProbability, expectedCostUsd } of assessments) {
+    weighings[lane] = { priceUsd, missProbability, meetProbability, expectedCostUsd };
+  }
+  return weighings;
 }
 
 /** `routed`, stamped with the decision time so a re-emission after a crash is the same event. */
@@ -83,6 +96,7 @@ export function routedEvent(accepted: AcceptedRequestV1, step: RoutedStep): Outb
     realtimeCostUsd: step.realtimeCostUsd,
     ...(step.savedUsd === undefined ? {} : { savedUsd: step.savedUsd }),
     ...(step.deadline === undefined ? {} : { deadline: step.deadline }),
+    ...(step.lanes === undefined ? {} : { lanes: step.lanes }),
   };
   return message('events', accepted, event);
 }

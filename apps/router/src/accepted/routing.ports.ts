@@ -1,5 +1,5 @@
 import type { CacheRepository, CoalescingRepository, RequestsRepository } from '@sluice/ledger';
-import type { EstimateKey } from '@sluice/routing';
+import type { Lane, Turnaround } from '@sluice/routing';
 
 /** Where the router's messages go: a provider lane, the results, or the lifecycle events. */
 export type Destination = 'realtime' | 'async' | 'batch' | 'results' | 'events';
@@ -53,7 +53,7 @@ export interface SpendSource {
   refresh(now: Date): Promise<void>;
 }
 
-/** Planning estimate of completion time, in ms, for one provider, model and lane. */
-export interface EstimateSource {
-  estimateMs(key: EstimateKey, now: Date): number;
+/** How one provider, model and lane turns requests around: its prior blended with what was learned, from memory. */
+export interface TurnaroundSource {
+  turnaround(provider: string, model: string, lane: Lane, now: Date): Turnaround;
 }

@@ -1,4 +1,4 @@
-import { IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsString, Matches, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DERIVED_ID_PATTERN, REQUEST_ID_PATTERN, TENANT_PATTERN } from '../common/patterns';
 import { Lane, LANES, Operation, OPERATIONS, Provider, PROVIDERS } from '../common/values';
 import { ErrorCode } from '../errors/error-code.enum';
@@ -42,6 +42,46 @@ export class ProgressV1 {
   @IsInt()
   @Min(1)
   total!: number;
+}
+
+/** One lane as routing weighed it for a request. */
+export class LaneWeighingV1 {
+  /** What the lane charges when it answers. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  priceUsd!: number;
+
+  /** The probability that the lane has not answered in time (for batch: by the deadline less the escalation lead). */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  missProbability!: number;
+
+  /** The probability that the deadline is met, counting a batch request escalated to realtime. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  meetProbability!: number;
+
+  /** The price, plus for batch the realtime price times the probability of escalating. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  expectedCostUsd!: number;
+}
+
+/** Every lane routing weighed (those the policy allows and the model offers), so a user can see why it chose one. */
+export class LaneWeighingsV1 {
+  @Optional()
+  @Nested(() => LaneWeighingV1)
+  realtime?: LaneWeighingV1;
+
+  @Optional()
+  @Nested(() => LaneWeighingV1)
+  async?: LaneWeighingV1;
+
+  @Optional()
+  @Nested(() => LaneWeighingV1)
+  batch?: LaneWeighingV1;
 }
 
 /**
@@ -138,6 +178,11 @@ export class LifecycleEventV1 {
   @Optional()
   @IsInstant()
   deadline?: string;
+
+  /** On `routed`: each lane's price, miss probability and expected cost, as the lane was chosen by. */
+  @Optional()
+  @Nested(() => LaneWeighingsV1)
+  lanes?: LaneWeighingsV1;
 
   @Optional()
   @IsBoolean()

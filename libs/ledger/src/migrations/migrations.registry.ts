@@ -13,6 +13,7 @@ import { webhookSecretsMigration } from './sql/011_webhook_secrets.migration';
 import { tenantPoliciesMigration } from './sql/012_tenant_policies.migration';
 import { openBatchesMigration } from './sql/013_open_batches.migration';
 import { providerCallsMigration } from './sql/014_provider_calls.migration';
+import { expectedCostRoutingMigration } from './sql/015_expected_cost_routing.migration';
 import { facadeBatchesMigration } from './sql/016_facade_batches.migration';
 
 /** Every migration, in the order it is applied. Append only. */
@@ -31,5 +32,6 @@ export const MIGRATIONS: readonly Migration[] = [
   tenantPoliciesMigration,
   openBatchesMigration,
   providerCallsMigration,
+  expectedCostRoutingMigration,
   facadeBatchesMigration,
 ];

@@ -30,8 +30,11 @@ describe('CompletionsRepository', () => {
     await db.drop();
   });
 
-  async function recordRequest(tenant: string, id: string, request: Record<string, unknown> = {}): Promise<void> {
-    const outcome = validateMessage(AcceptedRequestV1, sampleAccepted({ request: sampleRequest({ tenant, id, ...request }) }));
+  async function recordRequest(tenant: string, id: string, request: Record<string, unknown> = {}, receivedAt?: string): Promise<void> {
+    const outcome = validateMessage(
+      AcceptedRequestV1,
+      sampleAccepted({ ...(receivedAt && { receivedAt }), request: sampleRequest({ tenant, id, ...request }) }),
+    );
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
     await requests.insert(requestRecordFromAccepted(outcome.value));
   }
@@ -99,11 +102,15 @@ describe('CompletionsRepository', () => {
   it('keeps the winner as the delivered result when a later result is superseded', async () => {
     const tenant = randomTenant();
     await recordRequest(tenant, 'r1');
-    const winner = result(tenant, 'r1', 'realtime');
-    const loser = result(tenant, 'r1', 'batch', 1, { cost: { usd: 0.00001, realtimeUsd: 0.0001, savedUsd: 0.00009 } });
+    const model = `m-${tenant}`;
+    const winner = result(tenant, 'r1', 'realtime', 1, { model });
+    const loser = result(tenant, 'r1', 'batch', 1, { model, cost: { usd: 0.00001, realtimeUsd: 0.0001, savedUsd: 0.00009 } });
     await completions.book(winner);
     expect(await completions.book(loser)).toEqual({ outcome: 'superseded', resultId: loser.resultId, winnerResultId: winner.resultId });
     expect(await completions.book(winner)).toEqual({ outcome: 'already-booked', resultId: winner.resultId });
+    // The answer that lost the race still tells how long its lane took.
+    const lanes = (await completions.turnarounds(new Date('2020-01-01T00:00:00Z'), [1])).filter((row) => row.model === model).map((row) => row.lane);
+    expect(lanes.sort()).toEqual(['batch', 'realtime']);
 
     expect(await completions.deliveredResult(tenant, 'r1')).toMatchObject({ resultId: winner.resultId, lane: 'realtime', cost: winner.cost });
   });
@@ -121,11 +128,11 @@ describe('CompletionsRepository', () => {
     expect(await requests.get(tenant, 'r1')).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_INVALID_REQUEST' });
   });
 
-  it('learns latency percentiles with their sample counts, and sums spend, from booked completions', async () => {
+  it('reads the turnaround quantiles of every model and lane since a time in one query, and sums spend, from booked completions', async () => {
     const tenant = randomTenant();
     const model = `m-${tenant}`;
     for (let i = 1; i <= 20; i++) {
-      await recordRequest(tenant, `p${i}`, { notBefore: undefined });
+      await recordRequest(tenant, `p${i}`, { notBefore: undefined }, '2030-01-01T00:00:00Z');
       await completions.book(
         result(tenant, `p${i}`, 'async', 1, {
           model,
@@ -133,11 +140,12 @@ describe('CompletionsRepository', () => {
         }),
       );
     }
-    const p95 = await completions.latencyPercentile('openai', model, 'async', new Date('2029-01-01T00:00:00Z'));
-    expect(p95.samples).toBe(20);
-    expect(p95.ms).toBeCloseTo(19_050, 0);
-    expect(await completions.latencyPercentile('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toEqual({ samples: 0, ms: undefined });
-    expect(await completions.latencyPercentile('openai', model, 'async', new Date('2030-01-01T00:00:10.500Z'))).toMatchObject({ samples: 10 });
+    const mine = async (since: string) => (await completions.turnarounds(new Date(since), [0.5, 0.95, 1])).filter((row) => row.model === model);
+    expect(await mine('2029-01-01T00:00:00Z')).toEqual([
+      { provider: 'openai', model, lane: 'async', answered: 20, expired: 0, quantilesMs: [10_500, 19_050, 20_000] },
+    ]);
+    expect(await mine('2030-01-01T00:00:10.500Z')).toMatchObject([{ answered: 10, quantilesMs: [15_500, 19_550, 20_000] }]);
+    expect(await mine('2031-01-01T00:00:00Z')).toEqual([]);
 
     const spend = await completions.spendSince(tenant, new Date('2029-01-01T00:00:00Z'));
     expect(spend.requests).toBe(20);
@@ -239,7 +247,19 @@ describe('CompletionsRepository', () => {
         timings: { receivedAt, completedAt: '2030-01-01T09:00:00.000Z' },
       }),
     );
-    expect(await completions.latencyPercentile('openai', model, 'batch', new Date('2029-01-01T00:00:00Z'))).toEqual({ samples: 1, ms: 5_000 });
+    await recordRequest(tenant, 'expired', { notBefore: undefined });
+    await completions.book(
+      result(tenant, 'expired', 'batch', 1, {
+        model,
+        status: 'failed',
+        response: undefined,
+        error: { code: 'BATCH_EXPIRED', message: 'the batch expired before this request ran', retryable: true },
+        cost: { usd: 0, realtimeUsd: 0, savedUsd: 0 },
+        timings: { receivedAt, completedAt: '2030-01-02T00:00:00.000Z' },
+      }),
+    );
+    const rows = (await completions.turnarounds(new Date('2029-01-01T00:00:00Z'), [1])).filter((row) => row.model === model);
+    expect(rows).toEqual([{ provider: 'openai', model, lane: 'batch', answered: 1, expired: 1, quantilesMs: [5_000] }]);
   });
 
   describe('bookMany', () => {

@@ -156,10 +156,17 @@ export interface SpendSummary {
   savedUsd: number;
 }
 
-/** A latency percentile and the number of completions behind it. */
-export interface LatencyPercentile {
-  samples: number;
-  ms: number | undefined;
+/** How one provider, model and lane answered in a window. */
+export interface LaneTurnarounds {
+  provider: string;
+  model: string;
+  lane: Exclude<Lane, 'cache'>;
+  /** Successful results. */
+  answered: number;
+  /** Batch items that expired without an answer. */
+  expired: number;
+  /** Time to an answer in ms at each quantile asked for, in the same order; empty without answers. */
+  quantilesMs: number[];
 }
 
 export class CompletionsRepository {
@@ -607,26 +614,43 @@ export class CompletionsRepository {
   }
 
   /**
-   * The given percentile of start-to-completion latency, in milliseconds, of successful completions
-   * since `since`, with the number of completions it was computed over: what the router learns its
-   * lane estimates from, and how far it may trust them. A request starts when it is received, or at
-   * its `notBefore` when it waited for one: the router plans from that start, and a request held for
-   * an off-peak window must not make its lane look hours slower. `ms` is undefined without samples.
+   * The turnaround of every provider, model and lane with results since `since`, in one statement:
+   * quantiles of the time from a request's start to each successful result, and the count of batch
+   * items that expired. Every recorded result counts, the delivered one and any that lost a race: a
+   * batch answer that came after its request was escalated is exactly the slow answer the router must
+   * learn about. A request starts when it is received, or at its `notBefore` when it waited for one:
+   * the router plans from that start, and a request held for an off-peak window must not make its lane
+   * look hours slower.
    */
-  async latencyPercentile(provider: Provider, model: string, lane: Lane, since: Date, percentile = 0.95): Promise<LatencyPercentile> {
-    // A left join: completions carry no foreign key to requests, and a request row missing here must
-    // not hide its completion from the estimate (greatest() ignores the null not_before it gives).
-    const { rows } = await this.pool.query<{ samples: number; ms: number | null }>(
-      `select count(*)::int as samples,
-              percentile_cont($5::float8) within group (
-                order by extract(epoch from c.completed_at - greatest(c.received_at, r.not_before)) * 1000) as ms
-         from completions c
-         left join requests r on r.tenant = c.tenant and r.id = c.request_id
-        where c.provider = $1 and c.model = $2 and c.lane = $3 and c.completed_at >= $4 and c.status = 'succeeded'`,
-      [provider, model, lane, since, percentile],
+  async turnarounds(since: Date, quantiles: readonly number[]): Promise<LaneTurnarounds[]> {
+    const { rows } = await this.pool.query<{
+      provider: string;
+      model: string;
+      lane: Exclude<Lane, 'cache'>;
+      answered: number;
+      expired: number;
+      quantiles: number[] | null;
+    }>(
+      `select r.provider, r.model, r.lane,
+              count(*) filter (where r.status = 'succeeded')::int as answered,
+              count(*) filter (where r.status = 'failed' and r.error_code = 'BATCH_EXPIRED')::int as expired,
+              percentile_cont($2::float8[]) within group (
+                order by greatest(0, extract(epoch from r.completed_at - greatest(q.received_at, q.not_before)) * 1000))
+                filter (where r.status = 'succeeded') as quantiles
+         from request_results r
+         join requests q on q.tenant = r.tenant and q.id = r.request_id
+        where r.completed_at >= $1 and r.lane <> 'cache'
+        group by r.provider, r.model, r.lane`,
+      [since, quantiles],
     );
-    const row = rows[0];
-    return { samples: row?.samples ?? 0, ms: row?.ms ?? undefined };
+    return rows.map((row) => ({
+      provider: row.provider,
+      model: row.model,
+      lane: row.lane,
+      answered: row.answered,
+      expired: row.expired,
+      quantilesMs: row.quantiles ?? [],
+    }));
   }
 
   /**

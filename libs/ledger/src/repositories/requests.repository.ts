@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { AcceptedRequestV1, Lane, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
+import { AcceptedRequestV1, Lane, LaneWeighingsV1, Operation, Provider, RequestMode, ResultStatus } from '@sluice/contracts';
 import { requestFingerprint } from '../hashing/ledger.hashing';
 import type { CoalescingKey } from './coalescing.repository';
 import type { HeldLaneMessage } from './held-lane-message.types';
@@ -63,6 +63,8 @@ export interface RequestRecord {
   /** Absent for requests that were not posted as part of a job. */
   job?: JobLine;
   updatedAt: Date;
+  /** The numbers each lane was weighed with when the router chose one (absent for decisions made without weighing). */
+  routingLanes?: LaneWeighingsV1;
 }
 
 /** One request's routing decision, for `routeMany`. */
@@ -90,6 +92,8 @@ export interface RoutingRecord {
    * notifier stores the answer and releases the waiting followers under it.
    */
   cacheKey?: CoalescingKey | null;
+  /** Each lane's price, miss probability and expected cost, so a decision sent again is the same event. */
+  lanes?: LaneWeighingsV1 | null;
 }
 
 interface RequestRow {
@@ -122,6 +126,7 @@ interface RequestRow {
   cache_content_hash: string | null;
   job_id: string | null;
   job_line: number | null;
+  routing_lanes: LaneWeighingsV1 | null;
   updated_at: Date;
 }
 
@@ -154,6 +159,7 @@ function toRecord(row: RequestRow): RequestRecord {
     metadata: row.metadata,
     cacheKey: row.cache_scope === null || row.cache_content_hash === null ? null : { scope: row.cache_scope, contentHash: row.cache_content_hash },
     ...(row.job_id !== null && row.job_line !== null && { job: { id: row.job_id, line: row.job_line } }),
+    ...(row.routing_lanes !== null && row.routing_lanes !== undefined && { routingLanes: row.routing_lanes }),
     updatedAt: row.updated_at,
   };
 }
@@ -410,14 +416,14 @@ export class RequestsRepository {
     const { rows } = await this.pool.query<{ tenant: string; id: string }>(
       `with u as (
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[],
-                              $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[])
-           as u(tenant, id, status, lane, reason, estimated_cost_usd, realtime_cost_usd, routed_at, deadline, cache_scope, cache_content_hash)
+                              $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $19::jsonb[])
+           as u(tenant, id, status, lane, reason, estimated_cost_usd, realtime_cost_usd, routed_at, deadline, cache_scope, cache_content_hash, lanes)
        ), routed as (
          update requests r
             set status = u.status, lane = u.lane, decision_reason = u.reason, estimated_cost_usd = u.estimated_cost_usd,
                 realtime_cost_usd = u.realtime_cost_usd, routed_at = u.routed_at, deadline = coalesce(u.deadline, r.deadline),
                 cache_scope = coalesce(u.cache_scope, r.cache_scope), cache_content_hash = coalesce(u.cache_content_hash, r.cache_content_hash),
-                updated_at = now()
+                routing_lanes = u.lanes, updated_at = now()
            from u
           where r.tenant = u.tenant and r.id = u.id and r.status not in ${TERMINAL}
           returning r.tenant, r.id
@@ -450,6 +456,7 @@ export class RequestsRepository {
         holdColumn((h) => JSON.stringify(h.message)),
         holdColumn((h) => h.correlationId ?? null),
         holdColumn((h) => h.traceparent ?? null),
+        column((u) => (u.routing.lanes ? JSON.stringify(u.routing.lanes) : null)),
       ],
     );
     const applied = new Set(rows.map((row) => keyOf(row.tenant, row.id)));

@@ -90,10 +90,14 @@ describe('routing a batch in the ledger', () => {
         correlationId: `c-${id}`,
       });
       const cacheKey = { scope: tenant, contentHash: 'h1' };
+      const lanes = {
+        realtime: { priceUsd: 0.002, missProbability: 0, meetProbability: 1, expectedCostUsd: 0.002 },
+        batch: { priceUsd: 0.001, missProbability: 0.125, meetProbability: 0.9999, expectedCostUsd: 0.00125 },
+      };
 
       const applied = await requests.routeMany(
         [
-          routed(tenant, 'lane', { routing: { ...routed(tenant, 'lane').routing, cacheKey } }),
+          routed(tenant, 'lane', { routing: { ...routed(tenant, 'lane').routing, cacheKey, lanes } }),
           routed(tenant, 'held', { status: 'queued' }),
           routed(tenant, 'done', { status: 'queued' }),
         ],
@@ -110,8 +114,10 @@ describe('routing a batch in the ledger', () => {
         routedAt: NOW,
         deadline: new Date('2030-01-02T00:00:00Z'),
         cacheKey,
+        routingLanes: lanes,
       });
       expect(await requests.get(tenant, 'held')).toMatchObject({ status: 'queued', lane: 'batch' });
+      expect((await requests.get(tenant, 'held'))?.routingLanes).toBeUndefined();
       expect(await holds.get(tenant, 'held')).toMatchObject({ lane: 'batch', message: { id: 'held' }, correlationId: 'c-held', releasedAt: null });
       expect(await requests.get(tenant, 'done')).toMatchObject({ status: 'succeeded', lane: null });
       expect(await holds.get(tenant, 'done')).toBeUndefined();

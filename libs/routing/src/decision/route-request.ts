@@ -1,5 +1,7 @@
-import { type Lane, type Operation, type RoutingPolicy, operationPolicyFor } from '../policy/routing-policy';
+import { attainmentTargetFor, type Lane, LANES, type Operation, type RoutingPolicy, operationPolicyFor } from '../policy/routing-policy';
+import type { Turnaround } from '../turnaround/turnaround-distribution';
 import { effectiveDeadlineMs } from './effective-deadline';
+import { assessLanes, chooseLane, type LaneAssessment } from './lane-choice';
 
 export type RequestedMode = 'auto' | Lane;
 
@@ -28,8 +30,8 @@ export interface LaneCosts {
 export interface RouteContext {
   nowMs: number;
   policy: RoutingPolicy;
-  /** Planning estimate of completion time for a lane of this provider and model. */
-  estimateMs: (lane: Lane) => number;
+  /** How a lane of this provider and model turns requests around: its prior, blended with what was observed. */
+  turnaround: (lane: Lane) => Turnaround;
   costs: LaneCosts;
   /** The tenant's booked spend today, for the budget cap. */
   spentTodayUsd: number;
@@ -54,6 +56,8 @@ export interface RouteDecision {
   slackMs: number;
   estimatedCostUsd: number;
   realtimeCostUsd: number;
+  /** Every lane weighed, allowed and offered by the model, in the order realtime, async, batch. */
+  lanes: LaneAssessment[];
 }
 
 export interface RouteRejection {
@@ -73,8 +77,9 @@ function laneCost(costs: LaneCosts, lane: Lane): number | null {
 }
 
 /**
- * Picks the cheapest lane that still meets the deadline. Pure: the same input always gives the
- * same decision, which is what makes routing unit-testable and replayable in the cost benchmark.
+ * Picks the lane with the lowest expected cost among those expected to meet the tenant's share of
+ * deadlines. Pure: the same input always gives the same decision, which is what makes routing
+ * unit-testable and replayable in the cost benchmark.
  */
 export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecision | RouteRejection {
   const opPolicy = operationPolicyFor(ctx.policy, input.tenant, input.operation);
@@ -85,6 +90,19 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
   const startMs = Math.max(ctx.nowMs, input.notBeforeMs ?? ctx.nowMs);
   const slackMs = deadlineMs - startMs;
   const realtimeCostUsd = ctx.costs.realtime;
+  const target = attainmentTargetFor(ctx.policy, input.tenant);
+  const prices = new Map<Lane, number>();
+  for (const lane of LANES) {
+    const cost = laneCost(ctx.costs, lane);
+    if (cost !== null && usable(lane)) prices.set(lane, cost);
+  }
+  const lanes = assessLanes({
+    slackMs,
+    prices,
+    realtimePriceUsd: realtimeCostUsd,
+    turnaround: ctx.turnaround,
+    escalationLeadMs: ctx.policy.turnaround.escalationLeadMs,
+  });
 
   const decide = (lane: Lane, reason: RouteReason, note?: string): RouteDecision => ({
     ok: true,
@@ -95,6 +113,7 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
     slackMs,
     estimatedCostUsd: laneCost(ctx.costs, lane) ?? realtimeCostUsd,
     realtimeCostUsd,
+    lanes,
   });
 
   let choice: RouteDecision;
@@ -107,25 +126,28 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
     choice = decide(input.mode, 'explicit-mode');
   } else {
     const note = input.mode !== 'auto' ? `mode ${input.mode} is not allowed for this tenant, operation or model; routed by deadline` : undefined;
-    const bySlackChoice = bySlack(slackMs, usable, ctx, decide, note);
-    if (!bySlackChoice) {
+    const picked = chooseLane(lanes, target);
+    if (!picked) {
       return { ok: false, code: 'LANE_NOT_ALLOWED', message: 'no lane allowed by policy is supported by this model', field: 'mode' };
     }
-    choice = bySlackChoice;
+    choice = decide(
+      picked.lane,
+      reasonFor(picked.lane, slackMs),
+      note ?? (picked.meetsTarget || slackMs <= 0 ? undefined : missedTargetNote(picked.lane, target)),
+    );
   }
 
   const budget = ctx.policy.tenants[input.tenant]?.dailyBudgetUsd;
   if (budget === undefined || ctx.spentTodayUsd + choice.estimatedCostUsd <= budget) return choice;
 
-  // Over budget: the only lever is a cheaper lane that still meets the deadline; otherwise refuse.
-  const cheaper = (['batch', 'async'] as const).find(
-    (lane) =>
-      usable(lane) &&
-      (laneCost(ctx.costs, lane) ?? Infinity) < choice.estimatedCostUsd &&
-      slackMs > ctx.estimateMs(lane) &&
-      ctx.spentTodayUsd + (laneCost(ctx.costs, lane) ?? Infinity) <= budget,
-  );
-  if (cheaper && !input.stream) return decide(cheaper, 'budget-pushed-to-cheaper-lane');
+  // Over budget: the only lever is a cheaper lane that still meets the target; otherwise refuse.
+  const cheaper = lanes
+    .filter(
+      (a) =>
+        a.lane !== 'realtime' && a.expectedCostUsd < choice.estimatedCostUsd && a.meetProbability >= target && ctx.spentTodayUsd + a.expectedCostUsd <= budget,
+    )
+    .sort((a, b) => a.expectedCostUsd - b.expectedCostUsd)[0];
+  if (cheaper && !input.stream) return decide(cheaper.lane, 'budget-pushed-to-cheaper-lane');
   return {
     ok: false,
     code: 'BUDGET_EXCEEDED',
@@ -133,17 +155,12 @@ export function routeRequest(input: RouteInput, ctx: RouteContext): RouteDecisio
   };
 }
 
-function bySlack(
-  slackMs: number,
-  usable: (lane: Lane) => boolean,
-  ctx: RouteContext,
-  decide: (lane: Lane, reason: RouteReason, note?: string) => RouteDecision,
-  note: string | undefined,
-): RouteDecision | null {
-  if (usable('batch') && slackMs > ctx.estimateMs('batch')) return decide('batch', 'slack-allows-batch', note);
-  if (usable('async') && slackMs > ctx.estimateMs('async')) return decide('async', 'slack-allows-async', note);
-  if (usable('realtime')) return decide('realtime', slackMs <= 0 ? 'deadline-already-passed' : 'slack-needs-realtime', note);
-  // Realtime is not allowed: the fastest lane left is the best chance at the deadline.
-  const fallback = (['async', 'batch'] as const).find(usable);
-  return fallback ? decide(fallback, 'slack-needs-realtime', note ?? 'realtime is not allowed; fastest allowed lane') : null;
+function reasonFor(lane: Lane, slackMs: number): RouteReason {
+  if (lane === 'batch') return 'slack-allows-batch';
+  if (lane === 'async') return 'slack-allows-async';
+  return slackMs <= 0 ? 'deadline-already-passed' : 'slack-needs-realtime';
+}
+
+function missedTargetNote(lane: Lane, target: number): string {
+  return `no allowed lane is expected to meet ${target * 100}% of deadlines; ${lane} is the likeliest to`;
 }

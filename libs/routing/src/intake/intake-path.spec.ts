@@ -1,13 +1,32 @@
-import { DEFAULT_POLICY, type RoutingPolicy, parsePolicy } from '../policy/routing-policy';
+import { coldTurnaround, DEFAULT_POLICY, type Lane, type RoutingPolicy, parsePolicy } from '../policy/routing-policy';
+import { laneCosts, type LanePricing } from '../costs/cost-estimate';
 import { routeRequest } from '../decision/route-request';
 import { type IntakePathRequest, intakePath } from './intake-path';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
-const ASYNC_ESTIMATE = DEFAULT_POLICY.defaultEstimatesMs.async;
+// Where the async lane's prior reaches the default 99.9 % attainment target.
+const ASYNC_READY = 5 * 60_000;
+
+function pricing(lanes: readonly Lane[], flexDiscount: number | null = 0.5): LanePricing {
+  return { inputPerMTok: 0.15, outputPerMTok: 0.6, batchDiscount: 0.5, flexDiscount, lanes };
+}
+
+// A model with a flex tier, so the async lane is cheaper than realtime.
+const FLEX = pricing(['realtime', 'async', 'batch']);
 
 function request(overrides: Partial<IntakePathRequest> = {}): IntakePathRequest {
-  return { tenant: 'acme', provider: 'openai', model: 'gpt-4o-mini', operation: 'chat', mode: 'auto', stream: false, receivedAtMs: NOW, ...overrides };
+  return {
+    tenant: 'acme',
+    provider: 'openai',
+    model: 'gpt-5-mini',
+    operation: 'chat',
+    mode: 'auto',
+    stream: false,
+    receivedAtMs: NOW,
+    pricing: FLEX,
+    ...overrides,
+  };
 }
 
 function policy(plain: unknown): RoutingPolicy {
@@ -19,17 +38,17 @@ function policy(plain: unknown): RoutingPolicy {
 describe('intakePath', () => {
   it('sends work that can wait for the async lane or longer the bulk path', () => {
     expect(intakePath(request({ deadlineMs: NOW + 48 * HOUR }), DEFAULT_POLICY, NOW)).toBe('bulk');
-    expect(intakePath(request({ deadlineMs: NOW + ASYNC_ESTIMATE + 1 }), DEFAULT_POLICY, NOW)).toBe('bulk');
+    expect(intakePath(request({ deadlineMs: NOW + ASYNC_READY }), DEFAULT_POLICY, NOW)).toBe('bulk');
   });
 
-  it('sends work whose slack is below the async estimate, or already gone, the urgent path', () => {
-    expect(intakePath(request({ deadlineMs: NOW + ASYNC_ESTIMATE }), DEFAULT_POLICY, NOW)).toBe('urgent');
+  it('sends work no cheaper lane is expected to make in time, or whose deadline is gone, the urgent path', () => {
+    expect(intakePath(request({ deadlineMs: NOW + ASYNC_READY - 1_000 }), DEFAULT_POLICY, NOW)).toBe('urgent');
     expect(intakePath(request({ deadlineMs: NOW + 20_000 }), DEFAULT_POLICY, NOW)).toBe('urgent');
     expect(intakePath(request({ deadlineMs: NOW - 1 }), DEFAULT_POLICY, NOW)).toBe('urgent');
   });
 
   it('counts the slack from now, so a request that waited long at the door becomes urgent', () => {
-    const deadlineMs = NOW + ASYNC_ESTIMATE + 60_000;
+    const deadlineMs = NOW + ASYNC_READY + 60_000;
     expect(intakePath(request({ deadlineMs }), DEFAULT_POLICY, NOW)).toBe('bulk');
     expect(intakePath(request({ deadlineMs }), DEFAULT_POLICY, NOW + 2 * 60_000)).toBe('urgent');
   });
@@ -42,10 +61,11 @@ describe('intakePath', () => {
     expect(intakePath(request(), nightly, NOW)).toBe('bulk');
   });
 
-  it('uses the estimates of the policy, not built-in ones', () => {
-    const slowAsync = policy({ defaultEstimatesMs: { async: 2 * HOUR } });
+  it('uses the priors of the policy, not built-in ones', () => {
+    const slow = { quantilesMs: { '0.5': HOUR, '1': 10 * HOUR } };
+    const slowLanes = policy({ turnaround: { priors: { async: slow }, providers: { openai: { batch: slow } } } });
     expect(intakePath(request({ deadlineMs: NOW + HOUR }), DEFAULT_POLICY, NOW)).toBe('bulk');
-    expect(intakePath(request({ deadlineMs: NOW + HOUR }), slowAsync, NOW)).toBe('urgent');
+    expect(intakePath(request({ deadlineMs: NOW + HOUR }), slowLanes, NOW)).toBe('urgent');
   });
 
   it('sends streams and an explicit realtime mode the urgent path, whatever the deadline', () => {
@@ -71,28 +91,35 @@ describe('intakePath', () => {
   });
 
   it('sends work for a model with only the realtime lane the urgent path', () => {
-    expect(intakePath(request({ deadlineMs: NOW + 48 * HOUR, modelLanes: ['realtime'] }), DEFAULT_POLICY, NOW)).toBe('urgent');
-    expect(intakePath(request({ deadlineMs: NOW + 48 * HOUR, modelLanes: ['realtime', 'async'] }), DEFAULT_POLICY, NOW)).toBe('bulk');
+    expect(intakePath(request({ deadlineMs: NOW + 48 * HOUR, pricing: pricing(['realtime']) }), DEFAULT_POLICY, NOW)).toBe('urgent');
+    expect(intakePath(request({ deadlineMs: NOW + 48 * HOUR, pricing: pricing(['realtime', 'async']) }), DEFAULT_POLICY, NOW)).toBe('bulk');
   });
 
-  it('never sends the bulk path what the router, with the same estimates, routes to realtime', () => {
+  it('sends work for a model without flex the urgent path when only the async lane could make it: at list price, realtime is as cheap and faster', () => {
+    const noFlex = pricing(['realtime', 'async', 'batch'], null);
+    expect(intakePath(request({ deadlineMs: NOW + 10 * 60_000, pricing: noFlex }), DEFAULT_POLICY, NOW)).toBe('urgent');
+    expect(intakePath(request({ deadlineMs: NOW + 2 * HOUR, pricing: noFlex }), DEFAULT_POLICY, NOW)).toBe('bulk');
+  });
+
+  it('never sends the bulk path what the router, on the same priors, routes to realtime', () => {
     const cases: IntakePathRequest[] = [];
     for (const mode of ['auto', 'realtime', 'async', 'batch'] as const) {
       for (const stream of [false, true]) {
-        for (const slackMs of [-1, 0, 1_000, ASYNC_ESTIMATE - 1, ASYNC_ESTIMATE, ASYNC_ESTIMATE + 1, 5 * HOUR, 7 * HOUR, undefined]) {
-          for (const modelLanes of [undefined, ['realtime'] as const, ['realtime', 'batch'] as const]) {
-            cases.push(request({ mode, stream, deadlineMs: slackMs === undefined ? undefined : NOW + slackMs, modelLanes }));
+        for (const slackMs of [-1, 0, 1_000, ASYNC_READY - 1, ASYNC_READY, ASYNC_READY + 1, 30 * 60_000, 2 * HOUR, 7 * HOUR, undefined]) {
+          for (const model of [undefined, FLEX, pricing(['realtime']), pricing(['realtime', 'batch'], null), pricing(['realtime', 'async', 'batch'], null)]) {
+            cases.push(request({ mode, stream, deadlineMs: slackMs === undefined ? undefined : NOW + slackMs, pricing: model }));
           }
         }
       }
     }
     for (const item of cases) {
-      const lanes = item.modelLanes ?? ['realtime', 'async', 'batch'];
+      // The router prices the request's own tokens; the door does not count them.
+      const usage = { inputTokens: 1_234, outputTokens: 512 };
       const decision = routeRequest(item, {
         nowMs: NOW,
         policy: DEFAULT_POLICY,
-        estimateMs: (lane) => DEFAULT_POLICY.defaultEstimatesMs[lane],
-        costs: { realtime: 0.01, async: lanes.includes('async') ? 0.005 : null, batch: lanes.includes('batch') ? 0.005 : null },
+        turnaround: (lane) => coldTurnaround(DEFAULT_POLICY, item.provider, lane),
+        costs: laneCosts(item.pricing ?? pricing(['realtime', 'async', 'batch'], null), usage),
         spentTodayUsd: 0,
       });
       const realtime = decision.ok && decision.lane === 'realtime';

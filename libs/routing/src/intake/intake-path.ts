@@ -1,5 +1,6 @@
-import { type Lane, LANES, type RoutingPolicy } from '../policy/routing-policy';
-import { type LaneCosts, type RouteInput, routeRequest } from '../decision/route-request';
+import { coldTurnaround, type RoutingPolicy } from '../policy/routing-policy';
+import { type RouteInput, routeRequest } from '../decision/route-request';
+import { laneCosts, type LanePricing } from '../costs/cost-estimate';
 
 /**
  * Which accepted topic a request travels on: `urgent` (sluice.accepted.urgent.v1, routed by a consumer
@@ -9,31 +10,30 @@ import { type LaneCosts, type RouteInput, routeRequest } from '../decision/route
 export type IntakePath = 'urgent' | 'bulk';
 
 export interface IntakePathRequest extends RouteInput {
-  /** Lanes the model supports (the pricing catalog's `lanes`); absent for a model the catalog does not know. */
-  modelLanes?: readonly Lane[];
+  /** The model's pricing catalog entry; absent for a model the catalog does not know. */
+  pricing?: LanePricing;
 }
 
-// Only which lanes exist matters here: the realtime choice never depends on prices (a budget only
-// ever pushes work to cheaper lanes, or refuses it).
-function availability(lanes: readonly Lane[]): LaneCosts {
-  return { realtime: 0, async: lanes.includes('async') ? 0 : null, batch: lanes.includes('batch') ? 0 : null };
-}
+// The lane choice scales with the prices, so a unit of usage stands for the request's own: the door
+// does not count tokens. A model the catalog does not know is taken to offer every lane at the usual tiers.
+const UNKNOWN_MODEL: LanePricing = { inputPerMTok: 1, outputPerMTok: 0, batchDiscount: 0.5, flexDiscount: null, lanes: ['realtime', 'async', 'batch'] };
+const UNIT_USAGE = { inputTokens: 1_000_000, outputTokens: 0 };
 
 /**
- * The router's own lane choice (routeRequest) made at the door, with the policy's configured
- * turnaround estimates: urgent when it comes to realtime (streaming, an explicit realtime mode,
- * slack below the async estimate, a model with no other lane), or when it refuses the request (a
- * stream the policy forbids: the refusal is quick on the urgent path). Being the same function, it
- * cannot call realtime what the router would not, for the same estimates. The router plans with
- * learned estimates once it has them; a request whose slack lies between the configured and a learned,
- * slower async estimate goes the bulk path and is still routed to realtime there, behind bulk work.
+ * The router's own lane choice (routeRequest) made at the door on the policy's priors: urgent when it
+ * comes to realtime (streaming, an explicit realtime mode, a deadline no cheaper lane is expected to
+ * meet, a model with no other lane), or when it refuses the request (a stream the policy forbids: the
+ * refusal is quick on the urgent path). Being the same function, it cannot call realtime what the
+ * router would not on the same turnarounds. The router plans with what the ledger has since shown;
+ * a request that the priors send to a cheaper lane but a slower learned one does not goes the bulk path
+ * and is still routed to realtime there, behind bulk work.
  */
 export function intakePath(request: IntakePathRequest, policy: RoutingPolicy, nowMs: number): IntakePath {
   const decision = routeRequest(request, {
     nowMs,
     policy,
-    estimateMs: (lane) => policy.defaultEstimatesMs[lane],
-    costs: availability(request.modelLanes ?? LANES),
+    turnaround: (lane) => coldTurnaround(policy, request.provider, lane),
+    costs: laneCosts(request.pricing ?? UNKNOWN_MODEL, UNIT_USAGE),
     spentTodayUsd: 0,
   });
   return !decision.ok || decision.lane === 'realtime' ? 'urgent' : 'bulk';

@@ -1,4 +1,5 @@
-import { DEFAULT_POLICY, operationPolicyFor, parsePolicy } from './routing-policy';
+import { distributionErrors } from '../turnaround/turnaround-distribution';
+import { attainmentTargetFor, DEFAULT_POLICY, LANES, operationPolicyFor, parsePolicy, turnaroundPriorFor } from './routing-policy';
 
 describe('parsePolicy', () => {
   it('merges a partial policy over the defaults', () => {
@@ -13,7 +14,8 @@ describe('parsePolicy', () => {
   it('names every offending path', () => {
     const parsed = parsePolicy({
       operations: { chat: { allowedLanes: ['realtime', 'carrier-pigeon'] }, images: {} },
-      defaultEstimatesMs: { batch: -1 },
+      turnaround: { priors: { batch: { quantilesMs: { '0.5': 10, '0.9': 5 } } }, escalationLeadMs: 0 },
+      attainmentTarget: 1,
       reservedRealtimeShare: 1.5,
       tenants: { acme: { dailyBudgetUsd: 'lots', shareCache: 'yes' } },
     });
@@ -21,7 +23,9 @@ describe('parsePolicy', () => {
     if (parsed.ok) return;
     expect(parsed.errors.map((e) => e.path).sort()).toEqual(
       [
-        'defaultEstimatesMs.batch',
+        'turnaround.priors.batch.quantilesMs.0.9',
+        'turnaround.escalationLeadMs',
+        'attainmentTarget',
         'operations.chat.allowedLanes',
         'operations.images',
         'reservedRealtimeShare',
@@ -45,5 +49,39 @@ describe('parsePolicy', () => {
     });
     expect(operationPolicyFor(parsed.policy, 'other', 'embedding')).toEqual(DEFAULT_POLICY.operations.embedding);
     expect(parsed.policy.tenants.acme.shareCache).toBe(true);
+  });
+
+  it('takes turnaround priors per lane and per provider, and attainment targets per tenant', () => {
+    const parsed = parsePolicy({
+      turnaround: {
+        priors: { async: { quantilesMs: { '1': 60_000, '0.5': 10_000 } } },
+        providers: { anthropic: { batch: { quantilesMs: { '0.9': 3_600_000 }, unfinishedShare: 0.01 } } },
+        priorWeight: 5,
+      },
+      tenants: { acme: { attainmentTarget: 0.99 } },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const { policy } = parsed;
+    expect(turnaroundPriorFor(policy, 'openai', 'async')).toEqual({
+      points: [
+        { quantile: 0.5, ms: 10_000 },
+        { quantile: 1, ms: 60_000 },
+      ],
+      unfinishedShare: 0,
+    });
+    expect(turnaroundPriorFor(policy, 'anthropic', 'batch')).toEqual({ points: [{ quantile: 0.9, ms: 3_600_000 }], unfinishedShare: 0.01 });
+    expect(turnaroundPriorFor(policy, 'openai', 'batch')).toEqual(DEFAULT_POLICY.turnaround.providers.openai!.batch);
+    expect(turnaroundPriorFor(policy, 'anthropic', 'realtime')).toEqual(DEFAULT_POLICY.turnaround.priors.realtime);
+    expect(policy.turnaround.priorWeight).toBe(5);
+    expect(policy.turnaround.escalationLeadMs).toBe(DEFAULT_POLICY.turnaround.escalationLeadMs);
+    expect(attainmentTargetFor(policy, 'acme')).toBe(0.99);
+    expect(attainmentTargetFor(policy, 'other')).toBe(0.999);
+  });
+
+  it('keeps the published priors valid', () => {
+    for (const lane of LANES) expect(distributionErrors(DEFAULT_POLICY.turnaround.priors[lane], lane)).toEqual([]);
+    for (const [provider, lanes] of Object.entries(DEFAULT_POLICY.turnaround.providers)) {
+      for (const [lane, prior] of Object.entries(lanes)) expect(distributionErrors(prior, `${provider}.${lane}`)).toEqual([]);
+    }
   });
 });

@@ -1,3 +1,6 @@
+import { blendTurnaround, distributionErrors, type Turnaround, type TurnaroundDistribution } from '../turnaround/turnaround-distribution';
+import { GENERIC_PRIORS, PROVIDER_PRIORS } from '../turnaround/turnaround-priors';
+
 /**
  * The declarative routing policy: defaults per operation, overridden per tenant and operation.
  * It is data (a JSON file in deploy/ by default), parsed and checked here without I/O so that a bad
@@ -22,12 +25,30 @@ export interface TenantPolicy {
   dailyBudgetUsd?: number;
   /** Whether this tenant's cache entries may answer other tenants' identical requests. */
   shareCache: boolean;
+  /** This tenant's share of deadlines to meet, over the policy's. */
+  attainmentTarget?: number;
+}
+
+/** How lanes are expected to turn requests around, before and while the ledger shows how they do. */
+export interface TurnaroundPolicy {
+  /** Priors per lane for every provider. */
+  priors: Record<Lane, TurnaroundDistribution>;
+  /** A provider's own priors, over `priors`, lane by lane. */
+  providers: Record<string, Partial<Record<Lane, TurnaroundDistribution>>>;
+  /** How many observations a prior counts as when blended with what was learned. */
+  priorWeight: number;
+  /**
+   * How long before its deadline a request still waiting for its batch is re-issued on the realtime
+   * lane: the batch lane's answer must come this much before the deadline, and realtime gets this long.
+   */
+  escalationLeadMs: number;
 }
 
 export interface RoutingPolicy {
   operations: Record<Operation, OperationPolicy>;
-  /** Completion estimates used until enough completions have been observed per provider and model. */
-  defaultEstimatesMs: Record<Lane, number>;
+  turnaround: TurnaroundPolicy;
+  /** Share of deadlines a lane must be expected to meet (counting escalation) to be chosen; per tenant in `tenants`. */
+  attainmentTarget: number;
   /** Fraction of each provider model's concurrency that async work may never take. */
   reservedRealtimeShare: number;
   tenants: Record<string, TenantPolicy>;
@@ -48,7 +69,8 @@ export const DEFAULT_POLICY: RoutingPolicy = {
     chat: { defaultDeadlineMs: 60_000, allowedLanes: ['realtime', 'async', 'batch'] },
     embedding: { defaultDeadlineMs: 24 * HOUR_MS, allowedLanes: ['realtime', 'async', 'batch'] },
   },
-  defaultEstimatesMs: { realtime: 10_000, async: 5 * 60_000, batch: 6 * HOUR_MS },
+  turnaround: { priors: { ...GENERIC_PRIORS }, providers: { ...PROVIDER_PRIORS }, priorWeight: 20, escalationLeadMs: 60_000 },
+  attainmentTarget: 0.999,
   reservedRealtimeShare: 0.3,
   tenants: {},
 };
@@ -101,6 +123,65 @@ class PolicyReader {
     return result;
   }
 
+  /** `{ quantilesMs: { "0.5": ms, ... }, unfinishedShare? }`, the quantiles sorted by their value. */
+  distribution(value: unknown, path: string): TurnaroundDistribution | undefined {
+    if (!isPlain(value)) return this.fail(path, 'must be an object with quantilesMs');
+    this.onlyKeys(value, ['quantilesMs', 'unfinishedShare'], path);
+    if (!isPlain(value.quantilesMs)) return this.fail(`${path}.quantilesMs`, 'must be an object of quantile: ms, e.g. { "0.5": 1800000, "1": 86400000 }');
+    const points = Object.entries(value.quantilesMs)
+      .map(([quantile, ms]) => ({ quantile: Number(quantile), ms: typeof ms === 'number' ? ms : Number.NaN }))
+      .sort((a, b) => a.quantile - b.quantile);
+    const unfinishedShare = value.unfinishedShare ?? 0;
+    const distribution = { points, unfinishedShare: typeof unfinishedShare === 'number' ? unfinishedShare : Number.NaN };
+    const errors = distributionErrors(distribution, path);
+    for (const error of errors) this.fail(error.path, error.message);
+    return errors.length === 0 ? distribution : undefined;
+  }
+
+  laneDistributions(value: unknown, path: string): Partial<Record<Lane, TurnaroundDistribution>> | undefined {
+    if (value === undefined) return undefined;
+    if (!isPlain(value)) return this.fail(path, 'must be an object keyed by lane');
+    this.onlyKeys(value, [...LANES], path);
+    const result: Partial<Record<Lane, TurnaroundDistribution>> = {};
+    for (const lane of LANES) {
+      if (value[lane] === undefined) continue;
+      const parsed = this.distribution(value[lane], `${path}.${lane}`);
+      if (parsed) result[lane] = parsed;
+    }
+    return result;
+  }
+
+  turnaround(value: unknown, path: string): TurnaroundPolicy {
+    const defaults = DEFAULT_POLICY.turnaround;
+    if (value === undefined) return defaults;
+    if (!isPlain(value)) {
+      this.fail(path, 'must be an object');
+      return defaults;
+    }
+    this.onlyKeys(value, ['priors', 'providers', 'priorWeight', 'escalationLeadMs'], path);
+    const providers = { ...defaults.providers };
+    if (value.providers !== undefined) {
+      if (!isPlain(value.providers)) this.fail(`${path}.providers`, 'must be an object keyed by provider');
+      else
+        for (const [provider, lanes] of Object.entries(value.providers)) {
+          const parsed = this.laneDistributions(lanes, `${path}.providers.${provider}`);
+          if (parsed) providers[provider] = { ...providers[provider], ...parsed };
+        }
+    }
+    return {
+      priors: { ...defaults.priors, ...this.laneDistributions(value.priors, `${path}.priors`) },
+      providers,
+      priorWeight: this.positiveNumber(value.priorWeight, `${path}.priorWeight`) ?? defaults.priorWeight,
+      escalationLeadMs: this.positiveNumber(value.escalationLeadMs, `${path}.escalationLeadMs`) ?? defaults.escalationLeadMs,
+    };
+  }
+
+  target(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !(value > 0 && value < 1)) return this.fail(path, 'must be a number in (0, 1), e.g. 0.999');
+    return value;
+  }
+
   onlyKeys(value: Plain, keys: string[], path: string): void {
     for (const key of Object.keys(value)) {
       if (!keys.includes(key)) this.fail(path ? `${path}.${key}` : key, 'is not a known policy setting');
@@ -112,7 +193,7 @@ class PolicyReader {
 export function parsePolicy(input: unknown): ParsedPolicy {
   const reader = new PolicyReader();
   if (!isPlain(input)) return { ok: false, errors: [{ path: '', message: 'policy must be a JSON object' }] };
-  reader.onlyKeys(input, ['operations', 'defaultEstimatesMs', 'reservedRealtimeShare', 'tenants'], '');
+  reader.onlyKeys(input, ['operations', 'turnaround', 'attainmentTarget', 'reservedRealtimeShare', 'tenants'], '');
 
   const operations = { ...DEFAULT_POLICY.operations };
   if (input.operations !== undefined) {
@@ -126,17 +207,8 @@ export function parsePolicy(input: unknown): ParsedPolicy {
     }
   }
 
-  const defaultEstimatesMs = { ...DEFAULT_POLICY.defaultEstimatesMs };
-  if (input.defaultEstimatesMs !== undefined) {
-    if (!isPlain(input.defaultEstimatesMs)) reader.fail('defaultEstimatesMs', 'must be an object');
-    else {
-      reader.onlyKeys(input.defaultEstimatesMs, [...LANES], 'defaultEstimatesMs');
-      for (const lane of LANES) {
-        const value = reader.positiveNumber(input.defaultEstimatesMs[lane], `defaultEstimatesMs.${lane}`);
-        if (value !== undefined) defaultEstimatesMs[lane] = value;
-      }
-    }
-  }
+  const turnaround = reader.turnaround(input.turnaround, 'turnaround');
+  const attainmentTarget = reader.target(input.attainmentTarget, 'attainmentTarget') ?? DEFAULT_POLICY.attainmentTarget;
 
   const reservedRealtimeShare = reader.fraction(input.reservedRealtimeShare, 'reservedRealtimeShare') ?? DEFAULT_POLICY.reservedRealtimeShare;
 
@@ -150,7 +222,7 @@ export function parsePolicy(input: unknown): ParsedPolicy {
           reader.fail(path, 'must be an object');
           continue;
         }
-        reader.onlyKeys(value, ['operations', 'dailyBudgetUsd', 'shareCache'], path);
+        reader.onlyKeys(value, ['operations', 'dailyBudgetUsd', 'shareCache', 'attainmentTarget'], path);
         const tenantPolicy: TenantPolicy = { operations: {}, shareCache: false };
         if (value.operations !== undefined) {
           if (!isPlain(value.operations)) reader.fail(`${path}.operations`, 'must be an object');
@@ -164,6 +236,8 @@ export function parsePolicy(input: unknown): ParsedPolicy {
         }
         const budget = reader.positiveNumber(value.dailyBudgetUsd, `${path}.dailyBudgetUsd`);
         if (budget !== undefined) tenantPolicy.dailyBudgetUsd = budget;
+        const target = reader.target(value.attainmentTarget, `${path}.attainmentTarget`);
+        if (target !== undefined) tenantPolicy.attainmentTarget = target;
         if (value.shareCache !== undefined) {
           if (typeof value.shareCache !== 'boolean') reader.fail(`${path}.shareCache`, 'must be true or false');
           else tenantPolicy.shareCache = value.shareCache;
@@ -174,11 +248,26 @@ export function parsePolicy(input: unknown): ParsedPolicy {
   }
 
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, policy: { operations, defaultEstimatesMs, reservedRealtimeShare, tenants } };
+  return { ok: true, policy: { operations, turnaround, attainmentTarget, reservedRealtimeShare, tenants } };
 }
 
 /** The effective operation policy for one tenant: the tenant's overrides over the operation defaults. */
 export function operationPolicyFor(policy: RoutingPolicy, tenant: string, operation: Operation): OperationPolicy {
   const override = policy.tenants[tenant]?.operations[operation] ?? {};
   return { ...policy.operations[operation], ...override };
+}
+
+/** The share of deadlines routing aims to meet for this tenant. */
+export function attainmentTargetFor(policy: RoutingPolicy, tenant: string): number {
+  return policy.tenants[tenant]?.attainmentTarget ?? policy.attainmentTarget;
+}
+
+/** The prior of one provider's lane: the provider's own where the policy has one, else the lane's. */
+export function turnaroundPriorFor(policy: RoutingPolicy, provider: string, lane: Lane): TurnaroundDistribution {
+  return policy.turnaround.providers[provider]?.[lane] ?? policy.turnaround.priors[lane];
+}
+
+/** A lane planned on its prior alone: before the ledger has shown anything of it. */
+export function coldTurnaround(policy: RoutingPolicy, provider: string, lane: Lane): Turnaround {
+  return blendTurnaround(turnaroundPriorFor(policy, provider, lane), undefined, 0, policy.turnaround.priorWeight);
 }

@@ -1,7 +1,7 @@
 import { getMetadataStorage } from 'class-validator';
 import { AcceptedInferenceRequestV1, AcceptedRequestV1 } from '../../accepted/accepted-request.v1';
 import { LaneRequestV1, RoutingDecisionV1 } from '../../accepted/lane-request.v1';
-import { EventErrorV1, LIFECYCLE_EVENT_TYPES, LifecycleEventV1, ProgressV1 } from '../../event/lifecycle-event.v1';
+import { EventErrorV1, LaneWeighingsV1, LaneWeighingV1, LIFECYCLE_EVENT_TYPES, LifecycleEventV1, ProgressV1 } from '../../event/lifecycle-event.v1';
 import { DeadLetterHeadersV1 } from '../../headers/dlq.headers';
 import { InferenceRequestV1, WebhookTargetV1 } from '../../request/inference-request.v1';
 import { CostV1, InferenceResultV1, ResultErrorV1, TimingsV1, UsageV1 } from '../../result/inference-result.v1';
@@ -49,7 +49,7 @@ const REQUEST_FIELDS = [...names(InferenceRequestV1, WebhookTargetV1), ...FOREIG
 const ACCEPTED_FIELDS = [...names(AcceptedRequestV1, AcceptedInferenceRequestV1), ...FOREIGN];
 const LANE_FIELDS = [...names(LaneRequestV1, RoutingDecisionV1), ...FOREIGN];
 const RESULT_FIELDS = [...names(InferenceResultV1, ResultErrorV1, UsageV1, CostV1, TimingsV1), ...FOREIGN];
-const EVENT_FIELDS = [...names(LifecycleEventV1, EventErrorV1, ProgressV1), ...FOREIGN];
+const EVENT_FIELDS = [...names(LifecycleEventV1, EventErrorV1, ProgressV1, LaneWeighingsV1, LaneWeighingV1), ...FOREIGN];
 // Provider bodies and responses, string maps: unknown keys are tried in them, other messages' fields are not.
 const FREE_FORM = ['body', 'request.body', 'response', 'metadata', 'request.metadata'];
 
@@ -65,6 +65,10 @@ const everyEventField = sampleEvent({
   operation: 'chat',
   costUsd: 0.1,
   savedUsd: -0.1,
+  lanes: {
+    realtime: { priceUsd: 0.01, missProbability: 0, meetProbability: 1, expectedCostUsd: 0.01 },
+    batch: { priceUsd: 0.005, missProbability: 0.25, meetProbability: 0.999, expectedCostUsd: 0.0075 },
+  },
   deadlineMet: true,
   metadata: { a: 'b' },
 });

@@ -1,0 +1,28 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LearnedTurnarounds, refreshTurnarounds } from '@sluice/ledger';
+import { ROOT_LOGGER } from '@sluice/observability';
+import type { Logger } from 'pino';
+import { RouterConfig } from '../router.config';
+
+/** Re-reads the learned turnarounds from boot on, for as long as the router runs. */
+@Injectable()
+export class TurnaroundsRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stop?: () => void;
+
+  constructor(
+    private readonly turnarounds: LearnedTurnarounds,
+    private readonly config: RouterConfig,
+    @Inject(ROOT_LOGGER) private readonly log: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stop = refreshTurnarounds(this.turnarounds, this.config.ROUTER_ESTIMATES_REFRESH_MS, (outcome) => {
+      if ('error' in outcome) this.log.warn({ err: outcome.error }, 'lane turnarounds could not be refreshed; what was learned stays until it expires');
+      else this.log.debug({ learned: outcome.learned }, 'lane turnarounds refreshed');
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stop?.();
+  }
+}
