@@ -30,70 +30,75 @@ describe('scale-out: several copies of a service, one of them killed mid-run', (
     await h?.stop();
   }, 120_000);
 
-  it('answers every request exactly once and books its cost once while a copy of the router and of the worker die', async () => {
-    expect(h.copiesOf('router')).toHaveLength(COPIES);
-    expect(h.copiesOf('realtime-worker')).toHaveLength(COPIES);
-    const tenant = randomTenant('scale');
-    const replyTo = await h.createTopic('scale-reply', 3);
-    const replies = await h.collect(replyTo);
-    // Deadlines far enough out that the killed copies' partitions waiting for their session to end (KAFKA_SESSION_TIMEOUT_MS) cannot fail a request.
-    const requests = Array.from({ length: REQUESTS }, () => chatRequest(tenant, { outputTokens: 8, extra: { maxLatencyMs: 180_000, replyTo } }));
+  it(
+    'answers every request exactly once and books its cost once while a copy of the router and of the worker die',
+    async () => {
+      expect(h.copiesOf('router')).toHaveLength(COPIES);
+      expect(h.copiesOf('realtime-worker')).toHaveLength(COPIES);
+      const tenant = randomTenant('scale');
+      const replyTo = await h.createTopic('scale-reply', 3);
+      const replies = await h.collect(replyTo);
+      // Deadlines far enough out that the killed copies' partitions waiting for their session to end (KAFKA_SESSION_TIMEOUT_MS) cannot fail a request.
+      const requests = Array.from({ length: REQUESTS }, () => chatRequest(tenant, { outputTokens: 8, extra: { maxLatencyMs: 180_000, replyTo } }));
 
-    const started = Date.now();
-    for (const [index, request] of requests.entries()) {
-      const due = started + (index * 1000) / RATE_PER_SECOND;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      if (index === KILL_AFTER) {
-        await h.crash('router-2');
-        await h.crash('realtime-worker-3');
+      const started = Date.now();
+      for (const [index, request] of requests.entries()) {
+        const due = started + (index * 1000) / RATE_PER_SECOND;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        if (index === KILL_AFTER) {
+          await h.crash('router-2');
+          await h.crash('realtime-worker-3');
+        }
+        await h.produce([request]);
       }
-      await h.produce([request]);
-    }
 
-    const ids = new Set(requests.map((request) => request.id));
-    const completedOf = (): string[] =>
-      h.tap
-        .forTenant(tenant, Topics.Events)
-        .map((message) => message.value as { type: string; requestId: string })
-        .filter((event) => event.type === 'completed' && ids.has(event.requestId))
-        .map((event) => event.requestId);
-    await h.waitFor(() => new Set(completedOf()).size === REQUESTS, {
-      timeoutMs: 240_000,
-      intervalMs: 500,
-      description: () => `a completed event for each of the ${REQUESTS} requests (${new Set(completedOf()).size} so far)`,
-    });
-    await h.waitFor(() => replies.messages.length >= REQUESTS, { timeoutMs: 60_000, description: `${REQUESTS} replies on ${replyTo}` });
-    await h.quiesce(120_000);
-    expect(h.service('router-2').exited()).toBe(true);
-    expect(h.service('realtime-worker-3').exited()).toBe(true);
+      const ids = new Set(requests.map((request) => request.id));
+      const completedOf = (): string[] =>
+        h.tap
+          .forTenant(tenant, Topics.Events)
+          .map((message) => message.value as { type: string; requestId: string })
+          .filter((event) => event.type === 'completed' && ids.has(event.requestId))
+          .map((event) => event.requestId);
+      await h.waitFor(() => new Set(completedOf()).size === REQUESTS, {
+        timeoutMs: 240_000,
+        intervalMs: 500,
+        description: () => `a completed event for each of the ${REQUESTS} requests (${new Set(completedOf()).size} so far)`,
+      });
+      await h.waitFor(() => replies.messages.length >= REQUESTS, { timeoutMs: 60_000, description: `${REQUESTS} replies on ${replyTo}` });
+      await h.quiesce(120_000);
+      expect(h.service('router-2').exited()).toBe(true);
+      expect(h.service('realtime-worker-3').exited()).toBe(true);
 
-    // Exactly once where users can see it: one completed event and one reply per request.
-    const completed = completedOf();
-    expect(completed).toHaveLength(REQUESTS);
-    expect(new Set(completed).size).toBe(REQUESTS);
-    const replied = replies.messages.map((message) => message.key);
-    expect(replied).toHaveLength(REQUESTS);
-    expect(new Set(replied)).toEqual(ids);
+      // Exactly once where users can see it: one completed event and one reply per request.
+      const completed = completedOf();
+      expect(completed).toHaveLength(REQUESTS);
+      expect(new Set(completed).size).toBe(REQUESTS);
+      const replied = replies.messages.map((message) => message.key);
+      expect(replied).toHaveLength(REQUESTS);
+      expect(new Set(replied)).toEqual(ids);
 
-    // Booked once: one completion per request, succeeded on the realtime lane, its cost the one of the
-    // result it delivered, and the tenant's booked total the sum of those.
-    const { rows } = await h.ledger.pool.query<{ request_id: string; status: string; lane: string; cost_usd: string; result_cost_usd: string }>(
-      `select c.request_id, c.status, c.lane, c.cost_usd, r.cost_usd as result_cost_usd
+      // Booked once: one completion per request, succeeded on the realtime lane, its cost the one of the
+      // result it delivered, and the tenant's booked total the sum of those.
+      const { rows } = await h.ledger.pool.query<{ request_id: string; status: string; lane: string; cost_usd: string; result_cost_usd: string }>(
+        `select c.request_id, c.status, c.lane, c.cost_usd, r.cost_usd as result_cost_usd
          from completions c join request_results r on r.result_id = c.result_id
         where c.tenant = $1`,
-      [tenant],
-    );
-    expect(rows).toHaveLength(REQUESTS);
-    expect(new Set(rows.map((row) => row.request_id))).toEqual(ids);
-    for (const row of rows) {
-      expect(row).toMatchObject({ status: 'succeeded', lane: 'realtime' });
-      expect(Number(row.cost_usd)).toBeGreaterThan(0);
-      expect(Number(row.cost_usd)).toBe(Number(row.result_cost_usd));
-    }
-    const { rows: statuses } = await h.ledger.pool.query<{ status: string; count: string }>(
-      'select status, count(*) from requests where tenant = $1 group by status',
-      [tenant],
-    );
-    expect(statuses).toEqual([{ status: 'succeeded', count: String(REQUESTS) }]);
-  });
+        [tenant],
+      );
+      expect(rows).toHaveLength(REQUESTS);
+      expect(new Set(rows.map((row) => row.request_id))).toEqual(ids);
+      for (const row of rows) {
+        expect(row).toMatchObject({ status: 'succeeded', lane: 'realtime' });
+        expect(Number(row.cost_usd)).toBeGreaterThan(0);
+        expect(Number(row.cost_usd)).toBe(Number(row.result_cost_usd));
+      }
+      const { rows: statuses } = await h.ledger.pool.query<{ status: string; count: string }>(
+        'select status, count(*) from requests where tenant = $1 group by status',
+        [tenant],
+      );
+      expect(statuses).toEqual([{ status: 'succeeded', count: String(REQUESTS) }]);
+      // Longer than its own waits (sending, 240 s for the answers, 60 s for the replies, 120 s to quiesce): one that runs out fails with what it waited for, not jest's bare timeout.
+    },
+    8 * 60_000,
+  );
 });
