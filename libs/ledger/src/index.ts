@@ -17,4 +17,5 @@ export * from './repositories/api-keys.repository';
 export * from './repositories/jobs.repository';
 export * from './repositories/dlq-dispositions.repository';
 export * from './repositories/webhook-secrets.repository';
+export * from './repositories/console.repository';
 export * from './repositories/ledger.repositories';
