@@ -1,4 +1,5 @@
 import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { Topics } from '@sluice/contracts';
 
 const MIB = 1024 * 1024;
 
@@ -148,6 +149,13 @@ export class IngestionConfig extends SluiceConfig {
     optional: true,
   })
   INGESTION_CONSOLE_DIR?: string;
+
+  @EnvString({
+    description: 'The dead-letter topic the console lists, replays from and drops from (the one the services dead-letter to, as `npx sluice dlq --dlq-topic`).',
+    pattern: /^[A-Za-z0-9._-]{1,249}$/,
+    rule: 'must be a Kafka topic name',
+  })
+  INGESTION_CONSOLE_DLQ_TOPIC: string = Topics.Dlq;
 
   @EnvEnum({
     description:

@@ -171,6 +171,7 @@ const providers: Provider[] = [
   ],
   controllers: [RequestsController, RequestEventsController, JobsController, CostsController],
   providers,
-  exports: [RequestsHandler],
+  // The hub and its relay feed the console's live view too.
+  exports: [RequestsHandler, RequestEventsHub, RequestEventsRelay],
 })
 export class IntakeModule {}

@@ -1,17 +1,27 @@
-import { AcceptedRequestV1, InferenceResultV1, Lane, resultIdFor, validateMessage } from '@sluice/contracts';
+import { AcceptedRequestV1, InferenceResultV1, Lane, resultIdFor, Topics, validateMessage } from '@sluice/contracts';
 import { sampleAccepted, sampleRequest, sampleResult } from '@sluice/contracts/testing/message.samples';
 import { requestRecordFromAccepted } from '@sluice/ledger';
 import type { TestDatabase } from '@sluice/ledger/testing/test-database';
-import { randomTenant } from '@sluice/testing';
+import { produceFixtures, testKafka } from '@sluice/kafka/testing';
+import { randomTenant, waitFor } from '@sluice/testing';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStreamClient, openEventStream } from '../../test/event-stream.client';
 import { apiClient, createTestDatabase, RunningIngestion, startIngestion, tenantWithKey } from '../../test/ingestion.harness';
+import { lifecycleEvent } from '../../test/stream.fixtures';
+import { RequestEventsRelay } from '../events/request-events.relay';
+import type { FeedTick } from './console.feed';
 import type { ConsoleOverview } from './console-api.controller';
 import { ConsoleModule } from './console.module';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildConsole } = require('../../../../scripts/build/build-console.js') as { buildConsole: (outdir: string) => Promise<string> };
+/** The console's front end as npm run build makes it, into a folder of this run. */
+function buildConsole(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-console-'));
+  execFileSync(process.execPath, [join(__dirname, '..', '..', '..', '..', 'scripts', 'build', 'build-console.js'), dir], { stdio: 'pipe' });
+  return dir;
+}
 
 const keys = (rows: Array<{ key: string }>): string[] => rows.map((row) => row.key).sort();
 const ids = (body: unknown): string[] => (body as { requests: Array<{ id: string }> }).requests.map((row) => row.id);
@@ -22,9 +32,10 @@ describe('the console (real database)', () => {
   let ingestion: RunningIngestion;
   let consoleDir: string;
   const operatorTenant = randomTenant('ops');
+  const feeds: EventStreamClient[] = [];
 
   beforeAll(async () => {
-    consoleDir = await buildConsole(mkdtempSync(join(tmpdir(), 'sluice-console-')));
+    consoleDir = buildConsole();
     database = await createTestDatabase();
     ingestion = await startIngestion({
       database,
@@ -34,6 +45,7 @@ describe('the console (real database)', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(feeds.map((feed) => feed.close()));
     await ingestion?.close();
     await database?.drop();
     rmSync(consoleDir, { recursive: true, force: true });
@@ -121,5 +133,33 @@ describe('the console (real database)', () => {
     const reply = await apiClient(ingestion.baseUrl, key).get('/console/api/requests?limit=1000');
     expect(reply.status).toBe(400);
     expect((reply.body as { error: unknown }).error).toMatchObject({ code: 'INVALID_FIELD', field: 'limit' });
+  });
+
+  it("feeds a browser its tenant's lifecycle events live, counted per second", async () => {
+    const relay = ingestion.app.get(RequestEventsRelay);
+    await waitFor(() => relay.ready, { timeoutMs: 30_000, description: 'the events relay to join its group' });
+    const { tenant, key } = await tenantWithKey(ingestion.ledger, 'live');
+    const feed = await openEventStream(`${ingestion.baseUrl}/console/api/live`, key);
+    feeds.push(feed);
+    expect(feed.status).toBe(200);
+    await waitFor(() => feed.events().length > 0, { timeoutMs: 10_000, description: 'the first tick' });
+
+    await produceFixtures(testKafka(), Topics.Events, [
+      { key: 'live-1', value: lifecycleEvent('someone-else', 'live-1', 'routed', { lane: 'batch', reason: 'not yours' }) },
+      { key: 'live-1', value: lifecycleEvent(tenant, 'live-1', 'accepted') },
+      { key: 'live-1', value: lifecycleEvent(tenant, 'live-1', 'routed', { lane: 'batch', reason: 'slack' }) },
+    ]);
+
+    const ticks = () => feed.events().map((event) => event.data as FeedTick);
+    await waitFor(() => ticks().reduce((sum, tick) => sum + (tick.counts.routed ?? 0), 0) === 1, {
+      timeoutMs: 15_000,
+      description: 'the routed event in a tick',
+    });
+    const counted = ticks().reduce<Record<string, number>>((sum, tick) => {
+      for (const [type, count] of Object.entries(tick.counts)) sum[type] = (sum[type] ?? 0) + count;
+      return sum;
+    }, {});
+    expect(counted).toEqual({ accepted: 1, routed: 1 });
+    expect(ticks().flatMap((tick) => tick.recent.map((one) => one.tenant))).toEqual([tenant, tenant]);
   });
 });
