@@ -12,7 +12,7 @@ export interface LiveState {
   connected: boolean;
   /** Events per second, over the last few seconds. */
   rate: number;
-  /** Grows with every second in which anything happened: pages reload their data on it. */
+  /** Grows with every second in which anything happened, and every few seconds anyway: pages reload their data on it. */
   changes: number;
   /** The last requests seen, newest first: `tenant/id type`. */
   recent: Array<{ tenant: string; requestId: string; type: string }>;
@@ -20,6 +20,8 @@ export interface LiveState {
 
 const RATE_SECONDS = 5;
 const RETRY_MS = 3000;
+// Pages reload this often even when nothing was heard: what changes without an event (a batch's state) shows too.
+const REFRESH_MS = 5000;
 
 /**
  * Reads the live feed over fetch (EventSource cannot send the API key) and reconnects when it ends.
@@ -72,7 +74,11 @@ export function useLive(): LiveState {
       }
     };
     void connect();
-    return () => stop.abort();
+    const refresh = setInterval(() => setState((previous) => ({ ...previous, changes: previous.changes + 1 })), REFRESH_MS);
+    return () => {
+      stop.abort();
+      clearInterval(refresh);
+    };
   }, []);
   return state;
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, forgetKey, getJson, savedKey, saveKey } from './api';
 import { useLive } from './live';
 import { BatchesPage } from './pages/batches';
+import { DeadLettersPage } from './pages/dead-letters';
 import { JobsPage } from './pages/jobs';
 import { OverviewPage } from './pages/overview';
 import { RequestPage, RequestsPage } from './pages/requests';
@@ -15,6 +16,7 @@ const PAGES = [
   ['requests', 'Requests'],
   ['batches', 'Batches'],
   ['jobs', 'Jobs'],
+  ['dlq', 'Dead letters'],
 ] as const;
 
 /** `#/<page>/<part>/…?<query>` */
@@ -63,6 +65,7 @@ function Console(props: { scope: Scope; onLeave: () => void }) {
   else if (page === 'requests') body = html`<${RequestsPage} key=${JSON.stringify(query)} live=${live} scope=${props.scope} search=${query} />`;
   else if (page === 'batches') body = html`<${BatchesPage} live=${live} />`;
   else if (page === 'jobs') body = html`<${JobsPage} live=${live} />`;
+  else if (page === 'dlq') body = html`<${DeadLettersPage} live=${live} scope=${props.scope} />`;
   else body = html`<${OverviewPage} live=${live} />`;
   return html`<div>
     <header>

@@ -81,8 +81,8 @@ export interface JobSummary {
 }
 
 export interface DlqEntry {
-  partition: number;
-  offset: string;
+  dlqPartition: number;
+  dlqOffset: string;
   time: string;
   originalTopic: string | null;
   code: string;

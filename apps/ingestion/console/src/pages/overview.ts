@@ -67,11 +67,14 @@ export function OverviewPage(props: { live: LiveState }) {
   return html`<div>
     ${error && html`<p class="error">${error}</p>`}
     <div class="cards">
-      <div class="card"><span>requests completed</span><strong data-testid="total-requests">${total.requests}</strong></div>
-      <div class="card"><span>cost</span><strong data-testid="total-cost">${usd(total.costUsd)}</strong></div>
-      <div class="card"><span>all realtime would cost</span><strong data-testid="total-realtime">${usd(total.realtimeCostUsd)}</strong></div>
+      <div class="card"><span>requests completed</span><strong data-testid="total-requests" data-value=${total.requests}>${total.requests}</strong></div>
+      <div class="card"><span>cost</span><strong data-testid="total-cost" data-value=${total.costUsd}>${usd(total.costUsd)}</strong></div>
       <div class="card">
-        <span>saved</span><strong data-testid="total-saved">${usd(total.savedUsd)}</strong><em>${percent(total.savedUsd, total.realtimeCostUsd)}</em>
+        <span>all realtime would cost</span><strong data-testid="total-realtime" data-value=${total.realtimeCostUsd}>${usd(total.realtimeCostUsd)}</strong>
+      </div>
+      <div class="card">
+        <span>saved</span><strong data-testid="total-saved" data-value=${total.savedUsd}>${usd(total.savedUsd)}</strong
+        ><em>${percent(total.savedUsd, total.realtimeCostUsd)}</em>
       </div>
       <div class="card">
         <span>live rate</span><strong data-testid="live-rate">${props.live.rate.toFixed(1)}/s</strong><em>${props.live.connected ? 'live' : 'offline'}</em>
@@ -107,6 +110,17 @@ export function OverviewPage(props: { live: LiveState }) {
           )}
         </tbody>
       </table>
+    </section>
+    <section>
+      <h3>Just now</h3>
+      <ul class="recent" data-testid="recent">
+        ${props.live.recent.map(
+          (one) =>
+            html`<li>
+              <a href=${`#/request/${encodeURIComponent(one.tenant)}/${encodeURIComponent(one.requestId)}`}>${one.tenant}/${one.requestId}</a> ${one.type}
+            </li>`,
+        )}
+      </ul>
     </section>
     <div class="columns">
       <${AttainmentTable} title="Deadline attainment per lane" rows=${data.attainment.lanes} testId="attainment-lanes" />
