@@ -3,7 +3,7 @@ import { REPLAYED_FROM_HEADER } from '@sluice/kafka';
 import { randomTenant } from '@sluice/testing';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser, Page } from 'playwright-core';
 import { EMBEDDING_MODEL, SluiceHarness, chatRequest, embeddingRequest, newRequestId } from './support';
 import { consoleAs, inPage, launchChromium, show } from './support/console.browser';
 
@@ -94,7 +94,7 @@ describe('the console in a browser', () => {
         { timeoutMs: 3 * MINUTE, description: `batch ${early.id} to show completed with a full progress bar` },
       );
       expect(done).toMatchObject({ max: batched.length, value: batched.length });
-      const doneLines = await page.$eval(`tr[data-batch="${early.id}"]`, (row) => row.textContent ?? '');
+      const doneLines = (await page.textContent(`tr[data-batch="${early.id}"]`)) ?? '';
       expect(doneLines).toContain(`${batched.length}/${batched.length}`);
       await snap(page, 'batches');
 
@@ -130,7 +130,7 @@ describe('the console in a browser', () => {
       const one = batched[0];
       await show(page, '#/requests');
       await page.waitForSelector('form.search input[name=id]');
-      await page.type('form.search input[name=id]', one.id);
+      await page.fill('form.search input[name=id]', one.id);
       await page.click('form.search button[type=submit]');
       await h.waitFor(async () => (await page.$$('[data-testid=requests] tbody tr')).length === 1, { timeoutMs: 30_000, description: 'one search hit' });
       await snap(page, 'requests');
@@ -143,7 +143,7 @@ describe('the console in a browser', () => {
       const published = h.eventTypes(tenant, one.id).filter((type) => RECORDED_EVENTS.has(type));
       expect(timeline.filter((type) => RECORDED_EVENTS.has(type))).toEqual(published);
       expect(published).toEqual(['accepted', 'routed', 'batched', 'submitted', 'completed']);
-      expect(await page.$eval('[data-testid=result]', (element) => element.textContent)).toContain('"lane": "batch"');
+      expect(await page.textContent('[data-testid=result]')).toContain('"lane": "batch"');
       await snap(page, 'request');
 
       // Metadata search finds the realtime ones; another tenant's request is not found, however asked for.
@@ -158,7 +158,7 @@ describe('the console in a browser', () => {
       expect(await page.$$('[data-testid=requests] tbody tr')).toHaveLength(0);
       await show(page, `#/request/${other}/${theirs.id}`);
       await page.waitForSelector('main p.error');
-      expect(await page.$eval('main p.error', (element) => element.textContent)).toContain('not found');
+      expect(await page.textContent('main p.error')).toContain('not found');
 
       // The other tenant sees its own request and none of the first one's batches or costs.
       const otherPage = await consoleAs(browser, url(), otherKey);
@@ -184,14 +184,14 @@ describe('the console in a browser', () => {
       });
 
       const page = await consoleAs(browser, url(), operatorKey);
-      expect(await page.$eval('[data-testid=who]', (element) => element.textContent)).toContain('operator');
+      expect(await page.textContent('[data-testid=who]')).toContain('operator');
       await show(page, '#/dlq');
       const row = `[data-testid=dlq] tr[data-entry="${dead.partition}/${dead.offset}"]`;
       await page.waitForSelector(row, { timeout: 30_000 });
-      expect(await page.$eval(row, (element) => element.textContent)).toContain(Topics.Requests);
+      expect(await page.textContent(row)).toContain(Topics.Requests);
       await snap(page, 'dead-letters');
       await page.click(`${row} button`);
-      await h.waitFor(async () => (await page.$eval(`${row} [data-testid=disposition]`, (cell) => cell.textContent)) === 'replayed', {
+      await h.waitFor(async () => (await page.textContent(`${row} [data-testid=disposition]`)) === 'replayed', {
         timeoutMs: 30_000,
         description: 'the entry to show replayed',
       });

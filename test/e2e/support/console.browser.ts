@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium (apt-get install chromium), or CHROMIUM_PATH. */
 export function chromiumPath(): string {
@@ -10,12 +10,11 @@ export function chromiumPath(): string {
 
 /** Headless Chromium for the console's browser tests; `close` when done. */
 export function launchChromium(): Promise<Browser> {
-  return puppeteer.launch({
+  return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     // Root in a container has no user namespace for the sandbox; /dev/shm there is small.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--window-size=1400,1000'],
-    defaultViewport: { width: 1400, height: 1000 },
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
 }
 
@@ -24,13 +23,13 @@ export function launchChromium(): Promise<Browser> {
  * own session storage), so two keys never share a tab's state.
  */
 export async function consoleAs(browser: Browser, ingestionUrl: string, apiKey: string): Promise<Page> {
-  const context = await browser.createBrowserContext();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(`${ingestionUrl}/console`, { waitUntil: 'load' });
   await page.waitForSelector('form.login input[name=key]');
-  await page.type('form.login input[name=key]', apiKey);
+  await page.fill('form.login input[name=key]', apiKey);
   await page.click('form.login button[type=submit]');
   await page.waitForSelector('[data-testid=who]', { timeout: 15_000 }).catch((error: Error) => {
     throw new Error(`the console did not sign in: ${error.message}; page errors: ${errors.join('; ')}`);
