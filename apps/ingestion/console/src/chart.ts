@@ -10,8 +10,8 @@ export interface Series {
   values: Array<number | null>;
 }
 
-/** A uPlot line chart over time (x in seconds since the epoch), redrawn when its data changes. */
-export function TimeChart(props: { title: string; x: number[]; series: Series[]; testId: string; bars?: boolean }) {
+/** A uPlot chart over time (x in seconds since the epoch, every step of it), redrawn when its data changes; `format` writes the y values. */
+export function TimeChart(props: { title: string; x: number[]; series: Series[]; testId: string; bars?: boolean; format?: (value: number) => string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (box.current === null) return;
@@ -28,10 +28,10 @@ export function TimeChart(props: { title: string; x: number[]; series: Series[];
           ...(props.bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${COLOURS[index % COLOURS.length]}55` } : {}),
         })),
       ],
-      axes: [{}, { size: 70 }],
+      axes: [{}, { size: 80, values: (_chart, values) => values.map((value) => (props.format ? props.format(value) : String(value))) }],
     };
     const chart = new uPlot(options, [props.x, ...props.series.map((series) => series.values)], box.current);
     return () => chart.destroy();
-  }, [props.title, props.x, props.series, props.bars]);
+  }, [props.title, props.x, props.series, props.bars, props.format]);
   return html`<div class="chart" data-testid=${props.testId} ref=${box}></div>`;
 }

@@ -1,9 +1,12 @@
 /** How the console writes numbers and times. */
 
+// Emulated and per-request amounts are fractions of a cent: significant digits, never 9e-8.
+const SMALL = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4, maximumFractionDigits: 12 });
+const LARGE = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 export function usd(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–';
-  const digits = Math.abs(value) >= 1 ? 2 : 6;
-  return `$${value.toFixed(digits)}`;
+  return `$${(Math.abs(value) >= 1 ? LARGE : SMALL).format(value)}`;
 }
 
 export function percent(part: number, whole: number): string {

@@ -36,7 +36,7 @@ export function requestTimeline(detail: RequestDetailRecord): TimelineEntry[] {
     entries.push({
       at: result.completedAt,
       type: 'result',
-      detail: `${result.status} on the ${result.lane} lane, $${result.costUsd}${delivered ? ', delivered' : ', billed, not delivered'}${result.errorCode ? ` (${result.errorCode})` : ''}`,
+      detail: `${result.status} on the ${result.lane} lane, $${result.costUsd.toFixed(12).replace(/\.?0+$/, '')}${delivered ? ', delivered' : ', billed, not delivered'}${result.errorCode ? ` (${result.errorCode})` : ''}`,
     });
   }
   if (completion !== null) {

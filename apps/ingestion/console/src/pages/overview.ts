@@ -6,24 +6,36 @@ import { useLoad } from '../load';
 import type { LiveState } from '../live';
 import type { Attainment, Overview } from '../types';
 
+/** Every step from `first` to `last` (seconds), so a quiet minute or day shows as 0, not as a gap. */
+function steps(first: number, last: number, step: number): number[] {
+  const all: number[] = [];
+  for (let at = first; at <= last; at += step) all.push(at);
+  return all;
+}
+
 function laneSeries(overview: Overview): { x: number[]; series: Series[] } {
-  const times = [...new Set(overview.series.buckets.map((bucket) => Date.parse(bucket.at) / 1000))].sort((a, b) => a - b);
+  const step = overview.series.bucketSeconds;
+  const first = Math.ceil(Date.parse(overview.series.since) / 1000 / step) * step;
+  const x = steps(first, Math.floor(Date.now() / 1000 / step) * step, step);
   const lanes = [...new Set(overview.series.buckets.map((bucket) => bucket.lane))].sort();
-  const index = new Map(times.map((at, i) => [at, i]));
-  const series = lanes.map((lane) => ({ label: lane, values: times.map(() => 0 as number | null) }));
+  const index = new Map(x.map((at, i) => [at, i]));
+  const series = lanes.map((lane) => ({ label: lane, values: x.map(() => 0 as number | null) }));
   for (const bucket of overview.series.buckets) {
-    series[lanes.indexOf(bucket.lane)].values[index.get(Date.parse(bucket.at) / 1000)!] = bucket.requests;
+    const at = index.get(Date.parse(bucket.at) / 1000);
+    if (at !== undefined) series[lanes.indexOf(bucket.lane)].values[at] = bucket.requests;
   }
-  return { x: times, series };
+  return { x, series };
 }
 
 function costSeries(overview: Overview): { x: number[]; series: Series[] } {
-  const days = overview.costs.days;
+  const day = (text: string) => Date.parse(`${text}T00:00:00Z`) / 1000;
+  const x = steps(day(overview.costs.from), day(overview.costs.to), 86_400);
+  const byDay = new Map(overview.costs.days.map((one) => [day(one.day), one.total]));
   return {
-    x: days.map((day) => Date.parse(`${day.day}T00:00:00Z`) / 1000),
+    x,
     series: [
-      { label: 'cost', values: days.map((day) => day.total.costUsd) },
-      { label: 'all realtime', values: days.map((day) => day.total.realtimeCostUsd) },
+      { label: 'cost', values: x.map((at) => byDay.get(at)?.costUsd ?? 0) },
+      { label: 'all realtime', values: x.map((at) => byDay.get(at)?.realtimeCostUsd ?? 0) },
     ],
   };
 }
@@ -83,7 +95,7 @@ export function OverviewPage(props: { live: LiveState }) {
     <p class="muted">${data.costs.from} to ${data.costs.to} (UTC), ${data.scope.operator ? 'all tenants' : `tenant ${data.scope.tenant}`}</p>
     <div class="charts">
       ${lanes && html`<${TimeChart} title="Requests per lane (per minute, last 6 h)" testId="lanes-chart" x=${lanes.x} series=${lanes.series} />`}
-      ${costs && html`<${TimeChart} title="Cost vs all realtime per day (USD)" testId="cost-chart" x=${costs.x} series=${costs.series} bars=${true} />`}
+      ${costs && html`<${TimeChart} title="Cost vs all realtime per day" testId="cost-chart" x=${costs.x} series=${costs.series} bars=${true} format=${usd} />`}
     </div>
     <section>
       <h3>Saving per day</h3>
