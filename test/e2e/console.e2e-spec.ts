@@ -140,7 +140,8 @@ describe('the console in a browser', () => {
         page,
         `[...document.querySelectorAll('[data-testid=timeline] li')].map((item) => item.getAttribute('data-type'))`,
       );
-      const published = h.eventTypes(tenant, one.id).filter((type) => RECORDED_EVENTS.has(type));
+      // By first appearance: an event may be published again (a redelivered message), the ledger keeps one time per step.
+      const published = [...new Set(h.eventTypes(tenant, one.id).filter((type) => RECORDED_EVENTS.has(type)))];
       expect(timeline.filter((type) => RECORDED_EVENTS.has(type))).toEqual(published);
       expect(published).toEqual(['accepted', 'routed', 'batched', 'submitted', 'completed']);
       expect(await page.textContent('[data-testid=result]')).toContain('"lane": "batch"');
