@@ -35,6 +35,11 @@ function build(app) {
   if (result.error) return `could not run nest build: ${result.error.message}`;
   if (result.status !== 0) return `nest build exited with ${result.status ?? result.signal}`;
   if (!existsSync(app.output) || statSync(app.output).size === 0) return `nest build succeeded but ${relative(root, app.output)} is missing or empty`;
+  // Ingestion serves the operator console from the folder beside its bundle.
+  if (app.name === 'ingestion') {
+    const frontEnd = spawnSync(process.execPath, [join(__dirname, 'build-console.js')], { cwd: root, stdio: 'inherit' });
+    if (frontEnd.status !== 0) return `the console's build exited with ${frontEnd.status ?? frontEnd.signal}`;
+  }
   return undefined;
 }
 

@@ -1,4 +1,5 @@
-import { EnvEnum, EnvInt, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { EnvEnum, EnvInt, EnvList, EnvString, EnvUrl, SluiceConfig } from '@sluice/config';
+import { Topics } from '@sluice/contracts';
 
 const MIB = 1024 * 1024;
 
@@ -154,6 +155,31 @@ export class IngestionConfig extends SluiceConfig {
     optional: true,
   })
   INGESTION_JOBS_UPSTREAM?: string;
+
+  @EnvList({
+    description:
+      "Tenants whose API keys are operator keys in the console (/console): they see every tenant's requests, costs, batches, jobs and dead letters, and may replay or drop dead-lettered messages. Any other key sees its own tenant only. Unset: no operator keys.",
+    itemPattern: /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    itemRule: 'tenant ids',
+    optional: true,
+  })
+  INGESTION_CONSOLE_OPERATOR_TENANTS?: string[];
+
+  @EnvString({
+    description:
+      "Folder of the console's built front end (index.html and its assets, written by npm run build). Unset: the console folder beside the running bundle, dist/apps/ingestion/console.",
+    pattern: /\S/,
+    rule: 'must be a folder path',
+    optional: true,
+  })
+  INGESTION_CONSOLE_DIR?: string;
+
+  @EnvString({
+    description: 'The dead-letter topic the console lists, replays from and drops from (the one the services dead-letter to, as `npx sluice dlq --dlq-topic`).',
+    pattern: /^[A-Za-z0-9._-]{1,249}$/,
+    rule: 'must be a Kafka topic name',
+  })
+  INGESTION_CONSOLE_DLQ_TOPIC: string = Topics.Dlq;
 
   @EnvEnum({
     description:

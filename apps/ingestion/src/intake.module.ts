@@ -238,6 +238,7 @@ const providers: Provider[] = [
     MessageBatchesController,
   ],
   providers,
-  exports: [RequestsHandler],
+  // The hub and its relay feed the console's live view too.
+  exports: [RequestsHandler, RequestEventsHub, RequestEventsRelay],
 })
 export class IntakeModule {}

@@ -24,13 +24,15 @@ export interface RunningIngestion {
  * before listening, e.g. to connect a Kafka transport.
  */
 export async function startIngestion(
-  options: { database: TestDatabase; controllers?: Type<unknown>[]; configure?: (app: INestApplication) => void } & { env?: Record<string, string> },
+  options: { database: TestDatabase; controllers?: Type<unknown>[]; modules?: Type<unknown>[]; configure?: (app: INestApplication) => void } & {
+    env?: Record<string, string>;
+  },
 ): Promise<RunningIngestion> {
   Object.assign(process.env, { DATABASE_URL: options.database.url, LOG_LEVEL: 'error' }, options.env);
   const service = SluiceServiceModule.forRoot({ name: 'ingestion', config: IngestionConfig });
   class IngestionUnderTest {}
   const app = await NestFactory.create<NestExpressApplication>(
-    { module: IngestionUnderTest, imports: [service, IntakeModule], controllers: options.controllers ?? [] },
+    { module: IngestionUnderTest, imports: [service, IntakeModule, ...(options.modules ?? [])], controllers: options.controllers ?? [] },
     { ...ingestionService.http, logger: false },
   );
   configureIngestion(app);

@@ -23,6 +23,7 @@ export {
   type DeadLetterFailure,
 } from './dead-letter/dead-letter.headers';
 export { DeadLetterPublishError } from './dead-letter/dead-letter.publisher';
+export * from './dead-letter/dlq.entry';
 export * from './producer/kafka.producer';
 export * from './signing/message.signer';
 export * from './signing/message.authentication';

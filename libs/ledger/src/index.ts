@@ -18,5 +18,6 @@ export * from './repositories/jobs.repository';
 export * from './repositories/facade-batches.repository';
 export * from './repositories/dlq-dispositions.repository';
 export * from './repositories/webhook-secrets.repository';
+export * from './repositories/console.repository';
 export * from './repositories/ledger.repositories';
 export * from './turnarounds/learned-turnarounds';

@@ -1,8 +1,8 @@
-import type { ProducerBatch, ProducerMessage } from '@sluice/kafka';
-import { replayHeaders } from '@sluice/kafka';
+import type { ProducerBatch } from '@sluice/kafka';
+import { DlqEntry, entryJson, entryName, isReplayable, replayBatches } from '@sluice/kafka';
 import { type DlqDisposition, type DlqDispositionsRepository, dlqEntryKey } from '@sluice/ledger';
 import type { DlqOptions } from '../cli/sluice.args';
-import { DlqEntry, entryJson, entryName, formatEntryLine } from './dlq.entry';
+import { formatEntryLine } from './dlq.line';
 import { matchesFilter } from './dlq.filter';
 
 export interface DlqPorts {
@@ -42,12 +42,6 @@ async function select(options: DlqOptions, ports: DlqPorts): Promise<Selection> 
   return { entries: options.limit === undefined ? entries : entries.slice(0, options.limit), settled, hidden };
 }
 
-type ReplayableEntry = DlqEntry & { originalTopic: string };
-
-function isReplayable(entry: DlqEntry): entry is ReplayableEntry {
-  return entry.originalTopic !== undefined;
-}
-
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
@@ -56,17 +50,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 function entries(count: number): string {
   return `${count} ${count === 1 ? 'entry' : 'entries'}`;
-}
-
-/** Back to where it came from: the original key, value and headers, marked with the entry it was. */
-export function replayBatches(dlqTopic: string, replayed: readonly ReplayableEntry[]): ProducerBatch[] {
-  const byTopic = new Map<string, ProducerMessage[]>();
-  for (const entry of replayed) {
-    const messages = byTopic.get(entry.originalTopic) ?? [];
-    messages.push({ key: entry.key, value: entry.value, headers: replayHeaders(entry.headers, entryName(dlqTopic, entry)) });
-    byTopic.set(entry.originalTopic, messages);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
 async function list(options: DlqOptions, ports: DlqPorts): Promise<number> {

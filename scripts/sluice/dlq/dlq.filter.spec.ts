@@ -1,4 +1,4 @@
-import type { DlqEntry } from './dlq.entry';
+import type { DlqEntry } from '@sluice/kafka';
 import { matchesFilter, parseTimeBound } from './dlq.filter';
 
 const NOW = Date.parse('2030-03-01T12:00:00Z');

@@ -1,5 +1,5 @@
 import { isInstant, parseDuration } from '@sluice/contracts';
-import type { DlqEntry } from './dlq.entry';
+import type { DlqEntry } from '@sluice/kafka';
 
 /** Which entries a dlq command works on; an absent field matches everything. */
 export interface DlqFilter {

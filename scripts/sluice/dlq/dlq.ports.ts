@@ -1,9 +1,8 @@
-import { createKafkaJsDriver, KafkaProducer, MessageSigner, parseBrokerList, readTopicToEnd } from '@sluice/kafka';
+import { createKafkaJsDriver, KafkaProducer, MessageSigner, parseBrokerList, readDlqEntry, readTopicToEnd } from '@sluice/kafka';
 import { createPool, DlqDispositionsRepository } from '@sluice/ledger';
 import { kafkaSecurityFromEnv } from '../../stack/kafka/kafka.security';
 import { CliError } from '../api/sluice.client';
 import type { DlqPorts } from './dlq.command';
-import { readDlqEntry } from './dlq.entry';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sluice';

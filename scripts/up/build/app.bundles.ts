@@ -14,7 +14,7 @@ function newestIn(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestIn(path));
-    else if ((entry.name.endsWith('.ts') || entry.name.endsWith('.json')) && !TEST_FILE.test(entry.name)) {
+    else if (/\.(ts|json|css|html)$/.test(entry.name) && !TEST_FILE.test(entry.name)) {
       newest = Math.max(newest, statSync(path).mtimeMs);
     }
   }
@@ -29,7 +29,9 @@ export function newestSourceMtime(repoRoot: string, service: ServiceName): numbe
     .filter(existsSync)
     .map((file) => statSync(file).mtimeMs);
   const appConfig = join(repoRoot, 'apps', service, 'tsconfig.app.json');
-  return Math.max(newestIn(join(repoRoot, 'apps', service, 'src')), ...libSources, ...shared, existsSync(appConfig) ? statSync(appConfig).mtimeMs : 0);
+  // apps/<app>/console: a front end the app's build bundles beside it (ingestion's operator console).
+  const appSources = [newestIn(join(repoRoot, 'apps', service, 'src')), newestIn(join(repoRoot, 'apps', service, 'console'))];
+  return Math.max(...appSources, ...libSources, ...shared, existsSync(appConfig) ? statSync(appConfig).mtimeMs : 0);
 }
 
 /** Apps whose bundle is missing or older than one of its inputs. */

@@ -654,7 +654,7 @@ export class CompletionsRepository {
   }
 
   /**
-   * A tenant's spending per UTC day and lane, for completions in [from, to):
+   * A tenant's spending (every tenant's with `tenant` null: the operator console) per UTC day and lane, for completions in [from, to):
    * - `requests`: requests completed (their delivered result, in the lane that delivered it);
    * - `results`, `costUsd`: every result providers produced and billed, delivered or superseded,
    *   in the lane that produced it: what was really spent;
@@ -667,7 +667,7 @@ export class CompletionsRepository {
    *   all superseded. Summed over lanes it is the honest saving against sending everything realtime.
    * Sums are the ledger's exact `numeric`, converted once.
    */
-  async dailyCosts(tenant: string, from: Date, to: Date): Promise<DailyLaneCost[]> {
+  async dailyCosts(tenant: string | null, from: Date, to: Date): Promise<DailyLaneCost[]> {
     const { rows } = await this.pool.query<{
       day: string;
       lane: Lane;
@@ -685,18 +685,18 @@ export class CompletionsRepository {
                 sum(rr.cost_usd) as cost, sum(rr.cost_usd) filter (where c.result_id is null) as superseded
            from request_results rr
            left join completions c on c.tenant = rr.tenant and c.request_id = rr.request_id and c.result_id = rr.result_id
-          where rr.tenant = $1 and rr.completed_at >= $2 and rr.completed_at < $3
+          where ($1::text is null or rr.tenant = $1) and rr.completed_at >= $2 and rr.completed_at < $3
           group by 1, 2),
        extra as (
          select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, lane, count(*) as calls, sum(cost_usd) as cost
            from extra_spend
-          where tenant = $1 and completed_at >= $2 and completed_at < $3
+          where ($1::text is null or tenant = $1) and completed_at >= $2 and completed_at < $3
           group by 1, 2),
        delivered as (
          select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD') as day, lane, count(*) as requests,
                 sum(realtime_cost_usd) as realtime
            from completions
-          where tenant = $1 and completed_at >= $2 and completed_at < $3
+          where ($1::text is null or tenant = $1) and completed_at >= $2 and completed_at < $3
           group by 1, 2),
        days as (
          select day, lane from billed union select day, lane from extra union select day, lane from delivered)

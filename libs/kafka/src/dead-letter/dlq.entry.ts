@@ -1,5 +1,7 @@
-import { DlqHeaders } from '@sluice/contracts';
-import type { ConsumedMessage, MessageHeaders } from '@sluice/kafka';
+import type { ProducerBatch } from '../producer/kafka.producer';
+import type { ProducerMessage } from '../producer/producer.message';
+import type { ConsumedMessage, MessageHeaders } from '../port/message.types';
+import { DeadLetterHeader, replayHeaders } from './dead-letter.headers';
 
 /** A record of the dead-letter topic, read back: where it sits, where it came from, why it is there. */
 export interface DlqEntry {
@@ -49,17 +51,17 @@ function identity(value: Buffer | null): { tenant?: string; requestId?: string }
 
 export function readDlqEntry(message: ConsumedMessage): DlqEntry {
   const headers = message.headers;
-  const originalTopic = headers[DlqHeaders.OriginalTopic];
+  const originalTopic = headers[DeadLetterHeader.OriginalTopic];
   return {
     partition: message.partition,
     offset: message.offset,
     timestampMs: Number(message.timestamp),
     originalTopic: originalTopic === undefined || originalTopic === '' ? undefined : originalTopic,
-    originalPartition: decimal(headers[DlqHeaders.OriginalPartition]),
-    originalOffset: headers[DlqHeaders.OriginalOffset],
-    errorCode: headers[DlqHeaders.ErrorCode] || UNKNOWN_REASON,
-    errorMessage: headers[DlqHeaders.ErrorMessage] ?? '',
-    attempts: decimal(headers[DlqHeaders.Attempts]),
+    originalPartition: decimal(headers[DeadLetterHeader.OriginalPartition]),
+    originalOffset: headers[DeadLetterHeader.OriginalOffset],
+    errorCode: headers[DeadLetterHeader.ErrorCode] || UNKNOWN_REASON,
+    errorMessage: headers[DeadLetterHeader.ErrorMessage] ?? '',
+    attempts: decimal(headers[DeadLetterHeader.Attempts]),
     ...identity(message.value),
     key: message.key,
     value: message.value,
@@ -72,22 +74,25 @@ export function entryName(dlqTopic: string, entry: Pick<DlqEntry, 'partition' | 
   return `${dlqTopic}/${entry.partition}/${entry.offset}`;
 }
 
-function origin(entry: DlqEntry): string {
-  if (entry.originalTopic === undefined) return '?';
-  return `${entry.originalTopic}[${entry.originalPartition ?? '?'}]@${entry.originalOffset ?? '?'}`;
-}
-
-/** One line per entry for a person: place, time, origin, reason, who, why. */
-export function formatEntryLine(entry: DlqEntry, disposition?: string): string {
-  const who = [entry.tenant && `tenant=${entry.tenant}`, entry.requestId && `request=${entry.requestId}`].filter(Boolean).join(' ') || '-';
-  const message = entry.errorMessage.replace(/\s+/g, ' ');
-  const columns = [`${entry.partition}/${entry.offset}`, new Date(entry.timestampMs).toISOString(), origin(entry), entry.errorCode, who, message];
-  if (disposition !== undefined) columns.push(`[${disposition}]`);
-  return columns.join('  ');
-}
-
 /** One JSON object per entry for a program; the key and value as UTF-8 text. */
-export function entryJson(entry: DlqEntry, disposition?: string): Record<string, unknown> {
+export interface DlqEntryJson {
+  dlqPartition: number;
+  dlqOffset: string;
+  time: string;
+  originalTopic: string | null;
+  originalPartition: number | null;
+  originalOffset: string | null;
+  code: string;
+  message: string;
+  attempts: number | null;
+  tenant: string | null;
+  requestId: string | null;
+  disposition: string | null;
+  key: string | null;
+  value: string | null;
+}
+
+export function entryJson(entry: DlqEntry, disposition?: string): DlqEntryJson {
   return {
     dlqPartition: entry.partition,
     dlqOffset: entry.offset,
@@ -104,4 +109,22 @@ export function entryJson(entry: DlqEntry, disposition?: string): Record<string,
     key: entry.key?.toString('utf8') ?? null,
     value: entry.value?.toString('utf8') ?? null,
   };
+}
+
+export type ReplayableEntry = DlqEntry & { originalTopic: string };
+
+/** An entry that names the topic it came from: only those can be replayed. */
+export function isReplayable(entry: DlqEntry): entry is ReplayableEntry {
+  return entry.originalTopic !== undefined;
+}
+
+/** Back to where it came from: the original key, value and headers, marked with the entry it was. */
+export function replayBatches(dlqTopic: string, replayed: readonly ReplayableEntry[]): ProducerBatch[] {
+  const byTopic = new Map<string, ProducerMessage[]>();
+  for (const entry of replayed) {
+    const messages = byTopic.get(entry.originalTopic) ?? [];
+    messages.push({ key: entry.key, value: entry.value, headers: replayHeaders(entry.headers, entryName(dlqTopic, entry)) });
+    byTopic.set(entry.originalTopic, messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,5 +1,6 @@
-import { buildDeadLetterHeaders, type ConsumedMessage } from '@sluice/kafka';
-import { entryJson, formatEntryLine, readDlqEntry, UNKNOWN_REASON } from './dlq.entry';
+import type { ConsumedMessage } from '../port/message.types';
+import { buildDeadLetterHeaders } from './dead-letter.headers';
+import { entryJson, readDlqEntry, UNKNOWN_REASON } from './dlq.entry';
 
 function dead(value: string | null, failure = { code: 'RETRIES_EXHAUSTED', message: 'provider\nkept failing', attempts: 4 }): ConsumedMessage {
   const original: ConsumedMessage = {
@@ -49,15 +50,8 @@ describe('readDlqEntry', () => {
   });
 });
 
-describe('formatEntryLine and entryJson', () => {
+describe('entryJson', () => {
   const entry = readDlqEntry(dead(JSON.stringify({ tenant: 'acme', id: 'r-1' })));
-
-  it('prints one line: place, time, origin, reason, who, message', () => {
-    expect(formatEntryLine(entry)).toBe(
-      '0/17  2030-01-01T00:00:00.000Z  sluice.accepted.v1[2]@1234  RETRIES_EXHAUSTED  tenant=acme request=r-1  provider kept failing',
-    );
-    expect(formatEntryLine(readDlqEntry(dead('not json')), 'dropped')).toMatch(/RETRIES_EXHAUSTED {2}- {2}provider kept failing {2}\[dropped\]$/);
-  });
 
   it('gives the same as JSON, with key and value as text', () => {
     expect(entryJson(entry, 'replayed')).toEqual({
