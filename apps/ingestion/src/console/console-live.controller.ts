@@ -12,6 +12,7 @@ import { KeyRateGuard } from '../http/limits/key-rate.guard';
 import { IngestionConfig } from '../ingestion.config';
 import { ConsoleFeed } from './console.feed';
 import { consoleScopeOf } from './console.scope';
+import { SSE_RESPONSE_HEADERS } from '../events/sse.frames';
 
 const TICK_MS = 1_000;
 // A browser this far behind is not reading: it is cut off and reconnects.
@@ -57,10 +58,7 @@ export class ConsoleLiveController {
       throw new ApiError(503, ErrorCode.INTERNAL, `live events are not available right now (${(error as Error).message})`);
     }
     response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
+      ...SSE_RESPONSE_HEADERS,
     });
     const timer = setInterval(() => feed.tick(new Date()), TICK_MS);
     response.once('close', () => {

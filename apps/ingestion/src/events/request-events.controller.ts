@@ -25,6 +25,7 @@ import { RequestEventsRelay } from './request-events.relay';
 import { RequestStream } from './request.stream';
 import { sseSink, TextOut } from './sse.sink';
 import { StreamQuota } from './stream.quota';
+import { SSE_RESPONSE_HEADERS } from './sse.frames';
 
 // A client this far behind is not reading; it is cut off and may reconnect (the ledger catches it up).
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -128,11 +129,7 @@ export class RequestEventsController {
       throw ApiError.notFound(`request ${id}`);
     }
     response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // Reverse proxies (nginx) would otherwise buffer the stream.
-      'X-Accel-Buffering': 'no',
+      ...SSE_RESPONSE_HEADERS,
     });
     // The response's close, not the request's: a request without a body "closes" as soon as it is read.
     response.once('close', () => stream.close());

@@ -1,3 +1,12 @@
+/** The response headers of every Server-Sent Events stream ingestion serves. */
+export const SSE_RESPONSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  // Reverse proxies (nginx) would otherwise buffer the stream.
+  'X-Accel-Buffering': 'no',
+} as const;
+
 /** One Server-Sent Event. `data` is sent as one line of JSON. */
 export interface SseMessage {
   event: string;

@@ -15,6 +15,7 @@ import { AnthropicKeyGuard } from './anthropic-key.guard';
 import { AnthropicErrorsFilter } from './anthropic-errors.filter';
 import { MessageEventStream, messagesCallOf } from './anthropic-messages.mapping';
 import { anthropicErrorBody, anthropicFailure, AnthropicFailure, anthropicFailureOf } from './anthropic.errors';
+import { SSE_RESPONSE_HEADERS } from '../../events/sse.frames';
 
 const FACADE_METADATA = { 'sluice.facade': 'anthropic' };
 
@@ -87,10 +88,7 @@ export class AnthropicController {
       response.writeHead(200, {
         ...streamHeaders(requestId, lane),
         'request-id': requestId,
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
+        ...SSE_RESPONSE_HEADERS,
       });
       response.write(events.opening());
       return events;

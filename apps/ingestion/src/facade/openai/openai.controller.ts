@@ -14,6 +14,7 @@ import { embeddingsCallOf, embeddingsResponseAs } from './openai-embeddings.mapp
 import { OpenAIErrorsFilter } from './openai-errors.filter';
 import { openAIFailure, OpenAIFailure, openAIFailureOf } from './openai.errors';
 import type { Lane } from '@sluice/contracts';
+import { SSE_RESPONSE_HEADERS } from '../../events/sse.frames';
 
 const FACADE_METADATA = { 'sluice.facade': 'openai' };
 
@@ -73,10 +74,7 @@ export class OpenAIController {
       chunks = new ChatChunkStream(`chatcmpl-${requestId}`, call.body.model, Math.floor(Date.now() / 1000), call.includeUsage);
       response.writeHead(200, {
         ...streamHeaders(requestId, lane),
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
+        ...SSE_RESPONSE_HEADERS,
       });
       response.write(chunks.opening());
       return chunks;
