@@ -1,7 +1,7 @@
 import { Topics } from '@sluice/contracts';
 import { randomBytes } from 'node:crypto';
 import { randomTenant } from '@sluice/testing';
-import { CHAT_MODEL, OtlpReceiver, SluiceHarness, chatRequest, type ReceivedSpan } from './support';
+import { CHAT_MODEL, OtlpReceiver, SluiceHarness, chatRequest, writeEmulatorBatchPolicy, type ReceivedSpan } from './support';
 
 /** The request's spans, service by service, in the order the request passes them. */
 const PATH = [
@@ -33,7 +33,20 @@ describe('tracing (OTLP/HTTP export)', () => {
     const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
     h = await SluiceHarness.start({
       name: 'tracing',
-      env: { ingestion: tracing, router: tracing, 'realtime-worker': tracing, 'batch-aggregator': tracing, 'result-notifier': tracing },
+      env: {
+        ingestion: tracing,
+        router: tracing,
+        'realtime-worker': tracing,
+        // Windows planned with the emulator's batch turnaround (seconds), so a batch-lane request is answered within the test.
+        'batch-aggregator': {
+          ...tracing,
+          ROUTING_POLICY_FILE: writeEmulatorBatchPolicy(8_000),
+          BATCH_WINDOW_MAX_AGE_MS: '2000',
+          BATCH_POLL_MIN_MS: '200',
+          BATCH_POLL_MAX_MS: '1000',
+        },
+        'result-notifier': tracing,
+      },
     });
   }, 20 * 60_000);
 
@@ -43,12 +56,12 @@ describe('tracing (OTLP/HTTP export)', () => {
   }, 60_000);
 
   /** The spans recording the request, once every service's has come in. */
-  function spansOf(requestId: string): Promise<ReceivedSpan[]> {
+  function spansOf(requestId: string, path: ReadonlyArray<{ name: string }> = PATH): Promise<ReceivedSpan[]> {
     const mine = (): ReceivedSpan[] => otlp.spans.filter((span) => span.attributes['sluice.request_id'] === requestId);
-    return h.waitFor(() => (PATH.every(({ name }) => mine().some((span) => span.name === name)) ? mine() : undefined), {
+    return h.waitFor(() => (path.every(({ name }) => mine().some((span) => span.name === name)) ? mine() : undefined), {
       timeoutMs: 30_000,
       description: () =>
-        `every span of ${requestId} (${PATH.map(({ name }) => name).join(', ')}); received: ${JSON.stringify(mine().map((span) => span.name))}`,
+        `every span of ${requestId} (${path.map(({ name }) => name).join(', ')}); received: ${JSON.stringify(mine().map((span) => span.name))}`,
     });
   }
 
@@ -121,5 +134,35 @@ describe('tracing (OTLP/HTTP export)', () => {
 
     expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([upstream.traceId]));
     expect(only(spans, 'ingestion accept').parentSpanId).toBe(upstream.spanId);
+  });
+
+  it('follows a batch-lane request through its provider batch: the answer is a span under the routing span, the delivery under it', async () => {
+    const tenant = randomTenant('trace');
+    const request = {
+      ...chatRequest(tenant, { outputTokens: 4 }),
+      mode: 'batch',
+      deadline: new Date(Date.now() + 60 * 60_000).toISOString(),
+    };
+
+    await h.produce([request]);
+    const result = await h.awaitResult(tenant, request.id, 3 * 60_000);
+    expect(result.lane).toBe('batch');
+    await h.awaitEvent(tenant, request.id, 'completed');
+    const path = [{ name: 'ingestion accept' }, { name: 'router route' }, { name: 'batch-aggregator result' }, { name: 'result-notifier deliver' }];
+    const spans = await spansOf(request.id, path);
+
+    expect(new Set(spans.map((span) => span.traceId)).size).toBe(1);
+    const [accept, route, answer, deliver] = path.map(({ name }) => only(spans, name));
+    expect(route!.parentSpanId).toBe(accept!.spanId);
+    expect(answer!.parentSpanId).toBe(route!.spanId);
+    expect(deliver!.parentSpanId).toBe(answer!.spanId);
+    expect(answer!.service).toBe('sluice-batch-aggregator');
+    expect(answer!.attributes).toMatchObject({
+      'sluice.lane': 'batch',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.usage.output_tokens': 4,
+      'sluice.cost_usd': (result.cost as { usd: number }).usd,
+      'sluice.status': 'succeeded',
+    });
   });
 });

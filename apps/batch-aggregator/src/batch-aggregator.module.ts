@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@sluice/kafka';
 import { createRepositories, LearnedTurnarounds, LedgerRepositories } from '@sluice/ledger';
-import { abortableSleep, MetricsRegistry, PG_POOL, ROOT_LOGGER } from '@sluice/observability';
+import { abortableSleep, MetricsRegistry, PG_POOL, REQUEST_TRACER, ROOT_LOGGER, type RequestTracer } from '@sluice/observability';
 import { loadRoutingPolicy } from '@sluice/config';
 import { createProviderAdapters, ProviderAdapters } from '@sluice/providers';
 import { batchPlan, type BatchPlan, type RoutingPolicy } from '@sluice/routing';
@@ -87,7 +87,18 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
     },
     {
       provide: BatchResolver,
-      inject: [BatchAggregatorConfig, ADAPTERS, LEDGER, AggregatorPublisher, Escalator, AggregatorMetrics, LearnedTurnarounds, ROUTING_POLICY, ROOT_LOGGER],
+      inject: [
+        BatchAggregatorConfig,
+        ADAPTERS,
+        LEDGER,
+        AggregatorPublisher,
+        Escalator,
+        AggregatorMetrics,
+        LearnedTurnarounds,
+        ROUTING_POLICY,
+        ROOT_LOGGER,
+        REQUEST_TRACER,
+      ],
       useFactory: (
         config: BatchAggregatorConfig,
         adapters: ProviderAdapters,
@@ -98,9 +109,10 @@ function planFor(turnarounds: LearnedTurnarounds, provider: string, model: strin
         turnarounds: LearnedTurnarounds,
         policy: RoutingPolicy,
         logger: Logger,
+        tracer: RequestTracer,
       ) =>
         new BatchResolver(
-          { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }) },
+          { adapters, batches: ledger.batches, publisher, escalator, metrics, clock, logger: logger.child({ component: 'resolver' }), tracer },
           {
             maxAttempts: config.BATCH_MAX_ATTEMPTS,
             resubmitMs: (provider, model) => planFor(turnarounds, provider, model).resubmitMs,

@@ -36,8 +36,9 @@ export class AggregatorPublisher {
     return this.send(events.map((event) => [this.topics.events, message(event.requestId, event)]));
   }
 
-  results(results: readonly InferenceResultV1[]): Promise<void> {
-    return this.send(results.map((result) => [this.topics.results, message(result.id, result)]));
+  /** `traceparents[i]`, when given, is the trace context results[i] goes on with (its answer's span). */
+  results(results: readonly InferenceResultV1[], traceparents: readonly (string | undefined)[] = []): Promise<void> {
+    return this.send(results.map((result, i) => [this.topics.results, message(result.id, result, traceparents[i])]));
   }
 
   /** The lane message goes before its event, in the same request. */
@@ -78,6 +79,6 @@ export class AggregatorPublisher {
   }
 }
 
-function message(requestId: string, value: object): ProducerMessage {
-  return { key: messageKey(requestId), value, requestId };
+function message(requestId: string, value: object, traceparent?: string): ProducerMessage {
+  return { key: messageKey(requestId), value, requestId, ...(traceparent !== undefined && { traceparent }) };
 }

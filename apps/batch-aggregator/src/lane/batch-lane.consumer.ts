@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
+import { CorrelationHeaders, LaneRequestV1, Topics, validateMessage } from '@sluice/contracts';
 import { BulkValve, ConsumerRunner, KAFKA_DRIVER, KafkaDriver, KafkaProducer, MessageSigner } from '@sluice/kafka';
 import type { BatchesRepository } from '@sluice/ledger';
 import { ConsumerHealthRegistry, consumerSessionOf, internalAuthentication, MetricsRegistry, ROOT_LOGGER } from '@sluice/observability';
@@ -60,7 +60,11 @@ export class BatchLaneConsumer implements OnApplicationBootstrap, BeforeApplicat
       // Only the router's lane messages: a forged one would be batched and billed on the tenant's behalf.
       authentication: internalAuthentication([Topics.LaneBatch], this.signer, this.metrics),
       validate: (plain) => validateMessage(LaneRequestV1, plain),
-      handleBatch: (messages) => this.intake.take(messages.map(({ value }) => value)),
+      handleBatch: (messages) =>
+        this.intake.take(
+          messages.map(({ value }) => value),
+          messages.map(({ context }) => context.headers[CorrelationHeaders.TraceParent]),
+        ),
       maxBatchSize: GROUP_SIZE,
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       // Messages are in flight only while their fetched batch is written: room for every partition's.

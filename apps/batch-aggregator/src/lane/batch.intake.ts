@@ -126,7 +126,8 @@ export class BatchIntake {
     return adopted;
   }
 
-  async take(messages: readonly LaneRequestV1[]): Promise<MessageOutcome[]> {
+  /** `traceparents[i]` is the trace context messages[i] came with: its batch item keeps it for the span of its answer. */
+  async take(messages: readonly LaneRequestV1[], traceparents: readonly (string | undefined)[] = []): Promise<MessageOutcome[]> {
     const now = this.deps.clock().getTime();
     const outcomes: MessageOutcome[] = [];
     const escalate = new Map<string, LaneRequestV1[]>();
@@ -138,7 +139,7 @@ export class BatchIntake {
     const items = new Map<string, NewWindowItem>();
     const entries: WindowEntry[] = [];
     const closed: ClosedWindow[] = [];
-    for (const laneRequest of messages) {
+    for (const [index, laneRequest] of messages.entries()) {
       const { request } = laneRequest;
       const deadline = laneDeadlineOf(laneRequest);
       const deadlineMs = deadline === undefined ? Number.POSITIVE_INFINITY : Date.parse(deadline);
@@ -171,6 +172,7 @@ export class BatchIntake {
         deadline: deadline ?? null,
         payload: laneRequest,
         line: line.toString('utf8'),
+        traceparent: traceparents[index] ?? null,
       });
       outcomes.push({ ok: true });
     }

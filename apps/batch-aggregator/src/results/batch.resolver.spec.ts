@@ -28,6 +28,7 @@ function item(customId: string, overrides: Partial<BatchItemRecord> = {}, deadli
     resultId: null,
     errorCode: null,
     payload: laneRequest(customId, deadlineMs),
+    traceparent: null,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, InferenceResultV1, LaneRequestV1 } from '@sluice/contracts';
 import type { BatchesRepository, BatchItemRecord, BatchRecord, ItemOutcome, NewBatchItem } from '@sluice/ledger';
 import { type BatchResult, type ProviderAdapters, type ResultError, resultErrorOf } from '@sluice/providers';
+import { TRACING_OFF, type RequestTracer, type SpanAttributes } from '@sluice/observability';
 import type { Logger } from 'pino';
 import type { Escalator } from '../escalation/escalator';
 import { batchedEvent, laneSubject } from '../events/batch-events';
@@ -18,6 +19,8 @@ export interface ResolverDeps {
   metrics: Pick<AggregatorMetrics, 'linesResolved' | 'resubmittedRequests'>;
   clock: () => Date;
   logger: Logger;
+  /** A span per result, a child of the router's span its lane message carried (kept by the batch item). */
+  tracer?: RequestTracer;
 }
 
 export type ResolverSettings = Omit<MissingSettings, 'nowMs' | 'resubmitMs'> & {
@@ -90,6 +93,7 @@ export class BatchResolver {
     );
     const completedAt = this.deps.clock();
     const results: InferenceResultV1[] = [];
+    const traced: Array<string | undefined> = [];
     const outcomes: ItemOutcome[] = [];
     const counts = { succeeded: 0, failed: 0, late: 0 };
     for (const line of chunk) {
@@ -101,6 +105,7 @@ export class BatchResolver {
         if (!line.ok) continue;
         const late = batchSucceededResult(laneRequest, item.attempt, line, completedAt);
         results.push(late);
+        traced.push(item.traceparent ?? undefined);
         outcomes.push({ customId: item.customId, status: 'succeeded', resultId: late.resultId });
         counts.late += 1;
         continue;
@@ -108,6 +113,7 @@ export class BatchResolver {
       if (line.ok) {
         const result = batchSucceededResult(laneRequest, item.attempt, line, completedAt);
         results.push(result);
+        traced.push(item.traceparent ?? undefined);
         outcomes.push({ customId: item.customId, status: 'succeeded', resultId: result.resultId });
         counts.succeeded += 1;
         continue;
@@ -119,15 +125,37 @@ export class BatchResolver {
       }
       const failed = batchFailedResult(laneRequest, item.attempt, error, completedAt);
       results.push(failed);
+      traced.push(item.traceparent ?? undefined);
       outcomes.push({ customId: item.customId, status: 'failed', resultId: failed.resultId, errorCode: error.code });
       counts.failed += 1;
     }
     // Published before they are recorded: a crash in between publishes the same ids again, which the notifier books once.
-    await this.deps.publisher.results(results);
+    await this.publishTraced(batch, results, traced);
     await this.deps.batches.recordItemOutcomes(batch.id, outcomes);
     this.deps.metrics.linesResolved(batch, 'succeeded', counts.succeeded);
     this.deps.metrics.linesResolved(batch, 'failed', counts.failed);
     this.deps.metrics.linesResolved(batch, 'late', counts.late);
+  }
+
+  /** Publishes results, each with a span of its own under its request's trace, which the result carries on to the notifier. */
+  private async publishTraced(batch: BatchRecord, results: readonly InferenceResultV1[], traceparents: readonly (string | undefined)[]): Promise<void> {
+    if (results.length === 0) return;
+    const spans = (this.deps.tracer ?? TRACING_OFF).batch(
+      'batch-aggregator result',
+      results.map((result, i) => ({ traceparent: traceparents[i], attributes: resultAttributes(result) })),
+      { 'sluice.batch_id': batch.id, 'sluice.provider_batch_id': batch.providerBatchId ?? undefined },
+    );
+    try {
+      await this.deps.publisher.results(
+        results,
+        spans.requests.map((span) => span.traceparent),
+      );
+    } catch (error) {
+      for (const span of spans.requests) span.fail(error);
+      throw error;
+    } finally {
+      spans.endAll();
+    }
   }
 
   /** The items still pending once every result line was read. */
@@ -164,7 +192,11 @@ export class BatchResolver {
     }
     if (failed.length > 0) {
       const results = failed.map(({ item, error }) => batchFailedResult(item.payload as LaneRequestV1, item.attempt, error, now));
-      await this.deps.publisher.results(results);
+      await this.publishTraced(
+        batch,
+        results,
+        failed.map(({ item }) => item.traceparent ?? undefined),
+      );
       await this.deps.batches.recordItemOutcomes(
         batch.id,
         failed.map(({ item, error }, i) => ({ customId: item.customId, status: 'failed' as const, resultId: results[i]!.resultId, errorCode: error.code })),
@@ -188,6 +220,7 @@ export class BatchResolver {
         deadline: item.deadline,
         payload: item.payload,
         line: line.toString('utf8'),
+        traceparent: item.traceparent,
       };
     });
     let earliest: number | undefined;
@@ -218,4 +251,20 @@ export class BatchResolver {
     );
     return this.deps.batches.get(id);
   }
+}
+
+/** What a batch answer's span records: the request, the model, tokens and cost, as the realtime lane's provider call span does. */
+function resultAttributes(result: InferenceResultV1): SpanAttributes {
+  return {
+    'sluice.request_id': result.id,
+    'sluice.tenant': result.tenant,
+    'sluice.lane': result.lane,
+    'gen_ai.provider.name': result.provider,
+    'gen_ai.response.model': result.model,
+    'gen_ai.usage.input_tokens': result.usage.inputTokens,
+    'gen_ai.usage.output_tokens': result.usage.outputTokens,
+    'sluice.cost_usd': result.cost.usd,
+    'sluice.realtime_cost_usd': result.cost.realtimeUsd,
+    'sluice.status': result.status,
+  };
 }

@@ -15,6 +15,7 @@ import { openBatchesMigration } from './sql/013_open_batches.migration';
 import { providerCallsMigration } from './sql/014_provider_calls.migration';
 import { expectedCostRoutingMigration } from './sql/015_expected_cost_routing.migration';
 import { facadeBatchesMigration } from './sql/016_facade_batches.migration';
+import { batchItemTracesMigration } from './sql/017_batch_item_traces.migration';
 
 /** Every migration, in the order it is applied. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   providerCallsMigration,
   expectedCostRoutingMigration,
   facadeBatchesMigration,
+  batchItemTracesMigration,
 ];

@@ -23,6 +23,8 @@ export interface NewWindowItem {
   payload: unknown;
   /** The request's provider batch line (JSONL, newline included) under `customId`: what the batch input is made of. */
   line: string;
+  /** The lane message's trace context, for the span of its answer (see 017_batch_item_traces). */
+  traceparent?: string | null;
 }
 
 /** A lane message found waiting in a window when the aggregator starts: what rebuilding the window needs. */
@@ -82,6 +84,7 @@ export class BatchWindowsRepository {
       d: toInstant(i.deadline),
       p: i.payload,
       l: i.line,
+      tp: i.traceparent ?? null,
     }));
     // The batch rows are inserted by the statement's first part; the items' foreign key is checked at
     // its end, so it sees them.
@@ -91,8 +94,8 @@ export class BatchWindowsRepository {
          select w, pv, op, m, 1, 'open' from json_to_recordset($2::json) as x(w text, pv text, op text, m text)
          on conflict (id) do nothing
        )
-       insert into batch_items as i (batch_id, tenant, request_id, attempt, custom_id, deadline, payload, line)
-       select w, t, r, a, c, d, p, l from json_to_recordset($1::json) as x(t text, r text, a int, w text, c text, d timestamptz, p jsonb, l text)
+       insert into batch_items as i (batch_id, tenant, request_id, attempt, custom_id, deadline, payload, line, traceparent)
+       select w, t, r, a, c, d, p, l, tp from json_to_recordset($1::json) as x(t text, r text, a int, w text, c text, d timestamptz, p jsonb, l text, tp text)
        on conflict (tenant, request_id, attempt) do update set batch_id = excluded.batch_id, custom_id = excluded.custom_id, line = excluded.line
         where (i.batch_id, i.custom_id) is distinct from (excluded.batch_id, excluded.custom_id)
           and i.status = 'pending' and exists (select 1 from batches b where b.id = i.batch_id and b.status = 'open')`,

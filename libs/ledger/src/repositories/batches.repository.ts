@@ -31,6 +31,8 @@ export interface NewBatchItem {
   payload?: unknown;
   /** The request's provider batch line under `customId` (see 013_open_batches); built from `payload` at submit when absent. */
   line?: string;
+  /** The lane message's trace context (see 017_batch_item_traces). */
+  traceparent?: string | null;
 }
 
 /** What the batch input needs of an item: its stored line, or (written without one) its lane message to build it from. */
@@ -98,6 +100,8 @@ export interface BatchItemRecord {
   errorCode: string | null;
   /** The lane message while the item is pending; null once it is resolved. */
   payload: unknown;
+  /** The lane message's trace context, when it carried one. */
+  traceparent: string | null;
 }
 
 export interface BatchProgress {
@@ -153,6 +157,7 @@ interface BatchItemRow {
   result_id: string | null;
   error_code: string | null;
   payload: unknown;
+  traceparent: string | null;
 }
 
 function toBatch(row: BatchRow): BatchRecord {
@@ -194,6 +199,7 @@ function toItem(row: BatchItemRow): BatchItemRecord {
     resultId: row.result_id,
     errorCode: row.error_code,
     payload: row.payload,
+    traceparent: row.traceparent,
   };
 }
 
@@ -204,7 +210,7 @@ function toItem(row: BatchItemRow): BatchItemRecord {
 export const BULK_CHUNK_SIZE = 5_000;
 
 // Every column but the line: only the batch input needs it (inputPages).
-const ITEM_COLUMNS = 'batch_id, custom_id, tenant, request_id, status, attempt, deadline, result_id, error_code, payload';
+const ITEM_COLUMNS = 'batch_id, custom_id, tenant, request_id, status, attempt, deadline, result_id, error_code, payload, traceparent';
 
 const OPEN = `('pending', 'submitted', 'in_progress', 'finalizing')`;
 
@@ -492,8 +498,8 @@ async function insertBatch(client: PoolClient, batch: NewBatch, items: readonly 
 /** Inserts the items that are not in a batch yet and returns their custom ids. */
 async function insertItems(client: PoolClient, batchId: string, items: readonly NewBatchItem[]): Promise<string[]> {
   const { rows } = await client.query<{ custom_id: string }>(
-    `insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload, line)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[], $8::text[])
+    `insert into batch_items (batch_id, custom_id, tenant, request_id, attempt, deadline, payload, line, traceparent)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[])
      on conflict (tenant, request_id, attempt) do nothing
      returning custom_id`,
     [
@@ -505,6 +511,7 @@ async function insertItems(client: PoolClient, batchId: string, items: readonly 
       items.map((i) => toInstant(i.deadline)),
       items.map((i) => (i.payload === undefined ? null : JSON.stringify(i.payload))),
       items.map((i) => i.line ?? null),
+      items.map((i) => i.traceparent ?? null),
     ],
   );
   return rows.map((r) => r.custom_id);
