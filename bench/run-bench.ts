@@ -38,7 +38,7 @@ const BENCHES: Record<string, Bench> = {
   },
   cost: {
     description:
-      'cost at SLO on a replay of the Azure LLM trace with seeded deadlines: against the lower bound, all-realtime and naive all-batch; deadline attainment per class',
+      'cost of chat over flex and non-flex models of both providers, deadlines from seconds to a compressed day, on heavy-tailed batches: against the hindsight oracle, the fixed-estimate policy and all-realtime; attainment of the deadlines the oracle could meet',
     run: async (argv) => (await import('./cost/cost.bench')).runCostBench(argv),
   },
   chaos: {

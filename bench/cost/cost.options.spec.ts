@@ -2,26 +2,25 @@ import { resolve } from 'node:path';
 import { DEFAULT_COST_OPTIONS, parseCostOptions } from './cost.options';
 
 describe('parseCostOptions', () => {
-  it('replays the whole excerpt at twice its pace, routing by the policy estimates, by default', () => {
+  it('replays 600 rows at twice the pace with a day in a minute by default', () => {
     expect(parseCostOptions([])).toEqual(DEFAULT_COST_OPTIONS);
-    expect(DEFAULT_COST_OPTIONS).toMatchObject({ requests: undefined, speed: 2, seed: 1, waitS: 300, traceDir: undefined, learnedEstimates: false });
+    expect(DEFAULT_COST_OPTIONS).toMatchObject({ requests: 600, speed: 2, seed: 1, compression: 1440, minDeadlineS: 3, traceDir: undefined });
   });
 
-  it('reads its own options and the replay ones', () => {
-    expect(
-      parseCostOptions(['--trace', '../shared/data/x', '--learned-estimates', '--requests', '5000', '--mix', 'interactive=1,minutes=1', '--speed', '4']),
-    ).toMatchObject({
+  it('reads its options', () => {
+    expect(parseCostOptions(['--trace', '../shared/data/x', '--requests', '0', '--speed', '4', '--compression', '720', '--min-deadline', '2'])).toMatchObject({
       traceDir: resolve('../shared/data/x'),
-      learnedEstimates: true,
-      requests: 5000,
+      requests: undefined,
       speed: 4,
-      mix: { interactive: 0.5, minutes: 0.5, hours: 0 },
+      compression: 720,
+      minDeadlineS: 2,
     });
   });
 
   it('names what is wrong', () => {
-    expect(() => parseCostOptions(['--trace'])).toThrow('--trace needs a folder');
-    expect(() => parseCostOptions(['--rate', '5'])).toThrow('unknown option --rate');
-    expect(() => parseCostOptions(['--wait', '-1'])).toThrow('--wait needs a positive number, got "-1"');
+    expect(() => parseCostOptions(['--rate', '5'])).toThrow(/Unknown option '--rate'/);
+    expect(() => parseCostOptions(['--wait=-1'])).toThrow('--wait needs a positive number, got "-1"');
+    expect(() => parseCostOptions(['--compression', '0.5'])).toThrow('--compression needs a number >= 1');
+    expect(() => parseCostOptions(['--min-deadline', '70'])).toThrow('must be under a compressed day (60 s)');
   });
 });

@@ -13,6 +13,10 @@ describe('behaviour profiles', () => {
     expect(() => checkProfile(mergeProfile(base, { faults: { rate429: 1.5 } }), 'm')).toThrow(ProfileError);
     expect(() => checkProfile(mergeProfile(base, { faults: { rate429: 0.6, rate500: 0.6 } }), 'm')).toThrow('must not exceed 1');
     expect(checkProfile(mergeProfile(base, { faults: { rate429: 0.5 } }), 'm').faults.rate429).toBe(0.5);
+    const heavy = (minMs: number, maxMs: number) => mergeProfile(base, { batch: { turnaround: { distribution: 'loglogistic', minMs, maxMs } } });
+    expect(() => checkProfile(heavy(0, 1000), 'm')).toThrow('needs 0 < minMs (the median) < maxMs');
+    expect(() => checkProfile(heavy(1000, 1000), 'm')).toThrow('needs 0 < minMs (the median) < maxMs');
+    expect(checkProfile(heavy(1000, 60_000), 'm').batch.turnaround.distribution).toBe('loglogistic');
   });
 
   it('draws turnarounds from the configured distribution', () => {
@@ -22,6 +26,11 @@ describe('behaviour profiles', () => {
     expect(drawTurnaroundMs({ ...turnaround, distribution: 'fixed' }, 10, 0.9)).toBe(1000);
     expect(drawTurnaroundMs({ ...turnaround, perRequestMs: 2 }, 100, 0)).toBe(1200);
     expect(drawTurnaroundMs({ ...turnaround, distribution: 'exponential' }, 10, 0.999999)).toBe(3000);
+    const heavy = { ...turnaround, distribution: 'loglogistic' as const, minMs: 1000, maxMs: 100_000 };
+    expect(drawTurnaroundMs(heavy, 10, 0.5)).toBe(1000);
+    expect(drawTurnaroundMs(heavy, 10, 0.99)).toBe(100_000);
+    // Uncapped: the slowest draws run far past the 99th percentile.
+    expect(drawTurnaroundMs(heavy, 10, 0.999)).toBeGreaterThan(1_000_000);
   });
 
   it('layers preset, default and model patches, and resets to the boot state', () => {

@@ -32,8 +32,12 @@ export interface BehaviourProfile {
   batch: {
     validationMs: number;
     turnaround: {
-      /** fixed: minMs; uniform: in [minMs, maxMs]; exponential: minMs + exp(mean (maxMs-minMs)/4), capped at maxMs. */
-      distribution: 'fixed' | 'uniform' | 'exponential';
+      /**
+       * fixed: minMs; uniform: in [minMs, maxMs]; exponential: minMs + exp(mean (maxMs-minMs)/4), capped at maxMs;
+       * loglogistic: heavy-tailed, minMs the median and maxMs the 99th percentile, uncapped (the slowest
+       * draws run past the completion window and expire), as real batch queues do.
+       */
+      distribution: 'fixed' | 'uniform' | 'exponential' | 'loglogistic';
       minMs: number;
       maxMs: number;
       /** Added per request in the batch, so large batches take longer. */
@@ -184,8 +188,11 @@ export function checkProfile(profile: BehaviourProfile, where: string): Behaviou
   fraction('faults.batchLineErrorRate', faults.batchLineErrorRate);
   fraction('faults.expireAfterFraction', faults.expireAfterFraction);
   nonNegative('batch.validationMs', batch.validationMs);
-  if (!['fixed', 'uniform', 'exponential'].includes(batch.turnaround.distribution)) {
-    throw new ProfileError(`${where}.batch.turnaround.distribution must be fixed, uniform or exponential`);
+  if (!['fixed', 'uniform', 'exponential', 'loglogistic'].includes(batch.turnaround.distribution)) {
+    throw new ProfileError(`${where}.batch.turnaround.distribution must be fixed, uniform, exponential or loglogistic`);
+  }
+  if (batch.turnaround.distribution === 'loglogistic' && !(batch.turnaround.minMs > 0 && batch.turnaround.maxMs > batch.turnaround.minMs)) {
+    throw new ProfileError(`${where}.batch.turnaround: a loglogistic turnaround needs 0 < minMs (the median) < maxMs (the 99th percentile)`);
   }
   nonNegative('batch.turnaround.minMs', batch.turnaround.minMs);
   nonNegative('batch.turnaround.maxMs', batch.turnaround.maxMs);
@@ -223,6 +230,12 @@ export function drawTurnaroundMs(turnaround: BehaviourProfile['batch']['turnarou
     case 'exponential':
       base = Math.min(maxMs, minMs - Math.log(1 - unit) * ((maxMs - minMs) / 4));
       break;
+    case 'loglogistic': {
+      // Quantile median * (u / (1 - u))^(1/shape), the shape set so that u = 0.99 gives maxMs.
+      const shape = Math.log(99) / Math.log(maxMs / minMs);
+      base = minMs * (unit / (1 - unit)) ** (1 / shape);
+      break;
+    }
   }
   return Math.round(base + perRequestMs * requests);
 }
